@@ -1,0 +1,602 @@
+"""The scenario loader: every error names file, line and field; extends merges predictably."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transition_sim.scenario import (
+    Scenario,
+    ScenarioError,
+    json_schema,
+    load_scenario,
+    scenario_hash,
+    scenario_to_yaml,
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def load_error(path: Path) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return info.value
+
+
+def assert_human(err: ScenarioError) -> None:
+    """Short lines, no pydantic boilerplate, no traceback."""
+    text = str(err)
+    for junk in ("pydantic", "https://", "For further information", "Traceback", "Value error"):
+        assert junk not in text
+    assert all(len(line) < 200 for line in text.splitlines())
+    assert len(text.splitlines()) == len(err.problems)
+
+
+# --- plain loading ----------------------------------------------------------------------------
+
+
+def test_minimal_scenario(tmp_path: Path) -> None:
+    scenario = load_scenario(write(tmp_path / "x.yaml", "name: x\n"))
+    assert scenario == Scenario(name="x")
+
+
+def test_accepts_str_path(tmp_path: Path) -> None:
+    write(tmp_path / "x.yaml", "name: x\n")
+    assert load_scenario(str(tmp_path / "x.yaml")).name == "x"
+
+
+def test_file_not_found(tmp_path: Path) -> None:
+    err = load_error(tmp_path / "nope.yaml")
+    assert (err.file, err.line, err.field) == (tmp_path / "nope.yaml", None, None)
+    assert str(err) == f"{tmp_path / 'nope.yaml'}: file not found"
+
+
+def test_directory_is_not_a_scenario(tmp_path: Path) -> None:
+    err = load_error(tmp_path)
+    assert err.line is None
+    assert "directory" in err.message
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read anything")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\n")
+    path.chmod(0)
+    err = load_error(path)
+    assert err.line is None
+    assert err.message.startswith("cannot read")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"name: \xff\xfe\n")
+    err = load_error(path)
+    assert err.line is None
+    assert "UTF-8" in err.message
+
+
+def test_broken_yaml(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        crowd:
+          vision: 3
+         movement: true
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (4, None)
+    assert err.message.startswith("invalid YAML:")
+    assert "column" in err.message
+    assert str(err).startswith(f"{path}:4: invalid YAML:")
+    assert_human(err)
+
+
+def test_unclosed_bracket(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "name: x\ndays: [1, 2\nseed: 3\n"))
+    assert err.line is not None
+    assert err.message.startswith("invalid YAML:")
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "name: x\ndays: 3\nseed: 1\ndays: 4\n"))
+    assert err.line == 4
+    assert "duplicate key 'days' (first at line 2)" in err.message
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "# only a comment\n"))
+    assert (err.line, err.field) == (None, None)
+    assert "empty" in err.message
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("- name: x\n", "a list"), ("just a string\n", "a single value")]
+)
+def test_top_level_not_a_mapping(tmp_path: Path, text: str, kind: str) -> None:
+    err = load_error(write(tmp_path / "x.yaml", text))
+    assert err.line == 1
+    assert "mapping" in err.message
+    assert kind in err.message
+
+
+# --- validation errors ------------------------------------------------------------------------
+
+
+def test_unknown_key_with_suggestion(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        crowd:
+          vision: 3
+          visoin: 4
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (4, "crowd.visoin")
+    assert str(err) == f"{path}:4: crowd.visoin: unknown key (did you mean 'vision'?)"
+
+
+def test_unknown_key_inside_dict_section(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        factions:
+          KNB:
+            units: 3
+            loyalty: {successor: 1}
+            cohesoin: 0.5
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (6, "factions.KNB.cohesoin")
+    assert err.message == "unknown key (did you mean 'cohesion'?)"
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "name: x\nfoo: 1\n"))
+    assert (err.line, err.field, err.message) == (2, "foo", "unknown key")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        days: 30
+        crowd:
+          movement: maybe
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (4, "crowd.movement")
+    assert err.message.startswith("input should be a valid boolean")
+    assert '(got "maybe")' in err.message
+    assert_human(err)
+
+
+def test_section_of_wrong_type(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "name: x\ncrowd:\n"))
+    assert (err.line, err.field) == (2, "crowd")
+    assert err.message == "should be a mapping of keys to values (got null)"
+
+
+def test_out_of_range(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        regions:
+          - name: a
+            urban_population: 10
+          - name: b
+            urban_population: 0
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (6, "regions.1.urban_population")
+    assert str(err) == (
+        f"{path}:6: regions.1.urban_population: input should be greater than or equal to 1 (got 0)"
+    )
+
+
+def test_missing_field_reported_at_parent(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        regions:
+          - name: a
+            urban_population: 10
+          - name: b
+            hardship_shift: 0.1
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (5, "regions.1.urban_population")
+    assert err.message == "required field is missing"
+
+
+def test_missing_top_level_field(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "# no name\n\ndays: 3\n"))
+    assert (err.line, err.field, err.message) == (3, "name", "required field is missing")
+
+
+def test_loyalty_must_add_up(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "scenarios" / "x.yaml",
+        """
+        name: x
+        factions:
+          KNB:
+            units: 10
+            loyalty:
+              successor: 0.5
+              family: 0.6
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (5, "factions.KNB.loyalty")
+    assert str(err) == (
+        f"{path}:5: factions.KNB.loyalty: successor + family + self_interest must add up to 1"
+        " (they add up to 1.1)"
+    )
+    assert_human(err)
+
+
+def test_power_must_add_up(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "name: x\npower:\n  successor: 0.5\n"))
+    assert (err.line, err.field) == (2, "power")
+    assert err.message == "power shares must add up to 1 (they add up to 0.5)"
+
+
+def test_cross_reference_error_located_by_its_path(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        regions:
+          - {name: a, urban_population: 10}
+          - {name: b, urban_population: 10}
+        links:
+          - a: a
+            b: b
+          - a: b
+            b: nowhere
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (9, "links.1.b")
+    assert err.message == "region 'nowhere' is not defined (regions: a, b)"
+    assert_human(err)
+
+
+def test_cross_reference_in_faction_deployment(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        factions:
+          KNB:
+            units: 10
+            loyalty: {successor: 1}
+            deployment:
+              city: 0.5
+              elsewhere: 0.5
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (6, "factions.KNB.deployment")
+    assert err.message.startswith("region 'elsewhere' is not defined")
+
+
+def test_shock_past_horizon(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        days: 10
+        shocks:
+          - day: 2
+            label: fuel price
+          - label: late
+            day: 12
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (7, "shocks.1.day")
+    assert err.message == "day 12 is past the horizon (10)"
+
+
+def test_all_problems_reported_first_one_kept(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        days: 0
+        crowd:
+          vision: 99
+        power: {successor: 2}
+        """,
+    )
+    err = load_error(path)
+    assert [(line, field) for line, field, _ in err.problems] == [
+        (2, "days"),
+        (4, "crowd.vision"),
+        (5, "power.successor"),
+    ]
+    assert (err.line, err.field, err.message) == err.problems[0]
+    lines = str(err).splitlines()
+    assert lines[0].startswith(f"{path}:2: days: ")
+    assert lines[2].startswith(f"{path}:5: power.successor: ")
+    assert_human(err)
+
+
+# --- extends ----------------------------------------------------------------------------------
+
+BASE = """
+name: base
+days: 30
+crowd:
+  vision: 5
+  active_threshold: 0.2
+  hardship: {low: 0.1, high: 0.9}
+regions:
+  - {name: city, urban_population: 1000}
+  - {name: town, urban_population: 200}
+factions:
+  KNB:
+    units: 10
+    loyalty: {successor: 0.5, family: 0.5}
+  police:
+    units: 100
+    loyalty: {successor: 1}
+"""
+
+
+def test_extends_overrides_and_merges(tmp_path: Path) -> None:
+    write(tmp_path / "base.yaml", BASE)
+    child = write(
+        tmp_path / "child.yaml",
+        """
+        extends: base.yaml
+        name: child
+        crowd:
+          vision: 3
+          hardship: {high: 0.5}
+        regions:
+          - {name: capital, urban_population: 50}
+        factions:
+          KNB:
+            units: 20
+          guard:
+            units: 5
+            loyalty: {successor: 1}
+        """,
+    )
+    scenario = load_scenario(child)
+    assert scenario.name == "child"
+    assert scenario.days == 30
+    assert (scenario.crowd.vision, scenario.crowd.active_threshold) == (3, 0.2)
+    assert (scenario.crowd.hardship.low, scenario.crowd.hardship.high) == (0.1, 0.5)
+    assert [r.name for r in scenario.regions] == ["capital"]  # lists are replaced
+    assert set(scenario.factions) == {"KNB", "police", "guard"}  # dict sections merge per key
+    assert scenario.factions["KNB"].units == 20
+    assert scenario.factions["KNB"].loyalty.family == 0.5
+    assert "extends" not in scenario.model_dump()
+
+
+def test_chained_extends_in_other_directories(tmp_path: Path) -> None:
+    write(tmp_path / "common" / "base.yaml", BASE)
+    write(
+        tmp_path / "kz" / "mid.yaml",
+        """
+        extends: ../common/base.yaml
+        name: mid
+        days: 40
+        crowd: {vision: 4}
+        """,
+    )
+    leaf = write(tmp_path / "kz" / "runs" / "leaf.yaml", "extends: ../mid.yaml\nseed: 7\n")
+    scenario = load_scenario(leaf)
+    assert (scenario.name, scenario.days, scenario.seed) == ("mid", 40, 7)
+    assert (scenario.crowd.vision, scenario.crowd.active_threshold) == (4, 0.2)
+
+
+def test_extends_missing_parent(tmp_path: Path) -> None:
+    child = write(tmp_path / "child.yaml", "name: c\n\nextends: gone.yaml\n")
+    err = load_error(child)
+    assert (err.file, err.line, err.field) == (child, 3, "extends")
+    assert str(err) == f"{child}:3: extends: file to extend not found: {tmp_path / 'gone.yaml'}"
+
+
+def test_extends_must_be_a_string(tmp_path: Path) -> None:
+    err = load_error(write(tmp_path / "x.yaml", "name: x\nextends: [a.yaml]\n"))
+    assert (err.line, err.field) == (2, "extends")
+
+
+def test_extends_cycle(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.yaml", "extends: b.yaml\nname: a\n")
+    b = write(tmp_path / "b.yaml", "name: b\nextends: a.yaml\n")
+    err = load_error(a)
+    assert (err.file, err.line, err.field) == (b, 2, "extends")
+    assert err.message == f"extends cycle: {a} -> {b} -> {a}"
+
+
+def test_extends_itself(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.yaml", "name: a\nextends: a.yaml\n")
+    err = load_error(a)
+    assert (err.file, err.line) == (a, 2)
+    assert err.message == f"extends cycle: {a} -> {a}"
+
+
+def test_error_in_parent_names_parent_file(tmp_path: Path) -> None:
+    parent = write(
+        tmp_path / "base" / "parent.yaml",
+        """
+        name: p
+        crowd:
+          vision: 50
+        """,
+    )
+    child = write(tmp_path / "child.yaml", "extends: base/parent.yaml\ndays: 0\n")
+    err = load_error(child)
+    assert (err.file, err.line, err.field) == (child, 2, "days")
+    assert err.files == [child, parent]
+    assert err.problems[1][:2] == (3, "crowd.vision")
+    assert str(err).splitlines()[1].startswith(f"{parent}:3: crowd.vision: ")
+
+
+def test_broken_yaml_in_parent_names_parent_file(tmp_path: Path) -> None:
+    parent = write(tmp_path / "parent.yaml", "name: p\ncrowd: [\n")
+    child = write(tmp_path / "child.yaml", "extends: parent.yaml\n")
+    err = load_error(child)
+    assert err.file == parent
+    assert err.message.startswith("invalid YAML")
+
+
+def test_error_located_where_the_final_value_came_from(tmp_path: Path) -> None:
+    write(tmp_path / "base.yaml", BASE)
+    child = write(
+        tmp_path / "child.yaml",
+        """
+        extends: base.yaml
+        factions:
+          KNB:
+            loyalty:
+              family: 0.6
+        """,
+    )
+    err = load_error(child)
+    # successor (base) + family (child) no longer add up; the merged loyalty was last set here.
+    assert (err.file, err.line, err.field) == (child, 4, "factions.KNB.loyalty")
+    assert "they add up to 1.1" in err.message
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    write(tmp_path / "base.yaml", BASE)
+    child = write(
+        tmp_path / "child.yaml",
+        """
+        extends: base.yaml
+        name: Январь 2022
+        description: |
+          Two lines,
+          with "quotes": and colons.
+        start_date: 2022-01-02
+        links: [{a: city, b: town, weight: 0.5}]
+        patron: {enabled: true, delay_days: [1, 3]}
+        regions:
+          - name: city
+            urban_population: 1000
+            sites: [{name: akimat, cell: [3, 4]}]
+          - {name: town, urban_population: 200}
+        shocks:
+          - {day: 1, label: fuel, region: town, hardship: 0.2}
+        """,
+    )
+    scenario = load_scenario(child)
+    text = scenario_to_yaml(scenario)
+    assert "extends" not in text
+    again = load_scenario(write(tmp_path / "out" / "resolved.yaml", text))
+    assert again == scenario
+    assert scenario_to_yaml(again) == text
+    assert scenario_hash(again) == scenario_hash(scenario)
+
+
+def test_yaml_is_in_schema_order_with_every_default(tmp_path: Path) -> None:
+    data = yaml.safe_load(scenario_to_yaml(Scenario(name="x")))
+    assert list(data) == list(Scenario.model_fields)
+    assert list(data["crowd"]) == list(Scenario.model_fields["crowd"].annotation.model_fields)
+
+
+def test_hash_is_stable_and_ignores_spelling(tmp_path: Path) -> None:
+    a = load_scenario(write(tmp_path / "a.yaml", "name: x\ndays: 30\ncrowd: {vision: 3}\n"))
+    b = load_scenario(
+        write(tmp_path / "b.yaml", "# same\ncrowd:\n  vision: 3\ndays: 30\nname: x\n")
+    )
+    c = load_scenario(write(tmp_path / "c.yaml", "name: x\ndays: 31\ncrowd: {vision: 3}\n"))
+    assert scenario_hash(a) == scenario_hash(b) != scenario_hash(c)
+    assert len(scenario_hash(a)) == 64
+
+
+def test_hash_is_the_same_in_another_process(tmp_path: Path) -> None:
+    """Nothing process-specific (str hash seed, dict order) may leak into the hash."""
+    path = write(tmp_path / "base.yaml", BASE)
+    code = (
+        "import sys; from transition_sim.scenario import load_scenario, scenario_hash;"
+        "print(scenario_hash(load_scenario(sys.argv[1])))"
+    )
+    hashes = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert hashes == {scenario_hash(load_scenario(path))}
+
+
+def test_json_schema_allows_extends() -> None:
+    schema = json_schema()
+    assert schema["properties"]["extends"]["type"] == "string"
+    assert schema["additionalProperties"] is False
+    assert "crowd" in schema["properties"]
+    assert schema["required"] == ["name"]
+
+
+# --- property ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    vision=st.integers(1, 20),
+    active_threshold=st.floats(0, 10, allow_nan=False, allow_infinity=False),
+    arrest_constant=st.floats(1e-6, 100, allow_nan=False, allow_infinity=False),
+    days=st.integers(1, 3650),
+)
+def test_overrides_are_carried_exactly(
+    tmp_path_factory: pytest.TempPathFactory,
+    vision: int,
+    active_threshold: float,
+    arrest_constant: float,
+    days: int,
+) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    write(folder / "base.yaml", BASE)
+    override = {
+        "extends": "base.yaml",
+        "days": days,
+        "crowd": {
+            "vision": vision,
+            "active_threshold": active_threshold,
+            "arrest_constant": arrest_constant,
+        },
+    }
+    (folder / "child.yaml").write_text(yaml.safe_dump(override), encoding="utf-8")
+    scenario = load_scenario(folder / "child.yaml")
+    assert scenario.days == days
+    assert scenario.crowd.vision == vision
+    assert scenario.crowd.active_threshold == active_threshold
+    assert scenario.crowd.arrest_constant == arrest_constant
+    assert scenario.crowd.hardship.low == 0.1  # untouched base values survive

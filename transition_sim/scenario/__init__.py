@@ -1,0 +1,19 @@
+"""Scenario I/O: YAML files in, a validated `Scenario` out."""
+
+from transition_sim.scenario.loader import (
+    ScenarioError,
+    json_schema,
+    load_scenario,
+    scenario_hash,
+    scenario_to_yaml,
+)
+from transition_sim.scenario.schema import Scenario
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "json_schema",
+    "load_scenario",
+    "scenario_hash",
+    "scenario_to_yaml",
+]
