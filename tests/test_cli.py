@@ -202,3 +202,14 @@ def test_run_with_the_real_model(tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["replications"] == 3
     assert sum(o["share"] for o in summary["outcomes"].values()) == pytest.approx(1.0)
+
+
+@needs_loader
+@pytest.mark.usefixtures("fake")
+def test_run_out_that_is_a_file_exits_1(good: Path, tmp_path: Path) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("")
+    result = cli.invoke(app, ["run", str(good), "--out", str(target)])
+    assert result.exit_code == 1
+    assert "not a directory" in result.stderr
+    assert "Traceback" not in result.output

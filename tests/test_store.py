@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,13 @@ def test_real_model_results_are_storable(tmp_path: Path) -> None:
     write_results(tmp_path, ensemble, ensemble.scenario)
     assert len(pd.read_parquet(tmp_path / "timeseries.parquet")) == len(ensemble.timeseries)
     assert len(pd.read_parquet(tmp_path / "events.parquet")) == len(ensemble.events)
+
+
+def test_files_get_the_usual_permissions(tmp_path: Path, ensemble: Ensemble) -> None:
+    umask = os.umask(0o022)
+    try:
+        write_results(tmp_path, ensemble, ensemble.scenario)
+    finally:
+        os.umask(umask)
+    for name in RESULT_FILES:
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644

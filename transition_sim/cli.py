@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, NoReturn
@@ -79,6 +80,16 @@ def _run_with_progress(
         return run_ensemble(scenario, replications, seed, workers=workers, progress=advance)
 
 
+def _output_errors[**P, R](fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Call an output-directory function, turning its errors into one-line messages."""
+    try:
+        return fn(*args, **kwargs)
+    except OutputExistsError as err:
+        _fail(f"output directory {err.path} is not empty; use --force to overwrite it")
+    except OSError as err:
+        _fail(str(err), code=1)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"transition-sim {transition_sim.__version__}")
@@ -119,17 +130,14 @@ def run(
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
     scenario = _load(file)
     n = scenario.replications if replications is None else replications
-    try:
-        if out is not None:
-            check_output_dir(out, force=force)  # fail before the run, not after it
-        ensemble = _run_with_progress(scenario, n, seed, workers or min(os.cpu_count() or 1, n))
-        summary = summarize(ensemble)
-        if out is not None:
-            write_results(out, ensemble, ensemble.scenario, force=force, command=sys.argv)
-    except OutputExistsError as err:
-        _fail(f"output directory {err.path} is not empty; use --force to overwrite it")
-    except OSError as err:
-        _fail(str(err), code=1)
+    if out is not None:
+        _output_errors(check_output_dir, out, force=force)  # fail before the run, not after it
+    ensemble = _run_with_progress(scenario, n, seed, workers or min(os.cpu_count() or 1, n))
+    summary = summarize(ensemble)
+    if out is not None:
+        _output_errors(
+            write_results, out, ensemble, ensemble.scenario, force=force, command=sys.argv
+        )
     if json_output:
         typer.echo(json.dumps(summary, indent=2))
     else:

@@ -89,7 +89,7 @@ class SecurityFaction(mesa.Agent):
         p = np.exp(u - u.max())
         new = STANCES[int(m.rng.choice(len(STANCES), p=p / p.sum()))]
         if new != self.stance:
-            m.log(self.name, f"stance_{new}", f"{self.name} now {new.replace('_', ' ')}s")
+            m.log(self.name, f"stance_{new}", f"{self.name}: {new.replace('_', ' ')}")
             self.stance = new
 
     def dismiss_chief(self) -> None:
@@ -166,7 +166,7 @@ class Family(mesa.Agent):
                 m.log("family", "sabotage", "orders aligned services to stand aside")
         elif self.state == "sabotage":
             p_family = s.win["family"]
-            if m.guarantees_offered and s.win["successor"] >= spec.exit_threshold:
+            if m.guarantees_offered and m.tandem_balance() >= spec.exit_threshold:
                 self.state = "exit"
                 m.transfer_power("family", "successor", m.power["family"])
                 m.log("family", "exit", "accepts guarantees and gives up its posts")
@@ -230,7 +230,7 @@ class Successor(mesa.Agent):
         window = s.active_share >= spec.purge_window or family.state == "sabotage"
         if not window and m.rng.random() >= spec.tandem_hazard:
             return
-        if s.win["successor"] >= spec.purge_confidence:
+        if m.tandem_balance() >= spec.purge_confidence:
             self._purge()
 
     def _escalate(self, s: Situation) -> None:

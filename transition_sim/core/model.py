@@ -189,7 +189,7 @@ class TransitionModel(mesa.Model):
             crime_drive=sc.protesters.crime_motivation
             if sc.protesters.crime_sponsor == "family" and self.family_sabotaging
             else 0.0,
-            arrests_per_unit=1 + level,
+            arrests_per_unit=1,
         )
         self._set_deterrence()
         stats = [
@@ -236,7 +236,7 @@ class TransitionModel(mesa.Model):
             deaths[r] = self.rng.poisson(rate) if rate > 0 else 0
             self.detained += ppa * s.arrests.sum()
             # Repressing peaceful crowds costs legitimacy [C-peaceful-middle-class].
-            repressed = ppa * (s.arrests[PEACEFUL] + s.engaged[PEACEFUL] * level / 3.0)
+            repressed = ppa * s.arrests[PEACEFUL] * level / 3.0
             self.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
         self.deaths += deaths.sum()
         return deaths
@@ -304,6 +304,19 @@ class TransitionModel(mesa.Model):
         powered = {c: s**ex.contest_exponent for c, s in strength.items()}
         norm = sum(powered.values()) or 1.0
         return {c: v / norm for c, v in powered.items()}
+
+    def tandem_balance(self) -> float:
+        """The successor's expected chance in a showdown with the family: each faction counts
+        for whom its loyalty lies with (patronage ties), not only for its stance today; the
+        committed patron counts for the successor [C-one-part-leaving, C-russia-acts-in-crisis]."""
+        ex = self.params.expectations
+        total = max(sum(f.units for f in self.factions), 1)
+        s = sum(f.units / total * f.loyalty["successor"] for f in self.factions if f.stance == "obey")
+        fam = sum(f.units / total * f.loyalty["family"] for f in self.factions)
+        if self.patron is not None and self.patron.committed:
+            s += ex.patron_weight
+        s, fam = s**ex.contest_exponent, fam**ex.contest_exponent
+        return s / (s + fam) if s + fam > 0 else 1.0
 
     def _track_order(self) -> None:
         s = self.situation

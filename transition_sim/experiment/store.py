@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
-import tempfile
+import secrets
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -77,9 +77,9 @@ def _fsync_dir(path: Path) -> None:
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temp file next to ``path``, fsync it, then rename it to ``path``."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    # Not mkstemp: its files are private (0600); result files should get the usual umask mode.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    tmp.open("xb").close()
     try:
         write(tmp)
         with open(tmp, "rb+") as f:

@@ -1,0 +1,326 @@
+"""The claims registry: what grounds each parameter of a scenario.
+
+`seeds/claims.yaml` holds three lists: the panelists' claims (a verbatim quote from the article
+and the direction it gives parameters), facts with a public source (which may pin a value), and
+the modeller's assumptions (parameters no claim or fact settles, with the reason for their value).
+Everything here is plain functions over plain data; the tests in `tests/test_claims.py` check the
+registry against the article, the schema, the baseline scenario and the code.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY_PATH = ROOT / "seeds" / "claims.yaml"
+ARTICLE_PATH = ROOT / "seeds" / "000_fc8d88c85769860e.txt"
+BASELINE_PATH = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+
+# A citation in code or docs: one or several ids in one bracket, separated by ", ".
+CITATION = re.compile(r"\[([CFA]-[a-z0-9-]+)(?:, *[CFA]-[a-z0-9-]+)*\]")
+ID = re.compile(r"[CFA]-[a-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class ClaimParameter:
+    path: str
+    direction: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    speaker: str
+    quote: str
+    mechanism: str
+    parameters: list[ClaimParameter]
+
+
+@dataclass(frozen=True)
+class FactParameter:
+    path: str
+    value: Any = None  # None: the fact informs the parameter without pinning its value
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    statement: str
+    source: str
+    verified: bool
+    parameters: list[FactParameter]
+
+
+@dataclass(frozen=True)
+class Assumption:
+    id: str
+    parameters: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    claims: list[Claim]
+    facts: list[Fact]
+    assumptions: list[Assumption]
+
+    def ids(self) -> list[str]:
+        """Every id, in file order (duplicates kept, so they can be found)."""
+        return [e.id for e in (*self.claims, *self.facts, *self.assumptions)]
+
+    def paths_by_id(self) -> dict[str, list[str]]:
+        """The parameter paths each entry names."""
+        out = {c.id: [p.path for p in c.parameters] for c in self.claims}
+        out |= {f.id: [p.path for p in f.parameters] for f in self.facts}
+        out |= {a.id: list(a.parameters) for a in self.assumptions}
+        return out
+
+
+# -- loading ------------------------------------------------------------------------------------
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Read the registry (default: the repository's `seeds/claims.yaml`)."""
+    data = yaml.safe_load(Path(path or REGISTRY_PATH).read_text(encoding="utf-8")) or {}
+    claims = [
+        Claim(
+            id=c["id"],
+            speaker=c["speaker"],
+            quote=c["quote"],
+            mechanism=c["mechanism"],
+            parameters=[
+                ClaimParameter(p["path"], str(p["direction"])) for p in c.get("parameters") or []
+            ],
+        )
+        for c in data.get("claims") or []
+    ]
+    facts = [
+        Fact(
+            id=f["id"],
+            statement=f["statement"],
+            source=f.get("source") or "",
+            verified=bool(f["verified"]),
+            parameters=[
+                FactParameter(p["path"], p.get("value")) for p in f.get("parameters") or []
+            ],
+        )
+        for f in data.get("facts") or []
+    ]
+    assumptions = [
+        Assumption(id=a["id"], parameters=list(a.get("parameters") or []), reason=a["reason"])
+        for a in data.get("assumptions") or []
+    ]
+    return Registry(claims, facts, assumptions)
+
+
+# -- parameter paths ----------------------------------------------------------------------------
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _segment(item: Any, index: int) -> str:
+    """How a list item is named in a path: by its `name` if it has one, else by its index."""
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        return item["name"]
+    return str(index)
+
+
+def _numeric_leaves(value: Any, path: str, out: set[str]) -> None:
+    if _is_number(value):
+        out.add(path)
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            _numeric_leaves(child, f"{path}.{key}" if path else str(key), out)
+    elif isinstance(value, list):
+        if value and all(_is_number(v) for v in value):
+            out.add(path)  # a list of numbers is one parameter
+            return
+        for i, child in enumerate(value):
+            _numeric_leaves(child, f"{path}.{_segment(child, i)}", out)
+
+
+def numeric_parameter_paths(scenario_yaml_path: str | Path) -> set[str]:
+    """Every numeric value a scenario file itself sets (not defaults, not `extends`)."""
+    data = yaml.safe_load(Path(scenario_yaml_path).read_text(encoding="utf-8")) or {}
+    out: set[str] = set()
+    _numeric_leaves(data, "", out)
+    return out
+
+
+def yaml_value(data: Any, path: str) -> Any:
+    """The value at a dotted path of raw scenario YAML; KeyError if it is not set there."""
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list):
+            named = [item for i, item in enumerate(node) if _segment(item, i) == part]
+            if not named:
+                raise KeyError(path)
+            node = named[0]
+        else:
+            raise KeyError(path)
+    return node
+
+
+def _covers(entry_path: str, path: str) -> bool:
+    return path == entry_path or path.startswith(entry_path + ".")
+
+
+def coverage(registry: Registry, paths: set[str] | list[str]) -> dict[str, list[str]]:
+    """For each path, the ids of the entries that name it (or a section containing it)."""
+    named = registry.paths_by_id()
+    return {
+        path: [
+            id_ for id_, entry_paths in named.items() if any(_covers(p, path) for p in entry_paths)
+        ]
+        for path in sorted(paths)
+    }
+
+
+def uncovered(registry: Registry, paths: set[str] | list[str]) -> list[str]:
+    """The paths no claim, fact or assumption names."""
+    return [path for path, ids in coverage(registry, paths).items() if not ids]
+
+
+# -- checks against the schema ------------------------------------------------------------------
+def _unwrap(annotation: Any) -> Any:
+    """Strip `Annotated[...]` and `X | None` down to X."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            arms = [a for a in get_args(annotation) if a is not type(None)]
+            if len(arms) != 1:
+                return annotation
+            annotation = arms[0]
+        else:
+            return annotation
+
+
+def _path_problem(path: str, baseline: Scenario) -> str | None:
+    """Why `path` is not a parameter of the schema, or None if it is.
+
+    Walks the `Scenario` model's fields alongside the baseline scenario: dict keys (factions,
+    deployment) are free, named list items (regions, sites) must exist in the baseline, other
+    list items (shocks, links) and tuple/list elements are indices.
+    """
+    annotation: Any = Scenario
+    value: Any = baseline
+    for part in path.split("."):
+        annotation = _unwrap(annotation)
+        origin = get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if part not in annotation.model_fields:
+                return f"{path}: {part!r} is not a field of {annotation.__name__}"
+            annotation = annotation.model_fields[part].annotation
+            value = getattr(value, part, None)
+        elif origin is dict:
+            annotation = get_args(annotation)[1]
+            value = value.get(part) if isinstance(value, dict) else None
+        elif origin is list:
+            item = _unwrap(get_args(annotation)[0])
+            annotation = item
+            if (
+                isinstance(item, type)
+                and issubclass(item, BaseModel)
+                and "name" in item.model_fields
+            ):
+                names = [x.name for x in value or []]
+                if part not in names:
+                    return f"{path}: no {item.__name__.lower()} named {part!r} in the baseline"
+                value = value[names.index(part)]
+            elif part.isdigit():
+                value = value[int(part)] if value is not None and int(part) < len(value) else None
+            else:
+                return f"{path}: {part!r} should be a list index"
+        elif origin is tuple:
+            if not part.isdigit() or int(part) >= len(get_args(annotation)):
+                return f"{path}: {part!r} is not an index of a pair"
+            annotation = get_args(annotation)[int(part)]
+            value = None
+        else:
+            return f"{path}: {part!r} goes below a single value"
+    return None
+
+
+def schema_paths_exist(registry: Registry, baseline_path: str | Path = BASELINE_PATH) -> list[str]:
+    """Problems with the parameter paths the registry names (empty when all exist)."""
+    baseline = load_scenario(baseline_path)
+    problems = []
+    for id_, paths in registry.paths_by_id().items():
+        for path in paths:
+            problem = _path_problem(path, baseline)
+            if problem:
+                problems.append(f"{id_}: {problem}")
+    return problems
+
+
+# -- citations ----------------------------------------------------------------------------------
+def code_references(root: Path = ROOT) -> dict[str, list[str]]:
+    """Where each id is cited (``file:line``) in `transition_sim/**/*.py` and `docs/*.md`."""
+    files = sorted((root / "transition_sim").rglob("*.py")) + sorted((root / "docs").glob("*.md"))
+    refs: dict[str, list[str]] = {}
+    for file in files:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            for match in CITATION.finditer(line):
+                for id_ in ID.findall(match.group(0)):
+                    refs.setdefault(id_, []).append(f"{file.relative_to(root)}:{number}")
+    return refs
+
+
+# -- printing -----------------------------------------------------------------------------------
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_claims(console: Console) -> None:
+    """The registry as tables: claims (with where the code uses them), facts, assumptions."""
+    registry = load_registry()
+    refs = code_references()
+
+    def used(id_: str) -> str:
+        files = {
+            ref.rpartition(":")[0].removeprefix("transition_sim/") for ref in refs.get(id_, [])
+        }
+        return "\n".join(sorted(files)) or "—"
+
+    claims = Table(title=f"Claims ({len(registry.claims)})", show_lines=True)
+    claims.add_column("id", no_wrap=True)
+    for column in ("speaker", "quote", "parameters", "used in"):
+        claims.add_column(column)
+    for c in registry.claims:
+        params = "\n".join(f"{p.path} {p.direction}" for p in c.parameters) or "— (not modelled)"
+        claims.add_row(c.id, c.speaker, _short(c.quote), params, used(c.id))
+    console.print(claims)
+
+    facts = Table(title=f"Facts ({len(registry.facts)})", show_lines=True)
+    facts.add_column("id", no_wrap=True)
+    for column in ("statement", "source", "verified", "parameters"):
+        facts.add_column(column)
+    for f in registry.facts:
+        params = "\n".join(
+            p.path if p.value is None else f"{p.path} = {p.value}" for p in f.parameters
+        )
+        facts.add_row(f.id, _short(f.statement), f.source, "yes" if f.verified else "NO", params)
+    console.print(facts)
+
+    assumptions = Table(title=f"Assumptions ({len(registry.assumptions)})", show_lines=True)
+    assumptions.add_column("id", no_wrap=True)
+    for column in ("parameters", "reason"):
+        assumptions.add_column(column)
+    for a in registry.assumptions:
+        assumptions.add_row(a.id, "\n".join(a.parameters), _short(a.reason, 100))
+    console.print(assumptions)
