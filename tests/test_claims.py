@@ -73,6 +73,36 @@ def test_every_baseline_number_is_covered(registry: Registry, claims: types.Modu
     )
 
 
+def test_baseline_respects_claim_directions(registry: Registry, claims: types.ModuleType) -> None:
+    problems = claims.direction_violations(registry)
+    assert problems == [], "the baseline contradicts these claims:\n" + "\n".join(problems)
+
+
+def test_direction_check_catches_a_violation(claims: types.ModuleType) -> None:
+    registry = claims.Registry(
+        claims=[
+            claims.Claim(
+                "C-x",
+                "Marlene Laruelle",
+                "q",
+                "m",
+                [
+                    claims.ClaimParameter("crowd.vision", "> 100"),
+                    claims.ClaimParameter("crowd.vision", "> 0 and < 50"),
+                    claims.ClaimParameter("family.legitimacy", "greater than successor.legitimacy"),
+                    claims.ClaimParameter("patron.enabled", "enabled"),
+                    claims.ClaimParameter("crowd.contagion", "small"),
+                ],
+            )
+        ],
+        facts=[],
+        assumptions=[],
+    )
+    problems = claims.direction_violations(registry)
+    assert len(problems) == 2
+    assert "crowd.vision" in problems[0] and "family.legitimacy" in problems[1]
+
+
 def test_cited_ids_exist(registry: Registry, claims: types.ModuleType) -> None:
     refs = claims.code_references()
     known = set(registry.ids())

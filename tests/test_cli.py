@@ -188,6 +188,7 @@ def test_claims_prints_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     module = types.ModuleType("transition_sim.claims")
     module.print_claims = lambda console: console.print("C1 protests spread")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "transition_sim.claims", module)
+    monkeypatch.setattr(transition_sim, "claims", module, raising=False)
     result = cli.invoke(app, ["claims"])
     assert result.exit_code == 0
     assert "C1 protests spread" in result.stdout

@@ -193,6 +193,53 @@ def uncovered(registry: Registry, paths: set[str] | list[str]) -> list[str]:
     return [path for path, ids in coverage(registry, paths).items() if not ids]
 
 
+# -- claims' directions against a scenario ---------------------------------------------------------
+_COMPARISON = re.compile(r"(>=|<=|>|<|=) *(-?\d+(?:\.\d+)?)")
+_RELATIVE = re.compile(r"^(greater|less) than (\S+)$")
+_OPERATORS = {
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "=": lambda a, b: a == b,
+}
+
+
+def direction_violations(
+    registry: Registry, scenario_path: str | Path = BASELINE_PATH
+) -> list[str]:
+    """Claims' directions that the (resolved) scenario contradicts.
+
+    Only the checkable forms are checked: ``enabled``, comparisons with numbers that open the
+    direction (``> 0``, ``> 0 and < 0.5``) and ``greater/less than <path>``; prose directions
+    ("small", "close to 1") are left to the reader.
+    """
+    values = load_scenario(scenario_path).model_dump(mode="json")
+    problems = []
+    for claim in registry.claims:
+        for p in claim.parameters:
+            try:
+                value = yaml_value(values, p.path)
+            except KeyError:
+                continue
+            direction = p.direction.strip()
+            relative = _RELATIVE.match(direction)
+            if direction == "enabled":
+                ok = value is True
+            elif relative:
+                other = yaml_value(values, relative[2])
+                ok = value > other if relative[1] == "greater" else value < other
+            elif _COMPARISON.match(direction) and _is_number(value):
+                ok = all(
+                    _OPERATORS[op](value, float(x)) for op, x in _COMPARISON.findall(direction)
+                )
+            else:
+                continue
+            if not ok:
+                problems.append(f"{claim.id}: {p.path} = {value!r}, claim says {direction!r}")
+    return problems
+
+
 # -- checks against the schema ------------------------------------------------------------------
 def _unwrap(annotation: Any) -> Any:
     """Strip `Annotated[...]` and `X | None` down to X."""

@@ -1,4 +1,4 @@
-"""The elite actors as Mesa agents, each with explicit daily decision rules (docs/ODD.md, 'Details').
+"""The elite actors as Mesa agents, each with explicit daily decision rules (docs/ODD.md).
 
 Every actor reads the same `Situation` (today's public signals) and acts through the model
 (`model.transfer_power`, `model.log`), so that the order of decisions and their effects stay
@@ -65,7 +65,9 @@ class SecurityFaction(mesa.Agent):
                 self.loyalty["successor"]
                 + ex.bandwagon * s.win["successor"]
                 - self.repression_aversion * peaceful_burden,
-                self.loyalty["self_interest"] + ex.bandwagon * s.win["security"] + self.ordered_aside(),
+                self.loyalty["self_interest"]
+                + ex.bandwagon * s.win["security"]
+                + self.ordered_aside(),
                 self.loyalty["family"] + ex.bandwagon * s.win["family"],
                 self.sympathy * ex.protest_weight * s.active_share
                 + ex.bandwagon * s.win["opposition"],
@@ -226,7 +228,9 @@ class Successor(mesa.Agent):
             return
         if spec.offers_guarantees and not m.guarantees_offered and family.state == "sabotage":
             m.guarantees_offered = True
-            m.log("successor", "offer_guarantees", "offers guarantees to the former leader's circle")
+            m.log(
+                "successor", "offer_guarantees", "offers guarantees to the former leader's circle"
+            )
         window = s.active_share >= spec.purge_window or family.state == "sabotage"
         if not window and m.rng.random() >= spec.tandem_hazard:
             return

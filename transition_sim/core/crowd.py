@@ -236,7 +236,7 @@ class RegionCrowd:
         return made
 
     def _move(self, batch: np.ndarray) -> None:
-        """Everyone not in jail moves to a random empty cell in vision (first come, first served)."""
+        """Everyone not in jail moves to a random empty cell in vision (first come first served)."""
         is_citizen = batch < self.n
         free = self.state[np.where(is_citizen, batch, 0)] != JAILED if self.n else is_citizen
         movers = batch[~is_citizen | free]

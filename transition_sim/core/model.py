@@ -78,7 +78,8 @@ class TransitionModel(mesa.Model):
         self.patron_troops_max = 0
 
         self.factions = [
-            SecurityFaction(self, name, spec, i) for i, (name, spec) in enumerate(sc.factions.items())
+            SecurityFaction(self, name, spec, i)
+            for i, (name, spec) in enumerate(sc.factions.items())
         ]
         self.family = Family(self) if sc.family.enabled else None
         self.successor = SuccessorActor(self) if sc.successor.enabled else None
@@ -106,9 +107,15 @@ class TransitionModel(mesa.Model):
         self.sites: list[SiteState] = []
         self.unit_follows: list[np.ndarray] = []
         for r, region in enumerate(sc.regions):
-            side = grid_side(region.urban_population, sc.scale.people_per_agent, sc.crowd.citizen_density)
+            side = grid_side(
+                region.urban_population, sc.scale.people_per_agent, sc.crowd.citizen_density
+            )
             n = round(sc.crowd.citizen_density * side * side)
-            violent = sc.protesters.violent_share if region.violent_share is None else region.violent_share
+            violent = (
+                sc.protesters.violent_share
+                if region.violent_share is None
+                else region.violent_share
+            )
             crime = sc.protesters.crime_share if region.crime_share is None else region.crime_share
             kind = rng.choice(3, size=n, p=[1.0 - violent - crime, violent, crime]).astype(np.int8)
             h, ra = sc.crowd.hardship, sc.crowd.risk_aversion
@@ -116,7 +123,15 @@ class TransitionModel(mesa.Model):
             risk = rng.uniform(ra.low, ra.high, n)
             unit_faction = np.repeat(np.arange(len(sc.factions)), per_region_units[:, r])
             crowd = RegionCrowd(
-                rng, side, n, unit_faction, kind, hardship, risk, sc.crowd.vision, sc.crowd.neighborhood
+                rng,
+                side,
+                n,
+                unit_faction,
+                kind,
+                hardship,
+                risk,
+                sc.crowd.vision,
+                sc.crowd.neighborhood,
             )
             self.crowds.append(crowd)
             cohesion = np.array([f.cohesion for f in self.factions])[unit_faction]
@@ -264,7 +279,9 @@ class TransitionModel(mesa.Model):
                 self.log("security", "retake_site", f"security retakes {site.name}")
 
     def _situation(self, stats) -> Situation:
-        active = sum(s.active.sum() for s in stats) if len(stats) and hasattr(stats[0], "active") else 0
+        active = (
+            sum(s.active.sum() for s in stats) if len(stats) and hasattr(stats[0], "active") else 0
+        )
         peaceful = sum(s.active[PEACEFUL] for s in stats) if active else 0
         share = active / max(self.citizens, 1)
         total_w = sum(s.weight for s in self.sites)
@@ -311,7 +328,9 @@ class TransitionModel(mesa.Model):
         committed patron counts for the successor [C-one-part-leaving, C-russia-acts-in-crisis]."""
         ex = self.params.expectations
         total = max(sum(f.units for f in self.factions), 1)
-        s = sum(f.units / total * f.loyalty["successor"] for f in self.factions if f.stance == "obey")
+        s = sum(
+            f.units / total * f.loyalty["successor"] for f in self.factions if f.stance == "obey"
+        )
         fam = sum(f.units / total * f.loyalty["family"] for f in self.factions)
         if self.patron is not None and self.patron.committed:
             s += ex.patron_weight
@@ -354,7 +373,9 @@ class TransitionModel(mesa.Model):
             self.transfer_power("successor", self.collapsed_to, self.power["successor"])
             if self.collapsed_to == "family" and self.family is not None:
                 self.transfer_power("family", "family", 0.0)
-            self.log("successor", "collapse", f"the successor falls; power passes to {self.collapsed_to}")
+            self.log(
+                "successor", "collapse", f"the successor falls; power passes to {self.collapsed_to}"
+            )
 
     def _aftermath(self) -> None:
         """Reforms after order is restored [C-new-protests, C-socioeconomic-rights]."""
@@ -380,7 +401,9 @@ class TransitionModel(mesa.Model):
             self.reforms["disappointed"] += 1
             for crowd in self.crowds:
                 crowd.hardship_extra += a.disappointment_hardship
-            self.log("successor", "reform_disappoints", f"{kind.replace('_', '-')} reform disappoints")
+            self.log(
+                "successor", "reform_disappoints", f"{kind.replace('_', '-')} reform disappoints"
+            )
 
     def _record(self, stats, deaths: np.ndarray) -> None:
         date = self.params.start_date + dt.timedelta(days=self.day)
@@ -393,7 +416,9 @@ class TransitionModel(mesa.Model):
             "regime_legitimacy": self.regime_legitimacy(),
             "repression_level": self.repression_level,
             "sites_seized": self.situation.sites_seized,
-            "patron_troops": self.patron.troops if self.patron and self.patron.state == "deployed" else 0,
+            "patron_troops": self.patron.troops
+            if self.patron and self.patron.state == "deployed"
+            else 0,
             **{f"stance_{f.name}": f.stance for f in self.factions},
         }
         regions = [r.name for r in self.params.regions]
@@ -460,7 +485,9 @@ class TransitionModel(mesa.Model):
 
     def result(self) -> RunResult:
         events = pd.DataFrame(self.events, columns=["day", "actor", "action", "details"])
-        events.insert(1, "date", [self.params.start_date + dt.timedelta(days=d) for d in events["day"]])
+        events.insert(
+            1, "date", [self.params.start_date + dt.timedelta(days=d) for d in events["day"]]
+        )
         return RunResult(
             outcome=outcomes.classify(self.final_state()),
             metrics=self.metrics(),

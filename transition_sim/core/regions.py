@@ -1,4 +1,4 @@
-"""Regions: grid sizes from urban population, strategic sites, and the network protest spreads on."""
+"""Regions: grid sizes from urban population, strategic sites, the network protest spreads on."""
 
 from __future__ import annotations
 

@@ -324,7 +324,9 @@ class Scenario(Strict):
             if shock.region != "all" and shock.region not in known:
                 raise ValueError(f"shocks.{i}.region: region {shock.region!r} is not defined")
             if shock.day >= self.days:
-                raise ValueError(f"shocks.{i}.day: day {shock.day} is past the horizon ({self.days})")
+                raise ValueError(
+                    f"shocks.{i}.day: day {shock.day} is past the horizon ({self.days})"
+                )
         if not self.factions:
             raise ValueError("factions: at least one security faction is needed")
         if self.successor.enabled and self.family.enabled is False and self.power.family > 0:

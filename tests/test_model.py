@@ -1,0 +1,187 @@
+"""The simulation core: reproducibility, invariants, and Epstein's rule."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from transition_sim.core.crowd import ACTIVE, JAILED, QUIET, CrowdRules, RegionCrowd
+from transition_sim.core.outcomes import OUTCOMES
+from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Scenario
+from transition_sim.simulate import simulate
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def short_kazakhstan(days: int = 15) -> Scenario:
+    return load_scenario(SCENARIOS / "kazakhstan_2022.yaml").model_copy(update={"days": days})
+
+
+def test_same_seed_same_results() -> None:
+    sc = short_kazakhstan()
+    a, b = simulate(sc, 7), simulate(sc, 7)
+    assert a.outcome == b.outcome
+    assert a.metrics.keys() == b.metrics.keys()
+    for key in a.metrics:
+        assert a.metrics[key] == b.metrics[key] or (
+            math.isnan(a.metrics[key]) and math.isnan(b.metrics[key])
+        )
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.events, b.events)
+
+
+def test_different_seeds_differ() -> None:
+    sc = short_kazakhstan()
+    a, b = simulate(sc, 1), simulate(sc, 2)
+    assert not a.timeseries["active"].equals(b.timeseries["active"])
+
+
+def test_result_tables_have_the_documented_columns() -> None:
+    r = simulate(short_kazakhstan(5), 3)
+    assert r.outcome in OUTCOMES
+    for col in (
+        "day",
+        "date",
+        "region",
+        "active",
+        "quiet",
+        "jailed",
+        "deaths",
+        "legitimacy",
+        "power_successor",
+        "power_family",
+        "stance_KNB",
+        "stance_police",
+    ):
+        assert col in r.timeseries.columns
+    assert set(r.timeseries["region"]) == {
+        "Mangystau",
+        "Aktobe",
+        "Atyrau",
+        "Almaty",
+        "Nur-Sultan",
+        "Shymkent",
+        "Karaganda",
+        "all",
+    }
+    assert list(r.events.columns) == ["day", "date", "actor", "action", "details"]
+    assert r.events.iloc[0]["action"] == "shock" and r.events.iloc[0]["day"] == 0
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    legitimacy=st.floats(0.3, 0.95),
+    patron=st.booleans(),
+    guarantees=st.booleans(),
+)
+def test_invariants_hold_every_day(seed, legitimacy, patron, guarantees) -> None:
+    base = short_kazakhstan(12)
+    sc = base.model_copy(
+        update={
+            "successor": base.successor.model_copy(
+                update={"legitimacy": legitimacy, "offers_guarantees": guarantees}
+            ),
+            "patron": base.patron.model_copy(update={"enabled": patron}),
+        }
+    )
+    r = simulate(sc, seed)
+    ts = r.timeseries
+    power = ts[["power_successor", "power_family", "power_security", "power_opposition"]]
+    assert np.allclose(power.sum(axis=1), 1.0)
+    assert (power >= -1e-12).all().all()
+    regions = ts[ts["region"] != "all"]
+    citizens = (regions["active"] + regions["quiet"] + regions["jailed"]).groupby(regions["region"])
+    assert (citizens.nunique() == 1).all(), "citizens are neither created nor destroyed"
+    assert ((ts["legitimacy"] >= 0) & (ts["legitimacy"] <= 1)).all()
+    assert r.outcome in OUTCOMES
+    assert r.metrics["deaths"] >= 0 and r.metrics["detained"] >= 0
+
+
+def _crowd(n: int, side: int, units: int, hardship: float, risk: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return RegionCrowd(
+        rng,
+        side,
+        n,
+        np.zeros(units, dtype=np.int64),
+        np.zeros(n, dtype=np.int8),
+        np.full(n, hardship),
+        np.full(n, risk),
+        7,
+        "von_neumann",
+    )
+
+
+def _rules(**kw) -> CrowdRules:
+    base = dict(
+        legitimacy=0.8,
+        threshold=0.1,
+        arrest_constant=2.3,
+        max_jail_term=10,
+        movement=False,
+        batches=1,
+        social_signal=0.0,
+        contagion_signal=0.0,
+        memory_effect=0.0,
+        memory_gain=0.0,
+        memory_decay=0.0,
+        crime_drive=0.0,
+        arrests_per_unit=1,
+    )
+    return CrowdRules(**(base | kw))
+
+
+def test_epstein_rule_without_police_activates_exactly_when_grievance_exceeds_threshold() -> None:
+    # No cops: P = 0, so a citizen is active iff H(1-L) > T.
+    above = _crowd(50, 20, 0, hardship=0.6, risk=1.0)  # G = 0.12 > 0.1
+    below = _crowd(50, 20, 0, hardship=0.4, risk=1.0)  # G = 0.08 < 0.1
+    above.step(_rules())
+    below.step(_rules())
+    assert (above.state == ACTIVE).all()
+    assert (below.state == QUIET).all()
+
+
+def test_police_in_vision_deter_and_arrest() -> None:
+    # With many cops everywhere, P ~ 1: only the risk-neutral become active, and they get jailed.
+    crowd = _crowd(100, 20, 150, hardship=1.0, risk=0.0)  # G = 0.2, R = 0: active regardless of P
+    stats = crowd.step(_rules(batches=1))
+    assert stats.arrests.sum() > 0
+    assert (crowd.state[crowd.jail > 0] == JAILED).all()
+    deterred = _crowd(100, 20, 150, hardship=1.0, risk=1.0)  # G - R P = 0.2 - 1 < T
+    deterred.step(_rules())
+    assert (deterred.state == QUIET).all()
+
+
+def test_units_that_stand_aside_neither_deter_nor_arrest() -> None:
+    crowd = _crowd(100, 20, 150, hardship=1.0, risk=1.0)
+    crowd.unit_deters[:] = False
+    stats = crowd.step(_rules())
+    assert (crowd.state == ACTIVE).all() and stats.arrests.sum() == 0
+
+
+def test_agents_never_share_a_cell() -> None:
+    crowd = _crowd(200, 20, 30, hardship=0.9, risk=0.3, seed=5)
+    for _ in range(20):
+        crowd.step(_rules(movement=True, batches=4))
+        assert len(np.unique(crowd.pos)) == len(crowd.pos)
+        assert (crowd.occupant[crowd.pos] == np.arange(len(crowd.pos))).all()
+
+
+def test_epstein_model1_shows_punctuated_outbursts() -> None:
+    """Epstein's Model 1 at Mesa's defaults: long quiet spells broken by short outbursts."""
+    sc = load_scenario(SCENARIOS / "epstein_model1.yaml")
+    citizens = 1120
+    outbursts = 0
+    for seed in (1, 2, 3):
+        active = simulate(sc, seed).timeseries.query("region == 'all'")["active"].to_numpy()
+        assert np.median(active) == 0, "the typical day is quiet"
+        assert (active >= 0.01 * citizens).sum() < 0.1 * len(active), "outbursts are short"
+        outbursts += len(np.flatnonzero((active[1:] >= 5) & (active[:-1] < 5)))
+    assert outbursts >= 3, "quiet is broken repeatedly by outbursts"

@@ -1,0 +1,92 @@
+"""Seeded ensembles: do the counterfactuals move the outcome distribution the way the panel says?
+
+Each scenario runs 40 seeded replications. Margins are wider than the Monte-Carlo error: with
+n = 40, the standard error of a share is at most 0.08, so a difference of 0.4 in shares is about
+3.5 standard errors of the difference.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from transition_sim.experiment.runner import run_ensemble
+from transition_sim.scenario.loader import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+N = 40
+
+pytestmark = pytest.mark.slow
+
+
+@cache
+def runs(name: str):
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    return run_ensemble(scenario, replications=N, seed=2022, workers=2).runs
+
+
+def share(name: str, *outcomes: str) -> float:
+    return float(runs(name)["outcome"].isin(outcomes).mean())
+
+
+def invited(name: str) -> float:
+    return float(runs(name)["invitation_day"].notna().mean())
+
+
+def test_baseline_successor_consolidation_is_the_most_likely_outcome() -> None:
+    counts = runs("kazakhstan_2022")["outcome"].value_counts()
+    assert counts.index[0] == "successor_consolidation", counts.to_dict()
+
+
+def test_baseline_patron_is_invited_in_most_runs_within_the_first_week() -> None:
+    df = runs("kazakhstan_2022")
+    assert invited("kazakhstan_2022") > 0.5
+    assert df["invitation_day"].median() <= 7
+
+
+def test_baseline_family_loses_its_posts_in_most_consolidation_runs() -> None:
+    df = runs("kazakhstan_2022")
+    consolidated = df[df["outcome"] == "successor_consolidation"]
+    assert (consolidated["power_family"] <= 0.1).mean() > 0.5
+
+
+def test_baseline_detentions_are_in_the_thousands() -> None:
+    assert runs("kazakhstan_2022")["detained"].median() >= 1000
+
+
+@pytest.mark.xfail(strict=True, reason="calibration gap: protest does not reach Almaty in force")
+def test_baseline_deaths_are_in_the_hundreds() -> None:
+    assert runs("kazakhstan_2022")["deaths"].median() >= 100
+
+
+def test_without_the_patron_consolidation_falls_and_bad_ends_rise() -> None:
+    """Umarov: Russia 'acts in the moment of crisis'; without it (Kyrgyzstan 2010) ..."""
+    assert share("kz_no_patron", "successor_consolidation") <= (
+        share("kazakhstan_2022", "successor_consolidation") - 0.4
+    )
+    bad = ("family_restoration", "security_takeover", "unresolved")
+    assert share("kz_no_patron", *bad) >= share("kazakhstan_2022", *bad) + 0.3
+
+
+def test_with_a_loyal_knb_the_patron_is_rarely_needed() -> None:
+    """Laruelle: the CSTO came because 'part of the security service didn't show loyalty'."""
+    assert invited("kz_loyal_security") <= invited("kazakhstan_2022") - 0.5
+    assert invited("kz_loyal_security") <= 0.2
+
+
+def test_with_a_united_elite_the_incumbent_survives() -> None:
+    """Umarov: 'if political elite is united and no crack, the ruler can stay' (Belarus)."""
+    survives = ("successor_consolidation", "tandem_persists")
+    assert share("belarus_2020", *survives) >= 0.9
+    assert share("kz_united_elite", *survives) >= 0.8
+
+
+@pytest.mark.xfail(
+    strict=True, reason="calibration gap: casualties do not come from violent groups yet"
+)
+def test_without_violent_groups_there_are_far_fewer_deaths() -> None:
+    assert (
+        runs("kz_peaceful")["deaths"].median() <= 0.5 * runs("kazakhstan_2022")["deaths"].median()
+    )
