@@ -10,17 +10,16 @@ registry against the article, the schema, the baseline scenario and the code.
 from __future__ import annotations
 
 import re
-import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.loader import load_scenario, unwrap_annotation
 from transition_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,19 +240,6 @@ def direction_violations(
 
 
 # -- checks against the schema ------------------------------------------------------------------
-def _unwrap(annotation: Any) -> Any:
-    """Strip `Annotated[...]` and `X | None` down to X."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            arms = [a for a in get_args(annotation) if a is not type(None)]
-            if len(arms) != 1:
-                return annotation
-            annotation = arms[0]
-        else:
-            return annotation
 
 
 def _path_problem(path: str, baseline: Scenario) -> str | None:
@@ -266,7 +252,7 @@ def _path_problem(path: str, baseline: Scenario) -> str | None:
     annotation: Any = Scenario
     value: Any = baseline
     for part in path.split("."):
-        annotation = _unwrap(annotation)
+        annotation = unwrap_annotation(annotation)
         origin = get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if part not in annotation.model_fields:
@@ -277,7 +263,7 @@ def _path_problem(path: str, baseline: Scenario) -> str | None:
             annotation = get_args(annotation)[1]
             value = value.get(part) if isinstance(value, dict) else None
         elif origin is list:
-            item = _unwrap(get_args(annotation)[0])
+            item = unwrap_annotation(get_args(annotation)[0])
             annotation = item
             if (
                 isinstance(item, type)

@@ -299,7 +299,7 @@ def _describe(error: Any) -> tuple[str | None, str]:
     return field, message
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap_annotation(annotation: Any) -> Any:
     """Strip `Annotated[...]` and `X | None` down to X."""
     while True:
         origin = get_origin(annotation)
@@ -318,7 +318,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The section model expected at `loc`, for "did you mean" hints on unknown keys."""
     annotation: Any = Scenario
     for part in loc:
-        annotation = _unwrap(annotation)
+        annotation = unwrap_annotation(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if part not in annotation.model_fields:
                 return None
@@ -327,7 +327,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             annotation = get_args(annotation)[-1]
         else:
             return None
-    annotation = _unwrap(annotation)
+    annotation = unwrap_annotation(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None
