@@ -371,8 +371,6 @@ class TransitionModel(mesa.Model):
         if self.low_win_days >= outcomes.COLLAPSE_DAYS:
             self.collapsed_to = max(("family", "opposition", "security"), key=win.__getitem__)
             self.transfer_power("successor", self.collapsed_to, self.power["successor"])
-            if self.collapsed_to == "family" and self.family is not None:
-                self.transfer_power("family", "family", 0.0)
             self.log(
                 "successor", "collapse", f"the successor falls; power passes to {self.collapsed_to}"
             )
