@@ -12,7 +12,10 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from transition_sim.cli import app
+from transition_sim.core.regions import grid_side
 from transition_sim.scenario import (
     Scenario,
     ScenarioError,
@@ -21,6 +24,7 @@ from transition_sim.scenario import (
     scenario_hash,
     scenario_to_yaml,
 )
+from transition_sim.scenario.schema import Shock
 
 
 def write(path: Path, text: str) -> Path:
@@ -485,6 +489,233 @@ def test_error_located_where_the_final_value_came_from(tmp_path: Path) -> None:
     # successor (base) + family (child) no longer add up; the merged loyalty was last set here.
     assert (err.file, err.line, err.field) == (child, 4, "factions.KNB.loyalty")
     assert "they add up to 1.1" in err.message
+
+
+# --- cross-field checks -----------------------------------------------------------------------
+
+
+def test_duplicate_region_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        regions:
+          - {name: a, urban_population: 10}
+          - {name: b, urban_population: 10}
+          - urban_population: 10
+            name: a
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (6, "regions.2.name")
+    assert str(err) == f"{path}:6: regions.2.name: region 'a' is already defined (regions.0.name)"
+    assert_human(err)
+
+
+def test_region_shares_combine_with_section_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        protesters: {violent_share: 0.6, crime_share: 0.1}
+        regions:
+          - {name: a, urban_population: 10, violent_share: 0.2}
+          - name: b
+            urban_population: 10
+            crime_share: 0.5
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (5, "regions.1")
+    assert str(err).startswith(
+        f"{path}:5: regions.1: violent_share + crime_share must not exceed 1 (0.6 + 0.5;"
+    )
+
+
+def test_region_shares_overriding_both_ignore_section(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        protesters: {violent_share: 0.9}
+        regions:
+          - {name: a, urban_population: 10, violent_share: 0.3, crime_share: 0.7}
+        """,
+    )
+    assert load_scenario(path).regions[0].crime_share == 0.7
+
+
+def test_escalation_thresholds_must_ascend(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        successor:
+          enabled: true
+          escalation_thresholds: [0.05, 0.02, 0.1]
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (4, "successor.escalation_thresholds")
+    assert str(err) == (
+        f"{path}:4: successor.escalation_thresholds: thresholds must be in ascending order"
+        " (got [0.05, 0.02, 0.1])"
+    )
+
+
+def test_escalation_thresholds_may_repeat(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\nsuccessor: {escalation_thresholds: [0, 0, 1]}\n")
+    assert load_scenario(path).successor.escalation_thresholds == [0, 0, 1]
+
+
+def test_site_cell_must_be_on_the_grid(tmp_path: Path) -> None:
+    side = grid_side(100, 2, 0.5)
+    assert side == 10
+    path = write(
+        tmp_path / "x.yaml",
+        f"""
+        name: x
+        scale: {{people_per_agent: 2}}
+        crowd: {{citizen_density: 0.5}}
+        regions:
+          - name: a
+            urban_population: 100
+            sites:
+              - {{name: akimat, cell: [{side - 1}, {side - 1}]}}
+              - name: tv
+                cell: [3, {side}]
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (10, "regions.0.sites.1.cell")
+    assert str(err) == (
+        f"{path}:10: regions.0.sites.1.cell: [3, 10] is off the region's 10x10 grid"
+        " (row and column must be below 10)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        ("crowd:\n  arrest_constant: .inf\n", 3, "crowd.arrest_constant"),
+        ("crowd:\n  active_threshold: .nan\n", 3, "crowd.active_threshold"),
+        ("crowd:\n  active_threshold: nan\n", 3, "crowd.active_threshold"),
+        (
+            "regions:\n  - {name: a, urban_population: 1, hardship_shift: -.inf}\n",
+            3,
+            "regions.0.hardship_shift",
+        ),
+        (
+            "violence:\n  protester_lethality:\n    - 0\n    - .inf\n    - 0\n    - 0\n",
+            5,
+            "violence.protester_lethality.1",
+        ),
+        (
+            "factions:\n  KNB:\n    units: 1\n    loyalty: {successor: 1}\n    sympathy: .Inf\n",
+            6,
+            "factions.KNB.sympathy",
+        ),
+    ],
+)
+def test_non_finite_numbers_rejected(tmp_path: Path, text: str, line: int, field: str) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\n" + text)
+    err = load_error(path)
+    assert (err.line, err.field) == (line, field)
+    assert str(err).startswith(f"{path}:{line}: {field}: input should be a finite number")
+
+
+def test_extends_removes_an_inherited_faction(tmp_path: Path) -> None:
+    write(tmp_path / "base.yaml", BASE)
+    write(
+        tmp_path / "mid.yaml",
+        "extends: base.yaml\nfactions:\n  guard:\n    units: 1\n    loyalty: {successor: 1}\n",
+    )
+    leaf = write(tmp_path / "leaf.yaml", "extends: mid.yaml\nfactions:\n  KNB: null\n  guard:\n")
+    scenario = load_scenario(leaf)
+    assert list(scenario.factions) == ["police"]
+
+
+def test_removing_every_faction_is_located_in_the_child(tmp_path: Path) -> None:
+    write(tmp_path / "base.yaml", BASE)
+    child = write(tmp_path / "child.yaml", "extends: base.yaml\nfactions: {KNB: ~, police: ~}\n")
+    err = load_error(child)
+    assert (err.file, err.line, err.field) == (child, 2, "factions")
+    assert err.message == "at least one security faction is needed"
+
+
+def test_null_faction_not_inherited(tmp_path: Path) -> None:
+    write(tmp_path / "base.yaml", BASE)
+    child = write(
+        tmp_path / "child.yaml",
+        """
+        extends: base.yaml
+        factions:
+          KNB: null
+          army: null
+        """,
+    )
+    err = load_error(child)
+    assert (err.file, err.line, err.field) == (child, 4, "factions.army")
+    assert str(err) == (
+        f"{child}:4: factions.army: null removes an inherited faction, but no extended file"
+        " defines it"
+    )
+
+
+def test_null_faction_without_extends(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\nfactions:\n  police:\n")
+    err = load_error(path)
+    assert (err.line, err.field) == (3, "factions.police")
+    assert err.message == "null removes an inherited faction, but this file extends none"
+
+
+def test_shock_legitimacy(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml", "name: x\nshocks:\n  - {day: 1, label: vote, legitimacy: -0.3}\n"
+    )
+    shock = load_scenario(path).shocks[0]
+    assert (shock.legitimacy, shock.hardship, shock.performance) == (-0.3, 0.0, 0.0)
+    assert Shock(day=0, label="x").legitimacy == 0.0
+    assert "stolen election" in Shock.model_fields["legitimacy"].description
+
+
+def test_shock_legitimacy_out_of_range(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        shocks:
+          - day: 1
+            label: vote
+            legitimacy: -1.5
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (5, "shocks.0.legitimacy")
+    assert err.message == "input should be greater than or equal to -1 (got -1.5)"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            "regions:\n  - {name: a, urban_population: 9}\n  - {name: a, urban_population: 9}\n",
+            ":4: regions.1.name: ",
+        ),
+        (
+            "successor: {escalation_thresholds: [0.2, 0.1, 0.3]}\n",
+            ":2: successor.escalation_thresholds: ",
+        ),
+        ("factions: {KNB: null}\n", ":2: factions.KNB: "),
+    ],
+)
+def test_cli_validate_exits_2(tmp_path: Path, text: str, where: str) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\n" + text)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"{path}{where}")
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
 
 
 # --- output -----------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Load scenario YAML files into a validated `Scenario`, with errors that point at file and line.
 
 A scenario file may start from another one (``extends: base.yaml``): mappings are merged key by
-key, the extending file winning; lists and scalars are replaced wholesale. Every key and list item
-remembers the file and line its final value came from, so a validation error in the merged
-document is reported where the user has to fix it.
+key, the extending file winning; lists and scalars are replaced wholesale. A faction set to null
+(``factions: {KNB: null}``) removes the faction of that name inherited from the extended file; a
+null for a faction no extended file defines is an error. Every key and list item remembers the
+file and line its final value came from, so a validation error in the merged document is
+reported where the user has to fix it.
 """
 
 from __future__ import annotations
@@ -202,6 +204,7 @@ def _resolve(
     extending this one, to spot cycles."""
     data, locations = _read(path)
     if "extends" not in data:
+        _removed_factions(path, data, locations, None)
         return data, locations, [path]
 
     target_name = data.pop("extends")
@@ -220,13 +223,35 @@ def _resolve(
         raise ScenarioError(path, line, "extends", f"file to extend not found: {target}")
 
     base, base_locations, files = _resolve(target, chain)
+    removed = _removed_factions(path, data, locations, base)
     merged = _merge(base, data)
+    for name in removed:
+        del merged["factions"][name]
     merged_locations = {
         p: locations.get(p) or base_locations[p]
         for p in _paths(merged)
         if p in locations or p in base_locations
     }
     return merged, merged_locations, [path, *files]
+
+
+def _removed_factions(
+    path: Path, data: dict[str, Any], locations: Locations, base: dict[str, Any] | None
+) -> list[Any]:
+    """The factions `data` (read from `path`) sets to null, that is removes from `base`, the
+    merged files it extends (None if it extends none); each must be defined there."""
+    factions = data.get("factions")
+    if not isinstance(factions, dict):
+        return []
+    inherited = (base or {}).get("factions")
+    removed = [name for name, value in factions.items() if value is None]
+    for name in removed:
+        if not isinstance(inherited, dict) or name not in inherited:
+            field = _join("factions", name)
+            where = "this file extends none" if base is None else "no extended file defines it"
+            message = f"null removes an inherited faction, but {where}"
+            raise ScenarioError(path, locations[field][1], field, message)
+    return removed
 
 
 def load_scenario(path: str | Path) -> Scenario:

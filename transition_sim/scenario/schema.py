@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -24,9 +24,10 @@ Stance = Literal["obey", "stand_aside", "side_with_family", "defect"]
 
 
 class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, not silently ignored."""
+    """Base for every section: unknown keys are errors, not silently ignored; so are nan and
+    infinite numbers (`.nan`, `.inf` in YAML), which no parameter has a meaning for."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Range(Strict):
@@ -60,6 +61,7 @@ class Crowd(Strict):
     max_jail_term: Annotated[int, Field(ge=0)] = 1000
     movement: bool = True
     activation_batches: Annotated[int, Field(ge=1, le=64)] = 8
+    quiet_days: bool = False  # fast path for days that start with nobody active (docs/ODD.md)
     hardship: Range = Range()
     risk_aversion: Range = Range()
     social_signal: NonNegative = 0.0
@@ -101,7 +103,11 @@ class Violence(Strict):
 
 
 class Site(Strict):
-    """A strategic cell whose control counts towards who holds the state."""
+    """A strategic cell whose control counts towards who holds the state.
+
+    ``cell`` is (row, column) on the region's grid (see `transition_sim.core.regions.grid_side`);
+    without it, the cell is drawn at random.
+    """
 
     name: str
     cell: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
@@ -109,6 +115,8 @@ class Site(Strict):
 
 
 class Region(Strict):
+    """A city; `violent_share` and `crime_share` override the `protesters` section's."""
+
     name: str
     urban_population: Annotated[int, Field(ge=1)]
     hardship_shift: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
@@ -169,6 +177,7 @@ class Successor(Strict):
         0.05,
         0.10,
     ]
+    lethal_force_armed_share: Fraction = 0.0  # shoot to kill only once armed actives reach this
     dismiss_government_threshold: Fraction = 0.05
     dismissal_legitimacy_gain: Fraction = 0.0
     purge_window: Fraction = 0.05
@@ -179,6 +188,13 @@ class Successor(Strict):
     invite_min_severity: Fraction = 0.05
     offers_guarantees: bool = True
     tandem_hazard: Fraction = 0.0
+
+    @field_validator("escalation_thresholds")
+    @classmethod
+    def _ascending(cls, value: list[float]) -> list[float]:
+        if value != sorted(value):
+            raise ValueError(f"thresholds must be in ascending order (got {value})")
+        return value
 
 
 class Family(Strict):
@@ -243,6 +259,15 @@ class Shock(Strict):
     region: str = "all"
     hardship: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     performance: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    legitimacy: Annotated[
+        float,
+        Field(
+            ge=-1.0,
+            le=1.0,
+            description="A one-off change of the successor's (the incumbent's) legitimacy,"
+            " e.g. a stolen election.",
+        ),
+    ] = 0.0
 
 
 class Power(Strict):
@@ -266,7 +291,11 @@ def _default_region() -> list[Region]:
 
 
 class Scenario(Strict):
-    """A complete, validated scenario: the one input of `simulate(scenario, seed)`."""
+    """A complete, validated scenario: the one input of `simulate(scenario, seed)`.
+
+    `factions` is keyed by name; in a file that ``extends`` another, ``factions: {KNB: null}``
+    removes the inherited faction KNB (see `transition_sim.scenario.loader`).
+    """
 
     name: str
     description: str = ""
@@ -296,9 +325,14 @@ class Scenario(Strict):
     def _references(self) -> Self:
         """Every region or faction named anywhere must be defined."""
         names = [r.name for r in self.regions]
-        if len(set(names)) != len(names):
-            raise ValueError(f"region names must be unique: {names}")
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(
+                    f"regions.{i}.name: region {name!r} is already defined"
+                    f" (regions.{names.index(name)}.name)"
+                )
         known = set(names)
+        self._check_regions()
         for i, link in enumerate(self.links):
             for end in ("a", "b"):
                 if getattr(link, end) not in known:
@@ -332,6 +366,31 @@ class Scenario(Strict):
         if self.successor.enabled and self.family.enabled is False and self.power.family > 0:
             raise ValueError("power.family: the family holds power but family.enabled is false")
         return self
+
+    def _check_regions(self) -> None:
+        """Each region's protester shares add up to at most 1; explicit site cells are on its
+        grid."""
+        # Imported here: the core imports this module.
+        from transition_sim.core.regions import grid_side
+
+        shares = self.protesters
+        for i, region in enumerate(self.regions):
+            violent = shares.violent_share if region.violent_share is None else region.violent_share
+            crime = shares.crime_share if region.crime_share is None else region.crime_share
+            if violent + crime > 1.0:
+                raise ValueError(
+                    f"regions.{i}: violent_share + crime_share must not exceed 1"
+                    f" ({violent:g} + {crime:g}; a share not given here is the protesters' one)"
+                )
+            side = grid_side(
+                region.urban_population, self.scale.people_per_agent, self.crowd.citizen_density
+            )
+            for j, site in enumerate(region.sites):
+                if site.cell is not None and max(site.cell) >= side:
+                    raise ValueError(
+                        f"regions.{i}.sites.{j}.cell: {list(site.cell)} is off the region's"
+                        f" {side}x{side} grid (row and column must be below {side})"
+                    )
 
     @property
     def end_date(self) -> dt.date:
