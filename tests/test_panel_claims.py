@@ -1,12 +1,13 @@
 """Seeded ensembles: do the counterfactuals move the outcome distribution the way the panel says?
 
-Each scenario runs 40 seeded replications. Margins are wider than the Monte-Carlo error: with
-n = 40, the standard error of a share is at most 0.08, so a difference of 0.4 in shares is about
-3.5 standard errors of the difference.
+Each scenario runs 100 seeded replications. Margins are wider than the Monte-Carlo error: with
+n = 100, the standard error of a share is at most 0.05 and that of a difference of two shares at
+most 0.071, so a difference of 0.3 is over 4 standard errors.
 """
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from transition_sim.experiment.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-N = 40
+N = 100
 
 pytestmark = pytest.mark.slow
 
@@ -53,21 +54,31 @@ def test_baseline_family_loses_its_posts_in_most_consolidation_runs() -> None:
 
 
 def test_baseline_detentions_are_in_the_thousands() -> None:
-    assert runs("kazakhstan_2022")["detained"].median() >= 1000
+    assert 1000 <= runs("kazakhstan_2022")["detained"].median() < 100_000
 
 
-@pytest.mark.xfail(strict=True, reason="calibration gap: protest does not reach Almaty in force")
 def test_baseline_deaths_are_in_the_hundreds() -> None:
-    assert runs("kazakhstan_2022")["deaths"].median() >= 100
+    assert 100 <= runs("kazakhstan_2022")["deaths"].median() < 1000
+
+
+def rise_z(before: str, after: str, *outcomes: str) -> float:
+    """Two-proportion z statistic of the rise in the share of `outcomes` (pooled variance)."""
+    p0, p1 = share(before, *outcomes), share(after, *outcomes)
+    pooled = (p0 + p1) / 2
+    se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * 2 / N)
+    return (p1 - p0) / se
 
 
 def test_without_the_patron_consolidation_falls_and_bad_ends_rise() -> None:
-    """Umarov: Russia 'acts in the moment of crisis'; without it (Kyrgyzstan 2010) ..."""
+    """Umarov: Russia 'acts in the moment of crisis'; without it (Kyrgyzstan 2010) the successor
+    cannot consolidate, and the bad ends the issue names (family restoration, security takeover,
+    unresolved) rise by clearly more than the Monte-Carlo error (z >= 3) and by at least 0.1."""
     assert share("kz_no_patron", "successor_consolidation") <= (
         share("kazakhstan_2022", "successor_consolidation") - 0.4
     )
     bad = ("family_restoration", "security_takeover", "unresolved")
-    assert share("kz_no_patron", *bad) >= share("kazakhstan_2022", *bad) + 0.3
+    assert share("kz_no_patron", *bad) >= share("kazakhstan_2022", *bad) + 0.1
+    assert rise_z("kazakhstan_2022", "kz_no_patron", *bad) >= 3.0
 
 
 def test_with_a_loyal_knb_the_patron_is_rarely_needed() -> None:
@@ -83,10 +94,8 @@ def test_with_a_united_elite_the_incumbent_survives() -> None:
     assert share("kz_united_elite", *survives) >= 0.8
 
 
-@pytest.mark.xfail(
-    strict=True, reason="calibration gap: casualties do not come from violent groups yet"
-)
 def test_without_violent_groups_there_are_far_fewer_deaths() -> None:
+    """Laruelle: the peaceful middle class and the violent groups were different crowds."""
     assert (
-        runs("kz_peaceful")["deaths"].median() <= 0.5 * runs("kazakhstan_2022")["deaths"].median()
+        runs("kz_peaceful")["deaths"].median() <= 0.25 * runs("kazakhstan_2022")["deaths"].median()
     )

@@ -7,11 +7,11 @@ visible in one place. Claim ids in comments point at `seeds/claims.yaml`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from transition_sim.scenario.schema import STANCES, Faction
 
@@ -28,6 +28,7 @@ class Situation:
     day: int
     active_share: float  # of all citizens, nationally
     peaceful_share: float  # of today's actives who are peaceful
+    armed_share: float  # violent and organized-crime actives, of all citizens
     sites_seized: float  # weighted share of strategic sites held by rebels
     win: dict[str, float]  # who elites expect to win (Tullock contest over camp strengths)
 
@@ -56,25 +57,21 @@ class SecurityFaction(mesa.Agent):
         self.autonomous = spec.autonomous
         self.stance = spec.initial_stance
 
-    def utilities(self, s: Situation) -> np.ndarray:
+    def utilities(self, s: Situation) -> list[float]:
+        """Utility of each stance, in `STANCES` order (obey, stand aside, family, defect)."""
         m = self.model
         ex = m.params.expectations
         peaceful_burden = m.repression_level / 3.0 * s.peaceful_share * (s.active_share > 0)
-        u = np.array(
-            [
-                self.loyalty["successor"]
-                + ex.bandwagon * s.win["successor"]
-                - self.repression_aversion * peaceful_burden,
-                self.loyalty["self_interest"]
-                + ex.bandwagon * s.win["security"]
-                + self.ordered_aside(),
-                self.loyalty["family"] + ex.bandwagon * s.win["family"],
-                self.sympathy * ex.protest_weight * s.active_share
-                + ex.bandwagon * s.win["opposition"],
-            ]
-        )
-        if not m.family_sabotaging:
-            u[STANCES.index("side_with_family")] = -np.inf  # nobody asked
+        u = [
+            self.loyalty["successor"]
+            + ex.bandwagon * s.win["successor"]
+            - self.repression_aversion * peaceful_burden,
+            self.loyalty["self_interest"] + ex.bandwagon * s.win["security"] + self.ordered_aside(),
+            self.loyalty["family"] + ex.bandwagon * s.win["family"]
+            if m.family_sabotaging
+            else -math.inf,  # nobody asked
+            self.sympathy * ex.protest_weight * s.active_share + ex.bandwagon * s.win["opposition"],
+        ]
         u[STANCES.index(self.stance)] += ex.inertia
         return u
 
@@ -87,9 +84,15 @@ class SecurityFaction(mesa.Agent):
         m = self.model
         if not self.autonomous or m.collapsed_to is not None:
             return
-        u = self.utilities(m.situation) / m.params.expectations.stance_temperature
-        p = np.exp(u - u.max())
-        new = STANCES[int(m.rng.choice(len(STANCES), p=p / p.sum()))]
+        u = self.utilities(m.situation)
+        top = max(u)
+        weights = [math.exp((x - top) / m.params.expectations.stance_temperature) for x in u]
+        # Inverse-CDF draw: the same distribution as rng.choice(p=...), at a fraction of its cost.
+        draw, pick = m.rng.random() * sum(weights), 0
+        while pick < len(weights) - 1 and draw >= weights[pick]:
+            draw -= weights[pick]
+            pick += 1
+        new = STANCES[pick]
         if new != self.stance:
             m.log(self.name, f"stance_{new}", f"{self.name}: {new.replace('_', ' ')}")
             self.stance = new
@@ -218,7 +221,9 @@ class Successor(mesa.Agent):
             patron is not None
             and patron.state == "idle"
             and s.active_share >= spec.invite_min_severity
-            and (m.loyal_capacity() < spec.invite_threshold or s.sites_seized > 0)
+            # He calls the patron in when he cannot count on his own services, not merely
+            # because rebels hold a site that loyal units can retake [C-knb-disloyal].
+            and m.loyal_capacity() < spec.invite_threshold
         ):
             m.invitation_day = m.day
             m.log("successor", "invite_patron", f"asks {patron.spec.name} for help")
@@ -239,9 +244,10 @@ class Successor(mesa.Agent):
 
     def _escalate(self, s: Situation) -> None:
         m = self.model
+        # Lethal force answers armed violence, not peaceful crowds [A-lethal-force].
+        armed = s.sites_seized > 0 or s.armed_share >= self.spec.lethal_force_armed_share
         target = sum(s.active_share >= t for t in self.spec.escalation_thresholds)
-        if s.sites_seized > 0:
-            target = max(target, 2)
+        target = 3 if s.sites_seized > 0 else min(target, 3 if armed else 2)
         if target > m.repression_level:
             m.repression_level += 1
             labels = ("", "riot control", "force authorized", "shoot to kill without warning")

@@ -53,11 +53,19 @@ def neighbor_table(radius: int, shape: str, side: int) -> np.ndarray:
 
 
 @cache
-def _kernel_fft(radius: int, shape: str, side: int) -> np.ndarray:
-    kernel = np.zeros((side, side))
-    off = neighborhood_offsets(radius, shape, side)
-    kernel[off[:, 0], off[:, 1]] = 1.0
-    return np.fft.rfft2(kernel)
+def square_window(cell: int, radius: int, side: int) -> np.ndarray:
+    """The distinct cells within Chebyshev `radius` of `cell` on a side x side torus."""
+    x, y = divmod(cell, side)
+    r = np.arange(-radius, radius + 1)
+    rows, cols = np.meshgrid((x + r) % side, (y + r) % side, indexing="ij")
+    return np.unique(rows * side + cols)
+
+
+def remember(experience: np.ndarray, active: np.ndarray, rules: CrowdRules) -> None:
+    """Protest memory: everyone's experience fades, today's actives' grows (in place)."""
+    if rules.memory_gain or rules.memory_decay:
+        experience *= 1.0 - rules.memory_decay
+        experience[active] += rules.memory_gain * (1.0 - experience[active])
 
 
 @dataclass
@@ -77,6 +85,7 @@ class CrowdRules:
     memory_decay: float
     crime_drive: float  # grievance substitute of organized crime today (0 unless sponsored)
     arrests_per_unit: int
+    quiet_days: bool = False  # fast path for days that start with nobody active (_quiet_day)
 
 
 @dataclass
@@ -111,7 +120,6 @@ class RegionCrowd:
         self.shape = shape
         self.offsets = neighborhood_offsets(vision, shape, side)
         self.neighbors = neighbor_table(vision, shape, side)
-        self.kernel_fft = _kernel_fft(vision, shape, side)
         self.n = n_citizens
         self.m = len(unit_faction)
         if self.n + self.m > side * side:
@@ -123,6 +131,7 @@ class RegionCrowd:
         self.occupant[self.pos] = np.arange(self.n + self.m)
 
         self.kind = kind
+        self.is_crime = kind == CRIME
         self.hardship = hardship
         self.risk_aversion = risk_aversion
         self.state = np.zeros(self.n, dtype=np.int8)
@@ -131,28 +140,31 @@ class RegionCrowd:
         self.hardship_extra = 0.0  # scripted shocks and their relief, added to H
         self.unit_faction = unit_faction
         self.unit_deters = np.ones(self.m, dtype=bool)  # set daily from faction stances
-        self.visible_active = np.zeros(self.n)  # share of actives in each citizen's vision
+        self.site_cells = np.zeros(0, dtype=np.int64)  # strategic sites armed actives head for
 
     # -- geometry -----------------------------------------------------------------------------
-    def _in_vision_counts(self, grids: np.ndarray) -> np.ndarray:
-        """Number of marked cells in vision of every cell, for a stack of 0/1 grids."""
-        f = np.fft.rfft2(grids.reshape(-1, self.side, self.side))
-        out = np.fft.irfft2(f * self.kernel_fft, s=(self.side, self.side))
-        return np.rint(out).reshape(len(grids), -1)
+    def _in_vision_count(self, cells: np.ndarray) -> np.ndarray:
+        """For every cell, how many of `cells` lie in its vision.
 
-    def _torus_distance_ok(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Matrix: is cell b[j] within vision of cell a[i]?"""
-        s = self.side
-        dx = np.abs(a[:, None] // s - b[None, :] // s)
-        dy = np.abs(a[:, None] % s - b[None, :] % s)
-        dx = np.minimum(dx, s - dx)
-        dy = np.minimum(dy, s - dy)
-        if self.shape == "von_neumann":
-            return (dx + dy <= self.vision) & ((dx + dy) > 0)
-        return (np.maximum(dx, dy) <= self.vision) & ((dx + dy) > 0)
+        Vision is symmetric (y is in x's vision iff x is in y's), so this counts, for each cell,
+        the listed cells that see it: one bincount over their vision tables.
+        """
+        return np.bincount(self.neighbors[cells].ravel(), minlength=self.side * self.side)
 
     # -- one day --------------------------------------------------------------------------------
     def step(self, rules: CrowdRules) -> DayStats:
+        if rules.quiet_days and not (self.state == ACTIVE).any():
+            grievance = self._grievance(slice(None), rules)
+            threshold = self._threshold(slice(None), rules)
+            in_jail = self.jail > 0
+            maybe = (grievance > threshold) & ~in_jail
+            arrests = self._quiet_day(rules, in_jail, maybe, grievance, threshold)
+        else:
+            arrests = self._full_day(rules)
+        return self._end_of_day(rules, arrests)
+
+    def _full_day(self, rules: CrowdRules) -> np.ndarray:
+        """Epstein's rule in `rules.batches` random batches; returns arrests by kind."""
         arrests = np.zeros(3, dtype=np.int64)
         order = self.rng.permutation(self.n + self.m)
         for batch in np.array_split(order, rules.batches):
@@ -162,8 +174,53 @@ class RegionCrowd:
             arrests += self._units_arrest(units, rules)
             if rules.movement:
                 self._move(batch)
-        self._remember(rules)
-        return self._stats(arrests)
+        return arrests
+
+    def _grievance(self, idx: np.ndarray | slice, rules: CrowdRules) -> np.ndarray:
+        hardship = np.clip(self.hardship[idx] + self.hardship_extra, 0.0, 1.0)
+        grievance = hardship * (1.0 - rules.legitimacy)
+        grievance[self.is_crime[idx]] = rules.crime_drive  # acts for a sponsor
+        return grievance
+
+    def _threshold(self, idx: np.ndarray | slice, rules: CrowdRules) -> np.ndarray:
+        """T lowered by memory and contagion (the social signal is added by the caller)."""
+        base = rules.threshold - rules.contagion_signal
+        if rules.memory_effect:
+            return base - rules.memory_effect * self.experience[idx]
+        return np.full(len(self.experience[idx]), base)
+
+    def _quiet_day(
+        self,
+        rules: CrowdRules,
+        in_jail: np.ndarray,
+        maybe: np.ndarray,
+        grievance: np.ndarray,
+        threshold: np.ndarray,
+    ) -> np.ndarray:
+        """A day that starts with nobody active, updated as one synchronous batch, without moves.
+
+        Everybody sees no actives (so no social signal and A = 1), so only the few citizens whose
+        grievance beats their threshold even at P = 0 can turn active; their deterrence count is
+        read off their vision cells. Units then arrest, in random order. Nobody moves: with no
+        actives, movement is a symmetric random walk on the empty cells, whose stationary
+        distribution is the uniform placement the crowd starts from. Opt-in
+        (`crowd.quiet_days`), because it is not Epstein's sequential rule. The per-citizen
+        inputs (who is in jail, who could turn active at P = 0, grievance, threshold) come from
+        `step` or, for all regions at once, from `Population`. Returns arrests by kind.
+        """
+        self.jail -= in_jail
+        self.state[:] = np.where(in_jail, np.int8(JAILED), np.int8(QUIET))
+        arrests = np.zeros(3, dtype=np.int64)
+        cand = np.flatnonzero(maybe)
+        if len(cand):
+            cops = self._deterring_grid()[self.neighbors[self.pos[cand]]].sum(axis=1)
+            p_arrest = 1.0 - np.exp(-rules.arrest_constant * cops)  # round(C / 1) = C
+            risk = self.risk_aversion[cand] * p_arrest
+            active = grievance[cand] - risk > threshold[cand]
+            self.state[cand[active]] = ACTIVE
+            if active.any():
+                arrests = self._units_arrest(self.rng.permutation(self.m), rules)
+        return arrests
 
     def _citizens_decide(self, idx: np.ndarray, rules: CrowdRules) -> None:
         if len(idx) == 0:
@@ -174,66 +231,79 @@ class RegionCrowd:
         idx = idx[~in_jail]
         if len(idx) == 0:
             return
-        grids = np.zeros((2, self.side * self.side))
         deterring = self.n + np.flatnonzero(self.unit_deters)
-        grids[0, self.pos[deterring]] = 1.0
-        grids[1, self.pos[: self.n][self.state == ACTIVE]] = 1.0
-        counts = self._in_vision_counts(grids)
         cell = self.pos[idx]
-        cops = counts[0, cell]
-        actives = counts[1, cell] + 1.0  # the citizen counts herself
+        cops = self._in_vision_count(self.pos[deterring])[cell]
+        seen = self._in_vision_count(self.pos[: self.n][self.state == ACTIVE])[cell]
+        actives = seen + 1.0  # the citizen counts herself
         # np.rint rounds half to even, like Python's round() in Mesa's example.
         p_arrest = 1.0 - np.exp(-rules.arrest_constant * np.rint(cops / actives))
 
-        hardship = np.clip(self.hardship[idx] + self.hardship_extra, 0.0, 1.0)
-        grievance = hardship * (1.0 - rules.legitimacy)
-        crime = self.kind[idx] == CRIME
-        grievance[crime] = rules.crime_drive  # acts for a sponsor, not from grievance
-
-        threshold = np.full(len(idx), rules.threshold)
+        grievance = self._grievance(idx, rules)
+        threshold = self._threshold(idx, rules)
         if rules.social_signal:
             share = (actives - 1.0) / len(self.offsets)
-            self.visible_active[idx] = share
             threshold -= rules.social_signal * share
-        if rules.memory_effect:
-            threshold -= rules.memory_effect * self.experience[idx]
-        threshold -= rules.contagion_signal
         active = grievance - self.risk_aversion[idx] * p_arrest > threshold
         self.state[idx] = np.where(active, ACTIVE, QUIET)
 
     def _units_arrest(self, units: np.ndarray, rules: CrowdRules) -> np.ndarray:
-        """Each deterring unit arrests up to `arrests_per_unit` random actives in its vision."""
+        """Each deterring unit arrests up to `arrests_per_unit` random actives in its vision.
+
+        Units act in `units` order: where two pick the same active, the earlier one gets her
+        and the later one picks again among those left (in rounds, not a loop per unit).
+        """
         made = np.zeros(3, dtype=np.int64)
         arresting = units[self.unit_deters[units]]
-        if len(arresting) == 0:
-            return made
         for _ in range(rules.arrests_per_unit):
-            actives = np.flatnonzero(self.state == ACTIVE)
-            if len(actives) == 0:
+            rank, active = self._arrest_pairs(arresting)
+            if len(rank) == 0:
                 break
-            in_view = self._torus_distance_ok(self.pos[self.n + arresting], self.pos[actives])
-            has = in_view.any(axis=1)
-            if not has.any():
-                break
-            # Units act in batch order: where two pick the same active, the earlier one gets
-            # her and the later one picks again among those left (rounds, not a loop per unit).
-            score = np.where(in_view[has], self.rng.random(in_view[has].shape), -1.0)
-            taken = np.zeros(len(actives), dtype=bool)
-            while len(score):
-                pick = score.argmax(axis=1)
-                valid = score[np.arange(len(score)), pick] >= 0.0
-                score, pick = score[valid], pick[valid]
-                chosen, first = np.unique(pick, return_index=True)
-                taken[chosen] = True
-                losers = np.ones(len(pick), dtype=bool)
-                losers[first] = False
-                score = score[losers]
-                score[:, taken] = -1.0
-            caught = actives[taken]
-            self.state[caught] = JAILED
-            self.jail[caught] = self.rng.integers(0, rules.max_jail_term + 1, size=len(caught))
-            made += np.bincount(self.kind[caught], minlength=3)
+            # Each unit's visible actives in a random order of preference; filtering later
+            # keeps this order, so one sort serves every round.
+            best = np.lexsort((-self.rng.random(len(rank)), rank))
+            rank, active = rank[best], active[best]
+            caught = []
+            taken = np.zeros(self.n, dtype=bool)
+            done = np.zeros(len(arresting), dtype=bool)
+            while len(rank):
+                first = np.ones(len(rank), dtype=bool)
+                np.not_equal(rank[1:], rank[:-1], out=first[1:])
+                picks, pickers = active[first], rank[first]
+                won, earliest = np.unique(picks, return_index=True)  # pickers are ascending
+                caught.append(won)
+                taken[won] = True
+                done[pickers[earliest]] = True
+                keep = ~taken[active] & ~done[rank]
+                rank, active = rank[keep], active[keep]
+            jailed = np.concatenate(caught)
+            self.state[jailed] = JAILED
+            self.jail[jailed] = self.rng.integers(0, rules.max_jail_term + 1, size=len(jailed))
+            made += np.bincount(self.kind[jailed], minlength=3)
         return made
+
+    def _arrest_pairs(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (unit's rank in `units`, active citizen) pair within vision.
+
+        Vision is symmetric, so the pairs are gathered from whichever side is smaller.
+        """
+        actives = np.flatnonzero(self.state == ACTIVE)
+        if len(units) == 0 or len(actives) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if len(units) <= len(actives):
+            seen = self.occupant[self.neighbors[self.pos[self.n + units]]]
+            citizen = (seen >= 0) & (seen < self.n)
+            rows, cols = np.nonzero(citizen)
+            who = seen[rows, cols]
+            hit = self.state[who] == ACTIVE
+            return rows[hit], who[hit]
+        rank_of = np.full(self.m, -1)
+        rank_of[units] = np.arange(len(units))
+        seen = self.occupant[self.neighbors[self.pos[actives]]] - self.n  # unit index if >= 0
+        rows, cols = np.nonzero(seen >= 0)
+        rank = rank_of[seen[rows, cols]]
+        hit = rank >= 0
+        return rank[hit], actives[rows[hit]]
 
     def _move(self, batch: np.ndarray) -> None:
         """Everyone not in jail moves to a random empty cell in vision (first come first served)."""
@@ -243,10 +313,22 @@ class RegionCrowd:
         if len(movers) == 0:
             return
         here = self.pos[movers]
-        pick = self.rng.integers(0, len(self.offsets), size=(len(movers), MOVE_PROPOSALS))
-        target = self.neighbors[here[:, None], pick]
+        k = len(self.offsets)
+        pick = self.rng.integers(0, k, size=(len(movers), MOVE_PROPOSALS), dtype=np.int16)
+        target = self.neighbors.ravel()[here[:, None] * k + pick]  # flat gather: faster
         empty = self.occupant[target] < 0
         first = empty.argmax(axis=1)
+        if len(self.site_cells):
+            # Armed actives (violent or organized crime) take the free proposal nearest a site.
+            citizen = np.where(movers < self.n, movers, 0)
+            armed = (
+                (movers < self.n)
+                & (self.state[citizen] == ACTIVE)
+                & (self.kind[citizen] != PEACEFUL)
+            )
+            if armed.any():
+                dist = self._site_distance(target[armed])
+                first[armed] = np.where(empty[armed], dist, np.inf).argmin(axis=1)
         ok = empty[np.arange(len(movers)), first]
         movers, here, target = movers[ok], here[ok], target[ok, first[ok]]
         _, winner = np.unique(target, return_index=True)  # earliest mover in the batch wins
@@ -255,27 +337,37 @@ class RegionCrowd:
         self.occupant[target] = movers
         self.pos[movers] = target
 
-    def _remember(self, rules: CrowdRules) -> None:
-        if rules.memory_gain or rules.memory_decay:
-            self.experience *= 1.0 - rules.memory_decay
-            active = self.state == ACTIVE
-            self.experience[active] += rules.memory_gain * (1.0 - self.experience[active])
+    def _site_distance(self, cells: np.ndarray) -> np.ndarray:
+        """Chebyshev torus distance from each cell to the nearest strategic site."""
+        s = self.side
+        dx = np.abs(cells[..., None] // s - self.site_cells // s)
+        dy = np.abs(cells[..., None] % s - self.site_cells % s)
+        return np.maximum(np.minimum(dx, s - dx), np.minimum(dy, s - dy)).min(axis=-1)
 
-    def _stats(self, arrests: np.ndarray) -> DayStats:
-        active = self.state == ACTIVE
-        engaged = np.zeros(3, dtype=np.int64)
-        if active.any() and self.unit_deters.any():
-            near = self._torus_distance_ok(
-                self.pos[: self.n][active], self.pos[self.n + np.flatnonzero(self.unit_deters)]
-            ).any(axis=1)
-            engaged = np.bincount(self.kind[active][near], minlength=3)
+    def _deterring_grid(self) -> np.ndarray:
+        """Per cell: does a deterring unit stand on it?"""
+        grid = np.zeros(self.side * self.side, dtype=bool)
+        grid[self.pos[self.n + np.flatnonzero(self.unit_deters)]] = True
+        return grid
+
+    def _end_of_day(self, rules: CrowdRules, arrests: np.ndarray) -> DayStats:
+        """Update protest memory and count the day (`Population` does this for all regions)."""
+        active = np.flatnonzero(self.state == ACTIVE)
+        remember(self.experience, active, rules)
         return DayStats(
             active=np.bincount(self.kind[active], minlength=3),
             quiet=int((self.state == QUIET).sum()),
             jailed=int((self.state == JAILED).sum()),
             arrests=arrests,
-            engaged=engaged,
+            engaged=self._engaged(active),
         )
+
+    def _engaged(self, active: np.ndarray) -> np.ndarray:
+        """Actives (by kind) with a deterring unit in vision."""
+        if len(active) == 0 or not self.unit_deters.any():
+            return np.zeros(3, dtype=np.int64)
+        near = self._deterring_grid()[self.neighbors[self.pos[active]]].any(axis=1)
+        return np.bincount(self.kind[active[near]], minlength=3)
 
     # -- units joining and leaving (the patron's) ------------------------------------------------
     def add_units(self, k: int, faction: int) -> None:
@@ -304,11 +396,80 @@ class RegionCrowd:
     # -- queries used by the model ----------------------------------------------------------------
     def count_near(self, cell: int, radius: int) -> tuple[int, np.ndarray]:
         """Violent/criminal actives, and units by index, within Chebyshev `radius` of `cell`."""
-        s = self.side
-        x, y = divmod(cell, s)
-        px, py = self.pos // s, self.pos % s
-        dx = np.abs(px - x)
-        dy = np.abs(py - y)
-        near = (np.minimum(dx, s - dx) <= radius) & (np.minimum(dy, s - dy) <= radius)
-        cit = near[: self.n] & (self.state == ACTIVE) & (self.kind != PEACEFUL)
-        return int(cit.sum()), np.flatnonzero(near[self.n :])
+        here = self.occupant[square_window(cell, radius, self.side)]
+        here = here[here >= 0]
+        cit = here[here < self.n]
+        rebels = int(((self.state[cit] == ACTIVE) & (self.kind[cit] != PEACEFUL)).sum())
+        return rebels, np.sort(here[here >= self.n]) - self.n
+
+
+class Population:
+    """Every region's citizens in flat arrays; each `RegionCrowd` works on views of its slice.
+
+    This lets the per-citizen arithmetic of quiet days (grievance and threshold) run once for
+    the whole country instead of once per region; the rest stays with the regions, in region
+    order, so the random stream and the results are those of stepping the regions one by one.
+    """
+
+    SHARED = ("hardship", "kind", "is_crime", "experience", "jail", "state")
+
+    def __init__(self, crowds: list[RegionCrowd]) -> None:
+        self.crowds = crowds
+        sizes = [c.n for c in crowds]
+        self.bounds = np.cumsum([0, *sizes])
+        self.region = np.repeat(np.arange(len(crowds)), sizes)
+        for name in self.SHARED:
+            flat = np.concatenate([getattr(c, name) for c in crowds])
+            setattr(self, name, flat)
+            for c, lo, hi in zip(crowds, self.bounds[:-1], self.bounds[1:], strict=True):
+                setattr(c, name, flat[lo:hi])  # a view: the region writes into the flat array
+
+    def step(self, rules: list[CrowdRules]) -> list[DayStats]:
+        """One day in every region (rules per region), quiet regions sharing one pass."""
+        busy = np.bincount(self.region[self.state == ACTIVE], minlength=len(self.crowds)) > 0
+        quiet = np.array([r.quiet_days for r in rules]) & ~busy
+        if quiet.any():
+            in_jail = self.jail > 0
+            grievance, threshold = self._grievance_threshold(rules)
+            maybe = (grievance > threshold) & ~in_jail
+        arrests = []
+        for r, (crowd, rule) in enumerate(zip(self.crowds, rules, strict=True)):
+            if quiet[r]:
+                part = slice(self.bounds[r], self.bounds[r + 1])
+                args = (in_jail[part], maybe[part], grievance[part], threshold[part])
+                arrests.append(crowd._quiet_day(rule, *args))
+            else:
+                arrests.append(crowd._full_day(rule))
+        return self._end_of_day(rules[0], arrests)
+
+    def _end_of_day(self, rules: CrowdRules, arrests: list[np.ndarray]) -> list[DayStats]:
+        """`RegionCrowd._end_of_day` for every region at once (memory is national)."""
+        k = len(self.crowds)
+        active = np.flatnonzero(self.state == ACTIVE)
+        remember(self.experience, active, rules)
+        states = np.bincount(self.region * 3 + self.state, minlength=3 * k).reshape(k, 3)
+        where = self.region[active] * 3 + self.kind[active]
+        kinds = np.bincount(where, minlength=3 * k).reshape(k, 3)
+        cuts = np.searchsorted(active, self.bounds)
+        return [
+            DayStats(
+                active=kinds[r],
+                quiet=int(states[r, QUIET]),
+                jailed=int(states[r, JAILED]),
+                arrests=arrests[r],
+                engaged=crowd._engaged(active[cuts[r] : cuts[r + 1]] - self.bounds[r]),
+            )
+            for r, crowd in enumerate(self.crowds)
+        ]
+
+    def _grievance_threshold(self, rules: list[CrowdRules]) -> tuple[np.ndarray, np.ndarray]:
+        """`RegionCrowd._grievance` and `_threshold` for everyone, with per-region inputs."""
+        first = rules[0]  # legitimacy, threshold, memory and crime drive are national
+        extra = np.array([c.hardship_extra for c in self.crowds])[self.region]
+        hardship = np.clip(self.hardship + extra, 0.0, 1.0)
+        grievance = hardship * (1.0 - first.legitimacy)
+        grievance[self.is_crime] = first.crime_drive
+        base = np.array([r.threshold - r.contagion_signal for r in rules])[self.region]
+        if first.memory_effect:
+            return grievance, base - first.memory_effect * self.experience
+        return grievance, base

@@ -22,7 +22,7 @@ import pandas as pd
 from transition_sim.core import outcomes
 from transition_sim.core.actors import CAMPS, Family, ForeignPatron, SecurityFaction, Situation
 from transition_sim.core.actors import Successor as SuccessorActor
-from transition_sim.core.crowd import ACTIVE, CRIME, PEACEFUL, VIOLENT, CrowdRules, RegionCrowd
+from transition_sim.core.crowd import CRIME, PEACEFUL, VIOLENT, CrowdRules, Population, RegionCrowd
 from transition_sim.core.regions import SiteState, grid_side, network_weights, split_units
 from transition_sim.scenario.schema import Scenario, Shock
 from transition_sim.simulate import RunResult
@@ -42,6 +42,7 @@ class ScriptedShock:
             if s.region in ("all", region.name):
                 m.crowds[i].hardship_extra += s.hardship
         m.performance = float(np.clip(m.performance + s.performance, 0.0, 1.0))
+        m.legitimacy = float(np.clip(m.legitimacy + s.legitimacy, 0.0, 1.0))
         m.log("scenario", "shock", s.label)
 
 
@@ -85,7 +86,7 @@ class TransitionModel(mesa.Model):
         self.successor = SuccessorActor(self) if sc.successor.enabled else None
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
         self._build_regions()
-        self.situation = self._situation(np.zeros(len(self.crowds)))
+        self.situation = self._situation([])
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
         for shock in self._shocks:
             self.schedule_event(shock.fire, at=shock.shock.day)
@@ -143,6 +144,10 @@ class TransitionModel(mesa.Model):
                     else int(rng.integers(side * side))
                 )
                 self.sites.append(SiteState(r, site.name, cell, site.weight))
+            crowd.site_cells = np.array(
+                [s.cell for s in self.sites if s.region == r], dtype=np.int64
+            )
+        self.population = Population(self.crowds)
         self.citizens = sum(c.n for c in self.crowds)
         self.network = network_weights(sc)
         self.region_share = np.zeros(len(self.crowds))
@@ -205,14 +210,17 @@ class TransitionModel(mesa.Model):
             if sc.protesters.crime_sponsor == "family" and self.family_sabotaging
             else 0.0,
             arrests_per_unit=1,
+            quiet_days=sc.crowd.quiet_days,
         )
         self._set_deterrence()
-        stats = [
-            crowd.step(CrowdRules(contagion_signal=sc.crowd.contagion * contagion[r], **rules))
-            for r, crowd in enumerate(self.crowds)
-        ]
+        stats = self.population.step(
+            [
+                CrowdRules(contagion_signal=sc.crowd.contagion * contagion[r], **rules)
+                for r in range(len(self.crowds))
+            ]
+        )
         deaths = self._violence(stats, level)
-        self._contest_sites()
+        self._contest_sites(stats)
         active = np.array([s.active.sum() for s in stats], dtype=float)
         self.region_share = active / np.array([c.n for c in self.crowds])
         self.situation = self._situation(stats)
@@ -243,30 +251,40 @@ class TransitionModel(mesa.Model):
     def _violence(self, stats: list, level: int) -> np.ndarray:
         """Casualties (people) by region; detentions accumulate in people too."""
         v, ppa = self.params.violence, self.params.scale.protesters_per_active_agent
-        deaths = np.zeros(len(stats))
-        for r, s in enumerate(stats):
-            hard = s.engaged[VIOLENT] + s.engaged[CRIME] + v.peaceful_exposure * s.engaged[PEACEFUL]
-            rate = v.protester_lethality[level] * ppa * hard
-            rate += v.violent_lethality * ppa * (s.active[VIOLENT] + s.active[CRIME])
-            deaths[r] = self.rng.poisson(rate) if rate > 0 else 0
-            self.detained += ppa * s.arrests.sum()
-            # Repressing peaceful crowds costs legitimacy [C-peaceful-middle-class].
-            repressed = ppa * s.arrests[PEACEFUL] * level / 3.0
-            self.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
+        engaged = np.array([s.engaged for s in stats], dtype=float)
+        active = np.array([s.active for s in stats], dtype=float)
+        arrests = np.array([s.arrests for s in stats], dtype=float)
+        exposed = (
+            engaged[:, VIOLENT] + engaged[:, CRIME] + v.peaceful_exposure * engaged[:, PEACEFUL]
+        )
+        rate = ppa * (
+            v.protester_lethality[level] * exposed
+            + v.violent_lethality * (active[:, VIOLENT] + active[:, CRIME])
+        )
+        deaths = self.rng.poisson(rate).astype(float) if rate.any() else np.zeros(len(stats))
         self.deaths += deaths.sum()
+        self.detained += ppa * arrests.sum()
+        # Repressing peaceful crowds costs legitimacy [C-peaceful-middle-class].
+        repressed = ppa * arrests[:, PEACEFUL].sum() * level / 3.0
+        self.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
         return deaths
 
-    def _contest_sites(self) -> None:
+    def _contest_sites(self, stats: list) -> None:
         """A site falls when rebels near it outnumber its defenders `seizure_ratio` to one;
         units of factions that side with the family or defect hand their sites over."""
         v = self.params.violence
-        stances = np.array([f.stance for f in self.factions] + ["obey"])
+        turned_faction = np.array(
+            [f.stance in ("side_with_family", "defect") for f in self.factions] + [False]
+        )  # the last entry (index -1) is the patron
         patron_here = self.patron is not None and self.patron.state == "deployed"
         for site in self.sites:
+            armed = stats[site.region].active[VIOLENT] + stats[site.region].active[CRIME]
+            if not (site.seized or patron_here or armed or turned_faction.any()):
+                continue  # nobody near the site could take it
             crowd = self.crowds[site.region]
             rebels, units = crowd.count_near(site.cell, v.site_radius)
             deters = crowd.unit_deters[units]
-            turned = np.isin(stances[crowd.unit_faction[units]], ("side_with_family", "defect"))
+            turned = turned_faction[crowd.unit_faction[units]]
             attackers = rebels + int((turned & ~deters).sum())
             defenders = int(deters.sum())
             if patron_here:
@@ -278,23 +296,23 @@ class TransitionModel(mesa.Model):
                 site.seized = False
                 self.log("security", "retake_site", f"security retakes {site.name}")
 
-    def _situation(self, stats) -> Situation:
-        active = (
-            sum(s.active.sum() for s in stats) if len(stats) and hasattr(stats[0], "active") else 0
-        )
-        peaceful = sum(s.active[PEACEFUL] for s in stats) if active else 0
-        share = active / max(self.citizens, 1)
+    def _situation(self, stats: list) -> Situation:
+        """Today's national signals from the regions' day statistics (none before day 0)."""
+        by_kind = sum((s.active for s in stats), np.zeros(3, dtype=np.int64))
+        active = int(by_kind.sum())
+        citizens = max(self.citizens, 1)
         total_w = sum(s.weight for s in self.sites)
         seized = sum(s.weight for s in self.sites if s.seized) / total_w if total_w else 0.0
         return Situation(
             day=self.day,
-            active_share=float(share),
-            peaceful_share=float(peaceful / active) if active else 1.0,
+            active_share=active / citizens,
+            peaceful_share=float(by_kind[PEACEFUL] / active) if active else 1.0,
+            armed_share=float(by_kind[VIOLENT] + by_kind[CRIME]) / citizens,
             sites_seized=float(seized),
-            win=self._expected_winner(share),
+            win=self._expected_winner(active / citizens, float(by_kind[CRIME]) / citizens),
         )
 
-    def _expected_winner(self, active_share: float) -> dict[str, float]:
+    def _expected_winner(self, active_share: float, crime_share: float) -> dict[str, float]:
         """Who elites expect to win: a Tullock contest over the camps' strengths
         [Casper & Tyson 2014: protest size is a public signal for elites]."""
         ex = self.params.expectations
@@ -312,10 +330,8 @@ class TransitionModel(mesa.Model):
                 strength["security"] += cap * f.loyalty["self_interest"]
         if self.patron is not None and self.patron.committed:
             strength["successor"] += ex.patron_weight
-        crime = sum(c.kind[c.state == ACTIVE].tolist().count(CRIME) for c in self.crowds)
-        street = active_share - crime / max(self.citizens, 1)
-        strength["opposition"] += ex.protest_weight * street
-        strength["family"] += ex.protest_weight * crime / max(self.citizens, 1)
+        strength["opposition"] += ex.protest_weight * (active_share - crime_share)
+        strength["family"] += ex.protest_weight * crime_share
         if self.successor is None and self.family is None:
             return {c: float(c == "successor") for c in CAMPS}
         powered = {c: s**ex.contest_exponent for c, s in strength.items()}
@@ -403,8 +419,15 @@ class TransitionModel(mesa.Model):
                 "successor", "reform_disappoints", f"{kind.replace('_', '-')} reform disappoints"
             )
 
-    def _record(self, stats, deaths: np.ndarray) -> None:
-        date = self.params.start_date + dt.timedelta(days=self.day)
+    def _record(self, stats: list, deaths: np.ndarray) -> None:
+        """Keep today's numbers: per region (rows in scenario order) and national."""
+        regional = np.array(
+            [
+                [*s.active, s.quiet, s.jailed, s.arrests.sum(), d]
+                for s, d in zip(stats, deaths, strict=True)
+            ],
+            dtype=float,
+        )
         national = {
             "power_successor": self.power["successor"],
             "power_family": self.power["family"],
@@ -419,33 +442,36 @@ class TransitionModel(mesa.Model):
             else 0,
             **{f"stance_{f.name}": f.stance for f in self.factions},
         }
-        regions = [r.name for r in self.params.regions]
-        for name, s, d in zip(regions, stats, deaths, strict=True):
-            self.rows.append(self._row(date, name, s, d, national))
-        total = type(stats[0])(
-            active=sum(s.active for s in stats),
-            quiet=sum(s.quiet for s in stats),
-            jailed=sum(s.jailed for s in stats),
-            arrests=sum(s.arrests for s in stats),
-            engaged=sum(s.engaged for s in stats),
-        )
-        self.rows.append(self._row(date, "all", total, deaths.sum(), national))
+        self.rows.append((self.day, regional, national))
 
-    def _row(self, date, region, s, deaths, national) -> dict:
-        return {
-            "day": self.day,
-            "date": date,
-            "region": region,
-            "active": int(s.active.sum()),
-            "active_peaceful": int(s.active[PEACEFUL]),
-            "active_violent": int(s.active[VIOLENT]),
-            "active_crime": int(s.active[CRIME]),
-            "quiet": s.quiet,
-            "jailed": s.jailed,
-            "arrests": int(s.arrests.sum()),
-            "deaths": float(deaths),
-            **national,
-        }
+    def timeseries(self) -> pd.DataFrame:
+        """One row per (day, region) plus region "all" (the sum over regions)."""
+        regions = [r.name for r in self.params.regions] + ["all"]
+        k = len(regions)
+        days = np.array([day for day, _, _ in self.rows], dtype=np.int64)
+        values = np.concatenate(
+            [np.vstack([reg, reg.sum(axis=0)]) for _, reg, _ in self.rows]
+        ).reshape(len(self.rows) * k, -1)
+        start = pd.Timestamp(self.params.start_date)
+        table = pd.DataFrame(
+            {
+                "day": np.repeat(days, k),
+                "date": np.repeat((start + pd.to_timedelta(days, unit="D")).date, k),
+                "region": np.tile(regions, len(self.rows)),
+                "active": values[:, :3].sum(axis=1).astype(np.int64),
+                "active_peaceful": values[:, PEACEFUL].astype(np.int64),
+                "active_violent": values[:, VIOLENT].astype(np.int64),
+                "active_crime": values[:, CRIME].astype(np.int64),
+                "quiet": values[:, 3].astype(np.int64),
+                "jailed": values[:, 4].astype(np.int64),
+                "arrests": values[:, 5].astype(np.int64),
+                "deaths": values[:, 6],
+            }
+        )
+        national = pd.DataFrame([nat for _, _, nat in self.rows])
+        return pd.concat(
+            [table, national.loc[national.index.repeat(k)].reset_index(drop=True)], axis=1
+        )
 
     # -- running and results --------------------------------------------------------------------
     def run(self) -> None:
@@ -489,6 +515,6 @@ class TransitionModel(mesa.Model):
         return RunResult(
             outcome=outcomes.classify(self.final_state()),
             metrics=self.metrics(),
-            timeseries=pd.DataFrame(self.rows),
+            timeseries=self.timeseries(),
             events=events,
         )

@@ -90,8 +90,9 @@ def _run_chunk(
 
 
 def _chunks(first: int, n: int, workers: int) -> list[list[int]]:
-    """Split ``range(first, n)`` into contiguous chunks, about four per worker (load balance)."""
-    size = max(1, min(64, (n - first) // (workers * 4)))
+    """Split ``range(first, n)`` into contiguous chunks, about sixteen per worker: small enough
+    that no worker idles long at the end, large enough to amortize sending the scenario."""
+    size = max(1, min(32, (n - first) // (workers * 16)))
     return [list(range(start, min(start + size, n))) for start in range(first, n, size)]
 
 
