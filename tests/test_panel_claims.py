@@ -99,3 +99,35 @@ def test_without_violent_groups_there_are_far_fewer_deaths() -> None:
     assert (
         runs("kz_peaceful")["deaths"].median() <= 0.25 * runs("kazakhstan_2022")["deaths"].median()
     )
+
+
+def test_without_guarantees_the_family_is_purged_step_by_step_instead_of_exiting() -> None:
+    """Umarov: the close circle 'have guarantees'; without them the family does not take an
+    exit, and the successor removes it post by post (more purges)."""
+    assert (
+        runs("kz_no_guarantees")["purges"].median()
+        >= runs("kazakhstan_2022")["purges"].median() + 3
+    )
+
+
+AFTERMATH_N = 40
+
+
+@cache
+def aftermath():
+    scenario = load_scenario(SCENARIOS / "kz_aftermath.yaml")
+    return run_ensemble(scenario, replications=AFTERMATH_N, seed=2022, workers=2).runs
+
+
+def test_aftermath_new_protest_waves_can_emerge() -> None:
+    """Laruelle: 'if they are unsatisfied with the reforms' pathways, new protest can emerge.'"""
+    later_waves = (aftermath()["protest_waves"] >= 2).mean()
+    assert later_waves >= 0.1
+    assert (aftermath()["reforms_delivered"] > 0).mean() > 0.5, "reforms are delivered too"
+
+
+def test_aftermath_democratization_stays_minor_by_default() -> None:
+    """Umarov: 'the potential of democratization is very minor by default'."""
+    df = aftermath()
+    assert df["liberalization"].median() <= 0.1
+    assert (df["outcome"] == "popular_transition").mean() <= 0.1
