@@ -192,3 +192,23 @@ def test_population_steps_exactly_like_the_regions_one_by_one(seed, legitimacy) 
 def test_the_equivalence_covers_quiet_and_busy_days() -> None:
     quiet, busy = step_both_ways(0, 0.8)
     assert quiet > 0 and busy > 0
+
+
+def test_cached_deterrence_counts_follow_moves_stances_and_new_units() -> None:
+    """The per-cell count of deterring units in vision is cached; it must always equal a fresh
+    count, whatever happened since: moves, a stance change written in place, units arriving."""
+    c = crowd(units=40, hardship=np.full(300, 1.0), risk=np.full(300, 0.5))
+
+    def fresh() -> np.ndarray:
+        return c._in_vision_count(c.pos[c.n + np.flatnonzero(c.unit_deters)])
+
+    np.testing.assert_array_equal(c._cops_in_vision(), fresh())
+    c.step(rules(movement=True, arrests_per_unit=1))
+    np.testing.assert_array_equal(c._cops_in_vision(), fresh())
+    c.unit_deters[::2] = False  # the model writes stances in place
+    np.testing.assert_array_equal(c._cops_in_vision(), fresh())
+    c.add_units(7, faction=-1)
+    np.testing.assert_array_equal(c._cops_in_vision(), fresh())
+    c.remove_units(faction=-1)
+    np.testing.assert_array_equal(c._cops_in_vision(), fresh())
+    assert fresh().sum() > 0

@@ -140,6 +140,9 @@ class RegionCrowd:
         self.hardship_extra = 0.0  # scripted shocks and their relief, added to H
         self.unit_faction = unit_faction
         self.unit_deters = np.ones(self.m, dtype=bool)  # set daily from faction stances
+        self._moves = 0  # bumped whenever agents move or units come and go (cache key)
+        self._cops_key: tuple[int, bytes] | None = None
+        self._cops = np.zeros(0, dtype=np.int64)
         self.site_cells = np.zeros(0, dtype=np.int64)  # strategic sites armed actives head for
 
     # -- geometry -----------------------------------------------------------------------------
@@ -213,7 +216,7 @@ class RegionCrowd:
         arrests = np.zeros(3, dtype=np.int64)
         cand = np.flatnonzero(maybe)
         if len(cand):
-            cops = self._deterring_grid()[self.neighbors[self.pos[cand]]].sum(axis=1)
+            cops = self._cops_in_vision()[self.pos[cand]]
             p_arrest = 1.0 - np.exp(-rules.arrest_constant * cops)  # round(C / 1) = C
             risk = self.risk_aversion[cand] * p_arrest
             active = grievance[cand] - risk > threshold[cand]
@@ -231,9 +234,8 @@ class RegionCrowd:
         idx = idx[~in_jail]
         if len(idx) == 0:
             return
-        deterring = self.n + np.flatnonzero(self.unit_deters)
         cell = self.pos[idx]
-        cops = self._in_vision_count(self.pos[deterring])[cell]
+        cops = self._cops_in_vision()[cell]
         seen = self._in_vision_count(self.pos[: self.n][self.state == ACTIVE])[cell]
         actives = seen + 1.0  # the citizen counts herself
         # np.rint rounds half to even, like Python's round() in Mesa's example.
@@ -336,6 +338,7 @@ class RegionCrowd:
         self.occupant[here] = -1
         self.occupant[target] = movers
         self.pos[movers] = target
+        self._moves += 1
 
     def _site_distance(self, cells: np.ndarray) -> np.ndarray:
         """Chebyshev torus distance from each cell to the nearest strategic site."""
@@ -344,11 +347,18 @@ class RegionCrowd:
         dy = np.abs(cells[..., None] % s - self.site_cells % s)
         return np.maximum(np.minimum(dx, s - dx), np.minimum(dy, s - dy)).min(axis=-1)
 
-    def _deterring_grid(self) -> np.ndarray:
-        """Per cell: does a deterring unit stand on it?"""
-        grid = np.zeros(self.side * self.side, dtype=bool)
-        grid[self.pos[self.n + np.flatnonzero(self.unit_deters)]] = True
-        return grid
+    def _cops_in_vision(self) -> np.ndarray:
+        """Per cell, the number of deterring units in its vision.
+
+        Cached: on quiet days units neither move nor change stance, so consecutive days reuse
+        it. The key holds everything it depends on: moves so far, and which units deter.
+        """
+        key = (self._moves, self.unit_deters.tobytes())
+        if self._cops_key != key:
+            deterring = self.n + np.flatnonzero(self.unit_deters)
+            self._cops = self._in_vision_count(self.pos[deterring])
+            self._cops_key = key
+        return self._cops
 
     def _end_of_day(self, rules: CrowdRules, arrests: np.ndarray) -> DayStats:
         """Update protest memory and count the day (`Population` does this for all regions)."""
@@ -366,7 +376,7 @@ class RegionCrowd:
         """Actives (by kind) with a deterring unit in vision."""
         if len(active) == 0 or not self.unit_deters.any():
             return np.zeros(3, dtype=np.int64)
-        near = self._deterring_grid()[self.neighbors[self.pos[active]]].any(axis=1)
+        near = self._cops_in_vision()[self.pos[active]] > 0
         return np.bincount(self.kind[active[near]], minlength=3)
 
     # -- units joining and leaving (the patron's) ------------------------------------------------
@@ -380,6 +390,7 @@ class RegionCrowd:
         self.unit_faction = np.concatenate([self.unit_faction, np.full(k, faction)])
         self.unit_deters = np.concatenate([self.unit_deters, np.ones(k, dtype=bool)])
         self.m += k
+        self._moves += 1
 
     def remove_units(self, faction: int) -> None:
         """Remove every unit of `faction` (they were appended last, so the rest keep indices)."""
@@ -392,6 +403,7 @@ class RegionCrowd:
         self.unit_faction = self.unit_faction[keep]
         self.unit_deters = self.unit_deters[keep]
         self.m -= k
+        self._moves += 1
 
     # -- queries used by the model ----------------------------------------------------------------
     def count_near(self, cell: int, radius: int) -> tuple[int, np.ndarray]:
