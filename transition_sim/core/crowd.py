@@ -12,8 +12,12 @@ start of the batch, between batches they see each other's choices. One batch is 
 updating; one batch per agent is Mesa's random sequential activation.
 
 On top of Epstein (all off by default): a social signal and protest memory that lower the
-threshold, contagion from other regions, three kinds of protester, and units whose faction has
-stopped obeying (they neither deter nor arrest).
+threshold, contagion from other regions, three kinds of protester, armed actives that head for
+strategic sites, units whose faction has stopped obeying (they neither deter nor arrest), and a
+fast path for days that start with nobody active (`RegionCrowd._quiet_day`).
+
+`Population` keeps every region's citizens in shared flat arrays so that the per-citizen work of
+quiet days and the end-of-day counts run once for the whole country.
 """
 
 from __future__ import annotations

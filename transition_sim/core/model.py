@@ -228,7 +228,7 @@ class TransitionModel(mesa.Model):
         for actor in (self.patron, *self.factions, self.family, self.successor):
             if actor is not None:
                 actor.step()
-        self._update_legitimacy(stats)
+        self._update_legitimacy()
         self._check_collapse()
         self._aftermath()
         self._record(stats, deaths)
@@ -372,7 +372,7 @@ class TransitionModel(mesa.Model):
             self.waves += 1
         self.in_wave = wave if wave else (self.in_wave and not calm)
 
-    def _update_legitimacy(self, stats) -> None:
+    def _update_legitimacy(self) -> None:
         spec = self.params.successor
         self.legitimacy += spec.legitimacy_adjustment * (self.performance - self.legitimacy)
         self.legitimacy = float(np.clip(self.legitimacy, 0.0, 1.0))
