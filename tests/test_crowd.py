@@ -212,3 +212,10 @@ def test_cached_deterrence_counts_follow_moves_stances_and_new_units() -> None:
     c.remove_units(faction=-1)
     np.testing.assert_array_equal(c._cops_in_vision(), fresh())
     assert fresh().sum() > 0
+
+
+def test_population_refuses_regional_values_of_national_inputs() -> None:
+    population = Population(regions(0))
+    day = [rules(quiet_days=True, legitimacy=0.9), rules(quiet_days=True), rules(quiet_days=True)]
+    with pytest.raises(ValueError, match="same legitimacy"):
+        population.step(day)

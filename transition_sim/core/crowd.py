@@ -160,6 +160,7 @@ class RegionCrowd:
 
     # -- one day --------------------------------------------------------------------------------
     def step(self, rules: CrowdRules) -> DayStats:
+        """One day of this region alone (the model steps all regions through `Population`)."""
         if rules.quiet_days and not (self.state == ACTIVE).any():
             grievance = self._grievance(slice(None), rules)
             threshold = self._threshold(slice(None), rules)
@@ -481,6 +482,9 @@ class Population:
     def _grievance_threshold(self, rules: list[CrowdRules]) -> tuple[np.ndarray, np.ndarray]:
         """`RegionCrowd._grievance` and `_threshold` for everyone, with per-region inputs."""
         first = rules[0]  # legitimacy, threshold, memory and crime drive are national
+        national = ("legitimacy", "threshold", "memory_effect", "crime_drive")
+        if any(getattr(r, f) != getattr(first, f) for r in rules for f in national):
+            raise ValueError(f"Population needs the same {', '.join(national)} in every region")
         extra = np.array([c.hardship_extra for c in self.crowds])[self.region]
         hardship = np.clip(self.hardship + extra, 0.0, 1.0)
         grievance = hardship * (1.0 - first.legitimacy)
