@@ -65,6 +65,27 @@ def square_window(cell: int, radius: int, side: int) -> np.ndarray:
     return np.unique(rows * side + cols)
 
 
+def grievance_and_threshold(
+    hardship: np.ndarray,
+    is_crime: np.ndarray,
+    experience: np.ndarray,
+    hardship_extra: float | np.ndarray,
+    contagion_signal: float | np.ndarray,
+    rules: CrowdRules,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grievance G and threshold T (before the social signal) of the given citizens.
+
+    `hardship_extra` and `contagion_signal` are one region's scalars or, for citizens of
+    several regions at once, per-citizen arrays.
+    """
+    grievance = np.clip(hardship + hardship_extra, 0.0, 1.0) * (1.0 - rules.legitimacy)
+    grievance[is_crime] = rules.crime_drive  # organized crime acts for a sponsor
+    base = rules.threshold - contagion_signal
+    if rules.memory_effect:
+        return grievance, base - rules.memory_effect * experience
+    return grievance, np.full(len(hardship), base, dtype=float)
+
+
 def remember(experience: np.ndarray, active: np.ndarray, rules: CrowdRules) -> None:
     """Protest memory: everyone's experience fades, today's actives' grows (in place)."""
     if rules.memory_gain or rules.memory_decay:
@@ -162,11 +183,7 @@ class RegionCrowd:
     def step(self, rules: CrowdRules) -> DayStats:
         """One day of this region alone (the model steps all regions through `Population`)."""
         if rules.quiet_days and not (self.state == ACTIVE).any():
-            grievance = self._grievance(slice(None), rules)
-            threshold = self._threshold(slice(None), rules)
-            in_jail = self.jail > 0
-            maybe = (grievance > threshold) & ~in_jail
-            arrests = self._quiet_day(rules, in_jail, maybe, grievance, threshold)
+            arrests = self._quiet_day(rules, *self._grievance_and_threshold(slice(None), rules))
         else:
             arrests = self._full_day(rules)
         return self._end_of_day(rules, arrests)
@@ -184,24 +201,21 @@ class RegionCrowd:
                 self._move(batch)
         return arrests
 
-    def _grievance(self, idx: np.ndarray | slice, rules: CrowdRules) -> np.ndarray:
-        hardship = np.clip(self.hardship[idx] + self.hardship_extra, 0.0, 1.0)
-        grievance = hardship * (1.0 - rules.legitimacy)
-        grievance[self.is_crime[idx]] = rules.crime_drive  # acts for a sponsor
-        return grievance
-
-    def _threshold(self, idx: np.ndarray | slice, rules: CrowdRules) -> np.ndarray:
-        """T lowered by memory and contagion (the social signal is added by the caller)."""
-        base = rules.threshold - rules.contagion_signal
-        if rules.memory_effect:
-            return base - rules.memory_effect * self.experience[idx]
-        return np.full(len(self.experience[idx]), base)
+    def _grievance_and_threshold(
+        self, idx: np.ndarray | slice, rules: CrowdRules
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return grievance_and_threshold(
+            self.hardship[idx],
+            self.is_crime[idx],
+            self.experience[idx],
+            self.hardship_extra,
+            rules.contagion_signal,
+            rules,
+        )
 
     def _quiet_day(
         self,
         rules: CrowdRules,
-        in_jail: np.ndarray,
-        maybe: np.ndarray,
         grievance: np.ndarray,
         threshold: np.ndarray,
     ) -> np.ndarray:
@@ -212,14 +226,15 @@ class RegionCrowd:
         read off their vision cells. Units then arrest, in random order. Nobody moves: with no
         actives, movement is a symmetric random walk on the empty cells, whose stationary
         distribution is the uniform placement the crowd starts from. Opt-in
-        (`crowd.quiet_days`), because it is not Epstein's sequential rule. The per-citizen
-        inputs (who is in jail, who could turn active at P = 0, grievance, threshold) come from
-        `step` or, for all regions at once, from `Population`. Returns arrests by kind.
+        (`crowd.quiet_days`), because it is not Epstein's sequential rule. Grievance and
+        threshold come from `step` or, for all regions at once, from `Population`. Returns
+        arrests by kind.
         """
+        in_jail = self.jail > 0
         self.jail -= in_jail
         self.state[:] = np.where(in_jail, np.int8(JAILED), np.int8(QUIET))
         arrests = np.zeros(3, dtype=np.int64)
-        cand = np.flatnonzero(maybe)
+        cand = np.flatnonzero((grievance > threshold) & ~in_jail)
         if len(cand):
             cops = self._cops_in_vision()[self.pos[cand]]
             p_arrest = 1.0 - np.exp(-rules.arrest_constant * cops)  # round(C / 1) = C
@@ -246,8 +261,7 @@ class RegionCrowd:
         # np.rint rounds half to even, like Python's round() in Mesa's example.
         p_arrest = 1.0 - np.exp(-rules.arrest_constant * np.rint(cops / actives))
 
-        grievance = self._grievance(idx, rules)
-        threshold = self._threshold(idx, rules)
+        grievance, threshold = self._grievance_and_threshold(idx, rules)
         if rules.social_signal:
             share = (actives - 1.0) / len(self.offsets)
             threshold -= rules.social_signal * share
@@ -446,15 +460,12 @@ class Population:
         busy = np.bincount(self.region[self.state == ACTIVE], minlength=len(self.crowds)) > 0
         quiet = np.array([r.quiet_days for r in rules]) & ~busy
         if quiet.any():
-            in_jail = self.jail > 0
-            grievance, threshold = self._grievance_threshold(rules)
-            maybe = (grievance > threshold) & ~in_jail
+            grievance, threshold = self._grievance_and_threshold(rules)
         arrests = []
         for r, (crowd, rule) in enumerate(zip(self.crowds, rules, strict=True)):
             if quiet[r]:
                 part = slice(self.bounds[r], self.bounds[r + 1])
-                args = (in_jail[part], maybe[part], grievance[part], threshold[part])
-                arrests.append(crowd._quiet_day(rule, *args))
+                arrests.append(crowd._quiet_day(rule, grievance[part], threshold[part]))
             else:
                 arrests.append(crowd._full_day(rule))
         return self._end_of_day(rules[0], arrests)
@@ -479,17 +490,15 @@ class Population:
             for r, crowd in enumerate(self.crowds)
         ]
 
-    def _grievance_threshold(self, rules: list[CrowdRules]) -> tuple[np.ndarray, np.ndarray]:
-        """`RegionCrowd._grievance` and `_threshold` for everyone, with per-region inputs."""
-        first = rules[0]  # legitimacy, threshold, memory and crime drive are national
+    def _grievance_and_threshold(self, rules: list[CrowdRules]) -> tuple[np.ndarray, np.ndarray]:
+        """`grievance_and_threshold` for everyone, with each region's extra hardship and
+        contagion; the other inputs are national."""
+        first = rules[0]
         national = ("legitimacy", "threshold", "memory_effect", "crime_drive")
         if any(getattr(r, f) != getattr(first, f) for r in rules for f in national):
             raise ValueError(f"Population needs the same {', '.join(national)} in every region")
         extra = np.array([c.hardship_extra for c in self.crowds])[self.region]
-        hardship = np.clip(self.hardship + extra, 0.0, 1.0)
-        grievance = hardship * (1.0 - first.legitimacy)
-        grievance[self.is_crime] = first.crime_drive
-        base = np.array([r.threshold - r.contagion_signal for r in rules])[self.region]
-        if first.memory_effect:
-            return grievance, base - first.memory_effect * self.experience
-        return grievance, base
+        contagion = np.array([r.contagion_signal for r in rules])[self.region]
+        return grievance_and_threshold(
+            self.hardship, self.is_crime, self.experience, extra, contagion, first
+        )
