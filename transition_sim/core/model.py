@@ -112,12 +112,7 @@ class TransitionModel(mesa.Model):
                 region.urban_population, sc.scale.people_per_agent, sc.crowd.citizen_density
             )
             n = round(sc.crowd.citizen_density * side * side)
-            violent = (
-                sc.protesters.violent_share
-                if region.violent_share is None
-                else region.violent_share
-            )
-            crime = sc.protesters.crime_share if region.crime_share is None else region.crime_share
+            violent, crime = sc.protester_shares(region)
             kind = rng.choice(3, size=n, p=[1.0 - violent - crime, violent, crime]).astype(np.int8)
             h, ra = sc.crowd.hardship, sc.crowd.risk_aversion
             hardship = np.clip(rng.uniform(h.low, h.high, n) + region.hardship_shift, 0.0, 1.0)

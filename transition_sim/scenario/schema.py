@@ -373,10 +373,8 @@ class Scenario(Strict):
         # Imported here: the core imports this module.
         from transition_sim.core.regions import grid_side
 
-        shares = self.protesters
         for i, region in enumerate(self.regions):
-            violent = shares.violent_share if region.violent_share is None else region.violent_share
-            crime = shares.crime_share if region.crime_share is None else region.crime_share
+            violent, crime = self.protester_shares(region)
             if violent + crime > 1.0:
                 raise ValueError(
                     f"regions.{i}: violent_share + crime_share must not exceed 1"
@@ -391,6 +389,13 @@ class Scenario(Strict):
                         f"regions.{i}.sites.{j}.cell: {list(site.cell)} is off the region's"
                         f" {side}x{side} grid (row and column must be below {side})"
                     )
+
+    def protester_shares(self, region: Region) -> tuple[float, float]:
+        """(violent, crime) shares in `region`: its own, else the `protesters` section's."""
+        p = self.protesters
+        violent = p.violent_share if region.violent_share is None else region.violent_share
+        crime = p.crime_share if region.crime_share is None else region.crime_share
+        return violent, crime
 
     @property
     def end_date(self) -> dt.date:
