@@ -1,4 +1,5 @@
-"""The crowd's fast paths and extensions: quiet days, arrests, armed actives heading for sites."""
+"""The crowd: Epstein's rule, and the fast paths and extensions (quiet days, arrests, armed actives
+heading for sites, the shared Population)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transition_sim.core.crowd import ACTIVE, JAILED, VIOLENT, CrowdRules, Population, RegionCrowd
+from transition_sim.core.crowd import (
+    ACTIVE,
+    JAILED,
+    QUIET,
+    VIOLENT,
+    CrowdRules,
+    Population,
+    RegionCrowd,
+)
 
 
-def crowd(n=300, side=25, units=40, hardship=None, risk=None, kind=None, seed=0) -> RegionCrowd:
+def crowd(
+    n=300, side=25, units=40, hardship=None, risk=None, kind=None, seed=0, vision=5
+) -> RegionCrowd:
+    """A region; hardship and risk aversion are uniform draws unless given (a value or array)."""
     rng = np.random.default_rng(seed)
     return RegionCrowd(
         rng,
@@ -18,9 +30,9 @@ def crowd(n=300, side=25, units=40, hardship=None, risk=None, kind=None, seed=0)
         n,
         np.zeros(units, dtype=np.int64),
         np.zeros(n, dtype=np.int8) if kind is None else kind,
-        rng.uniform(0, 1, n) if hardship is None else hardship,
-        rng.uniform(0, 1, n) if risk is None else risk,
-        5,
+        rng.uniform(0, 1, n) if hardship is None else np.full(n, hardship, dtype=float),
+        rng.uniform(0, 1, n) if risk is None else np.full(n, risk, dtype=float),
+        vision,
         "von_neumann",
     )
 
@@ -42,6 +54,57 @@ def rules(**kw) -> CrowdRules:
         arrests_per_unit=0,
     )
     return CrowdRules(**(base | kw))
+
+
+# -- Epstein's rule (Mesa's example): vision 7, legitimacy 0.8, one arrest per unit -----------
+
+
+def epstein_crowd(n: int, side: int, units: int, hardship: float, risk: float, seed: int = 0):
+    return crowd(n, side, units, hardship, risk, seed=seed, vision=7)
+
+
+def epstein_rules(**kw) -> CrowdRules:
+    return rules(**({"legitimacy": 0.8, "arrests_per_unit": 1} | kw))
+
+
+def test_epstein_rule_without_police_activates_exactly_when_grievance_exceeds_threshold() -> None:
+    # No cops: P = 0, so a citizen is active iff H(1-L) > T.
+    above = epstein_crowd(50, 20, 0, hardship=0.6, risk=1.0)  # G = 0.12 > 0.1
+    below = epstein_crowd(50, 20, 0, hardship=0.4, risk=1.0)  # G = 0.08 < 0.1
+    above.step(epstein_rules())
+    below.step(epstein_rules())
+    assert (above.state == ACTIVE).all()
+    assert (below.state == QUIET).all()
+
+
+def test_police_in_vision_deter_and_arrest() -> None:
+    # With many cops everywhere, P ~ 1: only the risk-neutral become active, and they get jailed.
+    # G = 0.2, R = 0: active regardless of P.
+    region = epstein_crowd(100, 20, 150, hardship=1.0, risk=0.0)
+    stats = region.step(epstein_rules(batches=1))
+    assert stats.arrests.sum() > 0
+    assert (region.state[region.jail > 0] == JAILED).all()
+    deterred = epstein_crowd(100, 20, 150, hardship=1.0, risk=1.0)  # G - R P = 0.2 - 1 < T
+    deterred.step(epstein_rules())
+    assert (deterred.state == QUIET).all()
+
+
+def test_units_that_stand_aside_neither_deter_nor_arrest() -> None:
+    region = epstein_crowd(100, 20, 150, hardship=1.0, risk=1.0)
+    region.unit_deters[:] = False
+    stats = region.step(epstein_rules())
+    assert (region.state == ACTIVE).all() and stats.arrests.sum() == 0
+
+
+def test_agents_never_share_a_cell() -> None:
+    region = epstein_crowd(200, 20, 30, hardship=0.9, risk=0.3, seed=5)
+    for _ in range(20):
+        region.step(epstein_rules(movement=True, batches=4))
+        assert len(np.unique(region.pos)) == len(region.pos)
+        assert (region.occupant[region.pos] == np.arange(len(region.pos))).all()
+
+
+# -- the fast paths and extensions ------------------------------------------------------------
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,4 +1,4 @@
-"""The simulation core: reproducibility, invariants, and Epstein's rule."""
+"""The simulation core: reproducibility, invariants, and Epstein's punctuated outbursts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transition_sim.core.crowd import ACTIVE, JAILED, QUIET, CrowdRules, RegionCrowd
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
@@ -102,76 +101,6 @@ def test_invariants_hold_every_day(seed, legitimacy, patron, guarantees) -> None
     assert ((ts["legitimacy"] >= 0) & (ts["legitimacy"] <= 1)).all()
     assert r.outcome in OUTCOMES
     assert r.metrics["deaths"] >= 0 and r.metrics["detained"] >= 0
-
-
-def _crowd(n: int, side: int, units: int, hardship: float, risk: float, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    return RegionCrowd(
-        rng,
-        side,
-        n,
-        np.zeros(units, dtype=np.int64),
-        np.zeros(n, dtype=np.int8),
-        np.full(n, hardship),
-        np.full(n, risk),
-        7,
-        "von_neumann",
-    )
-
-
-def _rules(**kw) -> CrowdRules:
-    base = dict(
-        legitimacy=0.8,
-        threshold=0.1,
-        arrest_constant=2.3,
-        max_jail_term=10,
-        movement=False,
-        batches=1,
-        social_signal=0.0,
-        contagion_signal=0.0,
-        memory_effect=0.0,
-        memory_gain=0.0,
-        memory_decay=0.0,
-        crime_drive=0.0,
-        arrests_per_unit=1,
-    )
-    return CrowdRules(**(base | kw))
-
-
-def test_epstein_rule_without_police_activates_exactly_when_grievance_exceeds_threshold() -> None:
-    # No cops: P = 0, so a citizen is active iff H(1-L) > T.
-    above = _crowd(50, 20, 0, hardship=0.6, risk=1.0)  # G = 0.12 > 0.1
-    below = _crowd(50, 20, 0, hardship=0.4, risk=1.0)  # G = 0.08 < 0.1
-    above.step(_rules())
-    below.step(_rules())
-    assert (above.state == ACTIVE).all()
-    assert (below.state == QUIET).all()
-
-
-def test_police_in_vision_deter_and_arrest() -> None:
-    # With many cops everywhere, P ~ 1: only the risk-neutral become active, and they get jailed.
-    crowd = _crowd(100, 20, 150, hardship=1.0, risk=0.0)  # G = 0.2, R = 0: active regardless of P
-    stats = crowd.step(_rules(batches=1))
-    assert stats.arrests.sum() > 0
-    assert (crowd.state[crowd.jail > 0] == JAILED).all()
-    deterred = _crowd(100, 20, 150, hardship=1.0, risk=1.0)  # G - R P = 0.2 - 1 < T
-    deterred.step(_rules())
-    assert (deterred.state == QUIET).all()
-
-
-def test_units_that_stand_aside_neither_deter_nor_arrest() -> None:
-    crowd = _crowd(100, 20, 150, hardship=1.0, risk=1.0)
-    crowd.unit_deters[:] = False
-    stats = crowd.step(_rules())
-    assert (crowd.state == ACTIVE).all() and stats.arrests.sum() == 0
-
-
-def test_agents_never_share_a_cell() -> None:
-    crowd = _crowd(200, 20, 30, hardship=0.9, risk=0.3, seed=5)
-    for _ in range(20):
-        crowd.step(_rules(movement=True, batches=4))
-        assert len(np.unique(crowd.pos)) == len(crowd.pos)
-        assert (crowd.occupant[crowd.pos] == np.arange(len(crowd.pos))).all()
 
 
 def test_epstein_model1_shows_punctuated_outbursts() -> None:
