@@ -89,7 +89,9 @@ def test_direction_check_catches_a_violation(claims: types.ModuleType) -> None:
                 [
                     claims.ClaimParameter("crowd.vision", "> 100"),
                     claims.ClaimParameter("crowd.vision", "> 0 and < 50"),
-                    claims.ClaimParameter("family.legitimacy", "greater than successor.legitimacy"),
+                    claims.ClaimParameter(
+                        "camps.family.legitimacy", "greater than camps.successor.legitimacy"
+                    ),
                     claims.ClaimParameter("patron.enabled", "enabled"),
                     claims.ClaimParameter("crowd.contagion", "small"),
                 ],
@@ -151,6 +153,33 @@ def test_fact_values_match_baseline(registry: Registry, claims: types.ModuleType
             if actual != p.value:
                 mismatches.append(f"{fact.id}: {p.path} = {actual!r}, fact says {p.value!r}")
     assert mismatches == [], "\n".join(mismatches)
+
+
+ELITE_SECTIONS = ("camps.", "government.purge", "government.guarantee", "government.tandem",
+                  "government.removal", "expectations.", "patron.cost", "opposition.")  # fmt: skip
+
+
+def test_elite_parameters_have_a_stated_range_that_holds_the_baseline(
+    registry: Registry, claims: types.ModuleType
+) -> None:
+    """Every hand-set number of the elite layer states its plausible range (issue 9), and the
+    baseline's value lies inside it."""
+    data = yaml.safe_load(claims.BASELINE_PATH.read_text(encoding="utf-8"))
+    ranges = registry.ranges()
+    calibrated = {"expectations.protest_weight"}
+    elite = {
+        p
+        for p in claims.numeric_parameter_paths(claims.BASELINE_PATH)
+        if p.startswith(ELITE_SECTIONS) and p not in calibrated and not p.endswith(".power")
+    }
+    assert "camps.family.punishment" in elite  # sanity: the walk found the camps' numbers
+    assert sorted(elite - set(ranges)) == []
+    outside = [
+        f"{p} = {claims.yaml_value(data, p)} not in {r}"
+        for p, r in ranges.items()
+        if p in elite and not r[0] <= claims.yaml_value(data, p) <= r[1]
+    ]
+    assert outside == []
 
 
 def test_claims_give_directions(registry: Registry) -> None:

@@ -50,7 +50,7 @@ def fake_simulate(scenario: Scenario, seed: int) -> RunResult:
         {"day": [0], "date": ["2022-01-01"], "actor": ["a"], "action": ["b"], "details": ["c"]}
     )
     return RunResult(
-        str(rng.choice(["unresolved", "tandem_persists"])), metrics, timeseries, events
+        str(rng.choice(["unresolved", "power_sharing"])), metrics, timeseries, events
     )
 
 

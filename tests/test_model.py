@@ -55,6 +55,7 @@ def test_result_tables_have_the_documented_columns() -> None:
         "legitimacy",
         "power_successor",
         "power_family",
+        "office",
         "stance_KNB",
         "stance_police",
     ):
@@ -82,25 +83,34 @@ def test_result_tables_have_the_documented_columns() -> None:
 )
 def test_invariants_hold_every_day(seed, legitimacy, patron, guarantees) -> None:
     base = short_kazakhstan(12)
+    camps = [base.camps[0].model_copy(update={"legitimacy": legitimacy}), *base.camps[1:]]
     sc = base.model_copy(
         update={
-            "successor": base.successor.model_copy(
-                update={"legitimacy": legitimacy, "offers_guarantees": guarantees}
-            ),
+            "camps": camps,
+            "government": base.government.model_copy(update={"offers_guarantees": guarantees}),
             "patron": base.patron.model_copy(update={"enabled": patron}),
         }
     )
     r = simulate(sc, seed)
     ts = r.timeseries
-    power = ts[["power_successor", "power_family", "power_security", "power_opposition"]]
+    power = ts[[c for c in ts.columns if c.startswith("power_")]]
+    assert set(power.columns) == {
+        "power_successor",
+        "power_family",
+        "power_security",
+        "power_opposition",
+    }
     assert np.allclose(power.sum(axis=1), 1.0)
     assert (power >= -1e-12).all().all()
+    assert set(ts["office"]) <= {"successor", "family", "security", "opposition"}
     regions = ts[ts["region"] != "all"]
     citizens = (regions["active"] + regions["quiet"] + regions["jailed"]).groupby(regions["region"])
     assert (citizens.nunique() == 1).all(), "citizens are neither created nor destroyed"
     assert ((ts["legitimacy"] >= 0) & (ts["legitimacy"] <= 1)).all()
     assert r.outcome in OUTCOMES
     assert r.metrics["deaths"] >= 0 and r.metrics["detained"] >= 0
+    assert r.metrics["purges_failed"] <= r.metrics["purges"]
+    assert r.metrics["coups_won"] <= r.metrics["coups"]
 
 
 def test_epstein_model1_shows_punctuated_outbursts() -> None:

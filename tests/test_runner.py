@@ -16,7 +16,7 @@ from transition_sim.experiment.runner import Ensemble, replication_seed, run_ens
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import RunResult
 
-FAKE_OUTCOMES = ("successor_consolidation", "tandem_persists", "unresolved")
+FAKE_OUTCOMES = ("incumbent_holds", "power_sharing", "unresolved")
 
 
 def fake_simulate(scenario: Scenario, seed: int) -> RunResult:

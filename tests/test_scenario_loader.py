@@ -256,16 +256,18 @@ def test_loyalty_must_add_up(tmp_path: Path) -> None:
     err = load_error(path)
     assert (err.line, err.field) == (5, "factions.KNB.loyalty")
     assert str(err) == (
-        f"{path}:5: factions.KNB.loyalty: successor + family + self_interest must add up to 1"
+        f"{path}:5: factions.KNB.loyalty: successor + family must add up to 1"
         " (they add up to 1.1)"
     )
     assert_human(err)
 
 
 def test_power_must_add_up(tmp_path: Path) -> None:
-    err = load_error(write(tmp_path / "x.yaml", "name: x\npower:\n  successor: 0.5\n"))
+    err = load_error(write(tmp_path / "x.yaml", "name: x\npower:\n  security: 0.5\n"))
     assert (err.line, err.field) == (2, "power")
-    assert err.message == "power shares must add up to 1 (they add up to 0.5)"
+    assert err.message == (
+        "the camps' power plus security and opposition must add up to 1 (they add up to 1.5)"
+    )
 
 
 def test_cross_reference_error_located_by_its_path(tmp_path: Path) -> None:
@@ -369,6 +371,9 @@ factions:
   police:
     units: 100
     loyalty: {successor: 1}
+camps:
+  - {name: successor, incumbent: true, power: 0.5}
+  - {name: family, power: 0.5}
 """
 
 
@@ -400,7 +405,7 @@ def test_extends_overrides_and_merges(tmp_path: Path) -> None:
     assert [r.name for r in scenario.regions] == ["capital"]  # lists are replaced
     assert set(scenario.factions) == {"KNB", "police", "guard"}  # dict sections merge per key
     assert scenario.factions["KNB"].units == 20
-    assert scenario.factions["KNB"].loyalty.family == 0.5
+    assert scenario.factions["KNB"].loyalty["family"] == 0.5
     assert "extends" not in scenario.model_dump()
 
 
@@ -550,22 +555,22 @@ def test_escalation_thresholds_must_ascend(tmp_path: Path) -> None:
         tmp_path / "x.yaml",
         """
         name: x
-        successor:
+        government:
           enabled: true
           escalation_thresholds: [0.05, 0.02, 0.1]
         """,
     )
     err = load_error(path)
-    assert (err.line, err.field) == (4, "successor.escalation_thresholds")
+    assert (err.line, err.field) == (4, "government.escalation_thresholds")
     assert str(err) == (
-        f"{path}:4: successor.escalation_thresholds: thresholds must be in ascending order"
+        f"{path}:4: government.escalation_thresholds: thresholds must be in ascending order"
         " (got [0.05, 0.02, 0.1])"
     )
 
 
 def test_escalation_thresholds_may_repeat(tmp_path: Path) -> None:
-    path = write(tmp_path / "x.yaml", "name: x\nsuccessor: {escalation_thresholds: [0, 0, 1]}\n")
-    assert load_scenario(path).successor.escalation_thresholds == [0, 0, 1]
+    path = write(tmp_path / "x.yaml", "name: x\ngovernment: {escalation_thresholds: [0, 0, 1]}\n")
+    assert load_scenario(path).government.escalation_thresholds == [0, 0, 1]
 
 
 def test_site_cell_must_be_on_the_grid(tmp_path: Path) -> None:
@@ -703,8 +708,8 @@ def test_shock_legitimacy_out_of_range(tmp_path: Path) -> None:
             ":4: regions.1.name: ",
         ),
         (
-            "successor: {escalation_thresholds: [0.2, 0.1, 0.3]}\n",
-            ":2: successor.escalation_thresholds: ",
+            "government: {escalation_thresholds: [0.2, 0.1, 0.3]}\n",
+            ":2: government.escalation_thresholds: ",
         ),
         ("factions: {KNB: null}\n", ":2: factions.KNB: "),
     ],

@@ -43,7 +43,7 @@ def fake_simulate(scenario: Scenario, seed: int) -> RunResult:
             "details": ["x"],
         }
     )
-    outcome = str(rng.choice(["unresolved", "tandem_persists"]))
+    outcome = str(rng.choice(["unresolved", "power_sharing"]))
     return RunResult(outcome, metrics, timeseries, events)
 
 

@@ -77,7 +77,7 @@ def test_wider_z_gives_wider_interval() -> None:
 
 def test_summary_shape() -> None:
     ensemble = make_ensemble(
-        ["unresolved", "tandem_persists", "unresolved", "unresolved"],
+        ["unresolved", "power_sharing", "unresolved", "unresolved"],
         {"peak_active": [0.1, 0.2, 0.3, 0.4]},
     )
     summary = summarize(ensemble)
@@ -92,15 +92,15 @@ def test_summary_shape() -> None:
 
 
 def test_outcome_shares_and_intervals() -> None:
-    outcomes = ["unresolved"] * 3 + ["tandem_persists"]
+    outcomes = ["unresolved"] * 3 + ["power_sharing"]
     summary = summarize(make_ensemble(outcomes, {}))
     shares = {name: entry["share"] for name, entry in summary["outcomes"].items()}
     assert shares["unresolved"] == 0.75
-    assert shares["tandem_persists"] == 0.25
-    assert shares["family_restoration"] == 0.0  # absent outcomes still listed
+    assert shares["power_sharing"] == 0.25
+    assert shares["rival_restoration"] == 0.0  # absent outcomes still listed
     assert sum(shares.values()) == pytest.approx(1.0)
     assert summary["outcomes"]["unresolved"]["ci95"] == list(wilson_interval(3, 4))
-    assert summary["outcomes"]["security_takeover"]["ci95"] == list(wilson_interval(0, 4))
+    assert summary["outcomes"]["insider_takeover"]["ci95"] == list(wilson_interval(0, 4))
 
 
 def test_unexpected_outcome_is_reported_not_dropped() -> None:
@@ -150,7 +150,7 @@ def test_summary_values_are_plain_python() -> None:
 
 def test_render_summary_lists_outcomes_and_metrics() -> None:
     summary = summarize(
-        make_ensemble(["unresolved", "tandem_persists"], {"invitation_day": [2.0, math.nan]})
+        make_ensemble(["unresolved", "power_sharing"], {"invitation_day": [2.0, math.nan]})
     )
     console = Console(record=True, width=120)
     render_summary(summary, console)

@@ -10,7 +10,7 @@ registry against the article, the schema, the baseline scenario and the code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -67,6 +67,7 @@ class Assumption:
     id: str
     parameters: list[str]
     reason: str
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # plausible [low, high]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class Registry:
     def ids(self) -> list[str]:
         """Every id, in file order (duplicates kept, so they can be found)."""
         return [e.id for e in (*self.claims, *self.facts, *self.assumptions)]
+
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """The stated plausible range of each parameter that has one."""
+        return {path: r for a in self.assumptions for path, r in a.ranges.items()}
 
     def paths_by_id(self) -> dict[str, list[str]]:
         """The parameter paths each entry names."""
@@ -116,7 +121,12 @@ def load_registry(path: str | Path | None = None) -> Registry:
         for f in data.get("facts") or []
     ]
     assumptions = [
-        Assumption(id=a["id"], parameters=list(a.get("parameters") or []), reason=a["reason"])
+        Assumption(
+            id=a["id"],
+            parameters=list(a.get("parameters") or []),
+            reason=a["reason"],
+            ranges={k: (float(lo), float(hi)) for k, (lo, hi) in (a.get("ranges") or {}).items()},
+        )
         for a in data.get("assumptions") or []
     ]
     return Registry(claims, facts, assumptions)

@@ -39,7 +39,7 @@ SPACE: dict[str, tuple[float, float]] = {
     "regions.3.violent_share": (0.05, 0.3),  # Almaty
     "regions.3.crime_share": (0.01, 0.1),
     "protesters.crime_motivation": (0.3, 0.9),
-    "successor.lethal_force_armed_share": (0.001, 0.02),
+    "government.lethal_force_armed_share": (0.001, 0.02),
     "violence.protester_lethality.3": (0.005, 0.15),
     "violence.violent_lethality": (0.0, 0.02),
     "scale.protesters_per_active_agent": (2.0, 12.0),
@@ -90,7 +90,7 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
         else 1.0,
         "spread": float((reached < SPREAD_REGIONS).mean()),
         "almaty_seized": 1 - almaty_seized.replication.nunique() / reps,
-        "outcome": 1 - float((runs.outcome == "successor_consolidation").mean()),
+        "outcome": 1 - float((runs.outcome == "incumbent_holds").mean()),
     }
     parts["total"] = sum(parts.values())
     return parts

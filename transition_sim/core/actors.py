@@ -1,24 +1,26 @@
-"""The elite actors as Mesa agents, each with explicit daily decision rules (docs/ODD.md).
+"""The elite actors as Mesa agents, each with explicit daily decision rules (docs/ODD.md §7.5–7.8).
 
-Every actor reads the same `Situation` (today's public signals) and acts through the model
-(`model.transfer_power`, `model.log`), so that the order of decisions and their effects stay
-visible in one place. Claim ids in comments point at `seeds/claims.yaml`.
+Every actor reads the same `Situation` (today's public signals), weighs its options with the
+odds of `transition_sim.core.decisions`, and acts through the shared `ElitePolitics` state
+(`model.elites`), which applies the consequences. Claim ids in comments point at
+`seeds/claims.yaml`. No text here names a country: names and labels come from the scenario.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 
-from transition_sim.scenario.schema import STANCES, Faction
+from transition_sim.core import decisions
+from transition_sim.core.elites import EXITED, IN_OFFICE, RESISTING, CampState
+from transition_sim.scenario.schema import OPPOSITION, SECURITY, SELF_INTEREST, Faction
 
 if TYPE_CHECKING:
     from transition_sim.core.model import TransitionModel
 
-CAMPS = ("successor", "family", "opposition", "security")
+REPRESSION_LABELS = ("no repression", "riot control", "force authorized", "lethal force")
 
 
 @dataclass(frozen=True)
@@ -30,15 +32,17 @@ class Situation:
     peaceful_share: float  # of today's actives who are peaceful
     armed_share: float  # violent and organized-crime actives, of all citizens
     sites_seized: float  # weighted share of strategic sites held by rebels
-    win: dict[str, float]  # who elites expect to win (Tullock contest over camp strengths)
+    win: dict[str, float]  # who elites expect to prevail (the contest over holders in play)
+    calm: bool = True  # no crisis today (docs/ODD.md §7.12)
 
 
 class SecurityFaction(mesa.Agent):
     """A security service, 'a state within the state' [C-states-within-states].
 
-    Each day it obeys the successor, stands aside, sides with the family or defects to the
-    protesters, by a logit choice over utilities: loyalty, who it expects to win, the cost of
-    firing on peaceful crowds, sympathy with the street, and inertia.
+    Each day it obeys the office holder, stands aside, sides with a resisting camp, defects to the
+    street or stages a coup, by a logit choice over utilities: loyalty, who it expects to win,
+    the cost of firing on peaceful crowds, sympathy with the street, the odds and the price of a
+    coup, and inertia.
     """
 
     def __init__(self, model: TransitionModel, name: str, spec: Faction, index: int) -> None:
@@ -47,93 +51,117 @@ class SecurityFaction(mesa.Agent):
         self.index = index
         self.units = spec.units
         self.cohesion = spec.cohesion
-        self.loyalty = {
-            "successor": spec.loyalty.successor,
-            "family": spec.loyalty.family,
-            "self_interest": spec.loyalty.self_interest,
-        }
+        self.loyalty = dict(spec.loyalty)
         self.repression_aversion = spec.repression_aversion
         self.sympathy = spec.sympathy
         self.autonomous = spec.autonomous
         self.stance = spec.initial_stance
 
-    def utilities(self, s: Situation) -> list[float]:
-        """Utility of each stance, in `STANCES` order (obey, stand aside, family, defect)."""
-        m = self.model
+    @property
+    def committed_to(self) -> str | None:
+        """The side its stance commits it to in a contest, if any."""
+        if self.stance == "defect":
+            return OPPOSITION
+        if self.stance.startswith("side_with_"):
+            return self.stance.removeprefix("side_with_")
+        return None
+
+    def options(self, s: Situation) -> list[tuple[str, float]]:
+        """Each stance or coup open today with its utility (docs/ODD.md §7.5)."""
+        m, el = self.model, self.model.elites
         ex = m.params.expectations
+        office, b = el.office, ex.bandwagon
         peaceful_burden = m.repression_level / 3.0 * s.peaceful_share * (s.active_share > 0)
-        u = [
-            self.loyalty["successor"]
-            + ex.bandwagon * s.win["successor"]
-            - self.repression_aversion * peaceful_burden,
-            self.loyalty["self_interest"] + ex.bandwagon * s.win["security"] + self.ordered_aside(),
-            self.loyalty["family"] + ex.bandwagon * s.win["family"]
-            if m.family_sabotaging
-            else -math.inf,  # nobody asked
-            self.sympathy * ex.protest_weight * s.active_share + ex.bandwagon * s.win["opposition"],
+        asked = [c.spec.name for c in el.rivals() if c.status == RESISTING]
+        options = [
+            (
+                "obey",
+                self.loyalty.get(office, 0.0)
+                + b * s.win.get(office, 0.0)
+                - self.repression_aversion * peaceful_burden,
+            ),
+            (
+                "stand_aside",
+                self.loyalty.get(SELF_INTEREST, 0.0) + b * s.win[SECURITY] + self.ordered_aside(),
+            ),
+            ("defect", self.sympathy * ex.protest_weight * s.active_share + b * s.win[OPPOSITION]),
         ]
-        u[STANCES.index(self.stance)] += ex.inertia
-        return u
+        # Siding with a camp, or a coup for it, only when it resists: nobody asked otherwise.
+        for camp in asked:
+            options.append((f"side_with_{camp}", self.loyalty.get(camp, 0.0) + b * s.win[camp]))
+        for side in (*asked, SECURITY):
+            key = SELF_INTEREST if side == SECURITY else side
+            p = el.odds(side, office, commit=(self.name, side))
+            value = decisions.coup_utility(self.loyalty.get(key, 0.0), b, p, ex.coup_penalty)
+            options.append((f"coup:{side}", value))
+        return [(name, u + ex.inertia if name == self.stance else u) for name, u in options]
 
     def ordered_aside(self) -> float:
-        """A chief who is the family's man follows its order to stand aside [C-knb-disloyal]."""
-        family_chief = self.loyalty["family"] > self.loyalty["successor"]
-        return self.loyalty["family"] if family_chief and self.model.family_sabotaging else 0.0
+        """A chief who is a resisting camp's man more than the office holder's follows its order
+        to stand aside [C-knb-disloyal]."""
+        el = self.model.elites
+        own = self.loyalty.get(el.office, 0.0)
+        return max(
+            (
+                self.loyalty.get(c.spec.name, 0.0)
+                for c in el.rivals()
+                if c.status == RESISTING and self.loyalty.get(c.spec.name, 0.0) > own
+            ),
+            default=0.0,
+        )
 
     def step(self) -> None:
         m = self.model
-        if not self.autonomous or m.collapsed_to is not None:
+        if not self.autonomous or not m.elites.office_is_camp:
             return
-        u = self.utilities(m.situation)
-        top = max(u)
-        weights = [math.exp((x - top) / m.params.expectations.stance_temperature) for x in u]
-        # Inverse-CDF draw: the same distribution as rng.choice(p=...), at a fraction of its cost.
-        draw, pick = m.rng.random() * sum(weights), 0
-        while pick < len(weights) - 1 and draw >= weights[pick]:
-            draw -= weights[pick]
-            pick += 1
-        new = STANCES[pick]
-        if new != self.stance:
+        options = self.options(m.situation)
+        temperature = m.params.expectations.stance_temperature
+        pick = decisions.logit_pick([u for _, u in options], temperature, m.rng.random())
+        new = options[pick][0]
+        if new.startswith("coup:"):
+            m.elites.coup(self, new.removeprefix("coup:"))
+        elif new != self.stance:
             m.log(self.name, f"stance_{new}", f"{self.name}: {new.replace('_', ' ')}")
             self.stance = new
 
-    def dismiss_chief(self) -> None:
-        """A purge replaces a family-aligned chief: the faction's family loyalty passes to the
-        successor's appointee [C-window-of-opportunity]."""
-        moved = self.loyalty["family"]
-        self.loyalty["family"] = 0.0
-        self.loyalty["successor"] += moved
-        if self.stance == "side_with_family":
-            self.stance = "stand_aside"
-
 
 class ForeignPatron(mesa.Agent):
-    """The foreign patron (CSTO/Russia) [C-russia-acts-in-crisis]: answers an invitation with a
-    probability and a delay, guards strategic sites, withdraws once order holds."""
+    """A foreign patron [C-russia-acts-in-crisis]: aligned with a camp, with the opposition, or
+    with nobody. Invited, it accepts with a probability from alignment and cost; once deployed it
+    guards strategic sites and withdraws when order holds. Aligned with the opposition, it backs
+    it openly from the start."""
 
     def __init__(self, model: TransitionModel) -> None:
         super().__init__(model)
         self.spec = model.params.patron
-        self.state = "idle"  # idle -> invited -> accepted -> deployed -> withdrawn | declined
+        # idle -> invited -> accepted -> deployed -> withdrawn | declined; or backing
+        self.state = "backing" if self.spec.aligned_with == OPPOSITION else "idle"
+        self.client: str | None = OPPOSITION if self.state == "backing" else None
         self.arrival_day: int | None = None
         self.troops = 0
 
     @property
-    def committed(self) -> bool:
-        """Announced and not yet gone: elites count the patron on the successor's side."""
-        return self.state in ("accepted", "deployed")
+    def backs(self) -> str | None:
+        """The side elites count the patron on: its client while committed and still in play."""
+        if self.state not in ("accepted", "deployed", "backing") or self.client is None:
+            return None
+        el = self.model.elites
+        if self.client in el.camps and not el.camps[self.client].in_play:
+            return None
+        return self.client
 
-    def invite(self) -> None:
+    def invite(self, inviter: str) -> None:
         m = self.model
         self.state = "invited"
-        if m.rng.random() < self.spec.accept_probability:
+        p = decisions.patron_acceptance(inviter == self.spec.aligned_with, self.spec.cost)
+        if m.rng.random() < p:
             lo, hi = self.spec.delay_days
             self.arrival_day = m.day + int(m.rng.integers(lo, hi + 1))
-            self.state = "accepted"
+            self.state, self.client = "accepted", inviter
             m.log(self.spec.name, "accept", f"{self.spec.name} agrees to send troops")
         else:
             self.state = "declined"
-            m.log(self.spec.name, "decline", f"{self.spec.name} calls it an internal conflict")
+            m.log(self.spec.name, "decline", f"{self.spec.name} declines to intervene")
 
     def step(self) -> None:
         m = self.model
@@ -141,81 +169,107 @@ class ForeignPatron(mesa.Agent):
             self.state = "deployed"
             self.troops = self.spec.troops
             m.deploy_patron_units(self.spec.units)
-            m.legitimacy -= self.spec.dependence_cost
+            m.elites.legitimacy -= self.spec.dependence_cost
             m.log(self.spec.name, "deploy", f"{self.troops} troops guard strategic sites")
-        elif self.state == "deployed" and m.calm_days >= self.spec.withdraw_after_calm_days:
+        elif self.state == "deployed" and (
+            m.calm_days >= self.spec.withdraw_after_calm_days or self.backs is None
+        ):
             self.state = "withdrawn"
             m.withdraw_patron_units()
-            m.log(self.spec.name, "withdraw", "order holds; troops withdraw")
+            m.log(self.spec.name, "withdraw", "troops withdraw")
 
 
-class Family(mesa.Agent):
-    """The former leader's family and clan [C-families-clans, C-one-part-leaving].
+class RivalCamp(mesa.Agent):
+    """An elite camp while it does not hold the office [C-families-clans, C-one-part-leaving].
 
-    States: tandem -> sabotage -> (exit | restored | defeated). Sabotage orders aligned
-    factions to stand aside or side with the family and sponsors organized crime.
+    It resists when a crisis or a move against it opens the way (and stands down when neither
+    holds). While resisting it weighs, each day, holding on against an exit (safe only as far as
+    guarantees are credible) and a strike for the office (won with the showdown odds).
     """
 
-    def __init__(self, model: TransitionModel) -> None:
+    def __init__(self, model: TransitionModel, name: str) -> None:
         super().__init__(model)
-        self.spec = model.params.family
-        self.state = "tandem"
-        self.threatened = False  # set by the successor's first purge
-
-    def step(self) -> None:
-        m, spec, s = self.model, self.spec, self.model.situation
-        if self.state == "tandem":
-            opening = s.active_share >= spec.sabotage_opening or self.threatened
-            if opening and m.rng.random() < spec.sabotage_propensity * spec.cohesion:
-                self.state = "sabotage"
-                m.log("family", "sabotage", "orders aligned services to stand aside")
-        elif self.state == "sabotage":
-            p_family = s.win["family"]
-            if m.guarantees_offered and m.tandem_balance() >= spec.exit_threshold:
-                self.state = "exit"
-                m.transfer_power("family", "successor", m.power["family"])
-                m.log("family", "exit", "accepts guarantees and gives up its posts")
-            elif p_family >= spec.restoration_threshold:
-                if m.rng.random() < p_family * spec.cohesion:
-                    self.state = "restored"
-                    m.transfer_power("successor", "family", m.power["successor"])
-                    m.log("family", "restoration", "restores the former leader's circle")
-                else:
-                    self.state = "defeated"
-                    m.transfer_power("family", "successor", m.power["family"])
-                    m.log("family", "restoration_failed", "restoration attempt fails")
+        self.name = name
 
     @property
-    def in_game(self) -> bool:
-        return self.state in ("tandem", "sabotage")
+    def camp(self) -> CampState:
+        return self.model.elites.camps[self.name]
+
+    def step(self) -> None:
+        m, el, camp = self.model, self.model.elites, self.camp
+        if not el.office_is_camp or el.office == self.name or not camp.in_play:
+            return
+        spec, label = camp.spec, camp.spec.display
+        opening = not m.situation.calm or camp.threatened
+        switch = m.rng.random() < spec.resistance * spec.cohesion
+        if camp.status == IN_OFFICE:
+            if opening and switch:
+                el.begin_resisting(self.name)
+                m.log(self.name, "resist", f"{label} works against {el.label(el.office)}")
+            return
+        camp.resisting_days += 1
+        if not opening and switch:
+            camp.status = IN_OFFICE
+            m.log(self.name, "stand_down", f"{label} stands down")
+            return
+        options = self.values()
+        pick = decisions.logit_pick(
+            list(options.values()), m.params.expectations.decision_temperature, m.rng.random()
+        )
+        choice = list(options)[pick]
+        if choice == "exit":
+            el.tally.add("exits")
+            el.remove(self.name, status=EXITED)
+            terms = "accepts guarantees and " if el.guarantees_offered else ""
+            m.log(self.name, "exit", f"{label} {terms}gives up its posts")
+        elif choice == "strike":
+            el.strike(self.name)
+
+    def values(self) -> dict[str, float]:
+        """Holding on, exiting and striking, in units of its position when it began resisting
+        [C-guarantees, C-elite-keep-everything] (docs/ODD.md §7.7)."""
+        el, camp = self.model.elites, self.camp
+        spec = camp.spec
+        intact = min(el.power[self.name] / camp.reference_power, 1.0)
+        credibility = spec.exit_safety
+        if el.guarantees_offered:
+            credibility = max(credibility, self.model.params.government.guarantee_credibility)
+        prize = (el.power[self.name] + el.power[el.office]) / camp.reference_power
+        p = el.odds(self.name, el.office)
+        return {
+            "hold": decisions.hold_value(intact, p, camp.threatened, spec.punishment),
+            "exit": decisions.exit_value(credibility, spec.exit_keeps, spec.punishment),
+            "strike": decisions.fight_value(p, prize, spec.punishment),
+        }
 
 
-class Successor(mesa.Agent):
-    """The sitting president [C-successor, C-window-of-opportunity].
-
-    Rules, evaluated in this order each day: economic concession, repression escalation,
-    dismissing the government, inviting the patron, offering guarantees, purging.
+class Government(mesa.Agent):
+    """The office holder's rules, whichever camp holds the office [C-successor,
+    C-window-of-opportunity]. Each day, in this order: economic concession, repression,
+    dismissing the government, inviting the patron, guarantees for resisting rivals, a purge,
+    and whether to stay in office at all.
     """
 
     def __init__(self, model: TransitionModel) -> None:
         super().__init__(model)
-        self.spec = model.params.successor
+        self.spec = model.params.government
         self.conceded = False
         self.government_dismissed = False
 
     def step(self) -> None:
-        m, spec, s = self.model, self.spec, self.model.situation
-        if m.collapsed_to is not None:
-            return
+        m, spec, s, el = self.model, self.spec, self.model.situation, self.model.elites
+        if not el.office_is_camp or el.changed_on == m.day:
+            return  # a new holder acts from tomorrow, on tomorrow's signals
+        office = el.office
         if not self.conceded and s.active_share >= spec.concession_threshold:
             self.conceded = True
             m.relieve_hardship(spec.concession_relief)
-            m.log("successor", "concession", "restores price caps")
+            m.log(office, "concession", spec.concession_label)
         self._escalate(s)
         if not self.government_dismissed and s.active_share >= spec.dismiss_government_threshold:
             self.government_dismissed = True
-            m.legitimacy += spec.dismissal_legitimacy_gain
-            m.log("successor", "dismiss_government", "dismisses the government")
+            el.legitimacy += spec.dismissal_legitimacy_gain
+            m.log(office, "dismiss_government", "dismisses the government")
         patron = m.patron
         if (
             patron is not None
@@ -225,22 +279,53 @@ class Successor(mesa.Agent):
             # because rebels hold a site that loyal units can retake [C-knb-disloyal].
             and m.loyal_capacity() < spec.invite_threshold
         ):
-            m.invitation_day = m.day
-            m.log("successor", "invite_patron", f"asks {patron.spec.name} for help")
-            patron.invite()
-        family = m.family
-        if family is None or not family.in_game:
-            return
-        if spec.offers_guarantees and not m.guarantees_offered and family.state == "sabotage":
-            m.guarantees_offered = True
-            m.log(
-                "successor", "offer_guarantees", "offers guarantees to the former leader's circle"
-            )
-        window = s.active_share >= spec.purge_window or family.state == "sabotage"
+            self.invite()
+        rivals = el.rivals()
+        if (
+            spec.offers_guarantees
+            and not el.guarantees_offered
+            and any(c.status == RESISTING for c in rivals)
+        ):
+            el.guarantees_offered = True
+            m.log(office, "offer_guarantees", "offers guarantees to its rivals")
+        if rivals:
+            self._consider_purge(max(rivals, key=lambda c: el.power[c.spec.name]))
+        if el.office == office:
+            self._consider_leaving(s)
+
+    def invite(self) -> None:
+        """Ask the patron for help (also a scripted event: a documented request)."""
+        m = self.model
+        m.invitation_day = m.day
+        m.log(m.elites.office, "invite_patron", f"asks {m.patron.spec.name} for help")
+        m.patron.invite(m.elites.office)
+
+    def _consider_purge(self, target: CampState) -> None:
+        """A purge is considered every day of a crisis or of open resistance (the window of
+        opportunity), and otherwise with a small daily hazard [C-tandems-unstable,
+        C-step-by-step]; it is attempted with the logit probability of its value."""
+        m, el, spec = self.model, self.model.elites, self.spec
+        window = not m.situation.calm or target.status == RESISTING
         if not window and m.rng.random() >= spec.tandem_hazard:
             return
-        if m.tandem_balance() >= spec.purge_confidence:
-            self._purge()
+        name = target.spec.name
+        gain = spec.purge_transfer * el.power[name] / max(el.power[el.office], 1e-9)
+        punishment = el.camps[el.office].spec.punishment
+        value = decisions.purge_value(el.odds(el.office, name), gain, punishment)
+        temperature = m.params.expectations.decision_temperature
+        if m.rng.random() < decisions.logistic(value, temperature):
+            el.purge(name)
+
+    def _consider_leaving(self, s: Situation) -> None:
+        """Stay and face the showdown with everyone (won with the expected-winner odds) or leave
+        with whatever safety an exile offers; a leader who cannot leave safely fights on."""
+        m, el = self.model, self.model.elites
+        camp = el.camps[el.office].spec
+        stay = decisions.fight_value(s.win.get(el.office, 0.0), 1.0, camp.punishment)
+        leave = decisions.exit_value(camp.exit_safety, camp.exit_keeps, camp.punishment)
+        temperature = m.params.expectations.decision_temperature
+        if m.rng.random() < decisions.logistic(leave - stay, temperature):
+            el.leave_office()
 
     def _escalate(self, s: Situation) -> None:
         m = self.model
@@ -250,27 +335,11 @@ class Successor(mesa.Agent):
         target = 3 if s.sites_seized > 0 else min(target, 3 if armed else 2)
         if target > m.repression_level:
             m.repression_level += 1
-            labels = ("", "riot control", "force authorized", "shoot to kill without warning")
-            m.log("successor", "escalate", f"orders {labels[m.repression_level]}")
+            m.log(m.elites.office, "escalate", f"orders {REPRESSION_LABELS[m.repression_level]}")
         elif m.calm_days >= 1 and m.repression_level > 0:
             m.repression_level -= 1
-            m.log("successor", "deescalate", f"repression level lowered to {m.repression_level}")
-
-    def _purge(self) -> None:
-        m = self.model
-        family = m.family
-        m.purges += 1
-        m.transfer_power("family", "successor", self.spec.purge_transfer * m.power["family"])
-        m.legitimacy += self.spec.purge_legitimacy_gain
-        family.threatened = True
-        aligned = [f for f in m.factions if f.loyalty["family"] > 0.0]
-        if aligned:
-            target = max(aligned, key=lambda f: f.loyalty["family"])
-            target.dismiss_chief()
-            m.log("successor", "purge", f"dismisses the {target.name} chief")
-        else:
-            m.log("successor", "purge", "removes family members from state posts")
-        if m.power["family"] < 0.02:
-            m.transfer_power("family", "successor", m.power["family"])
-            family.state = "defeated"
-            m.log("family", "loses_posts", "the family has lost its posts")
+            m.log(
+                m.elites.office,
+                "deescalate",
+                f"repression lowered to {REPRESSION_LABELS[m.repression_level]}",
+            )

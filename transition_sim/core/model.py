@@ -6,8 +6,9 @@ before that step):
    stances and signals;
 2. strategic sites change hands, casualties are drawn;
 3. the public situation is computed (active share, seized sites, who elites expect to win);
-4. elite actors decide in a fixed order: patron, security factions, family, successor;
-5. legitimacy, collapse and aftermath reforms are updated, and the day is recorded.
+4. elite actors decide in a fixed order: patron, security factions, rival camps, the office
+   holder's government (their shared state is `ElitePolitics`, `transition_sim.core.elites`);
+5. legitimacy and aftermath reforms are updated, and the day is recorded.
 """
 
 from __future__ import annotations
@@ -19,10 +20,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from transition_sim.core import outcomes
-from transition_sim.core.actors import CAMPS, Family, ForeignPatron, SecurityFaction, Situation
-from transition_sim.core.actors import Successor as SuccessorActor
+from transition_sim.core import decisions, outcomes
+from transition_sim.core.actors import (
+    ForeignPatron,
+    Government,
+    RivalCamp,
+    SecurityFaction,
+    Situation,
+)
 from transition_sim.core.crowd import CRIME, PEACEFUL, VIOLENT, CrowdRules, Population, RegionCrowd
+from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.regions import SiteState, grid_side, network_weights, split_units
 from transition_sim.scenario.schema import Scenario, Shock
 from transition_sim.simulate import RunResult
@@ -37,13 +44,39 @@ class ScriptedShock:
         self.model, self.shock = model, shock
 
     def fire(self) -> None:
-        m, s = self.model, self.shock
+        m, s, el = self.model, self.shock, self.model.elites
         for i, region in enumerate(m.params.regions):
             if s.region in ("all", region.name):
                 m.crowds[i].hardship_extra += s.hardship
         m.performance = float(np.clip(m.performance + s.performance, 0.0, 1.0))
-        m.legitimacy = float(np.clip(m.legitimacy + s.legitimacy, 0.0, 1.0))
+        el.legitimacy = float(np.clip(el.legitimacy + s.legitimacy, 0.0, 1.0))
         m.log("scenario", "shock", s.label)
+        if s.event is not None:
+            self.elite_event()
+
+    def elite_event(self) -> None:
+        """A documented elite event (docs/ODD.md §6); void if the run has already removed the
+        camp it names or the office has left the camps."""
+        m, s, el = self.model, self.shock, self.model.elites
+        gone = s.camp is not None and not el.camps[s.camp].in_play
+        if not el.office_is_camp or gone:
+            m.log("scenario", "event_void", f"{s.event} no longer applies")
+        elif s.event == "death":
+            el.death(s.camp, s.to)
+        elif s.event == "dismissal" and s.camp is not None:
+            el.dismiss_camp(s.camp)
+        elif s.event == "dismissal":
+            faction = m.faction(s.faction)
+            el.replace_chief(faction, [k for k in faction.loyalty if k in el.camps])
+            m.log(el.office, "dismissal", f"dismisses the {s.faction} chief")
+        elif s.event == "arrest":
+            el.arrest(s.camp)
+        elif s.event == "loyalty":
+            m.faction(s.faction).loyalty = dict(s.loyalty)
+        elif s.event == "transfer_office":
+            el.take_office(s.to, "transfer", oust=False, scripted=True)
+        elif s.event == "invite_patron" and m.patron is not None:
+            m.invite_patron()
 
 
 class TransitionModel(mesa.Model):
@@ -55,16 +88,9 @@ class TransitionModel(mesa.Model):
         self.events: list[tuple[int, str, str, str]] = []
         self.rows: list[dict] = []
 
-        # Elite state shared by the actors.
-        self.power = sc.power.model_dump()
-        self.legitimacy = sc.successor.legitimacy
-        self.performance = sc.successor.performance
+        self.performance = sc.government.performance
         self.repression_level = 0
-        self.guarantees_offered = False
         self.invitation_day: float = math.nan
-        self.purges = 0
-        self.collapsed_to: str | None = None
-        self.low_win_days = 0
         self.calm_days = 0
         self.crisis_start: int | None = None
         self.order_day: int | None = None
@@ -82,9 +108,11 @@ class TransitionModel(mesa.Model):
             SecurityFaction(self, name, spec, i)
             for i, (name, spec) in enumerate(sc.factions.items())
         ]
-        self.family = Family(self) if sc.family.enabled else None
-        self.successor = SuccessorActor(self) if sc.successor.enabled else None
+        self.elites = ElitePolitics(sc, self.factions, self.rng, self.log, lambda: self.day)
+        self.rivals = [RivalCamp(self, c.name) for c in sc.camps]
+        self.government = Government(self) if sc.government.enabled else None
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
+        self.elites.patron = self.patron
         self._build_regions()
         self.situation = self._situation([])
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
@@ -151,23 +179,42 @@ class TransitionModel(mesa.Model):
     def log(self, actor: str, action: str, details: str) -> None:
         self.events.append((self.day, actor, action, details))
 
-    def transfer_power(self, source: str, target: str, amount: float) -> None:
-        amount = min(amount, self.power[source])
-        self.power[source] -= amount
-        self.power[target] += amount
-
     def relieve_hardship(self, fraction: float) -> None:
         for crowd in self.crowds:
             crowd.hardship_extra *= 1.0 - fraction
 
     def loyal_capacity(self) -> float:
-        """Share of domestic security units that obey the successor today."""
+        """Share of domestic security units that obey the office holder today."""
         total = sum(f.units for f in self.factions)
         return sum(f.units for f in self.factions if f.stance == "obey") / max(total, 1)
 
+    def faction(self, name: str) -> SecurityFaction:
+        return next(f for f in self.factions if f.name == name)
+
     @property
-    def family_sabotaging(self) -> bool:
-        return self.family is not None and self.family.state == "sabotage"
+    def power(self) -> dict[str, float]:
+        return self.elites.power
+
+    @property
+    def legitimacy(self) -> float:
+        """The office holder's legitimacy."""
+        return self.elites.legitimacy
+
+    def invite_patron(self) -> None:
+        """The office holder asks the patron for help; the patron decides (§7.8)."""
+        self.invitation_day = self.day
+        self.log(self.elites.office, "invite_patron", f"asks {self.patron.spec.name} for help")
+        self.patron.invite(self.elites.office)
+
+    def crime_drive(self) -> float:
+        """How hard the armed groups a camp pays act today: only while their sponsor resists, and
+        fading with its odds against the office holder [C-official-narrative]."""
+        p, el = self.params.protesters, self.elites
+        if not el.office_is_camp or not el.resisting(p.crime_sponsor):
+            return 0.0
+        prospects = el.odds(p.crime_sponsor, el.office)
+        start = el.camps[p.crime_sponsor].prospects_at_start
+        return decisions.sponsored_drive(p.crime_motivation, prospects, start)
 
     def deploy_patron_units(self, units: int) -> None:
         """Patron troops take over strategic sites; the units they free join the loyal side."""
@@ -191,7 +238,7 @@ class TransitionModel(mesa.Model):
         contagion = self.network @ self.region_share
         level = self.repression_level
         rules = dict(
-            legitimacy=self.regime_legitimacy(),
+            legitimacy=self.elites.regime_legitimacy(),
             threshold=sc.crowd.active_threshold,
             arrest_constant=sc.crowd.arrest_constant,
             max_jail_term=sc.crowd.max_jail_term,
@@ -201,9 +248,7 @@ class TransitionModel(mesa.Model):
             memory_effect=sc.crowd.memory_effect,
             memory_gain=sc.crowd.memory_gain,
             memory_decay=sc.crowd.memory_decay,
-            crime_drive=sc.protesters.crime_motivation
-            if sc.protesters.crime_sponsor == "family" and self.family_sabotaging
-            else 0.0,
+            crime_drive=self.crime_drive(),
             arrests_per_unit=1,
             quiet_days=sc.crowd.quiet_days,
         )
@@ -218,23 +263,14 @@ class TransitionModel(mesa.Model):
         self._contest_sites(stats)
         active = np.array([s.active.sum() for s in stats], dtype=float)
         self.region_share = active / np.array([c.n for c in self.crowds])
-        self.situation = self._situation(stats)
         self._track_order()
-        for actor in (self.patron, *self.factions, self.family, self.successor):
+        self.situation = self._situation(stats)
+        for actor in (self.patron, *self.factions, *self.rivals, self.government):
             if actor is not None:
                 actor.step()
         self._update_legitimacy()
-        self._check_collapse()
         self._aftermath()
         self._record(stats, deaths)
-
-    def regime_legitimacy(self) -> float:
-        """Legitimacy citizens grant the regime: the tandem's, weighted by power
-        [C-unhappy-families]: anger at the ruling families lowers it while they hold power."""
-        s, f = self.power["successor"], self.power["family"]
-        if s + f <= 0:
-            return 0.0
-        return (s * self.legitimacy + f * self.params.family.legitimacy) / (s + f)
 
     def _set_deterrence(self) -> None:
         obey = np.array([f.stance == "obey" for f in self.factions] + [True])  # last: patron
@@ -261,15 +297,15 @@ class TransitionModel(mesa.Model):
         self.detained += ppa * arrests.sum()
         # Repressing peaceful crowds costs legitimacy [C-peaceful-middle-class].
         repressed = ppa * arrests[:, PEACEFUL].sum() * level / 3.0
-        self.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
+        self.elites.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
         return deaths
 
     def _contest_sites(self, stats: list) -> None:
         """A site falls when rebels near it outnumber its defenders `seizure_ratio` to one;
-        units of factions that side with the family or defect hand their sites over."""
+        units of factions that side with a camp or defect hand their sites over."""
         v = self.params.violence
         turned_faction = np.array(
-            [f.stance in ("side_with_family", "defect") for f in self.factions] + [False]
+            [is_turned(f.stance) for f in self.factions] + [False]
         )  # the last entry (index -1) is the patron
         patron_here = self.patron is not None and self.patron.state == "deployed"
         for site in self.sites:
@@ -298,55 +334,19 @@ class TransitionModel(mesa.Model):
         citizens = max(self.citizens, 1)
         total_w = sum(s.weight for s in self.sites)
         seized = sum(s.weight for s in self.sites if s.seized) / total_w if total_w else 0.0
+        street = self.elites.street
+        street.active_share = active / citizens
+        sponsored = self.params.protesters.crime_sponsor in self.elites.camps
+        street.sponsored_share = float(by_kind[CRIME]) / citizens if sponsored else 0.0
         return Situation(
             day=self.day,
             active_share=active / citizens,
             peaceful_share=float(by_kind[PEACEFUL] / active) if active else 1.0,
             armed_share=float(by_kind[VIOLENT] + by_kind[CRIME]) / citizens,
             sites_seized=float(seized),
-            win=self._expected_winner(active / citizens, float(by_kind[CRIME]) / citizens),
+            win=self.elites.expected_winner(),
+            calm=self.calm_days > 0 or self.crisis_start is None,
         )
-
-    def _expected_winner(self, active_share: float, crime_share: float) -> dict[str, float]:
-        """Who elites expect to win: a Tullock contest over the camps' strengths
-        [Casper & Tyson 2014: protest size is a public signal for elites]."""
-        ex = self.params.expectations
-        total = max(sum(f.units for f in self.factions), 1)
-        strength = dict.fromkeys(CAMPS, 0.0)
-        for f in self.factions:
-            cap = f.units / total
-            if f.stance == "obey":
-                strength["successor"] += cap
-            elif f.stance == "side_with_family":
-                strength["family"] += cap
-            elif f.stance == "defect":
-                strength["opposition"] += cap
-            else:
-                strength["security"] += cap * f.loyalty["self_interest"]
-        if self.patron is not None and self.patron.committed:
-            strength["successor"] += ex.patron_weight
-        strength["opposition"] += ex.protest_weight * (active_share - crime_share)
-        strength["family"] += ex.protest_weight * crime_share
-        if self.successor is None and self.family is None:
-            return {c: float(c == "successor") for c in CAMPS}
-        powered = {c: s**ex.contest_exponent for c, s in strength.items()}
-        norm = sum(powered.values()) or 1.0
-        return {c: v / norm for c, v in powered.items()}
-
-    def tandem_balance(self) -> float:
-        """The successor's expected chance in a showdown with the family: each faction counts
-        for whom its loyalty lies with (patronage ties), not only for its stance today; the
-        committed patron counts for the successor [C-one-part-leaving, C-russia-acts-in-crisis]."""
-        ex = self.params.expectations
-        total = max(sum(f.units for f in self.factions), 1)
-        s = sum(
-            f.units / total * f.loyalty["successor"] for f in self.factions if f.stance == "obey"
-        )
-        fam = sum(f.units / total * f.loyalty["family"] for f in self.factions)
-        if self.patron is not None and self.patron.committed:
-            s += ex.patron_weight
-        s, fam = s**ex.contest_exponent, fam**ex.contest_exponent
-        return s / (s + fam) if s + fam > 0 else 1.0
 
     def _track_order(self) -> None:
         s = self.situation
@@ -368,28 +368,14 @@ class TransitionModel(mesa.Model):
         self.in_wave = wave if wave else (self.in_wave and not calm)
 
     def _update_legitimacy(self) -> None:
-        spec = self.params.successor
-        self.legitimacy += spec.legitimacy_adjustment * (self.performance - self.legitimacy)
-        self.legitimacy = float(np.clip(self.legitimacy, 0.0, 1.0))
-
-    def _check_collapse(self) -> None:
-        if self.successor is None or self.collapsed_to is not None:
-            return
-        win = self.situation.win
-        self.low_win_days = (
-            self.low_win_days + 1 if win["successor"] < outcomes.COLLAPSE_MAX_WIN_PROBABILITY else 0
-        )
-        if self.low_win_days >= outcomes.COLLAPSE_DAYS:
-            self.collapsed_to = max(("family", "opposition", "security"), key=win.__getitem__)
-            self.transfer_power("successor", self.collapsed_to, self.power["successor"])
-            self.log(
-                "successor", "collapse", f"the successor falls; power passes to {self.collapsed_to}"
-            )
+        el = self.elites
+        drift = self.params.government.legitimacy_adjustment * (self.performance - el.legitimacy)
+        el.legitimacy = float(np.clip(el.legitimacy + drift, 0.0, 1.0))
 
     def _aftermath(self) -> None:
         """Reforms after order is restored [C-new-protests, C-socioeconomic-rights]."""
-        a = self.params.aftermath
-        if self.successor is None or self.order_day is None or self.collapsed_to is not None:
+        a, el = self.params.aftermath, self.elites
+        if self.government is None or self.order_day is None or not el.office_is_camp:
             return
         if self.day - max(self.last_reform_day, self.order_day) < a.reform_interval_days:
             return
@@ -398,20 +384,20 @@ class TransitionModel(mesa.Model):
         kind = "political" if political else "socio_economic"
         self.reforms[kind] += 1
         p = a.delivery_probability
-        if self.family is not None and self.family.in_game:
-            p *= 1.0 - a.tandem_delivery_penalty  # the family still around blocks delivery
+        if el.rivals():
+            p *= 1.0 - a.tandem_delivery_penalty  # a rival still holding posts blocks delivery
         if self.rng.random() < p:
             self.reforms["delivered"] += 1
             self.performance = min(1.0, self.performance + a.reform_performance_gain)
             if political:
                 self.liberalization = min(1.0, self.liberalization + a.liberalization_gain)
-            self.log("successor", "reform_delivered", f"{kind.replace('_', '-')} reform delivered")
+            self.log(el.office, "reform_delivered", f"{kind.replace('_', '-')} reform delivered")
         else:
             self.reforms["disappointed"] += 1
             for crowd in self.crowds:
                 crowd.hardship_extra += a.disappointment_hardship
             self.log(
-                "successor", "reform_disappoints", f"{kind.replace('_', '-')} reform disappoints"
+                el.office, "reform_disappoints", f"{kind.replace('_', '-')} reform disappoints"
             )
 
     def _record(self, stats: list, deaths: np.ndarray) -> None:
@@ -424,12 +410,10 @@ class TransitionModel(mesa.Model):
             dtype=float,
         )
         national = {
-            "power_successor": self.power["successor"],
-            "power_family": self.power["family"],
-            "power_security": self.power["security"],
-            "power_opposition": self.power["opposition"],
+            **{f"power_{holder}": share for holder, share in self.power.items()},
+            "office": self.elites.office,
             "legitimacy": self.legitimacy,
-            "regime_legitimacy": self.regime_legitimacy(),
+            "regime_legitimacy": self.elites.regime_legitimacy(),
             "repression_level": self.repression_level,
             "sites_seized": self.situation.sites_seized,
             "patron_troops": self.patron.troops
@@ -473,14 +457,19 @@ class TransitionModel(mesa.Model):
         self.run_for(self.params.days)
 
     def final_state(self) -> outcomes.FinalState:
+        el = self.elites
         return outcomes.FinalState(
-            power=dict(self.power),
-            collapsed_to=self.collapsed_to,
-            family_restored=self.family is not None and self.family.state == "restored",
-            order_holds=self.calm_days >= outcomes.ORDER_CALM_DAYS or self.crisis_start is None,
+            office=el.office,
+            reference=el.reference,
+            former_rulers=frozenset(c.name for c in self.params.camps if c.former_ruler),
+            rivals={c.spec.name: c.status for c in el.rivals()},
+            services_split=el.office_is_camp
+            and any(f.stance != "obey" for f in self.factions if f.autonomous),
+            sites_held_by_rebels=any(site.seized for site in self.sites),
         )
 
     def metrics(self) -> dict[str, float]:
+        el = self.elites
         days_to_order = (
             self.order_day - self.crisis_start if self.order_day is not None else math.nan
         )
@@ -491,12 +480,25 @@ class TransitionModel(mesa.Model):
             "invitation_day": float(self.invitation_day),
             "patron_troops": float(self.patron_troops_max),
             "days_to_order": float(days_to_order),
-            "power_successor": self.power["successor"],
-            "power_family": self.power["family"],
-            "power_security": self.power["security"],
-            "power_opposition": self.power["opposition"],
+            **{f"power_{holder}": share for holder, share in self.power.items()},
             "legitimacy": float(self.legitimacy),
-            "purges": float(self.purges),
+            "purges": float(el.tally["purges"]),
+            "purges_failed": float(el.tally["purges_failed"]),
+            "coups": float(el.tally["coups"]),
+            "coups_won": float(el.tally["coups_won"]),
+            "strikes": float(el.tally["strikes"]),
+            "strikes_won": float(el.tally["strikes_won"]),
+            "rival_exits": float(el.tally["exits"]),
+            "resistance_days": float(sum(c.resisting_days for c in el.camps.values())),
+            "rivals_removed": float(
+                sum(c.status != "in_office" and c.status != RESISTING for c in el.camps.values())
+            ),
+            "camp_out_day": min(
+                (float(c.out_day) for c in el.camps.values() if c.out_day is not None),
+                default=math.nan,
+            ),
+            "guarantees_offered": float(el.guarantees_offered),
+            "office_changes": float(el.tally["office_changes"]),
             "protest_waves": float(self.waves),
             "reforms_delivered": float(self.reforms["delivered"]),
             "liberalization": float(self.liberalization),

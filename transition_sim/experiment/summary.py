@@ -28,10 +28,10 @@ try:
     from transition_sim.core.outcomes import OUTCOMES
 except ImportError:  # the core may not be importable yet; the names are a stable contract
     OUTCOMES: tuple[str, ...] = (
-        "successor_consolidation",
-        "tandem_persists",
-        "family_restoration",
-        "security_takeover",
+        "incumbent_holds",
+        "power_sharing",
+        "insider_takeover",
+        "rival_restoration",
         "popular_transition",
         "unresolved",
     )

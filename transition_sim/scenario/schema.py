@@ -18,9 +18,12 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
-# Names used as `faction.stance` values and in the output tables.
-STANCES = ("obey", "stand_aside", "side_with_family", "defect")
-Stance = Literal["obey", "stand_aside", "side_with_family", "defect"]
+# Reserved holder names: power outside the camps, and a faction's loyalty to itself.
+SECURITY, OPPOSITION, SELF_INTEREST, NONE = "security", "opposition", "self_interest", "none"
+RESERVED_NAMES = (SECURITY, OPPOSITION, SELF_INTEREST, NONE)
+# Stances that need no camp; a faction may also `side_with_<camp>` (docs/ODD.md §7.5).
+BASIC_STANCES = ("obey", "stand_aside", "defect")
+EliteEvent = Literal["death", "dismissal", "arrest", "loyalty", "transfer_office", "invite_patron"]
 
 
 class Strict(BaseModel):
@@ -76,7 +79,7 @@ class Protesters(Strict):
 
     violent_share: Fraction = 0.0
     crime_share: Fraction = 0.0
-    crime_sponsor: Literal["none", "family"] = "none"
+    crime_sponsor: str = NONE  # a camp that pays organized crime while it resists, or "none"
     crime_motivation: Fraction = 0.0
 
     @model_validator(mode="after")
@@ -133,45 +136,67 @@ class Link(Strict):
     weight: Fraction = 1.0
 
 
-class Loyalty(Strict):
-    """How a faction's allegiance divides between principals; the three parts add up to 1."""
-
-    successor: Fraction
-    family: Fraction = 0.0
-    self_interest: Fraction = 0.0
-
-    @model_validator(mode="after")
-    def _adds_up(self) -> Self:
-        total = self.successor + self.family + self.self_interest
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(
-                f"successor + family + self_interest must add up to 1 (they add up to {total:g})"
-            )
-        return self
-
-
 class Faction(Strict):
-    """A security service: 'a state within the state' with its own loyalties."""
+    """A security service: 'a state within the state' with its own loyalties.
+
+    ``loyalty`` divides its allegiance between the elite camps (by name) and its own interest
+    (``self_interest``); the parts add up to 1, a camp left out counts 0.
+    """
 
     units: Annotated[int, Field(ge=0)]
     deployment: dict[str, Fraction] | None = None
-    loyalty: Loyalty
+    loyalty: dict[str, Fraction]
     cohesion: Fraction = 1.0
     repression_aversion: NonNegative = 0.0
     sympathy: NonNegative = 0.0
-    initial_stance: Stance = "obey"
+    initial_stance: str = "obey"  # obey, stand_aside, defect or side_with_<camp>
     autonomous: bool = True
 
+    @field_validator("loyalty")
+    @classmethod
+    def _adds_up(cls, value: dict[str, float]) -> dict[str, float]:
+        total = sum(value.values())
+        if abs(total - 1.0) > 1e-6:
+            parts = " + ".join(value) or "nothing"
+            raise ValueError(f"{parts} must add up to 1 (they add up to {total:g})")
+        return value
 
-class Successor(Strict):
-    """The sitting president (in Kazakhstan, Tokayev)."""
+
+class Camp(Strict):
+    """An elite camp: a leader and the network that holds posts for them (docs/ODD.md §2).
+
+    Exactly one camp holds the top office at the start (``incumbent``). The others are rivals:
+    they may resist, take an exit, or strike for the office (docs/ODD.md §7.7).
+    """
+
+    name: str
+    label: str | None = None  # how events name the camp (default: its name)
+    incumbent: bool = False
+    former_ruler: bool = False  # its return to office counts as a restoration
+    power: Fraction = 0.0
+    legitimacy: Fraction = 0.5
+    cohesion: Fraction = 1.0
+    resistance: Fraction = 0.0  # daily propensity to start (or stop) resisting
+    punishment: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0  # losing costs this, in positions
+    exit_keeps: Fraction = 0.5  # the share of its position a safe exit lets it keep
+    exit_safety: Fraction = 0.0  # credibility of a safe exit with no guarantee (e.g. exile)
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+class Government(Strict):
+    """The office holder's rules, whichever camp holds the office: towards the street
+    (concession, repression, dismissing the government, inviting the patron) and towards its
+    rivals (guarantees, purges). Off (``enabled: false``) the office holder does nothing."""
 
     enabled: bool = False
-    legitimacy: Fraction = 0.8
     performance: Fraction = 0.8
     legitimacy_adjustment: Fraction = 0.0
     concession_threshold: Fraction = 0.05
     concession_relief: Fraction = 0.5
+    concession_label: str = "makes an economic concession"
     escalation_thresholds: Annotated[list[Fraction], Field(min_length=3, max_length=3)] = [
         0.02,
         0.05,
@@ -180,14 +205,14 @@ class Successor(Strict):
     lethal_force_armed_share: Fraction = 0.0  # shoot to kill only once armed actives reach this
     dismiss_government_threshold: Fraction = 0.05
     dismissal_legitimacy_gain: Fraction = 0.0
-    purge_window: Fraction = 0.05
-    purge_confidence: Fraction = 0.5
-    purge_transfer: Fraction = 0.3
-    purge_legitimacy_gain: Fraction = 0.0
     invite_threshold: Fraction = 0.6
     invite_min_severity: Fraction = 0.05
     offers_guarantees: bool = True
+    guarantee_credibility: Fraction = 0.5
+    purge_transfer: Fraction = 0.3
+    purge_legitimacy_gain: Fraction = 0.0
     tandem_hazard: Fraction = 0.0
+    removal_power: Fraction = 0.02  # a camp left with less power than this has lost its posts
 
     @field_validator("escalation_thresholds")
     @classmethod
@@ -197,24 +222,26 @@ class Successor(Strict):
         return value
 
 
-class Family(Strict):
-    """The former leader's family and clan (in Kazakhstan, Nazarbayev's)."""
+class Opposition(Strict):
+    """The street's side: how events name it, and the legitimacy citizens grant a government it
+    forms after a popular transition."""
 
-    enabled: bool = False
-    legitimacy: Fraction = 0.2
-    cohesion: Fraction = 1.0
-    sabotage_propensity: Fraction = 0.0
-    sabotage_opening: Fraction = 0.05
-    exit_threshold: Fraction = 0.3
-    restoration_threshold: Fraction = 0.6
+    label: str = "the opposition"
+    legitimacy: Fraction = 0.8
 
 
 class Patron(Strict):
-    """The foreign patron (CSTO/Russia): answers an invitation from the incumbent."""
+    """A foreign patron, aligned with one camp, with the opposition, or with nobody.
+
+    Invited by the office holder, it accepts with probability ``1 - cost`` if the inviter is the
+    camp it is aligned with, and never otherwise. Aligned with the opposition, it backs it openly
+    from the start (docs/ODD.md §7.8).
+    """
 
     enabled: bool = False
     name: str = "patron"
-    accept_probability: Fraction = 0.0
+    aligned_with: str = NONE  # a camp, "opposition" or "none"
+    cost: Fraction = 0.0
     delay_days: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = (1, 1)
     troops: Annotated[int, Field(ge=0)] = 0
     units: Annotated[int, Field(ge=0)] = 0
@@ -229,7 +256,8 @@ class Patron(Strict):
 
 
 class Expectations(Strict):
-    """How elites read the balance of force (a Tullock contest over camps' strengths)."""
+    """How elites read the balance of force (one Tullock contest over holders' strengths) and
+    how noisily they choose."""
 
     contest_exponent: Positive = 2.0
     bandwagon: NonNegative = 1.0
@@ -237,6 +265,9 @@ class Expectations(Strict):
     patron_weight: NonNegative = 1.0
     stance_temperature: Positive = 0.1
     inertia: NonNegative = 0.0
+    power_weight: NonNegative = 1.0  # a camp's share of power, as strength in a showdown
+    decision_temperature: Positive = 0.05  # camps' risky choices (purge, exit, strike)
+    coup_penalty: NonNegative = 1.0  # a failed coup's cost in a faction's stance utility
 
 
 class Aftermath(Strict):
@@ -252,7 +283,20 @@ class Aftermath(Strict):
 
 
 class Shock(Strict):
-    """A scripted exogenous change at the start of a day (Mesa event)."""
+    """A scripted change at the start of a day (Mesa event): hardship, performance and
+    legitimacy, and optionally an elite event (docs/ODD.md §6):
+
+    - ``death`` of ``camp``'s leader (or incapacity): the camp leaves the game; if it held the
+      office, the office passes to ``to`` (a designated successor) or, without one, to the
+      strongest camp in a showdown;
+    - ``dismissal`` of ``camp``'s leader from state posts (the camp loses a purge's share of its
+      power and is threatened), or of ``faction``'s chief (its loyalty to camps other than the
+      office holder passes to the office holder);
+    - ``arrest`` of ``camp``'s leader: the camp is removed;
+    - ``loyalty``: ``faction``'s loyalty becomes ``loyalty``;
+    - ``transfer_office`` to ``to`` (a negotiated handover; the old holder stays in the game);
+    - ``invite_patron``: the office holder asks the patron for help (the patron decides).
+    """
 
     day: Annotated[int, Field(ge=0)]
     label: str
@@ -264,26 +308,52 @@ class Shock(Strict):
         Field(
             ge=-1.0,
             le=1.0,
-            description="A one-off change of the successor's (the incumbent's) legitimacy,"
+            description="A one-off change of the office holder's legitimacy,"
             " e.g. a stolen election.",
         ),
     ] = 0.0
+    event: EliteEvent | None = None
+    camp: str | None = None
+    faction: str | None = None
+    to: str | None = None
+    loyalty: dict[str, Fraction] | None = None
+
+    @model_validator(mode="after")
+    def _event_fields(self) -> Self:
+        needs = {
+            "death": ("camp",),
+            "arrest": ("camp",),
+            "loyalty": ("faction", "loyalty"),
+            "transfer_office": ("to",),
+        }.get(self.event or "", ())
+        for field in needs:
+            if getattr(self, field) is None:
+                raise ValueError(f"event {self.event!r} needs `{field}`")
+        if self.event == "dismissal" and (self.camp is None) == (self.faction is None):
+            raise ValueError("event 'dismissal' needs exactly one of `camp` or `faction`")
+        if self.loyalty is not None and abs(sum(self.loyalty.values()) - 1.0) > 1e-6:
+            raise ValueError("loyalty: the parts must add up to 1")
+        return self
 
 
 class Power(Strict):
-    """Initial power shares of the holders of the state; they add up to 1."""
+    """Initial power held outside the camps (each camp's own share is ``camps[i].power``)."""
 
-    successor: Fraction = 1.0
-    family: Fraction = 0.0
     security: Fraction = 0.0
     opposition: Fraction = 0.0
 
-    @model_validator(mode="after")
-    def _adds_up(self) -> Self:
-        total = self.successor + self.family + self.security + self.opposition
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"power shares must add up to 1 (they add up to {total:g})")
-        return self
+
+class Observed(Strict):
+    """What history recorded, for a case in the library (`transition-sim backtest`)."""
+
+    outcome: str
+    date: dt.date | None = None
+    summary: str = ""
+    sources: list[str] = []
+
+
+def _default_camps() -> list[Camp]:
+    return [Camp(name="incumbent", incumbent=True, power=1.0, legitimacy=0.8)]
 
 
 def _default_region() -> list[Region]:
@@ -294,7 +364,8 @@ class Scenario(Strict):
     """A complete, validated scenario: the one input of `simulate(scenario, seed)`.
 
     `factions` is keyed by name; in a file that ``extends`` another, ``factions: {KNB: null}``
-    removes the inherited faction KNB (see `transition_sim.scenario.loader`).
+    removes the inherited faction KNB (see `transition_sim.scenario.loader`). `camps`, like
+    `regions`, is a list: a file that sets it replaces the inherited list wholesale.
     """
 
     name: str
@@ -311,19 +382,21 @@ class Scenario(Strict):
     regions: Annotated[list[Region], Field(min_length=1)] = Field(default_factory=_default_region)
     links: list[Link] = []
     factions: dict[str, Faction] = {
-        "police": Faction(units=118, loyalty=Loyalty(successor=1.0), autonomous=False)
+        "police": Faction(units=118, loyalty={"incumbent": 1.0}, autonomous=False)
     }
+    camps: Annotated[list[Camp], Field(min_length=1)] = Field(default_factory=_default_camps)
     power: Power = Power()
-    successor: Successor = Successor()
-    family: Family = Family()
+    government: Government = Government()
+    opposition: Opposition = Opposition()
     patron: Patron = Patron()
     expectations: Expectations = Expectations()
     aftermath: Aftermath = Aftermath()
     shocks: list[Shock] = []
+    observed: Observed | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Self:
-        """Every region or faction named anywhere must be defined."""
+        """Every region, camp or faction named anywhere must be defined."""
         names = [r.name for r in self.regions]
         for i, name in enumerate(names):
             if name in names[:i]:
@@ -363,9 +436,83 @@ class Scenario(Strict):
                 )
         if not self.factions:
             raise ValueError("factions: at least one security faction is needed")
-        if self.successor.enabled and self.family.enabled is False and self.power.family > 0:
-            raise ValueError("power.family: the family holds power but family.enabled is false")
+        self._check_elites()
         return self
+
+    def _check_elites(self) -> None:
+        """Camps are uniquely named, one holds the office, power adds up, and every loyalty,
+        stance, sponsor, alignment and elite event names a camp or faction that exists."""
+        camps = [c.name for c in self.camps]
+        for i, name in enumerate(camps):
+            if name in camps[:i]:
+                raise ValueError(f"camps.{i}.name: camp {name!r} is already defined")
+            if name in RESERVED_NAMES or name.startswith("side_with_"):
+                raise ValueError(f"camps.{i}.name: {name!r} is a reserved name")
+        incumbents = [i for i, c in enumerate(self.camps) if c.incumbent]
+        if len(incumbents) != 1:
+            raise ValueError(
+                f"camps: exactly one camp must be the incumbent (found {len(incumbents)})"
+            )
+        total = sum(c.power for c in self.camps) + self.power.security + self.power.opposition
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"power: the camps' power plus security and opposition must add up to 1"
+                f" (they add up to {total:g})"
+            )
+        listed = f"camps: {', '.join(camps)}"
+        for fname, faction in self.factions.items():
+            for key in faction.loyalty:
+                if key != SELF_INTEREST and key not in camps:
+                    raise ValueError(
+                        f"factions.{fname}.loyalty.{key}: no camp named {key!r} ({listed};"
+                        f" or {SELF_INTEREST})"
+                    )
+            stance = faction.initial_stance
+            if stance not in self.stances():
+                raise ValueError(
+                    f"factions.{fname}.initial_stance: {stance!r} is not a stance"
+                    f" ({', '.join(self.stances())})"
+                )
+        if self.protesters.crime_sponsor not in (NONE, *camps):
+            raise ValueError(
+                f"protesters.crime_sponsor: no camp named {self.protesters.crime_sponsor!r}"
+                f" ({listed}; or {NONE})"
+            )
+        if self.patron.aligned_with not in (NONE, OPPOSITION, *camps):
+            raise ValueError(
+                f"patron.aligned_with: no camp named {self.patron.aligned_with!r}"
+                f" ({listed}; or {OPPOSITION}, {NONE})"
+            )
+        for i, shock in enumerate(self.shocks):
+            for field in ("camp", "to"):
+                value = getattr(shock, field)
+                if value is not None and value not in camps:
+                    raise ValueError(f"shocks.{i}.{field}: no camp named {value!r} ({listed})")
+            if shock.faction is not None and shock.faction not in self.factions:
+                raise ValueError(
+                    f"shocks.{i}.faction: no faction named {shock.faction!r}"
+                    f" (factions: {', '.join(self.factions)})"
+                )
+            for key in shock.loyalty or {}:
+                if key != SELF_INTEREST and key not in camps:
+                    raise ValueError(f"shocks.{i}.loyalty.{key}: no camp named {key!r} ({listed})")
+        if self.observed is not None:
+            from transition_sim.core.outcomes import OUTCOMES  # the core imports this module
+
+            if self.observed.outcome not in OUTCOMES:
+                raise ValueError(
+                    f"observed.outcome: {self.observed.outcome!r} is not an outcome"
+                    f" ({', '.join(OUTCOMES)})"
+                )
+
+    def stances(self) -> tuple[str, ...]:
+        """Every stance a faction can take in this scenario."""
+        return (*BASIC_STANCES, *(f"side_with_{c.name}" for c in self.camps))
+
+    @property
+    def incumbent(self) -> Camp:
+        """The camp holding the office at the start."""
+        return next(c for c in self.camps if c.incumbent)
 
     def _check_regions(self) -> None:
         """Each region's protester shares add up to at most 1; explicit site cells are on its

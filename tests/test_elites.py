@@ -1,0 +1,229 @@
+"""The elite state and its consequences: what a purge, coup or strike does when it succeeds and
+when it fails, scripted elite events, and the outcome the final state is classified as."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from transition_sim.core import outcomes
+from transition_sim.core.elites import EXITED, IN_OFFICE, REMOVED, RESISTING
+from transition_sim.core.model import TransitionModel
+from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+class Draws:
+    """A stand-in for the model's generator whose `random()` returns chosen numbers."""
+
+    def __init__(self, *values: float) -> None:
+        self.values = list(values)
+
+    def random(self) -> float:
+        return self.values.pop(0)
+
+
+def kazakhstan(**update) -> TransitionModel:
+    sc = load_scenario(SCENARIOS / "kazakhstan_2022.yaml")
+    return TransitionModel(Scenario.model_validate(sc.model_dump() | update), 1)
+
+
+def outcome(m: TransitionModel) -> str:
+    return outcomes.classify(m.final_state())
+
+
+# -- purges --------------------------------------------------------------------------------------
+def test_a_successful_purge_takes_posts_and_turns_the_targets_chief() -> None:
+    m = kazakhstan()
+    el = m.elites
+    before = dict(el.power)
+    el.rng = Draws(0.0)  # below any positive odds: success
+    assert el.purge("family")
+    taken = m.params.government.purge_transfer * before["family"]
+    assert el.power["family"] == pytest.approx(before["family"] - taken)
+    assert el.power["successor"] == pytest.approx(before["successor"] + taken)
+    assert "family" not in m.faction("KNB").loyalty, "the KNB chief was the family's man"
+    assert el.camps["family"].threatened
+
+
+def test_a_failed_purge_costs_the_holder_and_hardens_the_target() -> None:
+    m = kazakhstan()
+    el = m.elites
+    before = dict(el.power)
+    el.rng = Draws(0.999)  # above any odds below 1: failure
+    assert not el.purge("family")
+    lost = m.params.government.purge_transfer * before["successor"]
+    assert el.power["successor"] == pytest.approx(before["successor"] - lost)
+    assert el.camps["family"].status == RESISTING
+    assert m.faction("KNB").stance == "side_with_family"
+    assert el.tally["purges_failed"] == 1
+
+
+def test_purges_remove_a_camp_once_it_has_lost_its_posts() -> None:
+    m = kazakhstan()
+    el = m.elites
+    while el.camps["family"].in_play:
+        el.rng = Draws(0.0)
+        el.purge("family")
+    assert el.camps["family"].status == REMOVED
+    assert el.power["family"] == 0.0
+    assert outcome(m) == "incumbent_holds"
+
+
+# -- coups and strikes ---------------------------------------------------------------------------
+def test_a_successful_coup_for_a_camp_gives_it_the_office() -> None:
+    m = kazakhstan()
+    el = m.elites
+    el.begin_resisting("family")
+    el.rng = Draws(0.0)
+    assert el.coup(m.faction("KNB"), "family")
+    assert el.office == "family" and el.camps["successor"].status == REMOVED
+    assert outcome(m) == "rival_restoration", "the family camp is a former ruler's"
+
+
+def test_a_successful_coup_for_the_services_is_an_insider_takeover() -> None:
+    m = kazakhstan()
+    m.elites.rng = Draws(0.0)
+    assert m.elites.coup(m.faction("army"), "security")
+    assert m.elites.office == "security"
+    assert not m.elites.office_is_camp
+    assert outcome(m) == "insider_takeover"
+
+
+def test_failed_plotters_are_purged() -> None:
+    m = kazakhstan()
+    el = m.elites
+    el.begin_resisting("family")
+    knb = m.faction("KNB")
+    el.rng = Draws(0.999)
+    assert not el.coup(knb, "family")
+    assert el.office == "successor"
+    assert "family" not in knb.loyalty and knb.stance == "obey"
+    assert el.camps["family"].threatened
+
+
+def test_a_failed_strike_removes_the_camp_and_the_chiefs_who_sided_with_it() -> None:
+    m = kazakhstan()
+    el = m.elites
+    el.begin_resisting("family")
+    m.faction("KNB").stance = "side_with_family"
+    el.rng = Draws(0.999)
+    assert not el.strike("family")
+    assert el.camps["family"].status == REMOVED
+    assert m.faction("KNB").committed_to is None
+    assert outcome(m) == "incumbent_holds"
+
+
+def test_a_rival_that_exits_leaves_the_incumbent_holding() -> None:
+    m = kazakhstan()
+    m.elites.remove("family", status=EXITED)
+    assert m.elites.power["successor"] == pytest.approx(0.8)
+    assert outcome(m) == "incumbent_holds"
+
+
+def neutral_coup_scenario() -> Scenario:
+    """Two equal services, one loyal to the only camp and one to itself; posts carry no weight:
+    plotters as strong as the government's side (Powell & Thyne's neutral point)."""
+    return Scenario.model_validate(
+        {
+            "name": "neutral coup",
+            "factions": {
+                "loyal": {"units": 50, "loyalty": {"incumbent": 1.0}},
+                "plotters": {"units": 50, "loyalty": {"self_interest": 1.0}},
+            },
+            "camps": [{"name": "incumbent", "incumbent": True, "power": 1.0}],
+            "expectations": {"power_weight": 0.0},
+        }
+    )
+
+
+def test_at_neutral_settings_half_of_all_coups_succeed() -> None:
+    """Coup odds come from the contest: at the neutral point a coup succeeds half the time, as
+    about half (227 of 457) did in 1950-2010 (Powell & Thyne 2011)."""
+    wins = 0
+    for seed in range(400):
+        m = TransitionModel(neutral_coup_scenario(), seed)
+        assert m.elites.odds("security", "incumbent", commit=("plotters", "security")) == 0.5
+        wins += m.elites.coup(m.faction("plotters"), "security")
+    assert binomtest(wins, 400, 0.5).pvalue > 0.01
+
+
+# -- scripted elite events -----------------------------------------------------------------------
+def three_camps(*shocks: dict) -> TransitionModel:
+    sc = load_scenario(SCENARIOS / "kazakhstan_2022.yaml").model_dump()
+    sc["camps"].append({"name": "premier", "power": 0.1, "legitimacy": 0.6})
+    sc["camps"][1]["power"] = 0.35
+    sc["shocks"] = list(shocks)
+    return TransitionModel(Scenario.model_validate(sc), 3)
+
+
+def fire_all(m: TransitionModel) -> None:
+    for shock in m._shocks:
+        shock.fire()
+
+
+def test_a_leaders_death_hands_the_office_to_the_designated_successor() -> None:
+    m = three_camps({"day": 0, "label": "the president dies", "event": "death",
+                     "camp": "successor", "to": "premier"})  # fmt: skip
+    fire_all(m)
+    el = m.elites
+    assert el.office == "premier" and el.reference == "premier"
+    assert el.camps["successor"].status == REMOVED
+    assert outcome(m) == "power_sharing", "the family still holds posts, with no fight"
+
+
+def test_without_a_designated_successor_the_strongest_camp_takes_the_office() -> None:
+    m = three_camps(
+        {"day": 0, "label": "the president dies", "event": "death", "camp": "successor"}
+    )
+    strengths = m.elites.strengths(showdown=True)
+    fire_all(m)
+    assert m.elites.office == max(("family", "premier"), key=strengths.get)
+    assert m.elites.reference == "successor", "who took over is the model's, not the script's"
+
+
+def test_dismissal_arrest_loyalty_and_transfer_events() -> None:
+    m = three_camps(
+        {"day": 0, "label": "the premier is dismissed", "event": "dismissal", "camp": "premier"},
+        {"day": 0, "label": "the KNB chief is dismissed", "event": "dismissal", "faction": "KNB"},
+        {"day": 0, "label": "army loyalty", "event": "loyalty", "faction": "army",
+         "loyalty": {"family": 0.5, "self_interest": 0.5}},
+        {"day": 0, "label": "the premier is arrested", "event": "arrest", "camp": "premier"},
+        {"day": 0, "label": "handover", "event": "transfer_office", "to": "family"},
+    )  # fmt: skip
+    el = m.elites
+    m._shocks[0].fire()
+    assert el.power["premier"] < 0.1 and el.camps["premier"].threatened
+    m._shocks[1].fire()
+    assert set(m.faction("KNB").loyalty) == {"successor", "self_interest"}
+    m._shocks[2].fire()
+    assert m.faction("army").loyalty == {"family": 0.5, "self_interest": 0.5}
+    m._shocks[3].fire()
+    assert el.camps["premier"].status == REMOVED
+    m._shocks[4].fire()
+    assert el.office == el.reference == "family"
+    assert el.camps["successor"].status == IN_OFFICE, "a negotiated handover ousts nobody"
+
+
+def test_a_scripted_invitation_lets_the_patron_decide() -> None:
+    m = kazakhstan(shocks=[{"day": 0, "label": "request", "event": "invite_patron"}])
+    m._shocks[0].fire()
+    assert m.patron.state in ("accepted", "declined")
+    assert m.invitation_day == m.day
+
+
+# -- whole runs ----------------------------------------------------------------------------------
+def test_power_is_conserved_and_the_office_always_has_a_holder() -> None:
+    sc = load_scenario(SCENARIOS / "kazakhstan_2022.yaml").model_copy(update={"days": 20})
+    for seed in range(4):
+        m = TransitionModel(sc, seed)
+        m.run()
+        assert sum(m.elites.power.values()) == pytest.approx(1.0)
+        assert all(v >= 0 for v in m.elites.power.values())
+        assert m.elites.office in m.elites.power
+        assert np.isfinite(m.legitimacy)

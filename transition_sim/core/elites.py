@@ -1,0 +1,416 @@
+"""Elite state and what changes it: who holds power and the office, each camp's standing, and
+the resolution of purges, coups, strikes, exits and scripted elite events (docs/ODD.md §7.5–7.9).
+
+The actors (`transition_sim.core.actors`) decide; this module keeps the state and applies the
+consequences, so every change of power or office happens in one place. All odds come from one
+coercive contest (`decisions.tullock`) over the holders' strengths (`ElitePolitics.strengths`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from transition_sim.core import decisions
+from transition_sim.scenario.schema import OPPOSITION, SECURITY, SELF_INTEREST, Camp, Scenario
+
+if TYPE_CHECKING:
+    from transition_sim.core.actors import ForeignPatron, SecurityFaction
+
+# A camp's status. "in_office": it holds posts and cooperates; "resisting": it holds posts and
+# works against the office holder; "exited": it gave up its posts for safety; "removed": purged,
+# arrested, defeated, dead or ousted.
+IN_OFFICE, RESISTING, EXITED, REMOVED = "in_office", "resisting", "exited", "removed"
+
+LogFn = Callable[[str, str, str], None]
+
+
+@dataclass
+class CampState:
+    """A camp's standing in the run."""
+
+    spec: Camp
+    legitimacy: float
+    status: str = IN_OFFICE
+    threatened: bool = False  # the office holder has moved against it: the tandem is over
+    reference_power: float = 0.0  # its power when it began resisting (its position = 1)
+    prospects_at_start: float = 0.0  # its odds against the office holder when it began resisting
+    resisting_days: int = 0
+    out_day: int | None = None  # the day it left the game (exited or removed)
+
+    @property
+    def in_play(self) -> bool:
+        return self.status in (IN_OFFICE, RESISTING)
+
+
+@dataclass
+class Street:
+    """Today's street, as elites weigh it: active citizens' share and the armed part of it that a
+    sponsor pays (both of all citizens)."""
+
+    active_share: float = 0.0
+    sponsored_share: float = 0.0
+
+
+@dataclass
+class Tally:
+    """Counts of elite moves in a run (they become metrics)."""
+
+    moves: Counter[str] = field(default_factory=Counter)
+
+    def __getitem__(self, key: str) -> int:
+        return self.moves[key]
+
+    def add(self, key: str) -> None:
+        self.moves[key] += 1
+
+
+class ElitePolitics:
+    """The elite state of one run, shared by the actors."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        factions: list[SecurityFaction],
+        rng: np.random.Generator,
+        log: LogFn,
+        day: Callable[[], int],
+    ) -> None:
+        self.params = scenario
+        self.rng = rng
+        self.log = log
+        self.day = day
+        self.changed_on: int | None = None  # the day the office last changed hands
+        self.factions = factions
+        self.patron: ForeignPatron | None = None
+        self.camps = {c.name: CampState(c, legitimacy=c.legitimacy) for c in scenario.camps}
+        self.power = {c.name: c.power for c in scenario.camps}
+        self.power |= {SECURITY: scenario.power.security, OPPOSITION: scenario.power.opposition}
+        self.office = scenario.incumbent.name
+        self.reference = self.office  # the holder the outcome is judged against (§7.12)
+        self.taken_by: str | None = None  # how the office last changed hands in the model
+        self.frozen_legitimacy: float | None = None  # a junta keeps the regime's last value
+        self.guarantees_offered = False
+        self.street = Street()
+        self.tally = Tally()
+        self.total_units = max(sum(f.units for f in factions), 1)
+
+    # -- names and sets ----------------------------------------------------------------------------
+    def label(self, holder: str) -> str:
+        """How events name a holder of power."""
+        if holder in self.camps:
+            return self.camps[holder].spec.display
+        if holder == OPPOSITION:
+            return self.params.opposition.label
+        return "the security services"
+
+    @property
+    def office_is_camp(self) -> bool:
+        """False once the office has passed out of the camps (to the street or a junta): the
+        elite game is over and only the crowd goes on."""
+        return self.office in self.camps
+
+    def rivals(self) -> list[CampState]:
+        """Camps still in play other than the office holder."""
+        return [c for name, c in self.camps.items() if c.in_play and name != self.office]
+
+    def in_play(self) -> list[str]:
+        """Every holder that can still win: the camps in play, the security services, the street."""
+        return [n for n, c in self.camps.items() if c.in_play] + [SECURITY, OPPOSITION]
+
+    def resisting(self, name: str) -> bool:
+        return name in self.camps and self.camps[name].status == RESISTING
+
+    # -- legitimacy --------------------------------------------------------------------------------
+    @property
+    def legitimacy(self) -> float:
+        """The office holder's legitimacy (the street's, or a junta's frozen value, after a
+        takeover from outside the camps)."""
+        if self.office in self.camps:
+            return self.camps[self.office].legitimacy
+        if self.office == OPPOSITION:
+            return self.params.opposition.legitimacy
+        return self.frozen_legitimacy or 0.0
+
+    @legitimacy.setter
+    def legitimacy(self, value: float) -> None:
+        if self.office in self.camps:
+            self.camps[self.office].legitimacy = value
+
+    def regime_legitimacy(self) -> float:
+        """What citizens grant the regime: the legitimacy of the camps in play, weighted by their
+        power [C-unhappy-families]; after a takeover from outside, the new holder's."""
+        if not self.office_is_camp:
+            return self.legitimacy
+        held = [(self.power[n], c.legitimacy) for n, c in self.camps.items() if c.in_play]
+        total = sum(p for p, _ in held)
+        return sum(p * lam for p, lam in held) / total if total > 0 else 0.0
+
+    # -- power and strength ------------------------------------------------------------------------
+    def transfer_power(self, source: str, target: str, amount: float) -> None:
+        amount = min(max(amount, 0.0), self.power[source])
+        self.power[source] -= amount
+        self.power[target] += amount
+
+    def strengths(
+        self, *, showdown: bool = False, commit: tuple[str, str] | None = None
+    ) -> dict[str, float]:
+        """Each holder's strength today, in one of two views (docs/ODD.md §7.9).
+
+        A faction's units count by their share of all domestic units. The share ``cohesion``
+        that follows the chief goes to the side its stance names; the rest divides by the
+        faction's loyalty (self-interest counts for the security services).
+
+        - *On the street* (``showdown=False``: who elites expect to prevail): ``obey`` is the
+          office holder's side, ``side_with_<camp>`` that camp's, ``defect`` the opposition's,
+          and a faction that stands aside sits out.
+        - *In a showdown between camps* (purges, coups, strikes): a faction that has not taken a
+          side (it obeys or stands aside) divides wholly by its loyalty, and each camp adds
+          ``power_weight`` times its share of power (the posts and money it commands).
+
+        ``commit = (faction, side)`` counts a faction as committed to ``side`` (a coup being
+        weighed). Both views add ``patron_weight`` to the side a committed patron backs, and the
+        street: ``protest_weight`` times the active share to the opposition, except the armed
+        groups a camp pays, which count for that camp.
+        """
+        ex = self.params.expectations
+        s = dict.fromkeys(self.power, 0.0)
+        for f in self.factions:
+            share = f.units / self.total_units
+            if commit is not None and commit[0] == f.name:
+                side: str | None = commit[1]
+            elif showdown:
+                side = f.committed_to
+            else:
+                side = self.office if f.stance == "obey" else f.committed_to
+                if f.stance == "stand_aside":
+                    share *= 1.0 - f.cohesion  # the chief's followers sit out
+            if side is not None:
+                s[side] += share * f.cohesion
+                share *= 1.0 - f.cohesion
+            for key, weight in f.loyalty.items():
+                s[SECURITY if key == SELF_INTEREST else key] += share * weight
+        if showdown:
+            for name in self.camps:
+                s[name] += ex.power_weight * self.power[name]
+        if self.patron is not None and self.patron.backs is not None:
+            s[self.patron.backs] += ex.patron_weight
+        street = self.street
+        s[OPPOSITION] += ex.protest_weight * max(street.active_share - street.sponsored_share, 0.0)
+        sponsor = self.params.protesters.crime_sponsor
+        if sponsor in s:
+            s[sponsor] += ex.protest_weight * street.sponsored_share
+        for name, camp in self.camps.items():
+            if not camp.in_play:
+                s[name] = 0.0
+        return s
+
+    def expected_winner(self) -> dict[str, float]:
+        """Who elites expect to prevail on the street among all holders still in play (Casper &
+        Tyson 2014: protest size is a public signal for elites)."""
+        s = self.strengths()
+        return decisions.tullock({k: s[k] for k in self.in_play()}, self._exponent)
+
+    def odds(self, a: str, b: str, commit: tuple[str, str] | None = None) -> float:
+        """The chance that ``a`` prevails over ``b`` in a showdown between the two."""
+        return decisions.showdown(
+            self.strengths(showdown=True, commit=commit), a, b, self._exponent
+        )
+
+    @property
+    def _exponent(self) -> float:
+        return self.params.expectations.contest_exponent
+
+    # -- camps' standing ---------------------------------------------------------------------------
+    def begin_resisting(self, name: str) -> None:
+        camp = self.camps[name]
+        camp.status = RESISTING
+        camp.reference_power = max(self.power[name], 1e-9)
+        camp.prospects_at_start = self.odds(name, self.office)
+
+    def remove(self, name: str, status: str = REMOVED) -> None:
+        """Camp ``name`` leaves the game; its power and the loyalty owed to it pass to the office
+        holder (to the services' own interest if the office is not a camp's)."""
+        camp = self.camps[name]
+        camp.status, camp.out_day = status, self.day()
+        heir = self.office if self.office != name else SECURITY
+        self.transfer_power(name, heir, self.power[name])
+        for f in self.factions:
+            owed = f.loyalty.pop(name, 0.0)
+            if owed:
+                key = heir if heir in self.camps else SELF_INTEREST
+                f.loyalty[key] = f.loyalty.get(key, 0.0) + owed
+                if f.stance == f"side_with_{name}":
+                    f.stance = "stand_aside"
+
+    def replace_chief(self, faction: SecurityFaction, away_from: Iterable[str]) -> None:
+        """A faction's chief is replaced by the office holder's appointee: the loyalty it owed to
+        ``away_from`` passes to the office holder, and the faction obeys."""
+        if not self.office_is_camp:
+            return
+        for key in away_from:
+            if key != self.office:
+                moved = faction.loyalty.pop(key, 0.0)
+                faction.loyalty[self.office] = faction.loyalty.get(self.office, 0.0) + moved
+        faction.stance = "obey"
+
+    def take_office(
+        self, holder: str, how: str, *, oust: bool = True, scripted: bool = False
+    ) -> None:
+        """The office passes to ``holder``. The old holder is ousted (removed, its power to the new
+        one) unless ``oust`` is false (a negotiated handover). A scripted change (a documented
+        event of the scenario) also moves the reference against which the outcome is judged."""
+        old = self.office
+        self.office = holder
+        self.changed_on = self.day()
+        self.tally.add("office_changes")
+        if scripted:
+            self.reference = holder
+        else:
+            self.taken_by = how
+        if holder in self.camps:
+            self.camps[holder].status = IN_OFFICE
+            self.camps[holder].threatened = False
+        elif holder == SECURITY:
+            self.frozen_legitimacy = self.regime_legitimacy_of(old)
+        if old in self.camps and oust:
+            self.remove(old)
+        self.log(
+            holder,
+            "take_office",
+            f"{self.label(holder)} takes the office ({how}) from {self.label(old)}",
+        )
+
+    def regime_legitimacy_of(self, holder: str) -> float:
+        return self.camps[holder].legitimacy if holder in self.camps else self.legitimacy
+
+    # -- resolving risky moves ---------------------------------------------------------------------
+    def purge(self, target: str) -> bool:
+        """The office holder moves against ``target``'s posts; it succeeds with the showdown odds
+        (docs/ODD.md §7.6). Success takes ``purge_transfer`` of the target's power, dismisses the
+        chief of the faction most loyal to it and may leave it without posts; failure gives the
+        target as much of the holder's power, hardens it (it resists), and the faction whose chief
+        was to go sides with it."""
+        gov, office = self.params.government, self.office
+        self.tally.add("purges")
+        p = self.odds(office, target)
+        camp = self.camps[target]
+        camp.threatened = True
+        chief = max(
+            (f for f in self.factions if f.loyalty.get(target, 0.0) > 0.0),
+            key=lambda f: f.loyalty[target],
+            default=None,
+        )
+        who = self.label(target)
+        if self.rng.random() < p:
+            self.transfer_power(target, office, gov.purge_transfer * self.power[target])
+            self.legitimacy += gov.purge_legitimacy_gain
+            if chief is not None:
+                self.replace_chief(chief, [target])
+                self.log(office, "purge", f"dismisses the {chief.name} chief, {who}'s ally")
+            else:
+                self.log(office, "purge", f"removes {who}'s people from state posts")
+            if self.power[target] < gov.removal_power:
+                self.remove(target)
+                self.log(target, "loses_posts", f"{who} has lost its posts")
+            return True
+        self.tally.add("purges_failed")
+        self.transfer_power(office, target, gov.purge_transfer * self.power[office])
+        if camp.status != RESISTING:
+            self.begin_resisting(target)
+        if chief is not None and chief.autonomous:
+            chief.stance = f"side_with_{target}"
+        self.log(office, "purge_failed", f"a move against {who} fails; {who} hardens")
+        return False
+
+    def coup(self, faction: SecurityFaction, side: str) -> bool:
+        """``faction`` stages a coup for ``side`` (a camp, or the security services themselves);
+        it succeeds with the showdown odds with the faction committed to that side. Failed
+        plotters are purged: the chief is replaced and the camp they acted for is threatened."""
+        self.tally.add("coups")
+        p = self.odds(side, self.office, commit=(faction.name, side))
+        self.log(faction.name, "coup", f"{faction.name} stages a coup for {self.label(side)}")
+        if self.rng.random() < p:
+            self.tally.add("coups_won")
+            faction.stance = "obey"
+            self.take_office(side, "coup")
+            return True
+        self.replace_chief(faction, [SELF_INTEREST if side == SECURITY else side])
+        if side in self.camps:
+            self.camps[side].threatened = True
+        self.log(
+            faction.name, "coup_failed", f"the coup fails; the {faction.name} plotters are purged"
+        )
+        return False
+
+    def strike(self, name: str) -> bool:
+        """A resisting camp strikes for the office with its network; it wins with the showdown
+        odds. A camp that loses is removed, and the chiefs who sided with it are replaced."""
+        self.tally.add("strikes")
+        p = self.odds(name, self.office)
+        who = self.label(name)
+        self.log(name, "strike", f"{who} moves to take the office")
+        if self.rng.random() < p:
+            self.tally.add("strikes_won")
+            self.take_office(
+                name, "restoration" if self.camps[name].spec.former_ruler else "palace"
+            )
+            return True
+        sided = [f for f in self.factions if f.stance == f"side_with_{name}"]
+        self.remove(name)
+        for f in sided:
+            self.replace_chief(f, [name])
+        self.log(name, "strike_failed", f"{who}'s move fails; it is removed")
+        return False
+
+    def leave_office(self) -> None:
+        """The office holder gives up: the office passes to the holder elites expect to prevail."""
+        win = self.expected_winner()
+        heir = max((k for k in win if k != self.office), key=win.__getitem__)
+        self.log(self.office, "leave_office", f"{self.label(self.office)} gives up the office")
+        how = {OPPOSITION: "popular", SECURITY: "junta"}.get(heir, "palace")
+        if heir in self.camps and self.camps[heir].spec.former_ruler:
+            how = "restoration"
+        self.take_office(heir, how)
+
+    # -- scripted elite events (docs/ODD.md §6) ----------------------------------------------------
+    def death(self, name: str, successor: str | None) -> None:
+        """``name``'s leader dies or is incapacitated; a camp that held the office hands it to
+        the designated successor, or to the strongest camp in play if none is named."""
+        held = name == self.office
+        self.log(name, "death", f"{self.label(name)}: the leader dies")
+        if held:
+            if successor is None:
+                strengths = self.strengths(showdown=True)
+                others = [n for n, c in self.camps.items() if c.in_play and n != name]
+                if not others:
+                    return
+                successor = max(others, key=strengths.__getitem__)
+                self.take_office(successor, "succession")
+            else:
+                self.take_office(successor, "succession", scripted=True)
+        else:
+            self.remove(name)
+
+    def dismiss_camp(self, name: str) -> None:
+        """The office holder dismisses ``name``'s leader from state posts (a purge that is known
+        to have happened)."""
+        gov = self.params.government
+        self.transfer_power(name, self.office, gov.purge_transfer * self.power[name])
+        self.camps[name].threatened = True
+        self.log(self.office, "dismissal", f"{self.label(name)}'s leader is dismissed")
+        if self.power[name] < gov.removal_power:
+            self.remove(name)
+
+    def arrest(self, name: str) -> None:
+        self.log(self.office, "arrest", f"{self.label(name)}'s leader is arrested")
+        self.remove(name)
+
+
+def is_turned(stance: str) -> bool:
+    """Whether a stance takes a faction's units against the office holder at the sites."""
+    return stance == "defect" or stance.startswith("side_with_")
