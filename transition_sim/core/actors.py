@@ -289,7 +289,9 @@ class Government(mesa.Agent):
             el.guarantees_offered = True
             m.log(office, "offer_guarantees", "offers guarantees to its rivals")
         if rivals:
-            self._consider_purge(max(rivals, key=lambda c: el.power[c.spec.name]))
+            # The rival that resists first, then the one holding the most posts.
+            target = max(rivals, key=lambda c: (c.status == RESISTING, el.power[c.spec.name]))
+            self._consider_purge(target)
         if el.office == office:
             self._consider_leaving(s)
 
