@@ -344,9 +344,11 @@ class Power(Strict):
 
 
 class Observed(Strict):
-    """What history recorded, for a case in the library (`transition-sim backtest`)."""
+    """What history recorded, for a case in the library (`transition-sim backtest`): the
+    outcome class at the horizon, and the kind of crisis (which literature base rate applies)."""
 
     outcome: str
+    crisis: Literal["mass_protest", "leader_death", "elite_split"]
     date: dt.date | None = None
     summary: str = ""
     sources: list[str] = []
@@ -478,7 +480,7 @@ class Scenario(Strict):
                 f"protesters.crime_sponsor: no camp named {self.protesters.crime_sponsor!r}"
                 f" ({listed}; or {NONE})"
             )
-        if self.patron.aligned_with not in (NONE, OPPOSITION, *camps):
+        if self.patron.enabled and self.patron.aligned_with not in (NONE, OPPOSITION, *camps):
             raise ValueError(
                 f"patron.aligned_with: no camp named {self.patron.aligned_with!r}"
                 f" ({listed}; or {OPPOSITION}, {NONE})"
