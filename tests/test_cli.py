@@ -49,9 +49,7 @@ def fake_simulate(scenario: Scenario, seed: int) -> RunResult:
     events = pd.DataFrame(
         {"day": [0], "date": ["2022-01-01"], "actor": ["a"], "action": ["b"], "details": ["c"]}
     )
-    return RunResult(
-        str(rng.choice(["unresolved", "power_sharing"])), metrics, timeseries, events
-    )
+    return RunResult(str(rng.choice(["unresolved", "power_sharing"])), metrics, timeseries, events)
 
 
 @pytest.fixture

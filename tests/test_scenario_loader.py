@@ -256,8 +256,7 @@ def test_loyalty_must_add_up(tmp_path: Path) -> None:
     err = load_error(path)
     assert (err.line, err.field) == (5, "factions.KNB.loyalty")
     assert str(err) == (
-        f"{path}:5: factions.KNB.loyalty: successor + family must add up to 1"
-        " (they add up to 1.1)"
+        f"{path}:5: factions.KNB.loyalty: successor + family must add up to 1 (they add up to 1.1)"
     )
     assert_human(err)
 

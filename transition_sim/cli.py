@@ -182,3 +182,8 @@ def claims() -> None:
     except ImportError as err:
         _fail(f"claims registry not available ({err})", code=1)
     registry.print_claims(Console())
+
+
+from transition_sim.backtest import register  # noqa: E402 (the backtest command, issue 9)
+
+register(app)

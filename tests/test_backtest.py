@@ -1,0 +1,107 @@
+"""The backtest: its scores, its baselines, and its command line (bad input exits 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from transition_sim import backtest
+from transition_sim.cli import app
+from transition_sim.core.outcomes import OUTCOMES
+from transition_sim.scenario.loader import load_scenario
+
+runner = CliRunner()
+
+
+def test_a_perfect_forecast_scores_zero_and_a_confident_miss_two() -> None:
+    assert backtest.brier({"popular_transition": 1.0}, "popular_transition") == 0.0
+    assert backtest.brier({"incumbent_holds": 1.0}, "popular_transition") == 2.0
+
+
+def test_the_uniform_guess_scores_the_same_on_every_case() -> None:
+    k = len(OUTCOMES)
+    expected = (1 - 1 / k) ** 2 + (k - 1) / k**2
+    for observed in OUTCOMES:
+        assert backtest.brier(backtest.uniform_forecast(), observed) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("crisis", sorted(backtest.BASE_RATES))
+def test_base_rate_forecasts_are_distributions_that_put_the_cited_share_on_its_classes(
+    crisis: str,
+) -> None:
+    forecast = backtest.base_rate_forecast(crisis)
+    classes, share, source = backtest.BASE_RATES[crisis]
+    assert set(forecast) == set(OUTCOMES)
+    assert sum(forecast.values()) == pytest.approx(1.0)
+    assert sum(forecast[k] for k in classes) == pytest.approx(share)
+    assert source  # every base rate is cited
+
+
+def write_case(folder: Path, name: str, observed: str, crisis: str = "mass_protest") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(
+        f"name: {name}\ndays: 5\nseed: 3\nobserved: {{outcome: {observed}, crisis: {crisis}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_library_run_scores_every_case(tmp_path: Path) -> None:
+    """An Epstein city with nothing happening: the incumbent holds in every run, so the case
+    observed as 'incumbent holds' is a perfect forecast and the other a confident miss."""
+    write_case(tmp_path, "a_quiet", "incumbent_holds")
+    write_case(tmp_path, "b_missed", "popular_transition")
+    result = backtest.run_backtest(tmp_path, load_scenario, replications=3, workers=1)
+    quiet, missed = result.cases
+    assert quiet.shares["incumbent_holds"] == 1.0 and quiet.hit and quiet.brier == 0.0
+    assert missed.p_observed == 0.0 and not missed.hit and missed.brier == 2.0
+    assert result.mean("brier") == 1.0
+    data = result.to_dict()
+    assert data["hits"] == 1 and set(data["brier"]) == {"model", "uniform", "base_rates"}
+
+
+def test_the_backtest_is_the_same_whatever_the_workers(tmp_path: Path) -> None:
+    write_case(tmp_path, "a", "incumbent_holds")
+    one = backtest.run_backtest(tmp_path, load_scenario, replications=4, workers=1)
+    two = backtest.run_backtest(tmp_path, load_scenario, replications=4, workers=2)
+    assert one.to_dict() == two.to_dict()
+
+
+def test_cli_prints_json(tmp_path: Path) -> None:
+    write_case(tmp_path, "a", "incumbent_holds")
+    result = runner.invoke(app, ["backtest", str(tmp_path), "-n", "2", "-w", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["cases"][0]["observed"] == "incumbent_holds"
+
+
+def test_cli_prints_a_table_with_misses(tmp_path: Path) -> None:
+    write_case(tmp_path, "a", "popular_transition")
+    result = runner.invoke(app, ["backtest", str(tmp_path), "-n", "2", "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "(miss)" in result.stdout and "literature base rates" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: x\n", "observed: a case needs the recorded outcome"),
+        ("name: x\nobserved: {outcome: victory, crisis: mass_protest}\n", "is not an outcome"),
+        ("name: x\nobserved: {outcome: unresolved}\n", "observed.crisis"),
+    ],
+)
+def test_bad_cases_exit_2_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["backtest", str(tmp_path), "-n", "1"])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_empty_or_missing_folder_exits_2(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["backtest", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(app, ["backtest", str(tmp_path / "nowhere")]).exit_code == 2
