@@ -218,7 +218,7 @@ class RivalCamp(mesa.Agent):
         )
         choice = list(options)[pick]
         if choice == "exit":
-            el.tally.add("exits")
+            el.tally["exits"] += 1
             el.remove(self.name, status=EXITED)
             terms = "accepts guarantees and " if el.guarantees_offered else ""
             m.log(self.name, "exit", f"{label} {terms}gives up its posts")

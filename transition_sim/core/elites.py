@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,19 +56,6 @@ class Street:
     sponsored_share: float = 0.0
 
 
-@dataclass
-class Tally:
-    """Counts of elite moves in a run (they become metrics)."""
-
-    moves: Counter[str] = field(default_factory=Counter)
-
-    def __getitem__(self, key: str) -> int:
-        return self.moves[key]
-
-    def add(self, key: str) -> None:
-        self.moves[key] += 1
-
-
 class ElitePolitics:
     """The elite state of one run, shared by the actors."""
 
@@ -96,7 +83,7 @@ class ElitePolitics:
         self.frozen_legitimacy: float | None = None  # a junta keeps the regime's last value
         self.guarantees_offered = False
         self.street = Street()
-        self.tally = Tally()
+        self.tally: Counter[str] = Counter()  # elite moves in this run (they become metrics)
         self.total_units = max(sum(f.units for f in factions), 1)
 
     # -- names and sets ----------------------------------------------------------------------------
@@ -265,9 +252,11 @@ class ElitePolitics:
         one) unless ``oust`` is false (a negotiated handover). A scripted change (a documented
         event of the scenario) also moves the reference against which the outcome is judged."""
         old = self.office
+        if holder == SECURITY:
+            self.frozen_legitimacy = self.legitimacy  # a junta keeps the ousted holder's
         self.office = holder
         self.changed_on = self.day()
-        self.tally.add("office_changes")
+        self.tally["office_changes"] += 1
         if scripted:
             self.reference = holder
         else:
@@ -275,8 +264,6 @@ class ElitePolitics:
         if holder in self.camps:
             self.camps[holder].status = IN_OFFICE
             self.camps[holder].threatened = False
-        elif holder == SECURITY:
-            self.frozen_legitimacy = self.regime_legitimacy_of(old)
         if old in self.camps and oust:
             self.remove(old)
         self.log(
@@ -284,9 +271,6 @@ class ElitePolitics:
             "take_office",
             f"{self.label(holder)} takes the office ({how}) from {self.label(old)}",
         )
-
-    def regime_legitimacy_of(self, holder: str) -> float:
-        return self.camps[holder].legitimacy if holder in self.camps else self.legitimacy
 
     # -- resolving risky moves ---------------------------------------------------------------------
     def purge(self, target: str) -> bool:
@@ -296,7 +280,7 @@ class ElitePolitics:
         target as much of the holder's power, hardens it (it resists), and the faction whose chief
         was to go sides with it."""
         gov, office = self.params.government, self.office
-        self.tally.add("purges")
+        self.tally["purges"] += 1
         p = self.odds(office, target)
         camp = self.camps[target]
         camp.threatened = True
@@ -318,7 +302,7 @@ class ElitePolitics:
                 self.remove(target)
                 self.log(target, "loses_posts", f"{who} has lost its posts")
             return True
-        self.tally.add("purges_failed")
+        self.tally["purges_failed"] += 1
         self.transfer_power(office, target, gov.purge_transfer * self.power[office])
         if camp.status != RESISTING:
             self.begin_resisting(target)
@@ -331,11 +315,11 @@ class ElitePolitics:
         """``faction`` stages a coup for ``side`` (a camp, or the security services themselves);
         it succeeds with the showdown odds with the faction committed to that side. Failed
         plotters are purged: the chief is replaced and the camp they acted for is threatened."""
-        self.tally.add("coups")
+        self.tally["coups"] += 1
         p = self.odds(side, self.office, commit=(faction.name, side))
         self.log(faction.name, "coup", f"{faction.name} stages a coup for {self.label(side)}")
         if self.rng.random() < p:
-            self.tally.add("coups_won")
+            self.tally["coups_won"] += 1
             faction.stance = "obey"
             self.take_office(side, "coup")
             return True
@@ -350,12 +334,12 @@ class ElitePolitics:
     def strike(self, name: str) -> bool:
         """A resisting camp strikes for the office with its network; it wins with the showdown
         odds. A camp that loses is removed, and the chiefs who sided with it are replaced."""
-        self.tally.add("strikes")
+        self.tally["strikes"] += 1
         p = self.odds(name, self.office)
         who = self.label(name)
         self.log(name, "strike", f"{who} moves to take the office")
         if self.rng.random() < p:
-            self.tally.add("strikes_won")
+            self.tally["strikes_won"] += 1
             self.take_office(
                 name, "restoration" if self.camps[name].spec.former_ruler else "palace"
             )
