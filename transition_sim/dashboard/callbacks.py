@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import shutil
 import time
 from functools import lru_cache
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, dcc, no_update
+from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from transition_sim.dashboard import views
-from transition_sim.dashboard.controls import control_groups, read_value
+from transition_sim.dashboard.controls import (
+    control_groups,
+    group_controls,
+    group_id,
+    read_value,
+)
 from transition_sim.dashboard.edits import error_text
 from transition_sim.dashboard.params import parameters
 from transition_sim.dashboard.workspace import UploadError, Workspace
@@ -77,6 +83,26 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         return control_groups(parameters(scenario)), scenario.replications, scenario.seed, ""
 
     @app.callback(
+        Output(group_id("body", MATCH), "children"),
+        Input(group_id("summary", MATCH), "n_clicks"),
+        State(group_id("summary", MATCH), "id"),
+        State(group_id("body", MATCH), "children"),
+        State("scenario", "value"),
+        prevent_initial_call=True,
+    )
+    def open_group(_: int, summary: dict[str, str], body: Any, key: str) -> Any:
+        if body:  # made already: keep the values typed into it
+            raise PreventUpdate
+        try:
+            groups = parameters(workspace.load(key))
+        except (KeyError, ScenarioError):
+            raise PreventUpdate from None
+        group = next((g for g in groups if g.key == summary["key"]), None)
+        if group is None:
+            raise PreventUpdate
+        return group_controls(group)
+
+    @app.callback(
         Output("scenario", "options"),
         Output("scenario", "value"),
         Output("scenario-error", "children", allow_duplicate=True),
@@ -122,8 +148,10 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         name = workspace.path(key).stem + ".edited.yaml"
         return dcc.send_string(text, name), f"Downloaded {name} (it extends the original)."
 
+    # The run's only declared output is its message. Its results key reaches "last-run" with
+    # set_props: were it a declared output, Dash would hold every callback downstream of it (the
+    # results lists, hence the views) until the run ends, and the page would not respond.
     @app.callback(
-        Output("last-run", "data"),
         Output("run-message", "children"),
         Input("run", "n_clicks"),
         State("scenario", "value"),
@@ -152,9 +180,9 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
             path, _text = edited(key, values, ids, reps, seed)
             scenario = load_scenario(path)
         except KeyError:
-            return no_update, "Not run: choose a scenario first."
+            return "Not run: choose a scenario first."
         except ScenarioError as err:
-            return no_update, f"Not run: the scenario is invalid.\n{error_text(err)}"
+            return f"Not run: the scenario is invalid.\n{error_text(err)}"
         folder = workspace.new_run_folder()
         start = time.monotonic()
 
@@ -165,11 +193,12 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
             ensemble = run_ensemble(scenario, workers=workers, progress=progress)
             write_results(folder, ensemble, ensemble.scenario, command=["dashboard", key])
         except Exception as err:  # a model failure must not take the page or its results down
-            return no_update, f"The run failed ({type(err).__name__}: {err}); results unchanged."
+            shutil.rmtree(folder, ignore_errors=True)
+            return f"The run failed ({type(err).__name__}: {err}); results unchanged."
+        set_props("last-run", {"data": f"run/{folder.name}"})
         return (
-            f"run/{folder.name}",
             f"Finished {ensemble.replications} replications of “{scenario.name}” in"
-            f" {time.monotonic() - start:.1f} s.",
+            f" {time.monotonic() - start:.1f} s."
         )
 
     @app.callback(

@@ -1,7 +1,9 @@
 """Dash components for the generated parameter controls (see `params`).
 
 Each control's id is ``{"type": "param", "path": <dotted path>, "kind": <kind>}`` and its box
-carries ``data-path``, so callbacks and tests find controls by parameter path, never by name.
+carries ``data-path``; each group carries ``data-group`` (the path its controls start with). So
+callbacks and tests find controls by parameter path, never by name. A group's controls exist
+once it has been opened; values of groups never opened are the scenario's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from transition_sim.dashboard.params import Group, Param, Source
 
 SHORT = 220  # assumptions' reasons longer than this are cut (the full text is the tooltip)
 
-__all__ = ["control_groups", "control_id", "read_value"]
+__all__ = ["control_groups", "control_id", "group_controls", "group_id", "read_value"]
 
 
 def control_id(p: Param) -> dict[str, str]:
@@ -90,17 +92,30 @@ def _control(p: Param) -> html.Div:
     )
 
 
+def group_id(kind: str, key: str) -> dict[str, str]:
+    """Ids of a group's parts: ``summary`` (clicked to open it) and ``body`` (its controls)."""
+    return {"type": f"group-{kind}", "key": key}
+
+
 def control_groups(groups: list[Group]) -> list[html.Details]:
-    """One folding section per group (section or actor), closed at first."""
+    """One folding section per group (section or actor), closed and empty at first: a group's
+    controls are made when it is first opened (`group_controls`), so the page stays light."""
     return [
         html.Details(
             [
-                html.Summary([g.title, html.Span(f" {len(g.params)}", className="count")]),
+                html.Summary(
+                    [g.title, html.Span(f" {len(g.params)}", className="count")],
+                    id=group_id("summary", g.key),
+                ),
                 html.P(g.description, className="group-description") if g.description else None,
-                *[_control(p) for p in g.params],
+                html.Div(id=group_id("body", g.key)),
             ],
             className="group",
             **{"data-group": g.key},
         )
         for g in groups
     ]
+
+
+def group_controls(group: Group) -> list[html.Div]:
+    return [_control(p) for p in group.params]
