@@ -3,6 +3,7 @@ values written as a scenario that extends the original, uploads."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -221,3 +222,31 @@ def test_an_unedited_scenario_downloads_as_a_bare_extends(workspace: Workspace) 
     assert load_scenario(path).replications == 7
     with pytest.raises(KeyError):
         workspace.edit("../../etc/passwd", {})
+
+
+# -- views without data, and the commands' errors ---------------------------------------------
+def test_views_say_what_is_missing(tmp_path: Path) -> None:
+    from transition_sim.dashboard import views
+    from transition_sim.viz.results import load_results
+
+    assert "No sweep or sensitivity results open" in str(views.sweeps_view({}))
+    folder = tmp_path / "summary-only"
+    folder.mkdir()
+    summary = {"scenario": "s", "replications": 1, "seed": 0, "outcomes": {}, "metrics": {}}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    results = load_results(folder)
+    for view in (views.time_view, views.regions_view, views.replication_view):
+        assert "empty" in str(view(results)), view.__name__
+    assert "Choose a second set of results" in str(views.compare_view(results, None))
+
+
+def test_dashboard_command_refuses_a_folder_that_is_no_output(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from transition_sim.cli import app
+
+    result = CliRunner().invoke(app, ["dashboard", "--results", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "not an output folder" in result.output
+    result = CliRunner().invoke(app, ["dashboard", "--scenarios", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "no such folder" in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -32,8 +34,13 @@ def create_app(
 ) -> Dash:
     """The dashboard over the scenario files in ``scenarios`` and the output folders
     ``results``; uploads, edits, runs and the background-job cache go to ``workdir`` (default:
-    a new temporary folder). ``workers`` processes run each ensemble (same results)."""
-    root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="transition-sim-dashboard-"))
+    a temporary folder removed at exit). ``workers`` processes run each ensemble (same
+    results whatever their number)."""
+    if workdir:
+        root = Path(workdir)
+    else:  # a session's own folder, removed when the server exits (--workdir keeps one)
+        root = Path(tempfile.mkdtemp(prefix="transition-sim-dashboard-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
     workspace = Workspace(root, scenarios or default_scenarios(), results)
     manager = DiskcacheManager(diskcache.Cache(str(root / "jobs")))
     app = Dash(

@@ -33,7 +33,7 @@ from transition_sim.dashboard.workspace import UploadError, Workspace
 from transition_sim.experiment.runner import run_ensemble
 from transition_sim.experiment.store import write_results
 from transition_sim.scenario import ScenarioError, load_scenario
-from transition_sim.viz.results import Results, ResultsError, Sweep, load_output
+from transition_sim.viz.results import Results, ResultsError, Sweep, load_output, read_label
 
 PARAMS = {"type": "param", "path": ALL, "kind": ALL}
 SWEEP_PICKS = {"type": "sweep-pick", "name": ALL}
@@ -41,7 +41,7 @@ SWEEP_PICKS = {"type": "sweep-pick", "name": ALL}
 __all__ = ["register_callbacks"]
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)
 def _output(path: str) -> Results | Sweep:
     """Output folders are written once and not changed, so they are read once."""
     return load_output(path)
@@ -221,13 +221,14 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
     def list_results(new: str | None, a: str | None, b: str | None) -> tuple[Any, ...]:
         options = []
         for key, path in workspace.outputs().items():
+            if workspace.is_sweep(path):
+                continue  # sweeps have their own tab
             try:
-                output = _output(str(path))
+                label = read_label(path)
             except ResultsError:
                 continue
-            if isinstance(output, Results):
-                where = "this session" if key.startswith("run/") else str(path)
-                options.append({"label": f"{output.label} — {where}", "value": key})
+            where = "this session" if key.startswith("run/") else str(path)
+            options.append({"label": f"{label} — {where}", "value": key})
         keys = [o["value"] for o in options]
         if new in keys:  # a finished run: show it, and compare it with what was shown before
             b = b if b in keys else a

@@ -114,7 +114,7 @@ def regions_view(results: Results) -> html.Div:
 
 def replication_view(results: Results) -> html.Div:
     choices = replication_choices(results)
-    if not choices:
+    if not choices or (results.events is None and results.timeseries is None):
         return empty(
             "No per-replication tables in this folder",
             "The timeline needs events.parquet or timeseries.parquet.",

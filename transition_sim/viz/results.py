@@ -28,7 +28,16 @@ SWEEP_MARKERS = ("points.parquet", "sensitivity.json", "spec.yaml")
 POINT_COLUMNS = ("point", "n", "n_failed")
 QUANTILE_SUFFIXES = ("_median", "_p05", "_p95")
 
-__all__ = ["Results", "ResultsError", "Sweep", "load_output", "load_results", "load_sweep"]
+__all__ = [
+    "Results",
+    "ResultsError",
+    "Sweep",
+    "load_output",
+    "load_results",
+    "load_sweep",
+    "read_label",
+    "summary_label",
+]
 
 
 class ResultsError(Exception):
@@ -54,11 +63,7 @@ class Results:
 
     @property
     def label(self) -> str:
-        """How the ensemble is named in menus and legends."""
-        return (
-            f"{self.name} ({self.summary.get('replications', '?')} replications,"
-            f" seed {self.summary.get('seed', '?')})"
-        )
+        return summary_label(self.summary, self.path)
 
     @property
     def outcomes(self) -> list[str]:
@@ -130,6 +135,20 @@ def _parquet(path: Path, notes: list[str], missing: str) -> pd.DataFrame | None:
         return pd.read_parquet(path)
     except (OSError, ValueError) as err:
         raise ResultsError(f"{path}: cannot read ({err})") from None
+
+
+def summary_label(summary: dict[str, Any], path: Path) -> str:
+    """How an ensemble is named in menus and legends: scenario, replications, seed."""
+    return (
+        f"{summary.get('scenario', path.name)} ({summary.get('replications', '?')} replications,"
+        f" seed {summary.get('seed', '?')})"
+    )
+
+
+def read_label(path: str | Path) -> str:
+    """An ensemble folder's label from its summary alone (cheap: no tables are read)."""
+    folder = Path(path)
+    return summary_label(_json(folder / ENSEMBLE_MARKER), folder)
 
 
 def load_results(path: str | Path) -> Results:
