@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from pathlib import Path
+import re
 from typing import Any
 
 import yaml
@@ -70,10 +70,11 @@ def edited_yaml(extends: str, changes: dict[str, Any] | None, source: str = "") 
 
 
 def error_text(err: ScenarioError) -> str:
-    """The loader's ``file:line: field: message`` lines, with files named as the reader knows
-    them (their names, not the dashboard's working copies' paths)."""
-    lines = []
-    for file, (line, field, message) in zip(err.files, err.problems, strict=True):
-        where = f"{Path(file).name}:{line}" if line is not None else Path(file).name
-        lines.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
-    return "\n".join(lines)
+    """The loader's message (``file:line: field: message`` lines, as on the command line), with
+    each file named as the reader knows it: by its name, not by the path of the dashboard's
+    working copy."""
+    return "\n".join(_DIRECTORY.sub("", line) for line in str(err).splitlines())
+
+
+# The folders before the file name that opens a message line ("/tmp/x/uploads/ab/").
+_DIRECTORY = re.compile(r"^[^:\n]*[/\\](?=[^/\\:]*:)")
