@@ -149,6 +149,14 @@ def test_an_impossible_combination_is_reported_at_its_file_line_and_field(tmp_pa
     assert "loyalty" in text.splitlines()[int(match[1]) - 1]
 
 
+def test_errors_name_files_as_the_reader_knows_them() -> None:
+    err = ScenarioError(Path("/tmp/a b/uploads/0f/bad.yaml"), 4, "extends", "not found: /x/c.yaml")
+    assert error_text(err) == "bad.yaml:4: extends: not found: /x/c.yaml"
+    assert error_text(ScenarioError(Path("bad.yaml"), None, None, "file is empty")) == (
+        "bad.yaml: file is empty"
+    )
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
