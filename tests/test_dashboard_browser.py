@@ -148,11 +148,23 @@ def expected_bars(scenario: Scenario) -> dict[str, float]:
     return {k.replace("_", " "): 100 * v["share"] for k, v in summary["outcomes"].items()}
 
 
-def run_and_wait(page, before: list[Path], server: Server) -> None:  # type: ignore[no-untyped-def]
+def run_and_wait(page, server: Server) -> Path:  # type: ignore[no-untyped-def]
+    """Press Run and wait until the run's results folder is written and shown."""
+    before = len(server.finished_runs())
     page.click("#run")
-    page.wait_for_function("() => document.querySelector('#run').disabled")
+    deadline = time.monotonic() + WAIT / 1000
+    while len(server.finished_runs()) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    runs = server.finished_runs()
+    assert len(runs) == before + 1, "the run did not finish"
+    page.click('#tabs >> text="Outcomes"')
+    page.wait_for_function(  # the chart drawn is this run's (its layout names the folder)
+        "(name) => { const g = document.querySelector('#outcome-chart .js-plotly-plot');"
+        " return g && g.layout.meta && g.layout.meta.folder.endsWith(name); }",
+        arg=runs[-1].name,
+    )
     page.wait_for_function("() => !document.querySelector('#run').disabled")
-    assert len(server.finished_runs()) == len(before) + 1
+    return runs[-1]
 
 
 def open_group(page, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -198,8 +210,7 @@ def test_page_loads_with_generated_controls_and_sources(page, shots: Path) -> No
 
 def test_editing_knb_loyalty_changes_the_outcome_chart(page, server: Server, shots: Path) -> None:  # type: ignore[no-untyped-def]
     small = load_scenario(server.scenarios / "kz_small.yaml")
-    run_and_wait(page, server.finished_runs(), server)
-    page.wait_for_selector("#outcome-chart .js-plotly-plot")
+    run_and_wait(page, server)
     first = outcome_bars(page)
     assert first == pytest.approx(expected_bars(small))
 
@@ -212,12 +223,7 @@ def test_editing_knb_loyalty_changes_the_outcome_chart(page, server: Server, sho
     expected = expected_bars(edited)
     assert expected != pytest.approx(first), "this edit does not move the outcome: pick another"
 
-    run_and_wait(page, server.finished_runs(), server)
-    page.wait_for_function(
-        "() => document.querySelector('#outcome-chart .js-plotly-plot') &&"
-        " document.querySelector('#outcome-chart .js-plotly-plot').layout.title.subtitle.text"
-        ".includes('(edited)')"
-    )
+    run_and_wait(page, server)
     assert outcome_bars(page) == pytest.approx(expected)
     assert "Finished 8 replications" in page.inner_text("#run-message")
     page.screenshot(path=str(shots / "dashboard-outcomes.png"))
@@ -239,8 +245,7 @@ def test_editing_knb_loyalty_changes_the_outcome_chart(page, server: Server, sho
 
 
 def test_impossible_values_are_refused_and_results_kept(page, server: Server) -> None:  # type: ignore[no-untyped-def]
-    run_and_wait(page, server.finished_runs(), server)
-    page.wait_for_selector("#outcome-chart .js-plotly-plot")
+    run_and_wait(page, server)
     bars = outcome_bars(page)
     before = server.finished_runs()
     set_control(page, knb_loyalty_paths(page)[0], 0.95)  # the loyalties no longer add up to 1
@@ -278,8 +283,7 @@ def test_bad_upload_shows_the_error_and_the_page_keeps_working(
 def test_cancel_stops_the_run_and_keeps_the_page_responsive(
     page, server: Server, shots: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    run_and_wait(page, server.finished_runs(), server)
-    page.wait_for_selector("#outcome-chart .js-plotly-plot")
+    run_and_wait(page, server)
     before = server.finished_runs()
     page.fill("#replications", "2000")
     page.click("#run")

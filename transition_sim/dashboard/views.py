@@ -90,7 +90,22 @@ def _needs_timeseries(results: Results) -> html.Div | None:
 
 
 def outcomes_view(results: Results) -> html.Div:
-    parts: list[Any] = [*notes(results), graph(outcome_chart([results]), "outcome-chart")]
+    parts: list[Any] = [
+        *notes(results),
+        # layout.meta names the folder drawn, so a page (or a test) can tell runs apart
+        graph(
+            outcome_chart([results]).update_layout(meta={"folder": str(results.path)}),
+            "outcome-chart",
+        ),
+        html.P(
+            [
+                "Files: ",
+                html.Code(str(results.path), id="results-folder"),
+                " (for `transition-sim report`)",
+            ],
+            className="hint",
+        ),
+    ]
     if results.summary.get("metrics"):
         parts += [html.H3("Metrics per replication"), table(metrics_table([results]))]
     return html.Div(parts)
