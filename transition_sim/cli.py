@@ -184,6 +184,8 @@ def claims() -> None:
     registry.print_claims(Console())
 
 
-from transition_sim.backtest import register  # noqa: E402 (the backtest command, issue 9)
+from transition_sim.backtest import register as register_backtest  # noqa: E402 (issue 9)
+from transition_sim.dashboard.commands import register  # noqa: E402
 
 register(app)
+register_backtest(app)
