@@ -213,8 +213,18 @@ def test_dismissal_arrest_loyalty_and_transfer_events() -> None:
 def test_a_scripted_invitation_lets_the_patron_decide() -> None:
     m = kazakhstan(shocks=[{"day": 0, "label": "request", "event": "invite_patron"}])
     m._shocks[0].fire()
-    assert m.patron.state in ("accepted", "declined")
+    assert m.patron.state == "accepted" or "successor" in m.patron.declined
     assert m.invitation_day == m.day
+
+
+def test_a_government_the_opposition_formed_can_still_ask_the_patron() -> None:
+    """Kyrgyzstan, June 2010: the interim government asks the patron that backed it."""
+    patron = {"enabled": True, "name": "patron", "aligned_with": "opposition", "cost": 0.0}
+    m = kazakhstan(patron=patron, shocks=[{"day": 0, "label": "request", "event": "invite_patron"}])
+    assert m.patron.backs == "opposition" and m.patron.state == "idle"
+    m.elites.take_office("opposition", "popular")
+    m._shocks[0].fire()
+    assert m.patron.state == "accepted", "cost 0 and aligned: it accepts"
 
 
 # -- whole runs ----------------------------------------------------------------------------------

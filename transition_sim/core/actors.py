@@ -129,30 +129,33 @@ class ForeignPatron(mesa.Agent):
     """A foreign patron [C-russia-acts-in-crisis]: aligned with a camp, with the opposition, or
     with nobody. Invited, it accepts with a probability from alignment and cost; once deployed it
     guards strategic sites and withdraws when order holds. Aligned with the opposition, it backs
-    it openly from the start."""
+    it openly from the start, and can still be asked for troops."""
 
     def __init__(self, model: TransitionModel) -> None:
         super().__init__(model)
         self.spec = model.params.patron
-        # idle -> invited -> accepted -> deployed -> withdrawn | declined; or backing
-        self.state = "backing" if self.spec.aligned_with == OPPOSITION else "idle"
-        self.client: str | None = OPPOSITION if self.state == "backing" else None
+        self.state = "idle"  # idle -> accepted -> deployed -> withdrawn
+        self.client: str | None = None  # whom its troops came for
+        self.declined: set[str] = set()  # inviters it has turned down
+        self.backing = self.spec.aligned_with == OPPOSITION  # open support, no troops
         self.arrival_day: int | None = None
         self.troops = 0
 
     @property
     def backs(self) -> str | None:
-        """The side elites count the patron on: its client while committed and still in play."""
-        if self.state not in ("accepted", "deployed", "backing") or self.client is None:
-            return None
+        """The side elites count the patron on: its client while its troops are committed and
+        the client is still in play, else the opposition if it backs it."""
         el = self.model.elites
-        if self.client in el.camps and not el.camps[self.client].in_play:
-            return None
-        return self.client
+        committed = self.state in ("accepted", "deployed") and self.client is not None
+        if committed and (self.client not in el.camps or el.camps[self.client].in_play):
+            return self.client
+        return OPPOSITION if self.backing else None
+
+    def can_be_invited_by(self, inviter: str) -> bool:
+        return self.state == "idle" and inviter not in self.declined
 
     def invite(self, inviter: str) -> None:
         m = self.model
-        self.state = "invited"
         p = decisions.patron_acceptance(inviter == self.spec.aligned_with, self.spec.cost)
         if m.rng.random() < p:
             lo, hi = self.spec.delay_days
@@ -160,7 +163,7 @@ class ForeignPatron(mesa.Agent):
             self.state, self.client = "accepted", inviter
             m.log(self.spec.name, "accept", f"{self.spec.name} agrees to send troops")
         else:
-            self.state = "declined"
+            self.declined.add(inviter)
             m.log(self.spec.name, "decline", f"{self.spec.name} declines to intervene")
 
     def step(self) -> None:
@@ -172,7 +175,7 @@ class ForeignPatron(mesa.Agent):
             m.elites.legitimacy -= self.spec.dependence_cost
             m.log(self.spec.name, "deploy", f"{self.troops} troops guard strategic sites")
         elif self.state == "deployed" and (
-            m.calm_days >= self.spec.withdraw_after_calm_days or self.backs is None
+            m.calm_days >= self.spec.withdraw_after_calm_days or self.backs != self.client
         ):
             self.state = "withdrawn"
             m.withdraw_patron_units()
@@ -273,13 +276,13 @@ class Government(mesa.Agent):
         patron = m.patron
         if (
             patron is not None
-            and patron.state == "idle"
+            and patron.can_be_invited_by(office)
             and s.active_share >= spec.invite_min_severity
             # He calls the patron in when he cannot count on his own services, not merely
             # because rebels hold a site that loyal units can retake [C-knb-disloyal].
             and m.loyal_capacity() < spec.invite_threshold
         ):
-            self.invite()
+            m.invite_patron()
         rivals = el.rivals()
         if (
             spec.offers_guarantees
@@ -294,13 +297,6 @@ class Government(mesa.Agent):
             self._consider_purge(target)
         if el.office == office:
             self._consider_leaving(s)
-
-    def invite(self) -> None:
-        """Ask the patron for help (also a scripted event: a documented request)."""
-        m = self.model
-        m.invitation_day = m.day
-        m.log(m.elites.office, "invite_patron", f"asks {m.patron.spec.name} for help")
-        m.patron.invite(m.elites.office)
 
     def _consider_purge(self, target: CampState) -> None:
         """A purge is considered every day of a crisis or of open resistance (the window of

@@ -59,7 +59,10 @@ class ScriptedShock:
         camp it names or the office has left the camps."""
         m, s, el = self.model, self.shock, self.model.elites
         gone = s.camp is not None and not el.camps[s.camp].in_play
-        if not el.office_is_camp or gone:
+        if s.event == "invite_patron":
+            if m.patron is not None and m.patron.can_be_invited_by(el.office):
+                m.invite_patron()  # whoever holds the office asks, even the opposition
+        elif not el.office_is_camp or gone:
             m.log("scenario", "event_void", f"{s.event} no longer applies")
         elif s.event == "death":
             el.death(s.camp, s.to)
@@ -75,8 +78,6 @@ class ScriptedShock:
             m.faction(s.faction).loyalty = dict(s.loyalty)
         elif s.event == "transfer_office":
             el.take_office(s.to, "transfer", oust=False, scripted=True)
-        elif s.event == "invite_patron" and m.patron is not None:
-            m.invite_patron()
 
 
 class TransitionModel(mesa.Model):
