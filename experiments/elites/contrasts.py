@@ -31,7 +31,7 @@ import pandas as pd
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.experiment.runner import run_ensemble
 from transition_sim.experiment.summary import wilson_interval
-from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.loader import load_scenario, scenario_hash
 from transition_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,10 +160,21 @@ CONTRASTS = [
 
 
 # -- running -------------------------------------------------------------------------------------
+_RUNS: dict[tuple[str, int, int], pd.DataFrame] = {}  # a scenario already run, by its hash
+
+
 def run_all(
     scenarios: dict[str, Scenario], n: int, seed: int, workers: int
 ) -> dict[str, pd.DataFrame]:
-    return {name: run_ensemble(sc, n, seed, workers=workers).runs for name, sc in scenarios.items()}
+    """Each scenario's runs (same seeds for all); a scenario identical to one already run (a
+    counterfactual that sets the perturbed parameter itself) is not run again."""
+    out = {}
+    for name, sc in scenarios.items():
+        key = (scenario_hash(sc), n, seed)
+        if key not in _RUNS:
+            _RUNS[key] = run_ensemble(sc, n, seed, workers=workers).runs
+        out[name] = _RUNS[key]
+    return out
 
 
 def contrast_rows(runs: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
