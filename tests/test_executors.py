@@ -162,3 +162,27 @@ def test_dask_address_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert executors._dask_address("tcp://127.0.0.1:1") == "tcp://127.0.0.1:1"
     monkeypatch.delenv(executors.DASK_ADDRESS_VARIABLE)
     assert executors._dask_address(None) is None
+
+
+_DASK_SCRIPT = """
+from distributed import LocalCluster
+from transition_sim.experiment.runner import run_ensemble
+from transition_sim.scenario.schema import Scenario
+scenario = Scenario(name="dask", days=3, replications=12, seed=3)
+with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as c:
+    on_dask = run_ensemble(scenario, scheduler=c.scheduler_address)
+local = run_ensemble(scenario, workers=1)
+print(on_dask.runs.equals(local.runs), on_dask.timeseries.equals(local.timeseries))
+"""
+
+
+def test_a_dask_cluster_gives_the_same_results(tmp_path: Path) -> None:
+    # In a process of its own: Dask leaves threads behind, and forking with threads is unsafe.
+    pytest.importorskip("distributed")
+    script = tmp_path / "dask_run.py"
+    script.write_text(_DASK_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]

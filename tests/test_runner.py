@@ -347,22 +347,6 @@ def test_a_failing_task_stops_the_stream() -> None:
     assert len(calls) <= 6 + 3 * executor.workers  # replication 5 fails; nothing much after
 
 
-def test_dask_executor_gives_the_same_results() -> None:
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
-    ) as cluster:
-        on_dask = run_ensemble(
-            SCENARIO,
-            replications=12,
-            scheduler=cluster.scheduler_address,
-            simulate_fn=fake_simulate,
-        )
-    local = run_ensemble(SCENARIO, replications=12, simulate_fn=fake_simulate)
-    assert on_dask.runs.equals(local.runs)
-    assert on_dask.timeseries.equals(local.timeseries)
-
-
 # -- RunResult: columns, DataFrames on demand ---------------------------------------------------
 
 

@@ -444,9 +444,9 @@ class TransitionModel(mesa.Model):
         regions = [r.name for r in self.params.regions] + ["all"]
         k, n = len(regions), len(self.rows)
         days = np.array([day for day, _, _ in self.rows], dtype=np.int64)
-        values = np.concatenate(
-            [np.vstack([reg, reg.sum(axis=0)]) for _, reg, _ in self.rows]
-        ).reshape(n * k, -1)
+        regional = np.array([reg for _, reg, _ in self.rows], dtype=float).reshape(n, k - 1, -1)
+        values = np.concatenate([regional, regional.sum(axis=1, keepdims=True)], axis=1)
+        values = values.reshape(n * k, -1)
         start = np.datetime64(self.params.start_date, "D")
         counts = values[:, :6].astype(np.int64)  # active by kind, quiet, jailed, arrests
         columns = {

@@ -112,7 +112,8 @@ def run_to_folder(
         if progress is not None:
             progress(done, n)
         todo = (i for i in range(n_parts) if i not in finished)
-        chunk = min(size, task_size(n - done, max(workers, 1)))
+        workers = max(1, min(workers, n - done))  # no idle processes for a short remainder
+        chunk = min(size, task_size(n - done, workers))
         tasks = (r for i in todo for r in split(replications(i), chunk))
         with stream(
             scenario,

@@ -154,8 +154,7 @@ def task_size(replications: int, workers: int) -> int:
 
 
 def _in_order(
-    executor: TaskExecutor,
-    call: Callable[[range], tuple[Callable[..., Batch], tuple[object, ...]]],
+    submit: Callable[[range], Future[Batch]],
     tasks: Iterator[range],
     window: int,
     on_finished: Callable[[int], None],
@@ -167,8 +166,7 @@ def _in_order(
     try:
         while True:
             for replications in itertools.islice(tasks, window - len(pending)):
-                fn, args = call(replications)
-                future = executor.submit(fn, *args)
+                future = submit(replications)
                 pending.append(future)
                 unreported.add(future)
             if not pending:
@@ -220,9 +218,9 @@ def stream(
     with ExitStack() as stack_:
         if executor is None:
             executor = stack_.enter_context(open_executor(workers, scheduler))
+        pool = executor
         batches = _in_order(
-            executor,
-            lambda r: (run_task, (scenario, r, base_seed, fn, keep)),
+            lambda r: pool.submit(run_task, scenario, r, base_seed, fn, keep),
             rest,
             window=3 * executor.workers,
             on_finished=report,

@@ -363,7 +363,7 @@ def build_manifest(
         "scenario_hash": scenario_hash(scenario),
         "seed": scenario.seed,
         "replications": scenario.replications,
-        "seeds": "replication_seed(seed, replication); also the seed column of runs.parquet",
+        "seed_derivation": "replication_seed(seed, replication): the seed column of runs.parquet",
         "keep": keep,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
