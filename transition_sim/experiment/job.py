@@ -22,6 +22,7 @@ from transition_sim.experiment.runner import (
     Keep,
     ProgressFn,
     SimulateFn,
+    counter,
     split,
     stream,
     task_size,
@@ -102,15 +103,9 @@ def run_to_folder(
             return range(index * size, min((index + 1) * size, n))
 
         done = sum(len(replications(i)) for i in finished)
-
-        def advance(k: int) -> None:
-            nonlocal done
-            done += k
-            if progress is not None:
-                progress(done, n)
-
-        if progress is not None:
-            progress(done, n)
+        advance = counter(progress, n, done)
+        if progress is not None and not done:
+            progress(0, n)  # show the bar before the first, slower, replication
         todo = (i for i in range(n_parts) if i not in finished)
         workers = max(1, min(workers, n - done))  # no idle processes for a short remainder
         chunk = min(size, task_size(n - done, workers))

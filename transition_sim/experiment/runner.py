@@ -46,6 +46,7 @@ __all__ = [
     "Keep",
     "ProgressFn",
     "SimulateFn",
+    "counter",
     "replication_seed",
     "resolve",
     "run_ensemble",
@@ -229,6 +230,21 @@ def stream(
         yield itertools.chain([warm], batches)
 
 
+def counter(progress: ProgressFn | None, total: int, done: int = 0) -> Callable[[int], None]:
+    """An ``on_finished`` for `stream` that reports ``progress(done, total)`` as replications
+    finish, counting from ``done`` (reported at once when not 0: a resumed run's saved ones)."""
+
+    def advance(k: int) -> None:
+        nonlocal done
+        done += k
+        if progress is not None:
+            progress(done, total)
+
+    if done:
+        advance(0)
+    return advance
+
+
 def resolve(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
     """``scenario`` with ``replications`` and ``seed`` set to the values a run uses (the
     scenario's own where None), checked; the same object if nothing changes."""
@@ -274,14 +290,6 @@ def run_ensemble(
     resolved = resolve(scenario, replications, seed)
     n, base_seed = resolved.replications, resolved.seed
     workers = max(1, min(workers, n))
-    done = 0
-
-    def advance(k: int) -> None:
-        nonlocal done
-        done += k
-        if progress is not None:
-            progress(done, n)
-
     with stream(
         resolved,
         base_seed,
@@ -291,7 +299,7 @@ def run_ensemble(
         executor=executor,
         simulate_fn=simulate_fn,
         keep=keep,
-        on_finished=advance,
+        on_finished=counter(progress, n),
     ) as batches:
         collected = list(batches)
     runs = stack([b.runs for b in collected]).to_pandas()
