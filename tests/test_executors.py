@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -19,6 +21,7 @@ from transition_sim.experiment.executors import (
     Interrupted,
     LocalPool,
     SerialExecutor,
+    map_ordered,
     open_executor,
     raise_on_signals,
 )
@@ -106,6 +109,34 @@ def test_serial_executor_runs_at_submit_and_keeps_errors_in_the_future() -> None
     assert executor.submit(pow, 2, 10).result() == 1024
     failed = executor.submit(int, "not a number")
     assert isinstance(failed.exception(), ValueError)
+
+
+def _slow_square(x: int) -> int:
+    time.sleep(0.05 * (x % 3))  # later items often finish first
+    return x * x
+
+
+def test_map_ordered_is_lazy_bounded_and_in_order() -> None:
+    drawn: list[int] = []
+
+    def endless() -> Iterator[int]:
+        for x in itertools.count():
+            drawn.append(x)
+            yield x
+
+    finished: list[int] = []
+    with open_executor(workers=2) as pool:
+        results = map_ordered(pool, _slow_square, endless(), window=4, on_done=finished.append)
+        for consumed, value in enumerate(itertools.islice(results, 30), start=1):
+            assert value == (consumed - 1) ** 2
+            assert len(drawn) - consumed <= 4  # never more than the window unconsumed
+        results.close()
+    assert sorted(finished)[:30] == [x * x for x in range(30)]
+
+
+def test_map_ordered_raises_a_tasks_error() -> None:
+    with pytest.raises(ValueError), open_executor(workers=1) as pool:
+        list(map_ordered(pool, int, ["1", "2", "three", "4"]))
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

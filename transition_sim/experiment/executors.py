@@ -13,7 +13,8 @@ ones rather than wait for them). Three executors fit it:
   elsewhere.
 - `DaskExecutor`: an existing Dask cluster, through ``Client(address).get_executor()``.
 
-`open_executor` picks one. The parent's side of stopping is `raise_on_signals`: SIGINT and
+`open_executor` picks one; `map_ordered` runs a lazy, bounded, ordered stream of tasks on
+it. The parent's side of stopping is `raise_on_signals`: SIGINT and
 SIGTERM become an `Interrupted` exception, which unwinds through `open_executor` and
 terminates the pool.
 """
@@ -21,6 +22,7 @@ terminates the pool.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import multiprocessing
 import os
 import signal
@@ -28,8 +30,9 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any, Protocol
@@ -41,6 +44,7 @@ __all__ = [
     "LocalPool",
     "SerialExecutor",
     "TaskExecutor",
+    "map_ordered",
     "open_executor",
     "raise_on_signals",
 ]
@@ -192,6 +196,52 @@ class DaskExecutor:
     def terminate(self) -> None:
         """Cancel our tasks on the cluster (running ones finish there) and disconnect."""
         self.shutdown(wait=False)
+
+
+# -- lazy, bounded, ordered -------------------------------------------------------------------
+
+
+def map_ordered[T, R](
+    executor: TaskExecutor,
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    window: int | None = None,
+    on_done: Callable[[R], None] | None = None,
+) -> Iterator[R]:
+    """``fn(item)`` for each of ``items``, run on ``executor`` and yielded in the items' order.
+
+    Like `Executor.map`, but lazy and bounded: items are drawn and submitted only while fewer
+    than ``window`` (default: three per worker) are unconsumed, i.e. running, queued, or done
+    and waiting for an earlier one (the reorder buffer). So ``items`` may be endless and the
+    memory held does not grow with their number. ``on_done(result)`` is called here as each
+    task finishes, in any order (for progress). A task's exception is raised as soon as it is
+    seen; closing the iterator cancels the tasks not started yet.
+    """
+    window = window or 3 * executor.workers
+    items = iter(items)
+    pending: deque[Future[R]] = deque()  # in submission order
+    unreported: set[Future[R]] = set()  # not yet seen finished
+    try:
+        while True:
+            for item in itertools.islice(items, window - len(pending)):
+                future = executor.submit(fn, item)
+                pending.append(future)
+                unreported.add(future)
+            if not pending:
+                return
+            if unreported:
+                done, _ = wait(unreported, return_when=FIRST_COMPLETED)
+                for future in done:
+                    unreported.discard(future)
+                    result = future.result()  # raises the task's error
+                    if on_done is not None:
+                        on_done(result)
+            while pending and pending[0] not in unreported:
+                yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 # -- choosing one ------------------------------------------------------------------------------

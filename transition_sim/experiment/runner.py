@@ -7,26 +7,25 @@ ensemble is the same table whatever the number of workers or the executor.
 The work is cut into tasks, contiguous ranges of replications. A task runs in a worker and
 returns a `Batch`: its runs, timeseries and events as Arrow tables (columns, not DataFrames).
 `stream` submits tasks lazily, with a bounded number in flight, and yields batches in order
-through a bounded reorder buffer, so the memory it needs does not grow with the number of
-replications. `run_ensemble` collects a stream into in-memory tables; `job.run_to_folder`
-writes one to disk as it comes.
+through a bounded reorder buffer (`executors.map_ordered`), so the memory it needs does not
+grow with the number of replications. `run_ensemble` collects a stream into in-memory
+tables; `job.run_to_folder` writes one to disk as it comes.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transition_sim.experiment.executors import TaskExecutor, open_executor
+from transition_sim.experiment.executors import TaskExecutor, map_ordered, open_executor
 from transition_sim.experiment.tables import replication_column, runs_table, stack
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import RunResult, simulate
@@ -154,36 +153,6 @@ def task_size(replications: int, workers: int) -> int:
     return max(1, min(32, replications // (workers * 16)))
 
 
-def _in_order(
-    submit: Callable[[range], Future[Batch]],
-    tasks: Iterator[range],
-    window: int,
-    on_finished: Callable[[int], None],
-) -> Iterator[Batch]:
-    """Submit ``tasks`` keeping at most ``window`` of them unconsumed (running, queued, or done
-    but waiting for an earlier one), and yield their batches in submission order."""
-    pending: deque[Future[Batch]] = deque()  # in submission order
-    unreported: set[Future[Batch]] = set()  # not yet seen finished
-    try:
-        while True:
-            for replications in itertools.islice(tasks, window - len(pending)):
-                future = submit(replications)
-                pending.append(future)
-                unreported.add(future)
-            if not pending:
-                return
-            if unreported:
-                done, _ = wait(unreported, return_when=FIRST_COMPLETED)
-                for future in done:
-                    unreported.discard(future)
-                    on_finished(len(future.result().replications))  # raises a task's error
-            while pending and pending[0] not in unreported:
-                yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
-
-
 @contextmanager
 def stream(
     scenario: Scenario,
@@ -219,12 +188,11 @@ def stream(
     with ExitStack() as stack_:
         if executor is None:
             executor = stack_.enter_context(open_executor(workers, scheduler))
-        pool = executor
-        batches = _in_order(
-            lambda r: pool.submit(run_task, scenario, r, base_seed, fn, keep),
+        batches = map_ordered(
+            executor,
+            partial(run_task, scenario, base_seed=base_seed, simulate_fn=fn, keep=keep),
             rest,
-            window=3 * executor.workers,
-            on_finished=report,
+            on_done=lambda batch: report(len(batch.replications)),
         )
         stack_.callback(batches.close)  # cancel what is still queued, before the pool closes
         yield itertools.chain([warm], batches)
