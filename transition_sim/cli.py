@@ -112,17 +112,18 @@ def _internal_error(err: BaseException) -> CliError:
     lines = traceback.format_exception(err)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = Path(tempfile.gettempdir()) / f"transition-sim-{stamp}-{os.getpid()}.traceback.txt"
+    saved: str | None = str(path)
     try:
         path.write_text("".join(lines), encoding="utf-8")
         where = f"the traceback is in {path}"
     except OSError:
-        where = "the traceback follows"
-        os.environ[TRACEBACK_VARIABLE] = "1"
-    if os.environ.get(TRACEBACK_VARIABLE) == "1":
+        saved, where = None, "the traceback follows"
+    if saved is None or os.environ.get(TRACEBACK_VARIABLE) == "1":
         sys.stderr.write("".join(lines))
     summary = (str(err).splitlines() or [""])[0][:300]
-    message = f"internal error: {type(err).__name__}: {summary}"
-    return CliError(message, 1, text=f"{message}\n{where}", details={"traceback": str(path)})
+    kind = "system" if isinstance(err, OSError) else "internal"  # e.g. a full disk, or a bug
+    message = f"{kind} error: {type(err).__name__}: {summary}"
+    return CliError(message, 1, text=f"{message}\n{where}", details={"traceback": saved})
 
 
 def _report(err: CliError, json_errors: bool) -> int:
