@@ -75,6 +75,11 @@ def _sample(root: psutil.Process) -> tuple[int, int, int, int]:
     return rss, pss, parent, count
 
 
+def _quarters(values: list[int]) -> list[list[int]]:
+    k = len(values)
+    return [values[i * k // 4 : (i + 1) * k // 4] for i in range(4)]
+
+
 def measure(args: argparse.Namespace, n: int) -> dict[str, Any]:
     command = (
         [args.cli]
@@ -91,11 +96,13 @@ def measure(args: argparse.Namespace, n: int) -> dict[str, Any]:
         start = time.perf_counter()
         process = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         root = psutil.Process(process.pid)
-        peak_rss = peak_pss = peak_parent = max_processes = 0
+        peak_rss = peak_pss = max_processes = 0
+        parents: list[int] = []  # the parent's RSS at each sample, to see whether it grows
         while process.poll() is None:
             rss, pss, parent, count = _sample(root)
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-            peak_parent, max_processes = max(peak_parent, parent), max(max_processes, count)
+            parents.append(parent)
+            max_processes = max(max_processes, count)
             time.sleep(args.interval)
         wall = time.perf_counter() - start
         stdout = process.stdout.read() if process.stdout else b""
@@ -111,7 +118,11 @@ def measure(args: argparse.Namespace, n: int) -> dict[str, Any]:
         "keep": args.keep,
         "peak_rss_sum_mib": round(peak_rss / MIB, 1),
         "peak_pss_sum_mib": round(peak_pss / MIB, 1),
-        "peak_parent_rss_mib": round(peak_parent / MIB, 1),
+        "peak_parent_rss_mib": round(max(parents, default=0) / MIB, 1),
+        # the parent's peak RSS in each quarter of the run: flat if nothing accumulates
+        "parent_rss_mib_by_quarter": [
+            round(max(q, default=0) / MIB, 1) for q in _quarters(parents)
+        ],
         "processes": max_processes,
         "wall_seconds": round(wall, 1),
         "replications_per_second": round(n / wall, 2),
@@ -134,7 +145,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{record['scenario']}: {n} replications, {args.workers} worker(s):"
             f" peak PSS {record['peak_pss_sum_mib']:.0f} MiB (RSS summed"
             f" {record['peak_rss_sum_mib']:.0f}, parent {record['peak_parent_rss_mib']:.0f}),"
-            f" {record['wall_seconds']:.0f} s, results {record['result_mib']:.1f} MiB",
+            f" {record['wall_seconds']:.0f} s, results {record['result_mib']:.1f} MiB;"
+            f" parent by quarter {record['parent_rss_mib_by_quarter']} MiB",
             flush=True,
         )
 
