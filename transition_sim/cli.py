@@ -436,3 +436,8 @@ def claims() -> None:
     except ImportError as err:
         raise CliError(f"claims registry not available ({err})", 1) from None
     registry.print_claims(Console())
+
+
+from transition_sim.dashboard.commands import register  # noqa: E402
+
+register(app)
