@@ -26,7 +26,8 @@ from transition_sim.core.crowd import (
 
 
 def crowd(
-    n=300, side=25, units=40, hardship=None, risk=None, kind=None, seed=0, vision=5, shape="von_neumann"
+    n=300, side=25, units=40, hardship=None, risk=None, kind=None, seed=0, vision=5,
+    shape="von_neumann",
 ) -> RegionCrowd:  # fmt: skip
     """A region; hardship and risk aversion are uniform draws unless given (a value or array)."""
     rng = np.random.default_rng(seed)
