@@ -56,6 +56,7 @@ def neighborhood_offsets(radius: int, shape: str, side: int) -> np.ndarray:
     keep = (np.abs(dx) + np.abs(dy) <= radius) if shape == "von_neumann" else np.ones_like(dx, bool)
     cells = np.unique(np.stack([dx[keep] % side, dy[keep] % side], axis=1), axis=0)
     cells = cells[(cells[:, 0] != 0) | (cells[:, 1] != 0)]
+    cells.flags.writeable = False  # shared by every region of this size
     return cells
 
 
@@ -170,6 +171,7 @@ class RegionCrowd:
         self.vision = vision
         self.shape = shape
         self.neighbors = neighbor_table(vision, shape, side)
+        self.offsets = neighborhood_offsets(vision, shape, side)
         self.n = n_citizens
         self.m = len(unit_faction)
         if self.n + self.m > side * side:
@@ -217,6 +219,7 @@ class RegionCrowd:
         """One day of this region: the kernel, then the day's counts."""
         stats = kernel.crowd_day(
             self.neighbors,
+            self.offsets,
             self.occupant,
             self.pos,
             self.kind,

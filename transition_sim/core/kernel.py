@@ -294,6 +294,7 @@ def _any_empty(cell: int, nbr: np.ndarray, occupant: np.ndarray, s: np.ndarray) 
 @numba.njit(cache=True)
 def crowd_day(
     nbr: np.ndarray,
+    offsets: np.ndarray,
     occupant: np.ndarray,
     pos: np.ndarray,
     kind: np.ndarray,
@@ -314,7 +315,8 @@ def crowd_day(
 ) -> np.ndarray:
     """One day of one region, in place; returns the day's statistics (layout `STAT_*`).
 
-    `nbr[c]` lists the cells in the vision of cell c; `occupant[c]` is the agent on c or -1;
+    `nbr[c]` lists the cells in the vision of cell c, `offsets[j]` the (row, column) offset of
+    `nbr[c, j]` from c, mod side; `occupant[c]` is the agent on c or -1;
     agents are citizens 0..n-1 then units n..n+m-1 (`pos`); `cops_seen` and `actives_seen` are
     the running tallies (`counted` says which units `cops_seen` counts).
 
@@ -398,8 +400,13 @@ def crowd_day(
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
             else:
                 # Draws until an empty cell: exactly uniform over the empty cells in vision.
+                # The j-th cell in vision, nbr[cell, j], is computed from its offset: reading
+                # it from the table is a cache miss on large grids.
+                x, y = cell // side, cell % side
                 for _ in range(EMPTY_TRIES):
-                    c = nbr[cell, below(s, k)]
+                    j = below(s, k)
+                    cx, cy = x + offsets[j, 0], y + offsets[j, 1]
+                    c = (cx - side if cx >= side else cx) * side + (cy - side if cy >= side else cy)
                     if occupant[c] < 0:
                         target = c
                         break
