@@ -112,7 +112,11 @@ class Backtest:
 
 
 class NotACase(ValueError):
-    """A scenario in the library that records no observed outcome."""
+    """A folder with no case, or a scenario in it that records no observed outcome."""
+
+    def __init__(self, message: str, file: Path | str) -> None:
+        super().__init__(message)
+        self.file = str(file)
 
 
 def case_files(folder: Path) -> list[Path]:
@@ -129,8 +133,8 @@ def evaluate(
 ) -> CaseResult:
     """Run one case and score its outcome distribution against the observed outcome."""
     if scenario.observed is None:
-        raise NotACase(f"{file}: observed: a case needs the recorded outcome (observed.outcome)")
-    runs = run_ensemble(scenario, replications, seed, workers=workers).runs
+        raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
+    runs = run_ensemble(scenario, replications, seed, workers=workers, keep="summary").runs
     n = len(runs)
     counts = runs["outcome"].value_counts()
     shares = {k: float(counts.get(k, 0)) / n for k in OUTCOMES}
@@ -174,11 +178,11 @@ def run_backtest(
     Every file is loaded and checked before any is run, so bad input fails fast."""
     files = case_files(folder)
     if not files:
-        raise NotACase(f"{folder}: no case files (*.yaml) here")
+        raise NotACase(f"{folder}: no case files (*.yaml) here", folder)
     scenarios = [load(f) for f in files]
     for scenario, file in zip(scenarios, files, strict=True):
         if scenario.observed is None:
-            raise NotACase(f"{file}: observed: a case needs the recorded outcome")
+            raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
     return Backtest(
         [evaluate(s, f, replications, seed, workers) for s, f in zip(scenarios, files, strict=True)]
     )
@@ -215,7 +219,7 @@ def render(result: Backtest, console: Console) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``transition-sim backtest DIR`` to the command line."""
+    """Add ``transition-sim backtest DIR`` to the command line (under its error contract)."""
 
     @app.command()
     def backtest(
@@ -233,17 +237,14 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
     ) -> None:
         """Run every case of a library and score the model against what history recorded."""
-        from transition_sim.cli import _fail
-        from transition_sim.scenario.loader import ScenarioError, load_scenario
+        from transition_sim.cli import CliError, _load
 
         if not folder.is_dir():
-            _fail(f"{folder}: not a folder of case files")
+            raise CliError(f"{folder}: not a folder of case files", file=str(folder))
         try:
-            result = run_backtest(
-                folder, load_scenario, replications, seed, workers or os.cpu_count() or 1
-            )
-        except (ScenarioError, NotACase) as err:
-            _fail(str(err))
+            result = run_backtest(folder, _load, replications, seed, workers or os.cpu_count() or 1)
+        except NotACase as err:
+            raise CliError(str(err), file=err.file, field="observed") from None
         if json_output:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:

@@ -172,7 +172,7 @@ def run_all(
     for name, sc in scenarios.items():
         key = (scenario_hash(sc), n, seed)
         if key not in _RUNS:
-            _RUNS[key] = run_ensemble(sc, n, seed, workers=workers).runs
+            _RUNS[key] = run_ensemble(sc, n, seed, workers=workers, keep="summary").runs
         out[name] = _RUNS[key]
     return out
 

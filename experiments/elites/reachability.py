@@ -50,7 +50,11 @@ def main() -> None:
     for shock in (0.0, -0.25, -0.5):
         for loyalty in (0.8, 0.6, 0.4):
             runs = run_ensemble(
-                variant(case, shock, loyalty), args.replications, case.seed, workers=args.workers
+                variant(case, shock, loyalty),
+                args.replications,
+                case.seed,
+                workers=args.workers,
+                keep="summary",
             ).runs
             rows.append(
                 {
