@@ -60,7 +60,6 @@ def test_score_has_every_part_and_their_sum(calibration) -> None:
         "order",
         "spread",
         "almaty_seized",
-        "outcome",
         "total",
     }
     assert set(parts) == expected

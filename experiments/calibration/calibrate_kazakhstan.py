@@ -90,7 +90,7 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
         else 1.0,
         "spread": float((reached < SPREAD_REGIONS).mean()),
         "almaty_seized": 1 - almaty_seized.replication.nunique() / reps,
-        "outcome": 1 - float((runs.outcome == "incumbent_holds").mean()),
+        # No part for the outcome class: which camp wins is the model's prediction (issue 9).
     }
     parts["total"] = sum(parts.values())
     return parts
