@@ -2,7 +2,7 @@
 each hand-set elite parameter moves by ±20% (one at a time).
 
     uv run python experiments/elites/contrasts.py table -n 400          # results/table.json
-    uv run python experiments/elites/contrasts.py sensitivity -n 100    # results/sensitivity.csv
+    uv run python experiments/elites/contrasts.py sensitivity -n 120    # results/sensitivity_n120.csv
 
 A contrast compares the baseline with one counterfactual on one measure, defined once below
 (`CONTRASTS`), with a 95% interval. It *holds* when its estimate has the direction the panel
@@ -325,7 +325,7 @@ def table(n: int, seed: int, workers: int) -> None:
 
 def sensitivity(n: int, seed: int, workers: int, only: list[str] | None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "sensitivity.csv"
+    out = RESULTS / f"sensitivity_n{n}.csv"
     done: set[tuple[str, str]] = set()
     if out.exists():
         with out.open() as fh:
