@@ -125,12 +125,6 @@ def aftermath() -> pd.DataFrame:
     return run_ensemble(scenario, replications=AFTERMATH_N, seed=2022, workers=2).runs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The model disagrees: once the family is removed the regime's legitimacy is the"
-    " successor's (0.85 and rising with delivered reforms), which caps grievance at 0.15, and a"
-    " disappointed reform adds only 0.05 hardship: no run of 100 had a second wave (README).",
-)
 def test_aftermath_new_protest_waves_can_emerge() -> None:
     """Laruelle: 'if they are unsatisfied with the reforms' pathways, new protest can emerge.'"""
     later_waves = (aftermath()["protest_waves"] >= 2).mean()
