@@ -182,3 +182,7 @@ def claims() -> None:
     except ImportError as err:
         _fail(f"claims registry not available ({err})", code=1)
     registry.print_claims(Console())
+
+from transition_sim.experiment.commands import register  # noqa: E402 - commands need `app`
+
+register(app)
