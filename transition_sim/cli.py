@@ -183,6 +183,7 @@ def claims() -> None:
         _fail(f"claims registry not available ({err})", code=1)
     registry.print_claims(Console())
 
+
 from transition_sim.experiment.commands import register  # noqa: E402 - commands need `app`
 
 register(app)

@@ -4,12 +4,14 @@
   ``Client.get_executor()``) in batches of runs, at most a few per worker in flight, built
   lazily: memory does not grow with the size of the experiment.
 - Each run's seed comes from the plan (from the run's identity), never from the worker.
-- Finished runs are appended to a `RunStore` in atomic chunks, every few seconds; a run that
-  raises is stored with its error. ``resume`` skips the runs already stored, so a job killed at
-  any moment (even ``kill -9``) continues without redoing or duplicating a run.
+- Finished runs are stored in a `RunStore` in parts (fixed ranges of runs), each written
+  atomically once complete; a run that raises is stored with its error. Running a plan again
+  skips the parts already stored, so a job killed at any moment (even ``kill -9``) continues
+  without duplicating a run, redoing at most the parts it had not finished.
 
 TODO(runtime): `open_executor` and `RunStore` are stand-ins for the runtime branch's executor
-interface (`experiment/executors.py`) and chunk store; swap them when it lands.
+interface (`experiment/executors.py`) and part store (`store.write_part`, `finished_parts`,
+`clean_unfinished`, same file names); swap them when it lands.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ ProgressFn = Callable[[int, int], None]
 
 KEYS = ("point", "replication", "seed")
 TASK_SECONDS = 2.0  # aim for tasks this long: long enough to amortise the overhead of a task
-FLUSH_SECONDS = 2.0  # write finished runs at least this often (what a kill -9 can lose)
-FLUSH_ROWS = 20_000  # ... or once this many are waiting
+PARTS = 64  # a plan is stored in about this many parts ...
+PART_MAX = 2_000  # ... of at most this many runs
 
 __all__ = ["Plan", "RunStore", "open_executor", "run_batch", "run_plan"]
 
@@ -118,37 +120,35 @@ def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[tu
 
 
 class RunStore:
-    """A directory of parquet chunks, one row per finished run, that together form one dataset
-    (``pandas.read_parquet(directory)``). Each chunk is written to a hidden temporary file and
-    renamed, so a reader (or a resumed job) sees whole chunks only."""
+    """A partitioned parquet dataset of runs: ``DIR/part-INDEX.parquet``, where part ``i`` holds
+    the runs ``i * size`` to ``(i + 1) * size - 1`` of the plan (see `run_plan`), so the files
+    do not depend on the workers. Each part is written to a hidden temporary file and renamed:
+    it exists whole or not at all, and ``pandas.read_parquet(DIR)`` reads the finished ones."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def chunks(self) -> list[Path]:
-        return sorted(self.directory.glob("chunk-*.parquet"))
+    def path(self, index: int) -> Path:
+        return self.directory / f"part-{index:09d}.parquet"
+
+    def parts(self) -> list[Path]:
+        return sorted(self.directory.glob("part-*.parquet"))
+
+    def finished(self) -> set[int]:
+        return {int(p.stem.removeprefix("part-")) for p in self.parts()}
 
     def clean(self) -> None:
         """Remove temporary files a killed job left behind."""
-        for tmp in self.directory.glob(".chunk-*.tmp"):
+        for tmp in self.directory.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
 
     def schema(self) -> pa.Schema | None:
-        chunks = self.chunks()
-        return pq.read_schema(chunks[0]) if chunks else None
+        parts = self.parts()
+        return pq.read_schema(parts[0]) if parts else None
 
-    def done(self, points: int, replications: int) -> np.ndarray:
-        """A (points, replications) mask of the runs already stored."""
-        mask = np.zeros((points, replications), dtype=bool)
-        for chunk in self.chunks():
-            keys = pq.read_table(chunk, columns=["point", "replication"])
-            mask[keys["point"].to_numpy(), keys["replication"].to_numpy()] = True
-        return mask
-
-    def write(self, table: pa.Table) -> Path:
+    def write(self, index: int, table: pa.Table) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        numbers = [int(p.stem.split("-")[1]) for p in self.chunks()]
-        path = self.directory / f"chunk-{max(numbers, default=-1) + 1:06d}.parquet"
+        path = self.path(index)
         tmp = self.directory / f".{path.stem}.{secrets.token_hex(4)}.tmp"
         try:
             pq.write_table(table, tmp)
@@ -159,46 +159,55 @@ class RunStore:
             tmp.unlink(missing_ok=True)
             raise
         _fsync_dir(self.directory)
-        return path
 
 
-class _Writer:
-    """Collects finished runs and writes them as chunks with one fixed schema: the stored
-    columns, then one float column per metric. The metrics are those of the first run that
-    succeeds (or of the chunks already stored); a later run with other metrics gets NaN for the
-    missing ones and an error naming the unexpected ones."""
+def part_size(total: int) -> int:
+    """Runs per part: about `PARTS` parts (what a kill can lose is one part per task in
+    flight), at most `PART_MAX` runs; a function of the plan only."""
+    return max(1, min(PART_MAX, math.ceil(total / PARTS)))
 
-    def __init__(self, store: RunStore, plan: Plan) -> None:
+
+class _Parts:
+    """Collects finished runs by part and writes each part once all its runs are in, with one
+    fixed schema: the stored columns, then one float column per metric. The metrics are those
+    of the first run that succeeds (or of the parts already stored); a later run with other
+    metrics gets NaN for missing ones and an error naming unexpected ones. A part in which every
+    run failed waits until the metrics are known (or the end)."""
+
+    def __init__(self, store: RunStore, plan: Plan, size: int) -> None:
         self.store = store
         self.plan = plan
-        self.rows: list[Row] = []
-        self.last = time.monotonic()
+        self.size = size
+        self.rows: dict[int, list[Row]] = {}
+        self.waiting: list[int] = []  # complete parts held until the metrics are known
         schema = store.schema()
         self.metrics: list[str] | None = None
         if schema is not None:
             fixed = {*KEYS, *plan.columns, "outcome", "error"}
             self.metrics = [name for name in schema.names if name not in fixed]
 
-    def add(self, rows: Sequence[Row]) -> None:
-        self.rows.extend(rows)
-        if self.metrics is None:
-            first = next((r[4] for r in rows if r[4] is not None), None)
-            if first is not None:
-                self.metrics = list(first)
-        full = len(self.rows) >= FLUSH_ROWS
-        if self.rows and (full or time.monotonic() - self.last >= FLUSH_SECONDS):
-            self.flush()
+    def length(self, index: int) -> int:
+        return min(self.size, self.plan.total - index * self.size)
 
-    def flush(self, final: bool = False) -> None:
-        """Write the waiting runs (before any run succeeded, only at the end: the metrics are
-        not known yet)."""
-        if not self.rows or (self.metrics is None and not final):
+    def add(self, rows: Sequence[Row]) -> None:
+        for row in rows:
+            index = (row[0] * self.plan.replications + row[1]) // self.size
+            self.rows.setdefault(index, []).append(row)
+            if self.metrics is None and row[4] is not None:
+                self.metrics = list(row[4])
+            if len(self.rows[index]) == self.length(index):
+                self.waiting.append(index)
+        self.write(final=False)
+
+    def write(self, final: bool) -> None:
+        if self.metrics is None and not final:
             return
-        self.store.write(self._table(self.rows, self.metrics or []))
-        self.rows = []
-        self.last = time.monotonic()
+        for index in self.waiting:
+            self.store.write(index, self._table(self.rows.pop(index), self.metrics or []))
+        self.waiting = []
 
     def _table(self, rows: list[Row], metrics: list[str]) -> pa.Table:
+        rows = sorted(rows, key=lambda r: (r[0], r[1]))
         point = np.array([r[0] for r in rows], dtype=np.int64)
         columns: dict[str, Any] = {
             "point": point,
@@ -223,22 +232,15 @@ class _Writer:
         return pa.table(columns)
 
 
-def _batches(plan: Plan, todo: np.ndarray, size: int) -> Iterator[Payload]:
-    """The runs still to do, ``size`` at a time, grouped by point; built lazily."""
+def _payload(plan: Plan, runs: range) -> Payload:
+    """The runs ``runs`` (flat indices: point * replications + replication), by point."""
     payload: Payload = []
-    count = 0
-    for point in np.flatnonzero(todo.any(axis=1)).tolist():
-        reps = np.flatnonzero(todo[point]).tolist()
-        while reps:
-            take, reps = reps[: size - count], reps[size - count :]
-            runs = [(r, plan.seed(point, r)) for r in take]
-            payload.append((point, plan.build(point), runs))
-            count += len(take)
-            if count == size:
-                yield payload
-                payload, count = [], 0
-    if payload:
-        yield payload
+    for k in runs:
+        point, replication = divmod(k, plan.replications)
+        if not payload or payload[-1][0] != point:
+            payload.append((point, plan.build(point), []))
+        payload[-1][2].append((replication, plan.seed(point, replication)))
+    return payload
 
 
 def _bounded(
@@ -270,48 +272,50 @@ def run_plan(
     progress: ProgressFn | None = None,
     batch_size: int | None = None,
 ) -> int:
-    """Run every run of ``plan`` not yet in ``store``; return how many were run now.
+    """Run every part of ``plan`` not yet in ``store``; return how many runs were made now.
 
-    The first run is made here, to fail fast and to time a run: batches are sized to take about
-    `TASK_SECONDS` each, unless ``batch_size`` is given.
+    Runs are numbered ``point * replications + replication`` and stored in parts of
+    `part_size` consecutive runs. The first run is made here, to fail fast and to time a run:
+    tasks take about `TASK_SECONDS` each unless ``batch_size`` is given (they never straddle
+    parts). A part is written once all its runs are in; an interrupted job loses only the parts
+    it had not finished.
     """
+    size = part_size(plan.total)
     store.clean()
-    todo = ~store.done(plan.points, plan.replications)
-    remaining = int(todo.sum())
+    finished = store.finished()
+    todo = [
+        range(i * size, min((i + 1) * size, plan.total))
+        for i in range(math.ceil(plan.total / size))
+        if i not in finished
+    ]
+    remaining = sum(len(r) for r in todo)
     done = plan.total - remaining
     if progress is not None:
         progress(done, plan.total)
-    if not remaining:
+    if not todo:
         return 0
-    writer = _Writer(store, plan)
-    finished = False
-    try:
-        point, replication = (int(i[0]) for i in np.nonzero(todo))
-        start = time.perf_counter()
-        first = run_batch(
-            plan.fn, [(point, plan.build(point), [(replication, plan.seed(point, replication))])]
-        )
-        seconds = max(time.perf_counter() - start, 1e-6)
-        todo[point, replication] = False
-        writer.add(first)
-        done += 1
+    parts = _Parts(store, plan, size)
+    start = time.perf_counter()
+    parts.add(run_batch(plan.fn, _payload(plan, todo[0][:1])))
+    seconds = max(time.perf_counter() - start, 1e-6)
+    done += 1
+    if progress is not None:
+        progress(done, plan.total)
+    task = min(size, batch_size or _batch_size(seconds, remaining - 1, slots))
+    ranges = [todo[0][1:], *todo[1:]]
+    payloads = (_payload(plan, r[i : i + task]) for r in ranges for i in range(0, len(r), task))
+    for rows in _bounded(executor, plan.fn, payloads, in_flight=2 * slots):
+        parts.add(rows)
+        done += len(rows)
         if progress is not None:
             progress(done, plan.total)
-        size = batch_size or _batch_size(seconds, remaining - 1, slots)
-        for rows in _bounded(executor, plan.fn, _batches(plan, todo, size), in_flight=2 * slots):
-            writer.add(rows)
-            done += len(rows)
-            if progress is not None:
-                progress(done, plan.total)
-        finished = True
-    finally:
-        writer.flush(final=finished)  # finished runs are kept, even on Ctrl-C
+    parts.write(final=True)
     return remaining
 
 
 def _batch_size(seconds_per_run: float, runs: int, slots: int) -> int:
     """Runs per task: about `TASK_SECONDS` of work, but at least four tasks per slot (so no
-    worker idles long at the end) and at most 10,000 runs (so a task stays small to send)."""
+    worker idles long at the end)."""
     by_time = int(TASK_SECONDS / seconds_per_run)
     by_balance = math.ceil(runs / (4 * slots)) if runs else 1
-    return max(1, min(by_time, by_balance, 10_000))
+    return max(1, min(by_time, by_balance))

@@ -89,14 +89,15 @@ def finish_sweep(
         figures = [figure(name, entry) for name, entry in analysis["outputs"].items()]
         sections.append(("Sensitivity", _sensitivity_text(analysis), figures))
     failed = runs["error"].notna()
-    sections.append(
-        (
-            "Outcomes over the design",
-            f"{len(runs)} runs, {int(failed.sum())} failed; {spec.replications} replications"
-            f" per point, {len(exp.points)} points ({spec.design.method} design).",
-            report.points_figures(points, spec.paths, outcomes),
-        )
+    text = (
+        f"{len(runs)} runs, {int(failed.sum())} failed; {spec.replications} replications per"
+        f" point, {len(exp.points)} points ({spec.design.method} design)."
     )
+    figures = []
+    if analysis is None:  # a screening's points are for its indices, not for looking at
+        metrics = metric_names(runs, spec.paths)
+        figures = report.points_figures(points, spec.paths, outcomes, metrics)
+    sections.append(("Outcomes over the design", text, figures))
     report.write_report(out / "report.html", spec.name, sections)
     first_error = runs.loc[failed, "error"].iloc[0] if failed.any() else None
     write_manifest(out, exp, {"runs": len(runs), "failed": int(failed.sum())}, command)

@@ -24,6 +24,7 @@ __all__ = [
     "write_report",
 ]
 
+MAX_PARAMETER_FIGURES = 12
 LAYOUT = {"template": "plotly_white", "height": 460, "margin": {"l": 60, "r": 30, "t": 60, "b": 60}}
 
 
@@ -93,28 +94,35 @@ def _varying(points: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c in points and points[c].nunique(dropna=True) > 1]
 
 
+def _heatmap(points: pd.DataFrame, x: str, y: str, value: str, share: bool) -> go.Figure:
+    grid = points.pivot_table(index=y, columns=x, values=value)
+    z = grid.to_numpy()
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=grid.columns, y=grid.index, colorscale="Viridis",
+            zmin=0 if share else None, zmax=1 if share else None,
+            text=np.vectorize(lambda v: f"{v:.3g}")(z), texttemplate="%{text}",
+        )
+    )  # fmt: skip
+    fig.update_layout(title=value, xaxis_title=x, yaxis_title=y, **LAYOUT)
+    return fig
+
+
 def points_figures(
-    points: pd.DataFrame, parameters: Sequence[str], outcomes: Sequence[str]
+    points: pd.DataFrame, parameters: Sequence[str], outcomes: Sequence[str], metrics: Sequence[str]
 ) -> list[go.Figure]:
-    """Outcome shares over the design: heatmaps for a two-parameter grid, lines (with 95%
-    intervals) for one parameter, scatter against each parameter otherwise."""
+    """The design's results: for a two-parameter grid, a heatmap of each outcome share and
+    metric median that varies; otherwise outcome shares (95% Wilson intervals) against each
+    parameter (up to `MAX_PARAMETER_FIGURES` parameters)."""
     shares = _varying(points, [f"share_{o}" for o in outcomes])
-    figures = []
-    if len(parameters) == 2 and len(points) == points[list(parameters)].drop_duplicates().shape[0]:
+    medians = _varying(points, [f"{m}_median" for m in metrics])
+    if len(parameters) == 2 and len(points) == len(points[list(parameters)].drop_duplicates()):
         x, y = parameters
-        for share in shares:
-            grid = points.pivot_table(index=y, columns=x, values=share)
-            fig = go.Figure(
-                go.Heatmap(
-                    z=grid.to_numpy(), x=grid.columns, y=grid.index, zmin=0, zmax=1,
-                    colorscale="Viridis", colorbar={"title": "share"},
-                    text=np.round(grid.to_numpy(), 2), texttemplate="%{text}",
-                )
-            )  # fmt: skip
-            fig.update_layout(title=share, xaxis_title=x, yaxis_title=y, **LAYOUT)
-            figures.append(fig)
-        return figures
-    for parameter in parameters:
+        return [_heatmap(points, x, y, share, True) for share in shares] + [
+            _heatmap(points, x, y, median, False) for median in medians
+        ]
+    figures = []
+    for parameter in list(parameters)[:MAX_PARAMETER_FIGURES]:
         fig = go.Figure()
         ordered = points.sort_values(parameter)
         for share in shares:

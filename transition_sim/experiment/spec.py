@@ -334,7 +334,7 @@ def _spec_error(exc: ValidationError, locations: Locations, path: Path) -> Scena
             field, message = _describe(error)
             # Checks across fields name their field in the message: "parameters.1.path: ...".
             match = _PREFIX.match(message)
-            if match and match[1].split(".")[0] in Spec.model_fields:
+            if match and match[1].split(".")[0] in _fields_at(loc):
                 prefix = f"{field}." if field else ""
                 field, message = prefix + match[1], match[2]
         line = _locate(field, locations)[1]
