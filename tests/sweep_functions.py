@@ -34,8 +34,14 @@ def ragged(v: Mapping[str, float], seed: int) -> tuple[str, dict[str, float]]:
 
 @inputs(x=0.0, y=0.0, z=0.0)
 def linear(v: Mapping[str, float], seed: int) -> tuple[str, dict[str, float]]:
-    """y = 4x + 2y + 0z, no noise: Morris's mu* over unit ranges is exactly 4, 2, 0."""
-    return "ok", {"y": 4 * v["x"] + 2 * v["y"] + 0 * v["z"]}
+    """out = 4x + 2y + 0z, no noise: Morris's mu* over unit ranges is exactly 4, 2, 0."""
+    return "ok", {"out": 4 * v["x"] + 2 * v["y"] + 0 * v["z"]}
+
+
+@inputs(x=0.0, y=0.0, z=0.0)
+def clash(v: Mapping[str, float], seed: int) -> tuple[str, dict[str, float]]:
+    """A metric named like an input."""
+    return "ok", {"x": v["x"]}
 
 
 @inputs(x=0.0, y=0.0, z=0.0)

@@ -126,6 +126,23 @@ def test_metrics_must_be_the_same_in_every_run(tmp_path: Path) -> None:
     assert math.isnan(runs.loc[1, "only_low"])
 
 
+def test_a_metric_named_like_a_column_is_refused(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path / "c.yaml",
+        """
+        name: clash
+        model: sweep_functions:clash
+        design: grid
+        replications: 1
+        seed: 0
+        parameters: [{path: x, values: [0.2, 0.8]}]
+        """,
+    )
+    result = cli.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "metrics named like columns of the results (x)" in result.stderr
+
+
 # --- resume -------------------------------------------------------------------------------------
 
 CALLS = {"n": 0, "stop_at": None}

@@ -22,7 +22,7 @@ invalid point and reported before anything runs.
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -103,17 +103,24 @@ def _not_a_number(path: str, value: Any) -> str:
     return f"is {value!r}, not a number"
 
 
-def set_value(data: dict[str, Any], path: str, value: float) -> None:
-    """Set the number at ``path`` in ``data`` in place; integers stay integers (rounded)."""
-    old = base_value(data, path)
+def set_value(data: dict[str, Any], path: str, value: Any) -> Any:
+    """Set the value at ``path`` in ``data`` in place and return what was set: a number where
+    a number was (integers stay integers, rounded), else a value of the same type."""
     parent_path, _, last = path.rpartition(".")
-    parent = yaml_value(data, parent_path) if parent_path else data
-    new: float | int = round(value) if isinstance(old, int) else float(value)
-    if isinstance(parent, dict):
-        parent[last] = new
-    else:  # a list: the item named `last`, else the one at that index
-        names = _children(parent)
-        parent[names.index(last)] = new
+    try:
+        parent = yaml_value(data, parent_path) if parent_path else data
+        key: str | int = last if isinstance(parent, dict) else _children(parent).index(last)
+        old = parent[key]
+    except (KeyError, ValueError, TypeError):
+        raise PathError(_missing(data, path)) from None
+    if _is_number(old) and _is_number(value):
+        new = round(value) if isinstance(old, int) else float(value)
+    elif type(value) is type(old):
+        new = value
+    else:
+        raise PathError(_not_a_number(path, old) if _is_number(value) else f"is {old!r}")
+    parent[key] = new
+    return new
 
 
 def coupled_values(
@@ -161,8 +168,6 @@ def apply_values(
     Raises `PathError` for a bad path and `ValueError` for a coupled set that cannot be
     completed; whether the result is a valid scenario is for `Scenario.model_validate` to say.
     """
-    out = copy.deepcopy(dict(data))
+    out = json.loads(json.dumps(data))  # a deep copy; plain data, and faster than deepcopy
     applied = coupled_values(values, out, coupled)
-    for path, value in applied.items():
-        set_value(out, path, value)
-    return out, {path: float(base_value(out, path)) for path in applied}
+    return out, {path: float(set_value(out, path, value)) for path, value in applied.items()}

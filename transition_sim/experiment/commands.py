@@ -98,6 +98,7 @@ def _progress(description: str, quiet: bool = False) -> Iterator[Callable[[int, 
 
 def _errors[**P, R](fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Call ``fn``, turning bad input into exit 2 and I/O problems into exit 1."""
+    from transition_sim.experiment.engine import EngineError
     from transition_sim.experiment.store import OutputExistsError
     from transition_sim.experiment.sweep import SweepDirError
     from transition_sim.scenario.loader import ScenarioError
@@ -106,7 +107,7 @@ def _errors[**P, R](fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         return fn(*args, **kwargs)
     except ScenarioError as err:
         _fail(str(err))
-    except SweepDirError as err:
+    except (SweepDirError, EngineError) as err:
         _fail(str(err))
     except OutputExistsError as err:
         _fail(f"output directory {err.path} is not empty; use --force to overwrite it")

@@ -47,7 +47,15 @@ TASK_SECONDS = 2.0  # aim for tasks this long: long enough to amortise the overh
 PARTS = 64  # a plan is stored in about this many parts ...
 PART_MAX = 2_000  # ... of at most this many runs
 
-__all__ = ["Plan", "RunStore", "open_executor", "run_batch", "run_plan"]
+__all__ = [
+    "EngineError",
+    "Plan",
+    "RunStore",
+    "open_executor",
+    "part_size",
+    "run_batch",
+    "run_plan",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,10 @@ def run_batch(fn: RunFn, payload: Payload) -> list[Row]:
             else:
                 rows.append((point, replication, seed, str(outcome), values, None))
     return rows
+
+
+class EngineError(Exception):
+    """A model that breaks the engine's contract (e.g. a metric named like a column)."""
 
 
 class _Inline(Executor):
@@ -186,6 +198,15 @@ class _Parts:
             fixed = {*KEYS, *plan.columns, "outcome", "error"}
             self.metrics = [name for name in schema.names if name not in fixed]
 
+    def _check(self, metrics: list[str]) -> list[str]:
+        taken = sorted(set(metrics) & {*KEYS, *self.plan.columns, "outcome", "error"})
+        if taken:
+            raise EngineError(
+                f"the model returns metrics named like columns of the results ({', '.join(taken)});"
+                " rename them or the parameters"
+            )
+        return metrics
+
     def length(self, index: int) -> int:
         return min(self.size, self.plan.total - index * self.size)
 
@@ -194,7 +215,7 @@ class _Parts:
             index = (row[0] * self.plan.replications + row[1]) // self.size
             self.rows.setdefault(index, []).append(row)
             if self.metrics is None and row[4] is not None:
-                self.metrics = list(row[4])
+                self.metrics = self._check(list(row[4]))
             if len(self.rows[index]) == self.length(index):
                 self.waiting.append(index)
         self.write(final=False)

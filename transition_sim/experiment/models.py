@@ -14,6 +14,7 @@ import importlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -90,15 +91,16 @@ class Model:
     base: Scenario | dict[str, Any]
     coupled: tuple[tuple[str, ...], ...] = ()
 
-    def base_data(self) -> dict[str, Any]:
-        """The base as plain data, where parameter paths are looked up."""
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The base as plain data, where parameter paths are looked up (do not modify)."""
         return scenario_values(self.base) if isinstance(self.base, Scenario) else dict(self.base)
 
     def build(self, values: Mapping[str, float]) -> tuple[Any, dict[str, float]]:
         """The inputs of one design point and the values actually set (coupled sets completed,
         integers rounded). Raises if they make invalid inputs (pydantic's `ValidationError` for
         an invalid scenario)."""
-        data, applied = apply_values(self.base_data(), values, self.coupled)
+        data, applied = apply_values(self.data, values, self.coupled)
         if isinstance(self.base, Scenario):
             return Scenario.model_validate(data), applied
         return data, applied

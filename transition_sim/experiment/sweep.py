@@ -127,7 +127,7 @@ def prepare(source: SpecFile) -> Experiment:
     """
     spec = source.spec
     model, base_hash = _model(source)
-    data = model.base_data()
+    data = model.data
     for i, path in enumerate(spec.paths):
         if path in RESERVED:
             raise source.error(f"parameters.{i}.path", f"{path!r} is a column of the results")
