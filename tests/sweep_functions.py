@@ -46,9 +46,9 @@ def clash(v: Mapping[str, float], seed: int) -> tuple[str, dict[str, float]]:
 
 @inputs(x=0.0, y=0.0, z=0.0)
 def corner(v: Mapping[str, float], seed: int) -> tuple[str, dict[str, float]]:
-    """Outcome "hit" inside the box x > 0.7, y < 0.3 (z plays no part), with 5% label noise."""
+    """Outcome "hit" inside the box x > 0.7, y < 0.3 (z plays no part), with 2% label noise."""
     rng = np.random.default_rng(seed)
     inside = v["x"] > 0.7 and v["y"] < 0.3
-    if rng.random() < 0.05:
+    if rng.random() < 0.02:
         inside = not inside
     return ("hit" if inside else "miss"), {"u": float(rng.random())}

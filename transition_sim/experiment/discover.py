@@ -111,7 +111,7 @@ def _importance(x: pd.DataFrame, y: np.ndarray, seed: int) -> dict[str, Any]:
         x, y, test_size=0.3, random_state=seed, stratify=stratify
     )
     forest = RandomForestClassifier(
-        n_estimators=200, min_samples_leaf=5, random_state=seed, n_jobs=1
+        n_estimators=100, min_samples_leaf=5, random_state=seed, n_jobs=1
     ).fit(x_train, y_train)
     if len(np.unique(y_test)) < 2:
         return {
