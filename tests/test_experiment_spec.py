@@ -316,3 +316,39 @@ def test_the_shipped_specs_are_valid() -> None:
     for path in specs:
         exp = prepare(load_spec(path))
         assert len(exp.points) > 0
+
+
+def _numbers(value: object, path: str) -> list[str]:
+    """Every single number at or below ``path`` (lists element by element, flags excluded)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _numbers(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [
+            p
+            for i, v in enumerate(value)
+            for p in _numbers(
+                v, f"{path}.{v['name'] if isinstance(v, dict) and 'name' in v else i}"
+            )
+        ]
+    return []
+
+
+def test_the_screening_covers_every_assumption(baseline_data: dict) -> None:
+    """kz_morris varies every number an A- entry of the claims registry names, except the run
+    settings; and nothing else."""
+    from transition_sim.claims import load_registry, yaml_value
+
+    named = {
+        p
+        for a in load_registry().assumptions
+        for path in a.parameters
+        for p in _numbers(yaml_value(baseline_data, path), path)
+    }
+    run_settings = {"days", "replications", "seed"}
+    varied = set(load_spec(ROOT / "experiments" / "kz_morris.yaml").spec.paths)
+    assert sorted(named - run_settings - varied) == []
+    assert sorted(varied - named) == []

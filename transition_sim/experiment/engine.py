@@ -1,4 +1,4 @@
-"""The engine: run points × replications of ``fn(inputs, seed)`` on an executor, into chunks.
+"""The engine: run points × replications of ``fn(inputs, seed)`` on an executor, into parts.
 
 - Work goes to any `concurrent.futures.Executor` (in-process, a local process pool, or Dask's
   ``Client.get_executor()``) in batches of runs, at most a few per worker in flight, built
