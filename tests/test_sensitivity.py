@@ -55,6 +55,7 @@ def test_sobol_recovers_the_ishigami_indices(tmp_path: Path) -> None:
     assert entry["convergence"]["converged"]
     assert entry["noise_floor"] is None  # one replication per point: noise not estimable
     assert entry["variance"] == pytest.approx(ISHIGAMI_VARIANCE, rel=0.1)
+    assert "Sobol indices: y_mean" in (out / "report.html").read_text()
     runs = load_runs(out)
     assert len(runs) == 1024 * 5  # N (D + 2) points, one run each
     # The analysis used the stored runs: recompute y from the stored inputs.

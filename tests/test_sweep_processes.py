@@ -15,9 +15,7 @@ from textwrap import dedent
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from transition_sim.cli import app
 from transition_sim.experiment.jobs import run_sweep
 from transition_sim.experiment.spec import load_spec
 from transition_sim.experiment.sweep import load_runs, prepare
@@ -127,8 +125,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `dask scheduler` and `dask worker` (two single-threaded processes) on loopback,
     always torn down."""
-    from distributed import Client
-
     folder = tmp_path_factory.mktemp("dask")
     file = folder / "scheduler.json"
     processes = []
@@ -152,8 +148,13 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 folder / "worker.log",
             )
         )  # fmt: skip
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=90)
+        # Wait for both workers from another process: a Client here would leave threads in
+        # this one, and later tests fork process pools.
+        wait = (
+            "from distributed import Client;"
+            f" Client({address!r}, timeout=60).wait_for_workers(2, timeout=90)"
+        )
+        subprocess.run([sys.executable, "-c", wait], env=ENV, check=True, timeout=180)
         yield address
     finally:
         for process in reversed(processes):
@@ -186,11 +187,12 @@ def test_results_are_identical_with_one_or_two_workers_and_on_dask(
     exp = prepare(load_spec(spec))
     run_sweep(exp, tmp_path / "one", workers=1)
     run_sweep(exp, tmp_path / "two", workers=2, batch_size=1)
-    result = CliRunner().invoke(
-        app, ["sweep", str(spec), "--out", str(tmp_path / "dask"), "--scheduler", dask_cluster,
-              "--batch-size", "3", "--json"],
+    result = subprocess.run(  # in its own process, like the cluster: Dask leaves threads behind
+        [str(BIN / "transition-sim"), "sweep", str(spec), "--out", str(tmp_path / "dask"),
+         "--scheduler", dask_cluster, "--batch-size", "3", "--json"],
+        env=ENV, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
-    assert result.exit_code == 0, result.output
+    assert result.returncode == 0, result.stderr
     one = load_runs(tmp_path / "one")
     assert one["deaths"].nunique() > 3  # runs that differ: the equality below is not trivial
     pd.testing.assert_frame_equal(one, load_runs(tmp_path / "two"))

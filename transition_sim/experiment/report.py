@@ -105,6 +105,8 @@ def _heatmap(points: pd.DataFrame, x: str, y: str, value: str, share: bool) -> g
         )
     )  # fmt: skip
     fig.update_layout(title=value, xaxis_title=x, yaxis_title=y, **LAYOUT)
+    fig.update_xaxes(type="category")  # one equal cell per grid value, however they are spaced
+    fig.update_yaxes(type="category")
     return fig
 
 
