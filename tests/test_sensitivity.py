@@ -55,7 +55,7 @@ def test_sobol_recovers_the_ishigami_indices(tmp_path: Path) -> None:
     assert entry["convergence"]["converged"]
     assert entry["noise_floor"] is None  # one replication per point: noise not estimable
     assert entry["variance"] == pytest.approx(ISHIGAMI_VARIANCE, rel=0.1)
-    assert "Sobol indices: y_mean" in (out / "report.html").read_text()
+    assert "Sobol indices: y mean" in (out / "report.html").read_text()
     runs = load_runs(out)
     assert len(runs) == 1024 * 5  # N (D + 2) points, one run each
     # The analysis used the stored runs: recompute y from the stored inputs.
@@ -105,4 +105,4 @@ def test_morris_ranks_a_linear_function_exactly(tmp_path: Path) -> None:
     assert entry["convergence"]["converged"]
     assert analysis["skipped"] == {"share_ok": "constant across the design: nothing to attribute"}
     report = (out / "report.html").read_text()
-    assert "Morris screening: out_mean" in report
+    assert "Morris screening: out mean" in report

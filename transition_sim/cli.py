@@ -184,6 +184,10 @@ def claims() -> None:
     registry.print_claims(Console())
 
 
-from transition_sim.experiment.commands import register  # noqa: E402 - commands need `app`
+from transition_sim.dashboard.commands import register  # noqa: E402
 
 register(app)
+
+from transition_sim.experiment.commands import register as register_experiments  # noqa: E402
+
+register_experiments(app)

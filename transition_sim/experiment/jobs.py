@@ -74,46 +74,26 @@ def run_sweep(
 def finish_sweep(
     exp: Experiment, out: Path, *, resumed: bool, ran: int, command: Sequence[str] | None
 ) -> SweepResult:
-    """Everything after the runs: points.parquet, sensitivity.json, report.html, manifest.json."""
+    """Everything after the runs: points.parquet, sensitivity.json, report.html (the
+    dashboard's report of a sweep folder, `transition_sim.viz.report`), manifest.json."""
     spec = exp.spec
     runs = load_runs(out)
     outcomes = list(exp.outcomes) or sorted(runs["outcome"].dropna().unique())
     points = summarize_points(runs, spec.paths, outcomes, len(exp.points))
     write_points(out, points)
-    sections: list[tuple[str, str, list[Any]]] = []
     analysis = None
     if spec.design.method in ("morris", "sobol"):
         analysis = sensitivity.analyze(exp, runs)
         write_json(out / "sensitivity.json", analysis)
-        figure = report.morris_figure if spec.design.method == "morris" else report.sobol_figure
-        figures = [figure(name, entry) for name, entry in analysis["outputs"].items()]
-        sections.append(("Sensitivity", _sensitivity_text(analysis), figures))
+    from transition_sim.viz.report import write_report
+
+    write_report(out)
     failed = runs["error"].notna()
-    text = (
-        f"{len(runs)} runs, {int(failed.sum())} failed; {spec.replications} replications per"
-        f" point, {len(exp.points)} points ({spec.design.method} design)."
-    )
-    figures = []
-    if analysis is None:  # a screening's points are for its indices, not for looking at
-        metrics = metric_names(runs, spec.paths)
-        figures = report.points_figures(points, spec.paths, outcomes, metrics)
-    sections.append(("Outcomes over the design", text, figures))
-    report.write_report(out / "report.html", spec.name, sections)
     first_error = runs.loc[failed, "error"].iloc[0] if failed.any() else None
     write_manifest(out, exp, {"runs": len(runs), "failed": int(failed.sum())}, command)
     return SweepResult(
         out, resumed, ran, len(runs), int(failed.sum()), first_error, points, analysis
     )
-
-
-def _sensitivity_text(analysis: dict[str, Any]) -> str:
-    skipped = "; ".join(f"{k}: {v}" for k, v in analysis["skipped"].items())
-    text = (
-        f"{analysis['method'].capitalize()} indices with bootstrap {analysis['conf_level']:.0%}"
-        f" intervals, {analysis['replications']} replications per point. The dotted line is the"
-        " noise floor that replication noise leaves: indices below it cannot be told from noise."
-    )
-    return text + (f" Not analysed: {skipped}." if skipped else "")
 
 
 def run_compare(

@@ -9,8 +9,8 @@ Layout of a sweep's folder (the dashboard reads it; keep it):
   ``error`` (null unless the run raised), then one column per metric;
 - ``points.parquet``: per point: ``point``, the parameters, ``n`` (runs that succeeded),
   ``n_failed``, ``share_<outcome>`` with its 95% Wilson interval ``share_<outcome>_lo/_hi``,
-  and ``<metric>_mean/_median/_p05/_p95`` over the runs where the metric is defined;
-- ``sensitivity.json`` (Morris and Sobol designs), ``report.html``;
+  and ``<metric>_median/_p05/_p95`` over the runs where the metric is defined;
+- ``sensitivity.json`` (Morris and Sobol designs), ``report.html`` (`transition_sim.viz.report`);
 - ``manifest.json``: versions, hashes, seeds, command and every file's sha256; written last, so
   a folder with a manifest is complete.
 
@@ -357,7 +357,6 @@ def summarize_points(
     if metrics:
         grouped = ok.groupby("point")[metrics]
         stats = {
-            "mean": grouped.mean(),
             "median": grouped.median(),
             "p05": grouped.quantile(0.05),
             "p95": grouped.quantile(0.95),

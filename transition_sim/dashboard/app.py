@@ -1,0 +1,59 @@
+"""The Dash application: `create_app` builds it, `serve` runs it (``transition-sim dashboard``)."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+import diskcache
+from dash import Dash, DiskcacheManager
+
+from transition_sim.claims import ROOT
+from transition_sim.dashboard.callbacks import register_callbacks
+from transition_sim.dashboard.layout import page
+from transition_sim.dashboard.workspace import Workspace
+
+ASSETS = Path(__file__).parent / "assets"
+
+__all__ = ["create_app", "default_scenarios", "serve"]
+
+
+def default_scenarios() -> Path:
+    """``./scenarios`` if there is one, else the repository's."""
+    here = Path.cwd() / "scenarios"
+    return here if here.is_dir() else ROOT / "scenarios"
+
+
+def create_app(
+    scenarios: Path | None = None,
+    results: list[Path] | None = None,
+    workdir: Path | None = None,
+    workers: int = 1,
+) -> Dash:
+    """The dashboard over the scenario files in ``scenarios`` and the output folders
+    ``results``; uploads, edits, runs and the background-job cache go to ``workdir`` (default:
+    a temporary folder removed at exit). ``workers`` processes run each ensemble (same
+    results whatever their number)."""
+    if workdir:
+        root = Path(workdir)
+    else:  # a session's own folder, removed when the server exits (--workdir keeps one)
+        root = Path(tempfile.mkdtemp(prefix="transition-sim-dashboard-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+    workspace = Workspace(root, scenarios or default_scenarios(), results)
+    manager = DiskcacheManager(diskcache.Cache(str(root / "jobs")))
+    app = Dash(
+        __name__,
+        title="transition-sim dashboard",
+        assets_folder=str(ASSETS),
+        background_callback_manager=manager,
+        suppress_callback_exceptions=True,  # views create their own components
+    )
+    app.layout = lambda: page(workspace)  # a function: a reload sees new uploads and runs
+    register_callbacks(app, workspace, workers=workers)
+    return app
+
+
+def serve(app: Dash, host: str = "127.0.0.1", port: int = 8050) -> None:
+    app.run(host=host, port=port, debug=False)

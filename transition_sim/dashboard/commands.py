@@ -1,0 +1,83 @@
+"""The ``dashboard`` and ``report`` commands, added to the CLI by `register`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+__all__ = ["dashboard", "register", "report"]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    for line in message.splitlines() or [""]:
+        typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code)
+
+
+def dashboard(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8050,
+    results: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--results",
+            help="An output folder of `run --out` or of a sweep to open (repeat for several).",
+        ),
+    ] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(help="Folder of scenario files to offer. Default: ./scenarios."),
+    ] = None,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Where uploads and runs are kept. Default: a new temporary folder."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=1, help="Processes per run. Default: CPUs."),
+    ] = None,
+) -> None:
+    """Open the interactive dashboard in the browser (http://HOST:PORT)."""
+    from transition_sim.dashboard.app import create_app, serve
+    from transition_sim.viz.results import ResultsError, load_output
+
+    for folder in results or []:
+        try:
+            load_output(folder)
+        except ResultsError as err:
+            _fail(str(err))
+    if scenarios is not None and not scenarios.is_dir():
+        _fail(f"{scenarios}: no such folder")
+    app = create_app(scenarios, list(results or []), workdir, workers or os.cpu_count() or 1)
+    typer.echo(f"dashboard at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    serve(app, host, port)
+
+
+def report(
+    results_dir: Annotated[
+        Path, typer.Argument(help="Output folder of `run --out` (or of a sweep).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Default: RESULTS_DIR/report.html.")
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (opens with no network) of a results folder."""
+    from transition_sim.viz.report import write_report
+    from transition_sim.viz.results import ResultsError
+
+    try:
+        path = write_report(results_dir, out)
+    except ResultsError as err:
+        _fail(str(err))
+    except OSError as err:
+        _fail(str(err), code=1)
+    typer.echo(f"report written to {path}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``dashboard`` and ``report`` commands to the ``transition-sim`` CLI."""
+    app.command()(dashboard)
+    app.command()(report)

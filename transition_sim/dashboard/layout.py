@@ -1,0 +1,120 @@
+"""The page: a sidebar (scenario, run, generated parameter controls) and the views."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from transition_sim.dashboard.views import TABS
+from transition_sim.dashboard.workspace import Workspace
+
+DEFAULT_SCENARIO = "scenarios/kazakhstan_2022.yaml"
+
+__all__ = ["page"]
+
+
+def _sidebar(workspace: Workspace) -> html.Aside:
+    files = workspace.scenario_files()
+    first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in files else next(iter(files), None)
+    return html.Aside(
+        [
+            html.H2("Scenario"),
+            dcc.Dropdown(
+                id="scenario",
+                options=[{"label": workspace.scenario_label(k), "value": k} for k in files],
+                value=first,
+                clearable=False,
+            ),
+            dcc.Upload(
+                id="upload",
+                children=html.Div(["Upload a scenario YAML: drop it here or ", html.A("choose")]),
+                className="upload",
+                multiple=False,
+            ),
+            html.Pre(id="scenario-error", className="error"),
+            html.H2("Run"),
+            html.Div(
+                [
+                    html.Label(
+                        [
+                            "Replications",
+                            dcc.Input(id="replications", type="number", step=1, className="number"),
+                        ]
+                    ),
+                    html.Label(
+                        ["Seed", dcc.Input(id="seed", type="number", step=1, className="number")]
+                    ),
+                ],
+                className="run-settings",
+            ),
+            html.Div(
+                [
+                    html.Button("Run", id="run", className="primary"),
+                    html.Button("Cancel", id="cancel", disabled=True),
+                    html.Button("Download edited scenario", id="download-button"),
+                ],
+                className="buttons",
+            ),
+            html.Div(
+                [html.Progress(id="progress", value="0", max="1"), html.Span(id="progress-text")],
+                id="progress-box",
+                style={"display": "none"},
+            ),
+            html.Pre(id="run-message", className="message"),
+            html.H2("Parameters"),
+            html.P(
+                "Generated from the scenario schema, grouped by section and actor. Under each"
+                " value: the panelist's claim, the sourced fact or the modelling assumption it"
+                " rests on (seeds/claims.yaml).",
+                className="hint",
+            ),
+            html.Div(id="controls"),
+        ],
+        className="sidebar",
+    )
+
+
+def _main() -> html.Main:
+    return html.Main(
+        [
+            html.Div(
+                [
+                    html.Label(
+                        ["Results shown", dcc.Dropdown(id="results-a", clearable=False)],
+                        className="picker wide",
+                    ),
+                    html.Label(
+                        ["Compare with", dcc.Dropdown(id="results-b", placeholder="(optional)")],
+                        className="picker wide",
+                    ),
+                ],
+                className="pickers",
+            ),
+            dcc.Tabs(
+                id="tabs",
+                value="outcomes",
+                children=[dcc.Tab(label=text, value=key) for key, text in TABS.items()],
+            ),
+            dcc.Loading(html.Div(id="view", className="view"), delay_show=300),
+        ],
+        className="main",
+    )
+
+
+def page(workspace: Workspace) -> html.Div:
+    return html.Div(
+        [
+            html.Header(
+                [
+                    html.H1("transition-sim"),
+                    html.Span(
+                        "Change what the experts disagree about, run the ensemble, and watch"
+                        " the distribution of outcomes move.",
+                        className="tagline",
+                    ),
+                ]
+            ),
+            html.Div([_sidebar(workspace), _main()], className="body"),
+            dcc.Store(id="last-run"),
+            dcc.Download(id="download"),
+        ]
+    )
