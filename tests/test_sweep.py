@@ -20,7 +20,7 @@ from transition_sim.experiment.jobs import run_sweep
 from transition_sim.experiment.runner import replication_seed
 from transition_sim.experiment.spec import load_spec
 from transition_sim.experiment.summary import wilson_interval
-from transition_sim.experiment.sweep import load_runs, prepare, summarize_points
+from transition_sim.experiment.sweep import load_runs, prepare, run_blocks, summarize_points
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
@@ -216,6 +216,19 @@ def test_points_summary_by_hand() -> None:
     )
     assert table.loc[2, ["n", "n_failed"]].tolist() == [0, 0]  # a point with no runs at all
     assert math.isnan(table.loc[2, "p"])
+
+
+def test_run_blocks_hold_whole_points_in_order(tmp_path: Path) -> None:
+    """Parts of 6 runs cut points of 40 replications; blocks are whole points, in order."""
+    run_sweep(prepare(load_spec(toy_spec(tmp_path, reps=40))), tmp_path / "out")
+    blocks = list(run_blocks(tmp_path / "out"))
+    assert len(blocks) == 9  # each part ends inside a point: one point per block
+    for block in blocks:
+        assert block.groupby("point").size().eq(40).all()
+    points = [block["point"].tolist() for block in blocks]
+    assert [p[0] for p in points] == sorted({p[0] for p in points})
+    joined = pd.concat(blocks, ignore_index=True)
+    pd.testing.assert_frame_equal(joined, load_runs(tmp_path / "out"))
 
 
 # --- workers ------------------------------------------------------------------------------------

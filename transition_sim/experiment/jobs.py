@@ -21,11 +21,15 @@ from transition_sim.experiment.store import _write_text, check_output_dir
 from transition_sim.experiment.summary import OUTCOMES
 from transition_sim.experiment.sweep import (
     Experiment,
+    failures,
     json_ready,
     load_runs,
     metric_names,
+    outcome_names,
     prepare_dir,
     prepare_sweep_dir,
+    run_blocks,
+    summarize_folder,
     summarize_points,
     sweep_plan,
     write_json,
@@ -77,23 +81,20 @@ def finish_sweep(
     """Everything after the runs: points.parquet, sensitivity.json, report.html (the
     dashboard's report of a sweep folder, `transition_sim.viz.report`), manifest.json."""
     spec = exp.spec
-    runs = load_runs(out)
-    outcomes = list(exp.outcomes) or sorted(runs["outcome"].dropna().unique())
-    points = summarize_points(runs, spec.paths, outcomes, len(exp.points))
+    outcomes = outcome_names(out, exp.outcomes)
+    points = summarize_folder(out, spec.paths, outcomes)
     write_points(out, points)
     analysis = None
     if spec.design.method in ("morris", "sobol"):
-        analysis = sensitivity.analyze(exp, runs)
+        analysis = sensitivity.analyze(exp, run_blocks(out), outcomes)
         write_json(out / "sensitivity.json", analysis)
     from transition_sim.viz.report import write_report
 
     write_report(out)
-    failed = runs["error"].notna()
-    first_error = runs.loc[failed, "error"].iloc[0] if failed.any() else None
-    write_manifest(out, exp, {"runs": len(runs), "failed": int(failed.sum())}, command)
-    return SweepResult(
-        out, resumed, ran, len(runs), int(failed.sum()), first_error, points, analysis
-    )
+    failed, first_error = failures(out)
+    runs = int(points["n"].sum() + points["n_failed"].sum())
+    write_manifest(out, exp, {"runs": runs, "failed": failed}, command)
+    return SweepResult(out, resumed, ran, runs, failed, first_error, points, analysis)
 
 
 def run_compare(

@@ -27,6 +27,7 @@ its 95% interval at the full size.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -39,15 +40,15 @@ from transition_sim.experiment.sweep import Experiment, metric_names
 RESAMPLES = 1000  # bootstrap resamples for the confidence intervals
 CONF = 0.95
 
-__all__ = ["analyze", "point_outputs"]
+__all__ = ["analyze", "folder_outputs", "point_outputs"]
 
 
 def point_outputs(
-    runs: pd.DataFrame, parameters: list[str], points: int, outcomes: list[str]
+    runs: pd.DataFrame, parameters: list[str], outcomes: list[str]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """For each output, its value at each point and the variance of that value's Monte Carlo
-    error (NaN where it cannot be estimated)."""
-    index = pd.RangeIndex(points)
+    """For each output, its value at each point of ``runs`` (in point order) and the variance of
+    that value's Monte Carlo error (NaN where it cannot be estimated)."""
+    index = pd.Index(sorted(runs["point"].unique()))
     ok = runs[runs["error"].isna()]
     n = ok.groupby("point").size().reindex(index, fill_value=0).to_numpy().astype(float)
     values: dict[str, np.ndarray] = {}
@@ -67,6 +68,15 @@ def point_outputs(
     return values, noise
 
 
+def folder_outputs(
+    blocks: Iterable[pd.DataFrame], parameters: list[str], outcomes: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """`point_outputs` over blocks of whole points (`sweep.run_blocks`), joined in order."""
+    parts = [point_outputs(block, parameters, outcomes) for block in blocks]
+    join = lambda i: {k: np.concatenate([p[i][k] for p in parts]) for k in parts[0][i]}  # noqa: E731
+    return join(0), join(1)
+
+
 def _skip_reason(y: np.ndarray) -> str | None:
     if np.isnan(y).any():
         return f"undefined at {int(np.isnan(y).sum())} of {len(y)} points (no run defined it)"
@@ -80,14 +90,16 @@ def _noise_variance(noise: np.ndarray) -> float | None:
     return float(finite.mean()) if finite.size else None
 
 
-def analyze(exp: Experiment, runs: pd.DataFrame) -> dict[str, Any]:
-    """``sensitivity.json`` for a Morris or Sobol sweep (module docstring)."""
+def analyze(exp: Experiment, blocks: Iterable[pd.DataFrame], outcomes: list[str]) -> dict[str, Any]:
+    """``sensitivity.json`` for a Morris or Sobol sweep (module docstring), from its runs in
+    blocks of whole points (`sweep.run_blocks`; a DataFrame of all runs is one block)."""
     spec = exp.spec
     method = spec.design.method
     if method not in ("morris", "sobol"):
         raise ValueError(f"sensitivity needs a morris or sobol design, not {method}")
-    outcomes = list(exp.outcomes) or sorted(runs["outcome"].dropna().unique())
-    values, noise = point_outputs(runs, spec.paths, len(exp.points), outcomes)
+    values, noise = folder_outputs(blocks, spec.paths, outcomes)
+    if any(len(v) != len(exp.points) for v in values.values()):
+        raise ValueError("the runs do not cover every point of the design")
     problem = salib_problem(spec)
     result: dict[str, Any] = {
         "method": method,

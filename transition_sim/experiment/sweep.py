@@ -26,7 +26,7 @@ import hashlib
 import json
 import platform
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,11 +78,15 @@ MAX_REPORTED = 5  # invalid points listed by name before "... and N more"
 __all__ = [
     "Experiment",
     "SweepDirError",
+    "failures",
     "load_runs",
+    "outcome_names",
     "point_seed",
     "prepare",
     "prepare_dir",
     "prepare_sweep_dir",
+    "run_blocks",
+    "summarize_folder",
     "summarize_points",
     "sweep_plan",
     "write_manifest",
@@ -326,17 +330,64 @@ def load_runs(out: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     return runs.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
 
 
+def _parts(out: Path) -> list[Path]:
+    return sorted((out / "runs").glob("part-*.parquet"))
+
+
+def run_blocks(out: Path) -> Iterator[pd.DataFrame]:
+    """The runs of a folder in blocks of whole points, in point order, holding one part (and
+    the point it ends in) in memory at a time: parts are consecutive ranges of runs numbered
+    point by point, so a point is whole once the next part starts with another."""
+    carry: pd.DataFrame | None = None
+    for path in _parts(out):
+        table = pd.read_parquet(path)
+        if carry is not None:
+            table = pd.concat([carry, table], ignore_index=True)
+        whole = table["point"] != table["point"].iloc[-1]
+        if whole.any():
+            yield table[whole]
+        carry = table[~whole]
+    if carry is not None and len(carry):
+        yield carry
+
+
+def outcome_names(out: Path, known: Sequence[str]) -> list[str]:
+    """``known`` outcomes, then any other that a stored run ended in (sorted)."""
+    seen: set[str] = set()
+    for path in _parts(out):
+        seen.update(pd.read_parquet(path, columns=["outcome"])["outcome"].dropna())
+    return list(known) + sorted(seen - set(known))
+
+
+def failures(out: Path) -> tuple[int, str | None]:
+    """How many stored runs failed, and the first one's error."""
+    count, first = 0, None
+    for path in _parts(out):
+        errors = pd.read_parquet(path, columns=["error"])["error"].dropna()
+        count += len(errors)
+        if first is None and len(errors):
+            first = str(errors.iloc[0])
+    return count, first
+
+
 def metric_names(runs: pd.DataFrame, parameters: Sequence[str]) -> list[str]:
     fixed = {*RESERVED, *parameters}
     return [c for c in runs.columns if c not in fixed]
 
 
 def summarize_points(
-    runs: pd.DataFrame, parameters: Sequence[str], outcomes: Sequence[str], points: int
+    runs: pd.DataFrame,
+    parameters: Sequence[str],
+    outcomes: Sequence[str],
+    points: int | None = None,
 ) -> pd.DataFrame:
-    """The per-point table (module docstring), one row for each of ``points`` points, even a
-    point whose runs all failed (n = 0, shares NaN)."""
-    index = pd.RangeIndex(points, name="point")
+    """The per-point table (module docstring) of the points in ``runs``, or of ``points``
+    points (0 to points - 1) if given, even one whose runs all failed or that has none
+    (n = 0, shares NaN)."""
+    if points is None:
+        index = pd.Index(sorted(runs["point"].unique()), name="point")
+    else:
+        index = pd.RangeIndex(points, name="point")
     ok = runs[runs["error"].isna()]
     firsts = runs.groupby("point")[list(parameters)].first().reindex(index)
     table = firsts.reset_index()
@@ -365,6 +416,12 @@ def summarize_points(
             for suffix, frame in stats.items():
                 table[f"{metric}_{suffix}"] = frame[metric].reindex(index).to_numpy()
     return table
+
+
+def summarize_folder(out: Path, parameters: Sequence[str], outcomes: Sequence[str]) -> pd.DataFrame:
+    """`summarize_points` of a whole folder, point block by point block (memory stays flat)."""
+    blocks = [summarize_points(b, parameters, outcomes) for b in run_blocks(out)]
+    return pd.concat(blocks, ignore_index=True)
 
 
 def write_points(out: Path, table: pd.DataFrame) -> None:
