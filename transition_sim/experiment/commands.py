@@ -295,6 +295,19 @@ def _folder(out: Path | None) -> Iterator[Path]:
         yield Path(tmp) / "compare"
 
 
+def _number(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _difference(d: dict[str, Any] | None, key: str, spec: str) -> str:
+    """`` (+diff [lo, hi] ≈)``: a difference, its 95% interval, and ≈ within Monte Carlo error."""
+    if not d or f"{key}diff" not in d:
+        return ""
+    lo, hi = d[f"{key}ci95"]
+    mark = " ≈" if d[f"{key}label"].startswith("within") else ""
+    return f" ({d[f'{key}diff']:+{spec}} [{lo:+{spec}}, {hi:+{spec}}]{mark})"
+
+
 def _print_compare(result: dict[str, Any], console: Console) -> None:
     names = result["scenarios"]
     console.print(
@@ -305,42 +318,22 @@ def _print_compare(result: dict[str, Any], console: Console) -> None:
             style="dim",
         )
     )
-    table = Table(title=f"Outcome shares; differences from {names[0]}")
-    table.add_column("outcome")
-    for name in names:
-        table.add_column(Path(name).stem, justify="right")
-    for outcome in result["outcomes"]:
-        cells = [f"{result['shares'][names[0]][outcome]:.3f}"]
-        for name in names[1:]:
-            d = result["differences"][name]["outcomes"][outcome]
-            share = result["shares"][name][outcome]
-            if d is None:
-                cells.append(f"{share:.3f}")
-                continue
-            mark = " ≈" if d["label"].startswith("within") else ""
-            cells.append(
-                f"{share:.3f} ({d['diff']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]{mark})"
-            )
-        table.add_row(outcome, *cells)
-    console.print(table)
-    metrics = Table(title="Metric medians; differences of medians")
-    metrics.add_column("metric")
-    for name in names:
-        metrics.add_column(Path(name).stem, justify="right")
-    for metric in result["metrics"]:
-        ref = result["medians"][names[0]][metric]
-        cells = ["–" if ref is None else f"{ref:.4g}"]
-        for name in names[1:]:
-            d = result["differences"][name]["metrics"][metric]
-            value = result["medians"][name][metric]
-            shown = "–" if value is None else f"{value:.4g}"
-            if "median_diff" in d:
-                mark = " ≈" if d["median_label"].startswith("within") else ""
-                lo, hi = d["median_ci95"]
-                shown += f" ({d['median_diff']:+.4g} [{lo:+.4g}, {hi:+.4g}]{mark})"
-            cells.append(shown)
-        metrics.add_row(metric, *cells)
-    console.print(metrics)
+    for title, rows, values, kind, spec in (
+        ("Outcome shares", result["outcomes"], result["shares"], "outcomes", ".3f"),
+        ("Metric medians", result["metrics"], result["medians"], "metrics", ".4g"),
+    ):
+        table = Table(title=f"{title}; differences from {Path(names[0]).stem}")
+        table.add_column("outcome" if kind == "outcomes" else "metric")
+        for name in names:
+            table.add_column(Path(name).stem, justify="right")
+        key = "" if kind == "outcomes" else "median_"
+        for row in rows:
+            cells = [_number(values[names[0]][row], spec)]
+            for name in names[1:]:
+                d = result["differences"][name][kind][row]
+                cells.append(_number(values[name][row], spec) + _difference(d, key, spec))
+            table.add_row(row, *cells)
+        console.print(table)
 
 
 def discover(
