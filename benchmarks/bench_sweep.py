@@ -16,6 +16,7 @@ never asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -64,10 +65,8 @@ def _peak_of(pids: list[int], peak: dict[str, int], stop: threading.Event) -> No
 
     while not stop.wait(0.2):
         for pid in pids:
-            try:
+            with contextlib.suppress(psutil.Error):  # a worker that has just exited
                 peak["worker"] = max(peak["worker"], psutil.Process(pid).memory_info().rss)
-            except psutil.Error:
-                pass
 
 
 def run_case(name: str, workers: int) -> dict[str, Any]:
