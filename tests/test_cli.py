@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import types
 from pathlib import Path
@@ -16,7 +17,8 @@ from typer.testing import CliRunner
 import transition_sim
 from transition_sim.cli import app
 from transition_sim.experiment import runner
-from transition_sim.experiment.store import RESULT_FILES
+from transition_sim.experiment.lock import hold_lock
+from transition_sim.experiment.store import RESULT_FILES, result_files, verify_manifest
 from transition_sim.experiment.summary import OUTCOMES
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import RunResult
@@ -168,13 +170,30 @@ def test_validate(good: Path, bad: Path, tmp_path: Path) -> None:
     ok = cli.invoke(app, ["validate", str(good)])
     assert ok.exit_code == 0
     assert ok.stdout == f"ok  {good}\n"
+    assert ok.stderr == ""
 
     mixed = cli.invoke(app, ["validate", str(good), str(bad), str(tmp_path / "nope.yaml")])
     assert mixed.exit_code == 2
-    lines = mixed.stdout.splitlines()
-    assert lines[0] == f"ok  {good}"
-    assert lines[1].startswith(f"{bad}:4: crowd.visoin: unknown key")
-    assert str(tmp_path / "nope.yaml") in lines[2]
+    assert mixed.stdout == f"ok  {good}\n"  # results on stdout, every error on stderr
+    errors = mixed.stderr.splitlines()
+    assert errors[0].startswith(f"error: {bad}:4: crowd.visoin: unknown key")
+    assert str(tmp_path / "nope.yaml") in errors[1]
+    assert "Traceback" not in mixed.output
+
+
+@needs_loader
+def test_validate_json(good: Path, bad: Path) -> None:
+    ok = cli.invoke(app, ["validate", str(good), "--json"])
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout) == {"valid": [str(good)]}
+    mixed = cli.invoke(app, ["validate", str(good), str(bad), "--json"])
+    assert mixed.exit_code == 2
+    error = json.loads(mixed.stdout)["error"]
+    assert (error["code"], error["file"], error["line"]) == (2, str(bad), 4)
+    assert error["field"] == "crowd.visoin"
+    assert error["valid"] == [str(good)]
+    assert error["problems"][0]["field"] == "crowd.visoin"
+    assert mixed.stderr.startswith("error: ")
 
 
 def test_claims_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,10 +226,127 @@ def test_run_with_the_real_model(tmp_path: Path) -> None:
 
 @needs_loader
 @pytest.mark.usefixtures("fake")
-def test_run_out_that_is_a_file_exits_1(good: Path, tmp_path: Path) -> None:
+def test_run_out_that_is_a_file_exits_2(good: Path, tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("")
-    result = cli.invoke(app, ["run", str(good), "--out", str(target)])
-    assert result.exit_code == 1
+    result = cli.invoke(app, ["run", str(good), "--out", str(target), "--json"])
+    assert result.exit_code == 2
     assert "not a directory" in result.stderr
+    assert json.loads(result.stdout)["error"]["field"] == "--out"
     assert "Traceback" not in result.output
+
+
+# -- the error contract -------------------------------------------------------------------------
+
+
+@needs_loader
+def test_run_json_error_object_for_a_bad_scenario(bad: Path) -> None:
+    result = cli.invoke(app, ["run", str(bad), "--json"])
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]  # stdout: the error object and nothing else
+    assert error["code"] == 2
+    assert (error["file"], error["line"], error["field"]) == (str(bad), 4, "crowd.visoin")
+    assert "unknown key" in error["message"]
+    assert result.stderr.startswith(f"error: {bad}:4: crowd.visoin")
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["run", "x.yaml", "-n", "0"], "--replications"),
+        (["run", "x.yaml", "--keep", "some"], "--keep"),
+        (["run", "x.yaml", "--no-such-option"], "--no-such-option"),
+        (["run"], "file"),
+        (["no-such-command"], None),
+    ],
+)
+def test_usage_errors_exit_2_with_json(args: list[str], field: str | None) -> None:
+    result = cli.invoke(app, [*args, "--json"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == 2 and error["field"] == field and error["message"]
+
+
+def test_usage_error_without_json_leaves_stdout_empty() -> None:
+    result = cli.invoke(app, ["run", "x.yaml", "-n", "0"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--help" in result.stderr
+
+
+@needs_loader
+def test_internal_error_exits_1_with_a_short_message(
+    good: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(scenario: Scenario, seed: int) -> RunResult:
+        raise ZeroDivisionError("a bug in the model")
+
+    monkeypatch.setattr(runner, "simulate", broken)
+    monkeypatch.delenv("TRANSITION_SIM_TRACEBACK", raising=False)
+    result = cli.invoke(app, ["run", str(good), "-w", "1", "--json"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-2] == "error: internal error: ZeroDivisionError: a bug in the model"
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == 1
+    traceback_file = Path(error["traceback"])
+    assert str(traceback_file) in lines[-1]
+    assert "ZeroDivisionError" in traceback_file.read_text()
+    traceback_file.unlink()
+
+
+@needs_loader
+def test_unwritable_out_is_refused_before_simulating(
+    good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def counting(scenario: Scenario, seed: int) -> RunResult:
+        calls.append(seed)
+        return fake_simulate(scenario, seed)
+
+    monkeypatch.setattr(runner, "simulate", counting)
+    if os.geteuid() == 0 or sys.platform != "linux":
+        target = Path("/sys/transition-sim-test/results")  # no one may create files in /sys
+        if sys.platform != "linux":
+            pytest.skip("needs a location no one can write to")
+    else:
+        locked = tmp_path / "read-only"
+        locked.mkdir(mode=0o555)
+        target = locked / "results"
+    result = cli.invoke(app, ["run", str(good), "--out", str(target)])
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "Traceback" not in result.output
+    assert calls == []
+    assert result.stdout == ""
+
+
+@needs_loader
+@pytest.mark.usefixtures("fake")
+def test_locked_out_is_refused_naming_the_holder(good: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    with hold_lock(out):
+        result = cli.invoke(app, ["run", str(good), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"pid {os.getpid()}" in result.stderr
+    assert not out.exists()
+
+
+@needs_loader
+def test_resume_needs_out(good: Path) -> None:
+    result = cli.invoke(app, ["run", str(good), "--resume", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["field"] == "--resume"
+
+
+@needs_loader
+@pytest.mark.usefixtures("fake")
+def test_run_keep_summary(good: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    result = cli.invoke(app, ["run", str(good), "--out", str(out), "--keep", "summary"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(result_files("summary"))
+    assert verify_manifest(out) == []

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import pickle
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from transition_sim.experiment import runner
-from transition_sim.experiment.runner import Ensemble, replication_seed, run_ensemble, run_one
+from transition_sim.experiment.runner import (
+    Ensemble,
+    replication_seed,
+    run_ensemble,
+    run_one,
+    split,
+    stream,
+)
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import RunResult
 
@@ -240,3 +254,121 @@ def test_real_model_same_results_whatever_the_workers() -> None:
     assert serial.timeseries.equals(pooled.timeseries)
     assert serial.events.equals(pooled.events)
     assert serial.timeseries["replication"].unique().tolist() == [0, 1, 2, 3]
+
+
+# -- streaming: lazy, bounded, in order ---------------------------------------------------------
+
+
+class RecordingExecutor:
+    """Runs each task at submit time and counts submissions (an executor under the interface)."""
+
+    workers = 2
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        self.submitted += 1
+        future: Future[Any] = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+    def terminate(self) -> None:
+        pass
+
+
+@pytest.mark.timeout(120)
+def test_tasks_are_submitted_lazily_with_a_bounded_number_in_flight() -> None:
+    # A trillion one-replication tasks: planning them eagerly would never finish.
+    executor = RecordingExecutor()
+    tasks = split(range(10**12), 1)
+    with stream(SCENARIO, 3, tasks, executor=executor, simulate_fn=fake_simulate) as batches:
+        for consumed, batch in enumerate(itertools.islice(batches, 200), start=1):
+            assert batch.replications == range(consumed - 1, consumed)
+            in_flight = executor.submitted - (consumed - 1)  # the first ran here, unsubmitted
+            assert in_flight <= 3 * executor.workers
+    assert executor.submitted < 200 + 3 * executor.workers
+
+
+class ThreadExecutor(ThreadPoolExecutor):
+    """Tasks that finish out of order (threads, random durations)."""
+
+    workers = 4
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4)
+
+    def terminate(self) -> None:
+        self.shutdown(wait=False, cancel_futures=True)
+
+
+def _jittery_simulate(scenario: Scenario, seed: int) -> RunResult:
+    time.sleep((seed % 7) / 500)
+    return fake_simulate(scenario, seed)
+
+
+def test_batches_come_back_in_order_whatever_order_tasks_finish() -> None:
+    with ThreadExecutor() as executor:
+        jittery = run_ensemble(
+            SCENARIO, replications=60, executor=executor, simulate_fn=_jittery_simulate
+        )
+    serial = run_ensemble(SCENARIO, replications=60, simulate_fn=fake_simulate)
+    assert jittery.runs["replication"].tolist() == list(range(60))
+    assert jittery.runs.equals(serial.runs)
+    assert jittery.timeseries.equals(serial.timeseries)
+    assert jittery.events.equals(serial.events)
+
+
+def test_keep_summary_keeps_runs_only() -> None:
+    full = run_ensemble(SCENARIO, simulate_fn=fake_simulate)
+    summary = run_ensemble(SCENARIO, simulate_fn=fake_simulate, keep="summary")
+    assert summary.runs.equals(full.runs)
+    assert len(summary.timeseries) == 0 and len(summary.events) == 0
+
+
+def test_a_failing_task_stops_the_stream() -> None:
+    calls: list[int] = []
+
+    def counting(scenario: Scenario, seed: int) -> RunResult:
+        calls.append(seed)
+        return _failing_simulate(scenario, seed)
+
+    executor = RecordingExecutor()
+    tasks = split(range(10**6), 1)
+    with (
+        pytest.raises(ModelBroke),
+        stream(SCENARIO, SCENARIO.seed, tasks, executor=executor, simulate_fn=counting) as batches,
+    ):
+        for _ in batches:
+            pass
+    assert len(calls) <= 6 + 3 * executor.workers  # replication 5 fails; nothing much after
+
+
+# -- RunResult: columns, DataFrames on demand ---------------------------------------------------
+
+
+def test_run_result_takes_dataframes_or_arrow_tables() -> None:
+    result = fake_simulate(SCENARIO, 1)
+    as_arrow = RunResult(
+        result.outcome,
+        result.metrics,
+        pa.Table.from_pandas(result.timeseries, preserve_index=False),
+        result.events_table,
+    )
+    pd.testing.assert_frame_equal(as_arrow.timeseries, result.timeseries)
+    pd.testing.assert_frame_equal(as_arrow.events, result.events)
+    assert result.timeseries_table.schema.metadata is None  # no pandas index metadata stored
+
+
+def test_run_result_pickles_columns_not_dataframes() -> None:
+    result = fake_simulate(SCENARIO, 1)
+    bare = len(pickle.dumps(result))
+    _ = result.timeseries, result.events  # build (and cache) the DataFrames
+    assert len(pickle.dumps(result)) == bare
+    restored = pickle.loads(pickle.dumps(result))
+    pd.testing.assert_frame_equal(restored.timeseries, result.timeseries)
+    assert pd.Series(restored.metrics).equals(pd.Series(result.metrics))  # NaN included
+    assert restored.outcome == result.outcome

@@ -713,7 +713,7 @@ def test_cli_validate_exits_2(tmp_path: Path, text: str, where: str) -> None:
     path = write(tmp_path / "x.yaml", "name: x\n" + text)
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
-    assert result.stdout.startswith(f"{path}{where}")
+    assert result.stderr.startswith(f"error: {path}{where}")  # messages go to stderr
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
 

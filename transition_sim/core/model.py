@@ -12,12 +12,12 @@ before that step):
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import mesa
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from transition_sim.core import outcomes
 from transition_sim.core.actors import CAMPS, Family, ForeignPatron, SecurityFaction, Situation
@@ -439,34 +439,35 @@ class TransitionModel(mesa.Model):
         }
         self.rows.append((self.day, regional, national))
 
-    def timeseries(self) -> pd.DataFrame:
-        """One row per (day, region) plus region "all" (the sum over regions)."""
+    def timeseries_table(self) -> pa.Table:
+        """One row per (day, region) plus region "all" (the sum over regions), as columns."""
         regions = [r.name for r in self.params.regions] + ["all"]
-        k = len(regions)
+        k, n = len(regions), len(self.rows)
         days = np.array([day for day, _, _ in self.rows], dtype=np.int64)
-        values = np.concatenate(
-            [np.vstack([reg, reg.sum(axis=0)]) for _, reg, _ in self.rows]
-        ).reshape(len(self.rows) * k, -1)
-        start = pd.Timestamp(self.params.start_date)
-        table = pd.DataFrame(
-            {
-                "day": np.repeat(days, k),
-                "date": np.repeat((start + pd.to_timedelta(days, unit="D")).date, k),
-                "region": np.tile(regions, len(self.rows)),
-                "active": values[:, :3].sum(axis=1).astype(np.int64),
-                "active_peaceful": values[:, PEACEFUL].astype(np.int64),
-                "active_violent": values[:, VIOLENT].astype(np.int64),
-                "active_crime": values[:, CRIME].astype(np.int64),
-                "quiet": values[:, 3].astype(np.int64),
-                "jailed": values[:, 4].astype(np.int64),
-                "arrests": values[:, 5].astype(np.int64),
-                "deaths": values[:, 6],
-            }
-        )
-        national = pd.DataFrame([nat for _, _, nat in self.rows])
-        return pd.concat(
-            [table, national.loc[national.index.repeat(k)].reset_index(drop=True)], axis=1
-        )
+        regional = np.array([reg for _, reg, _ in self.rows], dtype=float).reshape(n, k - 1, -1)
+        values = np.concatenate([regional, regional.sum(axis=1, keepdims=True)], axis=1)
+        values = values.reshape(n * k, -1)
+        start = np.datetime64(self.params.start_date, "D")
+        counts = values[:, :6].astype(np.int64)  # active by kind, quiet, jailed, arrests
+        columns = {
+            "day": np.repeat(days, k),
+            "date": pa.array(np.repeat(start + days, k), pa.date32()),
+            "region": pa.array(regions * n, pa.string()),
+            "active": counts[:, :3].sum(axis=1),
+            "active_peaceful": counts[:, PEACEFUL],
+            "active_violent": counts[:, VIOLENT],
+            "active_crime": counts[:, CRIME],
+            "quiet": counts[:, 3],
+            "jailed": counts[:, 4],
+            "arrests": counts[:, 5],
+            "deaths": values[:, 6],
+        }
+        for name in self.rows[0][2] if self.rows else ():
+            columns[name] = np.repeat(np.array([nat[name] for _, _, nat in self.rows]), k)
+        return pa.table(columns)
+
+    def timeseries(self) -> pd.DataFrame:
+        return self.timeseries_table().to_pandas()
 
     # -- running and results --------------------------------------------------------------------
     def run(self) -> None:
@@ -502,14 +503,24 @@ class TransitionModel(mesa.Model):
             "liberalization": float(self.liberalization),
         }
 
-    def result(self) -> RunResult:
-        events = pd.DataFrame(self.events, columns=["day", "actor", "action", "details"])
-        events.insert(
-            1, "date", [self.params.start_date + dt.timedelta(days=d) for d in events["day"]]
+    def events_table(self) -> pa.Table:
+        days = np.array([day for day, _, _, _ in self.events], dtype=np.int64)
+        start = np.datetime64(self.params.start_date, "D")
+        return pa.table(
+            {
+                "day": days,
+                "date": pa.array(start + days, pa.date32()),
+                **{
+                    name: pa.array([e[i] for e in self.events], pa.string())
+                    for i, name in enumerate(("actor", "action", "details"), start=1)
+                },
+            }
         )
+
+    def result(self) -> RunResult:
         return RunResult(
             outcome=outcomes.classify(self.final_state()),
             metrics=self.metrics(),
-            timeseries=self.timeseries(),
-            events=events,
+            timeseries=self.timeseries_table(),
+            events=self.events_table(),
         )

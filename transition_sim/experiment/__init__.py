@@ -1,18 +1,45 @@
-"""Ensembles: run a scenario many times, summarize the outcomes, store the results."""
+"""Ensembles: run a scenario many times, summarize the outcomes, store the results.
 
+- `runner`: seeded replications streamed back in order (`run_ensemble` in memory);
+- `executors`: where tasks run (serial, local processes, Dask) and how they stop;
+- `job`: an ensemble written to a result folder as it runs, resumable;
+- `store`: result folders that never lie, built from a chunk store of parquet parts;
+- `lock`: the lock on an output folder; `tables`: Arrow tables of runs;
+- `summary`: outcome shares with intervals, metric quantiles.
+"""
+
+from transition_sim.experiment.executors import Interrupted, open_executor
+from transition_sim.experiment.job import run_to_folder
 from transition_sim.experiment.runner import Ensemble, replication_seed, run_ensemble, run_one
-from transition_sim.experiment.store import OutputExistsError, check_output_dir, write_results
-from transition_sim.experiment.summary import render_summary, summarize, wilson_interval
+from transition_sim.experiment.store import (
+    OutputError,
+    OutputExistsError,
+    check_output_dir,
+    verify_manifest,
+    write_results,
+)
+from transition_sim.experiment.summary import (
+    render_summary,
+    summarize,
+    summarize_runs,
+    wilson_interval,
+)
 
 __all__ = [
     "Ensemble",
+    "Interrupted",
+    "OutputError",
     "OutputExistsError",
     "check_output_dir",
+    "open_executor",
     "render_summary",
     "replication_seed",
     "run_ensemble",
     "run_one",
+    "run_to_folder",
     "summarize",
+    "summarize_runs",
+    "verify_manifest",
     "wilson_interval",
     "write_results",
 ]

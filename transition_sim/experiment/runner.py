@@ -1,39 +1,58 @@
-"""Run a scenario many times: seeded replications, optionally over a process pool.
+"""Run a scenario many times: seeded replications, streamed back in replication order.
 
 Each replication's seed is derived from the run's identity (base seed, replication index), never
-from the worker that happens to execute it, and results are put back in replication order. So an
-ensemble is the same table whatever the number of workers.
+from the worker that happens to execute it, and results come back in replication order. So an
+ensemble is the same table whatever the number of workers or the executor.
+
+The work is cut into tasks, contiguous ranges of replications. A task runs in a worker and
+returns a `Batch`: its runs, timeseries and events as Arrow tables (columns, not DataFrames).
+`stream` submits tasks lazily, with a bounded number in flight, and yields batches in order
+through a bounded reorder buffer (`executors.map_ordered`), so the memory it needs does not
+grow with the number of replications. `run_ensemble` collects a stream into in-memory
+tables; `job.run_to_folder` writes one to disk as it comes.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from transition_sim.experiment.executors import TaskExecutor, map_ordered, open_executor
+from transition_sim.experiment.tables import replication_column, runs_table, stack
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import RunResult, simulate
 
 SimulateFn = Callable[[Scenario, int], RunResult]
 ProgressFn = Callable[[int, int], None]
+Keep = Literal["all", "summary"]
+KEEP: tuple[Keep, ...] = ("all", "summary")
 
 # (replication, seed, result) for one finished replication.
 Finished = tuple[int, int, RunResult]
 
 __all__ = [
+    "KEEP",
+    "Batch",
     "Ensemble",
+    "Keep",
     "ProgressFn",
     "SimulateFn",
+    "counter",
     "replication_seed",
+    "resolve",
     "run_ensemble",
     "run_one",
+    "run_task",
+    "split",
+    "stream",
 ]
 
 
@@ -43,7 +62,8 @@ class Ensemble:
 
     - ``runs``: one row per replication: ``replication, seed, outcome``, then one column per
       metric (NaN where a metric does not apply to a run).
-    - ``timeseries`` / ``events``: every run's table stacked, with a leading ``replication``.
+    - ``timeseries`` / ``events``: every run's table stacked, with a leading ``replication``
+      (no rows when only summaries were kept).
     - ``scenario``: the scenario as run, with ``replications`` and ``seed`` set to the values
       actually used, so that it reproduces this ensemble on its own.
     """
@@ -58,6 +78,19 @@ class Ensemble:
     @property
     def replications(self) -> int:
         return len(self.seeds)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The results of a contiguous range of replications, as Arrow tables.
+
+    ``timeseries`` and ``events`` are None when only summaries are kept.
+    """
+
+    replications: range
+    runs: pa.Table
+    timeseries: pa.Table | None
+    events: pa.Table | None
 
 
 def replication_seed(base_seed: int, replication: int) -> int:
@@ -77,126 +110,128 @@ def replication_seed(base_seed: int, replication: int) -> int:
 def run_one(
     scenario: Scenario, replication: int, base_seed: int, simulate_fn: SimulateFn
 ) -> Finished:
-    """Run a single replication; top-level so that a process pool can pickle it."""
+    """Run a single replication with its derived seed."""
     seed = replication_seed(base_seed, replication)
     return replication, seed, simulate_fn(scenario, seed)
 
 
-def _run_chunk(
-    scenario: Scenario, replications: Sequence[int], base_seed: int, simulate_fn: SimulateFn
-) -> list[Finished]:
-    """Run several replications in one task, to amortize pickling the scenario and results."""
-    return [run_one(scenario, r, base_seed, simulate_fn) for r in replications]
+def run_task(
+    scenario: Scenario,
+    replications: range,
+    base_seed: int,
+    simulate_fn: SimulateFn,
+    keep: Keep = "all",
+) -> Batch:
+    """Run a range of replications (in a worker; top-level so that it pickles) as one batch."""
+    finished = [run_one(scenario, r, base_seed, simulate_fn) for r in replications]
+    runs = runs_table(
+        [r for r, _, _ in finished],
+        [s for _, s, _ in finished],
+        [res.outcome for _, _, res in finished],
+        [res.metrics for _, _, res in finished],
+    )
+    if keep == "summary":
+        return Batch(replications, runs, None, None)
+    return Batch(
+        replications,
+        runs,
+        stack([replication_column(res.timeseries_table, r) for r, _, res in finished]),
+        stack([replication_column(res.events_table, r) for r, _, res in finished]),
+    )
 
 
-def _chunks(first: int, n: int, workers: int) -> list[list[int]]:
-    """Split ``range(first, n)`` into contiguous chunks, about sixteen per worker: small enough
-    that no worker idles long at the end, large enough to amortize sending the scenario."""
-    size = max(1, min(32, (n - first) // (workers * 16)))
-    return [list(range(start, min(start + size, n))) for start in range(first, n, size)]
+def split(replications: range, size: int) -> Iterator[range]:
+    """``replications`` in consecutive ranges of at most ``size``."""
+    for start in range(replications.start, replications.stop, size):
+        yield range(start, min(start + size, replications.stop))
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """Fork where available: workers inherit the loaded code (and any test double) for free."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+def task_size(replications: int, workers: int) -> int:
+    """About sixteen tasks per worker, at most 32 replications each: small enough that no
+    worker idles long at the end, large enough to amortize sending the scenario. (It does not
+    change any result.)"""
+    return max(1, min(32, replications // (workers * 16)))
 
 
 @contextmanager
-def _fork_warning_filtered() -> Iterator[None]:
-    """Silence Python 3.12's fork-with-threads warning when only native threads exist.
-
-    numpy's BLAS and Arrow start native thread pools at import, so the warning would fire on
-    every run; those libraries are fork-aware, and the workers only simulate and return values.
-    The warning is kept when the caller has started Python threads, the case it is about.
-    """
-    with warnings.catch_warnings():
-        if threading.active_count() == 1:
-            warnings.filterwarnings(
-                "ignore",
-                message=r".*use of fork\(\) may lead to deadlocks",
-                category=DeprecationWarning,
-            )
-        yield
-
-
-def _run_serial(
+def stream(
     scenario: Scenario,
-    n: int,
     base_seed: int,
-    simulate_fn: SimulateFn,
-    progress: ProgressFn | None,
-) -> list[Finished]:
-    finished = []
-    for replication in range(n):
-        finished.append(run_one(scenario, replication, base_seed, simulate_fn))
+    tasks: Iterable[range],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    executor: TaskExecutor | None = None,
+    simulate_fn: SimulateFn | None = None,
+    keep: Keep = "all",
+    on_finished: Callable[[int], None] | None = None,
+) -> Iterator[Iterator[Batch]]:
+    """The batches of ``tasks`` (ranges of replications), in order, as an iterator.
+
+    The first replication runs here before any worker starts: a broken model fails fast, and
+    forked workers inherit what it imported and compiled. The rest runs on ``executor``, or on
+    one opened for ``workers`` processes or the Dask ``scheduler`` and closed on leaving the
+    block (terminated if the block is left by an exception, an interrupt included).
+    ``on_finished(k)`` is called here as each task's ``k`` replications finish (in any order).
+    ``simulate_fn`` defaults to `simulate`, looked up at call time.
+    """
+    fn = simulate if simulate_fn is None else simulate_fn
+    report = on_finished or (lambda k: None)
+    tasks = iter(tasks)
+    first = next(tasks, None)
+    if first is None or len(first) == 0:
+        yield iter(())
+        return
+    warm = run_task(scenario, first[:1], base_seed, fn, keep)
+    report(1)
+    rest = itertools.chain([first[1:]] if len(first) > 1 else [], tasks)
+    with ExitStack() as stack_:
+        if executor is None:
+            executor = stack_.enter_context(open_executor(workers, scheduler))
+        batches = map_ordered(
+            executor,
+            partial(run_task, scenario, base_seed=base_seed, simulate_fn=fn, keep=keep),
+            rest,
+            on_done=lambda batch: report(len(batch.replications)),
+        )
+        stack_.callback(batches.close)  # cancel what is still queued, before the pool closes
+        yield itertools.chain([warm], batches)
+
+
+def counter(progress: ProgressFn | None, total: int, done: int = 0) -> Callable[[int], None]:
+    """An ``on_finished`` for `stream` that reports ``progress(done, total)`` as replications
+    finish, counting from ``done`` (reported at once when not 0: a resumed run's saved ones)."""
+
+    def advance(k: int) -> None:
+        nonlocal done
+        done += k
         if progress is not None:
-            progress(replication + 1, n)
-    return finished
+            progress(done, total)
+
+    if done:
+        advance(0)
+    return advance
 
 
-def _run_pool(
-    scenario: Scenario,
-    n: int,
-    base_seed: int,
-    simulate_fn: SimulateFn,
-    progress: ProgressFn | None,
-    workers: int,
-) -> list[Finished]:
-    """Run replication 0 here, then the rest on a pool of forked workers.
-
-    The first run fails fast on a broken model, and the workers forked after it inherit what it
-    imported and cached (importing the model alone takes seconds, once rather than per worker).
-    """
-    finished = _run_serial(scenario, 1, base_seed, simulate_fn, None)
-    if progress is not None:
-        progress(1, n)
-    with (
-        _fork_warning_filtered(),
-        ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool,
-    ):
-        pending: set[Future[list[Finished]]] = {
-            pool.submit(_run_chunk, scenario, chunk, base_seed, simulate_fn)
-            for chunk in _chunks(1, n, workers)
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                finished.extend(future.result())
-            if progress is not None:
-                progress(len(finished), n)
-    return sorted(finished, key=lambda item: item[0])
+def resolve(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
+    """``scenario`` with ``replications`` and ``seed`` set to the values a run uses (the
+    scenario's own where None), checked; the same object if nothing changes."""
+    n = scenario.replications if replications is None else replications
+    base_seed = scenario.seed if seed is None else seed
+    if n < 1:
+        raise ValueError(f"replications must be at least 1 (got {n})")
+    if base_seed < 0:
+        raise ValueError(f"seed must be non-negative (got {base_seed})")
+    if (scenario.replications, scenario.seed) == (n, base_seed):
+        return scenario
+    return scenario.model_copy(update={"replications": n, "seed": base_seed})
 
 
-def _stack(tables: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
-    """Concatenate per-run tables, each tagged with a leading ``replication`` column."""
-    tagged = []
-    for replication, table in tables:
-        table = table.copy()
-        table.insert(0, "replication", replication)
-        tagged.append(table)
-    non_empty = [t for t in tagged if len(t)]
-    if not non_empty:  # keep the columns even when no run produced a row
-        return tagged[0].reset_index(drop=True) if tagged else pd.DataFrame({"replication": []})
-    return pd.concat(non_empty, ignore_index=True)
-
-
-def _runs_table(finished: list[Finished]) -> pd.DataFrame:
-    """One row per replication; metric columns in first-seen order, NaN where a run lacks one."""
-    names: dict[str, None] = {}
-    for _, _, result in finished:
-        names.update(dict.fromkeys(result.metrics))
-    rows = {
-        "replication": [r for r, _, _ in finished],
-        "seed": [s for _, s, _ in finished],
-        "outcome": [res.outcome for _, _, res in finished],
-    }
-    table = pd.DataFrame(rows).astype({"replication": "int64", "seed": "int64", "outcome": str})
-    for name in names:
-        values = [float(res.metrics.get(name, np.nan)) for _, _, res in finished]
-        table[name] = np.asarray(values, dtype="float64")
-    return table
+def _frame(tables: Sequence[pa.Table | None], columns: Sequence[str]) -> pd.DataFrame:
+    kept = [t for t in tables if t is not None]
+    if not kept:
+        return pd.DataFrame({name: [] for name in columns})
+    return stack(kept).to_pandas()
 
 
 def run_ensemble(
@@ -206,34 +241,41 @@ def run_ensemble(
     workers: int = 1,
     progress: ProgressFn | None = None,
     simulate_fn: SimulateFn | None = None,
+    *,
+    scheduler: str | None = None,
+    executor: TaskExecutor | None = None,
+    keep: Keep = "all",
 ) -> Ensemble:
-    """Run ``replications`` seeded replications of ``scenario`` (defaults: the scenario's own).
+    """Run ``replications`` seeded replications of ``scenario`` (defaults: the scenario's own)
+    and hold every table in memory (for a result folder, see `job.run_to_folder`).
 
-    ``workers`` > 1 runs them on a process pool; the result is identical either way.
-    ``progress(done, total)`` is called in this process as replications finish.
-    ``simulate_fn`` defaults to `transition_sim.simulate.simulate` (looked up at call time);
-    with a pool it must be picklable, i.e. a module-level function.
+    ``workers`` > 1 runs them on a process pool, ``scheduler`` on a Dask cluster, ``executor``
+    on one the caller opened; the result is identical either way. ``progress(done, total)`` is
+    called in this process as replications finish. ``simulate_fn`` defaults to
+    `transition_sim.simulate.simulate` (looked up at call time); with a pool it must be
+    picklable, i.e. a module-level function. ``keep="summary"`` keeps the runs table only.
     """
-    n = scenario.replications if replications is None else replications
-    base_seed = scenario.seed if seed is None else seed
-    if n < 1:
-        raise ValueError(f"replications must be at least 1 (got {n})")
-    if base_seed < 0:
-        raise ValueError(f"seed must be non-negative (got {base_seed})")
-    fn = simulate if simulate_fn is None else simulate_fn
-    resolved = scenario
-    if (scenario.replications, scenario.seed) != (n, base_seed):
-        resolved = scenario.model_copy(update={"replications": n, "seed": base_seed})
+    resolved = resolve(scenario, replications, seed)
+    n, base_seed = resolved.replications, resolved.seed
     workers = max(1, min(workers, n))
-    if workers == 1:
-        finished = _run_serial(resolved, n, base_seed, fn, progress)
-    else:
-        finished = _run_pool(resolved, n, base_seed, fn, progress, workers)
+    with stream(
+        resolved,
+        base_seed,
+        split(range(n), task_size(n, workers)),
+        workers=workers,
+        scheduler=scheduler,
+        executor=executor,
+        simulate_fn=simulate_fn,
+        keep=keep,
+        on_finished=counter(progress, n),
+    ) as batches:
+        collected = list(batches)
+    runs = stack([b.runs for b in collected]).to_pandas()
     return Ensemble(
-        runs=_runs_table(finished),
-        timeseries=_stack([(r, res.timeseries) for r, _, res in finished]),
-        events=_stack([(r, res.events) for r, _, res in finished]),
-        seeds=[s for _, s, _ in finished],
+        runs=runs,
+        timeseries=_frame([b.timeseries for b in collected], ["replication"]),
+        events=_frame([b.events for b in collected], ["replication"]),
+        seeds=runs["seed"].tolist(),
         scenario=resolved,
         base_seed=base_seed,
     )

@@ -1,64 +1,127 @@
-"""Write an ensemble's results to a directory, one atomically replaced file at a time.
+"""Result folders that never lie, and the chunk store they are built from.
 
-Layout of ``out_dir``:
+A result folder ``DIR`` holds ``runs.parquet``, ``timeseries.parquet``, ``events.parquet``
+(the last two unless only summaries are kept), ``summary.json``, ``scenario.resolved.yaml``
+and ``manifest.json``: versions, scenario hash, seed, the command line, and every other file
+with its size and sha256. ``DIR`` only ever appears complete.
 
-- ``runs.parquet``, ``timeseries.parquet``, ``events.parquet``: the ensemble's tables;
-- ``summary.json``: `summarize` of the ensemble;
-- ``scenario.resolved.yaml``: the scenario exactly as run (replications and seed included);
-- ``manifest.json``: versions, scenario hash, seeds, time and command line; written last, so a
-  directory with a manifest is complete.
+A run writes beside it, in a staging folder on the same filesystem, while it holds the lock on
+``DIR`` (`lock.hold_lock`)::
 
-Each file goes to a temporary file in the same directory, is fsynced, then renamed over its
-final name: a crash leaves either the old file or the new one, never half of one.
+    DIR.partial/
+      run.json                  what is being computed; a resumed run must match it
+      runs/part-000000000.parquet, timeseries/part-..., events/part-...
+      result/                   the final files, assembled from the parts at the end
+
+A part is a fixed range of replications (its index times the part size). Each part file is
+written to a temporary name, fsynced and renamed, so it exists whole or not at all, and a
+part's ``runs`` file is written last: a part is finished exactly when that file exists
+(`finished_parts`), and a resumed run redoes only the others. At the end the parts are
+concatenated in order (a row group per part, so the files do not depend on how many workers
+produced them or on whether the run was resumed) into ``result/``, the manifest is written
+last, and ``result/`` is moved to ``DIR`` in one rename (with ``force``, atomically exchanged
+with the old ``DIR``, which is then deleted).
+
+The part functions (`write_part`, `finished_parts`, `clean_unfinished`, `assemble`) work on
+any folder and any table names: a partitioned, resumable parquet dataset.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
+import hashlib
 import json
 import os
 import platform
 import secrets
-from collections.abc import Callable, Sequence
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import transition_sim
-from transition_sim.experiment.runner import Ensemble
-from transition_sim.experiment.summary import summarize
+from transition_sim.experiment.lock import hold_lock
+from transition_sim.experiment.runner import Ensemble, Keep
+from transition_sim.experiment.summary import summarize_runs
+from transition_sim.experiment.tables import conform, unified_schema
 from transition_sim.scenario.schema import Scenario
+from transition_sim.simulate import as_arrow
 
-RESULT_FILES = (
-    "runs.parquet",
-    "timeseries.parquet",
-    "events.parquet",
-    "summary.json",
-    "scenario.resolved.yaml",
-    "manifest.json",
-)
-
-__all__ = ["RESULT_FILES", "OutputExistsError", "check_output_dir", "write_results"]
+TABLES = ("runs", "timeseries", "events")
+COMMIT_TABLE = "runs"  # written last in a part: a part is finished when this file exists
+MANIFEST = "manifest.json"
+RUN_STATE = "run.json"
+RESULT_DIR = "result"
+FORMAT = 1  # of the staging folder; a resumed run must find the same
 
 
-class OutputExistsError(Exception):
-    """The output directory already holds files and overwriting was not asked for."""
+def kept_tables(keep: Keep = "all") -> tuple[str, ...]:
+    return ("runs",) if keep == "summary" else TABLES
+
+
+def result_files(keep: Keep = "all") -> tuple[str, ...]:
+    tables = tuple(f"{name}.parquet" for name in kept_tables(keep))
+    return (*tables, "summary.json", "scenario.resolved.yaml", MANIFEST)
+
+
+RESULT_FILES = result_files("all")
+
+__all__ = [
+    "RESULT_FILES",
+    "OutputError",
+    "OutputExistsError",
+    "assemble",
+    "check_output_dir",
+    "clean_unfinished",
+    "finish",
+    "finished_parts",
+    "lock_output",
+    "open_staging",
+    "output_errors",
+    "publish",
+    "result_files",
+    "run_identity",
+    "saved_replications",
+    "staging_path",
+    "verify_manifest",
+    "write_part",
+    "write_results",
+]
+
+
+class OutputError(Exception):
+    """An output folder that cannot be used as asked (bad input: the CLI exits 2)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class OutputExistsError(OutputError):
+    """The output folder already holds files and overwriting was not asked for."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        super().__init__(f"output directory {path} is not empty")
+        super().__init__(path, f"output directory {path} is not empty; use --force to replace it")
 
 
-def check_output_dir(out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Refuse a non-empty ``out_dir`` unless ``force``; cheap, so call it before a long run."""
-    path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise NotADirectoryError(f"output path {path} exists and is not a directory")
-    if not force and path.is_dir() and any(path.iterdir()):
-        raise OutputExistsError(path)
-    return path
+@contextmanager
+def output_errors(path: Path) -> Iterator[None]:
+    """Report a failure to create or write where the output goes as an `OutputError`."""
+    try:
+        yield
+    except OSError as err:
+        raise OutputError(path, f"cannot write to {path}: {err.strerror or err}") from err
+
+
+# -- small atomic writes ------------------------------------------------------------------------
 
 
 def _fsync_dir(path: Path) -> None:
@@ -94,8 +157,183 @@ def _write_text(path: Path, text: str) -> None:
     _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _write_parquet(path: Path, table: pd.DataFrame) -> None:
-    _atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False, engine="pyarrow"))
+def _json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+# -- the output folder --------------------------------------------------------------------------
+
+
+@contextmanager
+def lock_output(out: Path) -> Iterator[Path]:
+    """Hold the lock on the output folder ``out`` (creating its parent if needed) while the
+    block runs; a location where the lock cannot be written is an `OutputError`, one locked by
+    another run a `lock.LockedError`."""
+    with ExitStack() as stack:
+        with output_errors(out):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(hold_lock(out))
+        yield out
+
+
+def staging_path(out: Path) -> Path:
+    return out.with_name(f"{out.name}.partial")
+
+
+def output_path(out: str | os.PathLike[str]) -> Path:
+    """``out`` made absolute (so that it has a name and a parent to put things beside)."""
+    path = Path(os.path.abspath(out))
+    if not path.name:
+        raise OutputError(path, f"cannot use {path} as an output directory")
+    return path
+
+
+def check_output_dir(
+    out: str | os.PathLike[str], *, force: bool = False, resume: bool = False
+) -> Path:
+    """Refuse an ``out`` that cannot take new results; cheap, so call it before a long run.
+
+    ``out`` must be missing, an empty directory, or (with ``force``) a directory holding only
+    result files: `force` never deletes anyone's other files. A staging folder left by an
+    interrupted run needs ``resume`` (continue it) or ``force`` (discard it).
+    """
+    path = output_path(out)
+    if path.exists() and not path.is_dir():
+        raise OutputError(path, f"output path {path} exists and is not a directory")
+    if path.is_dir():
+        entries = sorted(p.name for p in path.iterdir())
+        if entries and not force:
+            raise OutputExistsError(path)
+        foreign = [name for name in entries if name not in RESULT_FILES]
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise OutputError(
+                path,
+                f"output directory {path} holds files that are not results ({shown}); --force"
+                " only replaces a result directory: choose another --out",
+            )
+    staging = staging_path(path)
+    if staging.exists() and not (resume or force):
+        raise OutputError(
+            staging,
+            f"{staging} holds an interrupted run: continue it with --resume,"
+            " or discard it with --force",
+        )
+    return path
+
+
+def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, Any]:
+    """What a staging folder computes; resuming it with anything else is refused."""
+    from transition_sim.scenario.loader import scenario_hash
+
+    return {
+        "format": FORMAT,
+        "transition_sim": transition_sim.__version__,
+        "scenario_hash": scenario_hash(scenario),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "keep": keep,
+        "part_size": part_size,
+    }
+
+
+def _read_state(staging: Path) -> dict[str, Any] | None:
+    try:
+        state = json.loads((staging / RUN_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # never written in full: nothing was computed yet
+    return state if isinstance(state, dict) else None
+
+
+def open_staging(
+    out: Path, identity: Mapping[str, Any], *, resume: bool = False
+) -> tuple[Path, set[int]]:
+    """The staging folder of ``out`` for the run ``identity`` describes, and its finished parts.
+
+    With ``resume``, an interrupted run of the same thing is continued; one of something else
+    is an `OutputError` saying what differs. Otherwise any staging folder is replaced by a new
+    one (`check_output_dir` has refused that unless forced). Creating it is the check that the
+    output's location is writable.
+    """
+    staging = staging_path(out)
+    state = _read_state(staging) if resume and staging.exists() else None
+    if state is not None:
+        changed = [key for key in identity if state.get(key) != identity[key]]
+        if changed:
+            detail = "; ".join(f"{k}: {state.get(k)!r} then, {identity[k]!r} now" for k in changed)
+            raise OutputError(
+                staging,
+                f"{staging} holds an interrupted run of something else ({detail}); run that"
+                " again to resume it, or use --force to discard it",
+            )
+        clean_unfinished(staging, kept_tables(state["keep"]))
+        return staging, finished_parts(staging)
+    with output_errors(staging):
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        _write_text(staging / RUN_STATE, _json(identity))
+    return staging, set()
+
+
+# -- parts: a partitioned, resumable parquet dataset --------------------------------------------
+
+
+def part_path(folder: Path, table: str, index: int) -> Path:
+    return folder / table / f"part-{index:09d}.parquet"
+
+
+def _part_index(path: Path) -> int:
+    return int(path.stem.removeprefix("part-"))
+
+
+def write_part(
+    folder: Path, index: int, tables: Mapping[str, pa.Table], commit: str = COMMIT_TABLE
+) -> None:
+    """Write part ``index`` of each table (``folder/NAME/part-INDEX.parquet``), each file
+    atomically and ``commit`` last, so that the part is finished once that file exists."""
+    for name in sorted(tables, key=lambda name: name == commit):
+        path = part_path(folder, name, index)
+        path.parent.mkdir(exist_ok=True)
+        _atomic_write(path, lambda tmp, name=name: pq.write_table(tables[name], tmp))
+
+
+def finished_parts(folder: Path, commit: str = COMMIT_TABLE) -> set[int]:
+    return {_part_index(p) for p in (folder / commit).glob("part-*.parquet")}
+
+
+def clean_unfinished(folder: Path, tables: Sequence[str], commit: str = COMMIT_TABLE) -> None:
+    """Remove what an interrupted writer left: temp files, and the files of unfinished parts."""
+    finished = finished_parts(folder, commit)
+    for name in tables:
+        for path in (folder / name).glob(".*.tmp"):
+            path.unlink()
+        for path in (folder / name).glob("part-*.parquet"):
+            if _part_index(path) not in finished:
+                path.unlink()
+
+
+def saved_replications(out: str | os.PathLike[str]) -> int:
+    """How many runs the interrupted run of ``out`` has saved (0 if none)."""
+    runs = staging_path(output_path(out)) / COMMIT_TABLE
+    return sum(pq.read_metadata(p).num_rows for p in runs.glob("part-*.parquet"))
+
+
+def assemble(folder: Path, table: str, dest: Path, parts: Iterable[int]) -> None:
+    """Concatenate parts ``parts`` of ``table``, in that order, into the parquet file ``dest``
+    (a row group per part; columns unified as in `tables.stack`), one part in memory at a time."""
+    paths = [part_path(folder, table, i) for i in parts]
+    schema = unified_schema(pq.read_schema(p) for p in paths)
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for path in paths:
+                writer.write_table(conform(pq.read_table(path), schema))
+
+    _atomic_write(dest, write)
+
+
+# -- finishing: assemble, summarize, manifest, publish ------------------------------------------
 
 
 def _dist_version(name: str) -> str | None:
@@ -105,30 +343,113 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def build_manifest(
-    ensemble: Ensemble, scenario: Scenario, scenario_hash: str, command: Sequence[str] | None
+    folder: Path, scenario: Scenario, keep: Keep, command: Sequence[str] | None
 ) -> dict[str, Any]:
-    """Everything needed to tell how the results were produced and to reproduce them."""
+    """How the results in ``folder`` were produced, and each of its files' size and sha256."""
+    from transition_sim.scenario.loader import scenario_hash
+
+    files = sorted(p for p in folder.iterdir() if p.name != MANIFEST)
     return {
         "transition_sim": transition_sim.__version__,
         "python": platform.python_version(),
-        "mesa": _dist_version("mesa"),
-        "numpy": _dist_version("numpy"),
-        "pandas": _dist_version("pandas"),
-        "pyarrow": _dist_version("pyarrow"),
+        **{name: _dist_version(name) for name in ("mesa", "numpy", "pandas", "pyarrow")},
         "scenario": scenario.name,
-        "scenario_hash": scenario_hash,
-        "seed": ensemble.base_seed,
-        "replications": ensemble.replications,
-        "replication_seeds": list(ensemble.seeds),
+        "scenario_hash": scenario_hash(scenario),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "seed_derivation": "replication_seed(seed, replication): the seed column of runs.parquet",
+        "keep": keep,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
-        "files": list(RESULT_FILES),
+        "files": {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files},
     }
 
 
-def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+def verify_manifest(folder: str | os.PathLike[str]) -> list[str]:
+    """What is wrong with the result folder ``folder`` (nothing: an empty list): a missing
+    manifest, missing or extra files, sizes or checksums that differ from the manifest's."""
+    folder = Path(folder)
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return [f"no readable manifest: {err}"]
+    present = {p.name for p in folder.iterdir()} - {MANIFEST}
+    problems = [f"{name}: not in the manifest" for name in sorted(present - set(listed))]
+    for name, entry in listed.items():
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif path.stat().st_size != entry["bytes"] or _sha256(path) != entry["sha256"]:
+            problems.append(f"{name}: differs from the manifest")
+    return problems
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap the folders at ``a`` and ``b``: atomically where the kernel can (Linux
+    ``renameat2(RENAME_EXCHANGE)``), else by three renames."""
+    rename_exchange, at_fdcwd = 2, -100
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if hasattr(libc, "renameat2"):
+            if libc.renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0:
+                return
+            code = ctypes.get_errno()
+            if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                raise OSError(code, os.strerror(code), str(b))
+    aside = a.with_name(f"{a.name}.{secrets.token_hex(4)}.old")
+    os.rename(b, aside)
+    os.rename(a, b)
+    os.rename(aside, a)
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Move ``staging/result`` to ``out`` in one step, replacing an old result folder there,
+    then remove the staging folder."""
+    result = staging / RESULT_DIR
+    _fsync_dir(result)
+    if out.is_dir() and any(out.iterdir()):
+        _exchange(result, out)
+        shutil.rmtree(result)  # now the old results
+    else:
+        os.replace(result, out)  # onto nothing, or onto an empty directory
+    _fsync_dir(out.parent)
+    shutil.rmtree(staging)
+
+
+def finish(
+    staging: Path,
+    out: Path,
+    scenario: Scenario,
+    parts: Iterable[int],
+    *,
+    keep: Keep = "all",
+    command: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Build the result folder from the finished ``parts`` and publish it to ``out``; return
+    the summary it holds."""
+    from transition_sim.scenario.loader import scenario_to_yaml
+
+    parts = sorted(parts)
+    result = staging / RESULT_DIR
+    if result.exists():  # left by an interrupted finish
+        shutil.rmtree(result)
+    result.mkdir()
+    for name in kept_tables(keep):
+        assemble(staging, name, result / f"{name}.parquet", parts)
+    runs = pq.read_table(result / "runs.parquet").to_pandas()
+    summary = summarize_runs(runs, scenario.name, scenario.seed)
+    del runs
+    _write_text(result / "summary.json", _json(summary))
+    _write_text(result / "scenario.resolved.yaml", scenario_to_yaml(scenario))
+    _write_text(result / MANIFEST, _json(build_manifest(result, scenario, keep, command)))
+    publish(staging, out)
+    return summary
 
 
 def write_results(
@@ -138,23 +459,24 @@ def write_results(
     *,
     force: bool = False,
     command: Sequence[str] | None = None,
+    keep: Keep = "all",
 ) -> Path:
-    """Write all result files of ``ensemble`` to ``out_dir`` (created if missing).
-
-    Raises `OutputExistsError` if ``out_dir`` is not empty, unless ``force`` (then our files
-    are replaced and any other files are left alone). Returns the directory.
-    """
-    from transition_sim.scenario.loader import scenario_hash, scenario_to_yaml
-
-    path = check_output_dir(out_dir, force=force)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "manifest.json").unlink(missing_ok=True)  # incomplete until the new one is written
-    _write_parquet(path / "runs.parquet", ensemble.runs)
-    _write_parquet(path / "timeseries.parquet", ensemble.timeseries)
-    _write_parquet(path / "events.parquet", ensemble.events)
-    _write_text(path / "summary.json", _json(summarize(ensemble)))
-    _write_text(path / "scenario.resolved.yaml", scenario_to_yaml(scenario))
-    manifest = build_manifest(ensemble, scenario, scenario_hash(scenario), command)
-    _write_text(path / "manifest.json", _json(manifest))
-    _fsync_dir(path)
-    return path
+    """Write the result folder of an in-memory ``ensemble`` to ``out_dir`` (the same files, the
+    same guarantees as a streamed run). Raises `OutputError` if ``out_dir`` cannot take them
+    (`check_output_dir`), `lock.LockedError` if another run writes there. Returns the folder."""
+    out = output_path(out_dir)
+    with lock_output(out):
+        check_output_dir(out, force=force)
+        staging, _ = open_staging(out, run_identity(scenario, keep, ensemble.replications))
+        tables = {
+            "runs": ensemble.runs,
+            "timeseries": ensemble.timeseries,
+            "events": ensemble.events,
+        }
+        try:
+            write_part(staging, 0, {name: as_arrow(tables[name]) for name in kept_tables(keep)})
+            finish(staging, out, scenario, [0], keep=keep, command=command)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing to resume: the caller has it all
+            raise
+    return out

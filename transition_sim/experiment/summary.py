@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -39,7 +40,14 @@ except ImportError:  # the core may not be importable yet; the names are a stabl
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 RUN_COLUMNS = ("replication", "seed", "outcome")
 
-__all__ = ["OUTCOMES", "Z95", "render_summary", "summarize", "wilson_interval"]
+__all__ = [
+    "OUTCOMES",
+    "Z95",
+    "render_summary",
+    "summarize",
+    "summarize_runs",
+    "wilson_interval",
+]
 
 
 def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -82,19 +90,27 @@ def _metric_summary(values: np.ndarray) -> dict[str, float | int | None]:
     return {"median": float(median), "p05": float(p05), "p95": float(p95), "n": int(defined.size)}
 
 
-def summarize(ensemble: Ensemble, outcomes: Sequence[str] = OUTCOMES) -> dict[str, Any]:
-    """The JSON-ready summary of ``ensemble`` (shape in the module docstring)."""
-    runs = ensemble.runs
+def summarize_runs(
+    runs: pd.DataFrame, scenario: str, seed: int, outcomes: Sequence[str] = OUTCOMES
+) -> dict[str, Any]:
+    """The JSON-ready summary (shape in the module docstring) of a runs table: one row per
+    run, ``outcome`` and one column per metric (plus ``replication`` and ``seed``)."""
     metric_columns = [c for c in runs.columns if c not in RUN_COLUMNS]
     return {
-        "scenario": ensemble.scenario.name,
+        "scenario": scenario,
         "replications": len(runs),
-        "seed": ensemble.base_seed,
+        "seed": seed,
         "outcomes": _outcome_summary(runs["outcome"].tolist(), outcomes),
         "metrics": {
-            name: _metric_summary(runs[name].to_numpy(dtype="float64")) for name in metric_columns
+            name: _metric_summary(runs[name].to_numpy(dtype="float64", na_value=np.nan))
+            for name in metric_columns
         },
     }
+
+
+def summarize(ensemble: Ensemble, outcomes: Sequence[str] = OUTCOMES) -> dict[str, Any]:
+    """The JSON-ready summary of ``ensemble`` (shape in the module docstring)."""
+    return summarize_runs(ensemble.runs, ensemble.scenario.name, ensemble.base_seed, outcomes)
 
 
 def _pct(x: float) -> str:

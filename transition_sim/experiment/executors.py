@@ -1,0 +1,315 @@
+"""Where tasks run, and how processes stop.
+
+One interface, shaped like `concurrent.futures.Executor` (``submit`` returns a `Future`,
+``shutdown`` waits), plus what a long run needs: ``workers`` (how many tasks run at once, to
+size the work kept in flight) and ``terminate()`` (stop now: cancel queued tasks, kill running
+ones rather than wait for them). Three executors fit it:
+
+- `SerialExecutor`: runs each task in this process when it is submitted (one worker).
+- `LocalPool`: a local process pool (fork where available, so workers inherit the loaded code
+  and anything compiled before). Its workers ignore SIGINT (the parent handles Ctrl-C for
+  everyone, so no worker prints a traceback) and exit by themselves when the parent dies, even
+  by SIGKILL: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux, a thread watching the parent's pid
+  elsewhere.
+- `DaskExecutor`: an existing Dask cluster, through ``Client(address).get_executor()``.
+
+`open_executor` picks one; `map_ordered` runs a lazy, bounded, ordered stream of tasks on
+it. The parent's side of stopping is `raise_on_signals`: SIGINT and
+SIGTERM become an `Interrupted` exception, which unwinds through `open_executor` and
+terminates the pool.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, Protocol
+
+__all__ = [
+    "DASK_ADDRESS_VARIABLE",
+    "DaskExecutor",
+    "Interrupted",
+    "LocalPool",
+    "SerialExecutor",
+    "TaskExecutor",
+    "map_ordered",
+    "open_executor",
+    "raise_on_signals",
+]
+
+DASK_ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL_SECONDS = 0.5  # how often the portable fallback checks that the parent lives
+
+
+class TaskExecutor(Protocol):
+    """What the runner needs from an executor."""
+
+    workers: int
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None: ...
+
+    def terminate(self) -> None: ...
+
+
+class SerialExecutor(Executor):
+    """Runs each task here, at submit time: no process to fork, nothing to kill."""
+
+    workers = 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:  # an interrupt (BaseException) propagates at once instead
+            future.set_exception(err)
+        return future
+
+    def terminate(self) -> None:
+        """Nothing runs in the background."""
+
+
+# -- the workers' side -------------------------------------------------------------------------
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is unavailable.
+
+    The kernel ties this to the *thread* that forked the worker: the pool must be used from the
+    thread that created it (it is: `open_executor` is a context manager).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _init_worker(parent: int) -> None:
+    """Run in each pool worker as it starts."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent acts
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    if not _set_parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we asked to follow it
+        os._exit(1)
+
+
+# -- local processes ---------------------------------------------------------------------------
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Fork where available: workers inherit the loaded code (and any test double) for free."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+class LocalPool(ProcessPoolExecutor):
+    """A process pool whose workers stop when told, and when the parent dies."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(
+            max_workers=workers,
+            mp_context=_pool_context(),
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
+        )
+        self.workers = workers
+
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in (self._processes or {}).values() if p.pid is not None]
+
+    def terminate(self) -> None:
+        """Cancel queued tasks and kill the workers now, then release the pool's resources."""
+        kill_workers = getattr(super(), "kill_workers", None)  # Python 3.14+
+        if kill_workers is not None:
+            kill_workers()
+            return
+        for process in list((self._processes or {}).values()):
+            process.kill()
+        self.shutdown(wait=True, cancel_futures=True)  # prompt: nothing is left to wait for
+
+
+@contextmanager
+def _fork_warning_filtered() -> Iterator[None]:
+    """Silence Python 3.12's fork-with-threads warning when only native threads exist.
+
+    numpy's BLAS and Arrow start native thread pools at import, so the warning would fire on
+    every run; those libraries are fork-aware, and the workers only simulate and return values.
+    The warning is kept when the caller has started Python threads, the case it is about.
+    """
+    with warnings.catch_warnings():
+        if threading.active_count() == 1:
+            warnings.filterwarnings(
+                "ignore",
+                message=r".*use of fork\(\) may lead to deadlocks",
+                category=DeprecationWarning,
+            )
+        yield
+
+
+# -- a Dask cluster ----------------------------------------------------------------------------
+
+
+class DaskExecutor:
+    """A Dask cluster behind the same interface (tasks are not pure: each is its own run)."""
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client
+
+        self.client = Client(address)
+        self._executor = self.client.get_executor(pure=False)
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        try:
+            self._executor.shutdown(wait=wait and not cancel_futures)
+        finally:
+            self.client.close()
+
+    def terminate(self) -> None:
+        """Cancel our tasks on the cluster (running ones finish there) and disconnect."""
+        self.shutdown(wait=False)
+
+
+# -- lazy, bounded, ordered -------------------------------------------------------------------
+
+
+def map_ordered[T, R](
+    executor: TaskExecutor,
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    window: int | None = None,
+    on_done: Callable[[R], None] | None = None,
+) -> Iterator[R]:
+    """``fn(item)`` for each of ``items``, run on ``executor`` and yielded in the items' order.
+
+    Like `Executor.map`, but lazy and bounded: items are drawn and submitted only while fewer
+    than ``window`` (default: three per worker) are unconsumed, i.e. running, queued, or done
+    and waiting for an earlier one (the reorder buffer). So ``items`` may be endless and the
+    memory held does not grow with their number. ``on_done(result)`` is called here as each
+    task finishes, in any order (for progress). A task's exception is raised as soon as it is
+    seen; closing the iterator cancels the tasks not started yet.
+    """
+    window = window or 3 * executor.workers
+    items = iter(items)
+    pending: deque[Future[R]] = deque()  # in submission order
+    unreported: set[Future[R]] = set()  # not yet seen finished
+    try:
+        while True:
+            for item in itertools.islice(items, window - len(pending)):
+                future = executor.submit(fn, item)
+                pending.append(future)
+                unreported.add(future)
+            if not pending:
+                return
+            if unreported:
+                done, _ = wait(unreported, return_when=FIRST_COMPLETED)
+                for future in done:
+                    unreported.discard(future)
+                    result = future.result()  # raises the task's error
+                    if on_done is not None:
+                        on_done(result)
+            while pending and pending[0] not in unreported:
+                yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+# -- choosing one ------------------------------------------------------------------------------
+
+
+def _dask_address(scheduler: str | None) -> str | None:
+    return scheduler or os.environ.get(DASK_ADDRESS_VARIABLE) or None
+
+
+@contextmanager
+def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[TaskExecutor]:
+    """An executor for ``workers`` local processes, or for the Dask cluster at ``scheduler``
+    (default: the ``DASK_SCHEDULER_ADDRESS`` variable, when set).
+
+    Leaving the block normally waits for submitted work; leaving it by an exception (an
+    interrupt included) terminates the work at once.
+    """
+    executor: TaskExecutor
+    address = _dask_address(scheduler)
+    if address is not None:
+        executor = DaskExecutor(address)
+    elif workers <= 1:
+        executor = SerialExecutor()
+    else:
+        executor = LocalPool(workers)
+    with _fork_warning_filtered():
+        try:
+            yield executor
+            executor.shutdown(wait=True)
+        except BaseException:
+            executor.terminate()
+            raise
+
+
+# -- the parent's side of stopping -------------------------------------------------------------
+
+
+class Interrupted(BaseException):  # like KeyboardInterrupt: not caught as an Exception
+    """The process was asked to stop by a signal; ``exit_code`` is 128 + its number."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+
+
+@contextmanager
+def raise_on_signals(
+    signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
+) -> Iterator[list[int]]:
+    """Turn ``signums`` into `Interrupted` in this (the main) thread while the block runs;
+    yield the list of signals received (to tell an interrupt from its side effects, e.g.
+    workers killed by the same Ctrl-C).
+
+    The first signal raises, so that ``finally`` blocks and context managers clean up (the pool
+    is killed, locks released). A second one while that cleanup runs exits at once.
+    """
+    received: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if received:
+            os._exit(128 + received[0])
+        received.append(signum)
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
+    try:
+        yield received
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
