@@ -70,8 +70,8 @@ def _peak_of(pids: list[int], peak: dict[str, int], stop: threading.Event) -> No
 
 
 def run_case(name: str, workers: int) -> dict[str, Any]:
-    from transition_sim.experiment.jobs import run_sweep
     from transition_sim.experiment.spec import load_spec
+    from transition_sim.experiment.studies import run_sweep
     from transition_sim.experiment.sweep import prepare
 
     case = CASES[name]

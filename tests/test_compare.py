@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from transition_sim.cli import app
 from transition_sim.experiment.compare import WITHIN, differences
-from transition_sim.experiment.jobs import run_compare
 from transition_sim.experiment.runner import replication_seed, run_ensemble
+from transition_sim.experiment.studies import run_compare
 from transition_sim.experiment.sweep import load_runs
 from transition_sim.scenario import load_scenario
 

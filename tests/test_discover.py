@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from transition_sim.cli import app
 from transition_sim.experiment.discover import discover
-from transition_sim.experiment.jobs import run_sweep
 from transition_sim.experiment.spec import load_spec
+from transition_sim.experiment.studies import run_sweep
 from transition_sim.experiment.sweep import load_runs, prepare
 
 cli = CliRunner()

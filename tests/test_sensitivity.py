@@ -11,8 +11,8 @@ from textwrap import dedent
 import numpy as np
 import pytest
 
-from transition_sim.experiment.jobs import run_sweep
 from transition_sim.experiment.spec import load_spec
+from transition_sim.experiment.studies import run_sweep
 from transition_sim.experiment.sweep import load_runs, prepare
 
 PI = math.pi

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from transition_sim.cli import app
 from transition_sim.experiment import engine
-from transition_sim.experiment.jobs import run_sweep
 from transition_sim.experiment.runner import replication_seed
 from transition_sim.experiment.spec import load_spec
+from transition_sim.experiment.studies import run_sweep
 from transition_sim.experiment.summary import wilson_interval
 from transition_sim.experiment.sweep import load_runs, prepare, run_blocks, summarize_points
 
@@ -253,8 +253,9 @@ def test_the_folder_is_complete_and_reproduces_itself(tmp_path: Path) -> None:
     exp = prepare(load_spec(tiny_model_spec(tmp_path)))
     run_sweep(exp, out)
     manifest = json.loads((out / "manifest.json").read_text())
-    for name, digest in manifest["files"].items():
-        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    for name, entry in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     assert {"spec.yaml", "scenario.resolved.yaml", "points.parquet", "report.html"} <= set(
         manifest["files"]
     )
@@ -282,6 +283,16 @@ def test_cli_sweep_refuses_to_clobber_and_resumes(tmp_path: Path) -> None:
     assert other.exit_code == 2 and "different inputs" in other.stderr
     forced = cli.invoke(app, ["sweep", str(changed), "--out", str(out), "--force", "--json"])
     assert forced.exit_code == 0 and json.loads(forced.stdout)["runs"] == 36
+
+
+def test_cli_refuses_a_folder_another_run_holds(tmp_path: Path) -> None:
+    from transition_sim.experiment.lock import hold_lock
+
+    out = tmp_path / "out"
+    with hold_lock(out):
+        result = cli.invoke(app, ["sweep", str(toy_spec(tmp_path)), "--out", str(out), "--json"])
+    assert result.exit_code == 2 and "in use by another run" in result.stderr
+    assert json.loads(result.stdout)["error"]["field"] == "--out"
 
 
 def test_cli_bad_spec_exits_2_with_file_and_line(tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from textwrap import dedent
 import pandas as pd
 import pytest
 
-from transition_sim.experiment.jobs import run_sweep
 from transition_sim.experiment.spec import load_spec
+from transition_sim.experiment.studies import run_sweep
 from transition_sim.experiment.sweep import load_runs, prepare
 
 TESTS = Path(__file__).resolve().parent
@@ -53,33 +53,39 @@ def parts(out: Path) -> int:
     return len(list((out / "runs").glob("part-*.parquet")))
 
 
-def sweep_then_kill(spec: Path, out: Path, resume: bool, at_least: int) -> None:
-    """Start `transition-sim sweep` with two workers; SIGKILL it (and its workers) once
-    ``at_least`` parts are stored."""
+def sweep_then_stop(spec: Path, out: Path, resume: bool, at_least: int, signum: int) -> str:
+    """Start `transition-sim sweep` with two workers; send ``signum`` to it and its workers
+    (as Ctrl-C or `kill -9` of the job would) once ``at_least`` parts are stored. Its stderr."""
     command = [str(BIN / "transition-sim"), "sweep", str(spec), "--out", str(out), "-w", "2"]
     process = subprocess.Popen(
         command + (["--resume"] if resume else []),
         env=ENV,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120
         while parts(out) < at_least and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert process.poll() is None, "the sweep finished before it could be killed"
+        assert process.poll() is None, "the sweep finished before it could be stopped"
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        os.killpg(process.pid, signum)
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode == (-signum if signum == signal.SIGKILL else 128 + signum)
+    return stderr
 
 
-def test_killed_twice_then_resumed_equals_an_uninterrupted_sweep(tmp_path: Path) -> None:
+def test_stopped_then_killed_then_resumed_equals_an_uninterrupted_sweep(tmp_path: Path) -> None:
+    """Ctrl-C (exit 130, saying how to resume), then kill -9, then --resume."""
     spec = slow_toy_spec(tmp_path)
-    out = tmp_path / "killed"
-    sweep_then_kill(spec, out, resume=False, at_least=8)
+    out = tmp_path / "stopped"
+    stderr = sweep_then_stop(spec, out, resume=False, at_least=8, signum=signal.SIGINT)
+    assert "interrupted by SIGINT" in stderr and f"--out {out} --resume" in stderr
+    assert "Traceback" not in stderr
     first = parts(out)
-    sweep_then_kill(spec, out, resume=True, at_least=first + 12)
+    sweep_then_stop(spec, out, resume=True, at_least=first + 12, signum=signal.SIGKILL)
     second = pd.read_parquet(out / "runs")  # whole parts only: every file reads
     assert not second.duplicated(["point", "replication"]).any()
     assert first < len(second) / 9 < 60

@@ -1,8 +1,10 @@
 """The experiment commands of ``transition-sim``: sweep, sensitivity, compare, discover.
 
 Registered on the main app by `register` (at the end of `transition_sim.cli`). Parsing and
-printing only; the work is in the modules they call. Exit status 2 for bad input (a spec or
-scenario error, an output folder that cannot be used), 1 for an environment problem.
+printing only; the work is in `transition_sim.experiment.studies`. They follow the CLI's error
+contract (`transition_sim.cli`): exit 2 for bad input (a spec or scenario error, an output folder
+that cannot be used or is locked), 1 for an internal or system error, 130/143 when stopped by
+SIGINT/SIGTERM (the finished parts are kept: ``--resume`` continues); ``--json`` errors.
 """
 
 from __future__ import annotations
@@ -14,22 +16,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
+
+from transition_sim.experiment.executors import DASK_ADDRESS_VARIABLE
 
 __all__ = ["register"]
 
@@ -41,8 +35,7 @@ Scheduler = Annotated[
     str | None,
     typer.Option(
         "--scheduler",
-        envvar="DASK_SCHEDULER_ADDRESS",
-        help="Dask scheduler address (tcp://HOST:8786); default $DASK_SCHEDULER_ADDRESS.",
+        help=f"Dask scheduler address (tcp://HOST:8786); default ${DASK_ADDRESS_VARIABLE}.",
     ),
 ]
 Resume = Annotated[
@@ -55,64 +48,52 @@ BatchSize = Annotated[
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    from transition_sim.cli import _fail as fail
+def _error(message: str, code: int = 2, **where: Any) -> Exception:
+    from transition_sim.cli import CliError
 
-    fail(message, code)
+    return CliError(message, code, **where)
 
 
-class _Rate(ProgressColumn):
-    """Runs per second, over rich's recent window."""
+def _saved(out: Path) -> int:
+    from transition_sim.experiment.sweep import stored_runs
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("–" if speed is None else f"{speed:,.1f} runs/s")
+    try:
+        return stored_runs(out)
+    except OSError:
+        return 0
 
 
 @contextmanager
-def _progress(description: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A progress callback drawing a bar with rate and ETA on stderr (refreshed by us)."""
-    if quiet:
-        yield lambda done, total: None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _Rate(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), auto_refresh=False) as bar:
-        task: list[Any] = []
-
-        def advance(done: int, total: int) -> None:
-            if not task:  # start at what is already done, so a resumed job's rate is right
-                task.append(bar.add_task(description, total=total, completed=done))
-            bar.update(task[0], completed=done, total=total)
-            bar.refresh()
-
-        yield advance
-
-
-def _errors[**P, R](fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Call ``fn``, turning bad input into exit 2 and I/O problems into exit 1."""
+def _study(resume_hint: str, out: Path) -> Iterator[Callable[[int, int], None]]:
+    """Run a study under the CLI's contract: a progress bar on stderr, signals turned into an
+    exit 130/143 that says how to resume, bad input into exit 2."""
+    from transition_sim.cli import _output_error, _progress_bar, _scenario_error
     from transition_sim.experiment.engine import EngineError
-    from transition_sim.experiment.store import OutputExistsError
-    from transition_sim.experiment.sweep import SweepDirError
+    from transition_sim.experiment.executors import Interrupted, raise_on_signals
+    from transition_sim.experiment.lock import LockedError
+    from transition_sim.experiment.store import OutputError
     from transition_sim.scenario.loader import ScenarioError
 
-    try:
-        return fn(*args, **kwargs)
-    except ScenarioError as err:
-        _fail(str(err))
-    except (SweepDirError, EngineError) as err:
-        _fail(str(err))
-    except OutputExistsError as err:
-        _fail(f"output directory {err.path} is not empty; use --force to overwrite it")
-    except OSError as err:
-        _fail(str(err), code=1)
+    def interrupted(err: Any) -> Exception:
+        saved = _saved(out)
+        text = f"{err}; {saved} finished runs are kept in {out}\ncontinue with: {resume_hint}"
+        return _error(str(err), err.exit_code, text=text, details={"saved": saved})
+
+    with raise_on_signals() as received, _progress_bar(out.name) as progress:
+        try:
+            yield progress
+        except ScenarioError as err:
+            raise _scenario_error(err) from None
+        except (OutputError, LockedError) as err:
+            raise _output_error(err) from None
+        except EngineError as err:
+            raise _error(str(err)) from None
+        except Interrupted as err:
+            raise interrupted(err) from None
+        except Exception as err:
+            if received:  # e.g. workers killed by the same signal, noticed first
+                raise interrupted(Interrupted(received[0])) from err
+            raise
 
 
 def _default_out(spec: Path) -> Path:
@@ -120,10 +101,15 @@ def _default_out(spec: Path) -> Path:
 
 
 def _prepare(spec: Path) -> Any:
+    from transition_sim.cli import _scenario_error
     from transition_sim.experiment.spec import load_spec
     from transition_sim.experiment.sweep import prepare
+    from transition_sim.scenario.loader import ScenarioError
 
-    return _errors(lambda: prepare(load_spec(spec)))
+    try:
+        return prepare(load_spec(spec))
+    except ScenarioError as err:
+        raise _scenario_error(err) from None
 
 
 def _sweep(
@@ -135,21 +121,26 @@ def _sweep(
     force: bool,
     batch_size: int | None,
     json_output: bool,
-    sensitivity_only: bool = False,
+    command: str,
 ) -> None:
-    from transition_sim.experiment.jobs import run_sweep
+    from transition_sim.experiment.studies import run_sweep
 
     exp = _prepare(spec)
-    if sensitivity_only and exp.spec.design.method not in ("morris", "sobol"):
-        method = exp.spec.design.method
-        _fail(f"{spec}: design: sensitivity needs a morris or sobol design, not {method}")
+    method = exp.spec.design.method
+    if command == "sensitivity" and method not in ("morris", "sobol"):
+        raise _error(
+            f"sensitivity needs a morris or sobol design, not {method}", file=str(spec),
+            field="design", text=f"{spec}: design: sensitivity needs a morris or sobol design,"
+            f" not {method}",
+        )  # fmt: skip
     out = out or _default_out(spec)
     total = len(exp.points) * exp.spec.replications
     workers = workers or min(os.cpu_count() or 1, total)
-    with _progress(exp.spec.name) as advance:
-        result = _errors(
-            run_sweep, exp, out, workers=workers, scheduler=scheduler, resume=resume,
-            force=force, progress=advance, batch_size=batch_size, command=sys.argv,
+    hint = f"transition-sim {command} {spec} --out {out} --resume"
+    with _study(hint, out) as progress:
+        result = run_sweep(
+            exp, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
+            progress=progress, batch_size=batch_size, command=sys.argv,
         )  # fmt: skip
     summary = {
         "out": str(out),
@@ -160,15 +151,10 @@ def _sweep(
         "failed": result.failed,
         "first_error": result.first_error,
     }
+    if result.sensitivity is not None:
+        summary["sensitivity"] = str(out / "sensitivity.json")
     if json_output:
-        typer.echo(
-            json.dumps(
-                summary
-                if result.sensitivity is None
-                else summary | {"sensitivity": str(out / "sensitivity.json")},
-                indent=2,
-            )
-        )
+        typer.echo(json.dumps(summary, indent=2))
     else:
         console = Console()
         if result.sensitivity is not None:
@@ -181,7 +167,7 @@ def _sweep(
         failed = f"{result.failed} of {result.runs} runs failed"
         typer.echo(f"warning: {failed}; first error: {result.first_error}", err=True)
     if result.failed == result.runs:
-        raise typer.Exit(1)
+        raise _error(f"every run failed; the first: {result.first_error}", 1)
 
 
 def _print_sensitivity(analysis: dict[str, Any], console: Console, top: int = 5) -> None:
@@ -222,7 +208,7 @@ def sweep(
     json_output: JsonOutput = False,
 ) -> None:
     """Run every design point x replication of an experiment spec (resumable)."""
-    _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output)
+    _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, "sweep")
 
 
 def sensitivity(
@@ -238,7 +224,7 @@ def sensitivity(
     json_output: JsonOutput = False,
 ) -> None:
     """Morris screening or Sobol indices (SALib) for every outcome share and metric."""
-    _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, True)
+    _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, "sensitivity")
 
 
 def compare(
@@ -261,23 +247,26 @@ def compare(
     json_output: JsonOutput = False,
 ) -> None:
     """Compare scenarios with common random numbers: shares, metrics, differences and 95% CIs."""
-    from transition_sim.experiment.jobs import run_compare
-    from transition_sim.scenario.loader import load_scenario
+    from transition_sim.cli import _load
+    from transition_sim.experiment.studies import run_compare
 
     if len(scenarios) < 2:
-        _fail("compare needs at least two scenario files")
+        raise _error("compare needs at least two scenario files", field="SCENARIOS")
     if len({str(s) for s in scenarios}) < len(scenarios):
-        _fail("a scenario file is given twice")
-    loaded = [_errors(load_scenario, path) for path in scenarios]
+        raise _error("a scenario file is given twice", field="SCENARIOS")
+    loaded = [_load(path) for path in scenarios]
     n = replications or loaded[0].replications
     base_seed = loaded[0].seed if seed is None else seed
     workers = workers or min(os.cpu_count() or 1, n * len(loaded))
-    with _progress("compare", quiet=False) as advance, _folder(out) as folder:
-        result = _errors(
-            run_compare, loaded, [str(s) for s in scenarios], folder, replications=n,
-            seed=base_seed, workers=workers, scheduler=scheduler, resume=resume, force=force,
-            progress=advance, command=sys.argv,
-        )  # fmt: skip
+    with _folder(out) as folder:
+        files = " ".join(str(s) for s in scenarios)
+        hint = f"transition-sim compare {files} -n {n} --seed {base_seed} --out {folder} --resume"
+        with _study(hint, folder) as progress:
+            result = run_compare(
+                loaded, [str(s) for s in scenarios], folder, replications=n, seed=base_seed,
+                workers=workers, scheduler=scheduler, resume=resume, force=force,
+                progress=progress, command=sys.argv,
+            )  # fmt: skip
     if json_output:
         typer.echo(json.dumps(result, indent=2))
     else:
@@ -348,14 +337,23 @@ def discover(
     json_output: JsonOutput = False,
 ) -> None:
     """Scenario discovery: PRIM boxes (coverage, density) and feature importances."""
-    from transition_sim.experiment.jobs import run_discover
+    from transition_sim.cli import _output_error, _scenario_error
+    from transition_sim.experiment.discover import DiscoveryError
+    from transition_sim.experiment.lock import LockedError
+    from transition_sim.experiment.store import OutputError
+    from transition_sim.experiment.studies import run_discover
+    from transition_sim.scenario.loader import ScenarioError
 
     try:
-        result = _errors(
-            run_discover, results, outcome, min_coverage=min_coverage, out=out, command=sys.argv
+        result = run_discover(
+            results, outcome, min_coverage=min_coverage, out=out, command=sys.argv
         )
-    except ValueError as err:
-        _fail(f"{results}: {err}")
+    except ScenarioError as err:
+        raise _scenario_error(err) from None
+    except (OutputError, LockedError) as err:
+        raise _output_error(err) from None
+    except DiscoveryError as err:
+        raise _error(f"{results}: {err}", field="--outcome") from None
     if json_output:
         typer.echo(json.dumps(result, indent=2))
     else:

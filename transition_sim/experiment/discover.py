@@ -25,7 +25,12 @@ import pandas as pd
 
 MAX_FOREST_ROWS = 20_000  # a seeded subsample beyond this, to keep the forest quick
 
-__all__ = ["discover"]
+__all__ = ["DiscoveryError", "discover"]
+
+
+class DiscoveryError(ValueError):
+    """Nothing to discover in these runs (no parameter varies, or the outcome never or always
+    happens)."""
 
 
 def discover(
@@ -40,13 +45,13 @@ def discover(
     ok = runs[runs["error"].isna()]
     varied = [p for p in parameters if ok[p].nunique() > 1]
     if not varied:
-        raise ValueError("no parameter varies across these runs: nothing to discover")
+        raise DiscoveryError("no parameter varies across these runs: nothing to discover")
     x = ok[varied].astype(float).reset_index(drop=True)
     y = (ok["outcome"] == outcome).to_numpy()
     if not y.any() or y.all():
         seen = ", ".join(sorted(ok["outcome"].unique()))
         which = "no" if not y.any() else "every"
-        raise ValueError(f"{which} run ends in {outcome!r} (outcomes seen: {seen})")
+        raise DiscoveryError(f"{which} run ends in {outcome!r} (outcomes seen: {seen})")
     return {
         "outcome": outcome,
         "runs": len(x),

@@ -1,30 +1,23 @@
 """The engine: run points × replications of ``fn(inputs, seed)`` on an executor, into parts.
 
-- Work goes to any `concurrent.futures.Executor` (in-process, a local process pool, or Dask's
-  ``Client.get_executor()``) in batches of runs, at most a few per worker in flight, built
-  lazily: memory does not grow with the size of the experiment.
+- Work goes to any executor of `transition_sim.experiment.executors` (this process, local
+  processes, or a Dask cluster) in tasks of several runs, through `executors.map_ordered`:
+  lazily, a few tasks per worker in flight, so memory does not grow with the experiment.
 - Each run's seed comes from the plan (from the run's identity), never from the worker.
-- Finished runs are stored in a `RunStore` in parts (fixed ranges of runs), each written
-  atomically once complete; a run that raises is stored with its error. Running a plan again
-  skips the parts already stored, so a job killed at any moment (even ``kill -9``) continues
-  without duplicating a run, redoing at most the parts it had not finished.
-
-TODO(runtime): `open_executor` and `RunStore` are stand-ins for the runtime branch's executor
-interface (`experiment/executors.py`) and part store (`store.write_part`, `finished_parts`,
-`clean_unfinished`, same file names); swap them when it lands.
+- Finished runs are stored as ``runs`` parts of the folder (`store.write_part`: fixed ranges of
+  runs, each written atomically once complete); a run that raises is stored with its error.
+  Running a plan again skips the parts already stored (`store.finished_parts`), so a job killed
+  at any moment (even ``kill -9``) continues without duplicating a run, redoing at most the
+  parts it had not finished.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +25,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from transition_sim.experiment import store
+from transition_sim.experiment.executors import TaskExecutor, map_ordered
 from transition_sim.experiment.models import RunFn
-from transition_sim.experiment.runner import _fork_warning_filtered, _pool_context
-from transition_sim.experiment.store import _fsync_dir
 
 # One run as it comes back from a worker: point, replication, seed, outcome, metrics, error.
 Row = tuple[int, int, int, str | None, dict[str, float] | None, str | None]
@@ -47,15 +40,7 @@ TASK_SECONDS = 2.0  # aim for tasks this long: long enough to amortise the overh
 PARTS = 64  # a plan is stored in about this many parts ...
 PART_MAX = 2_000  # ... of at most this many runs
 
-__all__ = [
-    "EngineError",
-    "Plan",
-    "RunStore",
-    "open_executor",
-    "part_size",
-    "run_batch",
-    "run_plan",
-]
+__all__ = ["TABLE", "EngineError", "Plan", "part_size", "run_batch", "run_plan"]
 
 
 @dataclass(frozen=True)
@@ -95,82 +80,7 @@ class EngineError(Exception):
     """A model that breaks the engine's contract (e.g. a metric named like a column)."""
 
 
-class _Inline(Executor):
-    """The simplest executor: runs each task at once, in this process."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:
-            future.set_exception(err)
-            if not isinstance(err, Exception):
-                raise
-        return future
-
-
-@contextmanager
-def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[tuple[Executor, int]]:
-    """An executor and how many runs it can do at once: Dask at ``scheduler`` (an address, or
-    ``DASK_SCHEDULER_ADDRESS``), else ``workers`` local processes, else this process."""
-    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    if scheduler:
-        from distributed import Client
-
-        with Client(scheduler, set_as_default=False) as client:
-            slots = sum(client.nthreads().values()) or 1
-            yield client.get_executor(pure=False), slots
-    elif workers > 1:
-        context: multiprocessing.context.BaseContext = _pool_context()
-        with (
-            _fork_warning_filtered(),
-            ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-        ):
-            yield pool, workers
-    else:
-        yield _Inline(), 1
-
-
-class RunStore:
-    """A partitioned parquet dataset of runs: ``DIR/part-INDEX.parquet``, where part ``i`` holds
-    the runs ``i * size`` to ``(i + 1) * size - 1`` of the plan (see `run_plan`), so the files
-    do not depend on the workers. Each part is written to a hidden temporary file and renamed:
-    it exists whole or not at all, and ``pandas.read_parquet(DIR)`` reads the finished ones."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def path(self, index: int) -> Path:
-        return self.directory / f"part-{index:09d}.parquet"
-
-    def parts(self) -> list[Path]:
-        return sorted(self.directory.glob("part-*.parquet"))
-
-    def finished(self) -> set[int]:
-        return {int(p.stem.removeprefix("part-")) for p in self.parts()}
-
-    def clean(self) -> None:
-        """Remove temporary files a killed job left behind."""
-        for tmp in self.directory.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
-
-    def schema(self) -> pa.Schema | None:
-        parts = self.parts()
-        return pq.read_schema(parts[0]) if parts else None
-
-    def write(self, index: int, table: pa.Table) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path(index)
-        tmp = self.directory / f".{path.stem}.{secrets.token_hex(4)}.tmp"
-        try:
-            pq.write_table(table, tmp)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.directory)
+TABLE = "runs"  # the folder's table of runs: FOLDER/runs/part-INDEX.parquet
 
 
 def part_size(total: int) -> int:
@@ -186,13 +96,14 @@ class _Parts:
     metrics gets NaN for missing ones and an error naming unexpected ones. A part in which every
     run failed waits until the metrics are known (or the end)."""
 
-    def __init__(self, store: RunStore, plan: Plan, size: int) -> None:
-        self.store = store
+    def __init__(self, folder: Path, plan: Plan, size: int) -> None:
+        self.folder = folder
         self.plan = plan
         self.size = size
         self.rows: dict[int, list[Row]] = {}
         self.waiting: list[int] = []  # complete parts held until the metrics are known
-        schema = store.schema()
+        parts = sorted(store.finished_parts(folder))
+        schema = pq.read_schema(store.part_path(folder, TABLE, parts[0])) if parts else None
         self.metrics: list[str] | None = None
         if schema is not None:
             fixed = {*KEYS, *plan.columns, "outcome", "error"}
@@ -224,7 +135,8 @@ class _Parts:
         if self.metrics is None and not final:
             return
         for index in self.waiting:
-            self.store.write(index, self._table(self.rows.pop(index), self.metrics or []))
+            table = self._table(self.rows.pop(index), self.metrics or [])
+            store.write_part(self.folder, index, {TABLE: table})
         self.waiting = []
 
     def _table(self, rows: list[Row], metrics: list[str]) -> pa.Table:
@@ -264,36 +176,15 @@ def _payload(plan: Plan, runs: range) -> Payload:
     return payload
 
 
-def _bounded(
-    executor: Executor, fn: RunFn, payloads: Iterator[Payload], in_flight: int
-) -> Iterator[list[Row]]:
-    """Submit tasks lazily, never more than ``in_flight`` at once; yield results as they come."""
-    pending: set[Future[list[Row]]] = set()
-    try:
-        for payload in payloads:
-            pending.add(executor.submit(run_batch, fn, payload))
-            while len(pending) >= in_flight:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-    finally:
-        for future in pending:
-            future.cancel()
-
-
 def run_plan(
     plan: Plan,
-    store: RunStore,
-    executor: Executor,
-    slots: int = 1,
+    folder: Path,
+    executor: TaskExecutor,
     progress: ProgressFn | None = None,
     batch_size: int | None = None,
 ) -> int:
-    """Run every part of ``plan`` not yet in ``store``; return how many runs were made now.
+    """Run every part of ``plan`` not yet stored in ``folder``; return how many runs were
+    made now.
 
     Runs are numbered ``point * replications + replication`` and stored in parts of
     `part_size` consecutive runs. The first run is made here, to fail fast and to time a run:
@@ -302,8 +193,8 @@ def run_plan(
     it had not finished.
     """
     size = part_size(plan.total)
-    store.clean()
-    finished = store.finished()
+    store.clean_unfinished(folder, [TABLE])
+    finished = store.finished_parts(folder)
     todo = [
         range(i * size, min((i + 1) * size, plan.total))
         for i in range(math.ceil(plan.total / size))
@@ -315,21 +206,25 @@ def run_plan(
         progress(done, plan.total)
     if not todo:
         return 0
-    parts = _Parts(store, plan, size)
+    parts = _Parts(folder, plan, size)
     start = time.perf_counter()
     parts.add(run_batch(plan.fn, _payload(plan, todo[0][:1])))
     seconds = max(time.perf_counter() - start, 1e-6)
     done += 1
     if progress is not None:
         progress(done, plan.total)
-    task = min(size, batch_size or _batch_size(seconds, remaining - 1, slots))
+    task = min(size, batch_size or _batch_size(seconds, remaining - 1, executor.workers))
     ranges = [todo[0][1:], *todo[1:]]
     payloads = (_payload(plan, r[i : i + task]) for r in ranges for i in range(0, len(r), task))
-    for rows in _bounded(executor, plan.fn, payloads, in_flight=2 * slots):
-        parts.add(rows)
+
+    def finished_task(rows: list[Row]) -> None:
+        nonlocal done
         done += len(rows)
         if progress is not None:
             progress(done, plan.total)
+
+    for rows in map_ordered(executor, partial(run_batch, plan.fn), payloads, on_done=finished_task):
+        parts.add(rows)
     parts.write(final=True)
     return remaining
 

@@ -22,7 +22,6 @@ replication ``r`` runs with ``replication_seed(that, r)``: a point's runs are th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import platform
 import shutil
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 import transition_sim
@@ -43,11 +43,13 @@ from transition_sim.experiment.models import Model, resolve_function, transition
 from transition_sim.experiment.runner import replication_seed
 from transition_sim.experiment.spec import Spec, SpecFile, data_hash, spec_hash, spec_to_yaml
 from transition_sim.experiment.store import (
+    OutputError,
     OutputExistsError,
+    _atomic_write,
     _dist_version,
     _fsync_dir,
     _json,
-    _write_parquet,
+    _sha256,
     _write_text,
 )
 from transition_sim.experiment.summary import OUTCOMES, wilson_interval
@@ -86,6 +88,7 @@ __all__ = [
     "prepare_dir",
     "prepare_sweep_dir",
     "run_blocks",
+    "stored_runs",
     "summarize_folder",
     "summarize_points",
     "sweep_plan",
@@ -245,8 +248,8 @@ def sweep_plan(exp: Experiment) -> Plan:
 
 
 # -- the output folder ---------------------------------------------------------------------------
-class SweepDirError(Exception):
-    """An output folder that cannot be used as asked (exit 2 on the command line)."""
+class SweepDirError(OutputError):
+    """An output folder that cannot be used for this study (exit 2 on the command line)."""
 
 
 def prepare_dir(
@@ -267,7 +270,7 @@ def prepare_dir(
     and leaves others alone); ``resume`` continues the same job and refuses a different one.
     """
     if out.exists() and not out.is_dir():
-        raise SweepDirError(f"output path {out} exists and is not a directory")
+        raise SweepDirError(out, f"output path {out} exists and is not a directory")
     if resume and (out / marker).is_file() and not force:
         try:
             previous = stored_key(out)
@@ -277,8 +280,9 @@ def prepare_dir(
             ) from None
         if previous != key:
             raise SweepDirError(
-                f"cannot resume: {out} holds a job with different inputs"
-                " (start a new folder, or --force to discard it)"
+                out,
+                f"cannot resume: {out} holds a study with different inputs"
+                " (start a new folder, or --force to discard it)",
             )
         (out / "manifest.json").unlink(missing_ok=True)  # incomplete again until the end
         return True
@@ -286,7 +290,7 @@ def prepare_dir(
         if not force:
             if (out / marker).is_file():
                 raise SweepDirError(
-                    f"{out} holds results: --resume to continue them, --force to start over"
+                    out, f"{out} holds results: --resume to continue them, --force to start over"
                 )
             raise OutputExistsError(out)
         for name in OUR_FILES:
@@ -359,6 +363,11 @@ def outcome_names(out: Path, known: Sequence[str]) -> list[str]:
     return list(known) + sorted(seen - set(known))
 
 
+def stored_runs(out: Path) -> int:
+    """How many runs the folder holds (from the parts' metadata: cheap)."""
+    return sum(pq.read_metadata(path).num_rows for path in _parts(out))
+
+
 def failures(out: Path) -> tuple[int, str | None]:
     """How many stored runs failed, and the first one's error."""
     count, first = 0, None
@@ -425,15 +434,7 @@ def summarize_folder(out: Path, parameters: Sequence[str], outcomes: Sequence[st
 
 
 def write_points(out: Path, table: pd.DataFrame) -> None:
-    _write_parquet(out / "points.parquet", table)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    _atomic_write(out / "points.parquet", lambda tmp: table.to_parquet(tmp, index=False))
 
 
 def write_manifest(
@@ -465,7 +466,10 @@ def write_manifest(
     manifest |= {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
-        "files": {str(p.relative_to(out)): _sha256(p) for p in files},
+        "files": {
+            str(p.relative_to(out)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+            for p in files
+        },
     }
     _write_text(out / "manifest.json", _json(manifest))
     _fsync_dir(out)

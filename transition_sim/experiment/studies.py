@@ -1,6 +1,10 @@
-"""Whole jobs, as the command line runs them: a sweep or a comparison into a folder, from start
-(or resume) to manifest, and discovery on a sweep's folder. Each step is a function of the steps
-before it; this module only strings them together."""
+"""Whole studies, as the command line runs them: a sweep or a comparison into a folder, from
+start (or resume) to manifest, and discovery on a sweep's folder. Each step is a function of the
+steps before it; this module only strings them together.
+
+The output folder is locked for the whole study (`store.lock_output`: a second run on the same
+folder is refused); the work runs on `executors.open_executor` (terminated on an interrupt).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from transition_sim.experiment import report, sensitivity
+from transition_sim.experiment import report, sensitivity, store
 from transition_sim.experiment.compare import compare_plan, differences
 from transition_sim.experiment.discover import discover
-from transition_sim.experiment.engine import ProgressFn, RunStore, open_executor, run_plan
+from transition_sim.experiment.engine import ProgressFn, run_plan
+from transition_sim.experiment.executors import open_executor
 from transition_sim.experiment.spec import data_hash, load_spec
-from transition_sim.experiment.store import _write_text, check_output_dir
+from transition_sim.experiment.store import _write_text
 from transition_sim.experiment.summary import OUTCOMES
 from transition_sim.experiment.sweep import (
     Experiment,
@@ -67,12 +72,12 @@ def run_sweep(
     command: Sequence[str] | None = None,
 ) -> SweepResult:
     """Run (or resume) ``exp`` into ``out`` and write its summaries, report and manifest."""
-    resumed = prepare_sweep_dir(out, exp, resume=resume, force=force)
-    with open_executor(workers, scheduler) as (executor, slots):
-        ran = run_plan(
-            sweep_plan(exp), RunStore(out / "runs"), executor, slots, progress, batch_size
-        )
-    return finish_sweep(exp, out, resumed=resumed, ran=ran, command=command)
+    out = store.output_path(out)
+    with store.lock_output(out):
+        resumed = prepare_sweep_dir(out, exp, resume=resume, force=force)
+        with open_executor(workers, scheduler) as executor:
+            ran = run_plan(sweep_plan(exp), out, executor, progress, batch_size)
+        return finish_sweep(exp, out, resumed=resumed, ran=ran, command=command)
 
 
 def finish_sweep(
@@ -128,15 +133,23 @@ def run_compare(
     def stored_key(folder: Path) -> str:
         return str(yaml.safe_load((folder / "compare.yaml").read_text(encoding="utf-8"))["key"])
 
-    prepare_dir(
-        out, marker="compare.yaml", key=key, stored_key=stored_key, write_inputs=write_inputs,
-        resume=resume, force=force,
-    )  # fmt: skip
-    plan = compare_plan(scenarios, names, replications, seed)
-    with open_executor(workers, scheduler) as (executor, slots):
-        run_plan(plan, RunStore(out / "runs"), executor, slots, progress)
+    out = store.output_path(out)
+    with store.lock_output(out):
+        prepare_dir(
+            out, marker="compare.yaml", key=key, stored_key=stored_key,
+            write_inputs=write_inputs, resume=resume, force=force,
+        )  # fmt: skip
+        plan = compare_plan(scenarios, names, replications, seed)
+        with open_executor(workers, scheduler) as executor:
+            run_plan(plan, out, executor, progress)
+        return _finish_compare(out, names, replications, seed, command)
+
+
+def _finish_compare(
+    out: Path, names: Sequence[str], replications: int, seed: int, command: Sequence[str] | None
+) -> dict[str, Any]:
     runs = load_runs(out)
-    points = summarize_points(runs, ["scenario"], OUTCOMES, len(scenarios))
+    points = summarize_points(runs, ["scenario"], OUTCOMES, len(names))
     write_points(out, points)
     metrics = metric_names(runs, ["scenario"])
     rows = points.set_index("scenario")
@@ -198,15 +211,17 @@ def run_discover(
         discover(runs, spec.paths, outcome, min_coverage=min_coverage, seed=spec.seed)
     )
     if out is not None:
-        check_output_dir(out)
-        out.mkdir(parents=True, exist_ok=True)
-        write_json(out / "discovery.json", found)
-        report.write_report(
-            out / "report.html",
-            f"Where {outcome} is likely: {spec.name}",
-            [("Scenario discovery", discover_text(found), report.discovery_figures(found))],
-        )
-        write_manifest(out, None, {"discover": str(results), "outcome": outcome}, command)
+        out = store.output_path(out)
+        with store.lock_output(out):
+            store.check_output_dir(out)
+            out.mkdir(parents=True, exist_ok=True)
+            write_json(out / "discovery.json", found)
+            report.write_report(
+                out / "report.html",
+                f"Where {outcome} is likely: {spec.name}",
+                [("Scenario discovery", discover_text(found), report.discovery_figures(found))],
+            )
+            write_manifest(out, None, {"discover": str(results), "outcome": outcome}, command)
     return found
 
 
