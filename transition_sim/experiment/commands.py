@@ -46,6 +46,10 @@ BatchSize = Annotated[
     int | None, typer.Option("--batch-size", min=1, help="Runs per task. Default: ~2 s of work.")
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+SpecArgument = Annotated[
+    Path, typer.Argument(help="Experiment spec (experiments/*.yaml).", dir_okay=False)
+]
+Out = Annotated[Path | None, typer.Option("--out", "-o", help="Default: results/SPEC-NAME.")]
 
 
 def _error(message: str, code: int = 2, **where: Any) -> Exception:
@@ -193,38 +197,32 @@ def _print_sensitivity(analysis: dict[str, Any], console: Console, top: int = 5)
     console.print(table)
 
 
-def sweep(
-    spec: Annotated[
-        Path, typer.Argument(help="Experiment spec (experiments/*.yaml).", dir_okay=False)
-    ],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Default: results/SPEC-NAME.")
-    ] = None,
-    workers: Workers = None,
-    scheduler: Scheduler = None,
-    resume: Resume = False,
-    force: Force = False,
-    batch_size: BatchSize = None,
-    json_output: JsonOutput = False,
-) -> None:
-    """Run every design point x replication of an experiment spec (resumable)."""
-    _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, "sweep")
+def _sweep_command(command: str, summary: str) -> Callable[..., None]:
+    """``sweep`` and ``sensitivity``: the same options; ``sensitivity`` wants Morris or Sobol."""
+
+    def run(
+        spec: SpecArgument,
+        out: Out = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
+        resume: Resume = False,
+        force: Force = False,
+        batch_size: BatchSize = None,
+        json_output: JsonOutput = False,
+    ) -> None:
+        _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, command)
+
+    run.__name__ = run.__qualname__ = command
+    run.__doc__ = summary
+    return run
 
 
-def sensitivity(
-    spec: Annotated[Path, typer.Argument(help="A morris or sobol spec.", dir_okay=False)],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Default: results/SPEC-NAME.")
-    ] = None,
-    workers: Workers = None,
-    scheduler: Scheduler = None,
-    resume: Resume = False,
-    force: Force = False,
-    batch_size: BatchSize = None,
-    json_output: JsonOutput = False,
-) -> None:
-    """Morris screening or Sobol indices (SALib) for every outcome share and metric."""
-    _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, "sensitivity")
+sweep = _sweep_command(
+    "sweep", "Run every design point x replication of an experiment spec (resumable)."
+)
+sensitivity = _sweep_command(
+    "sensitivity", "Morris screening or Sobol indices (SALib) for every outcome share and metric."
+)
 
 
 def compare(

@@ -75,30 +75,27 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class Steps(Strict):
+class Interval(Strict):
+    """``low`` < ``high``."""
+
+    low: float
+    high: float
+
+    @after(mode="after")
+    def _ordered(self) -> Self:
+        if self.low >= self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        return self
+
+
+class Steps(Interval):
     """``steps`` evenly spaced values from ``low`` to ``high`` (both included)."""
 
-    low: float
-    high: float
     steps: Annotated[int, Field(ge=2)]
 
-    @after(mode="after")
-    def _ordered(self) -> Self:
-        if self.low >= self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        return self
 
-
-class Uniform(Strict):
+class Uniform(Interval):
     name: Literal["uniform"]
-    low: float
-    high: float
-
-    @after(mode="after")
-    def _ordered(self) -> Self:
-        if self.low >= self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.low + u * (self.high - self.low)
@@ -113,20 +110,12 @@ class Normal(Strict):
         return stats.norm.ppf(u, loc=self.mean, scale=self.sd)
 
 
-class TruncNormal(Strict):
+class TruncNormal(Interval):
     """A normal distribution cut to [low, high] (for parameters with hard limits)."""
 
     name: Literal["truncnormal"]
     mean: float
     sd: Annotated[float, Field(gt=0)]
-    low: float
-    high: float
-
-    @after(mode="after")
-    def _ordered(self) -> Self:
-        if self.low >= self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
