@@ -196,7 +196,7 @@ class TransitionModel(mesa.Model):
             arrest_constant=sc.crowd.arrest_constant,
             max_jail_term=sc.crowd.max_jail_term,
             movement=sc.crowd.movement,
-            batches=sc.crowd.activation_batches,
+            batches=sc.crowd.activation_batches if sc.crowd.activation == "batches" else 0,
             social_signal=sc.crowd.social_signal,
             memory_effect=sc.crowd.memory_effect,
             memory_gain=sc.crowd.memory_gain,
@@ -205,7 +205,6 @@ class TransitionModel(mesa.Model):
             if sc.protesters.crime_sponsor == "family" and self.family_sabotaging
             else 0.0,
             arrests_per_unit=1,
-            quiet_days=sc.crowd.quiet_days,
         )
         self._set_deterrence()
         stats = self.population.step(

@@ -60,8 +60,10 @@ class Crowd(Strict):
     active_threshold: NonNegative = 0.1
     max_jail_term: Annotated[int, Field(ge=0)] = 1000
     movement: bool = True
+    # Mesa's one-at-a-time order, or random batches whose citizens decide on the state at the
+    # start of their batch (docs/ODD.md §3); activation_batches is read only for "batches".
+    activation: Literal["random_sequential", "batches"] = "random_sequential"
     activation_batches: Annotated[int, Field(ge=1, le=64)] = 8
-    quiet_days: bool = False  # fast path for days that start with nobody active (docs/ODD.md)
     hardship: Range = Range()
     risk_aversion: Range = Range()
     social_signal: NonNegative = 0.0

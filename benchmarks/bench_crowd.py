@@ -1,0 +1,130 @@
+"""Citizen-steps per second: our Epstein model against Mesa's example, in one process.
+
+    uv run python benchmarks/bench_crowd.py [--sides 40,100,300] [--repeats 3]
+
+Both models run Epstein's Model 1 at the example's defaults (legitimacy 0.8, cop density 0.074,
+vision 7, max jail term 1000) on a side x side torus. Mesa's example is
+`mesa.examples.advanced.epstein_civil_violence`; ours is scenarios/epstein_model1.yaml through
+`TransitionModel` (the whole model: crowd kernel plus the model's day), and the crowd kernel
+alone (`RegionCrowd.step`). Each repeat times both, one after the other, from the same
+warm-up, so that the ratio is measured under the same load; the table gives the minimum and
+median over the repeats. A script, not a test: numbers are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from transition_sim.core.crowd import warm_up
+from transition_sim.core.model import TransitionModel
+from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Scenario
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "epstein_model1.yaml"
+WARM_UP_STEPS = 3  # past the opening outburst, and Mesa's neighbourhood caches built
+# Steps timed per side: (Mesa's, ours); enough for ours to run at least ~0.1 s.
+STEPS = {40: (20, 400), 100: (5, 60), 300: (2, 8)}
+
+
+def our_scenario(side: int) -> Scenario:
+    data = load_scenario(SCENARIO).model_dump()
+    data["regions"][0]["urban_population"] = round(0.7 * side * side)
+    data["factions"]["police"]["units"] = round(0.074 * side * side)
+    data["days"] = 3650
+    return Scenario.model_validate(data)
+
+
+def time_mesa(side: int, steps: int, seed: int) -> float:
+    """Citizen-steps per second of Mesa's example."""
+    from mesa.examples.advanced.epstein_civil_violence.agents import Citizen
+    from mesa.examples.advanced.epstein_civil_violence.model import (
+        EpsteinCivilViolence,
+        EpsteinScenario,
+    )
+
+    model = EpsteinCivilViolence(width=side, height=side, scenario=EpsteinScenario(rng=seed))
+    for _ in range(WARM_UP_STEPS):
+        model.step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    return len(model.agents_by_type[Citizen]) * steps / (time.perf_counter() - start)
+
+
+def time_ours(side: int, steps: int, seed: int) -> tuple[float, float]:
+    """Citizen-steps per second of our whole model, and of its crowd kernel alone."""
+    model = TransitionModel(our_scenario(side), seed)
+    model.run_for(WARM_UP_STEPS)
+    start = time.perf_counter()
+    model.run_for(steps)
+    whole = model.citizens * steps / (time.perf_counter() - start)
+    crowd, rules = model.crowds[0], _rules(model)
+    start = time.perf_counter()
+    for _ in range(steps):
+        crowd.step(rules)
+    return whole, crowd.n * steps / (time.perf_counter() - start)
+
+
+def _rules(model: TransitionModel):
+    from transition_sim.core.crowd import CrowdRules
+
+    c = model.params.crowd
+    return CrowdRules(
+        legitimacy=model.regime_legitimacy(),
+        threshold=c.active_threshold,
+        arrest_constant=c.arrest_constant,
+        max_jail_term=c.max_jail_term,
+        movement=c.movement,
+        batches=0,
+        social_signal=0.0,
+        contagion_signal=0.0,
+        memory_effect=0.0,
+        memory_gain=0.0,
+        memory_decay=0.0,
+        crime_drive=0.0,
+        arrests_per_unit=1,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sides", default="40,100,300")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    warm_up()
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs,"
+        f" load average {os.getloadavg()[0]:.1f} at start"
+    )
+    print("| grid | Mesa (k cit-steps/s) | ours, model (M/s) | ours, kernel (M/s) |"
+          " model / Mesa (min, median) | kernel / Mesa (min, median) |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for side in (int(s) for s in args.sides.split(",")):
+        mesa_steps, our_steps = STEPS.get(side, (5, 60))
+        mesa, whole, kernel = [], [], []
+        for seed in range(args.repeats):
+            mesa.append(time_mesa(side, mesa_steps, seed))
+            w, k = time_ours(side, our_steps, seed)
+            whole.append(w)
+            kernel.append(k)
+        model_ratio = [w / m for w, m in zip(whole, mesa, strict=True)]
+        kernel_ratio = [k / m for k, m in zip(kernel, mesa, strict=True)]
+        print(
+            f"| {side}x{side} | {statistics.median(mesa) / 1e3:.1f}"
+            f" | {statistics.median(whole) / 1e6:.2f} | {statistics.median(kernel) / 1e6:.2f}"
+            f" | {min(model_ratio):.0f}x, {statistics.median(model_ratio):.0f}x"
+            f" | {min(kernel_ratio):.0f}x, {statistics.median(kernel_ratio):.0f}x |",
+            flush=True,
+        )
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,461 @@
+"""The crowd's compiled day: Epstein's rule and our extensions for one region, in one call.
+
+`crowd_day` runs one day of one region exactly as Mesa's example does it
+(`mesa.examples.advanced.epstein_civil_violence`), every day: all agents, citizens and units,
+are activated once in a random order; an activated citizen decides and then moves, an activated
+unit arrests and then moves. With ``batches > 0`` the order is cut into that many batches whose
+citizens decide on the state at the start of their batch (docs/ODD.md §3).
+
+What makes it fast: the counts a citizen needs (deterring units and actives in her vision) are
+running tallies per cell, updated where they change (an active turns quiet or is jailed, an
+active or a deterring unit moves, a unit changes stance); vision is symmetric, so the tally of a
+cell is also the number of tallied agents that see it.
+
+Random numbers come from a xoshiro256** stream whose four words live in the region
+(`RegionCrowd.stream`, seeded from the replication's generator): the results depend on the seed
+alone, not on numba's version, its cache, or the worker a replication runs on.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _writable(folder: Path) -> bool:
+    """Whether files can be created in `folder` (created if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _numba_cache_dir() -> str | None:
+    """Where numba should cache compiled code, or None for its default (``__pycache__`` here).
+
+    Numba cannot cache beside a read-only install, and does not when ``PYTHONDONTWRITEBYTECODE``
+    is set; then the user's cache folder (or the temporary folder) is used.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE") and _writable(
+        Path(__file__).parent / "__pycache__"
+    ):
+        return None
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    for folder in (home / "transition_sim" / "numba", Path(tempfile.gettempdir()) / "ts-numba"):
+        if _writable(folder):
+            return str(folder)
+    return None
+
+
+_CACHE_DIR = _numba_cache_dir()
+if _CACHE_DIR is not None:
+    os.environ["NUMBA_CACHE_DIR"] = _CACHE_DIR
+
+import numba  # noqa: E402  (after NUMBA_CACHE_DIR is set)
+import numpy as np  # noqa: E402
+
+if _CACHE_DIR is not None:
+    numba.config.CACHE_DIR = _CACHE_DIR  # in case numba was imported before this module
+
+QUIET, ACTIVE, JAILED = 0, 1, 2
+PEACEFUL, VIOLENT, CRIME = 0, 1, 2
+MOVE_PROPOSALS = 8  # cells in vision an armed active weighs when heading for a site
+EMPTY_TRIES = 16  # random draws before a move falls back to scanning for empty cells
+
+# Layout of the parameter arrays `crowd_day` takes (floats, then integers).
+(
+    LEGITIMACY,
+    THRESHOLD,
+    ARREST_CONSTANT,
+    SOCIAL_SIGNAL,
+    CONTAGION_SIGNAL,
+    MEMORY_EFFECT,
+    MEMORY_GAIN,
+    MEMORY_DECAY,
+    CRIME_DRIVE,
+    HARDSHIP_EXTRA,
+) = range(10)
+N_FLOAT = 10
+MAX_JAIL_TERM, MOVEMENT, BATCHES, ARRESTS_PER_UNIT = range(4)
+N_INT = 4
+# Layout of the day's statistics (counts of agents), each "by kind" entry three wide.
+STAT_ACTIVE, STAT_QUIET, STAT_JAILED, STAT_ARRESTS, STAT_ENGAGED = 0, 3, 4, 5, 8
+N_STATS = 11
+
+_U64 = np.uint64
+
+
+# -- the random stream: xoshiro256** (Blackman & Vigna), seeded with splitmix64 ---------------
+@numba.njit(cache=True, inline="always")
+def _rotl(x: np.uint64, k: int) -> np.uint64:
+    return (x << _U64(k)) | (x >> _U64(64 - k))
+
+
+@numba.njit(cache=True, inline="always")
+def _next(s: np.ndarray) -> np.uint64:
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    result = _rotl(s1 * _U64(5), 7) * _U64(9)
+    t = s1 << _U64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+    return result
+
+
+@numba.njit(cache=True, inline="always")
+def uniform(s: np.ndarray) -> float:
+    """A double in [0, 1) from the top 53 bits."""
+    return float(_next(s) >> _U64(11)) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True, inline="always")
+def below(s: np.ndarray, n: int) -> int:
+    """An integer in {0, ..., n-1}, uniform to within n / 2**53 (n is at most a few thousand)."""
+    return int(uniform(s) * n)
+
+
+@numba.njit(cache=True)
+def seed_stream(seed: int) -> np.ndarray:
+    """The four words of a stream, spread from one 64-bit seed by splitmix64."""
+    s = np.empty(4, dtype=np.uint64)
+    x = _U64(seed)
+    for i in range(4):
+        x += _U64(0x9E3779B97F4A7C15)
+        z = x
+        z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+        s[i] = z ^ (z >> _U64(31))
+    return s
+
+
+@numba.njit(cache=True)
+def shuffle(a: np.ndarray, s: np.ndarray) -> None:
+    """Fisher-Yates, in place."""
+    for i in range(a.shape[0] - 1, 0, -1):
+        j = below(s, i + 1)
+        a[i], a[j] = a[j], a[i]
+
+
+# -- tallies ----------------------------------------------------------------------------------
+@numba.njit(cache=True, inline="always")
+def _tally(tally: np.ndarray, nbr: np.ndarray, cell: int, delta: int) -> None:
+    """Add `delta` to the tally of every cell in `cell`'s vision."""
+    for j in range(nbr.shape[1]):
+        tally[nbr[cell, j]] += delta
+
+
+@numba.njit(cache=True, inline="always")
+def _shift(tally: np.ndarray, nbr: np.ndarray, old: int, new: int) -> None:
+    """Move one tallied agent from `old` to `new`."""
+    for j in range(nbr.shape[1]):
+        tally[nbr[old, j]] -= 1
+        tally[nbr[new, j]] += 1
+
+
+@numba.njit(cache=True)
+def sync_deterrence(
+    nbr: np.ndarray,
+    pos: np.ndarray,
+    n: int,
+    deters: np.ndarray,
+    counted: np.ndarray,
+    cops_seen: np.ndarray,
+) -> None:
+    """Bring the tally of deterring units up to date with `deters` (written by the model)."""
+    for u in range(deters.shape[0]):
+        if deters[u] != counted[u]:
+            _tally(cops_seen, nbr, pos[n + u], 1 if deters[u] else -1)
+            counted[u] = deters[u]
+
+
+@numba.njit(cache=True)
+def fresh_tally(nbr: np.ndarray, cells: np.ndarray, size: int) -> np.ndarray:
+    """For every cell, how many of `cells` see it (a count from scratch)."""
+    tally = np.zeros(size, dtype=np.int32)
+    for c in cells:
+        _tally(tally, nbr, c, 1)
+    return tally
+
+
+# -- the rule ---------------------------------------------------------------------------------
+# Hot paths are written out in `crowd_day` rather than in helpers taking arrays: numba counts
+# references to every array handed to a function, and those atomic updates cost more than the
+# rule itself. Helpers here take scalars, or run rarely (an arrest, a move with no empty cell
+# drawn, an armed active's move).
+
+
+@numba.njit(cache=True, inline="always")
+def _is_active(
+    grievance: float,
+    risk: float,
+    p_arrest: float,
+    threshold: float,
+    experience: float,
+    seen_share: float,
+    memory_effect: float,
+    social_signal: float,
+) -> bool:
+    """G - R P > T, T lowered by memory and the social signal (docs/ODD.md §7.1-7.2)."""
+    if memory_effect != 0.0:
+        threshold -= memory_effect * experience
+    if social_signal != 0.0:
+        threshold -= social_signal * seen_share
+    return grievance - risk * p_arrest > threshold
+
+
+@numba.njit(cache=True)
+def _arrest(
+    u: int,
+    n: int,
+    nbr: np.ndarray,
+    occupant: np.ndarray,
+    pos: np.ndarray,
+    kind: np.ndarray,
+    state: np.ndarray,
+    jail: np.ndarray,
+    actives_seen: np.ndarray,
+    max_jail_term: int,
+    s: np.ndarray,
+    stats: np.ndarray,
+) -> bool:
+    """Unit u jails a uniformly random active in its vision; False if it sees none."""
+    cell = pos[n + u]
+    if actives_seen[cell] == 0:
+        return False
+    left = below(s, actives_seen[cell])
+    for j in range(nbr.shape[1]):
+        o = occupant[nbr[cell, j]]
+        if 0 <= o < n and state[o] == ACTIVE:
+            if left == 0:
+                _tally(actives_seen, nbr, pos[o], -1)
+                state[o] = JAILED
+                jail[o] = below(s, max_jail_term + 1)
+                stats[STAT_ARRESTS + kind[o]] += 1
+                return True
+            left -= 1
+    raise RuntimeError("tally of actives in vision is out of date")
+
+
+@numba.njit(cache=True)
+def _site_distance(cell: int, sites: np.ndarray, side: int) -> int:
+    """Chebyshev torus distance from `cell` to the nearest site."""
+    x, y = cell // side, cell % side
+    best = 2 * side
+    for c in sites:
+        dx = abs(x - c // side)
+        dy = abs(y - c % side)
+        best = min(best, max(min(dx, side - dx), min(dy, side - dy)))
+    return best
+
+
+@numba.njit(cache=True)
+def _toward_site(
+    cell: int, nbr: np.ndarray, occupant: np.ndarray, sites: np.ndarray, side: int, s: np.ndarray
+) -> int:
+    """An armed active's move: of `MOVE_PROPOSALS` random cells in vision, the empty one
+    nearest a site (the first drawn on a tie), or -1 if none is empty."""
+    best, target = 2 * side, -1
+    for _ in range(MOVE_PROPOSALS):
+        c = nbr[cell, below(s, nbr.shape[1])]
+        if occupant[c] < 0:
+            d = _site_distance(c, sites, side)
+            if d < best:
+                best, target = d, c
+    return target
+
+
+@numba.njit(cache=True)
+def _any_empty(cell: int, nbr: np.ndarray, occupant: np.ndarray, s: np.ndarray) -> int:
+    """A uniformly random empty cell in `cell`'s vision, by scanning, or -1 if there is none."""
+    k = nbr.shape[1]
+    empty = 0
+    for j in range(k):
+        empty += occupant[nbr[cell, j]] < 0
+    if empty == 0:
+        return -1
+    left = below(s, empty)
+    for j in range(k):
+        if occupant[nbr[cell, j]] < 0:
+            if left == 0:
+                return nbr[cell, j]
+            left -= 1
+    return -1
+
+
+@numba.njit(cache=True)
+def crowd_day(
+    nbr: np.ndarray,
+    offsets: np.ndarray,
+    occupant: np.ndarray,
+    pos: np.ndarray,
+    kind: np.ndarray,
+    hardship: np.ndarray,
+    risk: np.ndarray,
+    state: np.ndarray,
+    jail: np.ndarray,
+    experience: np.ndarray,
+    deters: np.ndarray,
+    counted: np.ndarray,
+    cops_seen: np.ndarray,
+    actives_seen: np.ndarray,
+    sites: np.ndarray,
+    side: int,
+    f: np.ndarray,
+    ip: np.ndarray,
+    s: np.ndarray,
+) -> np.ndarray:
+    """One day of one region, in place; returns the day's statistics (layout `STAT_*`).
+
+    `nbr[c]` lists the cells in the vision of cell c, `offsets[j]` the (row, column) offset of
+    `nbr[c, j]` from c, mod side; `occupant[c]` is the agent on c or -1;
+    agents are citizens 0..n-1 then units n..n+m-1 (`pos`); `cops_seen` and `actives_seen` are
+    the running tallies (`counted` says which units `cops_seen` counts).
+
+    The order of all agents is shuffled and cut into batches (one agent each for random
+    sequential activation). In a batch: 1. its citizens out of jail decide on the state at the
+    start of the batch, the jailed serve a day; 2. its deterring units arrest, in order; 3.
+    everyone in it who is not jailed moves, in order, to a uniformly random empty cell in
+    vision (armed actives: see `_toward_site`).
+    """
+    n, m, k = kind.shape[0], deters.shape[0], nbr.shape[1]
+    stats = np.zeros(N_STATS, dtype=np.int64)
+    sync_deterrence(nbr, pos, n, deters, counted, cops_seen)
+    p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(k + 1.0))
+    not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
+    base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
+    memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
+    max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
+    steer = sites.shape[0] > 0
+
+    total = n + m
+    order = np.arange(total)
+    shuffle(order, s)
+    batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
+    size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
+    decision = np.empty(size + 1, dtype=np.int8)
+    start = 0
+    for b in range(batches):
+        stop = start + size + (b < bigger)
+        # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
+        for t in range(start, stop):
+            i = order[t]
+            decision[t - start] = -1
+            if i >= n:
+                continue
+            if jail[i] > 0:
+                jail[i] -= 1
+                continue
+            cell = pos[i]
+            seen = actives_seen[cell]
+            # round half to even, like Python's round() in Mesa's example
+            p = p_arrest[int(np.rint(cops_seen[cell] / (seen + 1.0)))]
+            if kind[i] == CRIME:
+                grievance = crime_drive  # organized crime acts for a sponsor
+            else:
+                grievance = min(max(hardship[i] + extra, 0.0), 1.0) * not_legit
+            active = _is_active(
+                grievance, risk[i], p, base_threshold, experience[i], seen / k, memory, social
+            )
+            decision[t - start] = ACTIVE if active else QUIET
+        for t in range(start, stop):
+            new, i = decision[t - start], order[t]
+            if new >= 0 and state[i] != new:
+                if state[i] == ACTIVE:
+                    _tally(actives_seen, nbr, pos[i], -1)
+                elif new == ACTIVE:
+                    _tally(actives_seen, nbr, pos[i], 1)
+                state[i] = new
+        # 2. Deterring units that see an active arrest, in order.
+        for t in range(start, stop):
+            a = order[t]
+            if a >= n and deters[a - n] and actives_seen[pos[a]] > 0:
+                for _ in range(per_unit):
+                    if not _arrest(
+                        a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
+                        max_jail, s, stats,
+                    ):  # fmt: skip
+                        break
+        # 3. Everyone not in jail moves, in order.
+        if not movement:
+            start = stop
+            continue
+        for t in range(start, stop):
+            a = order[t]
+            citizen = a < n
+            if citizen and state[a] == JAILED:
+                continue
+            is_active = citizen and state[a] == ACTIVE
+            cell = pos[a]
+            target = -1
+            if steer and is_active and kind[a] != PEACEFUL:
+                target = _toward_site(cell, nbr, occupant, sites, side, s)
+            else:
+                # Draws until an empty cell: exactly uniform over the empty cells in vision.
+                # The j-th cell in vision, nbr[cell, j], is computed from its offset: reading
+                # it from the table is a cache miss on large grids.
+                x, y = cell // side, cell % side
+                for _ in range(EMPTY_TRIES):
+                    j = below(s, k)
+                    cx, cy = x + offsets[j, 0], y + offsets[j, 1]
+                    c = (cx - side if cx >= side else cx) * side + (cy - side if cy >= side else cy)
+                    if occupant[c] < 0:
+                        target = c
+                        break
+                if target < 0:
+                    target = _any_empty(cell, nbr, occupant, s)
+            if target < 0:
+                continue
+            occupant[cell] = -1
+            occupant[target] = a
+            pos[a] = target
+            if is_active:
+                _shift(actives_seen, nbr, cell, target)
+            elif not citizen and counted[a - n]:
+                _shift(cops_seen, nbr, cell, target)
+        start = stop
+
+    # End of day: protest memory, then the counts.
+    gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
+    remember = gain != 0.0 or decay != 0.0
+    for i in range(n):
+        if remember:
+            e = experience[i] * (1.0 - decay)
+            if state[i] == ACTIVE:
+                e += gain * (1.0 - e)
+            experience[i] = e
+        if state[i] == ACTIVE:
+            stats[STAT_ACTIVE + kind[i]] += 1
+            if cops_seen[pos[i]] > 0:
+                stats[STAT_ENGAGED + kind[i]] += 1
+        elif state[i] == QUIET:
+            stats[STAT_QUIET] += 1
+        else:
+            stats[STAT_JAILED] += 1
+    return stats
+
+
+@numba.njit(cache=True)
+def count_near(
+    window: np.ndarray, occupant: np.ndarray, n: int, kind: np.ndarray, state: np.ndarray
+) -> tuple[int, np.ndarray]:
+    """Armed actives (violent or crime), and units by index, on the cells of `window`."""
+    rebels = 0
+    units = np.empty(window.shape[0], dtype=np.int64)
+    found = 0
+    for c in window:
+        o = occupant[c]
+        if o >= n:
+            units[found] = o - n
+            found += 1
+        elif o >= 0 and state[o] == ACTIVE and kind[o] != PEACEFUL:
+            rebels += 1
+    return rebels, np.sort(units[:found])
