@@ -116,7 +116,8 @@ def test_a_path_that_does_not_exist_is_reported_with_what_is_there(tmp_path: Pat
     [
         ("violence.protester_lethality", "list of 4 numbers"),
         ("factions.KNB.loyalty", "section"),
-        ("crowd.quiet_days", "flag"),
+        ("crowd.movement", "flag"),
+        ("crowd.activation", "not a number"),
         ("crowd.vision.low", "single value"),
     ],
 )
@@ -126,11 +127,15 @@ def test_only_single_numbers_can_vary(baseline_data: dict, path: str, says: str)
 
 
 def test_paths_name_list_items_by_name_or_index(baseline_data: dict) -> None:
-    assert base_value(baseline_data, "regions.Almaty.violent_share") == 0.2092
-    assert base_value(baseline_data, "regions.Almaty.sites.KNB building.weight") == 1.0
-    assert base_value(baseline_data, "shocks.0.hardship") == 0.7485
-    assert base_value(baseline_data, "violence.protester_lethality.3") == 0.0936
-    assert base_value(baseline_data, "patron.delay_days.1") == 2
+    scenario = load_scenario(BASELINE)
+    almaty = next(r for r in scenario.regions if r.name == "Almaty")
+    knb_site = next(site for site in almaty.sites if site.name == "KNB building")
+    assert base_value(baseline_data, "regions.Almaty.violent_share") == almaty.violent_share
+    assert base_value(baseline_data, "regions.Almaty.sites.KNB building.weight") == knb_site.weight
+    assert base_value(baseline_data, "shocks.0.hardship") == scenario.shocks[0].hardship
+    lethality = scenario.violence.protester_lethality[3]
+    assert base_value(baseline_data, "violence.protester_lethality.3") == lethality
+    assert base_value(baseline_data, "patron.delay_days.1") == scenario.patron.delay_days[1]
 
 
 def test_an_invalid_point_is_reported_before_anything_runs(tmp_path: Path) -> None:
