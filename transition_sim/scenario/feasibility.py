@@ -106,16 +106,21 @@ def grids(scenario: Scenario) -> list[Grid]:
 # Bytes per item in `estimate_memory`, read off the numpy arrays of core/crowd.py and
 # core/model.py, and checked against measured peaks (tests/test_feasibility.py).
 TABLE_BYTES = 4  # per cell and offset: the int32 neighbour table, cached per grid size
-TABLE_BUILD_BYTES = 24  # per cell and offset while a table is built: three int64 temporaries
+TABLE_BUILD_BYTES = 20  # per cell and offset while a table is built: three int64 temporaries
+#                         (24 bytes) exist before the int32 table (4 bytes, counted above)
+CELL_BYTES = 16  # per cell: who occupies it; the deterrence counts in vision
+CELL_WORK_BYTES = 8  # per cell, transient: a permutation of the cells, counts in vision
+CITIZEN_BYTES = 56  # per citizen: kind, hardship, risk aversion, state, jail, memory, position
+CITIZEN_BUILD_BYTES = 48  # per citizen, transient: the draws before they are clipped and cast
+UNIT_BYTES = 24  # per unit: position, faction, whether it deters and follows its faction
 GATHER_BYTES = 4  # per active citizen and offset: the cells in vision of all actives
 PAIR_BYTES = 28  # per (unit or active) and offset: arrests look for units and actives in vision
-CELL_BYTES = 32  # per cell: occupant, deterrence counts, counts in vision, a permutation
-CITIZEN_BYTES = 120  # per citizen: her state and draws, and the day's temporaries
-UNIT_BYTES = 48  # per security unit
-ROW_BYTES = 400  # per row of the time series (day x region), while the table is built
-FACTION_ROW_BYTES = 8  # per faction and row of the time series (its stance)
+MOVE_BYTES = 200  # per agent moving in a batch: its proposals and their cells
+ROW_BYTES = 320  # per row of the time series (day x region, and "all"), while it is built
+DAY_BYTES = 1536  # per day: the national record
 NETWORK_BYTES = 16  # per pair of regions: the adjacency matrix and its row-normalized copy
-FIXED_BYTES = 32 * 2**20  # the model, its actors, the result tables' fixed costs
+FIXED_BYTES = 8 * 2**20  # the model, its actors and the fixed costs of the result tables
+MARGIN = 1.1  # for allocator overhead and what the terms leave out
 
 
 @dataclass(frozen=True)
@@ -130,42 +135,52 @@ class MemoryEstimate:
 def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> MemoryEstimate:
     """The peak memory one replication of `scenario` allocates, in bytes.
 
-    For a region with C cells, K cells in vision, n citizens and m units (security and
-    patron), and a scenario with R regions, F factions and D days::
+    The model builds its regions one after another, then steps them one after another each day.
+    For a region with C cells, K cells in vision, n citizens and m units (security and patron):
 
-        tables     = 4 C K                 summed over distinct grid sizes (cached int32 tables)
-        regions    = 32 C + 120 n + 48 m   summed over regions
-        transient  = max(24 C K,           building a neighbour table (int64 temporaries),
-                         4 n K + 28 min(m, n) K)   or a day when everyone is active
-                     the largest over regions (regions are built and stepped one at a time)
-        records    = (400 + 8 F) D (R + 1) the time series, one row per day and region + "all"
-        network    = 16 R^2                the region network
-        total      = tables + regions + transient + records + network + 32 MiB
+        table      = 4 C K           the int32 neighbour table, kept (one per grid size)
+        held       = 16 C + 56 n + 24 m   the region's arrays, kept
+        building   = 24 C K + 8 C + 48 n  while its table is built (int64 temporaries, before
+                                          the table exists) and its citizens drawn
+        day        = 4 n K + 28 min(m, n) K + 8 C + 200 (n + m) / B   a day when all are active
+
+    With R regions, D days and B activation batches, the peak is the larger of
+    - building region r: the tables and arrays of the regions before it + building(r);
+    - running: every table and array + the largest day + the time series, 320 D (R + 1) +
+      1536 D, + the region network, 16 R^2;
+    and the estimate is 1.1 (peak + 8 MiB), for the model's fixed costs and allocator overhead.
 
     Beyond small scenarios the neighbour tables dominate (24 C K while one is built). This is
     the one place that knows the crowd's memory layout: keep it in step with core/crowd.py.
     """
     sc = scenario
     regions = grids(sc) if regions is None else regions
-    tables = {(g.side, g.offsets): TABLE_BYTES * g.cells * g.offsets for g in regions}
-    transient = []
-    for g in regions:
-        units = g.agents - g.citizens
-        day = (GATHER_BYTES * g.citizens + PAIR_BYTES * min(units, g.citizens)) * g.offsets
-        transient.append(max(TABLE_BUILD_BYTES * g.cells * g.offsets, day))
-    rows = sc.days * (len(regions) + 1)
-    parts = {
-        "neighbour tables": sum(tables.values()),
-        "grids and agents": sum(
-            CELL_BYTES * g.cells + CITIZEN_BYTES * g.citizens + UNIT_BYTES * (g.agents - g.citizens)
-            for g in regions
-        ),
-        "transient": max(transient),
-        "time series": (ROW_BYTES + FACTION_ROW_BYTES * len(sc.factions)) * rows,
+    tables: set[tuple[int, int]] = set()
+    held = {"neighbour tables": 0, "grids and agents": 0}
+    peak = {"building": 0}
+    costliest, days = 0, []
+    for i, g in enumerate(regions):
+        n, m, k = g.citizens, g.agents - g.citizens, g.offsets
+        new_table = (g.side, k) not in tables
+        build = CELL_WORK_BYTES * g.cells + CITIZEN_BUILD_BYTES * n
+        build += (TABLE_BYTES + TABLE_BUILD_BYTES) * g.cells * k if new_table else 0
+        if sum(held.values()) + build > sum(peak.values()):
+            peak, costliest = {**held, "building": build}, i
+        tables.add((g.side, k))
+        held["neighbour tables"] += TABLE_BYTES * g.cells * k if new_table else 0
+        held["grids and agents"] += CELL_BYTES * g.cells + CITIZEN_BYTES * n + UNIT_BYTES * m
+        day = (GATHER_BYTES * n + PAIR_BYTES * min(m, n)) * k + CELL_WORK_BYTES * g.cells
+        days.append(day + MOVE_BYTES * (n + m) // sc.crowd.activation_batches)
+    running = {
+        **held,
+        "a day": max(days),
+        "time series": sc.days * (ROW_BYTES * (len(regions) + 1) + DAY_BYTES),
         "region network": NETWORK_BYTES * len(regions) ** 2,
-        "fixed": FIXED_BYTES,
     }
-    return MemoryEstimate(sum(parts.values()), parts, int(np.argmax(transient)))
+    if sum(running.values()) > sum(peak.values()):
+        peak, costliest = running, int(np.argmax(days))
+    parts = {**peak, "fixed": FIXED_BYTES}
+    return MemoryEstimate(round(MARGIN * sum(parts.values())), parts, costliest)
 
 
 def check_feasible(
@@ -283,10 +298,10 @@ def _memory(
     g, i = regions[need.region], need.region
     part = max(need.parts, key=need.parts.__getitem__)
     where = (
-        f"mostly for region {scenario.regions[i].name!r}: a {g.side}x{g.side} grid with"
+        f"mostly for the {part}"
+        if part in ("time series", "region network")
+        else f"mostly for region {scenario.regions[i].name!r}: a {g.side}x{g.side} grid with"
         f" {g.offsets} cells in each citizen's vision"
-        if part in ("neighbour tables", "transient", "grids and agents")
-        else f"mostly for the {part}"
     )
     field = {"time series": "days", "region network": "regions"}.get(part)
     if field is None:

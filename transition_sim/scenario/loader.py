@@ -163,7 +163,7 @@ def _quote(key: Any, limit: int = 24) -> str:
 
 def _show_field(field: str | None) -> str | None:
     """A dotted field path for a message, with every part that is not a plain name quoted."""
-    if field is None:
+    if not field:
         return None
     return ".".join(p if _SIMPLE_KEY.fullmatch(p) else _quote(p) for p in field.split("."))
 
@@ -264,7 +264,8 @@ def _parse(path: Path, text: str) -> tuple[Any, yaml.Node | None, _LineLoader]:
 def _check_size(path: Path, root: yaml.Node) -> None:
     """Refuse documents nested deeper than `MAX_DEPTH` or with more than `MAX_VALUES` values
     once aliases are expanded (a "billion laughs" file is a few lines of aliases of aliases),
-    and aliases that contain themselves. Walks the node graph once, without recursion."""
+    and aliases that contain themselves. Walks the graph of collections once, without
+    recursion (scalars, the bulk, are counted by their parent)."""
     size: dict[int, int] = {}  # id(node) -> values below it, itself included (aliases expanded)
     height: dict[int, int] = {}  # id(node) -> levels of collections below it, itself included
     entered: set[int] = set()
@@ -272,17 +273,23 @@ def _check_size(path: Path, root: yaml.Node) -> None:
     while stack:
         node, done = stack.pop()
         key = id(node)
-        children = _children(node)
-        if done:
+        if isinstance(node, yaml.ScalarNode):
+            size[key], height[key] = 1, 0
+        elif done:
             entered.discard(key)
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            collection = not isinstance(node, yaml.ScalarNode)
-            height[key] = collection + max((height[id(c)] for c in children), default=0)
+            total, tallest = 1, 0
+            for child in _children(node):
+                if isinstance(child, yaml.ScalarNode):
+                    total += 1
+                else:
+                    total += size[id(child)]
+                    tallest = max(tallest, height[id(child)])
+            size[key], height[key] = total, tallest + 1
             line = node.start_mark.line + 1
             if height[key] > MAX_DEPTH:
                 message = f"nested more than {MAX_DEPTH} levels deep"
                 raise ScenarioError(path, line, None, message)
-            if size[key] > MAX_VALUES:
+            if total > MAX_VALUES:
                 message = (
                     f"more than {MAX_VALUES:,} values once aliases are expanded"
                     " (a scenario needs a few hundred)"
@@ -294,44 +301,54 @@ def _check_size(path: Path, root: yaml.Node) -> None:
                 raise ScenarioError(path, node.start_mark.line + 1, None, message)
             entered.add(key)
             stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in size)
+            stack.extend(
+                (c, False)
+                for c in _children(node)
+                if not isinstance(c, yaml.ScalarNode) and id(c) not in size
+            )
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
+    return node.value  # a sequence's items
+
+
+# Values a scenario file may hold besides mappings and lists (a datetime is refused later,
+# by the schema, as a date with a time).
+_SCALARS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 
 
 def _index(value: Any, path: str, file: Path, loader: _LineLoader, out: Locations) -> None:
-    """Record (file, line) for every key and item below `value`, and check that it holds only
-    what a scenario can: text keys, and values that are mappings, lists, text, numbers of at
-    most `MAX_INTEGER`, booleans, dates or null."""
+    """Record (file, line) for every key and item below `value`, a mapping or a list, and
+    check that it holds only what a scenario can: text keys, and values that are mappings,
+    lists, text, numbers (integers of at most `MAX_INTEGER`), booleans, dates or null."""
     if isinstance(value, dict):
         lines = loader.key_lines.get(id(value), {})
-        for key, child in value.items():
-            sub = _join(path, key)
-            out[sub] = (file, lines.get(str(key), out[path][1]))
-            if not isinstance(key, str):
-                shown = json.dumps(key, default=str)[:24]
-                message = f"key {shown} is not text; quote it if it is a name"
-                raise ScenarioError(file, out[sub][1], _show_field(path) or None, message)
-            _index(child, sub, file, loader, out)
-    elif isinstance(value, list):
+        items: Any = value.items()
+    else:
         lines = loader.item_lines.get(id(value), [])
-        for i, child in enumerate(value):
-            sub = _join(path, i)
-            out[sub] = (file, lines[i] if i < len(lines) else out[path][1])
+        items = enumerate(value)
+    for key, child in items:
+        sub = f"{path}.{key}" if path else str(key)
+        if isinstance(lines, dict):
+            line = lines.get(str(key))
+        else:  # a list not built by construct_yaml_seq (!!omap, !!pairs) has no lines
+            line = lines[key] if key < len(lines) else None
+        out[sub] = (file, line or out[path][1])
+        if isinstance(child, dict | list):
             _index(child, sub, file, loader, out)
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
-        message = f"number too large (the limit is 2^53 = {MAX_INTEGER:,})"
-        raise ScenarioError(file, out[path][1], _show_field(path), message)
-    elif not isinstance(value, str | int | float | dt.date | None):
-        # Other YAML types (!!binary, !!set, !!omap) have no meaning in a scenario.
-        message = f"a YAML {type(value).__name__} value has no meaning in a scenario"
-        raise ScenarioError(file, out[path][1], _show_field(path), message)
+        elif type(child) not in _SCALARS:
+            # Other YAML types (!!binary, !!set, !!omap) have no meaning in a scenario.
+            message = f"a YAML {type(child).__name__} value has no meaning in a scenario"
+            raise ScenarioError(file, out[sub][1], _show_field(sub), message)
+        elif type(child) is int and abs(child) > MAX_INTEGER:
+            message = f"number too large (the limit is 2^53 = {MAX_INTEGER:,})"
+            raise ScenarioError(file, out[sub][1], _show_field(sub), message)
+        if type(key) is not str and isinstance(value, dict):
+            shown = json.dumps(key, default=str)[:24]
+            message = f"key {shown} is not text; quote it if it is a name"
+            raise ScenarioError(file, out[sub][1], _show_field(path), message)
 
 
 def _paths(value: Any, path: str = "") -> list[str]:
@@ -455,7 +472,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         # Strict (text is not a number, a boolean is not a number, a number is not a boolean)
         # and through JSON, where strict pydantic still takes lists for tuples and ISO dates.
-        text = json.dumps(data, default=dt.date.isoformat)
+        text = json.dumps(data, default=lambda date: date.isoformat())  # dates, datetimes
         scenario = Scenario.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise _scenario_error(exc, locations, files) from None
