@@ -86,12 +86,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     size = round(args.mb * 1e6) if args.mb else loader.MAX_FILE_BYTES
     base = subprocess.run(
-        [sys.executable, "-c", CHILD.replace("loader.load_scenario(sys.argv[1])", "pass"), "-", "x"],
+        [
+            sys.executable,
+            "-c",
+            CHILD.replace("loader.load_scenario(sys.argv[1])", "pass"),
+            "-",
+            "x",
+        ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    print(f"python with the loader imported: peak RSS {json.loads(base)['peak_rss'] / 2**20:.0f} MiB")
+    print(
+        f"python with the loader imported: peak RSS {json.loads(base)['peak_rss'] / 2**20:.0f} MiB"
+    )
     print(f"libyaml parser: {loader._SafeLoader.__name__ == 'CSafeLoader'}")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shape or SHAPES:

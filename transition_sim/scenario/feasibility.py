@@ -116,10 +116,10 @@ UNIT_BYTES = 24  # per unit: position, faction, whether it deters and follows it
 GATHER_BYTES = 4  # per active citizen and offset: the cells in vision of all actives
 PAIR_BYTES = 28  # per (unit or active) and offset: arrests look for units and actives in vision
 MOVE_BYTES = 200  # per agent moving in a batch: its proposals and their cells
-ROW_BYTES = 320  # per row of the time series (day x region, and "all"), while it is built
-DAY_BYTES = 1536  # per day: the national record
+ROW_BYTES = 300  # per row of the time series (day x region, and "all"), while it is built
+DAY_BYTES = 600  # per day: its records (a day's table of regions, the national values)
 NETWORK_BYTES = 16  # per pair of regions: the adjacency matrix and its row-normalized copy
-FIXED_BYTES = 8 * 2**20  # the model, its actors and the fixed costs of the result tables
+FIXED_BYTES = 2 * 2**20  # the model, its actors and the fixed costs of the result tables
 MARGIN = 1.1  # for allocator overhead and what the terms leave out
 
 
@@ -146,9 +146,9 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
 
     With R regions, D days and B activation batches, the peak is the larger of
     - building region r: the tables and arrays of the regions before it + building(r);
-    - running: every table and array + the largest day + the time series, 320 D (R + 1) +
-      1536 D, + the region network, 16 R^2;
-    and the estimate is 1.1 (peak + 8 MiB), for the model's fixed costs and allocator overhead.
+    - running: every table and array + the largest day + the time series, 300 D (R + 1) +
+      600 D, + the region network, 16 R^2;
+    and the estimate is 1.1 (peak + 2 MiB), for the model's fixed costs and allocator overhead.
 
     Beyond small scenarios the neighbour tables dominate (24 C K while one is built). This is
     the one place that knows the crowd's memory layout: keep it in step with core/crowd.py.
@@ -281,9 +281,7 @@ def _crowding(scenario: Scenario, regions: list[Grid]) -> list[Problem]:
     return problems
 
 
-def _memory(
-    scenario: Scenario, regions: list[Grid], available: int, workers: int
-) -> list[Problem]:
+def _memory(scenario: Scenario, regions: list[Grid], available: int, workers: int) -> list[Problem]:
     """A replication that needs more than `MAX_REPLICATION_BYTES`, or `workers` of them more
     than `available` bytes."""
     need = estimate_memory(scenario, regions)
@@ -307,9 +305,7 @@ def _memory(
     if field is None:
         field = (
             "crowd.citizen_density"
-            if _blame_density(
-                scenario, lambda s: estimate_memory(s).total <= MAX_REPLICATION_BYTES
-            )
+            if _blame_density(scenario, lambda s: estimate_memory(s).total <= MAX_REPLICATION_BYTES)
             else f"regions.{i}.urban_population"
         )
     return [
