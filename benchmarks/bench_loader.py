@@ -59,7 +59,7 @@ CHILD = """
 import json, resource, sys, time
 from transition_sim.scenario import loader
 if sys.argv[2] == "no-limit":
-    loader.MAX_FILE_BYTES = 1 << 40
+    loader.MAX_FILE_BYTES = 1 << 28
 start, cpu = time.perf_counter(), time.process_time()
 try:
     loader.load_scenario(sys.argv[1])

@@ -40,7 +40,7 @@ from transition_sim.scenario.schema import Scenario
 
 # Limits on what a scenario file may hold (README "Limits", docs/ODD.md section 6). The largest
 # shipped scenario is 5 KB, 6 levels deep, with about 300 values.
-MAX_FILE_BYTES = 1 << 20  # 1 MiB per file; the worst such file loads in about a second
+MAX_FILE_BYTES = 1 << 20  # 1 MiB per file: the worst such file loads in a second or two
 MAX_DEPTH = 32  # nested mappings and lists
 MAX_VALUES = 1_000_000  # keys, values and items, counting every expansion of an alias
 MAX_EXTENDS = 16  # files in one chain of extends
@@ -291,7 +291,7 @@ def _check_size(path: Path, root: yaml.Node) -> None:
                 raise ScenarioError(path, line, None, message)
             if total > MAX_VALUES:
                 message = (
-                    f"more than {MAX_VALUES:,} values once aliases are expanded"
+                    f"more than {MAX_VALUES:,} values, each use of an alias counted"
                     " (a scenario needs a few hundred)"
                 )
                 raise ScenarioError(path, line, None, message)
@@ -489,25 +489,35 @@ _NO_VALUE = object()
 def _scenario_error(exc: ValidationError, locations: Locations, files: list[Path]) -> ScenarioError:
     """Turn pydantic's errors into located, human messages. The value given is quoted only
     from the file named by the user, never text from a file it extends."""
+    errors = [(_locate(_field(error), locations), error) for error in exc.errors()]
+    errors.sort(key=lambda e: _order(e[0], files))
     located = []
-    for error in exc.errors():
+    for (file, line), error in errors[:MAX_PROBLEMS]:  # described only if shown: 'did you mean'
         field, message, value = _describe(error)
-        file, line = _locate(field, locations)
         if value is not _NO_VALUE and (file == files[0] or not isinstance(value, str)):
             shown = json.dumps(value, default=str)
             message += f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
         located.append((file, line, field, message))
-    return _located_error(located, files)
+    return _located_error(located, files, total=len(errors))
+
+
+def _order(where: tuple[Path, int | None], files: list[Path]) -> tuple[int, int]:
+    """Problems are listed by file (the user's first, then the ones it extends) and line."""
+    file, line = where
+    return (files.index(file) if file in files else len(files), line or 0)
 
 
 def _located_error(
-    located: list[tuple[Path, int | None, str | None, str]], files: list[Path]
+    located: list[tuple[Path, int | None, str | None, str]],
+    files: list[Path],
+    total: int | None = None,
 ) -> ScenarioError:
     """One error for several problems, sorted by file and line: at most `MAX_PROBLEMS` listed,
-    the rest counted, fields shown with odd keys quoted."""
-    located.sort(key=lambda p: (files.index(p[0]) if p[0] in files else len(files), p[1] or 0))
-    if len(located) > MAX_PROBLEMS:
-        more = len(located) - MAX_PROBLEMS + 1
+    the rest (of `total`) counted, fields shown with odd keys quoted."""
+    located.sort(key=lambda p: _order((p[0], p[1]), files))
+    total = len(located) if total is None else total
+    if total > MAX_PROBLEMS:
+        more = total - MAX_PROBLEMS + 1
         located = [*located[: MAX_PROBLEMS - 1], (located[0][0], None, None, f"{more} more")]
     located = [(f, ln, _show_field(fd), msg) for f, ln, fd, msg in located]
     file, line, field, message = located[0]
@@ -534,19 +544,27 @@ def _locate(field: str | None, locations: Locations) -> tuple[Path, int]:
 _FLOAT_AS_TEXT = re.compile(r"[-+]?(\d+)(?:\.(\d*))?[eE]([-+]?)(\d+)")
 
 
+def _field(error: Any) -> str | None:
+    """The dotted field path of a pydantic error. Scenario-wide checks name their field in the
+    message: "links.0.a: region ..."."""
+    if error["type"] == "value_error" and not error["loc"]:
+        match = _PATH_PREFIX.match(str(error["ctx"]["error"]))
+        if match and match[1].split(".")[0] in Scenario.model_fields:
+            return match[1]
+    return ".".join(str(part) for part in error["loc"]) or None
+
+
 def _describe(error: Any) -> tuple[str | None, str, Any]:
     """A dotted field path, a short message and the value to quote (or `_NO_VALUE`) for one
     pydantic error."""
     loc = error["loc"]
-    field = ".".join(str(part) for part in loc) or None
+    field = _field(error)
     kind = error["type"]
     value = error.get("input")
     if kind == "value_error":
         message = str(error["ctx"]["error"])
-        # Scenario-wide checks name their field in the message: "links.0.a: region ...".
-        match = _PATH_PREFIX.match(message)
-        if not loc and match and match[1].split(".")[0] in Scenario.model_fields:
-            return match[1], match[2], _NO_VALUE
+        if field and not loc:
+            message = _PATH_PREFIX.match(message)[2]  # type: ignore[index]
         return field, message, _NO_VALUE
     if kind == "missing":
         return field, "required field is missing", _NO_VALUE

@@ -325,12 +325,14 @@ class Scenario(Strict):
     def _references(self) -> Self:
         """Every region or faction named anywhere must be defined."""
         names = [r.name for r in self.regions]
+        first: dict[str, int] = {}  # a dict, not names[:i]: linear in the number of regions
         for i, name in enumerate(names):
-            if name in names[:i]:
+            if name in first:
                 raise ValueError(
                     f"regions.{i}.name: region {name!r} is already defined"
-                    f" (regions.{names.index(name)}.name)"
+                    f" (regions.{first[name]}.name)"
                 )
+            first[name] = i
         known = set(names)
         self._check_regions()
         for i, link in enumerate(self.links):
