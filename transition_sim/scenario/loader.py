@@ -89,8 +89,8 @@ def _format(file: Path, line: int | None, field: str | None, message: str) -> st
     return f"{where}: {field}: {message}" if field else f"{where}: {message}"
 
 
-# libyaml's parser (C) where PyYAML was built with it: 10-20 times faster than the pure-Python
-# one. Either way the nodes carry marks (lines), and construction is PyYAML's Python code.
+# libyaml's parser (C) where PyYAML was built with it (PyPI's wheels are): several times faster
+# than the pure-Python one. Either way nodes carry marks (lines) and construction is Python.
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
