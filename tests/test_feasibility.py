@@ -213,3 +213,22 @@ def test_time_series_estimate_is_close_to_measured(regions: int, days: int) -> N
         tracemalloc.stop()
     estimate = sc.days * (feasibility.ROW_BYTES * (regions + 1) + feasibility.DAY_BYTES)
     assert measured <= estimate <= 1.3 * measured, (measured, estimate)
+
+
+@pytest.mark.parametrize(
+    ("regions", "days", "field", "part"),
+    [(400, 3650, "days", "time series"), (3000, 1, "regions", "region network")],
+)
+def test_memory_problem_points_at_what_costs_most(
+    regions: int, days: int, field: str, part: str
+) -> None:
+    sc = scenario(
+        days=days,
+        regions=[{"name": f"r{i}", "urban_population": 10} for i in range(regions)],
+        factions={"police": {"units": 0, "loyalty": {"successor": 1}}},
+    )
+    need = estimate_memory(sc)
+    assert max(need.parts, key=need.parts.__getitem__) == part
+    ((where, message),) = check_feasible(sc, available=need.total // 2)
+    assert where == field
+    assert f"(mostly for the {part})" in message
