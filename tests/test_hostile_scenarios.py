@@ -401,6 +401,21 @@ def test_extending_a_private_file_does_not_echo_it(tmp_path: Path, text: str) ->
     assert SECRET not in output
 
 
+@pytest.mark.parametrize("private", ["/etc/shadow", "/etc/passwd", "/etc/hosts"])
+def test_extending_a_system_file_does_not_echo_it(tmp_path: Path, private: str) -> None:
+    try:
+        lines = Path(private).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        pytest.skip(f"{private} cannot be read here")
+    child = write(tmp_path / "child.yaml", f"name: c\nextends: {private}\n")
+    output = assert_refused(child)
+    # The first field of each line: a user name (passwd, shadow) or an address (hosts).
+    names = {line.replace(":", " ").split()[0] for line in lines if line.strip()}
+    names = {n for n in names if len(n) > 3 and not n.startswith("#")}
+    assert names, f"{private} has no entries to look for"
+    assert not names & set(output.replace(":", " ").split())
+
+
 def test_values_from_an_extended_file_are_not_quoted(tmp_path: Path) -> None:
     """A scenario-like file with a bad value: the error points at it without quoting text."""
     base = write(tmp_path / "base.yaml", f"name: base\ncrowd:\n  movement: {SECRET}\n")
