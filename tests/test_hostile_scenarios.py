@@ -210,6 +210,28 @@ def test_density_written_as_text_is_refused_with_a_hint(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # each crashed a run of the baseline (lam value too large, OverflowError, NaN legitimacy)
+        "violence: {violent_lethality: 1.0e+308}",
+        "violence: {protester_lethality: [0, 0, 0, 1.0e+308]}",
+        "violence: {peaceful_repression_cost: 1.0e+300}",
+        "expectations: {protest_weight: 1.0e+308}",
+        "scale: {protesters_per_active_agent: 10000000000}",  # an int, in a float field
+    ],
+)
+def test_floats_beyond_any_meaning_are_refused(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\ndays: 1\n" + text + "\n")
+    err = load_error(path)
+    assert err.line == 3
+    assert err.message.endswith("is too large: no parameter means more than 1e+09")
+    assert_refused(path, "is too large")
+    write(path, "name: x\ndays: 1\n" + text.replace("1.0e+30", "1.0e+0") + "\n")
+    if "10000000000" not in text:
+        load_scenario(path)  # 1e8: large, allowed
+
+
 def test_a_replication_larger_than_the_memory_limit(tmp_path: Path) -> None:
     """Ten million people at one agent each fit on a grid but need ~40 GiB (issue 6: the
     model failed with "Unable to allocate 74.5 GiB" for 10^10 people)."""

@@ -28,6 +28,9 @@ GiB = 2**30
 MAX_REPLICATION_BYTES = 32 * GiB
 # Cells of one grid: the crowd indexes cells with int32 (`core.crowd.neighbor_table`).
 MAX_CELLS = 2**31 - 1
+# Largest magnitude of a parameter with a fraction (a float). No parameter means anything
+# larger, and 1e308 in a rate or weight overflows the model's arithmetic.
+MAX_FLOAT = 1e9
 
 # (dotted field, message): a problem for the loader to locate in the file.
 Problem = tuple[str, str]
@@ -188,11 +191,15 @@ def check_feasible(
 ) -> list[Problem]:
     """What stops `scenario` from running, as (field, message) pairs; empty if it can run.
 
-    Checked in order, stopping at the first kind that fails: grids of at most `MAX_CELLS`
-    cells; agents that fit on their grids; `workers` replications at once that fit in memory,
-    one needing at most `MAX_REPLICATION_BYTES` and all together at most `available` bytes
+    Checked in order, stopping at the first kind that fails: floats of at most `MAX_FLOAT`;
+    grids of at most `MAX_CELLS` cells; agents that fit on their grids; `workers` replications
+    at once that fit in memory, one needing at most `MAX_REPLICATION_BYTES` and all together at
+    most `available` bytes
     (default: what the machine has available now).
     """
+    problems = _huge_floats(scenario.model_dump())
+    if problems:
+        return problems
     problems = _grid_sizes(scenario)
     if problems:
         return problems
@@ -203,6 +210,17 @@ def check_feasible(
     if available is None:
         available = psutil.virtual_memory().available
     return _memory(scenario, regions, available, workers)
+
+
+def _huge_floats(value: object, path: str = "") -> list[Problem]:
+    """Float parameters beyond `MAX_FLOAT` in magnitude (integers are bounded by the loader)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _huge_floats(v, f"{path}.{k}".lstrip("."))]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in _huge_floats(v, f"{path}.{i}")]
+    if isinstance(value, float) and abs(value) > MAX_FLOAT:
+        return [(path, f"{value:g} is too large: no parameter means more than {MAX_FLOAT:g}")]
+    return []
 
 
 def _blame_density(scenario: Scenario, fits: Callable[[Scenario], bool]) -> bool:
