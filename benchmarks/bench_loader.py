@@ -59,7 +59,7 @@ CHILD = """
 import json, resource, sys, time
 from transition_sim.scenario import loader
 if sys.argv[2] == "no-limit":
-    loader.MAX_FILE_BYTES = 1 << 28
+    loader.MAX_FILE_BYTES, loader.MAX_VALUES = 1 << 28, 10**9
 start, cpu = time.perf_counter(), time.process_time()
 try:
     loader.load_scenario(sys.argv[1])
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=None, help="file size in MB (default: limit)")
     parser.add_argument("--shape", choices=SHAPES, action="append", help="default: all")
-    parser.add_argument("--no-limit", action="store_true", help="lift MAX_FILE_BYTES")
+    parser.add_argument("--no-limit", action="store_true", help="lift MAX_FILE_BYTES, MAX_VALUES")
     args = parser.parse_args(argv)
     size = round(args.mb * 1e6) if args.mb else loader.MAX_FILE_BYTES
     base = subprocess.run(
