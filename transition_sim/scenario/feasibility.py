@@ -194,8 +194,7 @@ def check_feasible(
     Checked in order, stopping at the first kind that fails: floats of at most `MAX_FLOAT`;
     grids of at most `MAX_CELLS` cells; agents that fit on their grids; `workers` replications
     at once that fit in memory, one needing at most `MAX_REPLICATION_BYTES` and all together at
-    most `available` bytes
-    (default: what the machine has available now).
+    most `available` bytes (default: what the machine has available now).
     """
     problems = _huge_floats(scenario.model_dump())
     if problems:
