@@ -108,19 +108,16 @@ def grids(scenario: Scenario) -> list[Grid]:
 
 # Bytes per item in `estimate_memory`, read off the numpy arrays of core/crowd.py and
 # core/model.py, and checked against measured peaks (tests/test_feasibility.py).
-TABLE_BYTES = 4  # per cell and offset: the int32 neighbour table, cached per grid size
-TABLE_BUILD_BYTES = 20  # per cell and offset while a table is built: three int64 temporaries
-#                         (24 bytes) exist before the int32 table (4 bytes, counted above)
-CELL_BYTES = 16  # per cell: who occupies it; the deterrence counts in vision
-CELL_WORK_BYTES = 8  # per cell, transient: a permutation of the cells, counts in vision
+TABLE_BYTES = 8  # per cell and offset: the int64 neighbour table, cached per grid size
+TABLE_BUILD_BYTES = 16  # per cell and offset while a table is built: int64 temporaries that
+#                         exist beside the table (measured peak: 24 bytes with the table)
+CELL_BYTES = 16  # per cell: who occupies it; the two running tallies (deterring units, actives)
+CELL_WORK_BYTES = 8  # per cell, transient: a permutation of the cells; the kernel's day buffers
 CITIZEN_BYTES = 56  # per citizen: kind, hardship, risk aversion, state, jail, memory, position
 CITIZEN_BUILD_BYTES = 48  # per citizen, transient: the draws before they are clipped and cast
 UNIT_BYTES = 24  # per unit: position, faction, whether it deters and follows its faction
-GATHER_BYTES = 4  # per active citizen and offset: the cells in vision of all actives
-PAIR_BYTES = 28  # per (unit or active) and offset: arrests look for units and actives in vision
-MOVE_BYTES = 200  # per agent moving in a batch: its proposals and their cells
-ROW_BYTES = 300  # per row of the time series (day x region, and "all"), while it is built
-DAY_BYTES = 600  # per day: its records (a day's table of regions, the national values)
+ROW_BYTES = 325  # per row of the time series (day x region, and "all"), while it is built
+DAY_BYTES = 400  # per day: its records (a day's table of regions, the national values)
 NETWORK_BYTES = 16  # per pair of regions: the adjacency matrix and its row-normalized copy
 FIXED_BYTES = 2 * 2**20  # the model, its actors and the fixed costs of the result tables
 MARGIN = 1.1  # for allocator overhead and what the terms leave out
@@ -141,16 +138,16 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
     The model builds its regions one after another, then steps them one after another each day.
     For a region with C cells, K cells in vision, n citizens and m units (security and patron):
 
-        table      = 4 C K           the int32 neighbour table, kept (one per grid size)
-        held       = 16 C + 56 n + 24 m   the region's arrays, kept
+        table      = 8 C K           the int64 neighbour table, kept (one per grid size)
+        held       = 16 C + 56 n + 24 m   the region's arrays (agents, occupancy, tallies), kept
         building   = 24 C K + 8 C + 48 n  while its table is built (int64 temporaries, before
                                           the table exists) and its citizens drawn
-        day        = 4 n K + 28 min(m, n) K + 8 C + 200 (n + m) / B   a day when all are active
+        day        = 8 C             the compiled kernel's buffers for a region's day
 
-    With R regions, D days and B activation batches, the peak is the larger of
+    With R regions and D days, the peak is the larger of
     - building region r: the tables and arrays of the regions before it + building(r);
-    - running: every table and array + the largest day + the time series, 300 D (R + 1) +
-      600 D, + the region network, 16 R^2;
+    - running: every table and array + the largest day + the time series, 325 D (R + 1) +
+      400 D, + the region network, 16 R^2;
     and the estimate is 1.1 (peak + 2 MiB), for the model's fixed costs and allocator overhead.
 
     Beyond small scenarios the neighbour tables dominate (24 C K while one is built). This is
@@ -172,8 +169,7 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
         tables.add((g.side, k))
         held["neighbour tables"] += TABLE_BYTES * g.cells * k if new_table else 0
         held["grids and agents"] += CELL_BYTES * g.cells + CITIZEN_BYTES * n + UNIT_BYTES * m
-        day = (GATHER_BYTES * n + PAIR_BYTES * min(m, n)) * k + CELL_WORK_BYTES * g.cells
-        days.append(day + MOVE_BYTES * (n + m) // sc.crowd.activation_batches)
+        days.append(CELL_WORK_BYTES * g.cells)
     running = {
         **held,
         "a day": max(days),
