@@ -383,7 +383,7 @@ def test_extends_overrides_and_merges(tmp_path: Path) -> None:
           vision: 3
           hardship: {high: 0.5}
         regions:
-          - {name: capital, urban_population: 50}
+          - {name: capital, urban_population: 500}  # room for its 125 units
         factions:
           KNB:
             units: 20
@@ -539,7 +539,7 @@ def test_region_shares_overriding_both_ignore_section(tmp_path: Path) -> None:
         name: x
         protesters: {violent_share: 0.9}
         regions:
-          - {name: a, urban_population: 10, violent_share: 0.3, crime_share: 0.7}
+          - {name: a, urban_population: 1000, violent_share: 0.3, crime_share: 0.7}
         """,
     )
     assert load_scenario(path).regions[0].crime_share == 0.7
