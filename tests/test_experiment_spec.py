@@ -152,6 +152,18 @@ def test_an_invalid_point_is_reported_before_anything_runs(tmp_path: Path) -> No
     assert len(err.problems) == 1  # point 0 sets the base value, which is valid
 
 
+def test_a_point_that_cannot_run_is_reported_before_anything_runs(tmp_path: Path) -> None:
+    """Valid values whose scenario cannot run (citizens and units overflow the grids) are
+    caught by the loader's feasibility check, for every point."""
+    path = grid_spec(
+        tmp_path, "parameters:\n  - {path: crowd.citizen_density, values: [0.7, 0.99]}\n"
+    )
+    err = spec_error(path)
+    assert err.field == "parameters"
+    assert "point 1 (crowd.citizen_density=0.99) is invalid" in err.message
+    assert "do not fit" in err.message and "cannot run" in err.message
+
+
 def test_out_of_range_points_are_all_counted(tmp_path: Path) -> None:
     values = ", ".join(str(v) for v in range(2, 12))
     path = grid_spec(

@@ -47,6 +47,7 @@ from pydantic import model_validator as after
 from scipy import stats
 
 from transition_sim.scenario.loader import (
+    _NO_VALUE,
     Locations,
     ScenarioError,
     _describe,
@@ -320,7 +321,10 @@ def _spec_error(exc: ValidationError, locations: Locations, path: Path) -> Scena
             hint = f"did you mean {close[0]!r}?" if close else f"one of {', '.join(options)}"
             message = f"unknown key ({hint})" if options else "unknown key"
         else:
-            field, message = _describe(error)
+            field, message, value = _describe(error)
+            if value is not _NO_VALUE:
+                shown = json.dumps(value, default=str)
+                message += f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
             # Checks across fields name their field in the message: "parameters.1.path: ...".
             match = _PREFIX.match(message)
             if match and match[1].split(".")[0] in _fields_at(loc):

@@ -53,6 +53,7 @@ from transition_sim.experiment.store import (
     _write_text,
 )
 from transition_sim.experiment.summary import OUTCOMES, wilson_interval
+from transition_sim.scenario.feasibility import check_feasible
 from transition_sim.scenario.loader import (
     ScenarioError,
     _describe,
@@ -169,8 +170,12 @@ def _model(source: SpecFile) -> tuple[Model, str]:
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
-            field, message = _describe(exc.errors()[0])
+            field, message, _ = _describe(exc.errors()[0])
             raise source.error("fixed", f"makes an invalid scenario: {field}: {message}") from None
+        problems = check_feasible(scenario)
+        if problems:
+            field, message = problems[0]
+            raise source.error("fixed", f"makes a scenario that cannot run: {field}: {message}")
         return Model(transition, scenario, coupled), scenario_hash(scenario)
     try:
         fn = resolve_function(spec.model)
@@ -189,6 +194,24 @@ def _set_fixed(source: SpecFile, data: dict[str, Any]) -> None:
             raise source.error(f"fixed.{path}", f"{path}: {err}") from None
 
 
+class _Infeasible(ValueError):
+    """A valid scenario that cannot run (`scenario.feasibility`): its first problem."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def _check_point(model: Model, values: dict[str, float]) -> dict[str, float]:
+    """Build a point's inputs; for the simulator, also check that its scenario can run."""
+    inputs, applied = model.build(values)
+    if isinstance(inputs, Scenario):
+        problems = check_feasible(inputs)
+        if problems:
+            raise _Infeasible(*problems[0])
+    return applied
+
+
 def _validate_points(source: SpecFile, model: Model, points: Points) -> dict[str, np.ndarray]:
     """Build every point's inputs; the values each sets, or every invalid point at once."""
     applied: dict[str, list[float]] = {name: [] for name in points.names}
@@ -197,7 +220,7 @@ def _validate_points(source: SpecFile, model: Model, points: Points) -> dict[str
     for i in range(len(points)):
         values = points.point(i)
         try:
-            _, set_ = model.build(values)
+            set_ = _check_point(model, values)
         except (ValidationError, ValueError) as exc:
             invalid += 1
             if invalid <= MAX_REPORTED:
@@ -219,13 +242,16 @@ def _point_problem(
 ) -> tuple[int | None, str | None, str]:
     """Where (the varied parameter the error is about, else ``parameters``) and what."""
     shown = ", ".join(f"{k}={v:.6g}" for k, v in values.items())
+    field: str | None = None
     if isinstance(exc, ValidationError):
-        field, message = _describe(exc.errors()[0])
+        field, message, _ = _describe(exc.errors()[0])
         if "add up to" in message:
             message += " (values that must add up: declare them under `coupled:`)"
         what = f"{field}: {message}" if field else message
+    elif isinstance(exc, _Infeasible):
+        field, what = exc.field, f"{exc.field}: {exc} (it cannot run)"
     else:
-        field, what = None, str(exc)
+        what = str(exc)
     spec_field = "parameters"
     for j, path in enumerate(source.spec.paths):
         if field and (path == field or path.startswith(field + ".")):
