@@ -441,3 +441,7 @@ def claims() -> None:
 from transition_sim.dashboard.commands import register  # noqa: E402
 
 register(app)
+
+from transition_sim.experiment.commands import register as register_experiments  # noqa: E402
+
+register_experiments(app)
