@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scenario_files import write
 
 from transition_sim.experiment.address import (
     PathError,
@@ -27,11 +28,6 @@ from transition_sim.scenario import ScenarioError, load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 KNB = [f"factions.KNB.loyalty.{k}" for k in ("successor", "family", "self_interest")]
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
 
 
 def spec_error(path: Path) -> ScenarioError:

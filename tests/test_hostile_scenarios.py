@@ -10,28 +10,14 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from scenario_files import load_error, write
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
-from transition_sim.scenario import ScenarioError, load_scenario, loader
+from transition_sim.scenario import load_scenario, loader
 
 cli = CliRunner()
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def load_error(path: Path) -> ScenarioError:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    return info.value
 
 
 def assert_refused(path: Path, *messages: str) -> str:

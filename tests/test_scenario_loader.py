@@ -6,12 +6,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from textwrap import dedent
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scenario_files import load_error, write
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
@@ -25,18 +25,6 @@ from transition_sim.scenario import (
     scenario_to_yaml,
 )
 from transition_sim.scenario.schema import Shock
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def load_error(path: Path) -> ScenarioError:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    return info.value
 
 
 def assert_human(err: ScenarioError) -> None:

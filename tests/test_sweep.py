@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sweep_functions
+from scenario_files import write
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
@@ -25,11 +26,6 @@ from transition_sim.experiment.sweep import load_runs, prepare, run_blocks, summ
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 cli = CliRunner()
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
 
 
 def toy_spec(tmp_path: Path, extra: str = "", name: str = "toy.yaml", reps: int = 3) -> Path:
