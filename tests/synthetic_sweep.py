@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import yaml
 
 X = "factions.KNB.loyalty.successor"
-Y = "patron.accept_probability"
+Y = "patron.cost"
 XS = (0.0, 0.5, 1.0)
 YS = (0.0, 0.45, 0.9)
 OUTCOMES = ("holds", "falls")

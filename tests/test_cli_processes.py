@@ -140,8 +140,10 @@ def test_sigkill_at_a_random_moment_leaves_no_worker_and_resume_equals_uninterru
 ) -> None:
     seed = random.randrange(2**32)
     chance = random.Random(seed)
-    parts, jitter = chance.randint(0, 12), chance.uniform(0.0, 0.2)  # of 16 parts (10 runs)
-    args = [str(tiny), "-n", "160", "-w", "2"]
+    # Of 16 parts of 200 runs: at least four parts (800 runs, about 0.6 s at this machine's
+    # 1,300 runs/s) are left when the kill comes, so it lands mid-run, not after the end.
+    parts, jitter = chance.randint(0, 12), chance.uniform(0.0, 0.2)
+    args = [str(tiny), "-n", "3200", "-w", "2"]
     out = tmp_path / "resumed"
     saved = staging_path(out) / "runs"
     process = _start(*args, "--out", str(out))
@@ -167,7 +169,7 @@ def test_sigkill_at_a_random_moment_leaves_no_worker_and_resume_equals_uninterru
     )
     assert resumed.returncode == 0, resumed.stderr
     # The reference, uninterrupted and on one worker, through the same code in this process.
-    scenario = resolve(load_scenario(tiny), 160, None)
+    scenario = resolve(load_scenario(tiny), 3200, None)
     run_to_folder(scenario, tmp_path / "uninterrupted", workers=1)
     assert _checksums(out) == _checksums(tmp_path / "uninterrupted"), moment
     assert verify_manifest(out) == []

@@ -5,10 +5,12 @@ from __future__ import annotations
 import ctypes
 import itertools
 import os
+import random
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +93,25 @@ def test_terminate_kills_running_and_cancels_queued_tasks_promptly() -> None:
     assert time.monotonic() - start < 15  # generous: a loaded 2-core machine
     assert _wait_gone(pids, 5) == []
     assert all(f.done() for f in futures)  # none left waiting (cancelled or broken)
+
+
+def _large_result(size: int) -> bytes:
+    return b"x" * size
+
+
+@pytest.mark.filterwarnings("ignore:.*use of fork:DeprecationWarning")
+def test_terminate_returns_when_a_worker_dies_in_the_middle_of_sending_a_result() -> None:
+    # Results of 8 MiB take many pipe writes, so a kill at a random moment usually lands in
+    # the middle of one; before the fix in `terminate`, shutdown then waited forever.
+    for _ in range(5):
+        pool = LocalPool(2)
+        futures = [pool.submit(_large_result, 8 << 20) for _ in range(40)]
+        time.sleep(random.uniform(0.05, 0.4))
+        finished = threading.Thread(target=pool.terminate, daemon=True)
+        finished.start()
+        finished.join(timeout=30)  # generous: a loaded 2-core machine
+        assert not finished.is_alive(), "terminate() hangs"
+        assert all(f.done() for f in futures)
 
 
 def test_open_executor_terminates_on_an_exception() -> None:

@@ -6,12 +6,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from textwrap import dedent
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scenario_files import load_error, write
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
@@ -25,18 +25,6 @@ from transition_sim.scenario import (
     scenario_to_yaml,
 )
 from transition_sim.scenario.schema import Shock
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def load_error(path: Path) -> ScenarioError:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    return info.value
 
 
 def assert_human(err: ScenarioError) -> None:
@@ -387,7 +375,7 @@ def test_extends_overrides_and_merges(tmp_path: Path) -> None:
           vision: 3
           hardship: {high: 0.5}
         regions:
-          - {name: capital, urban_population: 50}
+          - {name: capital, urban_population: 500}  # room for its 125 units
         factions:
           KNB:
             units: 20
@@ -543,7 +531,7 @@ def test_region_shares_overriding_both_ignore_section(tmp_path: Path) -> None:
         name: x
         protesters: {violent_share: 0.9}
         regions:
-          - {name: a, urban_population: 10, violent_share: 0.3, crime_share: 0.7}
+          - {name: a, urban_population: 1000, violent_share: 0.3, crime_share: 0.7}
         """,
     )
     assert load_scenario(path).regions[0].crime_share == 0.7

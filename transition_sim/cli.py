@@ -443,3 +443,7 @@ from transition_sim.dashboard.commands import register  # noqa: E402
 
 register(app)
 register_backtest(app)
+
+from transition_sim.experiment.commands import register as register_experiments  # noqa: E402
+
+register_experiments(app)

@@ -1,8 +1,8 @@
 """The Kazakhstan counterfactuals as contrasts with intervals, and how each contrast moves when
 each hand-set elite parameter moves by ±20% (one at a time).
 
-    uv run python experiments/elites/contrasts.py table -n 400          # results/table.json
-    uv run python experiments/elites/contrasts.py sensitivity -n 120    # results/sensitivity_n120.csv
+    uv run python experiments/elites/contrasts.py table -n 400  # results/table.json
+    uv run python experiments/elites/contrasts.py sensitivity -n 120  # results/sensitivity_n120.csv
 
 A contrast compares the baseline with one counterfactual on one measure, defined once below
 (`CONTRASTS`), with a 95% interval. It *holds* when its estimate has the direction the panel

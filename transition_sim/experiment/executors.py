@@ -144,12 +144,16 @@ class LocalPool(ProcessPoolExecutor):
 
     def terminate(self) -> None:
         """Cancel queued tasks and kill the workers now, then release the pool's resources."""
-        kill_workers = getattr(super(), "kill_workers", None)  # Python 3.14+
-        if kill_workers is not None:
-            kill_workers()
-            return
-        for process in list((self._processes or {}).values()):
+        processes = list((self._processes or {}).values())
+        for process in processes:
             process.kill()
+        for process in processes:
+            process.join()
+        # A worker killed while sending its result leaves half a message in the result pipe,
+        # and the pool's manager thread would wait for the rest forever (CPython 3.12: a hang
+        # in shutdown and at exit). With every worker gone, closing our own copy of the pipe's
+        # write end turns that wait into end-of-file, which the pool treats as a broken pool.
+        self._result_queue._writer.close()
         self.shutdown(wait=True, cancel_futures=True)  # prompt: nothing is left to wait for
 
 

@@ -402,12 +402,14 @@ class Scenario(Strict):
     def _references(self) -> Self:
         """Every region, camp or faction named anywhere must be defined."""
         names = [r.name for r in self.regions]
+        first: dict[str, int] = {}  # a dict, not names[:i]: linear in the number of regions
         for i, name in enumerate(names):
-            if name in names[:i]:
+            if name in first:
                 raise ValueError(
                     f"regions.{i}.name: region {name!r} is already defined"
-                    f" (regions.{names.index(name)}.name)"
+                    f" (regions.{first[name]}.name)"
                 )
+            first[name] = i
         known = set(names)
         self._check_regions()
         for i, link in enumerate(self.links):
@@ -518,6 +520,17 @@ class Scenario(Strict):
         """The camp holding the office at the start."""
         return next(c for c in self.camps if c.incumbent)
 
+    @model_validator(mode="after")
+    def _dates_in_range(self) -> Self:
+        """The last day is a valid date (Python's dates end with year 9999)."""
+        if self.start_date > dt.date.max - dt.timedelta(days=self.days - 1):
+            last = dt.date.max - dt.timedelta(days=self.days - 1)
+            raise ValueError(
+                f"start_date: {self.days} days from {self.start_date} run past {dt.date.max},"
+                f" the last date there is; start by {last} or run fewer days"
+            )
+        return self
+
     def _check_regions(self) -> None:
         """Each region's protester shares add up to at most 1; explicit site cells are on its
         grid."""
@@ -531,9 +544,14 @@ class Scenario(Strict):
                     f"regions.{i}: violent_share + crime_share must not exceed 1"
                     f" ({violent:g} + {crime:g}; a share not given here is the protesters' one)"
                 )
-            side = grid_side(
-                region.urban_population, self.scale.people_per_agent, self.crowd.citizen_density
-            )
+            if all(site.cell is None for site in region.sites):
+                continue
+            try:
+                side = grid_side(
+                    region.urban_population, self.scale.people_per_agent, self.crowd.citizen_density
+                )
+            except OverflowError:
+                continue  # no such grid can be built: scenario.feasibility reports it
             for j, site in enumerate(region.sites):
                 if site.cell is not None and max(site.cell) >= side:
                     raise ValueError(
