@@ -18,7 +18,12 @@ import transition_sim
 from transition_sim.cli import app
 from transition_sim.experiment import runner
 from transition_sim.experiment.lock import hold_lock
-from transition_sim.experiment.store import RESULT_FILES, result_files, verify_manifest
+from transition_sim.experiment.store import (
+    REPORT_FILE,
+    RESULT_FILES,
+    result_files,
+    verify_manifest,
+)
 from transition_sim.experiment.summary import OUTCOMES
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import RunResult
@@ -150,7 +155,7 @@ def test_run_out_writes_results_and_refuses_to_clobber(good: Path, tmp_path: Pat
     out = tmp_path / "results"
     first = cli.invoke(app, ["run", str(good), "--json", "--out", str(out)])
     assert first.exit_code == 0, first.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
+    assert set(RESULT_FILES) <= {p.name for p in out.iterdir()}
     assert json.loads((out / "summary.json").read_text()) == json.loads(first.stdout)
 
     again = cli.invoke(app, ["run", str(good), "--out", str(out)])
@@ -346,5 +351,41 @@ def test_run_keep_summary(good: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     result = cli.invoke(app, ["run", str(good), "--out", str(out), "--keep", "summary"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(result_files("summary"))
+    assert sorted(p.name for p in out.iterdir()) == sorted([*result_files("summary"), REPORT_FILE])
     assert verify_manifest(out) == []
+
+
+@needs_loader
+def test_run_out_writes_its_report_into_the_manifest(good: Path, tmp_path: Path) -> None:
+    """The real model (the report's figures need its tables), two replications."""
+    out = tmp_path / "results"
+    first = cli.invoke(app, ["run", str(good), "-n", "2", "-w", "1", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert f"report written to {out / REPORT_FILE}" in first.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted([*RESULT_FILES, REPORT_FILE])
+    assert verify_manifest(out) == []  # listed with its checksum
+    assert "plotly" in (out / REPORT_FILE).read_text(encoding="utf-8")
+    again = cli.invoke(app, ["run", str(good), "-n", "2", "-w", "1", "--out", str(out), "--force"])
+    assert again.exit_code == 0, again.output  # --force replaces a folder holding its report
+    assert verify_manifest(out) == []
+    rewritten = cli.invoke(app, ["report", str(out)])  # `report` keeps the manifest true too
+    assert rewritten.exit_code == 0, rewritten.output
+    assert verify_manifest(out) == []
+
+
+@needs_loader
+@pytest.mark.usefixtures("fake")
+def test_a_failed_report_keeps_the_results(
+    good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise ValueError("no figures today")
+
+    monkeypatch.setattr("transition_sim.viz.report.write_report", broken)
+    out = tmp_path / "results"
+    result = cli.invoke(app, ["run", str(good), "--json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: no report written (ValueError: no figures today)" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
+    assert verify_manifest(out) == []
+    assert json.loads((out / "summary.json").read_text()) == json.loads(result.stdout)

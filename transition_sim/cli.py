@@ -347,6 +347,25 @@ def run(
         render_summary(summary, Console())
     if out is not None:
         typer.echo(f"results written to {out}", err=True)
+        _write_run_report(out)
+
+
+def _write_run_report(out: Path) -> None:
+    """The HTML report of a finished result folder. The results are complete without it, so a
+    failure is a warning, not an error: `transition-sim report` can write it later."""
+    from transition_sim.viz.report import write_report
+
+    try:
+        with store.lock_output(store.output_path(out)):
+            path = write_report(out)
+    except Exception as err:  # the results are safe: say why and go on
+        typer.echo(
+            f"warning: no report written ({type(err).__name__}: {err}); the results are"
+            f" complete; try: transition-sim report {out}",
+            err=True,
+        )
+        return
+    typer.echo(f"report written to {path}", err=True)
 
 
 def _interrupted(err: Interrupted, file: Path, out: Path | None) -> CliError:

@@ -73,8 +73,10 @@ def result_files(keep: Keep = "all") -> tuple[str, ...]:
 
 
 RESULT_FILES = result_files("all")
+REPORT_FILE = "report.html"  # the HTML view of the results (`transition_sim.viz.report`)
 
 __all__ = [
+    "REPORT_FILE",
     "RESULT_FILES",
     "OutputError",
     "OutputExistsError",
@@ -87,6 +89,7 @@ __all__ = [
     "open_staging",
     "output_errors",
     "publish",
+    "record_in_manifest",
     "result_files",
     "run_identity",
     "saved_replications",
@@ -204,7 +207,7 @@ def check_output_dir(
         entries = sorted(p.name for p in path.iterdir())
         if entries and not force:
             raise OutputExistsError(path)
-        foreign = [name for name in entries if name not in RESULT_FILES]
+        foreign = [name for name in entries if name not in (*RESULT_FILES, REPORT_FILE)]
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise OutputError(
@@ -369,6 +372,26 @@ def build_manifest(
         "command": list(command) if command is not None else None,
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files},
     }
+
+
+def record_in_manifest(folder: str | os.PathLike[str], name: str) -> bool:
+    """List the file ``name`` of the finished folder ``folder`` in its manifest (size and
+    sha256), replacing any older entry, so that a view written after the results (the HTML
+    report) keeps `verify_manifest` clean. False, and nothing written, if the folder has no
+    manifest with a file list."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if not isinstance(files, dict):
+        return False
+    path = folder / name
+    files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    manifest["files"] = dict(sorted(files.items()))
+    _write_text(folder / MANIFEST, _json(manifest))
+    return True
 
 
 def verify_manifest(folder: str | os.PathLike[str]) -> list[str]:

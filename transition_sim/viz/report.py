@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 import transition_sim
+from transition_sim.experiment.store import REPORT_FILE, record_in_manifest
 from transition_sim.viz.figures import FANS, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep, load_output
@@ -22,7 +23,7 @@ from transition_sim.viz.stats import humanize
 from transition_sim.viz.sweeps import sensitivity_charts, share_chart
 from transition_sim.viz.timeline import events_table, timeline_chart
 
-REPORT_NAME = "report.html"
+REPORT_NAME = REPORT_FILE
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
        color: #222; }
@@ -170,8 +171,9 @@ def write_report(
     results_dir: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
 ) -> Path:
     """Write the report of ``results_dir`` (an ensemble or sweep folder) to ``out`` (default:
-    ``results_dir/report.html``), atomically; return its path. Raises
-    `transition_sim.viz.results.ResultsError` if the folder is not an output folder."""
+    ``results_dir/report.html``), atomically; return its path. Written into a finished folder,
+    it is listed in the folder's manifest. Raises `transition_sim.viz.results.ResultsError` if
+    the folder is not an output folder."""
     output = load_output(results_dir)
     path = Path(out) if out is not None else Path(results_dir) / REPORT_NAME
     page = report_html(output)
@@ -182,4 +184,6 @@ def write_report(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if path.resolve() == (Path(results_dir) / REPORT_NAME).resolve():
+        record_in_manifest(results_dir, REPORT_NAME)
     return path
