@@ -30,6 +30,19 @@ def table() -> None:
         print(f"| {c.statement} | {value} | {'yes' if r['holds'] else 'no'} |")
 
 
+def scenarios() -> None:
+    data = json.loads((HERE / "results" / "table.json").read_text())
+    print(f"\nScenarios, {data['n']} replications each (share [95% Wilson interval]):\n")
+    shown = ("incumbent_holds", "rival_restoration", "popular_transition", "unresolved")
+    print("| scenario | " + " | ".join(shown) + " | patron invited | deaths, median [p05, p95] |")
+    print("|---" * (len(shown) + 3) + "|")
+    for row in data["scenarios"]:
+        cells = [f"{row[k][0]:.2f} [{row[k][1]:.2f}, {row[k][2]:.2f}]" for k in (*shown, "invited")]
+        deaths = row["deaths"]
+        cells.append(f"{deaths[0]:,.0f} [{deaths[1]:,.0f}, {deaths[2]:,.0f}]")
+        print(f"| `{row['scenario']}` | " + " | ".join(cells) + " |")
+
+
 def sensitivity(path: Path) -> None:
     rows = list(csv.DictReader(path.open()))
     base, perturbed = rows[0], rows[1:]
@@ -59,5 +72,6 @@ def sensitivity(path: Path) -> None:
 
 if __name__ == "__main__":
     table()
+    scenarios()
     if len(sys.argv) > 1:
         sensitivity(HERE / sys.argv[1])
