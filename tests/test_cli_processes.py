@@ -23,7 +23,7 @@ import pytest
 from transition_sim.experiment.job import run_to_folder
 from transition_sim.experiment.lock import hold_lock
 from transition_sim.experiment.runner import resolve
-from transition_sim.experiment.store import staging_path, verify_manifest
+from transition_sim.experiment.store import REPORT_FILE, staging_path, verify_manifest
 from transition_sim.experiment.summary import summarize_runs
 from transition_sim.scenario.loader import load_scenario
 
@@ -88,8 +88,10 @@ def _cleanup(process: subprocess.Popen[str], workers: list[psutil.Process]) -> N
 
 
 def _checksums(out: Path) -> dict[str, str]:
+    """The results' checksums. Not the report's: `run --out` adds one (`run_to_folder` does not),
+    and it names its folder."""
     files = json.loads((out / "manifest.json").read_text())["files"]
-    return {name: entry["sha256"] for name, entry in files.items()}
+    return {name: entry["sha256"] for name, entry in files.items() if name != REPORT_FILE}
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def test_baseline_deaths_are_in_the_hundreds() -> None:
     strict=True,
     reason="The model disagrees: the successor's odds in a showdown with the family are about 0.63"
     " without the patron, close to the break-even of a purge, so he purges at once in most runs,"
-    " before any invitation; the patron is called in about a fifth of runs and the incumbent holds"
+    " before any invitation; the patron is called in about a third of runs and the incumbent holds"
     " about as often without it (README: counterfactual table).",
 )
 def test_without_the_patron_the_incumbent_holds_less_often() -> None:
