@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from transition_sim import claims
 from transition_sim.dashboard.edits import apply_values, edited_yaml, error_text, overrides
-from transition_sim.dashboard.params import RUN_SETTINGS, parameters
+from transition_sim.dashboard.params import RUN_SETTINGS, parameters, plain
 from transition_sim.dashboard.workspace import UploadError, Workspace
 from transition_sim.scenario import Scenario, ScenarioError, check_feasible, load_scenario
 
@@ -76,7 +76,9 @@ def test_controls_follow_names_in_the_scenario_not_in_the_code(tmp_path: Path) -
     guard = next(g for g in groups if g.key == "factions.palace_guard")
     assert "factions.palace_guard.loyalty.incumbent" in [p.path for p in guard.params]
     assert guard.title == "factions › palace_guard"
-    assert guard.description == Scenario.model_json_schema()["$defs"]["Faction"]["description"]
+    assert guard.description == plain(
+        Scenario.model_json_schema()["$defs"]["Faction"]["description"]
+    )
 
 
 def test_bounds_and_kinds_come_from_the_schema() -> None:
@@ -262,3 +264,9 @@ def test_dashboard_command_refuses_a_folder_that_is_no_output(tmp_path: Path) ->
     assert result.output.startswith("error: ") and "not an output folder" in result.output
     result = CliRunner().invoke(app, ["dashboard", "--scenarios", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no such folder" in result.output
+
+
+def test_help_text_shows_docstring_literals_as_plain_words() -> None:
+    groups = {g.key: g for g in parameters(load_scenario(BASELINE))}
+    assert "loyalty" in groups["factions.KNB"].description
+    assert all("``" not in g.description for g in groups.values())

@@ -10,6 +10,7 @@ registry's: dots between keys, named list items by name, other list items by ind
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -197,7 +198,7 @@ class _Walker:
                 kind=kind,
                 value=value,
                 title=title.replace(".", " › "),
-                description=node.get("description", ""),
+                description=plain(node.get("description", "")),
                 minimum=lo,
                 maximum=hi,
                 exclusive_minimum="exclusiveMinimum" in node,
@@ -223,10 +224,15 @@ def parameters(scenario: Scenario, registry: claims.Registry | None = None) -> l
     return group_params(params, walker.groups)
 
 
+def plain(text: str) -> str:
+    """Help text from a docstring, its reStructuredText literals shown as plain words."""
+    return re.sub(r"``([^`]+)``", r"\1", text)
+
+
 def group_params(params: list[Param], titles: dict[str, tuple[str, str]]) -> list[Group]:
     """Params collected into their groups, groups in first-seen order."""
     groups: dict[str, Group] = {}
     for p in params:
         title, description = titles.get(p.group, (p.group, ""))
-        groups.setdefault(p.group, Group(p.group, title, description)).params.append(p)
+        groups.setdefault(p.group, Group(p.group, title, plain(description))).params.append(p)
     return list(groups.values())
