@@ -269,7 +269,7 @@ class ElitePolitics:
         self.log(
             holder,
             "take_office",
-            f"{self.label(holder)} takes the office ({how}) from {self.label(old)}",
+            f"the office passes from {self.label(old)} to {self.label(holder)} ({how})",
         )
 
     # -- resolving risky moves ---------------------------------------------------------------------
