@@ -14,6 +14,7 @@ from transition_sim.cli import app
 from transition_sim.experiment.runner import run_ensemble
 from transition_sim.experiment.store import write_results
 from transition_sim.scenario import load_scenario
+from transition_sim.viz import results
 from transition_sim.viz.report import REPORT_NAME, sections, write_report
 from transition_sim.viz.results import ResultsError, load_output
 
@@ -147,3 +148,18 @@ def test_report_command(baseline_dir: Path, tmp_path: Path) -> None:
     assert bad.output.startswith("error: ") and "Traceback" not in bad.output
     with pytest.raises(ResultsError):
         write_report(tmp_path)
+
+
+def test_large_ensembles_read_a_bounded_sample_of_days(
+    baseline_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory must not grow with the ensemble: day-by-day tables are read for the first
+    replications only, and the report says so; shares and metrics still use every run."""
+    monkeypatch.setattr(results, "MAX_DAILY_REPLICATIONS", 5)
+    loaded = results.load_results(baseline_dir)
+    assert sorted(loaded.timeseries["replication"].unique()) == [0, 1, 2, 3, 4]
+    assert set(loaded.events["replication"]) <= {0, 1, 2, 3, 4}
+    assert len(loaded.runs) == 12
+    assert any("replications 0 to 4 of 12" in note for note in loaded.notes)
+    monkeypatch.setattr(results, "MAX_DAILY_REPLICATIONS", 12)
+    assert not any("random sample" in n for n in results.load_results(baseline_dir).notes)

@@ -26,6 +26,9 @@ from transition_sim.scenario import Scenario, ScenarioError, load_scenario
 ENSEMBLE_MARKER = "summary.json"
 SWEEP_MARKERS = ("points.parquet", "sensitivity.json", "spec.yaml")
 POINT_COLUMNS = ("point", "n", "n_failed")
+# Day-by-day tables are read for at most this many replications (the first ones: each is seeded
+# independently, so they are a random sample), so that memory does not grow with the ensemble.
+MAX_DAILY_REPLICATIONS = 1000
 QUANTILE_SUFFIXES = ("_median", "_p05", "_p95")
 
 __all__ = [
@@ -127,12 +130,14 @@ def _json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _parquet(path: Path, notes: list[str], missing: str) -> pd.DataFrame | None:
+def _parquet(
+    path: Path, notes: list[str], missing: str, filters: list[Any] | None = None
+) -> pd.DataFrame | None:
     if not path.exists():
         notes.append(f"{path.name} is not in this folder: {missing}")
         return None
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, filters=filters)
     except (OSError, ValueError) as err:
         raise ResultsError(f"{path}: cannot read ({err})") from None
 
@@ -159,10 +164,18 @@ def load_results(path: str | Path) -> Results:
     notes: list[str] = []
     summary = _json(folder / ENSEMBLE_MARKER)
     runs = _parquet(folder / "runs.parquet", notes, "no per-replication table")
+    sample = [("replication", "<", MAX_DAILY_REPLICATIONS)]
     timeseries = _parquet(
-        folder / "timeseries.parquet", notes, "no charts over days and no region map"
+        folder / "timeseries.parquet", notes, "no charts over days and no region map", sample
     )
-    events = _parquet(folder / "events.parquet", notes, "no event timeline")
+    events = _parquet(folder / "events.parquet", notes, "no event timeline", sample)
+    total = len(runs) if runs is not None else int(summary.get("replications", 0))
+    if timeseries is not None and total > MAX_DAILY_REPLICATIONS:
+        notes.append(
+            f"charts over the days, regions and the timeline show replications 0 to"
+            f" {MAX_DAILY_REPLICATIONS - 1} of {total:,} (independently seeded, so a random"
+            " sample); outcome shares and metrics use all of them"
+        )
     scenario = None
     resolved = folder / "scenario.resolved.yaml"
     if resolved.is_file():
