@@ -823,3 +823,78 @@ def test_overrides_are_carried_exactly(
     assert scenario.crowd.active_threshold == active_threshold
     assert scenario.crowd.arrest_constant == arrest_constant
     assert scenario.crowd.hardship.low == 0.1  # untouched base values survive
+
+
+# --- names that parameter paths cannot address, and events that contradict themselves ----------
+
+TWO_CAMPS = """
+name: x
+factions:
+  police: {units: 10, loyalty: {a: 1}}
+camps:
+  - {name: a, incumbent: true, power: 0.6}
+  - {name: b, power: 0.4}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        (
+            "name: x\nregions:\n  - {name: St. Petersburg, urban_population: 500}\n",
+            3,
+            "regions.0.name",
+        ),
+        (
+            "name: x\nregions:\n  - name: city\n    urban_population: 500\n"
+            "    sites: [{name: H.Q.}]\n",
+            5,
+            "regions.0.sites.0.name",
+        ),
+        (
+            "name: x\nfactions:\n  police: {units: 10, loyalty: {a.b: 1}}\n"
+            "camps: [{name: a.b, incumbent: true, power: 1}]\n",
+            4,
+            "camps.0.name",
+        ),
+        ("name: x\nfactions:\n  p.q: {units: 10, loyalty: {incumbent: 1}}\n", 3, "factions.p.q"),
+    ],
+)
+def test_a_name_cannot_hold_a_dot(tmp_path: Path, text: str, line: int, field: str) -> None:
+    """Names are the parts of dotted parameter paths (sweeps, claims, the dashboard's controls):
+    `regions.St. Petersburg.weight` would address nothing."""
+    err = load_error(write(tmp_path / "x.yaml", text))
+    assert (err.line, err.field) == (line, field)
+    assert "cannot contain '.'" in err.message
+    assert_human(err)
+
+
+def test_a_camp_needs_a_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        'name: x\nfactions:\n  police: {units: 10, loyalty: {"": 1}}\n'
+        'camps: [{name: "", incumbent: true, power: 1}]\n',
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (4, "camps.0.name")
+    assert_human(err)
+
+
+def test_a_dying_leader_cannot_succeed_itself(tmp_path: Path) -> None:
+    """`death` with `to` naming the dying camp handed the office to a camp the same event removed."""
+    path = write(
+        tmp_path / "x.yaml",
+        TWO_CAMPS + "shocks: [{day: 0, label: x, event: death, camp: a, to: a}]\n",
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (7, "shocks.0.to")
+    assert "cannot succeed itself" in err.message
+    assert_human(err)
+
+
+def test_a_leaders_death_may_name_another_successor(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        TWO_CAMPS + "shocks: [{day: 0, label: x, event: death, camp: a, to: b}]\n",
+    )
+    assert load_scenario(path).shocks[0].to == "b"

@@ -12,7 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -23,6 +30,19 @@ SECURITY, OPPOSITION, SELF_INTEREST, NONE = "security", "opposition", "self_inte
 RESERVED_NAMES = (SECURITY, OPPOSITION, SELF_INTEREST, NONE)
 # Stances that need no camp; a faction may also `side_with_<camp>` (docs/ODD.md §7.5).
 BASIC_STANCES = ("obey", "stand_aside", "defect")
+
+
+def _path_name(name: str) -> str:
+    """A name is one part of a dotted parameter path (``regions.NAME.weight``,
+    ``factions.NAME.units``): a dot in it would split the path, and an empty one names nothing."""
+    if not name.strip():
+        raise ValueError("a name cannot be empty")
+    if "." in name:
+        raise ValueError("a name cannot contain '.' (it is one part of a dotted parameter path)")
+    return name
+
+
+Name = Annotated[str, AfterValidator(_path_name)]
 EliteEvent = Literal["death", "dismissal", "arrest", "loyalty", "transfer_office", "invite_patron"]
 
 
@@ -114,7 +134,7 @@ class Site(Strict):
     without it, the cell is drawn at random.
     """
 
-    name: str
+    name: Name
     cell: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
     weight: Positive = 1.0
 
@@ -122,7 +142,7 @@ class Site(Strict):
 class Region(Strict):
     """A city; `violent_share` and `crime_share` override the `protesters` section's."""
 
-    name: str
+    name: Name
     urban_population: Annotated[int, Field(ge=1)]
     hardship_shift: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     violent_share: Fraction | None = None
@@ -171,7 +191,7 @@ class Camp(Strict):
     they may resist, take an exit, or strike for the office (docs/ODD.md §7.7).
     """
 
-    name: str
+    name: Name
     label: str | None = None  # how events name the camp (default: its name)
     incumbent: bool = False
     former_ruler: bool = False  # its return to office counts as a restoration
@@ -420,6 +440,10 @@ class Scenario(Strict):
                         f" (regions: {', '.join(names)})"
                     )
         for fname, faction in self.factions.items():
+            try:
+                _path_name(fname)
+            except ValueError as err:
+                raise ValueError(f"factions.{fname}: {err}") from None
             for region in faction.deployment or {}:
                 if region not in known:
                     raise ValueError(
@@ -494,6 +518,8 @@ class Scenario(Strict):
                 value = getattr(shock, field)
                 if value is not None and value not in camps:
                     raise ValueError(f"shocks.{i}.{field}: no camp named {value!r} ({listed})")
+            if shock.event == "death" and shock.to is not None and shock.to == shock.camp:
+                raise ValueError(f"shocks.{i}.to: the dying leader's camp cannot succeed itself")
             if shock.faction is not None and shock.faction not in self.factions:
                 raise ValueError(
                     f"shocks.{i}.faction: no faction named {shock.faction!r}"
