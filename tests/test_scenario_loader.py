@@ -881,7 +881,7 @@ def test_a_camp_needs_a_name(tmp_path: Path) -> None:
 
 
 def test_a_dying_leader_cannot_succeed_itself(tmp_path: Path) -> None:
-    """`death` with `to` naming the dying camp handed the office to a camp the same event removed."""
+    """`death` with `to` naming the dying camp gave the office to a camp the event removed."""
     path = write(
         tmp_path / "x.yaml",
         TWO_CAMPS + "shocks: [{day: 0, label: x, event: death, camp: a, to: a}]\n",
