@@ -214,6 +214,20 @@ def test_points_summary_by_hand() -> None:
     assert math.isnan(table.loc[2, "p"])
 
 
+@pytest.mark.filterwarnings("error::pandas.errors.PerformanceWarning")
+def test_many_metrics_summarize_without_warnings() -> None:
+    """Three camps give about 40 metrics; one column per statistic inserted one by one made
+    pandas print a screenful of PerformanceWarnings on every sweep and compare."""
+    metrics = {f"m{i}": [float(i), float(i + 1)] for i in range(60)}
+    runs = pd.DataFrame(
+        {"point": [0, 0], "replication": [0, 1], "seed": [0, 1], "p": [0.1, 0.1],
+         "outcome": ["a", "b"], "error": [None, None], **metrics}
+    )  # fmt: skip
+    table = summarize_points(runs, ["p"], ["a", "b"])
+    assert table.loc[0, "m59_median"] == 59.5
+    assert list(table.columns[-3:]) == ["m59_median", "m59_p05", "m59_p95"]
+
+
 def test_run_blocks_hold_whole_points_in_order(tmp_path: Path) -> None:
     """Parts of 6 runs cut points of 40 replications; blocks are whole points, in order."""
     run_sweep(prepare(load_spec(toy_spec(tmp_path, reps=40))), tmp_path / "out")

@@ -447,9 +447,12 @@ def summarize_points(
             "p05": grouped.quantile(0.05),
             "p95": grouped.quantile(0.95),
         }
-        for metric in metrics:
-            for suffix, frame in stats.items():
-                table[f"{metric}_{suffix}"] = frame[metric].reindex(index).to_numpy()
+        columns = {
+            f"{metric}_{suffix}": frame[metric].reindex(index).to_numpy()
+            for metric in metrics
+            for suffix, frame in stats.items()
+        }  # joined at once: a column at a time, pandas warns of a fragmented frame
+        table = pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
     return table
 
 
