@@ -210,6 +210,42 @@ def test_dismissal_arrest_loyalty_and_transfer_events() -> None:
     assert el.camps["successor"].status == IN_OFFICE, "a negotiated handover ousts nobody"
 
 
+def test_events_never_give_the_office_to_a_removed_camp_or_its_holder() -> None:
+    """ODD §6: an event is void once the camp it names is gone. Found by hostile testing: a
+    transfer to an arrested camp put it back in office."""
+    m = three_camps(
+        {"day": 0, "label": "the premier is arrested", "event": "arrest", "camp": "premier"},
+        {"day": 0, "label": "handover", "event": "transfer_office", "to": "premier"},
+        {"day": 0, "label": "handover to itself", "event": "transfer_office", "to": "successor"},
+        {"day": 0, "label": "the president dies", "event": "death", "camp": "successor",
+         "to": "premier"},
+    )  # fmt: skip
+    el = m.elites
+    m._shocks[0].fire()
+    m._shocks[1].fire()
+    assert el.office == "successor" and el.camps["premier"].status == REMOVED
+    changes = el.tally["office_changes"]
+    m._shocks[2].fire()
+    assert el.office == "successor" and el.tally["office_changes"] == changes
+    m._shocks[3].fire()  # the designated heir is gone: the strongest camp takes the office
+    assert el.office == "family" and el.camps["successor"].status == REMOVED
+
+
+def test_the_office_holders_arrest_passes_the_office_and_its_dismissal_is_void() -> None:
+    """Found by hostile testing: an arrested office holder stayed in office, removed."""
+    m = three_camps(
+        {"day": 0, "label": "dismissed", "event": "dismissal", "camp": "successor"},
+        {"day": 0, "label": "the president is arrested", "event": "arrest", "camp": "successor"},
+    )  # fmt: skip
+    el = m.elites
+    power = dict(el.power)
+    m._shocks[0].fire()
+    assert el.power == power and not el.camps["successor"].threatened
+    m._shocks[1].fire()
+    assert el.camps["successor"].status == REMOVED
+    assert el.office in ("family", "premier") and el.camps[el.office].status == IN_OFFICE
+
+
 def test_a_scripted_invitation_lets_the_patron_decide() -> None:
     m = kazakhstan(shocks=[{"day": 0, "label": "request", "event": "invite_patron"}])
     m._shocks[0].fire()

@@ -367,18 +367,20 @@ class ElitePolitics:
         the designated successor, or to the strongest camp in play if none is named."""
         held = name == self.office
         self.log(name, "death", f"{self.label(name)}: the leader dies")
-        if held:
-            if successor is None:
-                strengths = self.strengths(showdown=True)
-                others = [n for n, c in self.camps.items() if c.in_play and n != name]
-                if not others:
-                    return
-                successor = max(others, key=strengths.__getitem__)
-                self.take_office(successor, "succession")
-            else:
-                self.take_office(successor, "succession", scripted=True)
+        if held and successor is not None:
+            self.take_office(successor, "succession", scripted=True)
+        elif held:
+            self.succeed_strongest(name)
         else:
             self.remove(name)
+
+    def succeed_strongest(self, name: str) -> None:
+        """The office holder ``name`` has lost its leader: the strongest other camp in play takes
+        the office. With no other camp, the camp keeps it under a new leader."""
+        strengths = self.strengths(showdown=True)
+        others = [n for n, c in self.camps.items() if c.in_play and n != name]
+        if others:
+            self.take_office(max(others, key=strengths.__getitem__), "succession")
 
     def dismiss_camp(self, name: str) -> None:
         """The office holder dismisses ``name``'s leader from state posts (a purge that is known
@@ -391,8 +393,14 @@ class ElitePolitics:
             self.remove(name)
 
     def arrest(self, name: str) -> None:
+        """``name``'s leader is arrested: the camp is removed. The office holder's own arrest
+        (by its own state) is a palace move: the office passes as after a death with no
+        designated successor."""
         self.log(self.office, "arrest", f"{self.label(name)}'s leader is arrested")
-        self.remove(name)
+        if name == self.office:
+            self.succeed_strongest(name)
+        else:
+            self.remove(name)
 
 
 def is_turned(stance: str) -> bool:

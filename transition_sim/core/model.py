@@ -56,16 +56,23 @@ class ScriptedShock:
 
     def elite_event(self) -> None:
         """A documented elite event (docs/ODD.md §6); void if the run has already removed the
-        camp it names or the office has left the camps."""
+        camp it names, if the office has left the camps, if a transfer would hand the office to a
+        removed camp or to its holder, or if it dismisses the office holder. A leader whose
+        designated successor is gone dies without one."""
         m, s, el = self.model, self.shock, self.model.elites
         gone = s.camp is not None and not el.camps[s.camp].in_play
+        heir = s.to if s.to is not None and el.camps[s.to].in_play else None
+        if s.event == "transfer_office" and heir in (None, el.office):
+            gone = True
+        if s.event == "dismissal" and s.camp is not None and s.camp == el.office:
+            gone = True  # nobody above the office holder dismisses it (an arrest can remove it)
         if s.event == "invite_patron":
             if m.patron is not None and m.patron.can_be_invited_by(el.office):
                 m.invite_patron()  # whoever holds the office asks, even the opposition
         elif not el.office_is_camp or gone:
             m.log("scenario", "event_void", f"{s.event} no longer applies")
         elif s.event == "death":
-            el.death(s.camp, s.to)
+            el.death(s.camp, heir)
         elif s.event == "dismissal" and s.camp is not None:
             el.dismiss_camp(s.camp)
         elif s.event == "dismissal":
@@ -77,7 +84,7 @@ class ScriptedShock:
         elif s.event == "loyalty":
             m.faction(s.faction).loyalty = dict(s.loyalty)
         elif s.event == "transfer_office":
-            el.take_office(s.to, "transfer", oust=False, scripted=True)
+            el.take_office(heir, "transfer", oust=False, scripted=True)
 
 
 class TransitionModel(mesa.Model):
