@@ -345,3 +345,19 @@ def test_morris_and_sobol_charts_plot_the_indices(tmp_path: Path) -> None:
     assert [list(b.y) for b in bars] == [[0.50, 0.20, 0.02], [0.60, 0.35, 0.03]]
     assert list(bars[1].error_y.array) == [0.06, 0.05, 0.02]
     assert sweeps.sensitivity_charts(type(sobol)(sobol.path, None, None, None, {})) == []
+
+
+@pytest.mark.parametrize("method", ["morris", "sobol"])
+def test_sensitivity_charts_draw_the_noise_floor_where_it_is_known(
+    tmp_path: Path, method: str
+) -> None:
+    folder = write_sensitivity(tmp_path / method, method)
+    data = json.loads((folder / "sensitivity.json").read_text(encoding="utf-8"))
+    data["outputs"]["share_holds"]["noise_floor"] = 0.04
+    data["outputs"]["deaths_median"]["noise_floor"] = None  # one replication: unknown
+    (folder / "sensitivity.json").write_text(json.dumps(data), encoding="utf-8")
+    known, unknown = sweeps.sensitivity_charts(load_sweep(folder))
+    lines = sorted((shape.x0 if method == "morris" else shape.y0) for shape in known.layout.shapes)
+    assert lines == ([0.04, 0.08] if method == "morris" else [0.04])
+    assert "noise" in known.layout.title.subtitle.text
+    assert not unknown.layout.shapes and "noise" not in unknown.layout.title.subtitle.text

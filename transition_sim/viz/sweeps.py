@@ -112,6 +112,13 @@ def _values(entry: dict[str, Any], key: str) -> list[float]:
     return [float("nan") if v is None else float(v) for v in entry.get(key) or []]
 
 
+def _noise_floor(entry: dict[str, Any]) -> float | None:
+    """The output's noise floor from ``sensitivity.json`` (None if unknown, e.g. one
+    replication per point)."""
+    floor = entry.get("noise_floor")
+    return None if floor is None or floor != floor else float(floor)
+
+
 def morris_chart(sweep: Sweep, output: str) -> go.Figure:
     """Morris screening of ``output``: μ* (importance) against σ (nonlinearity, interactions)."""
     entry = (sweep.sensitivity or {})["outputs"][output]
@@ -132,11 +139,20 @@ def morris_chart(sweep: Sweep, output: str) -> go.Figure:
     )
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(rangemode="tozero")
+    floor = _noise_floor(entry)
+    if floor is not None:
+        fig.add_vline(x=floor, line_dash="dot", line_color="#888", annotation_text="noise floor")
+        fig.add_vline(x=2 * floor, line_dash="dash", line_color="#888", annotation_text="2 × floor")
     return style(
         fig,
         f"Morris screening: {humanize(output)}",
         f"{sweep.label}. Right: the parameter moves the output more; up: its effect depends on"
-        " the other parameters or is nonlinear; whiskers: 95% bootstrap interval of μ*",
+        " the other parameters or is nonlinear; whiskers: 95% bootstrap interval of μ*"
+        + (
+            "; dotted line: the μ* that replication noise alone gives (left of twice it: noise)"
+            if floor is not None
+            else ""
+        ),
         x=f"μ*: mean absolute elementary effect (units of {humanize(output)})",
         y=f"σ: spread of elementary effects (units of {humanize(output)})",
         height=480,
@@ -160,11 +176,20 @@ def sobol_chart(sweep: Sweep, output: str) -> go.Figure:
             hovertemplate="%{x}: %{y:.3f}<extra>" + key + "</extra>",
         )
     fig.update_layout(barmode="group")
+    floor = _noise_floor(entry)
+    if floor is not None:
+        fig.add_hline(y=floor, line_dash="dot", line_color="#888", annotation_text="noise floor")
     return style(
         fig,
         f"Sobol indices: {humanize(output)}",
         f"{sweep.label}. Share of the output's variance due to each parameter; whiskers: 95%"
-        " bootstrap interval",
+        " bootstrap interval"
+        + (
+            "; dotted line: the share of variance that is replication noise (it inflates every"
+            " total index by about as much)"
+            if floor is not None
+            else ""
+        ),
         x="parameter",
         y="Sobol index (share of variance, 0–1)",
         height=460,
