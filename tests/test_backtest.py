@@ -105,3 +105,9 @@ def test_bad_cases_exit_2_naming_the_file(tmp_path: Path, text: str, message: st
 def test_an_empty_or_missing_folder_exits_2(tmp_path: Path) -> None:
     assert runner.invoke(app, ["backtest", str(tmp_path)]).exit_code == 2
     assert runner.invoke(app, ["backtest", str(tmp_path / "nowhere")]).exit_code == 2
+
+
+def test_yml_files_are_cases_too(tmp_path: Path) -> None:
+    write_case(tmp_path, "a", "incumbent_holds").rename(tmp_path / "a.yml")
+    write_case(tmp_path, "b", "incumbent_holds")
+    assert [p.name for p in backtest.case_files(tmp_path)] == ["a.yml", "b.yaml"]

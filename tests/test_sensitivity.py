@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 from textwrap import dedent
 
@@ -106,3 +107,29 @@ def test_morris_ranks_a_linear_function_exactly(tmp_path: Path) -> None:
     assert analysis["skipped"] == {"share_ok": "constant across the design: nothing to attribute"}
     report = (out / "report.html").read_text()
     assert "Morris screening: out mean" in report
+
+
+def test_two_trajectories_analyse_without_warnings(tmp_path: Path) -> None:
+    """The convergence check's half has one trajectory, whose σ is undefined: it must stay a
+    quiet NaN inside SALib, not a screenful of numpy warnings (found by hostile testing)."""
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        dedent("""
+        name: two
+        model: sweep_functions:linear
+        design: {method: morris, samples: 2, levels: 4}
+        replications: 1
+        seed: 0
+        parameters:
+          - {path: x, bounds: [0, 1]}
+          - {path: y, bounds: [0, 1]}
+          - {path: z, bounds: [0, 1]}
+        """),
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        run_sweep(prepare(load_spec(path)), tmp_path / "out")
+    entry = json.loads((tmp_path / "out" / "sensitivity.json").read_text())["outputs"]["out_mean"]
+    assert entry["convergence"]["half"]["trajectories"] == 1
+    np.testing.assert_allclose(entry["mu_star"], [4, 2, 0], atol=1e-9)

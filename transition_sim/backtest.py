@@ -121,7 +121,9 @@ class NotACase(ValueError):
 
 def case_files(folder: Path) -> list[Path]:
     """The case files of a library folder, in name order."""
-    return sorted(p for p in Path(folder).glob("*.yaml") if p.is_file())
+    return sorted(
+        p for p in Path(folder).iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+    )
 
 
 def evaluate(

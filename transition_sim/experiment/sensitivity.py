@@ -27,6 +27,7 @@ its 95% interval at the full size.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -176,10 +177,13 @@ def _morris(
     assert x is not None  # a Morris design keeps its unit-cube points
 
     def indices(rows: int) -> dict[str, Any]:
-        return morris.analyze(
-            problem, x[:rows], y[:rows], num_resamples=RESAMPLES, conf_level=CONF,
-            num_levels=levels, seed=seed,
-        )  # fmt: skip
+        with warnings.catch_warnings():  # one trajectory (the half of two) has no σ: NaN, unused
+            warnings.filterwarnings("ignore", "Degrees of freedom", RuntimeWarning)
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            return morris.analyze(
+                problem, x[:rows], y[:rows], num_resamples=RESAMPLES, conf_level=CONF,
+                num_levels=levels, seed=seed,
+            )  # fmt: skip
 
     full = indices(len(y))
     step = problem["num_vars"] + 1
