@@ -79,25 +79,30 @@ def test_replication_noise_shows_as_the_noise_floor(tmp_path: Path) -> None:
     assert entry["below_noise_floor"] == []  # x3's ST (0.24) stands well above 0.067
 
 
-def test_morris_ranks_a_linear_function_exactly(tmp_path: Path) -> None:
-    """y = 4x + 2y + 0z on unit ranges: every elementary effect is the coefficient."""
-    path = tmp_path / "linear.yaml"
+def linear_morris(folder: Path, trajectories: int) -> Path:
+    """A Morris spec over y = 4x + 2y + 0z on unit ranges (one replication per point)."""
+    path = folder / "linear.yaml"
     path.write_text(
-        dedent("""
+        dedent(f"""
         name: linear
         model: sweep_functions:linear
-        design: {method: morris, samples: 10, levels: 4}
+        design: {{method: morris, samples: {trajectories}, levels: 4}}
         replications: 1
         seed: 0
         parameters:
-          - {path: x, bounds: [0, 1]}
-          - {path: y, bounds: [0, 1]}
-          - {path: z, distribution: {name: uniform, low: 0, high: 1}}
+          - {{path: x, bounds: [0, 1]}}
+          - {{path: y, bounds: [0, 1]}}
+          - {{path: z, distribution: {{name: uniform, low: 0, high: 1}}}}
         """),
         encoding="utf-8",
     )
+    return path
+
+
+def test_morris_ranks_a_linear_function_exactly(tmp_path: Path) -> None:
+    """y = 4x + 2y + 0z on unit ranges: every elementary effect is the coefficient."""
     out = tmp_path / "out"
-    run_sweep(prepare(load_spec(path)), out)
+    run_sweep(prepare(load_spec(linear_morris(tmp_path, trajectories=10))), out)
     analysis = json.loads((out / "sensitivity.json").read_text())
     entry = analysis["outputs"]["out_mean"]
     np.testing.assert_allclose(entry["mu_star"], [4, 2, 0], atol=1e-9)
@@ -112,24 +117,10 @@ def test_morris_ranks_a_linear_function_exactly(tmp_path: Path) -> None:
 def test_two_trajectories_analyse_without_warnings(tmp_path: Path) -> None:
     """The convergence check's half has one trajectory, whose σ is undefined: it must stay a
     quiet NaN inside SALib, not a screenful of numpy warnings (found by hostile testing)."""
-    path = tmp_path / "two.yaml"
-    path.write_text(
-        dedent("""
-        name: two
-        model: sweep_functions:linear
-        design: {method: morris, samples: 2, levels: 4}
-        replications: 1
-        seed: 0
-        parameters:
-          - {path: x, bounds: [0, 1]}
-          - {path: y, bounds: [0, 1]}
-          - {path: z, bounds: [0, 1]}
-        """),
-        encoding="utf-8",
-    )
+    spec = load_spec(linear_morris(tmp_path, trajectories=2))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        run_sweep(prepare(load_spec(path)), tmp_path / "out")
+        run_sweep(prepare(spec), tmp_path / "out")
     entry = json.loads((tmp_path / "out" / "sensitivity.json").read_text())["outputs"]["out_mean"]
     assert entry["convergence"]["half"]["trajectories"] == 1
     np.testing.assert_allclose(entry["mu_star"], [4, 2, 0], atol=1e-9)
