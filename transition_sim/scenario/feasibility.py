@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 
-from transition_sim.core.regions import grid_side, split_units
+from transition_sim.scenario.geometry import grid_side, split_units
 from transition_sim.scenario.schema import Crowd, Scenario
 
 GiB = 2**30
