@@ -142,7 +142,7 @@ class Violence(Strict):
 class Site(Strict):
     """A strategic cell whose control counts towards who holds the state.
 
-    ``cell`` is (row, column) on the region's grid (see `transition_sim.core.regions.grid_side`);
+    ``cell`` is (row, column) on the region's grid (see `scenario.geometry.grid_side`);
     without it, the cell is drawn at random.
     """
 
