@@ -204,7 +204,7 @@ def test_density_written_as_text_is_refused_with_a_hint(tmp_path: Path) -> None:
         "violence: {protester_lethality: [0, 0, 0, 1.0e+308]}",
         "violence: {peaceful_repression_cost: 1.0e+300}",
         "expectations: {protest_weight: 1.0e+308}",
-        "scale: {protesters_per_active_agent: 10000000000}",  # an int, in a float field
+        "crowd: {vision_people: 10000000000}",  # an int, in a float field
     ],
 )
 def test_floats_beyond_any_meaning_are_refused(tmp_path: Path, text: str) -> None:
