@@ -87,8 +87,8 @@ def test_direction_check_catches_a_violation(claims: types.ModuleType) -> None:
                 "q",
                 "m",
                 [
-                    claims.ClaimParameter("crowd.vision_people", "> 1000000"),
-                    claims.ClaimParameter("crowd.vision_people", "> 0 and < 1000000"),
+                    claims.ClaimParameter("crowd.vision", "> 100"),
+                    claims.ClaimParameter("crowd.vision", "> 0 and < 50"),
                     claims.ClaimParameter(
                         "camps.family.legitimacy", "greater than camps.successor.legitimacy"
                     ),
@@ -102,7 +102,7 @@ def test_direction_check_catches_a_violation(claims: types.ModuleType) -> None:
     )
     problems = claims.direction_violations(registry)
     assert len(problems) == 2
-    assert "crowd.vision_people" in problems[0] and "family.legitimacy" in problems[1]
+    assert "crowd.vision" in problems[0] and "family.legitimacy" in problems[1]
 
 
 def test_cited_ids_exist(registry: Registry, claims: types.ModuleType) -> None:

@@ -30,32 +30,41 @@ ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 RESULTS = Path(__file__).resolve().parent / "results"
 
-# Parameter path -> (low, high). Paths index into the scenario as dumped by pydantic.
+# Parameter path -> (low, high). Paths index into the scenario as dumped by pydantic. Paths in
+# LOG are drawn uniformly in log10 (rates whose plausible values span orders of magnitude).
 SPACE: dict[str, tuple[float, float]] = {
-    "crowd.contagion": (0.2, 1.0),
+    "crowd.contagion": (0.05, 0.5),
+    "crowd.hardship.high": (0.3, 0.8),
     "crowd.social_signal": (0.0, 0.3),
     "shocks.0.hardship": (0.2, 0.8),
     "protesters.violent_share": (0.0, 0.1),
     "regions.3.violent_share": (0.05, 0.3),  # Almaty
     "regions.3.crime_share": (0.01, 0.1),
     "protesters.crime_motivation": (0.3, 0.9),
-    "government.lethal_force_armed_share": (0.001, 0.02),
-    "violence.protester_lethality.3": (0.005, 0.15),
-    "violence.violent_lethality": (0.0, 0.02),
-    "scale.protesters_per_active_agent": (2.0, 12.0),
+    "government.lethal_force_armed_share": (0.0001, 0.01),
+    "violence.protester_lethality.3": (1e-4, 1e-2),  # per protester and day
+    "violence.violent_lethality": (1e-6, 1e-2),
+    "violence.detention_share": (0.002, 0.2),
     "expectations.protest_weight": (1.0, 5.0),
 }
-INTEGER = {"scale.protesters_per_active_agent"}
+LOG = {
+    "government.lethal_force_armed_share",
+    "violence.protester_lethality.3",
+    "violence.violent_lethality",
+    "violence.detention_share",
+}
 
 # Targets from the record [F-toll, F-detained, F-csto-invited, F-csto-withdrawal, F-spread,
-# F-almaty-seized]; day 0 is 1 January 2022.
+# F-almaty-seized, A-peak-crowd]; day 0 is 1 January 2022.
 DEATHS = 231  # 225-238 official
 DETAINED = 9900
 INVITE_DAYS = (2, 6)  # invited 5 Jan (day 4)
 DAYS_TO_ORDER = 9  # protests from 2 Jan, order by about 11 Jan (withdrawal announced)
 SPREAD_BY_DAY = 4  # protests in most regions by 4-5 Jan
-SPREAD_SHARE = 0.01
+SPREAD_SHARE = 0.005  # a region with protest is one that is not calm (docs/ODD.md §7.12)
 SPREAD_REGIONS = 5
+PEAK_REGION = "Almaty"
+PEAK_CROWD = (5_000, 50_000)  # people on the street at Almaty's peak [A-peak-crowd]
 
 
 def with_overrides(scenario: Scenario, overrides: dict[str, float]) -> Scenario:
@@ -69,6 +78,12 @@ def with_overrides(scenario: Scenario, overrides: dict[str, float]) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def _log_distance(x: float, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    x = max(x, 1.0)
+    return max(np.log10(low / x), np.log10(x / high), 0.0)
+
+
 def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, float]:
     """Distance of an ensemble from the record: 0 is a perfect fit, each part is about 0..1."""
     ens = run_ensemble(scenario, reps, seed, workers=workers)
@@ -80,6 +95,8 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
     reached = (peak.div(size[peak.columns]) >= SPREAD_SHARE).sum(axis=1)
     almaty_seized = ev[(ev.action == "seize_site") & ev.details.str.contains("Almaty|KNB")]
     inv = runs.invitation_day
+    city = regions[regions.region == PEAK_REGION]
+    people = city.groupby("replication").active.max() * scenario.scale.people_per_agent
     parts = {
         "deaths": abs(np.log10(runs.deaths.median() + 1) - np.log10(DEATHS)),
         "deaths_hundreds": 1 - float(runs.deaths.between(100, 999).mean()),
@@ -90,9 +107,13 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
         else 1.0,
         "spread": float((reached < SPREAD_REGIONS).mean()),
         "almaty_seized": 1 - almaty_seized.replication.nunique() / reps,
+        # The crowd's size: log10 distance of the median peak from the sourced range (0 inside).
+        "peak_crowd": min(_log_distance(float(people.median()), PEAK_CROWD), 2.0),
         # No part for the outcome class: which camp wins is the model's prediction (issue 9).
     }
     parts["total"] = sum(parts.values())
+    parts["total_without_crowd"] = parts["total"] - parts["peak_crowd"]
+    parts["peak_crowd_median"] = float(people.median())
     return parts
 
 
@@ -109,14 +130,14 @@ def main() -> None:
     base = load_scenario(BASELINE)
     names = list(SPACE)
     unit = qmc.LatinHypercube(d=len(names), seed=args.seed).random(args.points)
-    lows, highs = (np.array([SPACE[n][i] for n in names]) for i in (0, 1))
-    points = qmc.scale(unit, lows, highs)
+    logged = np.array([n in LOG for n in names])
+    bounds = np.array([SPACE[n] for n in names])
+    bounds[logged] = np.log10(bounds[logged])
+    points = qmc.scale(unit, bounds[:, 0], bounds[:, 1])
+    points[:, logged] = 10 ** points[:, logged]
     rows = []
     for i, x in enumerate(points):
-        overrides = {
-            n: round(v) if n in INTEGER else round(float(v), 4)
-            for n, v in zip(names, x, strict=True)
-        }
+        overrides = {n: float(f"{v:.4g}") for n, v in zip(names, x, strict=True)}
         parts = score(with_overrides(base, overrides), args.reps, args.seed + i, args.workers)
         rows.append({"point": i, **overrides, **parts})
         print(f"{i:4d} total={parts['total']:.2f}", flush=True)
@@ -126,15 +147,14 @@ def main() -> None:
 
     finals = []
     for _, row in table.head(args.finalists).iterrows():
-        overrides = {n: row[n] for n in names}
-        overrides = {n: int(v) if n in INTEGER else float(v) for n, v in overrides.items()}
+        overrides = {n: float(row[n]) for n in names}
         parts = score(with_overrides(base, overrides), args.final_reps, args.seed, args.workers)
         finals.append({"point": int(row["point"]), **overrides, **parts})
         print(f"finalist {int(row['point'])}: {parts}", flush=True)
     finals_table = pd.DataFrame(finals).sort_values("total")
     finals_table.to_csv(RESULTS / "finalists.csv", index=False)
     best = finals_table.iloc[0]
-    chosen = {n: (int(best[n]) if n in INTEGER else float(best[n])) for n in names}
+    chosen = {n: float(best[n]) for n in names}
     (RESULTS / "chosen.json").write_text(json.dumps(chosen, indent=2) + "\n")
     print(json.dumps(chosen, indent=2))
 

@@ -335,8 +335,8 @@ def _memory(scenario: Scenario, regions: list[Grid], available: int, workers: in
         (
             field,
             f"one replication needs about {_bytes(need.total)} of memory, more than {limit}"
-            f" ({where}); raise scale.people_per_agent, lower crowd.vision (or vision_people), or simulate fewer"
-            " people",
+            f" ({where}); raise scale.people_per_agent, lower crowd.vision (or"
+            " vision_people), or simulate fewer people",
         )
     ]
 

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -113,11 +114,12 @@ class Crowd(Strict):
     memory_decay: Fraction = 0.0
     memory_effect: NonNegative = 0.0
 
-    @model_validator(mode="after")
-    def _one_vision(self) -> Self:
-        if self.vision is not None and self.vision_people is not None:
-            raise ValueError("vision_people: give crowd.vision (cells) or vision_people, not both")
-        return self
+    @field_validator("vision_people")
+    @classmethod
+    def _one_vision(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("vision") is not None:
+            raise ValueError("give crowd.vision (cells) or vision_people (residents), not both")
+        return value
 
 
 class Protesters(Strict):
@@ -199,7 +201,7 @@ class Faction(Strict):
     """
 
     units: Annotated[int, Field(ge=0)] | None = None
-    units_per_1000: NonNegative | None = None
+    units_per_1000: Annotated[NonNegative | None, Field(validate_default=True)] = None
     deployment: dict[str, Fraction] | None = None
     loyalty: dict[str, Fraction]
     cohesion: Fraction = 1.0
@@ -217,14 +219,16 @@ class Faction(Strict):
             raise ValueError(f"{parts} must add up to 1 (they add up to {total:g})")
         return value
 
-    @model_validator(mode="after")
-    def _one_size(self) -> Self:
-        if (self.units is None) == (self.units_per_1000 is None):
+    @field_validator("units_per_1000")
+    @classmethod
+    def _one_size(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if (value is None) == (info.data.get("units") is None) and "units" not in info.data:
+            return value  # `units` itself was invalid: its own error is reported
+        if (value is None) == (info.data.get("units") is None):
             raise ValueError(
-                "units_per_1000: give exactly one of units_per_1000 (per 1,000 residents) or"
-                " units (unit agents)"
+                "give exactly one of units_per_1000 (per 1,000 residents) or units (unit agents)"
             )
-        return self
+        return value
 
 
 class Camp(Strict):
@@ -316,12 +320,17 @@ class Patron(Strict):
     withdraw_after_calm_days: Annotated[int, Field(ge=1)] = 7
     dependence_cost: Fraction = 0.0
 
+    @field_validator("units_per_1000")
+    @classmethod
+    def _one_size(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("units") is not None:
+            raise ValueError("give patron.units or units_per_1000, not both")
+        return value
+
     @model_validator(mode="after")
     def _delay_ordered(self) -> Self:
         if self.delay_days[0] > self.delay_days[1]:
             raise ValueError("delay_days must be [min, max] with min <= max")
-        if self.units is not None and self.units_per_1000 is not None:
-            raise ValueError("units_per_1000: give patron.units or units_per_1000, not both")
         return self
 
 
