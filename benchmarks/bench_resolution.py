@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 
