@@ -36,7 +36,7 @@ def city(people_per_agent: int) -> Scenario:
     data = load_scenario(BASELINE).model_dump()
     almaty = next(r for r in data["regions"] if r["name"] == "Almaty")
     data["regions"] = [
-        {**almaty, "name": "city", "urban_population": 200_000, "sites": almaty["sites"][:2]}
+        {**almaty, "name": "city", "urban_population": 800_000, "sites": almaty["sites"][:2]}
     ]
     data["links"] = []
     for faction in data["factions"].values():
