@@ -60,8 +60,20 @@ def test_score_has_every_part_and_their_sum(calibration) -> None:
         "order",
         "spread",
         "almaty_seized",
+        "peak_crowd",
         "total",
+        "total_without_crowd",
+        "peak_crowd_median",
     }
     assert set(parts) == expected
     assert all(v >= 0 for v in parts.values())
-    assert parts["total"] == pytest.approx(sum(v for k, v in parts.items() if k != "total"))
+    scored = {k: v for k, v in parts.items() if k not in expected - calibration.PARTS}
+    assert parts["total"] == pytest.approx(sum(scored.values()))
+    assert parts["total_without_crowd"] == pytest.approx(parts["total"] - parts["peak_crowd"])
+
+
+def test_the_crowd_part_is_zero_inside_the_sourced_range(calibration) -> None:
+    low, high = calibration.PEAK_CROWD
+    assert calibration._log_distance((low + high) / 2, calibration.PEAK_CROWD) == 0
+    assert calibration._log_distance(high * 10, calibration.PEAK_CROWD) == pytest.approx(1)
+    assert calibration._log_distance(low / 100, calibration.PEAK_CROWD) == pytest.approx(2)

@@ -198,7 +198,7 @@ def test_actives_are_a_percentage_of_citizens() -> None:
 
 
 def test_detentions_are_in_people_when_the_scenario_gives_the_scale() -> None:
-    scenario = Scenario.model_validate({"name": "s", "scale": {"protesters_per_active_agent": 4}})
+    scenario = Scenario.model_validate({"name": "s", "scale": {"people_per_agent": 4}})
     in_people = figures.detentions_figure(synthetic(scenario=scenario))
     in_agents = figures.detentions_figure(synthetic())
     people = next(t for t in in_people.data if t.mode == "lines").y

@@ -204,7 +204,7 @@ def test_density_written_as_text_is_refused_with_a_hint(tmp_path: Path) -> None:
         "violence: {protester_lethality: [0, 0, 0, 1.0e+308]}",
         "violence: {peaceful_repression_cost: 1.0e+300}",
         "expectations: {protest_weight: 1.0e+308}",
-        "scale: {protesters_per_active_agent: 10000000000}",  # an int, in a float field
+        "crowd: {vision_people: 10000000000}",  # an int, in a float field
     ],
 )
 def test_floats_beyond_any_meaning_are_refused(tmp_path: Path, text: str) -> None:
@@ -559,3 +559,76 @@ def test_lists_for_tuples_dates_and_ints_for_floats_still_work(tmp_path: Path) -
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_scenarios_still_load(path: Path) -> None:
     assert load_scenario(path).name
+
+
+# --- per-capita inputs (issue 13, item 5) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "field", "message"),
+    [
+        (  # both sizes for one faction
+            "factions:\n  police:\n    units: 10\n    units_per_1000: 50\n"
+            "    loyalty: {incumbent: 1}\n",
+            6,
+            "factions.police.units_per_1000",
+            "give exactly one of units_per_1000",
+        ),
+        (  # neither size: the faction's line
+            "factions:\n  police:\n    loyalty: {incumbent: 1}\n",
+            4,
+            "factions.police.units_per_1000",
+            "give exactly one of units_per_1000",
+        ),
+        (
+            "factions:\n  police:\n    units_per_1000: -3\n    loyalty: {incumbent: 1}\n",
+            5,
+            "factions.police.units_per_1000",
+            "greater than or equal to 0",
+        ),
+        (
+            "factions:\n  police:\n    units_per_1000: lots\n    loyalty: {incumbent: 1}\n",
+            5,
+            "factions.police.units_per_1000",
+            "",
+        ),
+        (
+            "patron:\n  enabled: true\n  units: 4\n  units_per_1000: 2\n",
+            6,
+            "patron.units_per_1000",
+            "give patron.units or units_per_1000, not both",
+        ),
+        ("patron:\n  units_per_1000: -1\n", 4, "patron.units_per_1000", "greater than or equal"),
+        ("crowd:\n  vision: 3\n  vision_people: 5000\n", 5, "crowd.vision_people", "not both"),
+        ("crowd:\n  vision_people: 0\n", 4, "crowd.vision_people", "greater than 0"),
+        ("violence:\n  detention_share: 1.5\n", 4, "violence.detention_share", "less than or"),
+        ("scale:\n  protesters_per_active_agent: 2\n", 3, "scale", "was removed"),
+    ],
+)
+def test_bad_per_capita_inputs_name_file_line_and_field(
+    tmp_path: Path, body: str, line: int, field: str, message: str
+) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\ndays: 1\n" + body)
+    err = load_error(path)
+    assert err.field == field
+    assert err.line == line
+    assert message in err.message
+    assert str(path) in str(err)
+
+
+def test_units_per_1000_that_do_not_fit_name_their_field(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        """
+        name: x
+        days: 1
+        scale: {people_per_agent: 10}
+        regions: [{name: town, urban_population: 20000}]
+        factions:
+          police: {units_per_1000: 5000, loyalty: {incumbent: 1}}
+        """,
+    )
+    err = load_error(path)
+    assert (err.line, err.field) == (6, "factions.police.units_per_1000")
+    assert "10,000 police units" in err.message
+    assert_refused(path, "do not fit")

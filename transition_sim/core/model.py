@@ -111,12 +111,16 @@ class TransitionModel(mesa.Model):
         self.deaths = 0.0
         self.detained = 0.0
         self.peak_active_share = 0.0
+        self.peak_protesters = 0.0
         self.patron_troops_max = 0
 
         self.factions = [
             SecurityFaction(self, name, spec, i)
             for i, (name, spec) in enumerate(sc.factions.items())
         ]
+        for faction in self.factions:  # unit agents at this resolution (per-capita inputs)
+            faction.units = sc.faction_units(faction.name)
+        self.patron_units = sc.patron_units()
         self.elites = ElitePolitics(sc, self.factions, self.rng, self.log, lambda: self.day)
         self.rivals = [RivalCamp(self, c.name) for c in sc.camps]
         self.government = Government(self) if sc.government.enabled else None
@@ -134,13 +138,13 @@ class TransitionModel(mesa.Model):
         pops = np.array([r.urban_population for r in sc.regions], dtype=float)
         per_region_units = np.zeros((len(sc.factions), len(sc.regions)), dtype=np.int64)
         names = [r.name for r in sc.regions]
-        for i, spec in enumerate(sc.factions.values()):
+        for i, (name, spec) in enumerate(sc.factions.items()):
             shares = (
                 np.array([spec.deployment.get(n, 0.0) for n in names])
                 if spec.deployment is not None
                 else pops
             )
-            per_region_units[i] = split_units(spec.units, shares)
+            per_region_units[i] = split_units(sc.faction_units(name), shares)
         self.crowds: list[RegionCrowd] = []
         self.sites: list[SiteState] = []
         self.unit_follows: list[np.ndarray] = []
@@ -163,7 +167,7 @@ class TransitionModel(mesa.Model):
                 kind,
                 hardship,
                 risk,
-                sc.crowd.vision,
+                sc.vision_cells(),
                 sc.crowd.neighborhood,
             )
             self.crowds.append(crowd)
@@ -225,8 +229,10 @@ class TransitionModel(mesa.Model):
         start = el.camps[p.crime_sponsor].prospects_at_start
         return decisions.sponsored_drive(p.crime_motivation, prospects, start)
 
-    def deploy_patron_units(self, units: int) -> None:
-        """Patron troops take over strategic sites; the units they free join the loyal side."""
+    def deploy_patron_units(self, units: int | None = None) -> None:
+        """Patron troops take over strategic sites; the units they free join the loyal side.
+        The number of unit agents is the scenario's at this resolution (`units` is ignored)."""
+        units = self.patron_units
         weights = np.zeros(len(self.crowds))
         for site in self.sites:
             weights[site.region] += site.weight
@@ -288,8 +294,9 @@ class TransitionModel(mesa.Model):
             crowd.unit_deters[k:] = True
 
     def _violence(self, stats: list, level: int) -> np.ndarray:
-        """Casualties (people) by region; detentions accumulate in people too."""
-        v, ppa = self.params.violence, self.params.scale.protesters_per_active_agent
+        """Casualties and detentions in people. An active agent is `people_per_agent`
+        protesters, the same reading as the contest's active share (docs/ODD.md §2, §7.4)."""
+        v, ppa = self.params.violence, self.params.scale.people_per_agent
         engaged = np.array([s.engaged for s in stats], dtype=float)
         active = np.array([s.active for s in stats], dtype=float)
         arrests = np.array([s.arrests for s in stats], dtype=float)
@@ -302,9 +309,10 @@ class TransitionModel(mesa.Model):
         )
         deaths = self.rng.poisson(rate).astype(float) if rate.any() else np.zeros(len(stats))
         self.deaths += deaths.sum()
-        self.detained += ppa * arrests.sum()
+        detained = v.detention_share * ppa * arrests
+        self.detained += detained.sum()
         # Repressing peaceful crowds costs legitimacy [C-peaceful-middle-class].
-        repressed = ppa * arrests[:, PEACEFUL].sum() * level / 3.0
+        repressed = detained[:, PEACEFUL].sum() * level / 3.0
         self.elites.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
         return deaths
 
@@ -344,6 +352,8 @@ class TransitionModel(mesa.Model):
         seized = sum(s.weight for s in self.sites if s.seized) / total_w if total_w else 0.0
         street = self.elites.street
         street.active_share = active / citizens
+        people = active * self.params.scale.people_per_agent  # protesters today (§2)
+        self.peak_protesters = max(self.peak_protesters, float(people))
         sponsored = self.params.protesters.crime_sponsor in self.elites.camps
         street.sponsored_share = float(by_kind[CRIME]) / citizens if sponsored else 0.0
         return Situation(
@@ -486,6 +496,7 @@ class TransitionModel(mesa.Model):
             "deaths": float(self.deaths),
             "detained": float(self.detained),
             "peak_active_share": float(self.peak_active_share),
+            "peak_protesters": float(self.peak_protesters),
             "invitation_day": float(self.invitation_day),
             "patron_troops": float(self.patron_troops_max),
             "days_to_order": float(days_to_order),

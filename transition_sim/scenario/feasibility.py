@@ -78,7 +78,7 @@ def grids(scenario: Scenario) -> list[Grid]:
     pops = np.array([r.urban_population for r in sc.regions], dtype=float)
     units = {
         name: split_units(
-            spec.units,
+            sc.faction_units(name),
             pops
             if spec.deployment is None
             else np.array([spec.deployment.get(n, 0.0) for n in names]),
@@ -88,7 +88,7 @@ def grids(scenario: Scenario) -> list[Grid]:
     weights = np.array([sum(s.weight for s in r.sites) for r in sc.regions], dtype=float)
     if weights.sum() == 0:
         weights[:] = 1.0
-    patron = split_units(sc.patron.units, weights) if sc.patron.enabled else [0] * len(names)
+    patron = split_units(sc.patron_units(), weights) if sc.patron.enabled else [0] * len(names)
     out = []
     for i, region in enumerate(sc.regions):
         side = grid_side(
@@ -100,7 +100,7 @@ def grids(scenario: Scenario) -> list[Grid]:
                 citizens=round(sc.crowd.citizen_density * side * side),
                 units={name: int(split[i]) for name, split in units.items()},
                 patron_units=int(patron[i]),
-                offsets=vision_offsets(sc.crowd.vision, sc.crowd.neighborhood, side),
+                offsets=vision_offsets(sc.vision_cells(), sc.crowd.neighborhood, side),
             )
         )
     return out
@@ -279,8 +279,12 @@ def _crowding(scenario: Scenario, regions: list[Grid]) -> list[Problem]:
         if g.agents <= g.cells:
             continue
         name = scenario.regions[i].name
-        sources = {f"factions.{f}.units": (f, k) for f, k in g.units.items()}
-        sources["patron.units"] = ("patron", g.patron_units)
+        sources = {_size_field(scenario, f): (f, k) for f, k in g.units.items()}
+        per_capita = scenario.patron.units_per_1000 is not None
+        sources["patron.units_per_1000" if per_capita else "patron.units"] = (
+            "patron",
+            g.patron_units,
+        )
         field = max(sources, key=lambda s: sources[s][1])  # the largest contingent here
         units = ", ".join(f"{k:,} {label}" for label, k in sources.values() if k)
         problems.append(
@@ -292,6 +296,12 @@ def _crowding(scenario: Scenario, regions: list[Grid]) -> list[Problem]:
             )
         )
     return problems
+
+
+def _size_field(scenario: Scenario, faction: str) -> str:
+    """The field that sets a faction's number of units."""
+    per_capita = scenario.factions[faction].units_per_1000 is not None
+    return f"factions.{faction}.{'units_per_1000' if per_capita else 'units'}"
 
 
 def _memory(scenario: Scenario, regions: list[Grid], available: int, workers: int) -> list[Problem]:
@@ -325,8 +335,8 @@ def _memory(scenario: Scenario, regions: list[Grid], available: int, workers: in
         (
             field,
             f"one replication needs about {_bytes(need.total)} of memory, more than {limit}"
-            f" ({where}); raise scale.people_per_agent, lower crowd.vision, or simulate fewer"
-            " people",
+            f" ({where}); raise scale.people_per_agent, lower crowd.vision (or"
+            " vision_people), or simulate fewer people",
         )
     ]
 

@@ -10,6 +10,7 @@ points at.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -17,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -26,6 +28,8 @@ from transition_sim.scenario.geometry import grid_side
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
+
+MAX_VISION_CELLS = 40  # a radius in cells derived from vision_people is capped here
 
 # Reserved holder names: power outside the camps, and a faction's loyalty to itself.
 SECURITY, OPPOSITION, SELF_INTEREST, NONE = "security", "opposition", "self_interest", "none"
@@ -79,17 +83,32 @@ class Range(Strict):
 
 
 class Scale(Strict):
-    """How agents map to people (see docs/ODD.md, 'Scale')."""
+    """How agents map to people (docs/ODD.md §2, 'Scales'): a citizen agent stands for
+    ``people_per_agent`` urban residents, and an active one for as many protesters."""
 
     people_per_agent: Annotated[int, Field(ge=1)] = 1
-    protesters_per_active_agent: Positive = 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed(cls, data: object) -> object:
+        if isinstance(data, dict) and "protesters_per_active_agent" in data:
+            raise ValueError(
+                "protesters_per_active_agent was removed: an active agent is people_per_agent"
+                " protesters (set violence.protester_lethality per protester and"
+                " violence.detention_share instead)"
+            )
+        return data
 
 
 class Crowd(Strict):
     """The citizens' rule: Epstein's Model 1 plus social signal, memory and contagion."""
 
     citizen_density: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.7
-    vision: Annotated[int, Field(ge=1, le=20)] = 7
+    # Vision in cells (Epstein's), or in residents within sight: the radius in cells then
+    # follows from people_per_agent and citizen_density (`Scenario.vision_cells`). At most one;
+    # with neither, 7 cells.
+    vision: Annotated[int, Field(ge=1, le=20)] | None = None
+    vision_people: Positive | None = None
     neighborhood: Literal["von_neumann", "moore"] = "von_neumann"
     arrest_constant: Positive = 2.3
     active_threshold: NonNegative = 0.1
@@ -106,6 +125,13 @@ class Crowd(Strict):
     memory_gain: Fraction = 0.0
     memory_decay: Fraction = 0.0
     memory_effect: NonNegative = 0.0
+
+    @field_validator("vision_people")
+    @classmethod
+    def _one_vision(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("vision") is not None:
+            raise ValueError("give crowd.vision (cells) or vision_people (residents), not both")
+        return value
 
 
 class Protesters(Strict):
@@ -124,7 +150,11 @@ class Protesters(Strict):
 
 
 class Violence(Strict):
-    """Casualties, site seizures and the legitimacy cost of repression."""
+    """Casualties, detentions, site seizures and the legitimacy cost of repression.
+
+    Lethalities are daily death probabilities per protester (an active agent is
+    ``scale.people_per_agent`` protesters); ``detention_share`` is the share of the protesters
+    in an arrested agent who are detained (the rest disperse)."""
 
     protester_lethality: Annotated[list[NonNegative], Field(min_length=4, max_length=4)] = [
         0.0,
@@ -133,6 +163,7 @@ class Violence(Strict):
         0.0,
     ]
     violent_lethality: NonNegative = 0.0
+    detention_share: Fraction = 1.0
     peaceful_exposure: Fraction = 0.0
     peaceful_repression_cost: NonNegative = 0.0
     site_radius: Annotated[int, Field(ge=0, le=10)] = 2
@@ -174,10 +205,15 @@ class Faction(Strict):
     """A security service: 'a state within the state' with its own loyalties.
 
     ``loyalty`` divides its allegiance between the elite camps (by name) and its own interest
-    (``self_interest``); the parts add up to 1, a camp left out counts 0.
+    (``self_interest``); the parts add up to 1, a camp left out counts 0. Its size is exactly one
+    of ``units_per_1000`` (units per 1,000 urban residents of the scenario: a unit stands for
+    ``people_per_agent`` deterrence-equivalents as a citizen agent does for residents, so the
+    ratio of units to citizens on the grid does not depend on the resolution) or ``units`` (an
+    absolute number of unit agents, as in Epstein's model).
     """
 
-    units: Annotated[int, Field(ge=0)]
+    units: Annotated[int, Field(ge=0)] | None = None
+    units_per_1000: Annotated[NonNegative | None, Field(validate_default=True)] = None
     deployment: dict[str, Fraction] | None = None
     loyalty: dict[str, Fraction]
     cohesion: Fraction = 1.0
@@ -193,6 +229,17 @@ class Faction(Strict):
         if abs(total - 1.0) > 1e-6:
             parts = " + ".join(value) or "nothing"
             raise ValueError(f"{parts} must add up to 1 (they add up to {total:g})")
+        return value
+
+    @field_validator("units_per_1000")
+    @classmethod
+    def _one_size(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if (value is None) == (info.data.get("units") is None) and "units" not in info.data:
+            return value  # `units` itself was invalid: its own error is reported
+        if (value is None) == (info.data.get("units") is None):
+            raise ValueError(
+                "give exactly one of units_per_1000 (per 1,000 residents) or units (unit agents)"
+            )
         return value
 
 
@@ -278,9 +325,19 @@ class Patron(Strict):
     cost: Fraction = 0.0
     delay_days: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = (1, 1)
     troops: Annotated[int, Field(ge=0)] = 0
-    units: Annotated[int, Field(ge=0)] = 0
+    # Units on the grid: at most one of units (agents) or units_per_1000 (per 1,000 urban
+    # residents of the scenario, like a faction's); neither is 0.
+    units: Annotated[int, Field(ge=0)] | None = None
+    units_per_1000: NonNegative | None = None
     withdraw_after_calm_days: Annotated[int, Field(ge=1)] = 7
     dependence_cost: Fraction = 0.0
+
+    @field_validator("units_per_1000")
+    @classmethod
+    def _one_size(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("units") is not None:
+            raise ValueError("give patron.units or units_per_1000, not both")
+        return value
 
     @model_validator(mode="after")
     def _delay_ordered(self) -> Self:
@@ -597,6 +654,40 @@ class Scenario(Strict):
         violent = p.violent_share if region.violent_share is None else region.violent_share
         crime = p.crime_share if region.crime_share is None else region.crime_share
         return violent, crime
+
+    @property
+    def urban_population(self) -> int:
+        return sum(r.urban_population for r in self.regions)
+
+    def unit_count(self, units: int | None, units_per_1000: float | None) -> int:
+        """Unit agents for a size given as agents or per 1,000 urban residents: a unit agent
+        stands for ``people_per_agent`` deterrence-equivalents, so a finer grid gets more units
+        in proportion to its citizens (docs/ODD.md §2)."""
+        if units_per_1000 is None:
+            return units or 0
+        count = units_per_1000 * self.urban_population / 1000 / self.scale.people_per_agent
+        return round(count) if count < 2**62 else 2**62  # too many: feasibility reports it
+
+    def faction_units(self, name: str) -> int:
+        f = self.factions[name]
+        return self.unit_count(f.units, f.units_per_1000)
+
+    def patron_units(self) -> int:
+        return self.unit_count(self.patron.units, self.patron.units_per_1000)
+
+    def vision_cells(self) -> int:
+        """The vision radius in cells: ``crowd.vision``, or the radius whose cells hold the
+        nearest number of residents to ``crowd.vision_people`` (at least 1), or 7."""
+        c = self.crowd
+        if c.vision_people is None:
+            return 7 if c.vision is None else c.vision
+        cells = c.vision_people / (c.citizen_density * self.scale.people_per_agent)
+        best, radius = math.inf, 1
+        for r in range(1, MAX_VISION_CELLS + 1):
+            k = 2 * r * (r + 1) if c.neighborhood == "von_neumann" else (2 * r + 1) ** 2 - 1
+            if abs(k - cells) < best:
+                best, radius = abs(k - cells), r
+        return radius
 
     @property
     def end_date(self) -> dt.date:

@@ -321,18 +321,21 @@ def deaths_figure(results: Results) -> go.Figure:
     )
 
 
-def _protesters_per_agent(results: Results) -> float | None:
-    scale = getattr(results.scenario, "scale", None)
-    return getattr(scale, "protesters_per_active_agent", None)
+def _detained_per_arrest(results: Results) -> float | None:
+    """People detained per arrested agent: the protesters an agent stands for times the share
+    of them detained (docs/ODD.md §7.4); None if the scenario is not known."""
+    sc = results.scenario
+    if getattr(sc, "scale", None) is None or getattr(sc, "violence", None) is None:
+        return None
+    return sc.scale.people_per_agent * sc.violence.detention_share
 
 
 def detentions_figure(results: Results) -> go.Figure:
-    """Detentions to date in people (arrests of agents times the protesters an active agent
-    stands for, as the run's ``detained`` metric counts them); in agents if the scenario is
-    not known."""
+    """Detentions to date in people (arrests of agents times the people detained per arrest, as
+    the run's ``detained`` metric counts them); in agents if the scenario is not known."""
     nat = national(results.timeseries)
     arrests = cumulative(nat, "arrests")
-    ppa = _protesters_per_agent(results)
+    ppa = _detained_per_arrest(results)
     if ppa is None:
         values, unit = arrests, "arrests to date (agents; the scenario's scale is unknown)"
     else:

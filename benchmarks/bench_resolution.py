@@ -1,0 +1,100 @@
+"""Does the baseline depend on its resolution? Outcome shares and per-capita deaths and
+detentions at 2,000, 1,000 and 500 people per agent (issue 13, item 5).
+
+    uv run python benchmarks/bench_resolution.py [-n 200] [--days 60] [--workers 2]
+
+Every resolution runs the same seeds. Writes benchmarks/results/resolution.json: per resolution
+the outcome shares, deaths and detentions per million urban residents (mean and median), the
+median peak active share, and the wall time; then the largest difference of an outcome share
+between two resolutions (criterion: at most 0.05) and the largest ratio of mean deaths per
+capita (criterion: within 15%). A script, not a test (tests/test_resolution.py is the fast one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+RESOLUTIONS = (2000, 1000, 500)
+
+
+def at_resolution(scenario: Scenario, people_per_agent: int, days: int) -> Scenario:
+    data = scenario.model_dump()
+    data["scale"]["people_per_agent"] = people_per_agent
+    data["days"] = days
+    data["shocks"] = [s for s in data["shocks"] if s["day"] < days]
+    return Scenario.model_validate(data)
+
+
+def measure(scenario: Scenario, reps: int, seed: int, workers: int) -> dict:
+    start = time.perf_counter()
+    runs = run_ensemble(scenario, reps, seed, workers=workers, keep="summary").runs
+    per_million = 1e6 / scenario.urban_population
+    return {
+        "seconds": round(time.perf_counter() - start, 1),
+        "outcomes": runs.outcome.value_counts(normalize=True).round(4).to_dict(),
+        "deaths_per_million_mean": float(runs.deaths.mean() * per_million),
+        "deaths_per_million_median": float(runs.deaths.median() * per_million),
+        "detained_per_million_mean": float(runs.detained.mean() * per_million),
+        "peak_active_share_median": float(runs.peak_active_share.median()),
+    }
+
+
+def compare(results: dict[int, dict]) -> dict:
+    outcomes = sorted({o for r in results.values() for o in r["outcomes"]})
+    share_gap = max(
+        abs(a["outcomes"].get(o, 0.0) - b["outcomes"].get(o, 0.0))
+        for a, b in itertools.combinations(results.values(), 2)
+        for o in outcomes
+    )
+    deaths = [r["deaths_per_million_mean"] for r in results.values()]
+    ratio = max(deaths) / min(deaths) if min(deaths) > 0 else float("inf")
+    return {
+        "largest_outcome_share_gap": share_gap,
+        "shares_within_0.05": share_gap <= 0.05,
+        "deaths_per_capita_max_over_min": ratio,
+        "deaths_within_15pct": ratio <= 1.15,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=200, help="replications per resolution")
+    ap.add_argument("--days", type=int, default=None, help="horizon (default: the scenario's)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=20220105)
+    ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "kazakhstan_2022.yaml"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "resolution.json"))
+    args = ap.parse_args()
+    base = load_scenario(args.scenario)
+    days = args.days or base.days
+    results = {}
+    for ppa in RESOLUTIONS:
+        results[ppa] = measure(at_resolution(base, ppa, days), args.n, args.seed, args.workers)
+        print(ppa, json.dumps(results[ppa]), flush=True)
+    report = {
+        "scenario": Path(args.scenario).name,
+        "replications": args.n,
+        "days": days,
+        "seed": args.seed,
+        "resolutions": {str(k): v for k, v in results.items()},
+        **compare(results),
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2, default=float) + "\n")
+    print(json.dumps({k: v for k, v in report.items() if k != "resolutions"}, default=float))
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

@@ -1,0 +1,89 @@
+"""The same city at 2,000, 1,000 and 500 people per agent should give the same outcomes and the
+same deaths per capita (issue 13, item 5): units, lethality and detentions are per capita and
+vision is in cells (docs/ODD.md §2), so the resolution should not be a model parameter.
+
+One city of 800,000 residents (400 to 1,600 citizen agents; grid sides 24, 34 and 48) shocked on
+day 0, for 20 days, with the baseline's elites, crowd and violence: small enough for many
+replications. The full baseline at the three resolutions is `benchmarks/bench_resolution.py`.
+
+Replications: the tolerance on an outcome share is 0.05. The difference of two shares estimated
+from n independent replications each (the same seeds at every resolution do not pair the runs:
+the grids differ) has a standard error of sqrt(2 p (1 - p) / n); with n = 600 it is at most
+0.029 (p = 0.5), so a gap of 0.05 is 1.7 standard errors and a gap of 0.1 is 3.5: the test tells
+a resolution effect of 0.1 from noise, not one of 0.05 (that would need about 1,500 per
+resolution). Deaths per capita: a ratio of means within 15%; the mean over 600 runs has a
+relative standard error of about 4% here.
+
+Both invariance tests FAIL today and are marked xfail (strict, so that they must be un-marked
+when they pass). Measured (600 replications, seed 13): popular transition 0.517, 0.670, 0.620
+and mean deaths 1,092, 1,976, 2,188 at 2,000, 1,000 and 500 people per agent (medians 40, 1,569,
+1,541). At 2,000 the city often does not ignite: on a 24-cell grid a vision of 7 cells is a fifth
+of the city, and ignition in a bistable crowd depends on the number of neighbourhoods where it
+can start (docs/ODD.md §8, "Resolution").
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Scenario
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "kazakhstan_2022.yaml"
+REPLICATIONS = 600
+RESOLUTIONS = (2000, 1000, 500)
+
+
+def city(people_per_agent: int) -> Scenario:
+    """The baseline's elites and rules in one city of 800,000, shocked on day 0."""
+    data = load_scenario(BASELINE).model_dump()
+    almaty = next(r for r in data["regions"] if r["name"] == "Almaty")
+    data["regions"] = [
+        {**almaty, "name": "city", "urban_population": 800_000, "sites": almaty["sites"][:2]}
+    ]
+    data["links"] = []
+    for faction in data["factions"].values():
+        faction["deployment"] = None
+    data["shocks"] = [{**data["shocks"][0], "region": "all"}]
+    data["days"] = 20
+    data["scale"]["people_per_agent"] = people_per_agent
+    return Scenario.model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[int, object]:
+    return {
+        ppa: run_ensemble(city(ppa), REPLICATIONS, 13, workers=2, keep="summary").runs
+        for ppa in RESOLUTIONS
+    }
+
+
+def test_units_and_citizens_keep_their_ratio() -> None:
+    from transition_sim.scenario.feasibility import grids
+
+    ratios = [sum(g.units.values()) / g.citizens for ppa in RESOLUTIONS for g in grids(city(ppa))]
+    assert max(ratios) / min(ratios) < 1.05  # rounding of counts only
+
+
+@pytest.mark.xfail(
+    strict=True, reason="resolution dependence at 2,000 people per agent (module doc)"
+)
+def test_outcome_shares_do_not_depend_on_resolution(runs) -> None:
+    shares = {ppa: r.outcome.value_counts(normalize=True) for ppa, r in runs.items()}
+    outcomes = set().union(*(s.index for s in shares.values()))
+    for (a, sa), (b, sb) in itertools.combinations(shares.items(), 2):
+        for o in outcomes:
+            assert abs(sa.get(o, 0.0) - sb.get(o, 0.0)) <= 0.05, (o, a, b, sa, sb)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="resolution dependence at 2,000 people per agent (module doc)"
+)
+def test_deaths_per_capita_do_not_depend_on_resolution(runs) -> None:
+    deaths = {ppa: r.deaths.mean() for ppa, r in runs.items()}  # same city: per capita alike
+    assert min(deaths.values()) > 0, deaths  # a test of nothing if nobody dies
+    assert max(deaths.values()) / min(deaths.values()) <= 1.15, deaths
