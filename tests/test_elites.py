@@ -42,7 +42,7 @@ def test_a_successful_purge_takes_posts_and_turns_the_targets_chief() -> None:
     m = kazakhstan()
     el = m.elites
     before = dict(el.power)
-    el.rng = Draws(0.0)  # below any positive odds: success
+    el.rng = Draws(0.0, 0.999)  # below any positive odds: success; the camp keeps its posts
     assert el.purge("family")
     taken = m.params.government.purge_transfer * before["family"]
     assert el.power["family"] == pytest.approx(before["family"] - taken)
@@ -64,15 +64,39 @@ def test_a_failed_purge_costs_the_holder_and_hardens_the_target() -> None:
     assert el.tally["purges_failed"] == 1
 
 
-def test_purges_remove_a_camp_once_it_has_lost_its_posts() -> None:
+def test_a_camp_purged_again_and_again_loses_its_posts_and_the_holder_keeps_them() -> None:
     m = kazakhstan()
     el = m.elites
-    while el.camps["family"].in_play:
-        el.rng = Draws(0.0)
+    el.rng = np.random.default_rng(7)
+    for _ in range(200):
+        if not el.camps["family"].in_play:
+            break
         el.purge("family")
     assert el.camps["family"].status == REMOVED
-    assert el.power["family"] == 0.0
+    outside = el.power["security"] + el.power["opposition"]
+    assert el.power["family"] == 0.0 and el.power["successor"] == pytest.approx(1 - outside)
+    assert all("family" not in f.loyalty for f in m.factions), "nobody owes it loyalty"
     assert outcome(m) == "incumbent_holds"
+
+
+def removal_share(power: float, draws: int = 2000) -> float:
+    """How often a purged camp left with ``power`` loses its posts."""
+    m = kazakhstan()
+    el = m.elites
+    el.transfer_power("family", "successor", el.power["family"] - power)
+    el.rng = np.random.default_rng(11)
+    return sum(el.loses_posts("family") for _ in range(draws)) / draws
+
+
+def test_the_less_power_a_purged_camp_keeps_the_likelier_it_loses_its_posts() -> None:
+    """Issue 13: no cut-off. Just below and just above `removal_power` a camp's fate differs
+    little; with nothing left it is out, and with a large share it almost never is."""
+    r = kazakhstan().params.government.removal_power
+    shares = [removal_share(p) for p in (0.0, 0.5 * r, 0.9 * r, 1.1 * r, 3 * r, 0.3)]
+    assert shares == sorted(shares, reverse=True), shares
+    assert shares[0] == 1.0 and shares[-1] < 0.01
+    assert abs(shares[2] - shares[3]) < 0.2, "no cliff at removal_power"
+    assert 0.0 < shares[3] < 1.0 and 0.0 < shares[2] < 1.0
 
 
 # -- coups and strikes ---------------------------------------------------------------------------

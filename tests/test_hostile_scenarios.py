@@ -559,3 +559,40 @@ def test_lists_for_tuples_dates_and_ints_for_floats_still_work(tmp_path: Path) -
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_scenarios_still_load(path: Path) -> None:
     assert load_scenario(path).name
+
+
+# --- issue 13 (m3): triggers, order and the threat's memory -------------------------------------
+GE0, GE1 = "greater than or equal to 0", "greater than or equal to 1"
+LE1, LE10 = "less than or equal to 1", "less than or equal to 10"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "message"),
+    [
+        (
+            "shocks:\n  - {day: 0, label: x, kind: coup}",
+            3,
+            "shocks.0.kind",
+            "input should be 'price_rise', 'disputed_election', 'term_limit_evasion',"
+            " 'policy_reversal', 'focal_killing', 'leader_illness', 'long_decline' or 'other'",
+        ),
+        ("shocks:\n  - {day: 0, label: x, magnitude: -1}", 3, "shocks.0.magnitude", GE0),
+        ("shocks:\n  - {day: 0, label: x, magnitude: 11}", 3, "shocks.0.magnitude", LE10),
+        ("triggers:\n  price_rise: {hardship: 1.5}", 3, "triggers.price_rise.hardship", LE1),
+        ("triggers:\n  focal_killing: {outrage: -0.1}", 3, "triggers.focal_killing.outrage", GE0),
+        ("triggers:\n  coup: {legitimacy: -0.1}", 3, "triggers.coup", "unknown key"),
+        ("triggers:\n  outrage_decay: 2", 3, "triggers.outrage_decay", LE1),
+        ("order:\n  max_active_share: 0", 3, "order.max_active_share", "greater than 0"),
+        ("order:\n  calm_days: 0", 3, "order.calm_days", GE1),
+        ("order:\n  calm_days: 2.5", 3, "order.calm_days", "valid integer"),
+        ("government:\n  threat_memory_days: 0", 3, "government.threat_memory_days", GE1),
+    ],
+)
+def test_bad_trigger_order_and_threat_fields_name_their_line(
+    tmp_path: Path, text: str, line: int, field: str, message: str
+) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\n" + text + "\n")
+    err = load_error(path)
+    assert (err.line, err.field) == (line, field), err
+    assert message in err.message, err.message
+    assert_refused(path, f"{path}:{line}: {field}")

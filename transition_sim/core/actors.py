@@ -240,7 +240,7 @@ class RivalCamp(mesa.Agent):
         prize = (el.power[self.name] + el.power[el.office]) / camp.reference_power
         p = el.odds(self.name, el.office)
         return {
-            "hold": decisions.hold_value(intact, p, camp.threatened, spec.punishment),
+            "hold": decisions.hold_value(intact, p, camp.threat, spec.punishment),
             "exit": decisions.exit_value(credibility, spec.exit_keeps, spec.punishment),
             "strike": decisions.fight_value(p, prize, spec.punishment),
         }

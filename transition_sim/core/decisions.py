@@ -93,12 +93,14 @@ def fight_value(p: float, win_value: float, punishment: float) -> float:
     return p * win_value - (1.0 - p) * punishment
 
 
-def hold_value(intact: float, p: float, threatened: bool, punishment: float) -> float:
+def hold_value(intact: float, p: float, threat: float, punishment: float) -> float:
     """Holding on while resisting, with ``intact`` (0..1) of its position left. Unthreatened, the
     camp keeps it. Once the office holder has moved against it, the tandem is over: holding on
     means facing the next move anyway, so it keeps what is intact only if it prevails (``p``)
-    and is punished otherwise. Rises with what is intact and with ``p``; lower once threatened."""
-    return fight_value(p, intact, punishment) if threatened else intact
+    and is punished otherwise. ``threat`` (0..1) is how much that move still weighs; the value
+    is the mix of the two readings. Rises with what is intact and with ``p``; falls as the
+    threat weighs more."""
+    return threat * fight_value(p, intact, punishment) + (1.0 - threat) * intact
 
 
 # -- a faction's coup ------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 IN_OFFICE, RESISTING, EXITED, REMOVED = "in_office", "resisting", "exited", "removed"
 
 LogFn = Callable[[str, str, str], None]
+# Ways the office changes hands by the rules, in which the new holder inherits its legitimacy.
+INHERITING = ("transfer", "succession")
 
 
 @dataclass
@@ -36,7 +38,9 @@ class CampState:
     spec: Camp
     legitimacy: float
     status: str = IN_OFFICE
-    threatened: bool = False  # the office holder has moved against it: the tandem is over
+    # How much the office holder's last move against it still weighs (1 right after the move,
+    # fading to 0 over `government.threat_memory_days`): while it weighs, the tandem is over.
+    threat: float = 0.0
     reference_power: float = 0.0  # its power when it began resisting (its position = 1)
     prospects_at_start: float = 0.0  # its odds against the office holder when it began resisting
     resisting_days: int = 0
@@ -45,6 +49,15 @@ class CampState:
     @property
     def in_play(self) -> bool:
         return self.status in (IN_OFFICE, RESISTING)
+
+    @property
+    def threatened(self) -> bool:
+        """The office holder's move against it still weighs."""
+        return self.threat > 0.0
+
+    @threatened.setter
+    def threatened(self, value: bool) -> None:
+        self.threat = 1.0 if value else 0.0
 
 
 @dataclass
@@ -234,6 +247,23 @@ class ElitePolitics:
                 if f.stance == f"side_with_{name}":
                     f.stance = "stand_aside"
 
+    def fade_threats(self) -> None:
+        """A day passes: each camp's threat fades by one day's share of the memory (docs/ODD.md
+        §7.7); without a memory it never fades."""
+        days = self.params.government.threat_memory_days
+        if days is None:
+            return
+        for camp in self.camps.values():
+            camp.threat = max(camp.threat - 1.0 / days, 0.0)
+
+    def loses_posts(self, name: str) -> bool:
+        """After a purge or a dismissal: does camp ``name`` lose its posts? The chance falls
+        smoothly with the power it keeps, ``1 / (1 + (power / removal_power)^2)``: one half at
+        ``removal_power``, about 1 in 26 at five times it, certain with nothing left."""
+        r, power = self.params.government.removal_power, self.power[name]
+        chance = 1.0 / (1.0 + (power / r) ** 2) if r > 0.0 else float(power <= 0.0)
+        return bool(self.rng.random() < chance)
+
     def replace_chief(self, faction: SecurityFaction, away_from: Iterable[str]) -> None:
         """A faction's chief is replaced by the office holder's appointee: the loyalty it owed to
         ``away_from`` passes to the office holder, and the faction obeys."""
@@ -250,8 +280,14 @@ class ElitePolitics:
     ) -> None:
         """The office passes to ``holder``. The old holder is ousted (removed, its power to the new
         one) unless ``oust`` is false (a negotiated handover). A scripted change (a documented
-        event of the scenario) also moves the reference against which the outcome is judged."""
+        event of the scenario) also moves the reference against which the outcome is judged.
+
+        A successor by the rules (``how`` is a ``transfer`` or a ``succession``) inherits the
+        office's legitimacy: citizens judge the office, not the camp that fills it; a holder
+        who takes the office by force keeps its own."""
         old = self.office
+        if how in INHERITING and old in self.camps and holder in self.camps:
+            self.camps[holder].legitimacy = self.camps[old].legitimacy
         if holder == SECURITY:
             self.frozen_legitimacy = self.legitimacy  # a junta keeps the ousted holder's
         self.office = holder
@@ -298,7 +334,7 @@ class ElitePolitics:
                 self.log(office, "purge", f"dismisses the {chief.name} chief, {who}'s ally")
             else:
                 self.log(office, "purge", f"removes {who}'s people from state posts")
-            if self.power[target] < gov.removal_power:
+            if self.loses_posts(target):
                 self.remove(target)
                 self.log(target, "loses_posts", f"{who} has lost its posts")
             return True
@@ -376,11 +412,15 @@ class ElitePolitics:
 
     def succeed_strongest(self, name: str) -> None:
         """The office holder ``name`` has lost its leader: the strongest other camp in play takes
-        the office. With no other camp, the camp keeps it under a new leader."""
+        the office. With no other camp, nobody inside the camps can succeed by the rules: the
+        stronger of the security services and the street takes it (a junta, or the street)."""
         strengths = self.strengths(showdown=True)
         others = [n for n, c in self.camps.items() if c.in_play and n != name]
         if others:
             self.take_office(max(others, key=strengths.__getitem__), "succession")
+            return
+        heir = max((SECURITY, OPPOSITION), key=strengths.__getitem__)
+        self.take_office(heir, "junta" if heir == SECURITY else "popular")
 
     def dismiss_camp(self, name: str) -> None:
         """The office holder dismisses ``name``'s leader from state posts (a purge that is known
@@ -389,7 +429,7 @@ class ElitePolitics:
         self.transfer_power(name, self.office, gov.purge_transfer * self.power[name])
         self.camps[name].threatened = True
         self.log(self.office, "dismissal", f"{self.label(name)}'s leader is dismissed")
-        if self.power[name] < gov.removal_power:
+        if self.loses_posts(name):
             self.remove(name)
 
     def arrest(self, name: str) -> None:

@@ -44,12 +44,21 @@ class ScriptedShock:
         self.model, self.shock = model, shock
 
     def fire(self) -> None:
+        """The shock's effects: its explicit ones plus ``magnitude`` times its trigger kind's
+        effect per unit (`Scenario.triggers`). It fires before the step that simulates its day,
+        so the model's day is moved to it first: its events are logged on their own day."""
         m, s, el = self.model, self.shock, self.model.elites
+        m.day = s.day
+        unit = m.params.triggers.effect(s.kind)
+        hardship = s.hardship + s.magnitude * unit.hardship
         for i, region in enumerate(m.params.regions):
             if s.region in ("all", region.name):
-                m.crowds[i].hardship_extra += s.hardship
-        m.performance = float(np.clip(m.performance + s.performance, 0.0, 1.0))
-        el.legitimacy = float(np.clip(el.legitimacy + s.legitimacy, 0.0, 1.0))
+                m.crowds[i].hardship_extra += hardship
+                m.outrage[i] += s.magnitude * unit.outrage
+        performance = s.performance + s.magnitude * unit.performance
+        m.performance = float(np.clip(m.performance + performance, 0.0, 1.0))
+        legitimacy = s.legitimacy + s.magnitude * unit.legitimacy
+        el.legitimacy = float(np.clip(el.legitimacy + legitimacy, 0.0, 1.0))
         m.log("scenario", "shock", s.label)
         if s.event is not None:
             self.elite_event()
@@ -122,6 +131,9 @@ class TransitionModel(mesa.Model):
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
         self.elites.patron = self.patron
         self._build_regions()
+        # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
+        # by `triggers.outrage_decay` a day [A-triggers].
+        self.outrage = np.zeros(len(self.crowds))
         self.situation = self._situation([])
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
         for shock in self._shocks:
@@ -262,15 +274,19 @@ class TransitionModel(mesa.Model):
         self._set_deterrence()
         stats = self.population.step(
             [
-                CrowdRules(contagion_signal=sc.crowd.contagion * contagion[r], **rules)
+                CrowdRules(
+                    contagion_signal=sc.crowd.contagion * contagion[r] + self.outrage[r], **rules
+                )
                 for r in range(len(self.crowds))
             ]
         )
+        self.outrage *= 1.0 - sc.triggers.outrage_decay
         deaths = self._violence(stats, level)
         self._contest_sites(stats)
         active = np.array([s.active.sum() for s in stats], dtype=float)
         self.region_share = active / np.array([c.n for c in self.crowds])
         self._track_order()
+        self.elites.fade_threats()
         self.situation = self._situation(stats)
         for actor in (self.patron, *self.factions, *self.rivals, self.government):
             if actor is not None:
@@ -356,20 +372,20 @@ class TransitionModel(mesa.Model):
         )
 
     def _track_order(self) -> None:
-        s = self.situation
+        s, order = self.situation, self.params.order
         self.peak_active_share = max(self.peak_active_share, s.active_share)
-        calm = s.active_share < outcomes.ORDER_MAX_ACTIVE_SHARE and s.sites_seized == 0
+        calm = s.active_share < order.max_active_share and s.sites_seized == 0
         self.calm_days = self.calm_days + 1 if calm else 0
         if not calm and self.crisis_start is None:
             self.crisis_start = self.day
         if (
             self.crisis_start is not None
             and self.order_day is None
-            and self.calm_days >= outcomes.ORDER_CALM_DAYS
+            and self.calm_days >= order.calm_days
         ):
             self.order_day = self.day
             self.log("state", "order_restored", "order holds")
-        wave = s.active_share >= 2 * outcomes.ORDER_MAX_ACTIVE_SHARE
+        wave = s.active_share >= 2 * order.max_active_share
         if wave and not self.in_wave:
             self.waves += 1
         self.in_wave = wave if wave else (self.in_wave and not calm)

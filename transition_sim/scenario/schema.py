@@ -44,6 +44,28 @@ def _path_name(name: str) -> str:
 
 Name = Annotated[str, AfterValidator(_path_name)]
 EliteEvent = Literal["death", "dismissal", "arrest", "loyalty", "transfer_office", "invite_patron"]
+# Generic triggers of a crisis (scenarios/cases/README.md, "Triggers"); the wording of a shock
+# comes from its `label`, its effect per unit from the `triggers` section.
+TRIGGER_KINDS = (
+    "price_rise",
+    "disputed_election",
+    "term_limit_evasion",
+    "policy_reversal",
+    "focal_killing",
+    "leader_illness",
+    "long_decline",
+)
+TriggerKind = Literal[
+    "price_rise",
+    "disputed_election",
+    "term_limit_evasion",
+    "policy_reversal",
+    "focal_killing",
+    "leader_illness",
+    "long_decline",
+    "other",
+]
+Shift = Annotated[float, Field(ge=-1.0, le=1.0)]
 
 
 class Strict(BaseModel):
@@ -234,7 +256,13 @@ class Government(Strict):
     purge_transfer: Fraction = 0.3
     purge_legitimacy_gain: Fraction = 0.0
     tandem_hazard: Fraction = 0.0
-    removal_power: Fraction = 0.02  # a camp left with less power than this has lost its posts
+    # A purged or dismissed camp loses its posts with a chance that falls smoothly with the power
+    # it keeps: 1 / (1 + (power / removal_power)^2), one half at exactly removal_power
+    # (docs/ODD.md §7.6).
+    removal_power: Fraction = 0.02
+    # How long a camp the office holder moved against stays threatened: the threat fades
+    # linearly to nothing over this many days; none (the default) = it never fades.
+    threat_memory_days: Annotated[int, Field(ge=1)] | None = None
 
     @field_validator("escalation_thresholds")
     @classmethod
@@ -304,6 +332,45 @@ class Aftermath(Strict):
     liberalization_gain: Fraction = 0.0
 
 
+class TriggerEffect(Strict):
+    """What one unit of a trigger does: hardship added where it applies, the office holder's
+    legitimacy and the government's performance shifted once, and an outrage that cuts
+    citizens' activation threshold where it applies and then fades (`Triggers.outrage_decay`)."""
+
+    hardship: Shift = 0.0
+    legitimacy: Shift = 0.0
+    performance: Shift = 0.0
+    outrage: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+
+
+class Triggers(Strict):
+    """Each kind of trigger's effect per unit of a shock's `magnitude` (a price rise: the rise
+    as a multiple of the old price, 1 = doubled; an event: 1 = one event as the rules define
+    it). All zero by default: a shock of a kind does nothing the scenario does not state."""
+
+    price_rise: TriggerEffect = TriggerEffect()
+    disputed_election: TriggerEffect = TriggerEffect()
+    term_limit_evasion: TriggerEffect = TriggerEffect()
+    policy_reversal: TriggerEffect = TriggerEffect()
+    focal_killing: TriggerEffect = TriggerEffect()
+    leader_illness: TriggerEffect = TriggerEffect()
+    long_decline: TriggerEffect = TriggerEffect()
+    outrage_decay: Fraction = 1.0  # share of an outrage that fades each day (1: a day's worth)
+
+    def effect(self, kind: str) -> TriggerEffect:
+        """The effect per unit of ``kind`` (nothing for `other`)."""
+        return getattr(self, kind) if kind in TRIGGER_KINDS else TriggerEffect()
+
+
+class Order(Strict):
+    """When the street counts as calm (days to order, protest waves, the crisis window): under
+    ``max_active_share`` of citizens active, with no strategic site held by rebels, for
+    ``calm_days`` days in a row (docs/ODD.md §7.12)."""
+
+    max_active_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.005
+    calm_days: Annotated[int, Field(ge=1, le=365)] = 3
+
+
 class Shock(Strict):
     """A scripted change at the start of a day (Mesa event): hardship, performance and
     legitimacy, and optionally an elite event (docs/ODD.md §6):
@@ -318,10 +385,16 @@ class Shock(Strict):
     - ``loyalty``: ``faction``'s loyalty becomes ``loyalty``;
     - ``transfer_office`` to ``to`` (a negotiated handover; the old holder stays in the game);
     - ``invite_patron``: the office holder asks the patron for help (the patron decides).
+
+    ``kind`` names the trigger (a price rise, a disputed election, a focal killing ...): its
+    effect is ``magnitude`` times the `triggers` section's effect per unit of that kind, added to
+    any explicit ``hardship``, ``legitimacy`` and ``performance`` of the shock.
     """
 
     day: Annotated[int, Field(ge=0)]
     label: str
+    kind: TriggerKind = "other"
+    magnitude: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
     region: str = "all"
     hardship: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     performance: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
@@ -415,6 +488,8 @@ class Scenario(Strict):
     patron: Patron = Patron()
     expectations: Expectations = Expectations()
     aftermath: Aftermath = Aftermath()
+    order: Order = Order()
+    triggers: Triggers = Triggers()
     shocks: list[Shock] = []
     observed: Observed | None = None
 
