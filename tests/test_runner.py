@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transition_sim.experiment import runner
-from transition_sim.experiment.runner import (
+from transition_sim.ensemble import runner
+from transition_sim.ensemble.runner import (
     Ensemble,
     replication_seed,
     run_ensemble,

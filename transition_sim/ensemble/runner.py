@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transition_sim.experiment.executors import TaskExecutor, map_ordered, open_executor
-from transition_sim.experiment.tables import replication_column, runs_table, stack
+from transition_sim.ensemble.executors import TaskExecutor, map_ordered, open_executor
+from transition_sim.ensemble.tables import replication_column, runs_table, stack
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import RunResult, simulate
 
