@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transition_sim.core import decisions, outcomes
+from transition_sim.core import decisions, loyalty, outcomes
 from transition_sim.core.actors import (
     ForeignPatron,
     Government,
@@ -28,7 +28,16 @@ from transition_sim.core.actors import (
     SecurityFaction,
     Situation,
 )
-from transition_sim.core.crowd import CRIME, PEACEFUL, VIOLENT, CrowdRules, Population, RegionCrowd
+from transition_sim.core.crowd import (
+    ACTIVE,
+    CRIME,
+    PEACEFUL,
+    VIOLENT,
+    CrowdRules,
+    Population,
+    RegionCrowd,
+    square_window,
+)
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.regions import SiteState, grid_side, network_weights, split_units
 from transition_sim.scenario.schema import Scenario, Shock
@@ -288,6 +297,7 @@ class TransitionModel(mesa.Model):
         self._track_order()
         self.elites.fade_threats()
         self.situation = self._situation(stats)
+        self._update_loyalty(stats)
         for actor in (self.patron, *self.factions, *self.rivals, self.government):
             if actor is not None:
                 actor.step()
@@ -324,8 +334,11 @@ class TransitionModel(mesa.Model):
         return deaths
 
     def _contest_sites(self, stats: list) -> None:
-        """A site falls when rebels near it outnumber its defenders `seizure_ratio` to one;
-        units of factions that side with a camp or defect hand their sites over."""
+        """Each site is contested by the rebels near it (armed actives, and peaceful ones
+        weighted by `peaceful_occupation`, plus units of factions that side with a camp or
+        defect and do not deter) against the deterring units near it: it changes hands with the
+        odds of a Tullock contest in which its holder counts `seizure_ratio` times
+        (`decisions.site_falls`). A crowd holding the seat of power ousts the office holder."""
         v = self.params.violence
         turned_faction = np.array(
             [is_turned(f.stance) for f in self.factions] + [False]
@@ -333,22 +346,139 @@ class TransitionModel(mesa.Model):
         patron_here = self.patron is not None and self.patron.state == "deployed"
         for site in self.sites:
             armed = stats[site.region].active[VIOLENT] + stats[site.region].active[CRIME]
-            if not (site.seized or patron_here or armed or turned_faction.any()):
+            peaceful = v.peaceful_occupation * stats[site.region].active[PEACEFUL]
+            if not (site.seized or patron_here or armed or peaceful or turned_faction.any()):
                 continue  # nobody near the site could take it
             crowd = self.crowds[site.region]
             rebels, units = crowd.count_near(site.cell, v.site_radius)
+            if peaceful:
+                rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             deters = crowd.unit_deters[units]
             turned = turned_faction[crowd.unit_faction[units]]
             attackers = rebels + int((turned & ~deters).sum())
             defenders = int(deters.sum())
             if patron_here:
                 site.seized = False  # patron troops guard the strategic sites
-            elif not site.seized and attackers > 0 and attackers >= v.seizure_ratio * defenders:
+            elif not site.seized and self._changes_hands(attackers, defenders):
                 site.seized = True
                 self.log("crowd", "seize_site", f"rebels take {site.name}")
-            elif site.seized and defenders > 0 and defenders >= v.seizure_ratio * attackers:
+            elif site.seized and self._changes_hands(defenders, attackers):
                 site.seized = False
                 self.log("security", "retake_site", f"security retakes {site.name}")
+        seat = next((site for site in self.sites if site.seized and self._is_seat(site)), None)
+        if seat is not None and self.elites.office_is_camp:
+            self.elites.oust_by_crowd(seat.name)
+
+    def _is_seat(self, site: SiteState) -> bool:
+        region = self.params.regions[site.region]
+        return any(s.seat and s.name == site.name for s in region.sites)
+
+    def _changes_hands(self, challengers: float, holders: float) -> bool:
+        """One draw of the site contest (none when its outcome is certain)."""
+        v, ex = self.params.violence, self.params.expectations
+        p = decisions.site_falls(challengers, holders, v.seizure_ratio, ex.contest_exponent)
+        if p in (0.0, 1.0):
+            return p == 1.0
+        return self.rng.random() < p
+
+    def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> int:
+        """Peaceful actives within the site radius of ``cell``."""
+        window = square_window(cell, self.params.violence.site_radius, crowd.side)
+        occupant = crowd.occupant[window]
+        citizens = occupant[(occupant >= 0) & (occupant < crowd.n)]
+        return int(((crowd.state[citizens] == ACTIVE) & (crowd.kind[citizens] == PEACEFUL)).sum())
+
+    def _update_loyalty(self, stats: list) -> None:
+        """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,
+        docs/ODD.md §7.5); nothing moves while every rate is 0."""
+        d, el = self.params.loyalty_dynamics, self.elites
+        rates = (d.backfire, d.crowd_pressure, d.cascade, d.elite_split, d.patron_pay, d.recovery)
+        if not any(rates) or not el.office_is_camp:
+            return
+        office = el.office
+        repression = self._peaceful_repression(stats) if d.backfire else 0.0
+        exposure = self._exposure() if d.crowd_pressure else np.zeros(len(self.factions))
+        odds = (
+            {
+                c.spec.name: el.odds(c.spec.name, office)
+                for c in el.rivals()
+                if c.status == RESISTING
+            }
+            if d.elite_split
+            else {}
+        )
+        patron = self.patron
+        client = (
+            patron.client
+            if patron is not None and patron.state == "deployed" and patron.client in el.camps
+            else None
+        )
+        units = np.array([f.units for f in self.factions], dtype=float)
+        for i, f in enumerate(self.factions):
+            lam = f.loyalty
+            if lam != f.after_dynamics:  # a discrete event since yesterday moves the level too
+                f.base = loyalty.shifted(f.base, f.after_dynamics, lam)
+            t = f.tie
+            lam = loyalty.backfire(lam, office, d.backfire, repression, t)
+            lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
+            if d.cascade:
+                others = self._not_obeying(i, units)
+                lam = loyalty.cascade(
+                    lam, office, d.cascade, others, f.threshold, d.cascade_spread, t
+                )
+            lam = loyalty.elite_split(lam, office, d.elite_split, odds, t)
+            if client is not None:
+                lam = loyalty.patron_pay(lam, client, d.patron_pay, t)
+            if self.situation.calm:
+                lam = loyalty.recover(lam, f.base, d.recovery)
+            f.loyalty = {k: v for k, v in lam.items() if v > 1e-12}
+            f.after_dynamics = dict(f.loyalty)
+
+    def _peaceful_repression(self, stats: list) -> float:
+        """Repression of peaceful crowds today (0..1): the repression level (of 3) times the
+        share of peaceful actives arrested today."""
+        arrested = sum(float(s.arrests[PEACEFUL]) for s in stats)
+        active = sum(float(s.active[PEACEFUL]) for s in stats)
+        if arrested <= 0.0:
+            return 0.0
+        return self.repression_level / 3.0 * arrested / (arrested + active)
+
+    def _exposure(self) -> np.ndarray:
+        """Per faction, how full of peaceful actives its units' field of vision is (0..1): the
+        actives its units see over the citizens that fit in their vision, times the region's
+        peaceful share of actives [A-loyalty-crowd-pressure]."""
+        k = len(self.factions)
+        seen, count = np.zeros(k), np.zeros(k)
+        density = self.params.crowd.citizen_density
+        for crowd, follows in zip(self.crowds, self.unit_follows, strict=True):
+            m = len(follows)  # the domestic units (the patron's come after them)
+            faction = crowd.unit_faction[:m]
+            if m == 0:
+                continue
+            active = crowd.state == ACTIVE
+            n_active = int(active.sum())
+            peaceful = (
+                float((active & (crowd.kind == PEACEFUL)).sum()) / n_active if n_active else 0.0
+            )
+            capacity = crowd.neighbors.shape[1] * density
+            full = np.minimum(crowd.actives_seen[crowd.pos[crowd.n : crowd.n + m]] / capacity, 1.0)
+            seen += np.bincount(faction, weights=full * peaceful, minlength=k)
+            count += np.bincount(faction, minlength=k)
+        return np.divide(seen, count, out=np.zeros(k), where=count > 0)
+
+    def _not_obeying(self, i: int, units: np.ndarray) -> dict[str, float]:
+        """The other factions' units that do not obey, as shares of all other units, by where
+        they went: the services' own interest (standing aside), a camp, or the street."""
+        total = units.sum() - units[i]
+        out: dict[str, float] = {}
+        if total <= 0:
+            return out
+        for j, g in enumerate(self.factions):
+            if j == i or g.stance == "obey":
+                continue
+            key = "self_interest" if g.stance == "stand_aside" else g.committed_to
+            out[key] = out.get(key, 0.0) + units[j] / total
+        return out
 
     def _situation(self, stats: list) -> Situation:
         """Today's national signals from the regions' day statistics (none before day 0)."""

@@ -147,6 +147,9 @@ class Violence(Strict):
     peaceful_repression_cost: NonNegative = 0.0
     site_radius: Annotated[int, Field(ge=0, le=10)] = 2
     seizure_ratio: Positive = 3.0
+    # How much a peaceful active counts, against an armed one, in a site contest: 0 = only armed
+    # crowds take sites; 1 = a peaceful crowd that fills a site occupies it (docs/ODD.md §7.4).
+    peaceful_occupation: Fraction = 0.0
 
 
 class Site(Strict):
@@ -159,6 +162,7 @@ class Site(Strict):
     name: Name
     cell: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
     weight: Positive = 1.0
+    seat: bool = False  # the seat of power: a crowd that holds it ousts the office holder
 
 
 class Region(Strict):
@@ -183,8 +187,12 @@ class Link(Strict):
 class Faction(Strict):
     """A security service: 'a state within the state' with its own loyalties.
 
-    ``loyalty`` divides its allegiance between the elite camps (by name) and its own interest
-    (``self_interest``); the parts add up to 1, a camp left out counts 0.
+    ``loyalty`` divides its allegiance between the elite camps (by name), the street
+    (``opposition``) and its own interest (``self_interest``); the parts add up to 1, a camp
+    left out counts 0. With `loyalty_dynamics` switched on the loyalty moves day by day
+    (docs/ODD.md §7.5); ``kind``, ``stacked`` and ``counterweight`` say how firmly it is tied to
+    the ruler's camp (Bellin 2012; Quinlivan 1999; Makara 2013), and ``guardian`` how much it
+    weighs removing the ruler to save the regime from the street (Casper & Tyson 2014).
     """
 
     units: Annotated[int, Field(ge=0)]
@@ -195,6 +203,12 @@ class Faction(Strict):
     sympathy: NonNegative = 0.0
     initial_stance: str = "obey"  # obey, stand_aside, defect or side_with_<camp>
     autonomous: bool = True
+    # institutional: a professional force loyal to the state, which drifts with the street and
+    # protects the regime rather than the ruler; patrimonial: tied to the ruler's person.
+    kind: Literal["institutional", "patrimonial"] = "institutional"
+    stacked: Fraction = 0.0  # share of officers tied to the ruler's camp by kin or ethnicity
+    counterweight: bool = False  # a parallel force built to balance the others
+    guardian: Fraction = 0.0  # weight on removing the ruler to save the regime from the street
 
     @field_validator("loyalty")
     @classmethod
@@ -224,6 +238,8 @@ class Camp(Strict):
     punishment: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0  # losing costs this, in positions
     exit_keeps: Fraction = 0.5  # the share of its position a safe exit lets it keep
     exit_safety: Fraction = 0.0  # credibility of a safe exit with no guarantee (e.g. exile)
+    ally_of: str | None = None  # an allied camp: never purged by it
+    defection: Fraction = 0.0  # daily propensity to weigh going over to the expected winner
 
     @property
     def display(self) -> str:
@@ -250,6 +266,9 @@ class Government(Strict):
     dismiss_government_threshold: Fraction = 0.05
     dismissal_legitimacy_gain: Fraction = 0.0
     invite_threshold: Fraction = 0.6
+    # 0: invite as soon as the loyal capacity is below the threshold (a cut-off); > 0: invite
+    # with probability logistic((threshold - loyal capacity) / invite_temperature) a day.
+    invite_temperature: NonNegative = 0.0
     invite_min_severity: Fraction = 0.05
     offers_guarantees: bool = True
     guarantee_credibility: Fraction = 0.5
@@ -263,6 +282,7 @@ class Government(Strict):
     # How long a camp the office holder moved against stays threatened: the threat fades
     # linearly to nothing over this many days; none (the default) = it never fades.
     threat_memory_days: Annotated[int, Field(ge=1)] | None = None
+    pact_credibility: Fraction = 0.0  # a negotiated exit under pressure: 0 = none on offer
 
     @field_validator("escalation_thresholds")
     @classmethod
@@ -318,6 +338,23 @@ class Expectations(Strict):
     power_weight: NonNegative = 1.0  # a camp's share of power, as strength in a showdown
     decision_temperature: Positive = 0.05  # camps' risky choices (purge, exit, strike)
     coup_penalty: NonNegative = 1.0  # a failed coup's cost in a faction's stance utility
+
+
+class LoyaltyDynamics(Strict):
+    """Daily rates at which factions' loyalty moves (docs/ODD.md §7.5). Every rate is 0 by
+    default: loyalty then stays what the scenario says, as before these mechanisms existed."""
+
+    backfire: NonNegative = 0.0  # repression of peaceful crowds -> loyalty to the street
+    crowd_pressure: NonNegative = 0.0  # a large peaceful crowd facing the units -> the street
+    cascade: NonNegative = 0.0  # other units not obeying -> loyalty away from the ruler
+    cascade_spread: Positive = 0.1  # how gradual the cascade's threshold is
+    cascade_thresholds: Range = Range(low=0.2, high=0.6)  # per faction, drawn each run
+    elite_split: NonNegative = 0.0  # a resisting camp's odds -> loyalty to it
+    patron_pay: NonNegative = 0.0  # a patron's troops on the ground -> loyalty to its client
+    recovery: NonNegative = 0.0  # when calm, drift back to the initial loyalty
+    # The share of drift to the street that a patrimonial (or counterweight) force does not make:
+    # its loyalty stays with the ruler's camp and falls with it.
+    patrimonial_anchor: Fraction = 0.0
 
 
 class Aftermath(Strict):
@@ -487,6 +524,7 @@ class Scenario(Strict):
     opposition: Opposition = Opposition()
     patron: Patron = Patron()
     expectations: Expectations = Expectations()
+    loyalty_dynamics: LoyaltyDynamics = LoyaltyDynamics()
     aftermath: Aftermath = Aftermath()
     order: Order = Order()
     triggers: Triggers = Triggers()
@@ -567,10 +605,10 @@ class Scenario(Strict):
         listed = f"camps: {', '.join(camps)}"
         for fname, faction in self.factions.items():
             for key in faction.loyalty:
-                if key != SELF_INTEREST and key not in camps:
+                if key not in (SELF_INTEREST, OPPOSITION) and key not in camps:
                     raise ValueError(
                         f"factions.{fname}.loyalty.{key}: no camp named {key!r} ({listed};"
-                        f" or {SELF_INTEREST})"
+                        f" or {SELF_INTEREST}, {OPPOSITION})"
                     )
             stance = faction.initial_stance
             if stance not in self.stances():
@@ -578,6 +616,11 @@ class Scenario(Strict):
                     f"factions.{fname}.initial_stance: {stance!r} is not a stance"
                     f" ({', '.join(self.stances())})"
                 )
+        for i, camp in enumerate(self.camps):
+            if camp.ally_of is not None and camp.ally_of not in camps:
+                raise ValueError(f"camps.{i}.ally_of: no camp named {camp.ally_of!r} ({listed})")
+            if camp.ally_of == camp.name:
+                raise ValueError(f"camps.{i}.ally_of: a camp cannot be its own ally")
         if self.protesters.crime_sponsor not in (NONE, *camps):
             raise ValueError(
                 f"protesters.crime_sponsor: no camp named {self.protesters.crime_sponsor!r}"
