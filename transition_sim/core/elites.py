@@ -303,7 +303,8 @@ class ElitePolitics:
         if days is None:
             return
         for camp in self.camps.values():
-            camp.threat = max(camp.threat - 1.0 / days, 0.0)
+            # Rounded so that `days` steps of 1/days end at exactly 0, not at 1e-17.
+            camp.threat = max(round(camp.threat - 1.0 / days, 12), 0.0)
 
     def loses_posts(self, name: str) -> bool:
         """After a purge or a dismissal: does camp ``name`` lose its posts? The chance falls
