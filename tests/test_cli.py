@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 import transition_sim
 from transition_sim.cli import app
+from transition_sim.core.results import RunResult
 from transition_sim.ensemble import runner
 from transition_sim.ensemble.lock import hold_lock
 from transition_sim.ensemble.store import (
@@ -26,7 +27,6 @@ from transition_sim.ensemble.store import (
 )
 from transition_sim.ensemble.summary import OUTCOMES
 from transition_sim.scenario.schema import Scenario
-from transition_sim.simulate import RunResult
 
 try:
     import transition_sim.scenario.loader
