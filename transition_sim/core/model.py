@@ -403,6 +403,8 @@ class TransitionModel(mesa.Model):
             lam = f.loyalty
             if lam != f.after_dynamics:  # a discrete event since yesterday moves the level too
                 f.base = loyalty.shifted(f.base, f.after_dynamics, lam)
+                for key in [k for k in f.base if k in el.camps and not el.camps[k].in_play]:
+                    f.base[office] = f.base.get(office, 0.0) + f.base.pop(key)  # as `remove`
             t = f.tie
             lam = loyalty.backfire(lam, office, d.backfire, repression, t)
             lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
@@ -462,7 +464,7 @@ class TransitionModel(mesa.Model):
             if j == i or g.stance == "obey":
                 continue
             key = "self_interest" if g.stance == "stand_aside" else g.committed_to
-            out[key] = out.get(key, 0.0) + units[j] / total
+            out[key] = out.get(key, 0.0) + float(units[j] / total)
         return out
 
     def _situation(self, stats: list) -> Situation:
