@@ -136,12 +136,17 @@ def recover(loyalty: Loyalty, base: Mapping[str, float], rate: float) -> Loyalty
     """On a calm day loyalty closes the share ``1 - exp(-rate)`` of its gap to ``base`` (what the
     scenario and the discrete events since have made it) [A-loyalty-recovery]."""
     k = share_moved(rate, 1.0)
+    if k <= 0.0:
+        return dict(loyalty)
     keys = set(loyalty) | set(base)
-    return {key: loyalty.get(key, 0.0) + k * (base.get(key, 0.0) - loyalty.get(key, 0.0))
-            for key in keys}  # fmt: skip
+    out = {key: loyalty.get(key, 0.0) + k * (base.get(key, 0.0) - loyalty.get(key, 0.0))
+           for key in keys}  # fmt: skip
+    return {key: v for key, v in out.items() if v > 0.0}
 
 
-def shifted(base: Mapping[str, float], before: Mapping[str, float], after: Mapping[str, float]):
+def shifted(
+    base: Mapping[str, float], before: Mapping[str, float], after: Mapping[str, float]
+) -> Loyalty:
     """``base`` moved by the change from ``before`` to ``after`` (a purge, a failed coup, a
     scripted event): the level loyalty recovers to follows discrete events. Negative parts are
     cut and the rest rescaled to sum to 1."""

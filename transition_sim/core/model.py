@@ -339,12 +339,14 @@ class TransitionModel(mesa.Model):
         weighted by `peaceful_occupation`, plus units of factions that side with a camp or
         defect and do not deter) against the deterring units near it: it changes hands with the
         odds of a Tullock contest in which its holder counts `seizure_ratio` times
-        (`decisions.site_falls`). A crowd holding the seat of power ousts the office holder."""
+        (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
+        and keeps it through today's contest ousts the office holder."""
         v = self.params.violence
         turned_faction = np.array(
             [is_turned(f.stance) for f in self.factions] + [False]
         )  # the last entry (index -1) is the patron
         patron_here = self.patron is not None and self.patron.state == "deployed"
+        held = [site.seized for site in self.sites]
         for site in self.sites:
             armed = stats[site.region].active[VIOLENT] + stats[site.region].active[CRIME]
             peaceful = v.peaceful_occupation * stats[site.region].active[PEACEFUL]
@@ -366,7 +368,11 @@ class TransitionModel(mesa.Model):
             elif site.seized and self._changes_hands(defenders, attackers):
                 site.seized = False
                 self.log("security", "retake_site", f"security retakes {site.name}")
-        seat = next((site for site in self.sites if site.seized and self._is_seat(site)), None)
+        seat = next(
+            (s for s, before in zip(self.sites, held, strict=True)
+             if before and s.seized and self._is_seat(s)),
+            None,
+        )  # fmt: skip
         if seat is not None and self.elites.office_is_camp:
             self.elites.oust_by_crowd(seat.name)
 
@@ -419,6 +425,8 @@ class TransitionModel(mesa.Model):
             lam = f.loyalty
             if lam != f.after_dynamics:  # a discrete event since yesterday moves the level too
                 f.base = loyalty.shifted(f.base, f.after_dynamics, lam)
+                for key in [k for k in f.base if k in el.camps and not el.camps[k].in_play]:
+                    f.base[office] = f.base.get(office, 0.0) + f.base.pop(key)  # as `remove`
             t = f.tie
             lam = loyalty.backfire(lam, office, d.backfire, repression, t)
             lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
@@ -478,7 +486,7 @@ class TransitionModel(mesa.Model):
             if j == i or g.stance == "obey":
                 continue
             key = "self_interest" if g.stance == "stand_aside" else g.committed_to
-            out[key] = out.get(key, 0.0) + units[j] / total
+            out[key] = out.get(key, 0.0) + float(units[j] / total)
         return out
 
     def _situation(self, stats: list) -> Situation:
