@@ -633,6 +633,7 @@ def test_issue13_mechanism_fields_refused_with_line(
     out = assert_refused(path, field)
     assert f"x.yaml:{line + 1}:" in out
 
+
 # --- issue 13 (m3): triggers, order and the threat's memory -------------------------------------
 GE0, GE1 = "greater than or equal to 0", "greater than or equal to 1"
 LE1, LE10 = "less than or equal to 1", "less than or equal to 10"
