@@ -132,7 +132,7 @@ def _bounds(data: dict[str, Any], path: str, value: float, coupled: set[str]) ->
         return SPECIAL[path]
     if value == 0:
         raise SystemExit(f"{path}: baseline value 0, add a range to SPECIAL")
-    low, high = value * 0.5, value * 1.5
+    low, high = sorted((value * 0.5, value * 1.5))  # a negative effect too
     if isinstance(value, int):
         low, high = math.floor(low), math.ceil(high)
     if path not in coupled and not _valid(data, path, high):  # a fraction: at most 1

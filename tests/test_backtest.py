@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,20 @@ def test_a_perfect_forecast_scores_zero_and_a_confident_miss_two() -> None:
     assert backtest.brier({"incumbent_holds": 1.0}, "popular_transition") == 2.0
 
 
-def test_the_uniform_guess_scores_the_same_on_every_case() -> None:
-    k = len(OUTCOMES)
-    expected = (1 - 1 / k) ** 2 + (k - 1) / k**2
-    for observed in OUTCOMES:
-        assert backtest.brier(backtest.uniform_forecast(), observed) == pytest.approx(expected)
+@pytest.mark.parametrize("observed", OUTCOMES)
+def test_moving_probability_towards_what_happened_improves_the_score(observed: str) -> None:
+    """The score rewards a forecast for the weight it puts on what happened: shifting any share
+    from another class to the observed one lowers it, and the uniform guess, which favours no
+    class, scores worse than a forecast leaning the right way and better than one leaning the
+    wrong way."""
+    uniform = backtest.uniform_forecast()
+    for other in OUTCOMES:
+        if other == observed:
+            continue
+        right = uniform | {observed: uniform[observed] + 0.1, other: uniform[other] - 0.1}
+        wrong = uniform | {observed: uniform[observed] - 0.1, other: uniform[other] + 0.1}
+        assert backtest.brier(right, observed) < backtest.brier(uniform, observed)
+        assert backtest.brier(wrong, observed) > backtest.brier(uniform, observed)
 
 
 @pytest.mark.parametrize("crisis", sorted(backtest.BASE_RATES))
@@ -37,7 +47,7 @@ def test_base_rate_forecasts_are_distributions_that_put_the_cited_share_on_its_c
     assert set(forecast) == set(OUTCOMES)
     assert sum(forecast.values()) == pytest.approx(1.0)
     assert sum(forecast[k] for k in classes) == pytest.approx(share)
-    assert source  # every base rate is cited
+    assert re.search(r"\(\w[^()]* (19|20)\d\d", source), "cites a study and its year"
 
 
 def write_case(folder: Path, name: str, observed: str, crisis: str = "mass_protest") -> Path:

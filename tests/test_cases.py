@@ -12,6 +12,7 @@ import pytest
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Faction, Scenario
 from transition_sim.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +20,8 @@ CASES = sorted((ROOT / "scenarios" / "cases").glob("*.yaml"))
 BASELINE = load_scenario(ROOT / "scenarios" / "kazakhstan_2022.yaml")
 
 # What a case may set from its record (scenarios/cases/README.md); everything else is the
-# baseline's behaviour, shared by every case.
+# baseline's behaviour, shared by every case. Factions, camps, power, the patron and the shocks
+# are the record's too, but only through the rules: the tests below check them against them.
 CASE_FACTS = {
     "name", "description", "start_date", "days", "seed", "regions", "links", "factions",
     "camps", "power", "opposition", "patron", "shocks", "observed",
@@ -27,6 +29,11 @@ CASE_FACTS = {
 CASE_GOVERNMENT = {"concession_label", "offers_guarantees"}
 CASE_PROTESTERS = {"violent_share", "crime_share", "crime_sponsor"}
 CASE_PATRON = {"enabled", "name", "aligned_with", "cost"}
+# README rule 7: (cohesion, repression aversion, sympathy) by type of force.
+FORCE_TYPES = {(0.9, 0.3, 0.1), (0.8, 0.1, 0.0), (0.95, 0.5, 0.1), (1.0, 0.0, 0.0)}
+# README rule 7: (ruler's camp, rivals together, self-interest) by kind of force.
+TEMPLATES = {"institutional": (0.6, 0.2, 0.2), "patrimonial": (0.8, 0.05, 0.15)}
+GUARD, CAMPS_MAN = (0.85, 0.05, 0.1), (0.6, 0.25, 0.15)  # camp's man: (its camp, ruler, self)
 
 
 def test_the_library_has_the_six_cases() -> None:
@@ -64,6 +71,97 @@ def test_each_case_changes_only_what_its_record_documents(path: Path) -> None:
         assert changed <= allowed, f"{path.stem} changes {section}: {sorted(changed - allowed)}"
     patron_changes = {k for k in case["patron"] if case["patron"][k] != base["patron"][k]}
     assert patron_changes <= CASE_PATRON
+
+
+def template(
+    ruler: str, rivals: list[str], shares: tuple[float, float, float], patrimonial: bool
+) -> dict:
+    """A loyalty template: the rivals' share split evenly; with none, to the ruler for a
+    patrimonial force and to self-interest for an institutional one."""
+    mine, theirs, own = shares
+    if not rivals and patrimonial:
+        return {ruler: mine + theirs, "self_interest": own}
+    if not rivals:
+        return {ruler: mine, "self_interest": own + theirs}
+    return {ruler: mine, "self_interest": own, **dict.fromkeys(rivals, theirs / len(rivals))}
+
+
+def allowed_loyalties(case: Scenario, faction: Faction) -> list[dict]:
+    """Every loyalty README rule 7 gives a faction of this kind in this case."""
+    ruler = case.incumbent.name
+    rivals = [c.name for c in case.camps if c.name != ruler and c.ally_of != ruler]
+    patrimonial = faction.kind == "patrimonial"
+    if faction.counterweight:
+        return [template(ruler, rivals, GUARD, patrimonial)]
+    out = [template(ruler, rivals, TEMPLATES[faction.kind], patrimonial)]
+    if faction.kind == "patrimonial":  # a camp's man
+        other, boss, own = CAMPS_MAN
+        out += [{c: other, ruler: boss, "self_interest": own} for c in rivals]
+    return out
+
+
+def same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(abs(a[k] - b[k]) < 1e-9 for k in a)
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_each_case_encodes_its_forces_by_the_rules(path: Path) -> None:
+    """README rules 6-7: a force's loyalty is its kind's template, its behaviour its type's, and
+    only an institutional army is a guardian; nothing is set by hand for a case."""
+    case = load_scenario(path)
+    for name, f in case.factions.items():
+        assert any(same(f.loyalty, t) for t in allowed_loyalties(case, f)), (name, f.loyalty)
+        profile = (f.cohesion, f.repression_aversion, f.sympathy)
+        assert profile in FORCE_TYPES, (name, profile)
+        assert f.guardian in (0.0, BASELINE.factions["army"].guardian) and f.stacked == 0.0, name
+        if f.guardian:
+            assert f.kind == "institutional" and profile == (0.95, 0.5, 0.1), name
+        if f.counterweight:
+            assert f.kind == "patrimonial", name
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_each_case_encodes_its_camps_power_and_patron_by_the_rules(path: Path) -> None:
+    """README rules 1, 8 and 10: every camp's stakes are the baseline's, legitimacy is 0.85 for
+    the ruler and 0.6 for the others, the others resist as the baseline's family does, only a
+    coalition partner allied to the ruler may defect, the security services hold 0.2, and a
+    patron's cost is one of the two the rule names."""
+    case = load_scenario(path)
+    for camp in case.camps:
+        assert (camp.punishment, camp.exit_keeps, camp.exit_safety) == (1.0, 0.5, 0.2), camp.name
+        if camp.incumbent:
+            assert camp.legitimacy == 0.85, camp.name
+            continue
+        assert (camp.legitimacy, camp.cohesion, camp.resistance) == (0.6, 0.7, 0.5), camp.name
+        assert camp.defection in (0.0, 0.1), camp.name
+        if camp.defection:
+            assert camp.ally_of == case.incumbent.name, camp.name
+    assert (case.power.security, case.power.opposition) == (0.2, 0.0)
+    if case.patron.enabled:
+        assert case.patron.cost in (0.1, 0.9)
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_each_case_states_triggers_by_kind_and_magnitude_only(path: Path) -> None:
+    """README rule 9: a shock's effect comes from the shared `triggers` section (its kind times
+    its magnitude); a case gives no effect size of its own, and an elite event has no kind."""
+    case = load_scenario(path)
+    assert case.triggers == BASELINE.triggers
+    for shock in case.shocks:
+        assert (shock.hardship, shock.legitimacy, shock.performance) == (0.0, 0.0, 0.0), shock
+        assert shock.magnitude > 0.0
+        if shock.event is not None:
+            assert shock.kind == "other", shock
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_each_case_has_one_seat_of_power_in_its_capital(path: Path) -> None:
+    """README rule 3: one seat of power per case, in the first (capital) region."""
+    case = load_scenario(path)
+    seats = [(i, s.name) for i, r in enumerate(case.regions) for s in r.sites if s.seat]
+    assert len(seats) == 1, seats
+    if path.stem != "kazakhstan_2022":
+        assert seats[0][0] == 0, seats
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)

@@ -156,7 +156,8 @@ def test_fact_values_match_baseline(registry: Registry, claims: types.ModuleType
 
 
 ELITE_SECTIONS = ("camps.", "government.purge", "government.guarantee", "government.tandem",
-                  "government.removal", "expectations.", "patron.cost", "opposition.")  # fmt: skip
+                  "government.removal", "government.threat", "expectations.", "patron.cost",
+                  "opposition.", "triggers.", "order.")  # fmt: skip
 
 
 def test_elite_parameters_have_a_stated_range_that_holds_the_baseline(

@@ -632,3 +632,113 @@ def test_units_per_1000_that_do_not_fit_name_their_field(tmp_path: Path) -> None
     assert (err.line, err.field) == (6, "factions.police.units_per_1000")
     assert "10,000 police units" in err.message
     assert_refused(path, "do not fit")
+
+
+# --- issue 13's fields (m2): each bad value names its file line and field --------------------
+
+ISSUE13_BASE = """\
+name: x
+camps:
+  - {name: a, incumbent: true, power: 0.5}
+  - {name: b, power: 0.5}
+regions:
+  - {name: c, urban_population: 1000, sites: [{name: s}]}
+factions:
+  p: {units: 10, loyalty: {a: 1.0}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "line"),
+    [
+        ("factions:\n  p:\n    units: 10\n    loyalty: {a: 1.0}\n    kind: feudal\n",
+         "factions.p.kind", 5),
+        ("factions:\n  p:\n    units: 10\n    loyalty: {a: 1.0}\n    stacked: 1.5\n",
+         "factions.p.stacked", 5),
+        ("factions:\n  p:\n    units: 10\n    loyalty: {a: 1.0}\n    counterweight: 2\n",
+         "factions.p.counterweight", 5),
+        ("factions:\n  p:\n    units: 10\n    loyalty: {a: 1.0}\n    guardian: -0.1\n",
+         "factions.p.guardian", 5),
+        ("factions:\n  p:\n    units: 10\n    loyalty: {a: 0.5, street: 0.5}\n",
+         "factions.p.loyalty.street", 4),
+        ("loyalty_dynamics:\n  backfire: -1\n", "loyalty_dynamics.backfire", 2),
+        ("loyalty_dynamics:\n  crowd_pressure: .nan\n", "loyalty_dynamics.crowd_pressure", 2),
+        ("loyalty_dynamics:\n  cascade: x\n", "loyalty_dynamics.cascade", 2),
+        ("loyalty_dynamics:\n  cascade_spread: 0\n", "loyalty_dynamics.cascade_spread", 2),
+        ("loyalty_dynamics:\n  cascade_thresholds: {low: 0.7, high: 0.2}\n",
+         "loyalty_dynamics.cascade_thresholds", 2),
+        ("loyalty_dynamics:\n  elite_split: -2\n", "loyalty_dynamics.elite_split", 2),
+        ("loyalty_dynamics:\n  patron_pay: -2\n", "loyalty_dynamics.patron_pay", 2),
+        ("loyalty_dynamics:\n  recovery: -2\n", "loyalty_dynamics.recovery", 2),
+        ("loyalty_dynamics:\n  patrimonial_anchor: 2\n",
+         "loyalty_dynamics.patrimonial_anchor", 2),
+        ("loyalty_dynamics:\n  speed: 2\n", "loyalty_dynamics.speed", 2),
+        ("regions:\n  - name: c\n    urban_population: 1000\n    sites:\n"
+         "      - {name: s, seat: 3}\n", "regions.0.sites.0.seat", 5),
+        ("violence:\n  peaceful_occupation: 1.5\n", "violence.peaceful_occupation", 2),
+        ("camps:\n  - {name: a, incumbent: true, power: 0.5}\n  - {name: b, power: 0.5,"
+         " ally_of: zz}\n", "camps.1.ally_of", 3),
+        ("camps:\n  - {name: a, incumbent: true, power: 0.5}\n  - {name: b, power: 0.5,"
+         " ally_of: b}\n", "camps.1.ally_of", 3),
+        ("camps:\n  - {name: a, incumbent: true, power: 0.5}\n  - {name: b, power: 0.5,"
+         " defection: 1.2}\n", "camps.1.defection", 3),
+        ("government:\n  pact_credibility: -0.5\n", "government.pact_credibility", 2),
+        ("government:\n  invite_temperature: -1\n", "government.invite_temperature", 2),
+    ],
+)  # fmt: skip
+def test_issue13_mechanism_fields_refused_with_line(
+    tmp_path: Path, text: str, field: str, line: int
+) -> None:
+    """A bad value of every field the loyalty and ouster mechanisms add is refused with the
+    file, the line and the field (exit 2, no traceback). ``line`` counts within ``text``, which
+    comes right after `name: x` and replaces the base's section of the same key."""
+    blocks: dict[str, str] = {}
+    for row in ISSUE13_BASE.splitlines()[1:]:
+        if not row.startswith(" "):
+            current = row.split(":", 1)[0]
+            blocks[current] = ""
+        blocks[current] += row + "\n"
+    key = text.split(":", 1)[0]
+    tail = "".join(body for name, body in blocks.items() if name != key)
+    path = write(tmp_path / "x.yaml", "name: x\n" + text + tail)
+    err = load_error(path)
+    assert (err.field, err.line) == (field, line + 1), str(err)
+    out = assert_refused(path, field)
+    assert f"x.yaml:{line + 1}:" in out
+
+
+# --- issue 13 (m3): triggers, order and the threat's memory -------------------------------------
+GE0, GE1 = "greater than or equal to 0", "greater than or equal to 1"
+LE1, LE10 = "less than or equal to 1", "less than or equal to 10"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "message"),
+    [
+        (
+            "shocks:\n  - {day: 0, label: x, kind: coup}",
+            3,
+            "shocks.0.kind",
+            "input should be 'price_rise', 'disputed_election', 'term_limit_evasion',"
+            " 'policy_reversal', 'focal_killing', 'leader_illness', 'long_decline' or 'other'",
+        ),
+        ("shocks:\n  - {day: 0, label: x, magnitude: -1}", 3, "shocks.0.magnitude", GE0),
+        ("shocks:\n  - {day: 0, label: x, magnitude: 11}", 3, "shocks.0.magnitude", LE10),
+        ("triggers:\n  price_rise: {hardship: 1.5}", 3, "triggers.price_rise.hardship", LE1),
+        ("triggers:\n  focal_killing: {outrage: -0.1}", 3, "triggers.focal_killing.outrage", GE0),
+        ("triggers:\n  coup: {legitimacy: -0.1}", 3, "triggers.coup", "unknown key"),
+        ("triggers:\n  outrage_decay: 2", 3, "triggers.outrage_decay", LE1),
+        ("order:\n  max_active_share: 0", 3, "order.max_active_share", "greater than 0"),
+        ("order:\n  calm_days: 0", 3, "order.calm_days", GE1),
+        ("order:\n  calm_days: 2.5", 3, "order.calm_days", "valid integer"),
+        ("government:\n  threat_memory_days: 0", 3, "government.threat_memory_days", GE1),
+    ],
+)
+def test_bad_trigger_order_and_threat_fields_name_their_line(
+    tmp_path: Path, text: str, line: int, field: str, message: str
+) -> None:
+    path = write(tmp_path / "x.yaml", "name: x\n" + text + "\n")
+    err = load_error(path)
+    assert (err.line, err.field) == (line, field), err
+    assert message in err.message, err.message
+    assert_refused(path, f"{path}:{line}: {field}")

@@ -41,7 +41,7 @@ SPACE: dict[str, tuple[float, float]] = {
     "crowd.contagion": (0.05, 0.5),
     "crowd.hardship.high": (0.3, 0.8),
     "crowd.social_signal": (0.0, 0.3),
-    "shocks.0.hardship": (0.2, 0.8),
+    "triggers.price_rise.hardship": (0.2, 0.8),
     "protesters.violent_share": (0.0, 0.1),
     "regions.3.violent_share": (0.05, 0.3),  # Almaty
     "regions.3.crime_share": (0.01, 0.1),

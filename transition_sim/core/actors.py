@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from transition_sim.core import decisions
+from transition_sim.core import decisions, loyalty
 from transition_sim.core.elites import EXITED, IN_OFFICE, RESISTING, CampState
 from transition_sim.scenario.schema import OPPOSITION, SECURITY, SELF_INTEREST, Faction
 
@@ -56,6 +56,18 @@ class SecurityFaction(mesa.Agent):
         self.sympathy = spec.sympathy
         self.autonomous = spec.autonomous
         self.stance = spec.initial_stance
+        self.counterweight = spec.counterweight
+        self.guardian = spec.guardian
+        dynamics = model.params.loyalty_dynamics
+        self.tie = loyalty.tie(spec, dynamics, [c.name for c in model.params.camps])
+        # The level loyalty recovers to, and the loyalty the daily mechanisms last left (a
+        # difference is a discrete event, which moves the level too).
+        self.base = dict(spec.loyalty)
+        self.after_dynamics = dict(spec.loyalty)
+        # Its cascade threshold (Granovetter 1978), drawn only when the cascade is on so that
+        # the random stream of scenarios without it is unchanged.
+        t = dynamics.cascade_thresholds
+        self.threshold = float(model.rng.uniform(t.low, t.high)) if dynamics.cascade > 0 else 0.0
 
     @property
     def committed_to(self) -> str | None:
@@ -84,15 +96,24 @@ class SecurityFaction(mesa.Agent):
                 "stand_aside",
                 self.loyalty.get(SELF_INTEREST, 0.0) + b * s.win[SECURITY] + self.ordered_aside(),
             ),
-            ("defect", self.sympathy * ex.protest_weight * s.active_share + b * s.win[OPPOSITION]),
+            (
+                "defect",
+                self.loyalty.get(OPPOSITION, 0.0)
+                + self.sympathy * ex.protest_weight * s.active_share
+                + b * s.win[OPPOSITION],
+            ),
         ]
         # Siding with a camp, or a coup for it, only when it resists: nobody asked otherwise.
         for camp in asked:
             options.append((f"side_with_{camp}", self.loyalty.get(camp, 0.0) + b * s.win[camp]))
-        for side in (*asked, SECURITY):
+        # A guardian weighs removing the ruler to save the regime from the street, for the
+        # services or for any camp in play (Casper & Tyson 2014) [A-guardian-coup].
+        guarded = [c.spec.name for c in el.rivals() if c.spec.name not in asked]
+        for side in (*asked, *(guarded if self.guardian > 0 else ()), SECURITY):
             key = SELF_INTEREST if side == SECURITY else side
             p = el.odds(side, office, commit=(self.name, side))
             value = decisions.coup_utility(self.loyalty.get(key, 0.0), b, p, ex.coup_penalty)
+            value += decisions.guardian_value(self.guardian, s.win[OPPOSITION])
             options.append((f"coup:{side}", value))
         return [(name, u + ex.inertia if name == self.stance else u) for name, u in options]
 
@@ -203,6 +224,8 @@ class RivalCamp(mesa.Agent):
         if not el.office_is_camp or el.office == self.name or not camp.in_play:
             return
         spec, label = camp.spec, camp.spec.display
+        if spec.defection > 0.0 and m.rng.random() < spec.defection and self._defects():
+            return
         opening = not m.situation.calm or camp.threatened
         switch = m.rng.random() < spec.resistance * spec.cohesion
         if camp.status == IN_OFFICE:
@@ -228,6 +251,24 @@ class RivalCamp(mesa.Agent):
         elif choice == "strike":
             el.strike(self.name)
 
+    def _defects(self) -> bool:
+        """A camp weighing defection (with daily probability `defection`) stays with the office
+        holder or goes over to another side, by logit over the sides' expected odds: it
+        bandwagons with the expected winner [A-camp-defection]. True if it went over."""
+        m, el = self.model, self.model.elites
+        win = m.situation.win
+        sides = [el.office] + [
+            h for h in win if h not in (el.office, self.name, SECURITY) and el.can_receive(h)
+        ]
+        values = [win.get(h, 0.0) for h in sides]
+        pick = decisions.logit_pick(
+            values, m.params.expectations.decision_temperature, m.rng.random()
+        )
+        if pick == 0:
+            return False
+        el.defect(self.name, sides[pick])
+        return True
+
     def values(self) -> dict[str, float]:
         """Holding on, exiting and striking, in units of its position when it began resisting
         [C-guarantees, C-elite-keep-everything] (docs/ODD.md §7.7)."""
@@ -240,7 +281,7 @@ class RivalCamp(mesa.Agent):
         prize = (el.power[self.name] + el.power[el.office]) / camp.reference_power
         p = el.odds(self.name, el.office)
         return {
-            "hold": decisions.hold_value(intact, p, camp.threatened, spec.punishment),
+            "hold": decisions.hold_value(intact, p, camp.threat, spec.punishment),
             "exit": decisions.exit_value(credibility, spec.exit_keeps, spec.punishment),
             "strike": decisions.fight_value(p, prize, spec.punishment),
         }
@@ -280,7 +321,7 @@ class Government(mesa.Agent):
             and s.active_share >= spec.invite_min_severity
             # He calls the patron in when he cannot count on his own services, not merely
             # because rebels hold a site that loyal units can retake [C-knb-disloyal].
-            and m.loyal_capacity() < spec.invite_threshold
+            and self._invites(m.loyal_capacity())
         ):
             m.invite_patron()
         rivals = el.rivals()
@@ -291,12 +332,41 @@ class Government(mesa.Agent):
         ):
             el.guarantees_offered = True
             m.log(office, "offer_guarantees", "offers guarantees to its rivals")
-        if rivals:
-            # The rival that resists first, then the one holding the most posts.
-            target = max(rivals, key=lambda c: (c.status == RESISTING, el.power[c.spec.name]))
+        target = self._purge_target(rivals)
+        if target is not None:
             self._consider_purge(target)
         if el.office == office:
             self._consider_leaving(s)
+
+    def _invites(self, capacity: float) -> bool:
+        """Whether it calls the patron in today, given the share of its own units that obey
+        (a cut-off at `invite_temperature` 0, else a logistic draw) [A-ruler-exit]."""
+        spec = self.spec
+        p = decisions.invitation_probability(
+            spec.invite_threshold, capacity, spec.invite_temperature
+        )
+        if p in (0.0, 1.0):
+            return p == 1.0
+        return self.model.rng.random() < p
+
+    def _purge_target(self, rivals: list[CampState]) -> CampState | None:
+        """The rival a purge is weighed against: a logit choice over the purge values of the
+        rivals that are not its allies (the most threatening is likely, never certain). One
+        candidate needs no draw."""
+        el = self.model.elites
+        candidates = [c for c in rivals if not el.allied(el.office, c.spec.name)]
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        values = [self._purge_value(c.spec.name) for c in candidates]
+        temperature = self.model.params.expectations.decision_temperature
+        return candidates[decisions.logit_pick(values, temperature, self.model.rng.random())]
+
+    def _purge_value(self, name: str) -> float:
+        """A purge of ``name``'s posts, in units of the holder's position (§7.6)."""
+        el, spec = self.model.elites, self.spec
+        gain = spec.purge_transfer * el.power[name] / max(el.power[el.office], 1e-9)
+        punishment = el.camps[el.office].spec.punishment
+        return decisions.purge_value(el.odds(el.office, name), gain, punishment)
 
     def _consider_purge(self, target: CampState) -> None:
         """A purge is considered every day of a crisis or of open resistance (the window of
@@ -306,24 +376,40 @@ class Government(mesa.Agent):
         window = not m.situation.calm or target.status == RESISTING
         if not window and m.rng.random() >= spec.tandem_hazard:
             return
-        name = target.spec.name
-        gain = spec.purge_transfer * el.power[name] / max(el.power[el.office], 1e-9)
-        punishment = el.camps[el.office].spec.punishment
-        value = decisions.purge_value(el.odds(el.office, name), gain, punishment)
+        value = self._purge_value(target.spec.name)
         temperature = m.params.expectations.decision_temperature
         if m.rng.random() < decisions.logistic(value, temperature):
-            el.purge(name)
+            el.purge(target.spec.name)
 
     def _consider_leaving(self, s: Situation) -> None:
-        """Stay and face the showdown with everyone (won with the expected-winner odds) or leave
-        with whatever safety an exile offers; a leader who cannot leave safely fights on."""
+        """Stay and face a showdown with the street and every rival, counting the units that
+        actually obey today; flee into exile with whatever safety it offers; or, if one is on
+        offer, take a negotiated exit [A-ruler-exit]. A leader who cannot leave safely fights
+        on; one whose units no longer obey leaves."""
         m, el = self.model, self.model.elites
-        camp = el.camps[el.office].spec
-        stay = decisions.fight_value(s.win.get(el.office, 0.0), 1.0, camp.punishment)
-        leave = decisions.exit_value(camp.exit_safety, camp.exit_keeps, camp.punishment)
+        values = self.leaving_values()
         temperature = m.params.expectations.decision_temperature
-        if m.rng.random() < decisions.logistic(leave - stay, temperature):
+        names = list(values)
+        pick = names[decisions.logit_pick(list(values.values()), temperature, m.rng.random())]
+        if pick == "flee":
             el.leave_office()
+        elif pick == "pact":
+            el.negotiated_exit()
+
+    def leaving_values(self) -> dict[str, float]:
+        """Staying, fleeing and (with a pact on offer) a negotiated exit, in units of the
+        holder's position."""
+        el, spec = self.model.elites, self.spec
+        camp = el.camps[el.office].spec
+        values = {
+            "stay": decisions.fight_value(el.stay_odds(), 1.0, camp.punishment),
+            "flee": decisions.exit_value(camp.exit_safety, camp.exit_keeps, camp.punishment),
+        }
+        if spec.pact_credibility > 0.0:
+            values["pact"] = decisions.exit_value(
+                spec.pact_credibility, camp.exit_keeps, camp.punishment
+            )
+        return values
 
     def _escalate(self, s: Situation) -> None:
         m = self.model

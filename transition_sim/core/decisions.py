@@ -93,12 +93,14 @@ def fight_value(p: float, win_value: float, punishment: float) -> float:
     return p * win_value - (1.0 - p) * punishment
 
 
-def hold_value(intact: float, p: float, threatened: bool, punishment: float) -> float:
+def hold_value(intact: float, p: float, threat: float, punishment: float) -> float:
     """Holding on while resisting, with ``intact`` (0..1) of its position left. Unthreatened, the
     camp keeps it. Once the office holder has moved against it, the tandem is over: holding on
     means facing the next move anyway, so it keeps what is intact only if it prevails (``p``)
-    and is punished otherwise. Rises with what is intact and with ``p``; lower once threatened."""
-    return fight_value(p, intact, punishment) if threatened else intact
+    and is punished otherwise. ``threat`` (0..1) is how much that move still weighs; the value
+    is the mix of the two readings. Rises with what is intact and with ``p``; falls as the
+    threat weighs more."""
+    return threat * fight_value(p, intact, punishment) + (1.0 - threat) * intact
 
 
 # -- a faction's coup ------------------------------------------------------------------------------
@@ -123,3 +125,29 @@ def sponsored_drive(motivation: float, prospects: float, prospects_at_start: flo
     if prospects_at_start <= 0.0:
         return 0.0
     return motivation * min(1.0, prospects / prospects_at_start)
+
+
+# -- ways out that need no consent (issue 13) ------------------------------------------------------
+def guardian_value(guardian: float, street_odds: float) -> float:
+    """What removing the ruler to save the regime from the street adds to a coup's value for a
+    faction with weight ``guardian`` on the regime (Casper & Tyson 2014; Johnson & Thyne 2018):
+    ``guardian * street_odds``. Rises with the street's expected odds; 0 in calm times."""
+    return guardian * street_odds
+
+
+def site_falls(attackers: float, defenders: float, ratio: float, exponent: float) -> float:
+    """The chance a site changes hands today: a Tullock contest between the challengers and the
+    holders, the holders' count weighted by ``ratio`` (the defender's advantage). Rises with the
+    attackers, falls with the defenders and the ratio; 0 without attackers, 1 against none."""
+    if attackers <= 0.0:
+        return 0.0
+    return tullock({"a": attackers, "d": ratio * defenders}, exponent)["a"]
+
+
+def invitation_probability(threshold: float, loyal_capacity: float, temperature: float) -> float:
+    """The daily chance the office holder calls in the patron: a logistic in
+    ``(threshold - loyal_capacity) / temperature``; at temperature 0 the cut-off (invite below
+    the threshold). Falls as more of its own units obey."""
+    if temperature <= 0.0:
+        return float(loyal_capacity < threshold)
+    return logistic(threshold - loyal_capacity, temperature)

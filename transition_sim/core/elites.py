@@ -23,10 +23,13 @@ if TYPE_CHECKING:
 
 # A camp's status. "in_office": it holds posts and cooperates; "resisting": it holds posts and
 # works against the office holder; "exited": it gave up its posts for safety; "removed": purged,
-# arrested, defeated, dead or ousted.
+# arrested, defeated, dead or ousted; "defected": it went over to another side with its posts.
 IN_OFFICE, RESISTING, EXITED, REMOVED = "in_office", "resisting", "exited", "removed"
+DEFECTED = "defected"
 
 LogFn = Callable[[str, str, str], None]
+# Ways the office changes hands by the rules, in which the new holder inherits its legitimacy.
+INHERITING = ("transfer", "succession")
 
 
 @dataclass
@@ -36,7 +39,9 @@ class CampState:
     spec: Camp
     legitimacy: float
     status: str = IN_OFFICE
-    threatened: bool = False  # the office holder has moved against it: the tandem is over
+    # How much the office holder's last move against it still weighs (1 right after the move,
+    # fading to 0 over `government.threat_memory_days`): while it weighs, the tandem is over.
+    threat: float = 0.0
     reference_power: float = 0.0  # its power when it began resisting (its position = 1)
     prospects_at_start: float = 0.0  # its odds against the office holder when it began resisting
     resisting_days: int = 0
@@ -45,6 +50,15 @@ class CampState:
     @property
     def in_play(self) -> bool:
         return self.status in (IN_OFFICE, RESISTING)
+
+    @property
+    def threatened(self) -> bool:
+        """The office holder's move against it still weighs."""
+        return self.threat > 0.0
+
+    @threatened.setter
+    def threatened(self, value: bool) -> None:
+        self.threat = 1.0 if value else 0.0
 
 
 @dataclass
@@ -112,6 +126,17 @@ class ElitePolitics:
     def resisting(self, name: str) -> bool:
         return name in self.camps and self.camps[name].status == RESISTING
 
+    def allied(self, a: str, b: str) -> bool:
+        """Whether camps ``a`` and ``b`` are allies (either names the other in `ally_of`)."""
+        ca, cb = self.camps.get(a), self.camps.get(b)
+        if ca is None or cb is None:
+            return False
+        return ca.spec.ally_of == b or cb.spec.ally_of == a
+
+    def can_receive(self, holder: str) -> bool:
+        """Whether a defecting camp can go over to ``holder``: the street, or a camp in play."""
+        return holder == OPPOSITION or (holder in self.camps and self.camps[holder].in_play)
+
     # -- legitimacy --------------------------------------------------------------------------------
     @property
     def legitimacy(self) -> float:
@@ -170,6 +195,10 @@ class ElitePolitics:
             share = f.units / self.total_units
             if commit is not None and commit[0] == f.name:
                 side: str | None = commit[1]
+            elif commit is not None and f.counterweight and f.stance == "obey":
+                # A counterweight that obeys defends the office holder against any coup by
+                # others (Quinlivan 1999) [A-coup-proofing].
+                side = self.office
             elif showdown:
                 side = f.committed_to
             else:
@@ -182,7 +211,7 @@ class ElitePolitics:
             for key, weight in f.loyalty.items():
                 s[SECURITY if key == SELF_INTEREST else key] += share * weight
         if showdown:
-            for name in self.camps:
+            for name in (*self.camps, OPPOSITION):
                 s[name] += ex.power_weight * self.power[name]
         if self.patron is not None and self.patron.backs is not None:
             s[self.patron.backs] += ex.patron_weight
@@ -201,6 +230,39 @@ class ElitePolitics:
         Tyson 2014: protest size is a public signal for elites)."""
         s = self.strengths()
         return decisions.tullock({k: s[k] for k in self.in_play()}, self._exponent)
+
+    def stay_odds(self) -> float:
+        """The office holder's chance in a showdown with the street and every rival in play that
+        counts who actually obeys today [A-ruler-exit]: the units that deter (a faction that
+        obeys, and the followers of no chief elsewhere) for the holder, a turned faction's
+        followers for its side, the street for the opposition, the patron for its client, and
+        each side's posts (`power_weight` times its power; the holder's allies' for it)."""
+        ex = self.params.expectations
+        s = dict.fromkeys(self.in_play(), 0.0)
+        office = self.office
+        for f in self.factions:
+            share = f.units / self.total_units
+            side = office if f.stance == "obey" else f.committed_to
+            followers = share if f.stance == "obey" else share * f.cohesion
+            if side is not None and side in s:
+                s[side] += followers
+            if f.stance != "obey":
+                s[office] += share * (1.0 - f.cohesion)  # who does not follow the chief obeys
+        for name, camp in self.camps.items():
+            if not camp.in_play:
+                continue
+            side = office if self.allied(office, name) and camp.status != RESISTING else name
+            s[side] += ex.power_weight * self.power[name]
+        s[OPPOSITION] += ex.power_weight * self.power[OPPOSITION]
+        if self.patron is not None and self.patron.backs in s:
+            s[self.patron.backs] += ex.patron_weight
+        street = self.street
+        s[OPPOSITION] += ex.protest_weight * max(street.active_share - street.sponsored_share, 0.0)
+        sponsor = self.params.protesters.crime_sponsor
+        if sponsor in s:
+            s[sponsor] += ex.protest_weight * street.sponsored_share
+        s.pop(SECURITY, None)  # the services that stand aside fight for nobody
+        return decisions.tullock(s, self._exponent)[office]
 
     def odds(self, a: str, b: str, commit: tuple[str, str] | None = None) -> float:
         """The chance that ``a`` prevails over ``b`` in a showdown between the two."""
@@ -234,6 +296,24 @@ class ElitePolitics:
                 if f.stance == f"side_with_{name}":
                     f.stance = "stand_aside"
 
+    def fade_threats(self) -> None:
+        """A day passes: each camp's threat fades by one day's share of the memory (docs/ODD.md
+        §7.7); without a memory it never fades."""
+        days = self.params.government.threat_memory_days
+        if days is None:
+            return
+        for camp in self.camps.values():
+            # Rounded so that `days` steps of 1/days end at exactly 0, not at 1e-17.
+            camp.threat = max(round(camp.threat - 1.0 / days, 12), 0.0)
+
+    def loses_posts(self, name: str) -> bool:
+        """After a purge or a dismissal: does camp ``name`` lose its posts? The chance falls
+        smoothly with the power it keeps, ``1 / (1 + (power / removal_power)^2)``: one half at
+        ``removal_power``, about 1 in 26 at five times it, certain with nothing left."""
+        r, power = self.params.government.removal_power, self.power[name]
+        chance = 1.0 / (1.0 + (power / r) ** 2) if r > 0.0 else float(power <= 0.0)
+        return bool(self.rng.random() < chance)
+
     def replace_chief(self, faction: SecurityFaction, away_from: Iterable[str]) -> None:
         """A faction's chief is replaced by the office holder's appointee: the loyalty it owed to
         ``away_from`` passes to the office holder, and the faction obeys."""
@@ -250,8 +330,14 @@ class ElitePolitics:
     ) -> None:
         """The office passes to ``holder``. The old holder is ousted (removed, its power to the new
         one) unless ``oust`` is false (a negotiated handover). A scripted change (a documented
-        event of the scenario) also moves the reference against which the outcome is judged."""
+        event of the scenario) also moves the reference against which the outcome is judged.
+
+        A successor by the rules (``how`` is a ``transfer`` or a ``succession``) inherits the
+        office's legitimacy: citizens judge the office, not the camp that fills it; a holder
+        who takes the office by force keeps its own."""
         old = self.office
+        if how in INHERITING and old in self.camps and holder in self.camps:
+            self.camps[holder].legitimacy = self.camps[old].legitimacy
         if holder == SECURITY:
             self.frozen_legitimacy = self.legitimacy  # a junta keeps the ousted holder's
         self.office = holder
@@ -284,11 +370,7 @@ class ElitePolitics:
         p = self.odds(office, target)
         camp = self.camps[target]
         camp.threatened = True
-        chief = max(
-            (f for f in self.factions if f.loyalty.get(target, 0.0) > 0.0),
-            key=lambda f: f.loyalty[target],
-            default=None,
-        )
+        chief = self.chief_of(target)
         who = self.label(target)
         if self.rng.random() < p:
             self.transfer_power(target, office, gov.purge_transfer * self.power[target])
@@ -298,7 +380,7 @@ class ElitePolitics:
                 self.log(office, "purge", f"dismisses the {chief.name} chief, {who}'s ally")
             else:
                 self.log(office, "purge", f"removes {who}'s people from state posts")
-            if self.power[target] < gov.removal_power:
+            if self.loses_posts(target):
                 self.remove(target)
                 self.log(target, "loses_posts", f"{who} has lost its posts")
             return True
@@ -310,6 +392,20 @@ class ElitePolitics:
             chief.stance = f"side_with_{target}"
         self.log(office, "purge_failed", f"a move against {who} fails; {who} hardens")
         return False
+
+    def chief_of(self, target: str) -> SecurityFaction | None:
+        """The chief a purge of ``target`` dismisses: drawn among the factions more loyal to the
+        target than to the office holder, with probability in proportion to that loyalty; none if
+        no faction is (the holder does not dismiss its own men). One candidate needs no draw."""
+        office = self.office
+        candidates = [
+            f for f in self.factions if f.loyalty.get(target, 0.0) > f.loyalty.get(office, 0.0)
+        ]
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        weights = np.array([f.loyalty[target] for f in candidates])
+        pick = int(np.searchsorted(np.cumsum(weights), self.rng.random() * weights.sum()))
+        return candidates[min(pick, len(candidates) - 1)]
 
     def coup(self, faction: SecurityFaction, side: str) -> bool:
         """``faction`` stages a coup for ``side`` (a camp, or the security services themselves);
@@ -352,14 +448,52 @@ class ElitePolitics:
         return False
 
     def leave_office(self) -> None:
-        """The office holder gives up: the office passes to the holder elites expect to prevail."""
-        win = self.expected_winner()
-        heir = max((k for k in win if k != self.office), key=win.__getitem__)
+        """The office holder gives up (flees): the office passes to the holder elites expect to
+        prevail."""
+        heir = self._heir()
         self.log(self.office, "leave_office", f"{self.label(self.office)} gives up the office")
+        self.take_office(heir, self._how(heir))
+
+    def negotiated_exit(self) -> None:
+        """The office holder negotiates its exit [A-ruler-exit]: the office passes to the holder
+        elites expect to prevail, and the old holder keeps its posts (it stays in the game)."""
+        self.tally["pacts"] += 1
+        heir = self._heir()
+        self.log(self.office, "pact", f"{self.label(self.office)} negotiates its exit")
+        self.take_office(heir, self._how(heir), oust=False)
+
+    def _heir(self) -> str:
+        win = self.expected_winner()
+        return max((k for k in win if k != self.office), key=win.__getitem__)
+
+    def _how(self, heir: str) -> str:
         how = {OPPOSITION: "popular", SECURITY: "junta"}.get(heir, "palace")
         if heir in self.camps and self.camps[heir].spec.former_ruler:
             how = "restoration"
-        self.take_office(heir, how)
+        return how
+
+    def oust_by_crowd(self, site: str) -> None:
+        """A crowd holds the seat of power: the office holder is ousted and the office passes to
+        the opposition (a popular transition) [A-peaceful-occupation]."""
+        self.tally["ousters"] += 1
+        self.log(OPPOSITION, "occupy_seat", f"the crowd holds {site}")
+        self.take_office(OPPOSITION, "popular")
+
+    def defect(self, name: str, to: str) -> None:
+        """Camp ``name`` goes over to ``to`` (the street or another camp) with its posts: its
+        power and the loyalty owed to it pass to ``to``, and the factions that sided with it
+        follow [A-camp-defection]."""
+        camp = self.camps[name]
+        self.tally["defections"] += 1
+        camp.status, camp.out_day = DEFECTED, self.day()
+        self.transfer_power(name, to, self.power[name])
+        for f in self.factions:
+            owed = f.loyalty.pop(name, 0.0)
+            if owed:
+                f.loyalty[to] = f.loyalty.get(to, 0.0) + owed
+            if f.stance == f"side_with_{name}":
+                f.stance = "defect" if to == OPPOSITION else f"side_with_{to}"
+        self.log(name, "defect", f"{self.label(name)} goes over to {self.label(to)}")
 
     # -- scripted elite events (docs/ODD.md §6) ----------------------------------------------------
     def death(self, name: str, successor: str | None) -> None:
@@ -376,11 +510,15 @@ class ElitePolitics:
 
     def succeed_strongest(self, name: str) -> None:
         """The office holder ``name`` has lost its leader: the strongest other camp in play takes
-        the office. With no other camp, the camp keeps it under a new leader."""
+        the office. With no other camp, nobody inside the camps can succeed by the rules: the
+        stronger of the security services and the street takes it (a junta, or the street)."""
         strengths = self.strengths(showdown=True)
         others = [n for n, c in self.camps.items() if c.in_play and n != name]
         if others:
             self.take_office(max(others, key=strengths.__getitem__), "succession")
+            return
+        heir = max((SECURITY, OPPOSITION), key=strengths.__getitem__)
+        self.take_office(heir, "junta" if heir == SECURITY else "popular")
 
     def dismiss_camp(self, name: str) -> None:
         """The office holder dismisses ``name``'s leader from state posts (a purge that is known
@@ -389,7 +527,7 @@ class ElitePolitics:
         self.transfer_power(name, self.office, gov.purge_transfer * self.power[name])
         self.camps[name].threatened = True
         self.log(self.office, "dismissal", f"{self.label(name)}'s leader is dismissed")
-        if self.power[name] < gov.removal_power:
+        if self.loses_posts(name):
             self.remove(name)
 
     def arrest(self, name: str) -> None:

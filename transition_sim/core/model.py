@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transition_sim.core import decisions, outcomes
+from transition_sim.core import decisions, loyalty, outcomes
 from transition_sim.core.actors import (
     ForeignPatron,
     Government,
@@ -28,7 +28,16 @@ from transition_sim.core.actors import (
     SecurityFaction,
     Situation,
 )
-from transition_sim.core.crowd import CRIME, PEACEFUL, VIOLENT, CrowdRules, Population, RegionCrowd
+from transition_sim.core.crowd import (
+    ACTIVE,
+    CRIME,
+    PEACEFUL,
+    VIOLENT,
+    CrowdRules,
+    Population,
+    RegionCrowd,
+    square_window,
+)
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.regions import SiteState, network_weights
 from transition_sim.core.results import RunResult
@@ -45,12 +54,21 @@ class ScriptedShock:
         self.model, self.shock = model, shock
 
     def fire(self) -> None:
+        """The shock's effects: its explicit ones plus ``magnitude`` times its trigger kind's
+        effect per unit (`Scenario.triggers`). It fires before the step that simulates its day,
+        so the model's day is moved to it first: its events are logged on their own day."""
         m, s, el = self.model, self.shock, self.model.elites
+        m.day = s.day
+        unit = m.params.triggers.effect(s.kind)
+        hardship = s.hardship + s.magnitude * unit.hardship
         for i, region in enumerate(m.params.regions):
             if s.region in ("all", region.name):
-                m.crowds[i].hardship_extra += s.hardship
-        m.performance = float(np.clip(m.performance + s.performance, 0.0, 1.0))
-        el.legitimacy = float(np.clip(el.legitimacy + s.legitimacy, 0.0, 1.0))
+                m.crowds[i].hardship_extra += hardship
+                m.outrage[i] += s.magnitude * unit.outrage
+        performance = s.performance + s.magnitude * unit.performance
+        m.performance = float(np.clip(m.performance + performance, 0.0, 1.0))
+        legitimacy = s.legitimacy + s.magnitude * unit.legitimacy
+        el.legitimacy = float(np.clip(el.legitimacy + legitimacy, 0.0, 1.0))
         m.log("scenario", "shock", s.label)
         if s.event is not None:
             self.elite_event()
@@ -127,6 +145,9 @@ class TransitionModel(mesa.Model):
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
         self.elites.patron = self.patron
         self._build_regions()
+        # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
+        # by `triggers.outrage_decay` a day [A-triggers].
+        self.outrage = np.zeros(len(self.crowds))
         self.situation = self._situation([])
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
         for shock in self._shocks:
@@ -269,16 +290,21 @@ class TransitionModel(mesa.Model):
         self._set_deterrence()
         stats = self.population.step(
             [
-                CrowdRules(contagion_signal=sc.crowd.contagion * contagion[r], **rules)
+                CrowdRules(
+                    contagion_signal=sc.crowd.contagion * contagion[r] + self.outrage[r], **rules
+                )
                 for r in range(len(self.crowds))
             ]
         )
+        self.outrage *= 1.0 - sc.triggers.outrage_decay
         deaths = self._violence(stats, level)
         self._contest_sites(stats)
         active = np.array([s.active.sum() for s in stats], dtype=float)
         self.region_share = active / np.array([c.n for c in self.crowds])
         self._track_order()
+        self.elites.fade_threats()
         self.situation = self._situation(stats)
+        self._update_loyalty(stats)
         for actor in (self.patron, *self.factions, *self.rivals, self.government):
             if actor is not None:
                 actor.step()
@@ -317,31 +343,159 @@ class TransitionModel(mesa.Model):
         return deaths
 
     def _contest_sites(self, stats: list) -> None:
-        """A site falls when rebels near it outnumber its defenders `seizure_ratio` to one;
-        units of factions that side with a camp or defect hand their sites over."""
+        """Each site is contested by the rebels near it (armed actives, and peaceful ones
+        weighted by `peaceful_occupation`, plus units of factions that side with a camp or
+        defect and do not deter) against the deterring units near it: it changes hands with the
+        odds of a Tullock contest in which its holder counts `seizure_ratio` times
+        (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
+        and keeps it through today's contest ousts the office holder."""
         v = self.params.violence
         turned_faction = np.array(
             [is_turned(f.stance) for f in self.factions] + [False]
         )  # the last entry (index -1) is the patron
         patron_here = self.patron is not None and self.patron.state == "deployed"
+        held = [site.seized for site in self.sites]
         for site in self.sites:
             armed = stats[site.region].active[VIOLENT] + stats[site.region].active[CRIME]
-            if not (site.seized or patron_here or armed or turned_faction.any()):
+            peaceful = v.peaceful_occupation * stats[site.region].active[PEACEFUL]
+            if not (site.seized or patron_here or armed or peaceful or turned_faction.any()):
                 continue  # nobody near the site could take it
             crowd = self.crowds[site.region]
             rebels, units = crowd.count_near(site.cell, v.site_radius)
+            if peaceful:
+                rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             deters = crowd.unit_deters[units]
             turned = turned_faction[crowd.unit_faction[units]]
             attackers = rebels + int((turned & ~deters).sum())
             defenders = int(deters.sum())
             if patron_here:
                 site.seized = False  # patron troops guard the strategic sites
-            elif not site.seized and attackers > 0 and attackers >= v.seizure_ratio * defenders:
+            elif not site.seized and self._changes_hands(attackers, defenders):
                 site.seized = True
                 self.log("crowd", "seize_site", f"rebels take {site.name}")
-            elif site.seized and defenders > 0 and defenders >= v.seizure_ratio * attackers:
+            elif site.seized and self._changes_hands(defenders, attackers):
                 site.seized = False
                 self.log("security", "retake_site", f"security retakes {site.name}")
+        seat = next(
+            (s for s, before in zip(self.sites, held, strict=True)
+             if before and s.seized and self._is_seat(s)),
+            None,
+        )  # fmt: skip
+        if seat is not None and self.elites.office_is_camp:
+            self.elites.oust_by_crowd(seat.name)
+
+    def _is_seat(self, site: SiteState) -> bool:
+        region = self.params.regions[site.region]
+        return any(s.seat and s.name == site.name for s in region.sites)
+
+    def _changes_hands(self, challengers: float, holders: float) -> bool:
+        """One draw of the site contest (none when its outcome is certain)."""
+        v, ex = self.params.violence, self.params.expectations
+        p = decisions.site_falls(challengers, holders, v.seizure_ratio, ex.contest_exponent)
+        if p in (0.0, 1.0):
+            return p == 1.0
+        return self.rng.random() < p
+
+    def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> int:
+        """Peaceful actives within the site radius of ``cell``."""
+        window = square_window(cell, self.params.violence.site_radius, crowd.side)
+        occupant = crowd.occupant[window]
+        citizens = occupant[(occupant >= 0) & (occupant < crowd.n)]
+        return int(((crowd.state[citizens] == ACTIVE) & (crowd.kind[citizens] == PEACEFUL)).sum())
+
+    def _update_loyalty(self, stats: list) -> None:
+        """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,
+        docs/ODD.md §7.5); nothing moves while every rate is 0."""
+        d, el = self.params.loyalty_dynamics, self.elites
+        rates = (d.backfire, d.crowd_pressure, d.cascade, d.elite_split, d.patron_pay, d.recovery)
+        if not any(rates) or not el.office_is_camp:
+            return
+        office = el.office
+        repression = self._peaceful_repression(stats) if d.backfire else 0.0
+        exposure = self._exposure() if d.crowd_pressure else np.zeros(len(self.factions))
+        odds = (
+            {
+                c.spec.name: el.odds(c.spec.name, office)
+                for c in el.rivals()
+                if c.status == RESISTING
+            }
+            if d.elite_split
+            else {}
+        )
+        patron = self.patron
+        client = (
+            patron.client
+            if patron is not None and patron.state == "deployed" and patron.client in el.camps
+            else None
+        )
+        units = np.array([f.units for f in self.factions], dtype=float)
+        for i, f in enumerate(self.factions):
+            lam = f.loyalty
+            if lam != f.after_dynamics:  # a discrete event since yesterday moves the level too
+                f.base = loyalty.shifted(f.base, f.after_dynamics, lam)
+                for key in [k for k in f.base if k in el.camps and not el.camps[k].in_play]:
+                    f.base[office] = f.base.get(office, 0.0) + f.base.pop(key)  # as `remove`
+            t = f.tie
+            lam = loyalty.backfire(lam, office, d.backfire, repression, t)
+            lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
+            if d.cascade:
+                others = self._not_obeying(i, units)
+                lam = loyalty.cascade(
+                    lam, office, d.cascade, others, f.threshold, d.cascade_spread, t
+                )
+            lam = loyalty.elite_split(lam, office, d.elite_split, odds, t)
+            if client is not None:
+                lam = loyalty.patron_pay(lam, client, d.patron_pay, t)
+            if self.situation.calm:
+                lam = loyalty.recover(lam, f.base, d.recovery)
+            f.loyalty = {k: v for k, v in lam.items() if v > 1e-12}
+            f.after_dynamics = dict(f.loyalty)
+
+    def _peaceful_repression(self, stats: list) -> float:
+        """Repression of peaceful crowds today (0..1): the repression level (of 3) times the
+        share of peaceful actives arrested today."""
+        arrested = sum(float(s.arrests[PEACEFUL]) for s in stats)
+        active = sum(float(s.active[PEACEFUL]) for s in stats)
+        if arrested <= 0.0:
+            return 0.0
+        return self.repression_level / 3.0 * arrested / (arrested + active)
+
+    def _exposure(self) -> np.ndarray:
+        """Per faction, how full of peaceful actives its units' field of vision is (0..1): the
+        actives its units see over the citizens that fit in their vision, times the region's
+        peaceful share of actives [A-loyalty-crowd-pressure]."""
+        k = len(self.factions)
+        seen, count = np.zeros(k), np.zeros(k)
+        density = self.params.crowd.citizen_density
+        for crowd, follows in zip(self.crowds, self.unit_follows, strict=True):
+            m = len(follows)  # the domestic units (the patron's come after them)
+            faction = crowd.unit_faction[:m]
+            if m == 0:
+                continue
+            active = crowd.state == ACTIVE
+            n_active = int(active.sum())
+            peaceful = (
+                float((active & (crowd.kind == PEACEFUL)).sum()) / n_active if n_active else 0.0
+            )
+            capacity = crowd.neighbors.shape[1] * density
+            full = np.minimum(crowd.actives_seen[crowd.pos[crowd.n : crowd.n + m]] / capacity, 1.0)
+            seen += np.bincount(faction, weights=full * peaceful, minlength=k)
+            count += np.bincount(faction, minlength=k)
+        return np.divide(seen, count, out=np.zeros(k), where=count > 0)
+
+    def _not_obeying(self, i: int, units: np.ndarray) -> dict[str, float]:
+        """The other factions' units that do not obey, as shares of all other units, by where
+        they went: the services' own interest (standing aside), a camp, or the street."""
+        total = units.sum() - units[i]
+        out: dict[str, float] = {}
+        if total <= 0:
+            return out
+        for j, g in enumerate(self.factions):
+            if j == i or g.stance == "obey":
+                continue
+            key = "self_interest" if g.stance == "stand_aside" else g.committed_to
+            out[key] = out.get(key, 0.0) + float(units[j] / total)
+        return out
 
     def _situation(self, stats: list) -> Situation:
         """Today's national signals from the regions' day statistics (none before day 0)."""
@@ -367,20 +521,20 @@ class TransitionModel(mesa.Model):
         )
 
     def _track_order(self) -> None:
-        s = self.situation
+        s, order = self.situation, self.params.order
         self.peak_active_share = max(self.peak_active_share, s.active_share)
-        calm = s.active_share < outcomes.ORDER_MAX_ACTIVE_SHARE and s.sites_seized == 0
+        calm = s.active_share < order.max_active_share and s.sites_seized == 0
         self.calm_days = self.calm_days + 1 if calm else 0
         if not calm and self.crisis_start is None:
             self.crisis_start = self.day
         if (
             self.crisis_start is not None
             and self.order_day is None
-            and self.calm_days >= outcomes.ORDER_CALM_DAYS
+            and self.calm_days >= order.calm_days
         ):
             self.order_day = self.day
             self.log("state", "order_restored", "order holds")
-        wave = s.active_share >= 2 * outcomes.ORDER_MAX_ACTIVE_SHARE
+        wave = s.active_share >= 2 * order.max_active_share
         if wave and not self.in_wave:
             self.waves += 1
         self.in_wave = wave if wave else (self.in_wave and not calm)

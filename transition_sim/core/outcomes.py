@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from transition_sim.scenario.schema import OUTCOMES as OUTCOMES  # the classes, named there
 
-# When is the street calm? Used for order tracking (days to order, waves, the crisis window).
-ORDER_MAX_ACTIVE_SHARE = 0.005  # order holds while under 0.5% of citizens are active ...
-ORDER_CALM_DAYS = 3  # ... for this many days in a row, with no strategic site held by rebels
+# When the street is calm (order tracking: days to order, waves, the crisis window) is a
+# scenario's `order` section (transition_sim.scenario.schema.Order), with its claims entry.
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,28 @@ def _path_name(name: str) -> str:
 
 Name = Annotated[str, AfterValidator(_path_name)]
 EliteEvent = Literal["death", "dismissal", "arrest", "loyalty", "transfer_office", "invite_patron"]
+# Generic triggers of a crisis (scenarios/cases/README.md, "Triggers"); the wording of a shock
+# comes from its `label`, its effect per unit from the `triggers` section.
+TRIGGER_KINDS = (
+    "price_rise",
+    "disputed_election",
+    "term_limit_evasion",
+    "policy_reversal",
+    "focal_killing",
+    "leader_illness",
+    "long_decline",
+)
+TriggerKind = Literal[
+    "price_rise",
+    "disputed_election",
+    "term_limit_evasion",
+    "policy_reversal",
+    "focal_killing",
+    "leader_illness",
+    "long_decline",
+    "other",
+]
+Shift = Annotated[float, Field(ge=-1.0, le=1.0)]
 
 
 class Strict(BaseModel):
@@ -168,6 +190,9 @@ class Violence(Strict):
     peaceful_repression_cost: NonNegative = 0.0
     site_radius: Annotated[int, Field(ge=0, le=10)] = 2
     seizure_ratio: Positive = 3.0
+    # How much a peaceful active counts, against an armed one, in a site contest: 0 = only armed
+    # crowds take sites; 1 = a peaceful crowd that fills a site occupies it (docs/ODD.md §7.4).
+    peaceful_occupation: Fraction = 0.0
 
 
 class Site(Strict):
@@ -180,6 +205,7 @@ class Site(Strict):
     name: Name
     cell: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
     weight: Positive = 1.0
+    seat: bool = False  # the seat of power: a crowd that holds it ousts the office holder
 
 
 class Region(Strict):
@@ -204,12 +230,17 @@ class Link(Strict):
 class Faction(Strict):
     """A security service: 'a state within the state' with its own loyalties.
 
-    ``loyalty`` divides its allegiance between the elite camps (by name) and its own interest
-    (``self_interest``); the parts add up to 1, a camp left out counts 0. Its size is exactly one
-    of ``units_per_1000`` (units per 1,000 urban residents of the scenario: a unit stands for
-    ``people_per_agent`` deterrence-equivalents as a citizen agent does for residents, so the
-    ratio of units to citizens on the grid does not depend on the resolution) or ``units`` (an
-    absolute number of unit agents, as in Epstein's model).
+    ``loyalty`` divides its allegiance between the elite camps (by name), the street
+    (``opposition``) and its own interest (``self_interest``); the parts add up to 1, a camp
+    left out counts 0. With `loyalty_dynamics` switched on the loyalty moves day by day
+    (docs/ODD.md §7.5); ``kind``, ``stacked`` and ``counterweight`` say how firmly it is tied to
+    the ruler's camp (Bellin 2012; Quinlivan 1999; Makara 2013), and ``guardian`` how much it
+    weighs removing the ruler to save the regime from the street (Casper & Tyson 2014).
+
+    Its size is exactly one of ``units_per_1000`` (units per 1,000 urban residents of the
+    scenario: a unit stands for ``people_per_agent`` deterrence-equivalents as a citizen agent
+    does for residents, so the ratio of units to citizens on the grid does not depend on the
+    resolution) or ``units`` (an absolute number of unit agents, as in Epstein's model).
     """
 
     units: Annotated[int, Field(ge=0)] | None = None
@@ -221,6 +252,12 @@ class Faction(Strict):
     sympathy: NonNegative = 0.0
     initial_stance: str = "obey"  # obey, stand_aside, defect or side_with_<camp>
     autonomous: bool = True
+    # institutional: a professional force loyal to the state, which drifts with the street and
+    # protects the regime rather than the ruler; patrimonial: tied to the ruler's person.
+    kind: Literal["institutional", "patrimonial"] = "institutional"
+    stacked: Fraction = 0.0  # share of officers tied to the ruler's camp by kin or ethnicity
+    counterweight: bool = False  # a parallel force built to balance the others
+    guardian: Fraction = 0.0  # weight on removing the ruler to save the regime from the street
 
     @field_validator("loyalty")
     @classmethod
@@ -261,6 +298,8 @@ class Camp(Strict):
     punishment: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0  # losing costs this, in positions
     exit_keeps: Fraction = 0.5  # the share of its position a safe exit lets it keep
     exit_safety: Fraction = 0.0  # credibility of a safe exit with no guarantee (e.g. exile)
+    ally_of: str | None = None  # an allied camp: never purged by it
+    defection: Fraction = 0.0  # daily propensity to weigh going over to the expected winner
 
     @property
     def display(self) -> str:
@@ -287,13 +326,23 @@ class Government(Strict):
     dismiss_government_threshold: Fraction = 0.05
     dismissal_legitimacy_gain: Fraction = 0.0
     invite_threshold: Fraction = 0.6
+    # 0: invite as soon as the loyal capacity is below the threshold (a cut-off); > 0: invite
+    # with probability logistic((threshold - loyal capacity) / invite_temperature) a day.
+    invite_temperature: NonNegative = 0.0
     invite_min_severity: Fraction = 0.05
     offers_guarantees: bool = True
     guarantee_credibility: Fraction = 0.5
     purge_transfer: Fraction = 0.3
     purge_legitimacy_gain: Fraction = 0.0
     tandem_hazard: Fraction = 0.0
-    removal_power: Fraction = 0.02  # a camp left with less power than this has lost its posts
+    # A purged or dismissed camp loses its posts with a chance that falls smoothly with the power
+    # it keeps: 1 / (1 + (power / removal_power)^2), one half at exactly removal_power
+    # (docs/ODD.md §7.6).
+    removal_power: Fraction = 0.02
+    # How long a camp the office holder moved against stays threatened: the threat fades
+    # linearly to nothing over this many days; none (the default) = it never fades.
+    threat_memory_days: Annotated[int, Field(ge=1)] | None = None
+    pact_credibility: Fraction = 0.0  # a negotiated exit under pressure: 0 = none on offer
 
     @field_validator("escalation_thresholds")
     @classmethod
@@ -361,6 +410,23 @@ class Expectations(Strict):
     coup_penalty: NonNegative = 1.0  # a failed coup's cost in a faction's stance utility
 
 
+class LoyaltyDynamics(Strict):
+    """Daily rates at which factions' loyalty moves (docs/ODD.md §7.5). Every rate is 0 by
+    default: loyalty then stays what the scenario says, as before these mechanisms existed."""
+
+    backfire: NonNegative = 0.0  # repression of peaceful crowds -> loyalty to the street
+    crowd_pressure: NonNegative = 0.0  # a large peaceful crowd facing the units -> the street
+    cascade: NonNegative = 0.0  # other units not obeying -> loyalty away from the ruler
+    cascade_spread: Positive = 0.1  # how gradual the cascade's threshold is
+    cascade_thresholds: Range = Range(low=0.2, high=0.6)  # per faction, drawn each run
+    elite_split: NonNegative = 0.0  # a resisting camp's odds -> loyalty to it
+    patron_pay: NonNegative = 0.0  # a patron's troops on the ground -> loyalty to its client
+    recovery: NonNegative = 0.0  # when calm, drift back to the initial loyalty
+    # The share of drift to the street that a patrimonial (or counterweight) force does not make:
+    # its loyalty stays with the ruler's camp and falls with it.
+    patrimonial_anchor: Fraction = 0.0
+
+
 class Aftermath(Strict):
     """Reforms and legitimacy after the crisis (months to years)."""
 
@@ -371,6 +437,45 @@ class Aftermath(Strict):
     reform_performance_gain: Fraction = 0.0
     disappointment_hardship: Fraction = 0.0
     liberalization_gain: Fraction = 0.0
+
+
+class TriggerEffect(Strict):
+    """What one unit of a trigger does: hardship added where it applies, the office holder's
+    legitimacy and the government's performance shifted once, and an outrage that cuts
+    citizens' activation threshold where it applies and then fades (`Triggers.outrage_decay`)."""
+
+    hardship: Shift = 0.0
+    legitimacy: Shift = 0.0
+    performance: Shift = 0.0
+    outrage: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+
+
+class Triggers(Strict):
+    """Each kind of trigger's effect per unit of a shock's `magnitude` (a price rise: the rise
+    as a multiple of the old price, 1 = doubled; an event: 1 = one event as the rules define
+    it). All zero by default: a shock of a kind does nothing the scenario does not state."""
+
+    price_rise: TriggerEffect = TriggerEffect()
+    disputed_election: TriggerEffect = TriggerEffect()
+    term_limit_evasion: TriggerEffect = TriggerEffect()
+    policy_reversal: TriggerEffect = TriggerEffect()
+    focal_killing: TriggerEffect = TriggerEffect()
+    leader_illness: TriggerEffect = TriggerEffect()
+    long_decline: TriggerEffect = TriggerEffect()
+    outrage_decay: Fraction = 1.0  # share of an outrage that fades each day (1: a day's worth)
+
+    def effect(self, kind: str) -> TriggerEffect:
+        """The effect per unit of ``kind`` (nothing for `other`)."""
+        return getattr(self, kind) if kind in TRIGGER_KINDS else TriggerEffect()
+
+
+class Order(Strict):
+    """When the street counts as calm (days to order, protest waves, the crisis window): under
+    ``max_active_share`` of citizens active, with no strategic site held by rebels, for
+    ``calm_days`` days in a row (docs/ODD.md §7.12)."""
+
+    max_active_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.005
+    calm_days: Annotated[int, Field(ge=1, le=365)] = 3
 
 
 class Shock(Strict):
@@ -387,10 +492,16 @@ class Shock(Strict):
     - ``loyalty``: ``faction``'s loyalty becomes ``loyalty``;
     - ``transfer_office`` to ``to`` (a negotiated handover; the old holder stays in the game);
     - ``invite_patron``: the office holder asks the patron for help (the patron decides).
+
+    ``kind`` names the trigger (a price rise, a disputed election, a focal killing ...): its
+    effect is ``magnitude`` times the `triggers` section's effect per unit of that kind, added to
+    any explicit ``hardship``, ``legitimacy`` and ``performance`` of the shock.
     """
 
     day: Annotated[int, Field(ge=0)]
     label: str
+    kind: TriggerKind = "other"
+    magnitude: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
     region: str = "all"
     hardship: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     performance: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
@@ -483,7 +594,10 @@ class Scenario(Strict):
     opposition: Opposition = Opposition()
     patron: Patron = Patron()
     expectations: Expectations = Expectations()
+    loyalty_dynamics: LoyaltyDynamics = LoyaltyDynamics()
     aftermath: Aftermath = Aftermath()
+    order: Order = Order()
+    triggers: Triggers = Triggers()
     shocks: list[Shock] = []
     observed: Observed | None = None
 
@@ -561,10 +675,10 @@ class Scenario(Strict):
         listed = f"camps: {', '.join(camps)}"
         for fname, faction in self.factions.items():
             for key in faction.loyalty:
-                if key != SELF_INTEREST and key not in camps:
+                if key not in (SELF_INTEREST, OPPOSITION) and key not in camps:
                     raise ValueError(
                         f"factions.{fname}.loyalty.{key}: no camp named {key!r} ({listed};"
-                        f" or {SELF_INTEREST})"
+                        f" or {SELF_INTEREST}, {OPPOSITION})"
                     )
             stance = faction.initial_stance
             if stance not in self.stances():
@@ -572,6 +686,11 @@ class Scenario(Strict):
                     f"factions.{fname}.initial_stance: {stance!r} is not a stance"
                     f" ({', '.join(self.stances())})"
                 )
+        for i, camp in enumerate(self.camps):
+            if camp.ally_of is not None and camp.ally_of not in camps:
+                raise ValueError(f"camps.{i}.ally_of: no camp named {camp.ally_of!r} ({listed})")
+            if camp.ally_of == camp.name:
+                raise ValueError(f"camps.{i}.ally_of: a camp cannot be its own ally")
         if self.protesters.crime_sponsor not in (NONE, *camps):
             raise ValueError(
                 f"protesters.crime_sponsor: no camp named {self.protesters.crime_sponsor!r}"

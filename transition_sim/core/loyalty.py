@@ -1,0 +1,159 @@
+"""Loyalty as state: the daily mechanisms that move a security faction's loyalty (docs/ODD.md §7.5).
+
+A faction's loyalty is a dict over holders (camps, ``opposition``, ``self_interest``) that sums to
+1. Each mechanism is a plain function: a loyalty dict in, a new one out; mass only moves between
+keys, so the sum stays 1. Each is scaled by a rate of the scenario's `loyalty_dynamics` section
+and does nothing at rate 0. A daily move takes the share ``1 - exp(-rate * signal)`` of its
+source, which is smooth, never more than the source holds, and about ``rate * signal`` when small.
+
+Where the mass goes away from the camp a faction is anchored to (a patrimonial, stacked or
+counterweight force's own camp), only ``1 - anchor`` of it moves (Bellin 2012; Quinlivan 1999;
+Makara 2013): such loyalty stays with the camp and falls with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from transition_sim.core import decisions
+from transition_sim.scenario.schema import OPPOSITION, SELF_INTEREST, Faction, LoyaltyDynamics
+
+Loyalty = dict[str, float]
+
+
+@dataclass(frozen=True)
+class Tie:
+    """How firmly a faction is tied to one camp, and where its drift to the street goes."""
+
+    camp: str | None  # the camp it is anchored to (its largest camp loyalty at the start)
+    anchor: float  # the share of drift away from that camp it does not make
+    street: Mapping[str, float]  # where loyalty pushed towards the street goes
+
+
+def tie(spec: Faction, dynamics: LoyaltyDynamics, camps: list[str]) -> Tie:
+    """A faction's tie from its kind and coup-proofing (A-coup-proofing).
+
+    Patrimonial and counterweight forces make only ``1 - patrimonial_anchor`` of the drift away
+    from their camp, stacked ones ``1 - stacked`` (both multiply). An institutional force protects
+    the regime rather than the ruler: its ``guardian`` share of the street's pull goes to the
+    services' own interest instead of the street."""
+    own = {k: v for k, v in spec.loyalty.items() if k in camps}
+    camp = max(own, key=own.__getitem__) if own else None
+    tied = spec.kind == "patrimonial" or spec.counterweight
+    keep = (1.0 - spec.stacked) * (1.0 - dynamics.patrimonial_anchor * tied)
+    if spec.kind == "institutional" and spec.guardian > 0.0:
+        street = {SELF_INTEREST: spec.guardian, OPPOSITION: 1.0 - spec.guardian}
+    else:
+        street = {OPPOSITION: 1.0}
+    return Tie(camp, 1.0 - keep, street)
+
+
+def share_moved(rate: float, signal: float) -> float:
+    """The share of a source that moves today: ``1 - exp(-rate * signal)`` (0 if either is 0)."""
+    return -math.expm1(-max(rate, 0.0) * max(signal, 0.0))
+
+
+def move(
+    loyalty: Mapping[str, float],
+    source: str,
+    to: Mapping[str, float],
+    share: float,
+    tie: Tie | None = None,
+) -> Loyalty:
+    """Move ``share`` of ``loyalty[source]`` to the keys of ``to``, in proportion to its weights.
+    Moving away from the camp a faction is anchored to moves only ``1 - anchor`` of that."""
+    out = dict(loyalty)
+    weights = {k: w for k, w in to.items() if w > 0.0 and k != source}
+    total = sum(weights.values())
+    if share <= 0.0 or total <= 0.0 or out.get(source, 0.0) <= 0.0:
+        return out
+    if tie is not None and source == tie.camp:
+        share *= 1.0 - tie.anchor
+    moved = out[source] * min(share, 1.0)
+    out[source] -= moved
+    for key, w in weights.items():
+        out[key] = out.get(key, 0.0) + moved * w / total
+    return out
+
+
+# -- the mechanisms --------------------------------------------------------------------------------
+def backfire(loyalty: Loyalty, office: str, rate: float, repression: float, t: Tie) -> Loyalty:
+    """Repressing a nonviolent crowd moves loyalty from the office holder towards the street
+    (Hess & Martin 2006; Chenoweth & Stephan 2011) [A-loyalty-backfire]. ``repression`` (0..1):
+    the repression level times the share of peaceful actives arrested today."""
+    return move(loyalty, office, t.street, share_moved(rate, repression), t)
+
+
+def crowd_pressure(loyalty: Loyalty, office: str, rate: float, exposure: float, t: Tie) -> Loyalty:
+    """A large, peaceful crowd in front of its units moves a faction's loyalty from the office
+    holder towards the street (Nepstad 2011) [A-loyalty-crowd-pressure]. ``exposure`` (0..1):
+    how full of peaceful actives its units' field of vision is."""
+    return move(loyalty, office, t.street, share_moved(rate, exposure), t)
+
+
+def cascade(
+    loyalty: Loyalty,
+    office: str,
+    rate: float,
+    others: Mapping[str, float],
+    threshold: float,
+    spread: float,
+    t: Tie,
+) -> Loyalty:
+    """Other factions' units that no longer obey pull this one along once their share passes its
+    own threshold (Granovetter 1978) [A-loyalty-cascade]: the pull is a logistic in
+    ``(share - threshold) / spread``. ``others`` gives, by where they went (``self_interest`` for
+    standing aside, a camp, or ``opposition``), the shares of the other factions' units; loyalty
+    moves there in the same proportions."""
+    share = sum(others.values())
+    pull = decisions.logistic(share - threshold, spread)
+    return move(loyalty, office, others, share_moved(rate, pull), t)
+
+
+def elite_split(
+    loyalty: Loyalty, office: str, rate: float, odds: Mapping[str, float], t: Tie
+) -> Loyalty:
+    """While rival camps resist, loyalty drifts from the office holder to each of them in
+    proportion to its showdown odds (Albrecht & Ohl 2016) [A-loyalty-elite-split]."""
+    out = dict(loyalty)
+    for camp, q in odds.items():
+        out = move(out, office, {camp: 1.0}, share_moved(rate, q), t)
+    return out
+
+
+def patron_pay(loyalty: Loyalty, client: str, rate: float, t: Tie) -> Loyalty:
+    """A patron's troops on the ground and its pay move every other loyalty towards its client
+    [A-loyalty-patron-pay]."""
+    out = dict(loyalty)
+    for key in [k for k in loyalty if k != client]:
+        out = move(out, key, {client: 1.0}, share_moved(rate, 1.0), t)
+    return out
+
+
+def recover(loyalty: Loyalty, base: Mapping[str, float], rate: float) -> Loyalty:
+    """On a calm day loyalty closes the share ``1 - exp(-rate)`` of its gap to ``base`` (what the
+    scenario and the discrete events since have made it) [A-loyalty-recovery]."""
+    k = share_moved(rate, 1.0)
+    if k <= 0.0:
+        return dict(loyalty)
+    keys = set(loyalty) | set(base)
+    out = {key: loyalty.get(key, 0.0) + k * (base.get(key, 0.0) - loyalty.get(key, 0.0))
+           for key in keys}  # fmt: skip
+    return {key: v for key, v in out.items() if v > 0.0}
+
+
+def shifted(
+    base: Mapping[str, float], before: Mapping[str, float], after: Mapping[str, float]
+) -> Loyalty:
+    """``base`` moved by the change from ``before`` to ``after`` (a purge, a failed coup, a
+    scripted event): the level loyalty recovers to follows discrete events. Negative parts are
+    cut and the rest rescaled to sum to 1."""
+    keys = set(base) | set(before) | set(after)
+    raw = {k: base.get(k, 0.0) + after.get(k, 0.0) - before.get(k, 0.0) for k in keys}
+    raw = {k: max(v, 0.0) for k, v in raw.items()}
+    total = sum(raw.values())
+    if total <= 0.0:
+        return dict(after)
+    return {k: v / total for k, v in raw.items() if v > 0.0}
