@@ -22,7 +22,7 @@ import numpy as np
 from _common import ROOT, add_common_args, table, write
 
 import transition_sim
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 
 

@@ -43,9 +43,9 @@ def canonical_bytes(table: pa.Table) -> bytes:
 
 def scenario_hashes(path: Path) -> dict[str, str]:
     """sha256 of each output table of SEEDS replications of the scenario at ``path``."""
-    from transition_sim.experiment.runner import run_ensemble
+    from transition_sim.core.results import as_arrow
+    from transition_sim.ensemble.runner import run_ensemble
     from transition_sim.scenario.loader import load_scenario
-    from transition_sim.simulate import as_arrow
 
     scenario = load_scenario(path)
     scenario = scenario.model_copy(update={"days": min(scenario.days, DAYS)})
