@@ -22,6 +22,7 @@ terminates the pool.
 from __future__ import annotations
 
 import ctypes
+import gc
 import itertools
 import multiprocessing
 import os
@@ -131,6 +132,9 @@ class LocalPool(ProcessPoolExecutor):
     """A process pool whose workers stop when told, and when the parent dies."""
 
     def __init__(self, workers: int) -> None:
+        # Objects alive now (modules, compiled code, the scenario) move to the collector's
+        # permanent generation: forked workers neither scan them nor write to their pages.
+        gc.freeze()
         super().__init__(
             max_workers=workers,
             mp_context=_pool_context(),
