@@ -15,7 +15,7 @@ seconds with psutil:
 ``--cli`` runs another installation's command (e.g. an older checkout's
 ``.venv/bin/transition-sim``) for a before/after comparison. A script, not a test: numbers
 depend on the machine, so they are printed and written to benchmarks/results/memory.json, never
-asserted. ``--smoke`` runs 2 replications on one worker.
+asserted. ``--smoke`` runs 1 replication on one worker.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_common_args(parser)
     args = parser.parse_args(argv)
     if args.smoke:
-        args.replications, args.workers, args.interval = [2], 1, 0.05
+        args.replications, args.workers, args.interval = [1], 1, 0.05
     return args
 
 
