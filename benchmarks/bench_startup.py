@@ -33,7 +33,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _common import ROOT, add_common_args, old_tree, table, write
+from _common import ROOT, add_common_args, commit, old_tree, table, write
 
 SCENARIO = "scenarios/kazakhstan_2022.yaml"
 
@@ -167,7 +167,8 @@ def main() -> None:
         print(" | ".join(row), flush=True)
     columns = ["command", "time", "this tree (median)"]
     if compare:
-        columns += [f"{args.old_ref or args.old_tree} (median)", "new / old: median (range)"]
+        old_label = args.old_ref or commit(args.old_tree)
+        columns += [f"{old_label} (median)", "new / old: median (range)"]
     note = (
         f"{args.repeats} repeats, old and new alternating; CPU is user + system time of the"
         f" process and its children; {SCENARIO}."
