@@ -1,6 +1,6 @@
 """Citizen-steps per second: our Epstein model against Mesa's example, in one process.
 
-    uv run python benchmarks/bench_crowd.py [--sides 40,100,300] [--repeats 3]
+    uv run python benchmarks/bench_crowd.py [--sides 40,100,300] [--repeats 3] [--smoke]
 
 Both models run Epstein's Model 1 at the example's defaults (legitimacy 0.8, cop density 0.074,
 vision 7, max jail term 1000) on a side x side torus. Mesa's example is
@@ -8,19 +8,18 @@ vision 7, max jail term 1000) on a side x side torus. Mesa's example is
 `TransitionModel` (the whole model: crowd kernel plus the model's day), and the crowd kernel
 alone (`RegionCrowd.step`). Each repeat times both, one after the other, from the same
 warm-up, so that the ratio is measured under the same load; the table gives the minimum and
-median over the repeats. A script, not a test: numbers are printed, never asserted.
+median over the repeats. A script, not a test: numbers are written to
+benchmarks/results/crowd.json (see benchmarks/tables.py), never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
 
-import numpy as np
+from _common import add_common_args, table, write
 
 from transition_sim.core.crowd import warm_up
 from transition_sim.core.model import TransitionModel
@@ -31,6 +30,7 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "epstein_model1.y
 WARM_UP_STEPS = 3  # past the opening outburst, and Mesa's neighbourhood caches built
 # Steps timed per side: (Mesa's, ours); enough for ours to run at least ~0.1 s.
 STEPS = {40: (20, 400), 100: (5, 60), 300: (2, 8)}
+SMOKE_STEPS = (2, 5)
 
 
 def our_scenario(side: int) -> Scenario:
@@ -77,7 +77,7 @@ def _rules(model: TransitionModel):
 
     c = model.params.crowd
     return CrowdRules(
-        legitimacy=model.regime_legitimacy(),
+        legitimacy=model.elites.regime_legitimacy(),
         threshold=c.active_threshold,
         arrest_constant=c.arrest_constant,
         max_jail_term=c.max_jail_term,
@@ -97,17 +97,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sides", default="40,100,300")
     ap.add_argument("--repeats", type=int, default=3)
+    add_common_args(ap)
     args = ap.parse_args()
+    if args.smoke:
+        args.sides, args.repeats = "12", 1
     warm_up()
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs,"
-        f" load average {os.getloadavg()[0]:.1f} at start"
-    )
-    print("| grid | Mesa (k cit-steps/s) | ours, model (M/s) | ours, kernel (M/s) |"
-          " model / Mesa (min, median) | kernel / Mesa (min, median) |")  # fmt: skip
-    print("|---|---|---|---|---|---|")
+    rows, raw = [], {}
     for side in (int(s) for s in args.sides.split(",")):
-        mesa_steps, our_steps = STEPS.get(side, (5, 60))
+        mesa_steps, our_steps = SMOKE_STEPS if args.smoke else STEPS.get(side, (5, 60))
         mesa, whole, kernel = [], [], []
         for seed in range(args.repeats):
             mesa.append(time_mesa(side, mesa_steps, seed))
@@ -116,14 +113,29 @@ def main() -> None:
             kernel.append(k)
         model_ratio = [w / m for w, m in zip(whole, mesa, strict=True)]
         kernel_ratio = [k / m for k, m in zip(kernel, mesa, strict=True)]
-        print(
-            f"| {side}x{side} | {statistics.median(mesa) / 1e3:.1f}"
-            f" | {statistics.median(whole) / 1e6:.2f} | {statistics.median(kernel) / 1e6:.2f}"
-            f" | {min(model_ratio):.0f}x, {statistics.median(model_ratio):.0f}x"
-            f" | {min(kernel_ratio):.0f}x, {statistics.median(kernel_ratio):.0f}x |",
-            flush=True,
+        raw[str(side)] = {"mesa": mesa, "model": whole, "kernel": kernel}
+        rows.append(
+            [
+                f"{side}×{side}",
+                f"{statistics.median(mesa) / 1e3:.1f} k/s",
+                f"{statistics.median(whole) / 1e6:.2f} M/s",
+                f"{statistics.median(kernel) / 1e6:.2f} M/s",
+                _spread(model_ratio),
+                _spread(kernel_ratio),
+            ]
         )
-    print(f"load average {os.getloadavg()[0]:.1f} at end")
+        print(rows[-1], flush=True)
+    columns = ["grid", "Mesa", "ours, whole model", "ours, kernel", "model / Mesa",
+               "kernel / Mesa"]  # fmt: skip
+    note = (
+        f"Citizen-steps per second (medians); ratios: median (minimum–maximum) over"
+        f" {args.repeats} repeats, Mesa and ours one after the other in each repeat."
+    )
+    write("crowd", args, {"mesa": table(columns, rows, note)}, citizen_steps_per_second=raw)
+
+
+def _spread(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):.0f}× ({min(ratios):.0f}–{max(ratios):.0f})"
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
     uv run python benchmarks/bench_ensemble.py scenarios/kazakhstan_2022.yaml -n 1000 -w 2
     uv run python benchmarks/bench_ensemble.py scenarios/kazakhstan_2022.yaml --json
+    uv run python benchmarks/bench_ensemble.py --smoke
 
-A script, not a test: numbers depend on the machine, so they are printed, never asserted.
+A script, not a test: numbers depend on the machine, so they are printed and written to
+benchmarks/results/ensemble.json, never asserted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import ROOT, add_common_args, table, write
 
 import transition_sim
 from transition_sim.ensemble.runner import run_ensemble
@@ -25,12 +28,22 @@ from transition_sim.scenario.loader import load_scenario
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    parser.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=ROOT / "scenarios" / "kazakhstan_2022.yaml",
+        help="scenario YAML file (default: the baseline)",
+    )
     parser.add_argument("-n", "--replications", type=int, default=None, help="default: scenario's")
     parser.add_argument("-w", "--workers", type=int, default=1, help="processes (default 1)")
     parser.add_argument("--seed", type=int, default=None, help="base seed (default: scenario's)")
     parser.add_argument("--json", action="store_true", help="print one JSON record")
-    return parser.parse_args(argv)
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.replications, args.workers = 2, 1
+    return args
 
 
 def bench(path: Path, replications: int | None, workers: int, seed: int | None) -> dict[str, Any]:
@@ -60,6 +73,15 @@ def bench(path: Path, replications: int | None, workers: int, seed: int | None) 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     record = bench(args.scenario, args.replications, args.workers, args.seed)
+    row = [
+        record["scenario"],
+        f"{record['replications']:,}",
+        str(record["workers"]),
+        f"{record['wall_seconds']:.1f} s",
+        f"{record['replications_per_second']:.1f}",
+    ]
+    columns = ["scenario", "replications", "workers", "wall time", "replications/s"]
+    write("ensemble", args, {"ensemble": table(columns, [row])}, **record)
     if args.json:
         print(json.dumps(record))
         return

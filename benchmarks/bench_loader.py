@@ -2,12 +2,13 @@
 
     uv run python benchmarks/bench_loader.py                  # files of MAX_FILE_BYTES, every shape
     uv run python benchmarks/bench_loader.py --mb 5 --no-limit --shape regions
+    uv run python benchmarks/bench_loader.py --smoke          # 10 kB files, in seconds
 
 Each load runs in a fresh process so that its peak RSS is its own. Shapes: `regions` (regions
 with a site each, and as many shocks), `numbers` (one long list), `aliases` (a list expanded by
 aliases to just under MAX_VALUES values), `names` (many top-level keys). Files may be invalid
 scenarios: the time to the verdict is what counts. A script, not a test: the numbers depend on
-the machine, so they are printed, never asserted.
+the machine, so they are printed and written to benchmarks/results/loader.json, never asserted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _common import add_common_args, table, write
 
 from transition_sim.scenario import loader
 
@@ -83,7 +86,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mb", type=float, default=None, help="file size in MB (default: limit)")
     parser.add_argument("--shape", choices=SHAPES, action="append", help="default: all")
     parser.add_argument("--no-limit", action="store_true", help="lift MAX_FILE_BYTES, MAX_VALUES")
+    add_common_args(parser)
     args = parser.parse_args(argv)
+    if args.smoke:  # the aliases file is as large as MAX_VALUES allows, whatever --mb says
+        args.mb, args.shape = 0.01, [s for s in SHAPES if s != "aliases"]
     size = round(args.mb * 1e6) if args.mb else loader.MAX_FILE_BYTES
     base = subprocess.run(
         [
@@ -97,10 +103,10 @@ def main(argv: list[str] | None = None) -> None:
         text=True,
         check=True,
     ).stdout
-    print(
-        f"python with the loader imported: peak RSS {json.loads(base)['peak_rss'] / 2**20:.0f} MiB"
-    )
+    base_mib = json.loads(base)["peak_rss"] / 2**20
+    print(f"python with the loader imported: peak RSS {base_mib:.0f} MiB")
     print(f"libyaml parser: {loader._SafeLoader.__name__ == 'CSafeLoader'}")
+    rows, raw = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shape or SHAPES:
             path = Path(tmp) / f"{shape}.yaml"
@@ -111,6 +117,21 @@ def main(argv: list[str] | None = None) -> None:
                 f" (CPU {result['cpu']:5.2f} s)"
                 f"  peak RSS {result['peak_rss'] / 2**20:6.0f} MiB  {result['verdict']}"
             )
+            raw.append({"shape": shape, "bytes": path.stat().st_size, **result})
+            rows.append(
+                [
+                    shape,
+                    f"{path.stat().st_size / 1e6:.2f} MB",
+                    f"{result['seconds']:.2f} s",
+                    f"{result['cpu']:.2f} s",
+                    f"{result['peak_rss'] / 2**20:.0f} MiB",
+                    result["verdict"],
+                ]
+            )
+    limits = "limits lifted" if args.no_limit else "limits on"
+    note = f"Each file loaded in a fresh process ({limits}); the loader alone: {base_mib:.0f} MiB."
+    columns = ["shape", "size", "wall", "CPU", "peak RSS", "verdict"]
+    write("loader", args, {"loads": table(columns, rows, note)}, loads=raw)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ seconds with psutil:
 
 ``--cli`` runs another installation's command (e.g. an older checkout's
 ``.venv/bin/transition-sim``) for a before/after comparison. A script, not a test: numbers
-depend on the machine, so they are printed, never asserted.
+depend on the machine, so they are printed and written to benchmarks/results/memory.json, never
+asserted. ``--smoke`` runs 1 replication on one worker.
 """
 
 from __future__ import annotations
@@ -31,13 +32,20 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from _common import ROOT, add_common_args, table, write
 
 MIB = 2**20
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    parser.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=ROOT / "scenarios" / "kazakhstan_2022.yaml",
+        help="scenario YAML file (default: the baseline)",
+    )
     parser.add_argument("-n", "--replications", type=int, nargs="+", default=[1000])
     parser.add_argument("-w", "--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--keep", choices=["all", "summary"], default="all")
@@ -49,7 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="command to run instead of this checkout's (e.g. /path/.venv/bin/transition-sim)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON record per N")
-    return parser.parse_args(argv)
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.replications, args.workers, args.interval = [1], 1, 0.05
+    return args
 
 
 def _tree(root: psutil.Process) -> list[psutil.Process]:
@@ -136,8 +148,10 @@ def measure(args: argparse.Namespace, n: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    records = []
     for n in args.replications:
         record = measure(args, n)
+        records.append(record)
         if args.json:
             print(json.dumps(record), flush=True)
             continue
@@ -149,6 +163,21 @@ def main(argv: list[str] | None = None) -> None:
             f" parent by quarter {record['parent_rss_mib_by_quarter']} MiB",
             flush=True,
         )
+    command = "run -n N -w {w}{out}".format(w=args.workers, out="" if args.no_out else " --out DIR")
+    rows = [
+        [
+            f"{r['replications']:,}",
+            f"{r['peak_rss_sum_mib']:.0f} MiB",
+            f"{r['peak_pss_sum_mib']:.0f} MiB",
+            f"{r['peak_parent_rss_mib']:.0f} MiB",
+            f"{r['wall_seconds']:.0f} s",
+            f"{r['result_mib']:.1f} MiB",
+        ]
+        for r in records
+    ]
+    columns = [f"`{command}`, N", "RSS summed", "PSS summed", "parent RSS (peak)", "wall",
+               "results"]  # fmt: skip
+    write("memory", args, {"memory": table(columns, rows)}, runs=records)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ hypercube points x 10 replications), through the same engine, storage and seedin
 the ``model-*`` cases run the Kazakhstan baseline itself. Peak memory is the largest resident
 set of the parent process and of any one worker (``ru_maxrss``; for Dask, the workers' peak as
 psutil samples it). A script, not a test: numbers depend on the machine, so they are printed,
-never asserted.
+written to benchmarks/results/sweep.json, never asserted. ``--smoke`` runs two tiny cases.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import add_common_args, table, write
+
 ROOT = Path(__file__).resolve().parents[1]
 PI = 3.141592653589793
 
@@ -40,10 +42,13 @@ CASES: dict[str, dict[str, Any]] = {
     "ishigami-1m-local": {"points": 100_000, "reps": 10, "model": "ishigami", "executor": "local"},
     "model-local": {"points": 20, "reps": 10, "model": "transition", "executor": "local"},
     "model-dask": {"points": 20, "reps": 10, "model": "transition", "executor": "dask"},
+    "ishigami-smoke": {"points": 20, "reps": 2, "model": "ishigami", "executor": "local"},
+    "model-smoke": {"points": 2, "reps": 1, "model": "transition", "executor": "local"},
 }
+SMOKE = ("ishigami-smoke", "model-smoke")
 
 
-OPTIONAL = {"ishigami-1m-local"}  # run with --case: a million runs take a few minutes
+OPTIONAL = {"ishigami-1m-local", *SMOKE}  # run with --case: a million runs take a few minutes
 
 
 def spec_text(case: dict[str, Any]) -> str:
@@ -122,15 +127,38 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=sorted(CASES), help="run one case (default: all)")
     parser.add_argument("-w", "--workers", type=int, default=2, help="processes (default 2)")
+    add_common_args(parser)
     args = parser.parse_args(argv)
     if args.case:
         print(json.dumps(run_case(args.case, args.workers)), flush=True)
         return
-    for name in CASES:  # each in a fresh process, so that peak memory is the case's own
-        if name in OPTIONAL:
-            continue
-        command = [sys.executable, __file__, "--case", name, "-w", str(args.workers)]
-        subprocess.run(command, check=True)
+    names = SMOKE if args.smoke else [name for name in CASES if name not in OPTIONAL]
+    workers = 1 if args.smoke else args.workers
+    records = []
+    for name in names:  # each in a fresh process, so that peak memory is the case's own
+        if args.smoke:  # (but not at the smoke size, where only the code path counts)
+            records.append(run_case(name, workers))
+        else:
+            command = [sys.executable, __file__, "--case", name, "-w", str(workers)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            records.append(json.loads(out.splitlines()[-1]))
+        print(json.dumps(records[-1]), flush=True)
+    rows = [
+        [
+            r["case"],
+            f"{r['runs']:,}",
+            r["executor"],
+            str(r["workers"]),
+            f"{r['wall_seconds']:.1f} s",
+            f"{r['runs_per_second']:,.0f}",
+            f"{r['peak_rss_parent_mb']:.0f} MB",
+            f"{r['peak_rss_worker_mb']:.0f} MB",
+        ]
+        for r in records
+    ]
+    columns = ["case", "runs", "executor", "workers", "wall", "runs/s", "parent peak RSS",
+               "worker peak RSS"]  # fmt: skip
+    write("sweep", args, {"sweep": table(columns, rows)}, cases=records)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ and `studies`.
 
 from __future__ import annotations
 
+import atexit
+import gc
 from typing import Annotated
 
 import typer
@@ -18,6 +20,11 @@ from transition_sim.cli import backtest, dashboard, scenarios, studies
 from transition_sim.cli.errors import ErrorContractGroup
 
 __all__ = ["app"]
+
+# At exit, every object still alive moves to the permanent generation, which the interpreter's
+# final collection skips (a fifth of a short run's CPU time went to it). The exit is otherwise
+# normal: buffered output is flushed and atexit handlers run.
+atexit.register(gc.freeze)
 
 app = typer.Typer(
     name="transition-sim",

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.backtest import NotACase, render, run_backtest
 from transition_sim.cli.errors import CliError
 from transition_sim.cli.loading import load
 
@@ -36,6 +35,8 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
     ) -> None:
         """Run every case of a library and score the model against what history recorded."""
+        from transition_sim.backtest import NotACase, render, run_backtest
+
         if not folder.is_dir():
             raise CliError(f"{folder}: not a folder of case files", file=str(folder))
         try:

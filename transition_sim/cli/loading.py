@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from transition_sim.cli.errors import CliError, scenario_error
-from transition_sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from transition_sim.scenario.schema import Scenario
 
 __all__ = ["load", "loader"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -19,7 +20,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from transition_sim.ensemble.runner import ProgressFn
+if TYPE_CHECKING:  # the runner pulls in numpy and pandas: not for --help
+    from transition_sim.ensemble.runner import ProgressFn
 
 __all__ = ["RateColumn", "progress_bar"]
 

@@ -15,12 +15,10 @@ from rich.console import Console
 from transition_sim.cli.errors import CliError, output_error
 from transition_sim.cli.loading import load, loader
 from transition_sim.cli.progress import progress_bar
-from transition_sim.ensemble import store
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
-from transition_sim.ensemble.job import run_to_folder
-from transition_sim.ensemble.lock import LockedError
-from transition_sim.ensemble.runner import resolve, run_ensemble
-from transition_sim.ensemble.summary import render_summary, summarize
+
+# The ensemble's modules (numpy, pandas, pyarrow, the model) are imported by the commands that
+# run one, so that `--help` and the light commands start fast.
 
 __all__ = ["KeepChoice", "claims", "register", "run", "schema", "validate"]
 
@@ -66,6 +64,12 @@ def run(
     ] = False,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
+    from transition_sim.ensemble import store
+    from transition_sim.ensemble.job import run_to_folder
+    from transition_sim.ensemble.lock import LockedError
+    from transition_sim.ensemble.runner import resolve, run_ensemble
+    from transition_sim.ensemble.summary import render_summary, summarize
+
     scenario = resolve(load(file), replications, seed)
     n = scenario.replications
     if resume and out is None:
@@ -116,6 +120,7 @@ def run(
 def _write_run_report(out: Path) -> None:
     """The HTML report of a finished result folder. The results are complete without it, so a
     failure is a warning, not an error: `transition-sim report` can write it later."""
+    from transition_sim.ensemble import store
     from transition_sim.viz.report import write_report
 
     try:
@@ -132,6 +137,8 @@ def _write_run_report(out: Path) -> None:
 
 
 def _interrupted(err: Interrupted, file: Path, out: Path | None) -> CliError:
+    from transition_sim.ensemble import store
+
     if out is None:
         return CliError(f"{err}; nothing was saved (no --out)", err.exit_code)
     try:

@@ -66,7 +66,9 @@ def neighbor_table(radius: int, shape: str, side: int) -> np.ndarray:
     off = neighborhood_offsets(radius, shape, side)
     x, y = np.divmod(np.arange(side * side), side)
     table = ((x[:, None] + off[:, 0]) % side) * side + (y[:, None] + off[:, 1]) % side
-    table = table.astype(np.int64)
+    # int32 halves the table, which the tallies read ~100 entries at a time: big grids' tables
+    # stay in cache longer (cells are counted in int32 anyway, see scenario/feasibility.py)
+    table = table.astype(np.int32)
     table.flags.writeable = False  # shared by every region of this size
     return table
 

@@ -162,6 +162,60 @@ def _shift(tally: np.ndarray, nbr: np.ndarray, old: int, new: int) -> None:
 
 
 @numba.njit(cache=True)
+def row_spans(offsets: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The vision as rows: signed row offsets `dx` and half-widths `w` such that the cells in
+    vision of (x, y) are (x + dx, y - w .. y + w) mod side, the centre excluded; and whether
+    `offsets` is exactly that set (not when the torus is so small that offsets wrap onto each
+    other). The rows let a tally be updated without reading the neighbour table."""
+    k = offsets.shape[0]
+    half = side // 2
+    radius = 0
+    for j in range(k):
+        for v in (offsets[j, 0], offsets[j, 1]):
+            radius = max(radius, min(v, side - v))
+    width = np.full(2 * radius + 1, -1, dtype=np.int64)
+    for j in range(k):
+        dx = offsets[j, 0] if offsets[j, 0] <= half else offsets[j, 0] - side
+        dy = offsets[j, 1] if offsets[j, 1] <= half else offsets[j, 1] - side
+        width[dx + radius] = max(width[dx + radius], abs(dy))
+    count = 0
+    for r in range(2 * radius + 1):
+        if width[r] >= 0:
+            count += 2 * width[r] + 1
+    rows = np.flatnonzero(width >= 0)
+    dxs = rows - radius
+    ok = side >= 2 * radius + 1 and count - 1 == k and width[radius] >= 0
+    # every offset lies in its row's span and there are as many: the sets are equal
+    for j in range(k):
+        dx = offsets[j, 0] if offsets[j, 0] <= half else offsets[j, 0] - side
+        dy = offsets[j, 1] if offsets[j, 1] <= half else offsets[j, 1] - side
+        ok = ok and abs(dy) <= width[dx + radius]
+    return dxs, width[rows], ok
+
+
+@numba.njit(cache=True, inline="always")
+def _tally_rows(
+    tally: np.ndarray, dxs: np.ndarray, widths: np.ndarray, side: int, cell: int, delta: int
+) -> None:
+    """`_tally` from the rows of the vision (`row_spans`): contiguous runs of cells, no table
+    to read (the table of a big grid does not stay in cache)."""
+    x, y = cell // side, cell % side
+    for r in range(dxs.shape[0]):
+        cx = x + dxs[r]
+        cx = cx + side if cx < 0 else (cx - side if cx >= side else cx)
+        base, w = cx * side, widths[r]
+        if y - w >= 0 and y + w < side:
+            for c in range(base + y - w, base + y + w + 1):
+                tally[c] += delta
+        else:
+            for dy in range(-w, w + 1):
+                cy = y + dy
+                cy = cy + side if cy < 0 else (cy - side if cy >= side else cy)
+                tally[base + cy] += delta
+    tally[cell] -= delta  # the centre is in its row's span, not in vision
+
+
+@numba.njit(cache=True)
 def sync_deterrence(
     nbr: np.ndarray,
     pos: np.ndarray,
@@ -335,6 +389,7 @@ def crowd_day(
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
     max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
     steer = sites.shape[0] > 0
+    dxs, widths, rows_ok = row_spans(offsets, side)
 
     total = n + m
     order = np.arange(total)
@@ -369,10 +424,12 @@ def crowd_day(
         for t in range(start, stop):
             new, i = decision[t - start], order[t]
             if new >= 0 and state[i] != new:
-                if state[i] == ACTIVE:
-                    _tally(actives_seen, nbr, pos[i], -1)
-                elif new == ACTIVE:
-                    _tally(actives_seen, nbr, pos[i], 1)
+                if state[i] == ACTIVE or new == ACTIVE:
+                    delta = -1 if state[i] == ACTIVE else 1
+                    if rows_ok:
+                        _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
+                    else:
+                        _tally(actives_seen, nbr, pos[i], delta)
                 state[i] = new
         # 2. Deterring units that see an active arrest, in order.
         for t in range(start, stop):
@@ -417,10 +474,13 @@ def crowd_day(
             occupant[cell] = -1
             occupant[target] = a
             pos[a] = target
-            if is_active:
-                _shift(actives_seen, nbr, cell, target)
-            elif not citizen and counted[a - n]:
-                _shift(cops_seen, nbr, cell, target)
+            if is_active or (not citizen and counted[a - n]):
+                tally = actives_seen if is_active else cops_seen
+                if rows_ok:
+                    _tally_rows(tally, dxs, widths, side, cell, -1)
+                    _tally_rows(tally, dxs, widths, side, target, 1)
+                else:
+                    _shift(tally, nbr, cell, target)
         start = stop
 
     # End of day: protest memory, then the counts.

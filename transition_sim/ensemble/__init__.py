@@ -8,22 +8,58 @@
 - `summary`: outcome shares with intervals, metric quantiles.
 """
 
-from transition_sim.ensemble.executors import Interrupted, open_executor
-from transition_sim.ensemble.job import run_to_folder
-from transition_sim.ensemble.runner import Ensemble, replication_seed, run_ensemble, run_one
-from transition_sim.ensemble.store import (
-    OutputError,
-    OutputExistsError,
-    check_output_dir,
-    verify_manifest,
-    write_results,
-)
-from transition_sim.ensemble.summary import (
-    render_summary,
-    summarize,
-    summarize_runs,
-    wilson_interval,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are imported on first use (PEP 562): `import transition_sim.ensemble.executors`, which
+# the command line needs at start, must not pull in pandas and pyarrow with the rest.
+_MODULES = {
+    "Interrupted": "executors",
+    "open_executor": "executors",
+    "run_to_folder": "job",
+    "Ensemble": "runner",
+    "replication_seed": "runner",
+    "run_ensemble": "runner",
+    "run_one": "runner",
+    "OutputError": "store",
+    "OutputExistsError": "store",
+    "check_output_dir": "store",
+    "verify_manifest": "store",
+    "write_results": "store",
+    "render_summary": "summary",
+    "summarize": "summary",
+    "summarize_runs": "summary",
+    "wilson_interval": "summary",
+}
+
+if TYPE_CHECKING:
+    from transition_sim.ensemble.executors import Interrupted, open_executor
+    from transition_sim.ensemble.job import run_to_folder
+    from transition_sim.ensemble.runner import Ensemble, replication_seed, run_ensemble, run_one
+    from transition_sim.ensemble.store import (
+        OutputError,
+        OutputExistsError,
+        check_output_dir,
+        verify_manifest,
+        write_results,
+    )
+    from transition_sim.ensemble.summary import (
+        render_summary,
+        summarize,
+        summarize_runs,
+        wilson_interval,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Ensemble",

@@ -22,6 +22,7 @@ terminates the pool.
 from __future__ import annotations
 
 import ctypes
+import gc
 import itertools
 import multiprocessing
 import os
@@ -131,6 +132,12 @@ class LocalPool(ProcessPoolExecutor):
     """A process pool whose workers stop when told, and when the parent dies."""
 
     def __init__(self, workers: int) -> None:
+        # Objects alive now (modules, compiled code, the scenario) move to the collector's
+        # permanent generation until the workers are forked (at the first submit): the workers
+        # neither scan them nor write to their pages. The parent unfreezes them then, so that
+        # its own cyclic garbage is still collected.
+        gc.freeze()
+        self._frozen = True
         super().__init__(
             max_workers=workers,
             mp_context=_pool_context(),
@@ -138,6 +145,20 @@ class LocalPool(ProcessPoolExecutor):
             initargs=(os.getpid(),),
         )
         self.workers = workers
+
+    def _unfreeze(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self._unfreeze()  # a fork pool starts all its workers at the first submit
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._unfreeze()
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def worker_pids(self) -> list[int]:
         return [p.pid for p in (self._processes or {}).values() if p.pid is not None]

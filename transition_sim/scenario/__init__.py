@@ -1,14 +1,42 @@
 """Scenario I/O: YAML files in, a validated `Scenario` that can run out."""
 
-from transition_sim.scenario.feasibility import check_feasible, estimate_memory
-from transition_sim.scenario.loader import (
-    ScenarioError,
-    json_schema,
-    load_scenario,
-    scenario_hash,
-    scenario_to_yaml,
-)
-from transition_sim.scenario.schema import Scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are imported on first use (PEP 562): the schema alone must not pull in the
+# feasibility checks' numpy and pandas.
+_MODULES = {
+    "Scenario": "schema",
+    "ScenarioError": "loader",
+    "check_feasible": "feasibility",
+    "estimate_memory": "feasibility",
+    "json_schema": "loader",
+    "load_scenario": "loader",
+    "scenario_hash": "loader",
+    "scenario_to_yaml": "loader",
+}
+
+if TYPE_CHECKING:
+    from transition_sim.scenario.feasibility import check_feasible, estimate_memory
+    from transition_sim.scenario.loader import (
+        ScenarioError,
+        json_schema,
+        load_scenario,
+        scenario_hash,
+        scenario_to_yaml,
+    )
+    from transition_sim.scenario.schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Scenario",

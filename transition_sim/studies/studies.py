@@ -60,6 +60,15 @@ class SweepResult:
     sensitivity: dict[str, Any] | None
 
 
+def _load_kernel_before_fork(workers: int) -> None:
+    """Load the compiled crowd kernel (from numba's cache) here, once, so that forked workers
+    inherit it instead of each loading it."""
+    if workers > 1:
+        from transition_sim.core.crowd import warm_up
+
+        warm_up()
+
+
 def run_sweep(
     exp: Experiment,
     out: Path,
@@ -76,6 +85,8 @@ def run_sweep(
     out = store.output_path(out)
     with store.lock_output(out):
         resumed = prepare_sweep_dir(out, exp, resume=resume, force=force)
+        if isinstance(exp.model.base, Scenario):
+            _load_kernel_before_fork(workers)
         with open_executor(workers, scheduler) as executor:
             ran = run_plan(sweep_plan(exp), out, executor, progress, batch_size)
         return finish_sweep(exp, out, resumed=resumed, ran=ran, command=command)
@@ -141,6 +152,7 @@ def run_compare(
             write_inputs=write_inputs, resume=resume, force=force,
         )  # fmt: skip
         plan = compare_plan(scenarios, names, replications, seed)
+        _load_kernel_before_fork(workers)
         with open_executor(workers, scheduler) as executor:
             run_plan(plan, out, executor, progress)
         return _finish_compare(out, names, replications, seed, command)

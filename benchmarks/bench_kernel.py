@@ -1,0 +1,252 @@
+"""The crowd kernel inside the baseline: citizen-steps per second per core, cycles per
+citizen-step against its operation count, and how time per citizen-step scales with agents
+and days.
+
+    uv run python benchmarks/bench_kernel.py [-n 20] [--scales 1,2,4,8] [--days 15,30,60,120,240]
+    uv run python benchmarks/bench_kernel.py --smoke
+
+Every call of `kernel.crowd_day` is timed (thread CPU time, so that other processes on a loaded
+machine count less) while whole replications of scenarios/kazakhstan_2022.yaml run in this
+process (`simulate`, after one warm-up replication). For each call the script also counts the
+day's random draws exactly (by stepping a copy of the region's stream from its state before the
+call to its state after) and its moves (agents whose cell changed); tally updates are estimated
+from the day's changes: each move of a tallied agent (an active citizen, a deterring unit) costs
+2 x the cells in vision, each citizen turning active or leaving the active state 1 x.
+
+- ``baseline``: per grid of the baseline, citizen-steps/s of kernel CPU time, and cycles per
+  citizen-step at the clock /proc/cpuinfo reports.
+- ``agents``: agents x1, x2, x4, x8 at fixed densities (people per agent divided by k, security
+  and patron units multiplied by k): time per citizen-step of the kernel and of the whole
+  replication, and their ratio to x1.
+- ``days``: the same against the number of days run.
+
+A script, not a test: results go to benchmarks/results/kernel.json, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+from _common import ROOT, add_common_args, cpu_mhz, table, write
+
+from transition_sim.core import kernel
+from transition_sim.core.crowd import warm_up
+from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import Scenario
+from transition_sim.simulate import simulate
+
+BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+MAX_DRAWS = 1 << 32
+
+
+@numba.njit(cache=True)
+def draws_between(start: np.ndarray, end: np.ndarray) -> int:
+    """How many numbers the stream drew to go from state `start` to state `end`."""
+    s = start.copy()
+    for i in range(MAX_DRAWS):
+        if s[0] == end[0] and s[1] == end[1] and s[2] == end[2] and s[3] == end[3]:
+            return i
+        kernel._next(s)
+    return -1
+
+
+class Probe:
+    """Wraps `kernel.crowd_day`: CPU time, citizen-steps and operation counts, by grid side."""
+
+    def __init__(self) -> None:
+        self.inner = kernel.crowd_day
+        self.reset()
+
+    def reset(self) -> None:
+        self.by_side: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def __call__(self, *a: Any) -> np.ndarray:
+        nbr, pos, state, deters, counted, side, stream = (
+            a[0],
+            a[3],
+            a[7],
+            a[10],
+            a[11],
+            a[15],
+            a[18],
+        )
+        n = a[4].shape[0]
+        before_pos, before_state, before_stream = pos.copy(), state.copy(), stream.copy()
+        tallied_units = counted.copy()
+        start = time.thread_time_ns()
+        stats = self.inner(*a)
+        cpu = time.thread_time_ns() - start
+        moved = pos != before_pos
+        k = nbr.shape[1]
+        tallied_moves = int((moved[:n] & (state == kernel.ACTIVE)).sum()) + int(
+            (moved[n:] & tallied_units).sum()
+        )
+        flips = int(((before_state == kernel.ACTIVE) != (state == kernel.ACTIVE)).sum())
+        flips += int((deters != tallied_units).sum())
+        row = self.by_side[side]
+        row["cpu_ns"] += cpu
+        row["citizen_steps"] += n
+        row["calls"] += 1
+        row["moves"] += int(moved.sum())
+        row["draws"] += draws_between(before_stream, stream)
+        row["tally_updates"] += k * (2 * tallied_moves + flips)
+        return stats
+
+    def total(self) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for row in self.by_side.values():
+            for key, value in row.items():
+                out[key] += value
+        return out
+
+
+def scaled(scenario: Scenario, k: int, days: int | None = None) -> Scenario:
+    """`scenario` with k times the agents at the same densities (and `days` days)."""
+    data = scenario.model_dump()
+    data["scale"]["people_per_agent"] /= k
+    for faction in data["factions"].values():
+        faction["units"] *= k
+    if data.get("patron") and data["patron"].get("units") is not None:
+        data["patron"]["units"] *= k
+    if days is not None:
+        data["days"] = days
+    return Scenario.model_validate(data)
+
+
+def run(probe: Probe, scenario: Scenario, seeds: range) -> dict[str, float]:
+    """Replications of `scenario`: the probe's totals, and the whole replications' CPU time."""
+    probe.reset()
+    cpu = time.process_time()
+    for seed in seeds:
+        simulate(scenario, seed)
+    totals = probe.total()
+    totals["whole_cpu_s"] = time.process_time() - cpu
+    return totals
+
+
+def per_step(t: dict[str, float]) -> tuple[float, float]:
+    """Nanoseconds per citizen-step: of the kernel, and of the whole replication."""
+    return t["cpu_ns"] / t["citizen_steps"], t["whole_cpu_s"] * 1e9 / t["citizen_steps"]
+
+
+def baseline_table(probe: Probe, mhz: float | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    rows, raw = [], {}
+    sides = sorted(probe.by_side)
+    for side in [*sides, None]:
+        t = probe.total() if side is None else probe.by_side[side]
+        steps = t["citizen_steps"]
+        rate = steps / (t["cpu_ns"] / 1e9)
+        cycles = mhz * 1e6 / rate if mhz else float("nan")
+        raw[str(side or "all")] = dict(t)
+        rows.append(
+            [
+                "all" if side is None else f"{side}×{side}",
+                f"{steps / t['calls']:,.0f}" if side is not None else "",
+                f"{rate / 1e6:.1f} M/s",
+                f"{cycles:.0f}",
+                f"{t['moves'] / steps:.2f}",
+                f"{t['draws'] / steps:.2f}",
+                f"{t['tally_updates'] / steps:.0f}",
+            ]
+        )
+    columns = ["grid", "citizens", "kernel (per core)", "cycles / citizen-step",
+               "moves / citizen-step", "random draws", "tally updates (est.)"]  # fmt: skip
+    return table(columns, rows), raw
+
+
+def scaling_table(label: str, results: list[tuple[str, dict[str, float]]]) -> dict[str, Any]:
+    kernel0, whole0 = per_step(results[0][1])
+    rows = []
+    for name, t in results:
+        kern, whole = per_step(t)
+        rows.append(
+            [
+                name,
+                f"{t['citizen_steps'] / t['replications']:,.0f}",
+                f"{kern:.0f} ns",
+                f"{kern / kernel0:.2f}",
+                f"{whole:.0f} ns",
+                f"{whole / whole0:.2f}",
+            ]
+        )
+    columns = [label, "citizen-steps per replication", "kernel per citizen-step", "vs first",
+               "whole replication per citizen-step", "vs first"]  # fmt: skip
+    return table(columns, rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=20, help="replications per measurement")
+    ap.add_argument("--scales", default="1,2,4,8")
+    ap.add_argument("--days", default="15,30,60,120,240")
+    ap.add_argument("--scenario", type=Path, default=BASELINE)
+    add_common_args(ap)
+    args = ap.parse_args()
+    if args.smoke:
+        args.n, args.scales, args.days = 1, "1,2", "3,6"
+    base = load_scenario(args.scenario)
+    if args.smoke:
+        base = base.model_copy(update={"days": 6})
+    probe = Probe()
+    kernel.crowd_day = probe  # crowd.py calls kernel.crowd_day through the module
+    warm_up()
+    simulate(base, 0)  # warm-up: imports, compiled code, caches
+    mhz = cpu_mhz()
+
+    seeds = range(1, 1 + args.n)
+    totals = run(probe, base, seeds)
+    baseline, baseline_raw = baseline_table(probe, mhz)
+    kernel_share = totals["cpu_ns"] / 1e9 / totals["whole_cpu_s"]
+
+    agents = []
+    for k in (int(x) for x in args.scales.split(",")):
+        t = run(probe, scaled(base, k), range(1, 1 + max(1, args.n // k)))
+        t["replications"] = max(1, args.n // k)
+        agents.append((f"×{k}", t))
+        print(f"agents ×{k}: {per_step(t)[0]:.0f} ns kernel, {per_step(t)[1]:.0f} ns whole")
+    days = []
+    for d in (int(x) for x in args.days.split(",")):
+        t = run(probe, scaled(base, 1, d), seeds)
+        t["replications"] = args.n
+        days.append((f"{d} days", t))
+        print(f"{d} days: {per_step(t)[0]:.0f} ns kernel, {per_step(t)[1]:.0f} ns whole")
+
+    note = (
+        f"{args.n} replications of {args.scenario.name}; kernel time is thread CPU time, and"
+        f" {kernel_share:.0%} of the replications' CPU time; cycles at"
+        f" {mhz or float('nan'):.0f} MHz. Tally updates are estimated from the day's changes."
+    )
+    baseline["note"] = note
+    scale_note = (
+        "Time per citizen-step (CPU time), agents multiplied at fixed densities; the kernel's"
+        " time and the whole replication's (construction, model day, records)."
+    )
+    tables = {
+        "baseline": baseline,
+        "agents": scaling_table("agents", agents) | {"note": scale_note},
+        "days": scaling_table("days", days)
+        | {"note": "Time per citizen-step (CPU time) by the number of days run, agents ×1."},
+    }
+    for t in tables.values():
+        for row in t["rows"]:
+            print(" | ".join(row))
+    write(
+        "kernel",
+        args,
+        tables,
+        cpu_mhz=mhz,
+        kernel_share=kernel_share,
+        baseline=baseline_raw,
+        agents={name: dict(t) for name, t in agents},
+        days={name: dict(t) for name, t in days},
+    )
+
+
+if __name__ == "__main__":
+    main()

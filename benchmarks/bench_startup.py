@@ -1,0 +1,185 @@
+"""Start-up and end-to-end cost of the command line, this tree against an older commit.
+
+    uv run python benchmarks/bench_startup.py --old-ref 69bc77b [--repeats 5] [-n 1000]
+    uv run python benchmarks/bench_startup.py --old-ref 69bc77b --fresh-env
+    uv run python benchmarks/bench_startup.py --smoke
+
+Each tree runs its own installed command (.venv/bin/transition-sim; the older commit is checked
+out in a temporary worktree with its own environment), old and new alternating in each repeat
+so that both see the same load. Measured per command: the CPU time of the process and its
+children (user + system), and wall time.
+
+- ``--help`` and ``run scenarios/kazakhstan_2022.yaml -n 1``, with bytecode present, and
+  without (see `Envs`);
+- ``run scenarios/kazakhstan_2022.yaml -n N -w 2``: wall time;
+- ``--fresh-env``: each tree is also installed into a new environment (``uv sync --frozen``,
+  with the tree's own `[tool.uv]` settings, e.g. ``compile-bytecode``) and the first
+  ``--help`` and ``run -n 1`` there are timed once.
+
+A script, not a test: results go to benchmarks/results/startup.json, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from _common import ROOT, add_common_args, commit, old_tree, table, write
+
+SCENARIO = "scenarios/kazakhstan_2022.yaml"
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(CPU seconds of the process tree, wall seconds) of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(
+        command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+class Envs:
+    """The environment variables of each way a tree is run. Every mode has its own numba cache
+    folder per tree (warmed up before timing): only Python's bytecode differs.
+
+    - ``bytecode``: ``.pyc`` files in a folder of their own (``PYTHONPYCACHEPREFIX``), written
+      at the warm-up: what an install that compiled its bytecode gets;
+    - ``no bytecode``: an empty prefix and ``PYTHONDONTWRITEBYTECODE``, so every module is
+      compiled from source: the first run after an install that did not compile bytecode.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="ts-startup-"))
+
+    def __call__(self, tree: str, mode: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env["NUMBA_CACHE_DIR"] = str(self.root / tree / "numba")
+        if mode == "bytecode":
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(self.root / tree / "pyc")
+        else:
+            empty = self.root / "empty"
+            shutil.rmtree(empty, ignore_errors=True)
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+            env["PYTHONPYCACHEPREFIX"] = str(empty)
+        return env
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def commands(cli: str, n: int) -> dict[str, tuple[list[str], str]]:
+    """Name: (command line, mode)."""
+    run1 = [cli, "run", SCENARIO, "-n", "1"]
+    out = {
+        "--help": ([cli, "--help"], "bytecode"),
+        "--help, no bytecode": ([cli, "--help"], "no bytecode"),
+        "run -n 1": (run1, "bytecode"),
+        "run -n 1, no bytecode": (run1, "no bytecode"),
+    }
+    if n:
+        out[f"run -n {n} -w 2"] = ([cli, "run", SCENARIO, "-n", str(n), "-w", "2"], "bytecode")
+    return out
+
+
+def fresh_env(tree: Path, numba_cache: str) -> dict[str, tuple[float, float]]:
+    """The first --help and run -n 1 in a new environment of `tree` (uv sync --frozen), with
+    the shell's own settings (e.g. PYTHONDONTWRITEBYTECODE) and a warm numba cache."""
+    env_dir = Path(tempfile.mkdtemp(prefix="ts-env-"))
+    env = os.environ | {"UV_PROJECT_ENVIRONMENT": str(env_dir / "venv")}
+    try:
+        uv = shutil.which("uv") or "uv"
+        sync = [uv, "sync", "--frozen", "-q", "--project", str(tree), "--python", sys.executable]
+        subprocess.run(sync, env=env, check=True)
+        cli = str(env_dir / "venv" / "bin" / "transition-sim")
+        env = os.environ | {"NUMBA_CACHE_DIR": numba_cache}
+        return {
+            "--help, fresh environment": timed([cli, "--help"], tree, env),
+            "run -n 1, fresh environment": timed([cli, "run", SCENARIO, "-n", "1"], tree, env),
+        }
+    finally:
+        shutil.rmtree(env_dir, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--old-ref", default=None, help="commit to compare with (default: none)")
+    ap.add_argument("--old-tree", type=Path, default=None, help="a checkout to use as the old")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("-n", type=int, default=1000, help="replications of the -w 2 run (0: skip)")
+    ap.add_argument("--fresh-env", action="store_true", help="also time a fresh install")
+    add_common_args(ap)
+    args = ap.parse_args()
+    if args.smoke:
+        args.repeats, args.n, args.old_ref, args.old_tree = 1, 2, None, None
+    results: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    compare = args.old_ref is not None or args.old_tree is not None
+    envs = Envs()
+    with old_tree(args.old_ref or "HEAD", args.old_tree or (None if compare else ROOT)) as old:
+        trees = {"new": ROOT, "old": old} if compare else {"new": ROOT}
+        for name, tree in trees.items():  # warm up: bytecode and numba cache, in each mode
+            cli = str(tree / ".venv" / "bin" / "transition-sim")
+            for mode in () if args.smoke else ("bytecode", "no bytecode"):
+                timed([cli, "run", SCENARIO, "-n", "1"], tree, envs(name, mode))
+        for _ in range(args.repeats):
+            for name, tree in trees.items():
+                cli = str(tree / ".venv" / "bin" / "transition-sim")
+                for label, (command, mode) in commands(cli, args.n).items():
+                    if args.smoke and (mode != "bytecode" or "-w" in command):
+                        continue
+                    env = None if args.smoke else envs(name, mode)  # smoke: the shell's own
+                    results[label][name].append(timed(command, tree, env))
+        if args.fresh_env:
+            for name, tree in trees.items():
+                numba_cache = envs(name, "bytecode")["NUMBA_CACHE_DIR"]
+                for label, value in fresh_env(tree, numba_cache).items():
+                    results[label][name].append(value)
+    envs.remove()
+
+    rows = []
+    for label, by_tree in results.items():
+        kind = 1 if label.endswith("-w 2") else 0  # wall time for the ensemble, else CPU
+        new = [v[kind] for v in by_tree["new"]]
+        row = [label, "wall" if kind else "CPU", f"{statistics.median(new):.2f} s"]
+        if compare:
+            old_values = [v[kind] for v in by_tree["old"]]
+            ratio = [a / b for a, b in zip(new, old_values, strict=True)]
+            row += [
+                f"{statistics.median(old_values):.2f} s",
+                f"{statistics.median(ratio):.2f} ({min(ratio):.2f}–{max(ratio):.2f})",
+            ]
+        rows.append(row)
+        print(" | ".join(row), flush=True)
+    columns = ["command", "time", "this tree (median)"]
+    if compare:
+        old_label = args.old_ref or commit(args.old_tree)
+        columns += [f"{old_label} (median)", "new / old: median (range)"]
+    note = (
+        f"{args.repeats} repeats, old and new alternating; CPU is user + system time of the"
+        f" process and its children; {SCENARIO}."
+    )
+    write(
+        "startup",
+        args,
+        {"startup": table(columns, rows, note)},
+        seconds={label: dict(v) for label, v in results.items()},
+    )
+
+
+if __name__ == "__main__":
+    main()
