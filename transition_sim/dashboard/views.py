@@ -148,8 +148,56 @@ def replication_view(results: Results) -> html.Div:
     )
 
 
+def watch_controls(results: Results, replication: int) -> html.Div:
+    """The grid of one replication (re-run from its seed when first shown) with a day slider,
+    step and play buttons; the grid itself is drawn by `why_callbacks`."""
+    if results.scenario is None:
+        return html.Div(
+            "The grids need scenario.resolved.yaml, which this folder lacks: the replication"
+            " cannot be run again.",
+            className="note",
+        )
+    days = int(results.scenario.days)
+    marks = {d: str(d) for d in range(0, days, max(1, days // 12))}
+    return html.Div(
+        [
+            html.H3(f"Replication {replication} on its grids"),
+            html.P(
+                "The replication is run again from its seed (the grids are not stored), so"
+                " the first view takes a moment. Click an event in the timeline below to go"
+                " to its day.",
+                className="hint",
+            ),
+            html.Div(
+                [
+                    html.Button("◀ day", id="watch-back"),
+                    html.Button("▶ play", id="watch-play"),
+                    html.Button("day ▶", id="watch-next"),
+                    html.Span(id="watch-day-text", className="hint"),
+                ],
+                className="buttons",
+            ),
+            dcc.Slider(
+                id="watch-day",
+                min=0,
+                max=max(0, days - 1),
+                step=1,
+                value=0,
+                marks=marks,
+                updatemode="mouseup",
+            ),
+            dcc.Interval(id="watch-timer", interval=900, disabled=True),
+            dcc.Loading(html.Div(id="watch-grid"), delay_show=300),
+        ],
+        id="watch",
+    )
+
+
 def replication_detail(results: Results, replication: int) -> html.Div:
-    parts: list[Any] = [graph(timeline_chart(results, replication), "timeline")]
+    parts: list[Any] = [
+        watch_controls(results, replication),
+        graph(timeline_chart(results, replication), "timeline"),
+    ]
     if results.events is not None:
         parts += [
             html.H3(f"Events of replication {replication}"),
