@@ -1,7 +1,7 @@
 """The "why" views driven in headless Chromium: one replication watched on its grids day by day
 (a click on a timeline event moves the grid to that day), the charts split by outcome, PRIM.
 
-The dashboard is started on saved results folders made here (a 20-day baseline with 8
+The dashboard is started on saved results folders made here (a 20-day baseline with 16
 replications, Epstein's Model 1 over 60 days, and a synthetic sweep), so these tests do not
 depend on the run controls. Every wait is on a condition in the page, with generous timeouts
 for a loaded 2-core machine; screenshots go to the artifacts folder (tests/browser.py).
@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from browser import artifacts_dir, launch, needs_chromium
 from synthetic_sweep import write_sweep
@@ -32,7 +33,7 @@ WAIT = 180_000  # ms: re-running a replication on a loaded 2-core machine
 SMALL = f"""extends: {ROOT / "scenarios" / "kazakhstan_2022.yaml"}
 name: Kazakhstan 2022, 20 days
 days: 20
-replications: 8
+replications: 16
 seed: 1
 """
 EPSTEIN = f"""extends: {ROOT / "scenarios" / "epstein_model1.yaml"}
@@ -224,3 +225,64 @@ def test_epstein_grid_looks_like_mesas_example(page, shots: Path) -> None:  # ty
     assert legend["quiet"] == "#648FFF"
     assert legend["police unit, obeying"] == "#000000"
     page.screenshot(path=str(shots / "dashboard-watch-epstein.png"), full_page=True)
+
+
+def test_outcome_split(page, server: Server, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    runs = pd.read_parquet(server.small / "runs.parquet")
+    counts = runs["outcome"].value_counts()
+    show_results(page, "Kazakhstan 2022, 20 days")
+    page.click('#tabs >> text="Over the days"')
+    page.wait_for_selector("#fan-actives .js-plotly-plot")
+    outcome = str(counts.index[0])
+    page.click("#time-outcome")
+    page.click(f"text=runs ending in {outcome.replace('_', ' ')} ({counts.iloc[0]})")
+    page.wait_for_function(
+        "(o) => { const g = document.querySelector('#fan-actives .js-plotly-plot');"
+        " return g && g.layout.title.subtitle.text.includes('runs ending in ' + o); }",
+        arg=outcome.replace("_", " "),
+    )
+    zoomed = page.evaluate(
+        "() => document.querySelector('#fan-actives .js-plotly-plot').layout.xaxis.range"
+    )
+    assert zoomed, "the time axis is not zoomed to the active days"
+    page.screenshot(path=str(shots / "dashboard-time-split.png"))
+
+    page.click('#tabs >> text="Why: by outcome"')
+    page.wait_for_selector("#why-split .js-plotly-plot")
+    legend = page.evaluate(
+        "() => document.querySelector('#why-split .js-plotly-plot').data"
+        ".filter(t => t.showlegend !== false && t.name).map(t => t.name)"
+    )
+    expected = [f"{o.replace('_', ' ')} ({n} runs)" for o, n in counts.items() if n >= 3]
+    assert legend == expected
+    if len(expected) >= 2:
+        page.wait_for_selector("#why-parting")
+        assert "vs" in page.inner_text("#why-parting")
+    page.screenshot(path=str(shots / "dashboard-why.png"), full_page=True)
+
+
+def test_prim_on_a_sweep_and_on_an_ensemble(page, server: Server, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    page.click('#tabs >> text="Sweeps & sensitivity"')
+    page.wait_for_selector("#sweep-prim .js-plotly-plot")
+    boxes = page.evaluate(
+        "() => document.querySelector('#sweep-prim .js-plotly-plot').data[0].x.length"
+    )
+    assert boxes >= 2, "PRIM peeled no box"
+    box = page.inner_text("#sweep-box")
+    assert "coverage" in box and "density" in box
+    page.wait_for_selector("#sweep-importance .js-plotly-plot")
+    title = page.evaluate(
+        "() => document.querySelector('#sweep-importance .js-plotly-plot')"
+        ".layout.title.subtitle.text"
+    )
+    assert "Held-out AUC" in title
+    page.locator("#sweep-prim").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "dashboard-prim.png"))
+
+    show_results(page, "Kazakhstan 2022, 20 days")
+    page.click('#tabs >> text="Why: by outcome"')
+    page.wait_for_selector("#why-discovery")
+    page.wait_for_function(
+        "() => { const d = document.querySelector('#why-discovery');"
+        " return d && (d.querySelector('#why-prim .js-plotly-plot') || d.querySelector('.note')); }"
+    )

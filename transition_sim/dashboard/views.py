@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
+from transition_sim.viz import why
 from transition_sim.viz.figures import (
     FANS,
     compare_fans,
@@ -29,6 +31,7 @@ TABS = {
     "replication": "One replication",
     "compare": "Compare two",
     "sweeps": "Sweeps & sensitivity",
+    "why": "Why: by outcome",
 }
 
 __all__ = [
@@ -111,11 +114,151 @@ def outcomes_view(results: Results) -> html.Div:
     return html.Div(parts)
 
 
+def runs_picker(results: Results, id_: str) -> html.Label:
+    """All runs, or the runs ending in one outcome (with their count)."""
+    counts = results.runs["outcome"].value_counts() if results.runs is not None else {}
+    total = len(results.runs) if results.runs is not None else "?"
+    options = [{"label": f"all runs ({total})", "value": ""}]
+    options += [
+        {"label": f"runs ending in {humanize(str(o))} ({n})", "value": str(o)}
+        for o, n in counts.items()
+    ]
+    return html.Label(
+        ["Runs shown", dcc.Dropdown(id=id_, options=options, value="", clearable=False)],
+        className="picker wide",
+    )
+
+
+def time_figures(results: Results, outcome: str = "") -> list[Any]:
+    """The charts over the days, of every run or of the runs ending in ``outcome``, zoomed to
+    the active days of the whole ensemble (the same axes whichever runs are shown)."""
+    window = why.active_window(results)
+    shown = why.subset(results, outcome) if outcome else results
+    note = (
+        html.P(
+            f"Days {window[0]} to {window[1]} shown: from the first crisis day to order in 90% of"
+            " runs, plus 3 days. Double-click a chart to see every day.",
+            className="hint",
+        )
+        if window
+        else None
+    )
+    figures = [
+        graph(why.zoom(build(shown), results, window), f"fan-{key}") for key, build in FANS.items()
+    ]
+    return [note, *figures] if note else figures
+
+
 def time_view(results: Results) -> html.Div:
     missing = _needs_timeseries(results)
     if missing:
         return missing
-    return html.Div([graph(build(results), f"fan-{key}") for key, build in FANS.items()])
+    return html.Div(
+        [runs_picker(results, "time-outcome"), html.Div(time_figures(results), id="time-figures")]
+    )
+
+
+def why_view(results: Results) -> html.Div:
+    """Everything split by outcome: key series by class, where classes part ways, metrics per
+    class, and PRIM and a random forest on the state of the runs on a chosen day."""
+    missing = _needs_timeseries(results)
+    if missing or results.runs is None:
+        return missing or empty("No per-replication table", "This view needs runs.parquet.")
+    window = why.active_window(results)
+    parts: list[Any] = [
+        html.P(
+            "Runs split by how they end. Where two outcomes part ways: the first day on which"
+            f" one of the key series differs between their runs by more than {why.PARTED_SE:g}"
+            f" standard errors of the difference of means, {why.PARTED_DAYS} days running; the"
+            " events listed are those whose share of runs differs most (Fisher's exact test).",
+            className="hint",
+        ),
+        graph(why.split_figure(results, window), "why-split"),
+    ]
+    parting = why.parting_table(results)
+    if len(parting):
+        parts += [html.H3("Where the outcomes part ways"), table(parting, "why-parting")]
+        classes = why.outcome_classes(results, why.MIN_RUNS)
+        for a, b in itertools.pairwise(classes):
+            contrast = why.event_contrast(results, a, b)
+            if len(contrast):
+                parts += [
+                    html.H4(f"Events: {humanize(a)} against {humanize(b)}"),
+                    table(contrast, page_size=10),
+                ]
+    else:
+        parts.append(
+            html.Div(
+                f"Fewer than two outcomes occur in {why.MIN_RUNS} runs or more: nothing to"
+                " contrast.",
+                className="note",
+            )
+        )
+    parts += [html.H3("Metrics by outcome"), table(why.metrics_by_outcome(results))]
+    classes = why.outcome_classes(results)
+    if len(classes) > 1:
+        day = why.first_parting_day(results)
+        last = int(results.timeseries["day"].max())
+        start = day if day is not None else (window[0] if window else 0)
+        parts += [
+            html.H3("What predicts an outcome: PRIM and a random forest"),
+            html.P(
+                "Each run is a case: its key series on the chosen day, and whether it ends in"
+                " the outcome. The later the day, the more that state already is the outcome;"
+                " the default is the first day two outcomes part ways.",
+                className="hint",
+            ),
+            html.Div(
+                [
+                    html.Label(
+                        [
+                            "Outcome",
+                            dcc.Dropdown(
+                                id="why-outcome",
+                                options=[{"label": humanize(c), "value": c} for c in classes],
+                                value=classes[min(1, len(classes) - 1)],
+                                clearable=False,
+                            ),
+                        ],
+                        className="picker",
+                    ),
+                    html.Label(
+                        [
+                            "State on day",
+                            dcc.Input(
+                                id="why-day",
+                                type="number",
+                                min=0,
+                                max=last,
+                                step=1,
+                                value=start,
+                                className="number",
+                                debounce=True,
+                            ),
+                        ],
+                        className="picker",
+                    ),
+                ],
+                className="pickers",
+            ),
+            dcc.Loading(html.Div(id="why-discovery"), delay_show=300),
+        ]
+    return html.Div(parts)
+
+
+def discovery_block(found: dict[str, Any] | str, title: str, id_: str) -> html.Div:
+    """PRIM's trajectory, the chosen box's limits and the forest's importances (or why there
+    are none)."""
+    if isinstance(found, str):
+        return html.Div(found, className="note")
+    figs = why.discovery_figures(found, title)
+    parts: list[Any] = [graph(figs[0], f"{id_}-prim")]
+    parts += [html.H4("The chosen box"), table(why.box_table(found), f"{id_}-box")]
+    if len(figs) > 1:
+        parts.append(graph(figs[1], f"{id_}-importance"))
+    else:
+        parts.append(html.Div(found["importance"].get("note", "no importances"), className="note"))
+    return html.Div(parts)
 
 
 def regions_view(results: Results) -> html.Div:
@@ -293,6 +436,11 @@ def sweep_view(sweep: Sweep, outcome: str | None, x: str | None, y: str | None) 
             parts.append(html.Div("Choose two different parameters.", className="note"))
         else:
             parts.append(graph(share_chart(sweep, outcome, x, y), "sweep-heatmap"))
+    if sweep.points is not None and sweep.parameters and outcome:
+        parts += [
+            html.H3(f"Where {humanize(outcome)} is likely: PRIM and a random forest"),
+            dcc.Loading(html.Div(id="sweep-discovery"), delay_show=300),
+        ]
     charts = sensitivity_charts(sweep)
     parts += [graph(fig, {"type": "sensitivity", "index": i}) for i, fig in enumerate(charts)]
     if len(parts) == len(sweep.notes):

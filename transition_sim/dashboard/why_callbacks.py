@@ -13,7 +13,8 @@ from dash.exceptions import PreventUpdate
 from transition_sim.dashboard import views
 from transition_sim.dashboard.callbacks import _output
 from transition_sim.dashboard.workspace import Workspace
-from transition_sim.viz.results import Results
+from transition_sim.viz import why
+from transition_sim.viz.results import Results, Sweep
 from transition_sim.viz.watch import Snapshots, grid_figure, watch_replication
 
 # Snapshots of this many replications are kept (each at most `watch.MAX_BYTES`, the baseline's
@@ -30,6 +31,26 @@ def _snapshots(folder: str, replication: int) -> Snapshots:
     assert isinstance(results, Results) and results.scenario is not None
     base = int(results.summary.get("seed", results.scenario.seed))
     return watch_replication(results.scenario, replication, base)
+
+
+@lru_cache(maxsize=16)
+def _state_discovery(folder: str, outcome: str, day: int) -> dict[str, Any] | str:
+    results = _output(folder)
+    assert isinstance(results, Results)
+    try:
+        return why.state_discovery(results, outcome, day)
+    except why.DiscoveryError as err:
+        return f"Nothing to discover on day {day}: {err}."
+
+
+@lru_cache(maxsize=16)
+def _sweep_discovery(folder: str, outcome: str) -> dict[str, Any] | str:
+    sweep = _output(folder)
+    assert isinstance(sweep, Sweep)
+    try:
+        return why.sweep_discovery(sweep, outcome)
+    except why.DiscoveryError as err:
+        return f"Nothing to discover: {err}."
 
 
 def _clicked_day(click: dict[str, Any] | None) -> int | None:
@@ -130,3 +151,40 @@ def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
     )
     def play(_: Any, disabled: bool) -> tuple[bool, str]:
         return (False, PAUSE) if disabled else (True, PLAY)
+
+    @app.callback(
+        Output("time-figures", "children"),
+        Input("time-outcome", "value"),
+        State("results-a", "value"),
+        prevent_initial_call=True,
+    )
+    def time_split(outcome: str | None, key: str | None) -> Any:
+        shown = results(key)
+        if shown is None:
+            raise PreventUpdate
+        return views.time_figures(shown, outcome or "")
+
+    @app.callback(
+        Output("why-discovery", "children"),
+        Input("why-outcome", "value"),
+        Input("why-day", "value"),
+        State("results-a", "value"),
+    )
+    def state_discovery(outcome: str | None, day: Any, key: str | None) -> Any:
+        shown = results(key)
+        if shown is None or outcome is None or day is None:
+            raise PreventUpdate
+        found = _state_discovery(str(shown.path), outcome, int(day))
+        return views.discovery_block(found, f"the state on day {int(day)}", "why")
+
+    @app.callback(
+        Output("sweep-discovery", "children"),
+        Input({"type": "sweep-pick", "name": "outcome"}, "value"),
+        State("sweep", "value"),
+    )
+    def sweep_discovery(outcome: str | None, key: str | None) -> Any:
+        path = workspace.outputs().get(key or "")
+        if path is None or outcome is None or not isinstance(_output(str(path)), Sweep):
+            raise PreventUpdate
+        found = _sweep_discovery(str(path), outcome)
+        return views.discovery_block(found, "over the swept parameters", "sweep")
