@@ -22,8 +22,8 @@ import pytest
 from browser import artifacts_dir, launch, needs_chromium
 from synthetic_sweep import write_sweep
 
-from transition_sim.experiment.runner import run_ensemble
-from transition_sim.experiment.store import write_results
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.ensemble.store import write_results
 from transition_sim.scenario import load_scenario
 
 pytestmark = [needs_chromium, pytest.mark.timeout(900)]

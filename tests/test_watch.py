@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario import load_scenario
 from transition_sim.viz import watch
 

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
+from transition_sim.dashboard.discovery import discovery_figures
 from transition_sim.viz import why
 from transition_sim.viz.figures import (
     FANS,
@@ -251,7 +252,7 @@ def discovery_block(found: dict[str, Any] | str, title: str, id_: str) -> html.D
     are none)."""
     if isinstance(found, str):
         return html.Div(found, className="note")
-    figs = why.discovery_figures(found, title)
+    figs = discovery_figures(found, title)
     parts: list[Any] = [graph(figs[0], f"{id_}-prim")]
     parts += [html.H4("The chosen box"), table(why.box_table(found), f"{id_}-box")]
     if len(figs) > 1:

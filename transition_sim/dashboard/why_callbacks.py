@@ -10,10 +10,9 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from transition_sim.dashboard import views
+from transition_sim.dashboard import discovery, views
 from transition_sim.dashboard.callbacks import _output
 from transition_sim.dashboard.workspace import Workspace
-from transition_sim.viz import why
 from transition_sim.viz.results import Results, Sweep
 from transition_sim.viz.watch import Snapshots, grid_figure, watch_replication
 
@@ -38,8 +37,8 @@ def _state_discovery(folder: str, outcome: str, day: int) -> dict[str, Any] | st
     results = _output(folder)
     assert isinstance(results, Results)
     try:
-        return why.state_discovery(results, outcome, day)
-    except why.DiscoveryError as err:
+        return discovery.state_discovery(results, outcome, day)
+    except discovery.DiscoveryError as err:
         return f"Nothing to discover on day {day}: {err}."
 
 
@@ -48,8 +47,8 @@ def _sweep_discovery(folder: str, outcome: str) -> dict[str, Any] | str:
     sweep = _output(folder)
     assert isinstance(sweep, Sweep)
     try:
-        return why.sweep_discovery(sweep, outcome)
-    except why.DiscoveryError as err:
+        return discovery.sweep_discovery(sweep, outcome)
+    except discovery.DiscoveryError as err:
         return f"Nothing to discover: {err}."
 
 

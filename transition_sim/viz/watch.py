@@ -26,7 +26,7 @@ from plotly.subplots import make_subplots
 
 from transition_sim.core.crowd import ACTIVE, KINDS, QUIET
 from transition_sim.core.model import TransitionModel
-from transition_sim.experiment.runner import replication_seed
+from transition_sim.ensemble.runner import replication_seed
 from transition_sim.scenario.schema import Scenario
 from transition_sim.viz.figures import style
 

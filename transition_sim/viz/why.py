@@ -14,10 +14,8 @@ and scenario discovery (PRIM, random-forest importances).
   lower bar would find partings in pure noise.)
 - `event_contrast`: the events (actor: action) whose share of runs differs most between two
   classes, with Fisher's exact test.
-- `state_discovery`: PRIM and a random forest (the experiment engine's `discover`) on the
-  state of each run on one day: which early conditions predict an outcome. The later the day,
-  the more that state already is the outcome, so the day is chosen early (the first parting).
-- `sweep_discovery`: the same on a sweep folder, over its parameters.
+- `box_table`: the limits of the PRIM box chosen by `transition_sim.studies.discover` (run on
+  the state of each run on one day by `transition_sim.dashboard.discovery`).
 """
 
 from __future__ import annotations
@@ -32,9 +30,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from transition_sim.experiment.discover import DiscoveryError, discover
 from transition_sim.viz.figures import PALETTE, label, rgba, style
-from transition_sim.viz.results import Results, Sweep
+from transition_sim.viz.results import Results
 from transition_sim.viz.stats import columns_with_prefix, humanize, national
 
 try:  # the classifier's thresholds; the model is being rewritten, so keep a fallback
@@ -48,9 +45,9 @@ MIN_RUNS = 3  # an outcome class needs this many runs to be compared
 MARGIN_DAYS = 3  # days shown after order returns in most runs
 
 __all__ = [
-    "DiscoveryError",
     "active_window",
     "box_table",
+    "cases_on_day",
     "event_contrast",
     "key_series",
     "metrics_by_outcome",
@@ -58,9 +55,7 @@ __all__ = [
     "parting",
     "parting_table",
     "split_figure",
-    "state_discovery",
     "subset",
-    "sweep_discovery",
     "zoom",
 ]
 
@@ -367,28 +362,13 @@ def first_parting_day(results: Results) -> int | None:
     return min(days) if days else None
 
 
-def state_discovery(results: Results, outcome: str, day: int, seed: int = 0) -> dict[str, Any]:
-    """PRIM boxes and random-forest importances (`discover`) for ``outcome``, over each run's
-    key series on ``day``. `DiscoveryError` when nothing can be found."""
+def cases_on_day(results: Results, day: int) -> tuple[pd.DataFrame, list[str]]:
+    """Each run as a case for scenario discovery: its key series on ``day``, its outcome and
+    an empty ``error``; and the names of the series."""
     series = key_series(results)
     state = series[series["day"] == day].drop(columns=[c for c in ("day", "date") if c in series])
-    runs = results.runs[["replication", "outcome"]]
-    cases = state.merge(runs, on="replication").assign(error=None)
-    features = [c for c in _series_names(series) if c in cases]
-    found = discover(cases, features, outcome, seed=seed)
-    found["day"] = day
-    return found
-
-
-def sweep_discovery(sweep: Sweep, outcome: str) -> dict[str, Any]:
-    """PRIM and importances over a sweep's parameters (its ``runs/`` dataset)."""
-    runs_dir = sweep.path / "runs"
-    if not runs_dir.exists():
-        raise DiscoveryError("this folder keeps no runs/ table: nothing to discover")
-    params = sweep.parameters
-    runs = pd.read_parquet(runs_dir, columns=[*params, "outcome", "error"])
-    seed = int((sweep.spec or {}).get("seed", 0) or 0)
-    return discover(runs, params, outcome, seed=seed)
+    cases = state.merge(results.runs[["replication", "outcome"]], on="replication")
+    return cases.assign(error=None), [c for c in _series_names(series) if c in cases]
 
 
 def box_table(found: dict[str, Any], names: dict[str, str] | None = None) -> pd.DataFrame:
@@ -413,34 +393,3 @@ def box_table(found: dict[str, Any], names: dict[str, str] | None = None) -> pd.
     if not chosen["restricted"]:
         rows.append({"variable": "(no variable restricted)", "limits": "the whole space"})
     return pd.DataFrame(rows)
-
-
-def discovery_figures(found: dict[str, Any], title: str) -> list[go.Figure]:
-    """The peeling trajectory and the importances, as the experiment engine's report draws
-    them, in this package's style."""
-    from transition_sim.experiment.report import discovery_figures as engine_figures
-
-    figs = engine_figures(found)
-    prim = found["prim"]
-    style(
-        figs[0],
-        f"PRIM: where {humanize(found['outcome'])} is likely ({title})",
-        f"Each point a box on the peeling trajectory; large marker: the chosen box"
-        f" ({prim['rule']}). Coverage: share of the outcome's {found['runs']} runs inside the box;"
-        " density: share of the box's runs that end in it",
-        x="coverage",
-        y="density",
-        height=420,
-    )
-    if len(figs) > 1:
-        imp = found["importance"]
-        style(
-            figs[1],
-            f"Random forest: what predicts {humanize(found['outcome'])}",
-            f"Permutation importance: the drop in held-out ROC AUC when a variable's values are"
-            f" shuffled (30% test split, 10 repeats; whiskers: their spread). Held-out AUC"
-            f" {imp['auc']:.2f} (0.5: no better than chance)",
-            x="drop in ROC AUC",
-            height=160 + 28 * len(imp["names"]),
-        )
-    return figs
