@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -10,6 +12,8 @@ import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
 from transition_sim.dashboard.discovery import discovery_figures
+from transition_sim.dashboard.params import parameters
+from transition_sim.scenario import ScenarioError, load_scenario
 from transition_sim.viz import why
 from transition_sim.viz.figures import (
     FANS,
@@ -20,8 +24,9 @@ from transition_sim.viz.figures import (
 )
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep
+from transition_sim.viz.sensitivity_summary import output_label, summary_chart
 from transition_sim.viz.stats import humanize
-from transition_sim.viz.sweeps import sensitivity_charts, share_chart
+from transition_sim.viz.sweeps import occurring, share_chart
 from transition_sim.viz.timeline import events_table, replication_choices, timeline_chart
 
 GRAPH_CONFIG = {"displaylogo": False}
@@ -401,13 +406,14 @@ def sweep_controls(sweep: Sweep) -> list[Any]:
     """Pickers for the heat map: outcome, x and y parameters."""
     if sweep.points is None or not sweep.parameters:
         return []
-    params = [{"label": p, "value": p} for p in sweep.parameters]
+    names, _ = sweep_names(str(sweep.path))
+    params = [{"label": names.get(p, p), "value": p} for p in sweep.parameters]
     pickers = [
         (
             "outcome",
             "Outcome",
-            [{"label": humanize(o), "value": o} for o in sweep.outcomes],
-            sweep.outcomes[0] if sweep.outcomes else None,
+            [{"label": humanize(o), "value": o} for o in occurring(sweep)],
+            next(iter(occurring(sweep)), None),
         ),
         ("x", "Horizontal axis", params, sweep.parameters[0]),
     ]
@@ -430,20 +436,59 @@ def sweep_controls(sweep: Sweep) -> list[Any]:
     ]
 
 
+@lru_cache(maxsize=8)
+def sweep_names(folder: str) -> tuple[dict[str, str], dict[str, float]]:
+    """Readers' names (the schema's group and field, as the controls show them) and the base
+    scenario's values, by dotted path, from the folder's scenario.resolved.yaml (none without
+    it)."""
+    path = Path(folder) / "scenario.resolved.yaml"
+    if not path.is_file():
+        return {}, {}
+    try:
+        groups = parameters(load_scenario(path))
+    except (ScenarioError, OSError):
+        return {}, {}
+    names, values = {}, {}
+    for group in groups:
+        for p in group.params:
+            names[p.path] = f"{group.title} › {p.title}"
+            if isinstance(p.value, int | float) and not isinstance(p.value, bool):
+                values[p.path] = float(p.value)
+    return names, values
+
+
 def sweep_view(sweep: Sweep, outcome: str | None, x: str | None, y: str | None) -> html.Div:
     parts: list[Any] = [html.Div(n, className="note") for n in sweep.notes]
     if sweep.points is not None and sweep.parameters and outcome:
         if x == y:
             parts.append(html.Div("Choose two different parameters.", className="note"))
         else:
-            parts.append(graph(share_chart(sweep, outcome, x, y), "sweep-heatmap"))
+            names, baseline = sweep_names(str(sweep.path))
+            chart = share_chart(sweep, outcome, x, y, names=names, baseline=baseline)
+            parts.append(graph(chart, "sweep-heatmap"))
     if sweep.points is not None and sweep.parameters and outcome:
         parts += [
             html.H3(f"Where {humanize(outcome)} is likely: PRIM and a random forest"),
             dcc.Loading(html.Div(id="sweep-discovery"), delay_show=300),
         ]
-    charts = sensitivity_charts(sweep)
-    parts += [graph(fig, {"type": "sensitivity", "index": i}) for i, fig in enumerate(charts)]
+    if (sweep.sensitivity or {}).get("outputs"):
+        names, _ = sweep_names(str(sweep.path))
+        outputs = list(sweep.sensitivity["outputs"])
+        parts += [
+            graph(summary_chart(sweep, names), "sensitivity-summary"),
+            html.Label(
+                [
+                    "Detail for one output",
+                    dcc.Dropdown(
+                        id="sensitivity-output",
+                        options=[{"label": output_label(o), "value": o} for o in outputs],
+                        placeholder="(pick an output)",
+                    ),
+                ],
+                className="picker wide",
+            ),
+            html.Div(id="sensitivity-detail"),
+        ]
     if len(parts) == len(sweep.notes):
         parts.append(
             empty(

@@ -14,6 +14,7 @@ from transition_sim.dashboard import discovery, views
 from transition_sim.dashboard.callbacks import _output
 from transition_sim.dashboard.workspace import Workspace
 from transition_sim.viz.results import Results, Sweep
+from transition_sim.viz.sweeps import morris_chart, sobol_chart
 from transition_sim.viz.watch import Snapshots, grid_figure, watch_replication
 
 # Snapshots of this many replications are kept (each at most `watch.MAX_BYTES`, the baseline's
@@ -187,3 +188,20 @@ def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
             raise PreventUpdate
         found = _sweep_discovery(str(path), outcome)
         return views.discovery_block(found, "over the swept parameters", "sweep")
+
+    @app.callback(
+        Output("sensitivity-detail", "children"),
+        Input("sensitivity-output", "value"),
+        State("sweep", "value"),
+    )
+    def sensitivity_detail(output: str | None, key: str | None) -> Any:
+        path = workspace.outputs().get(key or "")
+        chosen = _output(str(path)) if path is not None else None
+        if output is None or not isinstance(chosen, Sweep):
+            raise PreventUpdate
+        chart = {"morris": morris_chart, "sobol": sobol_chart}.get(
+            str((chosen.sensitivity or {}).get("method"))
+        )
+        if chart is None or output not in (chosen.sensitivity or {}).get("outputs", {}):
+            raise PreventUpdate
+        return views.graph(chart(chosen, output), "sensitivity-detail-chart")

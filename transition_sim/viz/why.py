@@ -240,7 +240,7 @@ def parting(results: Results, a: str, b: str) -> dict[str, Any]:
             g = series[series["replication"].isin(reps)].groupby("day")[name]
             stats.append(pd.DataFrame({"m": g.mean(), "v": g.var(ddof=1), "n": g.count()}))
         sa, sb = stats
-        joined = sa.join(sb, lsuffix="_a", rsuffix="_b", how="inner").sort_index()
+        joined = sa.add_suffix("_a").join(sb.add_suffix("_b"), how="inner").sort_index()
         diff = (joined["m_a"] - joined["m_b"]).abs()
         se = np.sqrt(
             joined["v_a"].fillna(0) / joined["n_a"] + joined["v_b"].fillna(0) / joined["n_b"]
