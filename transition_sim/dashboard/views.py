@@ -482,7 +482,8 @@ def sweep_view(sweep: Sweep, outcome: str | None, x: str | None, y: str | None) 
                     dcc.Dropdown(
                         id="sensitivity-output",
                         options=[{"label": output_label(o), "value": o} for o in outputs],
-                        placeholder="(pick an output)",
+                        value=outputs[0],
+                        clearable=False,
                     ),
                 ],
                 className="picker wide",

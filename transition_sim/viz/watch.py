@@ -248,5 +248,10 @@ def grid_figure(snaps: Snapshots, day: int, title: str = "") -> go.Figure:
         f" cell at the end of the day. Factions: {faction_text}{stride}",
         height=120 + 330 * rows,
     )
-    fig.update_layout(meta={"day": shown, "replication": snaps.replication})
+    top = fig.layout.margin.t or 80
+    fig.update_layout(
+        meta={"day": shown, "replication": snaps.replication},
+        margin={"t": top + 30},  # room for the first row's region names under the subtitle
+        height=fig.layout.height + 30,
+    )
     return fig
