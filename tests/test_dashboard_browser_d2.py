@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from browser import artifacts_dir, launch, needs_chromium
-from synthetic_sweep import write_sweep
+from synthetic_sweep import write_sensitivity, write_sweep
 
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.store import write_results
@@ -64,6 +64,7 @@ class Server:
         self.small = _ensemble(root, "small", SMALL)
         self.epstein = _ensemble(root, "epstein", EPSTEIN)
         sweep = write_sweep(root / "sweep")  # SYNTHETIC FIXTURE (tests/synthetic_sweep.py)
+        morris = write_sensitivity(root / "morris", "morris")  # SYNTHETIC FIXTURE
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = (root / "server.log").open("w")
@@ -72,7 +73,7 @@ class Server:
             "--port", str(self.port), "--workdir", str(root / "work"), "--workers", "1",
             "--scenarios", str(ROOT / "scenarios"),
             "--results", str(self.small), "--results", str(self.epstein),
-            "--results", str(sweep),
+            "--results", str(sweep), "--results", str(morris),
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
@@ -195,7 +196,9 @@ def test_one_run_watched_on_its_grid_for_ten_days(page, shots: Path) -> None:  #
             ".data.filter(t => t.type === 'heatmap').map(t => t.z))"
         ))  # fmt: skip
     assert len(set(seen)) == 10, "the grid did not change from day to day"
-    page.screenshot(path=str(shots / "dashboard-watch.png"), full_page=True)
+    page.locator("#watch").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "dashboard-watch.png"))
+    page.screenshot(path=str(shots / "dashboard-watch-full.png"), full_page=True)
 
     # A click on an event diamond moves the grid to that event's day.
     page.locator("#timeline").scroll_into_view_if_needed()
@@ -224,7 +227,11 @@ def test_epstein_grid_looks_like_mesas_example(page, shots: Path) -> None:  # ty
     )
     assert legend["quiet"] == "#648FFF"
     assert legend["police unit, obeying"] == "#000000"
-    page.screenshot(path=str(shots / "dashboard-watch-epstein.png"), full_page=True)
+    for day in range(1, 31):  # a month on: Epstein's bursts of rebellion
+        page.click("#watch-next")
+        wait_grid_day(page, day)
+    page.locator("#watch").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "dashboard-watch-epstein.png"))
 
 
 def test_outcome_split(page, server: Server, shots: Path) -> None:  # type: ignore[no-untyped-def]
@@ -258,7 +265,8 @@ def test_outcome_split(page, server: Server, shots: Path) -> None:  # type: igno
     if len(expected) >= 2:
         page.wait_for_selector("#why-parting")
         assert "vs" in page.inner_text("#why-parting")
-    page.screenshot(path=str(shots / "dashboard-why.png"), full_page=True)
+    page.screenshot(path=str(shots / "dashboard-why.png"))
+    page.screenshot(path=str(shots / "dashboard-why-full.png"), full_page=True)
 
 
 def test_prim_on_a_sweep_and_on_an_ensemble(page, server: Server, shots: Path) -> None:  # type: ignore[no-untyped-def]
@@ -278,6 +286,18 @@ def test_prim_on_a_sweep_and_on_an_ensemble(page, server: Server, shots: Path) -
     assert "Held-out AUC" in title
     page.locator("#sweep-prim").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "dashboard-prim.png"))
+
+    # The sensitivity summary: one chart, the per-output detail behind a picker.
+    page.click("#sweep")
+    page.click("text=morris (morris)")
+    page.wait_for_selector("#sensitivity-summary .js-plotly-plot")
+    columns = page.evaluate(
+        "() => document.querySelector('#sensitivity-summary .js-plotly-plot').data[1].x"
+    )
+    assert len(columns) == 2  # the fixture's two outputs
+    page.wait_for_selector("#sensitivity-detail-chart .js-plotly-plot")
+    assert page.locator("#view .js-plotly-plot").count() == 2
+    page.screenshot(path=str(shots / "dashboard-sensitivity.png"))
 
     show_results(page, "Kazakhstan 2022, 20 days")
     page.click('#tabs >> text="Why: by outcome"')

@@ -154,5 +154,5 @@ def summary_chart(sweep: Sweep, names: dict[str, str] | None = None) -> go.Figur
         summary_title(sweep),
         f"Each cell: {what}. Grey: below the output's noise floor (replication noise alone"
         f" gives as much).{size} {note}Per-output detail: pick an output below",
-        height=200 + 34 * len(params),
+        height=max(440, 220 + 40 * len(params)),
     ).update_layout(margin={"l": 260, "t": 200})
