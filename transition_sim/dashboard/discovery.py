@@ -12,6 +12,7 @@ It sits in the dashboard layer because `viz` comes before `studies` (tests/test_
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pandas as pd
@@ -20,11 +21,24 @@ import plotly.graph_objects as go
 from transition_sim.studies.discover import DiscoveryError, discover
 from transition_sim.studies.report import discovery_figures as engine_figures
 from transition_sim.viz.figures import style
+from transition_sim.viz.report import Section
 from transition_sim.viz.results import Results, Sweep
 from transition_sim.viz.stats import humanize
-from transition_sim.viz.why import cases_on_day
+from transition_sim.viz.why import (
+    MIN_RUNS,
+    box_table,
+    cases_on_day,
+    first_parting_day,
+    outcome_classes,
+)
 
-__all__ = ["DiscoveryError", "discovery_figures", "state_discovery", "sweep_discovery"]
+__all__ = [
+    "DiscoveryError",
+    "discovery_figures",
+    "report_sections",
+    "state_discovery",
+    "sweep_discovery",
+]
 
 
 def state_discovery(results: Results, outcome: str, day: int, seed: int = 0) -> dict[str, Any]:
@@ -74,3 +88,32 @@ def discovery_figures(found: dict[str, Any], title: str) -> list[go.Figure]:
             height=160 + 28 * len(imp["names"]),
         )
     return figs
+
+
+def report_sections(output: Results | Sweep) -> list[Section]:
+    """PRIM and the forest for the report: on an ensemble, for its second most common outcome
+    (the most common one against the rest is its complement) on the first parting day; on a
+    sweep, for each outcome that occurs."""
+    found: list[tuple[dict[str, Any], str]] = []
+    if isinstance(output, Results) and output.runs is not None:
+        classes = outcome_classes(output, MIN_RUNS)
+        day = first_parting_day(output)
+        if len(classes) > 1 and day is not None:
+            with contextlib.suppress(DiscoveryError):
+                found.append((state_discovery(output, classes[1], day), f"the state on day {day}"))
+    elif isinstance(output, Sweep) and output.points is not None and output.parameters:
+        from transition_sim.viz.sweeps import occurring
+
+        for outcome in occurring(output):
+            with contextlib.suppress(DiscoveryError):
+                found.append((sweep_discovery(output, outcome), "over the swept parameters"))
+    return [
+        Section(
+            f"Scenario discovery: {humanize(f['outcome'])} ({title})",
+            f"{f['share']:.0%} of {f['runs']} runs end in {humanize(f['outcome'])}. PRIM's"
+            f" boxes: coverage is the share of those runs inside, density the share of the"
+            f" box's runs that end in it; chosen: {f['prim']['rule']}.",
+            [*discovery_figures(f, title), box_table(f).to_html(index=False, border=0)],
+        )
+        for f, title in found
+    ]

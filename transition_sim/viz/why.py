@@ -54,6 +54,7 @@ __all__ = [
     "outcome_classes",
     "parting",
     "parting_table",
+    "report_parts",
     "split_figure",
     "subset",
     "zoom",
@@ -393,3 +394,15 @@ def box_table(found: dict[str, Any], names: dict[str, str] | None = None) -> pd.
     if not chosen["restricted"]:
         rows.append({"variable": "(no variable restricted)", "limits": "the whole space"})
     return pd.DataFrame(rows)
+
+
+def report_parts(results: Results) -> list[go.Figure | pd.DataFrame]:
+    """The report's "why" section: the key series by outcome, where the outcomes part ways,
+    and every metric by outcome (PRIM is added by ``transition-sim report``)."""
+    window = active_window(results)
+    parts: list[go.Figure | pd.DataFrame] = [split_figure(results, window)]
+    parting_rows = parting_table(results)
+    if len(parting_rows):
+        parts.append(parting_rows)
+    parts.append(metrics_by_outcome(results))
+    return parts
