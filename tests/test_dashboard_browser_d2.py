@@ -254,6 +254,16 @@ def test_outcome_split(page, server: Server, shots: Path) -> None:  # type: igno
     assert zoomed, "the time axis is not zoomed to the active days"
     page.screenshot(path=str(shots / "dashboard-time-split.png"))
 
+    page.click('#tabs >> text="Regions"')
+    page.wait_for_selector("#region-map .js-plotly-plot")
+    page.click("#regions-outcome")
+    page.click(f"text=runs ending in {outcome.replace('_', ' ')} ({counts.iloc[0]})")
+    page.wait_for_function(
+        "(o) => { const g = document.querySelector('#region-map .js-plotly-plot');"
+        " return g && g.layout.title.subtitle.text.includes('runs ending in ' + o); }",
+        arg=outcome.replace("_", " "),
+    )
+
     page.click('#tabs >> text="Why: by outcome"')
     page.wait_for_selector("#why-split .js-plotly-plot")
     legend = page.evaluate(

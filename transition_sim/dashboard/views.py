@@ -272,8 +272,14 @@ def regions_view(results: Results) -> html.Div:
     if missing:
         return missing
     return html.Div(
-        [graph(region_map(results), "region-map"), graph(region_heatmap(results), "region-heatmap")]
+        [runs_picker(results, "regions-outcome"), html.Div(region_figures(results), id="regions")]
     )
+
+
+def region_figures(results: Results, outcome: str = "") -> list[Any]:
+    """The region map and heat map of every run, or of the runs ending in ``outcome``."""
+    shown = why.subset(results, outcome) if outcome else results
+    return [graph(region_map(shown), "region-map"), graph(region_heatmap(shown), "region-heatmap")]
 
 
 def replication_view(results: Results) -> html.Div:

@@ -165,6 +165,18 @@ def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
         return views.time_figures(shown, outcome or "")
 
     @app.callback(
+        Output("regions", "children"),
+        Input("regions-outcome", "value"),
+        State("results-a", "value"),
+        prevent_initial_call=True,
+    )
+    def regions_split(outcome: str | None, key: str | None) -> Any:
+        shown = results(key)
+        if shown is None:
+            raise PreventUpdate
+        return views.region_figures(shown, outcome or "")
+
+    @app.callback(
         Output("why-discovery", "children"),
         Input("why-outcome", "value"),
         Input("why-day", "value"),
