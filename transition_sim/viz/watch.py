@@ -41,6 +41,7 @@ BASE_COLORS = ["#ffffff", "#648FFF", "#808080", "#FE6100", "#DC267F", "#785EF0"]
 OBEY_COLORS = ["#000000", "#4d3319", "#1b4d3e", "#2f2f6b", "#5a5a5a", "#6b2f2f"]
 TURNED_COLORS = ["#FFB000", "#e6d200", "#b5e61d", "#f08c00", "#ffd966", "#c9a227"]
 COLUMNS = 3  # regions per row of the figure
+MAX_HOVER_CELLS = 40_000  # cells of all grids beyond which hover shows the code, not its name
 
 __all__ = [
     "MAX_BYTES",
@@ -210,8 +211,13 @@ def grid_figure(snaps: Snapshots, day: int, title: str = "") -> go.Figure:
             zmax=n - 0.5,
             colorscale=_colorscale(n),
             showscale=False,
-            text=_hover(names, frame, stances[: len(snaps.factions)], snaps.factions),
-            hovertemplate=f"{snaps.regions[r]}, cell (%{{y}}, %{{x}}): %{{text}}<extra></extra>",
+            # a label per cell costs ~20 bytes each sent on every step: large grids go without
+            text=_hover(names, frame, stances[: len(snaps.factions)], snaps.factions)
+            if sum(s * s for s in snaps.sides) <= MAX_HOVER_CELLS
+            else None,
+            hovertemplate=f"{snaps.regions[r]}, cell (%{{y}}, %{{x}}): "
+            + ("%{text}" if sum(s * s for s in snaps.sides) <= MAX_HOVER_CELLS else "code %{z}")
+            + "<extra></extra>",
             xgap=0,
             ygap=0,
             name=snaps.regions[r],
