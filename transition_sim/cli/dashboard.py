@@ -65,11 +65,13 @@ def report(
     ] = None,
 ) -> None:
     """Write a self-contained HTML report (opens with no network) of a results folder."""
+    from transition_sim.dashboard.discovery import report_sections
     from transition_sim.viz.report import write_report
-    from transition_sim.viz.results import ResultsError
+    from transition_sim.viz.results import ResultsError, load_output
 
     try:
-        path = write_report(results_dir, out)
+        # PRIM and the forest take seconds: here, not in the report `run --out` writes
+        path = write_report(results_dir, out, extra=report_sections(load_output(results_dir)))
     except ResultsError as err:
         _fail(str(err))
     except OSError as err:

@@ -13,6 +13,7 @@ from dash import Dash, DiskcacheManager
 from transition_sim.claims import ROOT
 from transition_sim.dashboard.callbacks import register_callbacks
 from transition_sim.dashboard.layout import page
+from transition_sim.dashboard.why_callbacks import register_why_callbacks
 from transition_sim.dashboard.workspace import Workspace
 
 ASSETS = Path(__file__).parent / "assets"
@@ -52,6 +53,7 @@ def create_app(
     )
     app.layout = lambda: page(workspace)  # a function: a reload sees new uploads and runs
     register_callbacks(app, workspace, workers=workers)
+    register_why_callbacks(app, workspace)  # d2's views (watch, why, sensitivity)
     return app
 
 

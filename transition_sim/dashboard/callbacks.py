@@ -267,6 +267,8 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
             return views.replication_view(a)
         if tab == "compare":
             return views.compare_view(a, results(b_key))
+        if tab == "why":
+            return views.why_view(a)
         return views.outcomes_view(a)
 
     @app.callback(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from plotly.offline import get_plotlyjs
 
 import transition_sim
 from transition_sim.ensemble.store import REPORT_FILE, record_in_manifest
+from transition_sim.viz import why
 from transition_sim.viz.figures import FANS, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep, load_output
@@ -95,6 +96,15 @@ def _ensemble_sections(results: Results) -> Iterator[Section]:
     yield Section(
         "Regions", "Where protest is, day by day.", [region_map(results), region_heatmap(results)]
     )
+    if results.runs is not None and len(why.outcome_classes(results)) > 1:
+        yield Section(
+            "Why: by outcome",
+            "The key series with one median and middle-50% band per outcome; where two outcomes"
+            f" part ways (a key series {why.PARTED_SE:g} standard errors apart,"
+            f" {why.PARTED_DAYS} days running) and the event that differs most; every metric"
+            " by outcome.",
+            [p if isinstance(p, go.Figure) else _table(p) for p in why.report_parts(results)],
+        )
     replication = typical_replication(results)
     if replication is not None and results.events is not None:
         yield Section(
@@ -123,7 +133,7 @@ def sections(output: Results | Sweep) -> list[Section]:
     return list(_sweep_sections(output))
 
 
-def report_html(output: Results | Sweep) -> str:
+def report_html(output: Results | Sweep, extra: Sequence[Section] = ()) -> str:
     """The whole page as one string (plotly.js inline)."""
     title = output.name if isinstance(output, Results) else output.label
     manifest = output.manifest
@@ -136,7 +146,7 @@ def report_html(output: Results | Sweep) -> str:
     body = [f"<h1>{html.escape(title)}</h1>", f"<p class='meta'>{html.escape('; '.join(meta))}</p>"]
     body += [f"<p class='note'>{html.escape(note)}</p>" for note in output.notes]
     count = 0
-    for section in sections(output):
+    for section in [*sections(output), *extra]:
         body.append(f"<h2>{html.escape(section.title)}</h2><p>{html.escape(section.text)}</p>")
         for part in section.parts:
             if isinstance(part, go.Figure):
@@ -168,15 +178,18 @@ def report_html(output: Results | Sweep) -> str:
 
 
 def write_report(
-    results_dir: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
+    results_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    extra: Sequence[Section] = (),
 ) -> Path:
     """Write the report of ``results_dir`` (an ensemble or sweep folder) to ``out`` (default:
     ``results_dir/report.html``), atomically; return its path. Written into a finished folder,
     it is listed in the folder's manifest. Raises `transition_sim.viz.results.ResultsError` if
-    the folder is not an output folder."""
+    the folder is not an output folder. ``extra`` sections go at the end (``transition-sim
+    report`` adds scenario discovery)."""
     output = load_output(results_dir)
     path = Path(out) if out is not None else Path(results_dir) / REPORT_NAME
-    page = report_html(output)
+    page = report_html(output, extra)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         tmp.write_text(page, encoding="utf-8")

@@ -12,7 +12,7 @@ from transition_sim.viz.figures import PALETTE, rgba, style
 from transition_sim.viz.results import Sweep
 from transition_sim.viz.stats import humanize
 
-__all__ = ["morris_chart", "sensitivity_charts", "share_chart", "sobol_chart"]
+__all__ = ["morris_chart", "occurring", "sensitivity_charts", "share_chart", "sobol_chart"]
 
 
 def _pooled(points: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
@@ -23,12 +23,31 @@ def _pooled(points: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
     return (grouped["_wv"] / grouped["_w"].where(grouped["_w"] > 0)).rename(column).reset_index()
 
 
+def occurring(sweep: Sweep) -> list[str]:
+    """The sweep's outcomes that occur at some point (the others get no chart)."""
+    points = sweep.points
+    return [o for o in sweep.outcomes if points is not None and points[f"share_{o}"].max() > 0]
+
+
+def _runs(points: pd.DataFrame, by: list[str]) -> pd.Series:
+    weight = (points["n"] - points.get("n_failed", 0)).clip(lower=0) if "n" in points else 1
+    return points.assign(_w=weight).groupby(by, sort=True)["_w"].sum()
+
+
 def share_chart(
-    sweep: Sweep, outcome: str, x: str | None = None, y: str | None = None
+    sweep: Sweep,
+    outcome: str,
+    x: str | None = None,
+    y: str | None = None,
+    names: dict[str, str] | None = None,
+    baseline: dict[str, float] | None = None,
 ) -> go.Figure:
     """Share of replications ending in ``outcome`` over the swept parameters: a heat map over
     two of them (a scatter when the points are not a grid), a line over one. Other varied
-    parameters are pooled (run-weighted mean), as the subtitle says."""
+    parameters are pooled (run-weighted mean), as the subtitle says. Heat-map cells give the
+    share and the runs behind it; the scenario's own values (``baseline``, by path) are marked
+    with a star; axes take readers' ``names`` (by path)."""
+    names = names or {}
     points = sweep.points
     params = sweep.parameters
     if points is None or not params:
@@ -73,7 +92,13 @@ def share_chart(
     grid = pooled[x].nunique() * pooled[y].nunique() == len(pooled)
     if grid:
         wide = pooled.pivot(index=y, columns=x, values=column)
+        runs = _runs(points, [x, y]).unstack(x).reindex(index=wide.index, columns=wide.columns)
         trace: Any = go.Heatmap(
+            text=[
+                [f"{100 * v:.0f}%<br>{int(n)} runs" for v, n in zip(zr, nr, strict=True)]
+                for zr, nr in zip(wide.to_numpy(), runs.to_numpy(), strict=True)
+            ],
+            texttemplate="%{text}",
             z=100 * wide.to_numpy(dtype="float64"),
             x=list(wide.columns),
             y=list(wide.index),
@@ -101,7 +126,22 @@ def share_chart(
         )
         note += " (the points are not a grid: one marker per point)"
         ticks = {}
-    fig = style(go.Figure(trace), title, note, x=x, y=y, height=480)
+    fig = style(go.Figure(trace), title, note, x=names.get(x, x), y=names.get(y, y), height=480)
+    if baseline and x in baseline and y in baseline:
+        fig.add_scatter(
+            x=[baseline[x]],
+            y=[baseline[y]],
+            mode="markers",
+            marker={
+                "symbol": "star",
+                "size": 16,
+                "color": "white",
+                "line": {"color": "black", "width": 1.5},
+            },
+            name="the scenario's own values",
+            hovertemplate="baseline: %{x}, %{y}<extra></extra>",
+        )
+        fig.update_layout(showlegend=True, legend={"x": 0, "y": -0.15, "orientation": "h"})
     if ticks:  # a grid's own values, not plotly's round numbers between them
         fig.update_xaxes(tickvals=ticks["x"])
         fig.update_yaxes(tickvals=ticks["y"])

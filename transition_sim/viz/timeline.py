@@ -71,7 +71,7 @@ def _bars(
             name=entry,
             legendgroup=entry,
             showlegend=entry not in legend,
-            customdata=group[["start", "end"]].to_numpy(),
+            customdata=group[["start", "end"]].to_numpy().tolist(),  # plain lists reach clickData
             hovertemplate=f"{row}: {entry}<br>days %{{customdata[0]}} to %{{customdata[1]}}"
             "<extra></extra>",
         )
@@ -164,7 +164,7 @@ def timeline_chart(results: Results, replication: int) -> go.Figure:
                 "color": PALETTE[4],
                 "line": {"color": "white", "width": 1},
             },
-            customdata=marks["day"],
+            customdata=[int(d) for d in marks["day"]],  # the day a click goes to
             text=details,
             name="event (hover for details)",
             hovertemplate="<b>%{y}</b>, day %{customdata}<br>%{text}<extra></extra>",
