@@ -632,3 +632,19 @@ def test_units_per_1000_that_do_not_fit_name_their_field(tmp_path: Path) -> None
     assert (err.line, err.field) == (6, "factions.police.units_per_1000")
     assert "10,000 police units" in err.message
     assert_refused(path, "do not fit")
+
+
+def test_memory_bound_counts_the_vision_that_vision_people_gives(tmp_path: Path) -> None:
+    """A vision in residents at a fine resolution is a wide radius in cells (40 at most): the
+    memory estimate must count its cells, not the default 7."""
+    body = (
+        "name: x\nscale: {people_per_agent: 10}\n"
+        "regions: [{name: city, urban_population: 10000000}]\n"
+    )
+    path = write(tmp_path / "x.yaml", body + "crowd: {vision_people: 10000000}\n")
+    err = load_error(path)
+    assert err.message.startswith("one replication needs about ")
+    assert "cells in each citizen's vision" in err.message
+    assert " 3280 cells in each citizen's vision" in err.message  # radius 40, von Neumann
+    assert_refused(path, "GiB of memory")
+    load_scenario(write(tmp_path / "ok.yaml", body + "crowd: {vision: 7}\n"))  # 112 cells fit
