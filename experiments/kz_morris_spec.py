@@ -41,7 +41,7 @@ SPECIAL: dict[str, tuple[float, float, str | None]] = {
     "crowd.risk_aversion.low": (0.0, 0.2, None),
     "crowd.risk_aversion.high": (0.8, 1.0, "at most 1"),
     "violence.site_radius": (2, 4, "one cell either way"),
-    "violence.protester_lethality.0": (0.0, 0.0005, "up to the next level"),
+    "violence.protester_lethality.0": (0.0, 0.000001, "up to the next level"),
     "protesters.crime_share": (0.0, 0.05, None),
     "government.escalation_thresholds.0": (0.0035, 0.0065, "30% either way keeps them ascending"),
     "government.escalation_thresholds.1": (0.007, 0.013, "30% either way keeps them ascending"),

@@ -742,3 +742,19 @@ def test_bad_trigger_order_and_threat_fields_name_their_line(
     assert (err.line, err.field) == (line, field), err
     assert message in err.message, err.message
     assert_refused(path, f"{path}:{line}: {field}")
+
+
+def test_memory_bound_counts_the_vision_that_vision_people_gives(tmp_path: Path) -> None:
+    """A vision in residents at a fine resolution is a wide radius in cells (40 at most): the
+    memory estimate must count its cells, not the default 7."""
+    body = (
+        "name: x\nscale: {people_per_agent: 10}\n"
+        "regions: [{name: city, urban_population: 10000000}]\n"
+    )
+    path = write(tmp_path / "x.yaml", body + "crowd: {vision_people: 10000000}\n")
+    err = load_error(path)
+    assert err.message.startswith("one replication needs about ")
+    assert "cells in each citizen's vision" in err.message
+    assert " 3280 cells in each citizen's vision" in err.message  # radius 40, von Neumann
+    assert_refused(path, "GiB of memory")
+    load_scenario(write(tmp_path / "ok.yaml", body + "crowd: {vision: 7}\n"))  # 112 cells fit
