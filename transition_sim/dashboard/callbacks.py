@@ -15,6 +15,7 @@ import binascii
 import re
 import shutil
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,7 @@ from transition_sim.experiment.store import write_results
 from transition_sim.scenario import ScenarioError, load_scenario
 from transition_sim.viz.results import Results, ResultsError, Sweep, load_output, read_label
 
+VIEW_CACHE = 48  # tabs kept drawn (per folder and tab)
 PARAMS = {"type": "param", "path": ALL, "kind": ALL}
 SLIDERS = {"type": "slider", "path": ALL}
 RESETS = {"type": "reset", "path": ALL}
@@ -161,6 +163,8 @@ def eta_text(done: int, total: int, elapsed: float) -> str:
 
 
 def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> None:
+    _views: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
     def results(key: str | None) -> Results | None:
         path = workspace.outputs().get(key or "")
         if path is None:
@@ -560,6 +564,25 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         Input("results-b", "value"),
     )
     def view(tab: str, a_key: str | None, b_key: str | None) -> Any:
+        # Output folders do not change once written: a tab drawn for a folder (and, to compare,
+        # a second one) is kept and shown again at once on the next visit.
+        outputs = workspace.outputs()
+        if tab == "sweeps":
+            key: tuple[Any, ...] = (tab, tuple(sorted(map(str, outputs.values()))))
+        else:
+            key = (tab, str(outputs.get(a_key or "")), str(outputs.get(b_key or "")))
+            if tab != "compare":
+                key = key[:2]
+        if key in _views:
+            _views.move_to_end(key)
+            return _views[key]
+        built = build_view(tab, a_key, b_key)
+        _views[key] = built
+        while len(_views) > VIEW_CACHE:
+            _views.popitem(last=False)
+        return built
+
+    def build_view(tab: str, a_key: str | None, b_key: str | None) -> Any:
         if tab == "sweeps":
             sweeps = {}
             for key, path in workspace.outputs().items():
