@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import transition_sim
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 
 

@@ -48,7 +48,7 @@ OPTIONAL = {"ishigami-1m-local"}  # run with --case: a million runs take a few m
 
 def spec_text(case: dict[str, Any]) -> str:
     if case["model"] == "ishigami":
-        head = "model: transition_sim.experiment.models:ishigami\nfixed: {noise: 1.0}\n"
+        head = "model: transition_sim.studies.models:ishigami\nfixed: {noise: 1.0}\n"
         params = "".join(f"  - {{path: x{i}, bounds: [{-PI}, {PI}]}}\n" for i in (1, 2, 3))
     else:
         head = f"scenario: {ROOT / 'scenarios' / 'kazakhstan_2022.yaml'}\n"
@@ -70,9 +70,9 @@ def _peak_of(pids: list[int], peak: dict[str, int], stop: threading.Event) -> No
 
 
 def run_case(name: str, workers: int) -> dict[str, Any]:
-    from transition_sim.experiment.spec import load_spec
-    from transition_sim.experiment.studies import run_sweep
-    from transition_sim.experiment.sweep import prepare
+    from transition_sim.studies.spec import load_spec
+    from transition_sim.studies.studies import run_sweep
+    from transition_sim.studies.sweep import prepare
 
     case = CASES[name]
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from transition_sim.experiment.models import inputs
+from transition_sim.studies.models import inputs
 
 
 @inputs(x=0.0, y=0.0, z=0.0, noise=0.1, delay=0.0, fail_above=10.0)

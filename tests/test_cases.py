@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from transition_sim.core.outcomes import OUTCOMES
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.simulate import simulate
 

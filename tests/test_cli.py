@@ -16,17 +16,17 @@ from typer.testing import CliRunner
 
 import transition_sim
 from transition_sim.cli import app
-from transition_sim.experiment import runner
-from transition_sim.experiment.lock import hold_lock
-from transition_sim.experiment.store import (
+from transition_sim.core.results import RunResult
+from transition_sim.ensemble import runner
+from transition_sim.ensemble.lock import hold_lock
+from transition_sim.ensemble.store import (
     REPORT_FILE,
     RESULT_FILES,
     result_files,
     verify_manifest,
 )
-from transition_sim.experiment.summary import OUTCOMES
+from transition_sim.ensemble.summary import OUTCOMES
 from transition_sim.scenario.schema import Scenario
-from transition_sim.simulate import RunResult
 
 try:
     import transition_sim.scenario.loader

@@ -20,11 +20,11 @@ import pandas as pd
 import psutil
 import pytest
 
-from transition_sim.experiment.job import run_to_folder
-from transition_sim.experiment.lock import hold_lock
-from transition_sim.experiment.runner import resolve
-from transition_sim.experiment.store import REPORT_FILE, staging_path, verify_manifest
-from transition_sim.experiment.summary import summarize_runs
+from transition_sim.ensemble.job import run_to_folder
+from transition_sim.ensemble.lock import hold_lock
+from transition_sim.ensemble.runner import resolve
+from transition_sim.ensemble.store import REPORT_FILE, staging_path, verify_manifest
+from transition_sim.ensemble.summary import summarize_runs
 from transition_sim.scenario.loader import load_scenario
 
 pytestmark = [

@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
-from transition_sim.experiment.compare import WITHIN, differences
-from transition_sim.experiment.runner import replication_seed, run_ensemble
-from transition_sim.experiment.studies import run_compare
-from transition_sim.experiment.sweep import load_runs
+from transition_sim.ensemble.runner import replication_seed, run_ensemble
 from transition_sim.scenario import load_scenario
+from transition_sim.studies.compare import WITHIN, differences
+from transition_sim.studies.studies import run_compare
+from transition_sim.studies.sweep import load_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 cli = CliRunner()

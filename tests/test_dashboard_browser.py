@@ -23,8 +23,8 @@ from browser import artifacts_dir, launch, needs_chromium
 from synthetic_sweep import write_sensitivity, write_sweep
 
 from transition_sim.dashboard.edits import apply_values
-from transition_sim.experiment.runner import run_ensemble
-from transition_sim.experiment.summary import summarize
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.ensemble.summary import summarize
 from transition_sim.scenario import Scenario, load_scenario
 
 pytestmark = [needs_chromium, pytest.mark.timeout(600)]

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
-from transition_sim.experiment.discover import discover
-from transition_sim.experiment.spec import load_spec
-from transition_sim.experiment.studies import run_sweep
-from transition_sim.experiment.sweep import load_runs, prepare
+from transition_sim.studies.discover import discover
+from transition_sim.studies.spec import load_spec
+from transition_sim.studies.studies import run_sweep
+from transition_sim.studies.sweep import load_runs, prepare
 
 cli = CliRunner()
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from transition_sim.experiment import executors
-from transition_sim.experiment.executors import (
+from transition_sim.ensemble import executors
+from transition_sim.ensemble.executors import (
     Interrupted,
     LocalPool,
     SerialExecutor,
@@ -173,7 +173,7 @@ def test_signals_become_interrupted_and_handlers_are_restored(signum: int, code:
 
 _ORPHAN_SCRIPT = """
 import sys, time
-from transition_sim.experiment import executors
+from transition_sim.ensemble import executors
 if sys.argv[1] == "fallback":  # as where prctl does not exist: the watching thread must do it
     executors._set_parent_death_signal = lambda: False
 def nap():
@@ -218,7 +218,7 @@ def test_dask_address_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 _DASK_SCRIPT = """
 from distributed import LocalCluster
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.schema import Scenario
 scenario = Scenario(name="dask", days=3, replications=12, seed=3)
 with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as c:

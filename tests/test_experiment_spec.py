@@ -13,17 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario_files import write
 
-from transition_sim.experiment.address import (
+from transition_sim.scenario import ScenarioError, load_scenario
+from transition_sim.studies.address import (
     PathError,
     apply_values,
     base_value,
     coupled_values,
     scenario_values,
 )
-from transition_sim.experiment.design import make_design
-from transition_sim.experiment.spec import load_spec
-from transition_sim.experiment.sweep import prepare
-from transition_sim.scenario import ScenarioError, load_scenario
+from transition_sim.studies.design import make_design
+from transition_sim.studies.spec import load_spec
+from transition_sim.studies.sweep import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
@@ -202,7 +202,7 @@ def test_a_function_model_must_declare_its_inputs(tmp_path: Path) -> None:
     assert "cannot import" in err.message
     exp = prepare(
         load_spec(
-            write(tmp_path / "c.yaml", head + "model: transition_sim.experiment.models:ishigami\n")
+            write(tmp_path / "c.yaml", head + "model: transition_sim.studies.models:ishigami\n")
         )
     )
     assert exp.model.base["a"] == 7.0

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from synthetic_sweep import OUTCOMES, XS, YS, X, Y, share_holds, write_sensitivity, write_sweep
 
-from transition_sim.experiment.summary import wilson_interval
+from transition_sim.ensemble.summary import wilson_interval
 from transition_sim.scenario import Scenario
 from transition_sim.viz import figures, regions, stats, sweeps, timeline
 from transition_sim.viz.results import Results, ResultsError, load_output, load_results, load_sweep

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transition_sim.experiment import job, store
-from transition_sim.experiment.executors import Interrupted
-from transition_sim.experiment.job import part_size, run_to_folder
-from transition_sim.experiment.lock import LockedError, hold_lock
-from transition_sim.experiment.runner import replication_seed, run_ensemble
-from transition_sim.experiment.summary import summarize
+from transition_sim.core.results import RunResult
+from transition_sim.ensemble import job, store
+from transition_sim.ensemble.executors import Interrupted
+from transition_sim.ensemble.job import part_size, run_to_folder
+from transition_sim.ensemble.lock import LockedError, hold_lock
+from transition_sim.ensemble.runner import replication_seed, run_ensemble
+from transition_sim.ensemble.summary import summarize
 from transition_sim.scenario.schema import Scenario
-from transition_sim.simulate import RunResult
 
 SCENARIO = Scenario(name="job", days=3, replications=50, seed=5)
 

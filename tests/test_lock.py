@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from transition_sim.experiment.lock import LockedError, hold_lock, lock_path
+from transition_sim.ensemble.lock import LockedError, hold_lock, lock_path
 
 
 def test_a_second_holder_is_refused_at_once_and_told_who_holds_it(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_a_second_holder_is_refused_at_once_and_told_who_holds_it(tmp_path: Path
 
 _HOLDER = """
 import os, sys, time
-from transition_sim.experiment.lock import hold_lock
+from transition_sim.ensemble.lock import hold_lock
 with hold_lock(sys.argv[1]):
     child = os.fork() if sys.argv[2] == "fork" else -1  # a child that outlives us, like a worker
     if child == 0:

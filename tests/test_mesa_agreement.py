@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from transition_sim.experiment.runner import replication_seed
+from transition_sim.ensemble.runner import replication_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "experiments" / "mesa_agreement" / "mesa_reference.py"

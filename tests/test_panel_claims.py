@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -11,8 +11,8 @@ from synthetic_sweep import OUTCOMES, write_sensitivity, write_sweep
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
-from transition_sim.experiment.runner import run_ensemble
-from transition_sim.experiment.store import write_results
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.ensemble.store import write_results
 from transition_sim.scenario import load_scenario
 from transition_sim.viz import results
 from transition_sim.viz.report import REPORT_NAME, sections, write_report

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transition_sim.experiment import runner
-from transition_sim.experiment.runner import (
+from transition_sim.core.results import RunResult
+from transition_sim.ensemble import runner
+from transition_sim.ensemble.runner import (
     Ensemble,
     replication_seed,
     run_ensemble,
@@ -28,7 +29,6 @@ from transition_sim.experiment.runner import (
     stream,
 )
 from transition_sim.scenario.schema import Scenario
-from transition_sim.simulate import RunResult
 
 FAKE_OUTCOMES = ("incumbent_holds", "power_sharing", "unresolved")
 

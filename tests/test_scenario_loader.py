@@ -15,7 +15,6 @@ from scenario_files import load_error, write
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
-from transition_sim.core.regions import grid_side
 from transition_sim.scenario import (
     Scenario,
     ScenarioError,
@@ -24,6 +23,7 @@ from transition_sim.scenario import (
     scenario_hash,
     scenario_to_yaml,
 )
+from transition_sim.scenario.geometry import grid_side
 from transition_sim.scenario.schema import Shock
 
 

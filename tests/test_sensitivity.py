@@ -12,9 +12,9 @@ from textwrap import dedent
 import numpy as np
 import pytest
 
-from transition_sim.experiment.spec import load_spec
-from transition_sim.experiment.studies import run_sweep
-from transition_sim.experiment.sweep import load_runs, prepare
+from transition_sim.studies.spec import load_spec
+from transition_sim.studies.studies import run_sweep
+from transition_sim.studies.sweep import load_runs, prepare
 
 PI = math.pi
 # Ishigami (a = 7, b = 0.1): the analytic indices.
@@ -28,7 +28,7 @@ def ishigami_spec(tmp_path: Path, samples: int, replications: int = 1, noise: fl
     path.write_text(
         dedent(f"""
         name: Ishigami
-        model: transition_sim.experiment.models:ishigami
+        model: transition_sim.studies.models:ishigami
         fixed: {{noise: {noise}}}
         design: {{method: sobol, samples: {samples}}}
         replications: {replications}

@@ -15,10 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import transition_sim
-from transition_sim.experiment import store
-from transition_sim.experiment.lock import LockedError, hold_lock
-from transition_sim.experiment.runner import Ensemble, run_ensemble
-from transition_sim.experiment.store import (
+from transition_sim.core.results import RunResult
+from transition_sim.ensemble import store
+from transition_sim.ensemble.lock import LockedError, hold_lock
+from transition_sim.ensemble.runner import Ensemble, run_ensemble
+from transition_sim.ensemble.store import (
     RESULT_FILES,
     OutputError,
     OutputExistsError,
@@ -26,10 +27,9 @@ from transition_sim.experiment.store import (
     verify_manifest,
     write_results,
 )
-from transition_sim.experiment.summary import summarize
+from transition_sim.ensemble.summary import summarize
 from transition_sim.scenario.loader import load_scenario, scenario_hash
 from transition_sim.scenario.schema import Scenario
-from transition_sim.simulate import RunResult
 
 
 def fake_simulate(scenario: Scenario, seed: int) -> RunResult:

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from transition_sim.experiment.runner import Ensemble
-from transition_sim.experiment.summary import (
+from transition_sim.ensemble.runner import Ensemble
+from transition_sim.ensemble.summary import (
     OUTCOMES,
     render_summary,
     summarize,

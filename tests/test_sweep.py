@@ -16,12 +16,12 @@ from scenario_files import write
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
-from transition_sim.experiment import engine
-from transition_sim.experiment.runner import replication_seed
-from transition_sim.experiment.spec import load_spec
-from transition_sim.experiment.studies import run_sweep
-from transition_sim.experiment.summary import wilson_interval
-from transition_sim.experiment.sweep import load_runs, prepare, run_blocks, summarize_points
+from transition_sim.ensemble.runner import replication_seed
+from transition_sim.ensemble.summary import wilson_interval
+from transition_sim.studies import engine
+from transition_sim.studies.spec import load_spec
+from transition_sim.studies.studies import run_sweep
+from transition_sim.studies.sweep import load_runs, prepare, run_blocks, summarize_points
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
@@ -296,7 +296,7 @@ def test_cli_sweep_refuses_to_clobber_and_resumes(tmp_path: Path) -> None:
 
 
 def test_cli_refuses_a_folder_another_run_holds(tmp_path: Path) -> None:
-    from transition_sim.experiment.lock import hold_lock
+    from transition_sim.ensemble.lock import hold_lock
 
     out = tmp_path / "out"
     with hold_lock(out):

@@ -16,9 +16,9 @@ from textwrap import dedent
 import pandas as pd
 import pytest
 
-from transition_sim.experiment.spec import load_spec
-from transition_sim.experiment.studies import run_sweep
-from transition_sim.experiment.sweep import load_runs, prepare
+from transition_sim.studies.spec import load_spec
+from transition_sim.studies.studies import run_sweep
+from transition_sim.studies.sweep import load_runs, prepare
 
 TESTS = Path(__file__).resolve().parent
 BASELINE = TESTS.parent / "scenarios" / "kazakhstan_2022.yaml"

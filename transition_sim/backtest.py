@@ -5,26 +5,22 @@ compare its outcome distribution with the recorded outcome: the probability give
 modal outcome, and the multiclass Brier score ``sum_k (f_k - o_k)^2`` (0 is a perfect forecast, 2
 the worst). The library's mean Brier score is shown beside two baselines: a uniform guess over
 the outcome classes, and base rates from the literature for the case's kind of crisis
-(`BASE_RATES`). Plain functions over plain data; ``register(app)`` adds ``transition-sim
-backtest``.
+(`BASE_RATES`). Plain functions over plain data; `transition_sim.cli.backtest` adds
+``transition-sim backtest``.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
 from transition_sim.core.outcomes import OUTCOMES
-from transition_sim.experiment.runner import run_ensemble
-from transition_sim.experiment.summary import wilson_interval
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.ensemble.summary import wilson_interval
 from transition_sim.scenario.schema import Scenario
 
 # The literature's base rate for each kind of crisis: (classes, share, source). The share goes
@@ -218,36 +214,3 @@ def render(result: Backtest, console: Console) -> None:
     console.print(
         f"modal outcome right in {sum(c.hit for c in result.cases)} of {len(result.cases)}"
     )
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``transition-sim backtest DIR`` to the command line (under its error contract)."""
-
-    @app.command()
-    def backtest(
-        folder: Annotated[Path, typer.Argument(help="Folder of case files.", file_okay=False)],
-        replications: Annotated[
-            int, typer.Option("--replications", "-n", min=1, help="Replications per case.")
-        ] = 200,
-        seed: Annotated[
-            int | None, typer.Option(min=0, help="Base seed. Default: each case's own.")
-        ] = None,
-        workers: Annotated[
-            int | None,
-            typer.Option("--workers", "-w", min=1, help="Processes. Default: CPUs (same results)."),
-        ] = None,
-        json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
-    ) -> None:
-        """Run every case of a library and score the model against what history recorded."""
-        from transition_sim.cli import CliError, _load
-
-        if not folder.is_dir():
-            raise CliError(f"{folder}: not a folder of case files", file=str(folder))
-        try:
-            result = run_backtest(folder, _load, replications, seed, workers or os.cpu_count() or 1)
-        except NotACase as err:
-            raise CliError(str(err), file=err.file, field="observed") from None
-        if json_output:
-            typer.echo(json.dumps(result.to_dict(), indent=2))
-        else:
-            render(result, Console())

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 

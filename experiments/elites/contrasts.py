@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from transition_sim.core.outcomes import OUTCOMES
-from transition_sim.experiment.runner import run_ensemble
-from transition_sim.experiment.summary import wilson_interval
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.ensemble.summary import wilson_interval
 from transition_sim.scenario.loader import load_scenario, scenario_hash
 from transition_sim.scenario.schema import Scenario
 

@@ -17,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from transition_sim.experiment.runner import run_ensemble
+from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 

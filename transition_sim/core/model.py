@@ -30,9 +30,10 @@ from transition_sim.core.actors import (
 )
 from transition_sim.core.crowd import CRIME, PEACEFUL, VIOLENT, CrowdRules, Population, RegionCrowd
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
-from transition_sim.core.regions import SiteState, grid_side, network_weights, split_units
+from transition_sim.core.regions import SiteState, network_weights
+from transition_sim.core.results import RunResult
+from transition_sim.scenario.geometry import grid_side, split_units
 from transition_sim.scenario.schema import Scenario, Shock
-from transition_sim.simulate import RunResult
 
 PATRON = -1  # faction index of patron units on the grids
 

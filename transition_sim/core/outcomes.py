@@ -11,14 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-OUTCOMES = (
-    "incumbent_holds",  # the reference holder rules; no rival camp keeps posts (or none existed)
-    "power_sharing",  # the reference holder rules beside a rival that keeps posts, with no fight
-    "insider_takeover",  # a regime insider took the office: a coup, a palace move or a junta
-    "rival_restoration",  # a former ruler's camp took the office back
-    "popular_transition",  # the office passed to the opposition
-    "unresolved",  # the reference holder still rules, but the fight is open at the end
-)
+from transition_sim.scenario.schema import OUTCOMES as OUTCOMES  # the classes, named there
 
 # When is the street calm? Used for order tracking (days to order, waves, the crisis window).
 ORDER_MAX_ACTIVE_SHARE = 0.005  # order holds while under 0.5% of citizens are active ...

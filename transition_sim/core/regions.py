@@ -1,27 +1,12 @@
-"""Regions: grid sizes from urban population, strategic sites, the network protest spreads on."""
+"""Regions: strategic sites and the network protest spreads on (grid sizes: `scenario.geometry`)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from transition_sim.scenario.schema import Scenario
-
-
-def grid_side(urban_population: int, people_per_agent: int, citizen_density: float) -> int:
-    """Side of the square torus that holds the region's citizen agents at the crowd density."""
-    citizens = urban_population / people_per_agent
-    return max(3, round(math.sqrt(citizens / citizen_density)))
-
-
-def split_units(total: int, shares: np.ndarray) -> np.ndarray:
-    """Largest-remainder split of `total` units by `shares` (exact, deterministic)."""
-    raw = total * shares / shares.sum()
-    out = np.floor(raw).astype(np.int64)
-    out[np.argsort(-(raw - out), kind="stable")[: total - out.sum()]] += 1
-    return out
 
 
 @dataclass

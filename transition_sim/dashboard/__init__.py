@@ -4,5 +4,5 @@ output folders. Figures come from `transition_sim.viz`, shared with the HTML rep
 - `params`: the controls as data, from the scenario schema and the claims registry;
 - `controls`, `layout`, `views`: Dash components;
 - `edits`, `workspace`: edited scenarios as files that extend the original; uploads and runs;
-- `callbacks`, `app`: behaviour and the application; `commands`: the CLI commands.
+- `callbacks`, `app`: behaviour and the application (its command: `transition_sim.cli.dashboard`).
 """

@@ -41,8 +41,8 @@ from transition_sim.dashboard.edits import (
 )
 from transition_sim.dashboard.params import Group, Param, parameters
 from transition_sim.dashboard.workspace import UploadError, Workspace
-from transition_sim.experiment.runner import run_ensemble
-from transition_sim.experiment.store import write_results
+from transition_sim.ensemble.runner import run_ensemble
+from transition_sim.ensemble.store import write_results
 from transition_sim.scenario import ScenarioError, load_scenario
 from transition_sim.viz.results import Results, ResultsError, Sweep, load_output, read_label
 

@@ -5,7 +5,7 @@ only once it has started: that every region's citizens and security units fit on
 that one replication fits in memory. `load_scenario` calls `check_feasible`, so `validate` and
 `run` refuse the same files, before anything is simulated.
 
-Grids are computed as the model builds them (`core.regions.grid_side` and `split_units`: each
+Grids are computed as the model builds them (`scenario.geometry.grid_side` and `split_units`: each
 faction's units split by its deployment or by urban population, the patron's by the weight of
 each region's sites). Memory is an estimate (`estimate_memory`), checked against measured peaks
 in tests/test_feasibility.py.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 
-from transition_sim.core.regions import grid_side, split_units
+from transition_sim.scenario.geometry import grid_side, split_units
 from transition_sim.scenario.schema import Crowd, Scenario
 
 GiB = 2**30

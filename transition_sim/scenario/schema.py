@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from transition_sim.scenario.geometry import grid_side
+
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -30,6 +32,16 @@ SECURITY, OPPOSITION, SELF_INTEREST, NONE = "security", "opposition", "self_inte
 RESERVED_NAMES = (SECURITY, OPPOSITION, SELF_INTEREST, NONE)
 # Stances that need no camp; a faction may also `side_with_<camp>` (docs/ODD.md §7.5).
 BASIC_STANCES = ("obey", "stand_aside", "defect")
+# The outcome classes (docs/ODD.md §7.12): what a case's `observed.outcome` may be, and what the
+# model's classifier (`transition_sim.core.outcomes`) returns.
+OUTCOMES = (
+    "incumbent_holds",  # the reference holder rules; no rival camp keeps posts (or none existed)
+    "power_sharing",  # the reference holder rules beside a rival that keeps posts, with no fight
+    "insider_takeover",  # a regime insider took the office: a coup, a palace move or a junta
+    "rival_restoration",  # a former ruler's camp took the office back
+    "popular_transition",  # the office passed to the opposition
+    "unresolved",  # the reference holder still rules, but the fight is open at the end
+)
 
 
 def _path_name(name: str) -> str:
@@ -130,7 +142,7 @@ class Violence(Strict):
 class Site(Strict):
     """A strategic cell whose control counts towards who holds the state.
 
-    ``cell`` is (row, column) on the region's grid (see `transition_sim.core.regions.grid_side`);
+    ``cell`` is (row, column) on the region's grid (see `scenario.geometry.grid_side`);
     without it, the cell is drawn at random.
     """
 
@@ -528,14 +540,11 @@ class Scenario(Strict):
             for key in shock.loyalty or {}:
                 if key != SELF_INTEREST and key not in camps:
                     raise ValueError(f"shocks.{i}.loyalty.{key}: no camp named {key!r} ({listed})")
-        if self.observed is not None:
-            from transition_sim.core.outcomes import OUTCOMES  # the core imports this module
-
-            if self.observed.outcome not in OUTCOMES:
-                raise ValueError(
-                    f"observed.outcome: {self.observed.outcome!r} is not an outcome"
-                    f" ({', '.join(OUTCOMES)})"
-                )
+        if self.observed is not None and self.observed.outcome not in OUTCOMES:
+            raise ValueError(
+                f"observed.outcome: {self.observed.outcome!r} is not an outcome"
+                f" ({', '.join(OUTCOMES)})"
+            )
 
     def stances(self) -> tuple[str, ...]:
         """Every stance a faction can take in this scenario."""
@@ -560,9 +569,6 @@ class Scenario(Strict):
     def _check_regions(self) -> None:
         """Each region's protester shares add up to at most 1; explicit site cells are on its
         grid."""
-        # Imported here: the core imports this module.
-        from transition_sim.core.regions import grid_side
-
         for i, region in enumerate(self.regions):
             violent, crime = self.protester_shares(region)
             if violent + crime > 1.0:

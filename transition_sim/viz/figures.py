@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from transition_sim.experiment.summary import wilson_interval
+from transition_sim.ensemble.summary import wilson_interval
 from transition_sim.viz.results import Results
 from transition_sim.viz.stats import (
     columns_with_prefix,

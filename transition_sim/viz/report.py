@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 import transition_sim
-from transition_sim.experiment.store import REPORT_FILE, record_in_manifest
+from transition_sim.ensemble.store import REPORT_FILE, record_in_manifest
 from transition_sim.viz.figures import FANS, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep, load_output

@@ -1,6 +1,6 @@
 """The reductions the figures plot: quantile fans over days, stance shares, share differences.
 
-Plain functions over the ensemble tables (see `transition_sim.experiment.runner.Ensemble`).
+Plain functions over the ensemble tables (see `transition_sim.ensemble.runner.Ensemble`).
 """
 
 from __future__ import annotations

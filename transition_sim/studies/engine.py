@@ -1,6 +1,6 @@
 """The engine: run points × replications of ``fn(inputs, seed)`` on an executor, into parts.
 
-- Work goes to any executor of `transition_sim.experiment.executors` (this process, local
+- Work goes to any executor of `transition_sim.ensemble.executors` (this process, local
   processes, or a Dask cluster) in tasks of several runs, through `executors.map_ordered`:
   lazily, a few tasks per worker in flight, so memory does not grow with the experiment.
 - Each run's seed comes from the plan (from the run's identity), never from the worker.
@@ -25,9 +25,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transition_sim.experiment import store
-from transition_sim.experiment.executors import TaskExecutor, map_ordered
-from transition_sim.experiment.models import RunFn
+from transition_sim.ensemble import store
+from transition_sim.ensemble.executors import TaskExecutor, map_ordered
+from transition_sim.studies.models import RunFn
 
 # One run as it comes back from a worker: point, replication, seed, outcome, metrics, error.
 Row = tuple[int, int, int, str | None, dict[str, float] | None, str | None]

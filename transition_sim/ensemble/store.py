@@ -48,12 +48,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import transition_sim
-from transition_sim.experiment.lock import hold_lock
-from transition_sim.experiment.runner import Ensemble, Keep
-from transition_sim.experiment.summary import summarize_runs
-from transition_sim.experiment.tables import conform, unified_schema
+from transition_sim.core.results import as_arrow
+from transition_sim.ensemble.lock import hold_lock
+from transition_sim.ensemble.runner import Ensemble, Keep
+from transition_sim.ensemble.summary import summarize_runs
+from transition_sim.ensemble.tables import conform, unified_schema
 from transition_sim.scenario.schema import Scenario
-from transition_sim.simulate import as_arrow
 
 TABLES = ("runs", "timeseries", "events")
 COMMIT_TABLE = "runs"  # written last in a part: a part is finished when this file exists

@@ -36,13 +36,8 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 import transition_sim
-from transition_sim.experiment.address import PathError, base_value, set_value
-from transition_sim.experiment.design import Points, make_design
-from transition_sim.experiment.engine import KEYS, Plan
-from transition_sim.experiment.models import Model, resolve_function, transition
-from transition_sim.experiment.runner import replication_seed
-from transition_sim.experiment.spec import Spec, SpecFile, data_hash, spec_hash, spec_to_yaml
-from transition_sim.experiment.store import (
+from transition_sim.ensemble.runner import replication_seed
+from transition_sim.ensemble.store import (
     OutputError,
     OutputExistsError,
     _atomic_write,
@@ -52,7 +47,7 @@ from transition_sim.experiment.store import (
     _sha256,
     _write_text,
 )
-from transition_sim.experiment.summary import OUTCOMES, wilson_interval
+from transition_sim.ensemble.summary import OUTCOMES, wilson_interval
 from transition_sim.scenario.feasibility import check_feasible
 from transition_sim.scenario.loader import (
     ScenarioError,
@@ -62,6 +57,11 @@ from transition_sim.scenario.loader import (
     scenario_to_yaml,
 )
 from transition_sim.scenario.schema import Scenario
+from transition_sim.studies.address import PathError, base_value, set_value
+from transition_sim.studies.design import Points, make_design
+from transition_sim.studies.engine import KEYS, Plan
+from transition_sim.studies.models import Model, resolve_function, transition
+from transition_sim.studies.spec import Spec, SpecFile, data_hash, spec_hash, spec_to_yaml
 
 RESERVED = (*KEYS, "outcome", "error")
 OUR_FILES = (
@@ -332,7 +332,7 @@ def prepare_dir(
 
 def prepare_sweep_dir(out: Path, exp: Experiment, *, resume: bool, force: bool) -> bool:
     """`prepare_dir` for a sweep: its inputs are ``spec.yaml`` (and the base scenario)."""
-    from transition_sim.experiment.spec import load_spec
+    from transition_sim.studies.spec import load_spec
 
     return prepare_dir(
         out,

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transition_sim.experiment.engine import Plan
-from transition_sim.experiment.models import transition
-from transition_sim.experiment.runner import replication_seed
+from transition_sim.ensemble.runner import replication_seed
 from transition_sim.scenario.schema import Scenario
+from transition_sim.studies.engine import Plan
+from transition_sim.studies.models import transition
 
 RESAMPLES = 2000
 WITHIN = "within Monte Carlo error"

@@ -8,17 +8,17 @@
 - `summary`: outcome shares with intervals, metric quantiles.
 """
 
-from transition_sim.experiment.executors import Interrupted, open_executor
-from transition_sim.experiment.job import run_to_folder
-from transition_sim.experiment.runner import Ensemble, replication_seed, run_ensemble, run_one
-from transition_sim.experiment.store import (
+from transition_sim.ensemble.executors import Interrupted, open_executor
+from transition_sim.ensemble.job import run_to_folder
+from transition_sim.ensemble.runner import Ensemble, replication_seed, run_ensemble, run_one
+from transition_sim.ensemble.store import (
     OutputError,
     OutputExistsError,
     check_output_dir,
     verify_manifest,
     write_results,
 )
-from transition_sim.experiment.summary import (
+from transition_sim.ensemble.summary import (
     render_summary,
     summarize,
     summarize_runs,

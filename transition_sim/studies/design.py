@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from transition_sim.experiment.address import base_value
-from transition_sim.experiment.spec import Spec
+from transition_sim.studies.address import base_value
+from transition_sim.studies.spec import Spec
 
 __all__ = ["Points", "make_design", "salib_problem"]
 

@@ -23,7 +23,7 @@ and ``second_order`` (Sobol, default false). Grid and one-at-a-time designs need
 
 ``model`` is ``transition`` (the default: the simulator, on ``scenario``) or ``module:function``,
 any function ``fn(inputs, seed) -> (outcome, metrics)`` that declares its inputs (see
-`transition_sim.experiment.models`); then ``scenario`` is left out.
+`transition_sim.studies.models`); then ``scenario`` is left out.
 
 A spec is read like a scenario (`transition_sim.scenario.loader`): a bad one raises
 `ScenarioError` naming file, line and field.

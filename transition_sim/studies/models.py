@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from transition_sim.experiment.address import apply_values, scenario_values
 from transition_sim.scenario.schema import Scenario
+from transition_sim.studies.address import apply_values, scenario_values
 
 RunOutput = tuple[str, Mapping[str, float]]
 RunFn = Callable[[Any, int], RunOutput]
@@ -77,7 +77,7 @@ def resolve_function(name: str) -> RunFn:
     if not isinstance(getattr(fn, "inputs", None), dict):
         raise ValueError(
             f"model {name!r}: declare the function's inputs with"
-            " @transition_sim.experiment.models.inputs(name=default, ...)"
+            " @transition_sim.studies.models.inputs(name=default, ...)"
         )
     return fn
 

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from transition_sim.experiment.store import _write_text
+from transition_sim.ensemble.store import _write_text
 
 __all__ = ["compare_figure", "differences_figure", "discovery_figures", "write_report"]
 

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from transition_sim.experiment.runner import Ensemble
+from transition_sim.ensemble.runner import Ensemble
 
 try:
     from transition_sim.core.outcomes import OUTCOMES

@@ -15,9 +15,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from transition_sim.experiment import store
-from transition_sim.experiment.executors import TaskExecutor
-from transition_sim.experiment.runner import (
+from transition_sim.ensemble import store
+from transition_sim.ensemble.executors import TaskExecutor
+from transition_sim.ensemble.runner import (
     Batch,
     Keep,
     ProgressFn,
@@ -27,7 +27,7 @@ from transition_sim.experiment.runner import (
     stream,
     task_size,
 )
-from transition_sim.experiment.tables import stack
+from transition_sim.ensemble.tables import stack
 from transition_sim.scenario.schema import Scenario
 
 __all__ = ["ROWS_PER_PART", "part_size", "run_to_folder"]

@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transition_sim.experiment.executors import TaskExecutor, map_ordered, open_executor
-from transition_sim.experiment.tables import replication_column, runs_table, stack
+from transition_sim.core.results import RunResult
+from transition_sim.ensemble.executors import TaskExecutor, map_ordered, open_executor
+from transition_sim.ensemble.tables import replication_column, runs_table, stack
 from transition_sim.scenario.schema import Scenario
-from transition_sim.simulate import RunResult, simulate
+from transition_sim.simulate import simulate
 
 SimulateFn = Callable[[Scenario, int], RunResult]
 ProgressFn = Callable[[int, int], None]

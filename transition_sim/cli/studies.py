@@ -1,8 +1,8 @@
 """The experiment commands of ``transition-sim``: sweep, sensitivity, compare, discover.
 
-Registered on the main app by `register` (at the end of `transition_sim.cli`). Parsing and
-printing only; the work is in `transition_sim.experiment.studies`. They follow the CLI's error
-contract (`transition_sim.cli`): exit 2 for bad input (a spec or scenario error, an output folder
+Registered on the main app by `register` (in `transition_sim.cli`). Parsing and printing
+only; the work is in `transition_sim.studies.studies`. They follow the CLI's error contract
+(`transition_sim.cli.errors`): exit 2 for bad input (a spec or scenario error, an output folder
 that cannot be used or is locked), 1 for an internal or system error, 130/143 when stopped by
 SIGINT/SIGTERM (the finished parts are kept: ``--resume`` continues); ``--json`` errors.
 """
@@ -23,7 +23,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from transition_sim.experiment.executors import DASK_ADDRESS_VARIABLE
+from transition_sim.cli.errors import CliError, output_error, scenario_error
+from transition_sim.cli.loading import load
+from transition_sim.cli.progress import progress_bar
+from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
 
 __all__ = ["register"]
 
@@ -53,13 +56,11 @@ Out = Annotated[Path | None, typer.Option("--out", "-o", help="Default: results/
 
 
 def _error(message: str, code: int = 2, **where: Any) -> Exception:
-    from transition_sim.cli import CliError
-
     return CliError(message, code, **where)
 
 
 def _saved(out: Path) -> int:
-    from transition_sim.experiment.sweep import stored_runs
+    from transition_sim.studies.sweep import stored_runs
 
     try:
         return stored_runs(out)
@@ -71,25 +72,24 @@ def _saved(out: Path) -> int:
 def _study(resume_hint: str, out: Path) -> Iterator[Callable[[int, int], None]]:
     """Run a study under the CLI's contract: a progress bar on stderr, signals turned into an
     exit 130/143 that says how to resume, bad input into exit 2."""
-    from transition_sim.cli import _output_error, _progress_bar, _scenario_error
-    from transition_sim.experiment.engine import EngineError
-    from transition_sim.experiment.executors import Interrupted, raise_on_signals
-    from transition_sim.experiment.lock import LockedError
-    from transition_sim.experiment.store import OutputError
+    from transition_sim.ensemble.executors import Interrupted, raise_on_signals
+    from transition_sim.ensemble.lock import LockedError
+    from transition_sim.ensemble.store import OutputError
     from transition_sim.scenario.loader import ScenarioError
+    from transition_sim.studies.engine import EngineError
 
     def interrupted(err: Any) -> Exception:
         saved = _saved(out)
         text = f"{err}; {saved} finished runs are kept in {out}\ncontinue with: {resume_hint}"
         return _error(str(err), err.exit_code, text=text, details={"saved": saved})
 
-    with raise_on_signals() as received, _progress_bar(out.name) as progress:
+    with raise_on_signals() as received, progress_bar(out.name) as progress:
         try:
             yield progress
         except ScenarioError as err:
-            raise _scenario_error(err) from None
+            raise scenario_error(err) from None
         except (OutputError, LockedError) as err:
-            raise _output_error(err) from None
+            raise output_error(err) from None
         except EngineError as err:
             raise _error(str(err)) from None
         except Interrupted as err:
@@ -105,15 +105,14 @@ def _default_out(spec: Path) -> Path:
 
 
 def _prepare(spec: Path) -> Any:
-    from transition_sim.cli import _scenario_error
-    from transition_sim.experiment.spec import load_spec
-    from transition_sim.experiment.sweep import prepare
     from transition_sim.scenario.loader import ScenarioError
+    from transition_sim.studies.spec import load_spec
+    from transition_sim.studies.sweep import prepare
 
     try:
         return prepare(load_spec(spec))
     except ScenarioError as err:
-        raise _scenario_error(err) from None
+        raise scenario_error(err) from None
 
 
 def _sweep(
@@ -127,7 +126,7 @@ def _sweep(
     json_output: bool,
     command: str,
 ) -> None:
-    from transition_sim.experiment.studies import run_sweep
+    from transition_sim.studies.studies import run_sweep
 
     exp = _prepare(spec)
     method = exp.spec.design.method
@@ -245,14 +244,13 @@ def compare(
     json_output: JsonOutput = False,
 ) -> None:
     """Compare scenarios with common random numbers: shares, metrics, differences and 95% CIs."""
-    from transition_sim.cli import _load
-    from transition_sim.experiment.studies import run_compare
+    from transition_sim.studies.studies import run_compare
 
     if len(scenarios) < 2:
         raise _error("compare needs at least two scenario files", field="SCENARIOS")
     if len({str(s) for s in scenarios}) < len(scenarios):
         raise _error("a scenario file is given twice", field="SCENARIOS")
-    loaded = [_load(path) for path in scenarios]
+    loaded = [load(path) for path in scenarios]
     n = replications or loaded[0].replications
     base_seed = loaded[0].seed if seed is None else seed
     workers = workers or min(os.cpu_count() or 1, n * len(loaded))
@@ -335,21 +333,20 @@ def discover(
     json_output: JsonOutput = False,
 ) -> None:
     """Scenario discovery: PRIM boxes (coverage, density) and feature importances."""
-    from transition_sim.cli import _output_error, _scenario_error
-    from transition_sim.experiment.discover import DiscoveryError
-    from transition_sim.experiment.lock import LockedError
-    from transition_sim.experiment.store import OutputError
-    from transition_sim.experiment.studies import run_discover
+    from transition_sim.ensemble.lock import LockedError
+    from transition_sim.ensemble.store import OutputError
     from transition_sim.scenario.loader import ScenarioError
+    from transition_sim.studies.discover import DiscoveryError
+    from transition_sim.studies.studies import run_discover
 
     try:
         result = run_discover(
             results, outcome, min_coverage=min_coverage, out=out, command=sys.argv
         )
     except ScenarioError as err:
-        raise _scenario_error(err) from None
+        raise scenario_error(err) from None
     except (OutputError, LockedError) as err:
-        raise _output_error(err) from None
+        raise output_error(err) from None
     except DiscoveryError as err:
         raise _error(f"{results}: {err}", field="--outcome") from None
     if json_output:

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from transition_sim.experiment.design import salib_problem
-from transition_sim.experiment.sweep import Experiment, metric_names
+from transition_sim.studies.design import salib_problem
+from transition_sim.studies.sweep import Experiment, metric_names
 
 RESAMPLES = 1000  # bootstrap resamples for the confidence intervals
 CONF = 0.95

@@ -1,4 +1,4 @@
-"""The ``dashboard`` and ``report`` commands, added to the CLI by `register`."""
+"""The ``dashboard`` and ``report`` commands (of `transition_sim.dashboard` and `viz.report`)."""
 
 from __future__ import annotations
 

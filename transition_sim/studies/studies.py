@@ -16,15 +16,18 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from transition_sim.experiment import report, sensitivity, store
-from transition_sim.experiment.compare import compare_plan, differences
-from transition_sim.experiment.discover import discover
-from transition_sim.experiment.engine import ProgressFn, run_plan
-from transition_sim.experiment.executors import open_executor
-from transition_sim.experiment.spec import data_hash, load_spec
-from transition_sim.experiment.store import _write_text
-from transition_sim.experiment.summary import OUTCOMES
-from transition_sim.experiment.sweep import (
+from transition_sim.ensemble import store
+from transition_sim.ensemble.executors import open_executor
+from transition_sim.ensemble.store import _write_text
+from transition_sim.ensemble.summary import OUTCOMES
+from transition_sim.scenario.loader import scenario_hash, scenario_to_yaml
+from transition_sim.scenario.schema import Scenario
+from transition_sim.studies import report, sensitivity
+from transition_sim.studies.compare import compare_plan, differences
+from transition_sim.studies.discover import discover
+from transition_sim.studies.engine import ProgressFn, run_plan
+from transition_sim.studies.spec import data_hash, load_spec
+from transition_sim.studies.sweep import (
     Experiment,
     failures,
     json_ready,
@@ -41,8 +44,6 @@ from transition_sim.experiment.sweep import (
     write_manifest,
     write_points,
 )
-from transition_sim.scenario.loader import scenario_hash, scenario_to_yaml
-from transition_sim.scenario.schema import Scenario
 
 __all__ = ["SweepResult", "finish_sweep", "run_compare", "run_discover", "run_sweep"]
 
@@ -204,7 +205,7 @@ def run_discover(
     out: Path | None = None,
     command: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Scenario discovery on a sweep folder (`transition_sim.experiment.discover`)."""
+    """Scenario discovery on a sweep folder (`transition_sim.studies.discover`)."""
     spec = load_spec(results / "spec.yaml").spec
     runs = load_runs(results)
     found = json_ready(

@@ -1,0 +1,169 @@
+"""The command line's error contract, applied to every command (the README repeats it):
+
+- Exit status: 0 success; 2 bad input or usage (an unknown option or bad value, an invalid
+  scenario file, an output directory that cannot be used: an existing file, not writable, not
+  empty without ``--force``, or locked by another run); 1 an internal error (a bug, or the
+  machine failing, e.g. a full disk); 130 and 143 when stopped by SIGINT and SIGTERM.
+- Messages go to stderr, as ``error: ...`` lines, never a traceback: for an internal error the
+  traceback is written to a file the message names. stdout carries only results.
+- With ``--json``, an error also prints one object on stdout:
+  ``{"error": {"code": EXIT, "message": ..., "file": ..., "line": ..., "field": ...}}``
+  (null where not applicable; a scenario error adds ``problems``, every located problem).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from transition_sim.ensemble.executors import Interrupted
+
+__all__ = [
+    "TRACEBACK_VARIABLE",
+    "CliError",
+    "ErrorContractGroup",
+    "internal_error",
+    "output_error",
+    "report",
+    "scenario_error",
+    "usage_error",
+]
+
+TRACEBACK_VARIABLE = "TRANSITION_SIM_TRACEBACK"  # set to 1 to print tracebacks on stderr too
+
+
+class CliError(Exception):
+    """An error to report under the contract: ``message`` and its location go to JSON,
+    ``text`` (default: the message) to stderr, ``details`` are more keys for the JSON."""
+
+    def __init__(
+        self,
+        message: str,
+        code: int = 2,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        text: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.message, self.code = message, code
+        self.file, self.line, self.field = file, line, field
+        self.text = text or message
+        self.details = details or {}
+        super().__init__(self.text)
+
+    def as_json(self) -> dict[str, Any]:
+        error = {"code": self.code, "message": self.message, "file": self.file}
+        return {"error": {**error, "line": self.line, "field": self.field, **self.details}}
+
+
+try:  # Typer vendors click; this one prints the help, it is not an error message
+    from typer._click.exceptions import NoArgsIsHelpError
+except ImportError:  # pragma: no cover
+    NoArgsIsHelpError = ()  # type: ignore[assignment,misc]
+
+
+def usage_error(err: typer.TyperException) -> CliError:
+    param = getattr(err, "param", None)
+    field = getattr(err, "option_name", None)
+    if param is not None:
+        field = param.opts[0] if param.param_type_name == "option" and param.opts else param.name
+    ctx = getattr(err, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    message = err.format_message()
+    return CliError(message, 2, field=field, text=message + hint)
+
+
+def internal_error(err: BaseException) -> CliError:
+    """A short message for an unexpected exception; the traceback goes to a file."""
+    lines = traceback.format_exception(err)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(tempfile.gettempdir()) / f"transition-sim-{stamp}-{os.getpid()}.traceback.txt"
+    saved: str | None = str(path)
+    try:
+        path.write_text("".join(lines), encoding="utf-8")
+        where = f"the traceback is in {path}"
+    except OSError:
+        saved, where = None, "the traceback follows"
+    if saved is None or os.environ.get(TRACEBACK_VARIABLE) == "1":
+        sys.stderr.write("".join(lines))
+    summary = (str(err).splitlines() or [""])[0][:300]
+    kind = "system" if isinstance(err, OSError) else "internal"  # e.g. a full disk, or a bug
+    message = f"{kind} error: {type(err).__name__}: {summary}"
+    return CliError(message, 1, text=f"{message}\n{where}", details={"traceback": saved})
+
+
+def scenario_error(err: Any) -> CliError:
+    """A `ScenarioError` under the contract: every problem on stderr, the first in JSON."""
+    problems = [
+        {"file": str(file), "line": line, "field": field, "message": message}
+        for file, (line, field, message) in zip(err.files, err.problems, strict=True)
+    ]
+    return CliError(
+        err.message,
+        file=str(err.file),
+        line=err.line,
+        field=err.field,
+        text=str(err),
+        details={"problems": problems},
+    )
+
+
+def output_error(err: Exception) -> CliError:
+    """An output folder that cannot be used (`store.OutputError`, `lock.LockedError`)."""
+    path = getattr(err, "path", None) or getattr(err, "target", None)
+    return CliError(str(err), 2, field="--out", details={"path": str(path)})
+
+
+def report(err: CliError, json_errors: bool) -> int:
+    """Print ``err`` under the contract and return its exit status."""
+    for line in err.text.splitlines() or [""]:
+        typer.echo(f"error: {line}", err=True)
+    if json_errors:
+        typer.echo(json.dumps(err.as_json()))
+    return err.code
+
+
+class ErrorContractGroup(TyperGroup):
+    """Applies the error contract to every command, however the exception arises."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        json_errors = "--json" in argv
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except NoArgsIsHelpError as err:
+            err.show()
+            code = 2
+        except typer.TyperException as err:  # usage errors: bad options, values, arguments
+            code = report(usage_error(err), json_errors)
+        except typer.Abort:
+            code = report(CliError("aborted", 1), json_errors)
+        except CliError as err:
+            code = report(err, json_errors)
+        except Interrupted as err:
+            code = report(CliError(str(err), err.exit_code), json_errors)
+        except Exception as err:
+            code = report(internal_error(err), json_errors)
+        if standalone_mode:
+            sys.exit(code)
+        return code

@@ -1,0 +1,204 @@
+"""The commands on scenario files: ``run``, ``validate``, ``schema`` and ``claims``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from transition_sim.cli.errors import CliError, output_error
+from transition_sim.cli.loading import load, loader
+from transition_sim.cli.progress import progress_bar
+from transition_sim.ensemble import store
+from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
+from transition_sim.ensemble.job import run_to_folder
+from transition_sim.ensemble.lock import LockedError
+from transition_sim.ensemble.runner import resolve, run_ensemble
+from transition_sim.ensemble.summary import render_summary, summarize
+
+__all__ = ["KeepChoice", "claims", "register", "run", "schema", "validate"]
+
+
+class KeepChoice(StrEnum):
+    """What a result folder keeps (`runner.KEEP`)."""
+
+    all = "all"
+    summary = "summary"
+
+
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.", dir_okay=False)],
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-n", min=1, help="Default: the scenario's.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Base seed. Default: the scenario's.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=1, help="Processes. Default: CPUs (same results)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Dask scheduler address (tcp://host:8786; default ${DASK_ADDRESS_VARIABLE})."
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write results here.")] = None,
+    keep: Annotated[
+        KeepChoice,
+        typer.Option(help="all: runs, timeseries and events; summary: one row per run only."),
+    ] = KeepChoice.all,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a previous result directory at --out.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run into --out.")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print only the JSON summary.")
+    ] = False,
+) -> None:
+    """Run an ensemble of replications of a scenario and summarize the outcomes."""
+    scenario = resolve(load(file), replications, seed)
+    n = scenario.replications
+    if resume and out is None:
+        raise CliError(
+            "--resume needs --out (the directory of the interrupted run)", field="--resume"
+        )
+    workers = workers or min(os.cpu_count() or 1, n)
+    with raise_on_signals() as received, progress_bar(scenario.name) as progress:
+        try:
+            if out is None:
+                ensemble = run_ensemble(
+                    scenario,
+                    workers=workers,
+                    scheduler=scheduler,
+                    progress=progress,
+                    keep="summary",
+                )
+                summary = summarize(ensemble)
+            else:
+                summary = run_to_folder(
+                    scenario,
+                    out,
+                    workers=workers,
+                    scheduler=scheduler,
+                    keep=keep.value,
+                    force=force,
+                    resume=resume,
+                    progress=progress,
+                    command=sys.argv,
+                )
+        except (store.OutputError, LockedError) as err:
+            raise output_error(err) from None
+        except Interrupted as err:
+            raise _interrupted(err, file, out) from None
+        except Exception as err:
+            if received:  # e.g. workers killed by the same signal, noticed first
+                raise _interrupted(Interrupted(received[0]), file, out) from err
+            raise
+    if json_output:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        render_summary(summary, Console())
+    if out is not None:
+        typer.echo(f"results written to {out}", err=True)
+        _write_run_report(out)
+
+
+def _write_run_report(out: Path) -> None:
+    """The HTML report of a finished result folder. The results are complete without it, so a
+    failure is a warning, not an error: `transition-sim report` can write it later."""
+    from transition_sim.viz.report import write_report
+
+    try:
+        with store.lock_output(store.output_path(out)):
+            path = write_report(out)
+    except Exception as err:  # the results are safe: say why and go on
+        typer.echo(
+            f"warning: no report written ({type(err).__name__}: {err}); the results are"
+            f" complete; try: transition-sim report {out}",
+            err=True,
+        )
+        return
+    typer.echo(f"report written to {path}", err=True)
+
+
+def _interrupted(err: Interrupted, file: Path, out: Path | None) -> CliError:
+    if out is None:
+        return CliError(f"{err}; nothing was saved (no --out)", err.exit_code)
+    try:
+        saved = store.saved_replications(out)
+    except OSError:
+        saved = 0
+    staging = store.staging_path(store.output_path(out))
+    text = (
+        f"{err}; {saved} finished replications are kept in {staging}\n"
+        f"continue with: transition-sim run {file} --out {out} --resume"
+    )
+    return CliError(str(err), err.exit_code, text=text, details={"saved": saved})
+
+
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
+    json_output: Annotated[
+        bool, typer.Option("--json", help='Print {"valid": [files]} or the error object.')
+    ] = False,
+) -> None:
+    """Check scenario files: 'ok FILE' on stdout for each valid one, errors on stderr (exit 2)."""
+    valid: list[str] = []
+    errors: list[CliError] = []
+    for file in files:
+        try:
+            load(file)
+        except CliError as err:
+            errors.append(err)
+        else:
+            valid.append(str(file))
+            if not json_output:
+                typer.echo(f"ok  {file}")
+    if errors:
+        first = errors[0]
+        problems = [
+            p
+            for err in errors
+            for p in err.details.get("problems")
+            or [{"file": err.file, "line": err.line, "field": err.field, "message": err.message}]
+        ]
+        raise CliError(
+            first.message,
+            file=first.file,
+            line=first.line,
+            field=first.field,
+            text="\n".join(err.text for err in errors),
+            details={"problems": problems, "valid": valid},
+        )
+    if json_output:
+        typer.echo(json.dumps({"valid": valid}))
+
+
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors and validators)."""
+    typer.echo(json.dumps(loader().json_schema(), indent=2))
+
+
+def claims() -> None:
+    """List the registry of claims the model is tested against."""
+    try:
+        import transition_sim.claims as registry
+    except ImportError as err:
+        raise CliError(f"claims registry not available ({err})", 1) from None
+    registry.print_claims(Console())
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run``, ``validate``, ``schema`` and ``claims`` to the ``transition-sim`` app."""
+    for command in (run, validate, schema, claims):
+        app.command()(command)
