@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transition_sim.experiment.summary import summarize_runs
-from transition_sim.viz.compare import compare_results, metric_differences, power
+from transition_sim.dashboard.compare import compare_results
+from transition_sim.ensemble.summary import summarize_runs
+from transition_sim.viz.compare import metric_differences, power
 from transition_sim.viz.results import Results
 
 

@@ -1,9 +1,7 @@
-"""Two ensembles compared as ``transition-sim compare`` compares scenarios: where replication r
-of both ran with the same seed, the replications pair and differences are taken pair by pair
-(`transition_sim.experiment.compare.differences`, bootstrap 95% intervals); otherwise the two
-samples are compared unpaired (Newcombe's interval for shares, an unpaired bootstrap for
-metrics). Every outcome share and every metric gets a difference with an interval, and a power
-hint says what these replications can detect.
+"""Two ensembles compared: the chart of outcome-share differences, the table of metric
+differences and the power hint, from a `Comparison` (B − A of every outcome share and metric with
+its 95% interval, as ``transition-sim compare`` computes them; the dashboard makes it with
+`transition_sim.dashboard.compare.compare_results`, as studies sit above this layer).
 """
 
 from __future__ import annotations
@@ -12,26 +10,22 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from transition_sim.experiment.compare import _bootstrap, _interval, _label, differences
-from transition_sim.viz.figures import PALETTE, share_entry, style
+from transition_sim.viz.figures import PALETTE, style
 from transition_sim.viz.results import Results
-from transition_sim.viz.stats import humanize, outcome_names, share_difference
+from transition_sim.viz.stats import humanize
 from transition_sim.viz.units import metric_label, shown_difference
 
 # Two-sided 5% level and 80% power: a difference is detected when it is this many standard
 # errors (1.96 + 0.84) away from 0.
 DETECT = 2.8016
 TARGET = 0.05  # the power hint's "how many replications would detect 5 points"
-SEED = 0  # the bootstrap's seed: the same comparison always gives the same intervals
 
 __all__ = [
     "Comparison",
     "Power",
-    "compare_results",
     "difference_chart",
     "metric_differences",
     "power",
@@ -56,86 +50,6 @@ class Power:
     detectable: float  # the smallest share difference detected with 80% power (0 to 1)
     needed: int  # replications that would detect TARGET
     basis: str  # where the spread comes from, in words
-
-
-def _common(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Replications run with the same seed in both runs tables."""
-    merged = a[["replication", "seed"]].merge(b[["replication", "seed"]], on="replication")
-    return merged[merged["seed_x"] == merged["seed_y"]]
-
-
-def compare_results(a: Results, b: Results) -> Comparison:
-    """B − A (``b`` is the run shown, ``a`` the reference)."""
-    outcomes = outcome_names([a.summary, b.summary])
-    if a.runs is None or b.runs is None:
-        return _from_summaries(a, b, outcomes)
-    metrics = [m for m in a.runs.columns if m in b.runs.columns and m not in RESERVED]
-    n = (len(a.runs), len(b.runs))
-    common = _common(a.runs, b.runs)
-    if len(common) >= 2:
-        keep = common["replication"]
-        runs = pd.concat(
-            [
-                a.runs[a.runs["replication"].isin(keep)].assign(point=0),
-                b.runs[b.runs["replication"].isin(keep)].assign(point=1),
-            ],
-            ignore_index=True,
-        ).assign(error=None)
-        entry = differences(runs, ["A", "B"], outcomes, metrics, SEED)["B"]
-        return Comparison(True, len(common), n, entry["outcomes"], entry["metrics"])
-    return _unpaired(a, b, outcomes, metrics, n)
-
-
-RESERVED = ("replication", "seed", "outcome", "error", "point")
-
-
-def _from_summaries(a: Results, b: Results, outcomes: list[str]) -> Comparison:
-    n = (int(a.summary.get("replications", 0)), int(b.summary.get("replications", 0)))
-    return Comparison(False, 0, n, _newcombe(a, b, outcomes, n), {})
-
-
-def _newcombe(
-    a: Results, b: Results, outcomes: list[str], n: tuple[int, int]
-) -> dict[str, dict[str, Any]]:
-    out = {}
-    for name in outcomes:
-        ea, eb = share_entry(a.summary, name), share_entry(b.summary, name)
-        d, lo, hi = share_difference(ea, eb)
-        pa, pb = float(ea["share"]), float(eb["share"])
-        se = math.sqrt(pa * (1 - pa) / max(n[0], 1) + pb * (1 - pb) / max(n[1], 1))
-        ci = [lo, hi]
-        out[name] = {"diff": d, "ci95": ci, "paired": False, "se_unpaired": se, "label": _label(ci)}
-    return out
-
-
-def _unpaired(
-    a: Results, b: Results, outcomes: list[str], metrics: list[str], n: tuple[int, int]
-) -> Comparison:
-    """Runs with different seeds: Newcombe for shares, an unpaired bootstrap for metrics."""
-    rng = np.random.default_rng(SEED)
-    out: dict[str, dict[str, Any]] = {}
-    for metric in metrics:
-        x = a.runs[metric].to_numpy(dtype=float)  # type: ignore[index]
-        y = b.runs[metric].to_numpy(dtype=float)  # type: ignore[index]
-        x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-        if len(x) < 2 or len(y) < 2:
-            out[metric] = {
-                "paired": False,
-                "n": [len(x), len(y)],
-                "label": "undefined in too many runs",
-            }
-            continue
-        entry: dict[str, Any] = {"paired": False, "n": [len(x), len(y)]}
-        for name, stat in (
-            ("median", lambda v: np.median(v, axis=-1)),
-            ("mean", lambda v: v.mean(axis=-1)),
-        ):
-            ci = _interval(_bootstrap(stat, x, y, False, rng))
-            entry[f"{name}_diff"] = float(stat(y) - stat(x))
-            entry[f"{name}_ci95"] = ci
-            entry[f"{name}_label"] = _label(ci)
-        out[metric] = entry
-    return Comparison(False, 0, n, _newcombe(a, b, outcomes, n), out)
 
 
 def power(comparison: Comparison) -> Power:
