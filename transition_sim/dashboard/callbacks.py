@@ -185,9 +185,10 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         Output("edits", "data", allow_duplicate=True),
         Input("scenario", "value"),
         State("edits", "data"),
+        State("run-settings", "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def show_scenario(key: str | None, edits: dict[str, Any] | None) -> tuple[Any, ...]:
+    def show_scenario(key: str | None, edits: Any, settings: Any) -> tuple[Any, ...]:
         # The edits kept in the browser (local storage) are this scenario's, or dropped.
         kept = edits if edits and edits.get("scenario") == key else {"scenario": key, "touched": {}}
         if key is None:
@@ -199,7 +200,20 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         except ScenarioError as err:
             return [], None, None, error_text(err), kept
         data = base.data
-        return control_groups(base.groups), data["replications"], data["seed"], "", kept
+        typed = settings if settings and settings.get("scenario") == key else {}
+        replications = typed.get("replications", data["replications"])
+        return control_groups(base.groups), replications, typed.get("seed", data["seed"]), "", kept
+
+    @app.callback(
+        Output("run-settings", "data"),
+        Input("replications", "value"),
+        Input("seed", "value"),
+        State("scenario", "value"),
+        prevent_initial_call=True,
+    )
+    def keep_settings(replications: Any, seed: Any, key: str | None) -> dict[str, Any]:
+        """Replications and seed as typed, kept in the browser across reloads."""
+        return {"scenario": key, **_settings(replications, seed)}
 
     @app.callback(
         Output(group_id("body", MATCH), "children"),

@@ -43,8 +43,6 @@ def _run_bar() -> html.Div:
                                 step=1,
                                 min=1,
                                 className="number",
-                                persistence=True,
-                                persistence_type="local",
                             ),
                         ]
                     ),
@@ -57,8 +55,6 @@ def _run_bar() -> html.Div:
                                 step=1,
                                 min=0,
                                 className="number seed",
-                                persistence=True,
-                                persistence_type="local",
                             ),
                         ]
                     ),
@@ -191,6 +187,7 @@ def page(workspace: Workspace) -> html.Div:
             # The reader's values, kept in the browser across reloads: {"scenario": key,
             # "touched": {path: value}} (see callbacks.set_values).
             dcc.Store(id="edits", storage_type="local"),
+            dcc.Store(id="run-settings", storage_type="local"),  # replications and seed typed
             dcc.Store(id="field-errors"),  # the loader's errors of the last Run, by field
             dcc.Download(id="download"),
         ]
