@@ -503,7 +503,7 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         total = scenario.replications
         # Until the first replications finish, the time goes to loading the compiled crowd
         # kernel (numba's cache; compiling it if there is none) and to the first runs.
-        set_progress(("0", str(total), f"loading the crowd kernel (compiled once), 0 of {total}"))
+        set_progress(("0", str(total), f"compiling or loading the crowd kernel; 0 of {total} done"))
 
         def progress(done: int, total: int) -> None:
             text = eta_text(done, total, time.monotonic() - start)
