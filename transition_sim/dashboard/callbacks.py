@@ -153,13 +153,25 @@ def _concerns(field: str, path: str) -> bool:
     return path == field or path.startswith(field + ".")
 
 
-def eta_text(done: int, total: int, elapsed: float) -> str:
-    """``replication k of n`` with the time left, from the pace so far."""
-    text = f"{done} of {total} replications"
-    if 0 < done < total:
-        left = elapsed / done * (total - done)
-        text += f", about {left:.0f} s left" if left < 120 else f", about {left / 60:.0f} min left"
-    return text
+class Pace:
+    """``replication k of n`` with the time left. The pace is measured from the first report on,
+    so the time spent loading the compiled kernel before it does not inflate the estimate."""
+
+    def __init__(self) -> None:
+        self.first: tuple[float, int] | None = None
+
+    def text(self, done: int, total: int, now: float) -> str:
+        text = f"{done} of {total} replications"
+        if self.first is None:
+            self.first = (now, done)
+            return text
+        since, done_then = self.first
+        if done_then < done < total and now > since:
+            left = (now - since) / (done - done_then) * (total - done)
+            text += (
+                f", about {left:.0f} s left" if left < 120 else f", about {left / 60:.0f} min left"
+            )
+        return text
 
 
 def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> None:
@@ -505,9 +517,10 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         # kernel (numba's cache; compiling it if there is none) and to the first runs.
         set_progress(("0", str(total), f"compiling or loading the crowd kernel; 0 of {total} done"))
 
+        pace = Pace()
+
         def progress(done: int, total: int) -> None:
-            text = eta_text(done, total, time.monotonic() - start)
-            set_progress((str(done), str(total), text))
+            set_progress((str(done), str(total), pace.text(done, total, time.monotonic())))
 
         try:
             ensemble = run_ensemble(scenario, workers=workers, progress=progress)
