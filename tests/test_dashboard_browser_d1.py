@@ -203,3 +203,23 @@ def test_at_1366x768_the_run_bar_stays_in_view(page, server: Server, shots: Path
     page.click("#toggle-sidebar")
     page.wait_for_function("() => document.querySelector('#sidebar').offsetParent === null")
     assert page.locator(".main").bounding_box()["width"] > width + 300
+
+
+def test_an_error_is_shown_beside_the_control_it_concerns(page, server: Server) -> None:  # type: ignore[no-untyped-def]
+    path = "crowd.vision"
+    open_group(page, path)
+    page.locator(f'[data-path="{path}"] input').fill("50")
+    error = f'[data-path="{path}"] .field-error'
+    page.wait_for_function(  # at once, from the schema's bounds
+        "(sel) => document.querySelector(sel).innerText.includes('must be')", arg=error
+    )
+    before = server.finished_runs()
+    page.click("#run")
+    page.wait_for_function(  # and the loader's own message, after Run refused
+        "(sel) => document.querySelector(sel).innerText.includes('less than or equal to')",
+        arg=error,
+    )
+    assert "invalid" in page.inner_text("#run-message")
+    page.wait_for_function("() => !document.querySelector('#run').disabled")
+    assert server.finished_runs() == before
+    assert page.locator(error).is_visible()

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transition_sim import claims
+from transition_sim.dashboard.callbacks import Pace, field_errors
 from transition_sim.dashboard.edits import (
     apply_values,
     coupled_sets,
@@ -315,3 +316,22 @@ def test_help_text_shows_docstring_literals_as_plain_words() -> None:
     groups = {g.key: g for g in parameters(load_scenario(BASELINE))}
     assert "loyalty" in groups["factions.KNB"].description
     assert all("``" not in g.description for g in groups.values())
+
+
+def test_the_time_left_ignores_the_time_before_the_first_replication() -> None:
+    """Loading the compiled kernel takes seconds before replication 1 is done; the estimate is
+    paced on the replications after it, not on that wait."""
+    pace = Pace()
+    assert pace.text(1, 21, now=100.0) == "1 of 21 replications"  # 100 s of kernel loading
+    assert pace.text(11, 21, now=110.0) == "11 of 21 replications, about 10 s left"
+
+
+def test_loader_errors_are_placed_by_field() -> None:
+    message = (
+        "kz.edited.yaml:12: crowd.vision: input should be less than or equal to 20\n"
+        "kz.edited.yaml:20: factions.KNB.loyalty: successor + family must add up to 1"
+    )
+    assert field_errors(message) == {
+        "crowd.vision": "input should be less than or equal to 20",
+        "factions.KNB.loyalty": "successor + family must add up to 1",
+    }
