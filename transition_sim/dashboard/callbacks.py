@@ -530,6 +530,7 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
             shutil.rmtree(folder, ignore_errors=True)
             return f"The run failed ({type(err).__name__}: {err}); results unchanged."
         set_props("last-run", {"data": f"run/{folder.name}"})
+        set_props("run-name", {"value": ""})  # a name typed for this run is not the next one's
         return (
             f"Finished {ensemble.replications} replications of “{scenario.name}” in"
             f" {time.monotonic() - start:.1f} s."
