@@ -530,7 +530,6 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
             shutil.rmtree(folder, ignore_errors=True)
             return f"The run failed ({type(err).__name__}: {err}); results unchanged."
         set_props("last-run", {"data": f"run/{folder.name}"})
-        set_props("run-name", {"value": ""})  # a name typed for this run is not the next one's
         return (
             f"Finished {ensemble.replications} replications of “{scenario.name}” in"
             f" {time.monotonic() - start:.1f} s."
@@ -548,6 +547,12 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         Input("run", "n_clicks"),
         prevent_initial_call=True,
     )
+
+    # (Not set_props in the run: a background callback's later set_props replaces its earlier.)
+    @app.callback(Output("run-name", "value"), Input("last-run", "data"), prevent_initial_call=True)
+    def clear_name(_: Any) -> str:
+        """A name typed for a run is not the next run's."""
+        return ""
 
     @app.callback(
         Output("run-message", "children", allow_duplicate=True),
