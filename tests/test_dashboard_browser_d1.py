@@ -219,7 +219,9 @@ def test_an_error_is_shown_beside_the_control_it_concerns(page, server: Server) 
         "(sel) => document.querySelector(sel).innerText.includes('less than or equal to')",
         arg=error,
     )
-    assert "invalid" in page.inner_text("#run-message")
+    page.wait_for_function(
+        "() => document.querySelector('#run-message').innerText.includes('invalid')"
+    )
     page.wait_for_function("() => !document.querySelector('#run').disabled")
     assert server.finished_runs() == before
     assert page.locator(error).is_visible()
