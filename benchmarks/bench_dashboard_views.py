@@ -32,6 +32,11 @@ DRAWN = """() => {
     if (document.querySelector('#view [data-dash-is-loading], #view[data-dash-is-loading]'))
         return false;
     if (document.querySelector('.dash-spinner, ._dash-loading')) return false;
+    // Parts a view fills by a callback of its own (the replication's timeline) must be there.
+    for (const id of ['replication-detail', 'sweep-detail']) {
+        const part = document.getElementById(id);
+        if (part && !part.firstElementChild) return false;
+    }
     return [...v.querySelectorAll('.js-plotly-plot')].every(g => g._fullLayout);
 }"""
 MARK = "() => { const c = document.querySelector('#view').firstElementChild;" \
