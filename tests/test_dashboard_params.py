@@ -15,7 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transition_sim import claims
-from transition_sim.dashboard.edits import apply_values, edited_yaml, error_text, overrides
+from transition_sim.dashboard.callbacks import Pace, field_errors
+from transition_sim.dashboard.edits import (
+    apply_values,
+    coupled_sets,
+    edited_yaml,
+    error_text,
+    overrides,
+    rebalance,
+)
 from transition_sim.dashboard.params import RUN_SETTINGS, parameters, plain
 from transition_sim.dashboard.workspace import UploadError, Workspace
 from transition_sim.scenario import Scenario, ScenarioError, check_feasible, load_scenario
@@ -231,11 +239,49 @@ def test_an_unedited_scenario_downloads_as_a_bare_extends(workspace: Workspace) 
     path, download = workspace.edit(key, {})
     assert yaml.safe_load(download) == {"extends": "kazakhstan_2022.yaml"}
     assert load_scenario(path) == workspace.load(key)
-    path, download = workspace.edit(key, {}, {"replications": 7})
-    assert yaml.safe_load(download)["name"] == "Kazakhstan January 2022 (edited)"
-    assert load_scenario(path).replications == 7
+    path, download = workspace.edit(key, {}, {"replications": 7, "seed": 3})
+    # Replications and seed are how a scenario is run, not edits of it: the name stays.
+    assert "name" not in yaml.safe_load(download)
+    assert load_scenario(path).name == workspace.load(key).name
+    assert (load_scenario(path).replications, load_scenario(path).seed) == (7, 3)
     with pytest.raises(KeyError):
         workspace.edit("../../etc/passwd", {})
+
+
+def test_a_run_is_named_by_what_changed_or_as_the_reader_says(workspace: Workspace) -> None:
+    key = "scenarios/kazakhstan_2022.yaml"
+    base = workspace.load(key)
+    path = "factions.KNB.loyalty.successor"
+    old = base.factions["KNB"].loyalty["successor"]
+    sets = coupled_sets(base.model_dump(mode="json"))
+    values, errors = rebalance(base.model_dump(mode="json"), {path: 0.7}, sets)
+    assert errors == {}
+    edited, _ = workspace.edit(key, values, {"replications": 5}, order=[path])
+    assert load_scenario(edited).name == f"KNB loyalty successor {old:g}→0.7"
+    named, _ = workspace.edit(key, values, name="  strong KNB  ", order=[path])
+    assert load_scenario(named).name == "strong KNB"
+
+
+def test_a_changed_loyalty_is_rebalanced_as_sweeps_do(workspace: Workspace) -> None:
+    """The dashboard completes a coupled set with the engine's rule (the same function), so a
+    changed loyalty gives a valid scenario whose other parts keep their proportions."""
+    key = "scenarios/kazakhstan_2022.yaml"
+    data = workspace.load(key).model_dump(mode="json")
+    members = [f"factions.KNB.loyalty.{k}" for k in data["factions"]["KNB"]["loyalty"]]
+    assert members in coupled_sets(data)
+    changed, rest = members[0], members[1:]
+    values, errors = rebalance(data, {changed: 0.9}, coupled_sets(data))
+    assert errors == {}
+    loaded = load_scenario(workspace.edit(key, values)[0])
+    loyalty = loaded.factions["KNB"].loyalty
+    assert sum(loyalty.values()) == pytest.approx(1)
+    before = [data["factions"]["KNB"]["loyalty"][m.rsplit(".", 1)[1]] for m in rest]
+    after = [loyalty[m.rsplit(".", 1)[1]] for m in rest]
+    assert after[0] * before[1] == pytest.approx(after[1] * before[0])  # proportions kept
+    # Two members that alone exceed the sum cannot be completed: both are marked.
+    _, errors = rebalance(data, {members[0]: 0.8, members[1]: 0.8}, coupled_sets(data))
+    assert set(errors) == {members[0], members[1]}
+    assert "exceeds" in errors[members[0]]
 
 
 # -- views without data, and the commands' errors ---------------------------------------------
@@ -270,3 +316,22 @@ def test_help_text_shows_docstring_literals_as_plain_words() -> None:
     groups = {g.key: g for g in parameters(load_scenario(BASELINE))}
     assert "loyalty" in groups["factions.KNB"].description
     assert all("``" not in g.description for g in groups.values())
+
+
+def test_the_time_left_ignores_the_time_before_the_first_replication() -> None:
+    """Loading the compiled kernel takes seconds before replication 1 is done; the estimate is
+    paced on the replications after it, not on that wait."""
+    pace = Pace()
+    assert pace.text(1, 21, now=100.0) == "1 of 21 replications"  # 100 s of kernel loading
+    assert pace.text(11, 21, now=110.0) == "11 of 21 replications, about 10 s left"
+
+
+def test_loader_errors_are_placed_by_field() -> None:
+    message = (
+        "kz.edited.yaml:12: crowd.vision: input should be less than or equal to 20\n"
+        "kz.edited.yaml:20: factions.KNB.loyalty: successor + family must add up to 1"
+    )
+    assert field_errors(message) == {
+        "crowd.vision": "input should be less than or equal to 20",
+        "factions.KNB.loyalty": "successor + family must add up to 1",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -15,7 +16,7 @@ from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.store import write_results
 from transition_sim.scenario import load_scenario
 from transition_sim.viz import results
-from transition_sim.viz.report import REPORT_NAME, sections, write_report
+from transition_sim.viz.report import REPORT_NAME, report_html, sections, write_report
 from transition_sim.viz.results import ResultsError, load_output
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,3 +164,22 @@ def test_large_ensembles_read_a_bounded_sample_of_days(
     assert any("replications 0 to 4 of 12" in note for note in loaded.notes)
     monkeypatch.setattr(results, "MAX_DAILY_REPLICATIONS", 12)
     assert not any("random sample" in n for n in results.load_results(baseline_dir).notes)
+
+
+def test_report_tells_one_replication_per_outcome_with_readable_tables(baseline_dir: Path) -> None:
+    """Every outcome that occurred gets its story (not only the most common one), and tables
+    show numbers with separators and units, never in e-notation; the page uses the full width."""
+    results = load_output(baseline_dir)
+    occurred = set(results.runs["outcome"])
+    stories = [s for s in sections(results) if s.title.startswith("One replication ending in")]
+    assert len(stories) == len(occurred) >= 2
+    for story in stories:
+        replication = int(story.title.rsplit("number ", 1)[1])
+        outcome = results.runs.set_index("replication").loc[replication, "outcome"]
+        assert outcome.replace("_", " ") in story.title
+    page = report_html(results)
+    tables = "".join(re.findall(r"<table.*?</table>", page, flags=re.S))
+    assert "deaths (people)" in tables
+    assert not re.search(r"\de[+-]\d", tables)
+    assert re.search(r">\d{1,3}(,\d{3})+ \(5–95%", tables)  # detained: thousands separated
+    assert "max-width: 1100px" not in page

@@ -17,8 +17,9 @@ from transition_sim.dashboard.why_callbacks import register_why_callbacks
 from transition_sim.dashboard.workspace import Workspace
 
 ASSETS = Path(__file__).parent / "assets"
+WARM_UP = "TRANSITION_SIM_WARM_UP"  # the server's config key: the scenario `serve` warms up with
 
-__all__ = ["create_app", "default_scenarios", "serve"]
+__all__ = ["create_app", "default_scenarios", "serve", "warm_up"]
 
 
 def default_scenarios() -> Path:
@@ -52,10 +53,29 @@ def create_app(
         suppress_callback_exceptions=True,  # views create their own components
     )
     app.layout = lambda: page(workspace)  # a function: a reload sees new uploads and runs
+    app.server.config[WARM_UP] = next(iter(workspace.scenario_files().values()), None)
     register_callbacks(app, workspace, workers=workers)
     register_why_callbacks(app, workspace)  # d2's views (watch, why, sensitivity)
     return app
 
 
+def warm_up(scenario_file: Path | None) -> None:
+    """Run one day of a scenario here, so that the compiled crowd kernel is loaded (or compiled)
+    once, before the page is served: runs are processes forked from this one and inherit it, so
+    a first run starts at once instead of after seconds of "loading the crowd kernel". Anything
+    that goes wrong is left for the run to report."""
+    if scenario_file is None:
+        return
+    try:
+        from transition_sim.scenario import load_scenario
+        from transition_sim.simulate import simulate
+
+        scenario = load_scenario(scenario_file)
+        simulate(scenario.model_copy(update={"days": 1}), 0)
+    except Exception:  # a warm-up only saves time; the run reports what is wrong
+        pass
+
+
 def serve(app: Dash, host: str = "127.0.0.1", port: int = 8050) -> None:
+    warm_up(app.server.config.get(WARM_UP))
     app.run(host=host, port=port, debug=False)

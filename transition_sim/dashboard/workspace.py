@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from transition_sim.dashboard.edits import apply_values, edited_yaml, overrides
+from transition_sim.dashboard.edits import apply_values, edited_yaml, overrides, run_name
 from transition_sim.scenario import Scenario, load_scenario
 from transition_sim.viz.results import ENSEMBLE_MARKER, SWEEP_MARKERS
 
@@ -103,18 +103,29 @@ class Workspace:
 
     # -- edits ------------------------------------------------------------------------------------
     def edit(
-        self, key: str, values: dict[str, Any], settings: dict[str, Any] | None = None
+        self,
+        key: str,
+        values: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        name: str | None = None,
+        order: list[str] | None = None,
     ) -> tuple[Path, str]:
         """Write the scenario ``key`` with ``values`` (dotted path -> value) and ``settings``
         (top-level values such as replications and seed) changed, as a file that extends the
         original. Returns the file to load (it extends the original by absolute path) and the
-        text to download (it extends it by name, to be saved next to the original)."""
+        text to download (it extends it by name, to be saved next to the original).
+
+        The file is named ``name`` if given, else by what changed (`run_name`, the paths in
+        ``order`` first); replications and seed are not edits, so they do not rename it."""
         original = self.path(key)
         base = self.load(key).model_dump(mode="json")
-        edited = apply_values(base, {**values, **(settings or {})})
+        edited = apply_values(base, values)
         changes = overrides(base, edited) or {}
-        if changes:
-            changes = {"name": f"{base['name']} (edited)", **changes}
+        title = (name or "").strip() or run_name(base, values, order)
+        if title != base["name"]:
+            changes = {"name": title, **changes}
+        settings_changes = overrides(base, apply_values(base, settings or {})) or {}
+        changes = {**changes, **settings_changes}
         download = edited_yaml(original.name, changes, source=original.name)
         local = edited_yaml(str(original.resolve()), changes, source=original.name)
         digest = hashlib.sha256(local.encode()).hexdigest()[:16]

@@ -29,6 +29,7 @@ from transition_sim.viz.stats import (
     share_difference,
     stance_shares,
 )
+from transition_sim.viz.units import metric_label, shown, shown_difference
 
 PALETTE = qualitative.Safe
 SUBTITLE_WIDTH = 120  # characters per subtitle line
@@ -55,6 +56,7 @@ __all__ = [
     "metrics_table",
     "outcome_chart",
     "power_figure",
+    "share_entry",
     "stances_figure",
     "style",
 ]
@@ -97,7 +99,7 @@ def rgba(color: str, alpha: float) -> str:
 
 
 # -- outcomes -------------------------------------------------------------------------------------
-def _entry(summary: dict[str, Any], name: str) -> dict[str, Any]:
+def share_entry(summary: dict[str, Any], name: str) -> dict[str, Any]:
     """A summary's entry for ``name``; an outcome it does not list occurred in none of its runs."""
     if name in summary.get("outcomes", {}):
         return summary["outcomes"][name]
@@ -111,7 +113,7 @@ def outcome_chart(results: Sequence[Results]) -> go.Figure:
     names = outcome_names(r.summary for r in results)
     fig = go.Figure()
     for i, r in enumerate(results):
-        entries = [_entry(r.summary, name) for name in names]
+        entries = [share_entry(r.summary, name) for name in names]
         shares = [100 * e["share"] for e in entries]
         lows = [100 * e["ci95"][0] for e in entries]
         highs = [100 * e["ci95"][1] for e in entries]
@@ -173,7 +175,7 @@ def outcome_chart(results: Sequence[Results]) -> go.Figure:
 def difference_chart(a: Results, b: Results) -> go.Figure:
     """B's outcome shares minus A's, in percentage points, with Newcombe 95% intervals."""
     names = outcome_names([a.summary, b.summary])
-    diffs = [share_difference(_entry(a.summary, n), _entry(b.summary, n)) for n in names]
+    diffs = [share_difference(share_entry(a.summary, n), share_entry(b.summary, n)) for n in names]
     d = [100 * x for x, _, _ in diffs]
     fig = go.Figure(
         go.Bar(
@@ -211,8 +213,8 @@ def difference_chart(a: Results, b: Results) -> go.Figure:
 
 
 def metrics_table(results: Sequence[Results]) -> pd.DataFrame:
-    """Metric quantiles from the summaries (one column per ensemble), plus B − A of the
-    medians when there are two."""
+    """Metric quantiles from the summaries (one column per ensemble), with units and thousands
+    separators, plus B − A of the medians when there are two."""
     metrics: dict[str, None] = {}
     for r in results:
         metrics.update(dict.fromkeys(r.summary.get("metrics", {})))
@@ -224,7 +226,7 @@ def metrics_table(results: Sequence[Results]) -> pd.DataFrame:
     )
     rows = []
     for name in metrics:
-        row: dict[str, Any] = {"metric": humanize(name)}
+        row: dict[str, Any] = {"metric": metric_label(name)}
         medians = []
         for r, heading in zip(results, headings, strict=True):
             m = r.summary.get("metrics", {}).get(name)
@@ -233,13 +235,14 @@ def metrics_table(results: Sequence[Results]) -> pd.DataFrame:
                 medians.append(None)
                 continue
             row[heading] = (
-                f"{m['median']:.4g} (5–95%: {m['p05']:.4g} to {m['p95']:.4g}; {m['n']} runs)"
+                f"{shown(name, m['median'])} (5–95%: {shown(name, m['p05'])} to"
+                f" {shown(name, m['p95'])}; {m['n']:,} runs)"
             )
             medians.append(m["median"])
         if len(results) == 2:
             a, b = medians
             row["difference of medians (B − A)"] = (
-                "–" if a is None or b is None else f"{b - a:+.4g}"
+                "–" if a is None or b is None else shown_difference(name, b - a)
             )
         rows.append(row)
     return pd.DataFrame(rows)

@@ -23,20 +23,28 @@ from transition_sim.viz.results import Results, Sweep, load_output
 from transition_sim.viz.stats import humanize
 from transition_sim.viz.sweeps import sensitivity_charts, share_chart
 from transition_sim.viz.timeline import events_table, timeline_chart
+from transition_sim.viz.units import number
 
 REPORT_NAME = REPORT_FILE
 CSS = """
-body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
-       color: #222; }
+body { font-family: system-ui, sans-serif; margin: 1.5em 2em; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
 .meta, .note { color: #555; } .note { background: #fff6e0; padding: 0.5em 1em; }
-table { border-collapse: collapse; font-size: 0.9em; margin: 1em 0; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 1em 0; width: 100%; }
 th, td { border-bottom: 1px solid #eee; padding: 0.25em 0.6em; text-align: left; }
 .figure { margin: 1.5em 0; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.85em; }
 """
 
-__all__ = ["REPORT_NAME", "Section", "report_html", "sections", "write_report"]
+__all__ = [
+    "REPORT_NAME",
+    "Section",
+    "replications_by_outcome",
+    "report_html",
+    "sections",
+    "typical_replication",
+    "write_report",
+]
 
 
 @dataclass
@@ -49,16 +57,34 @@ class Section:
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, escape=True)
+    """A table as HTML, numbers with thousands separators (never ``1.266e+04``)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(
+            shown[column]
+        ):
+            shown[column] = shown[column].map(number)
+    return shown.to_html(index=False, border=0, escape=True)
 
 
 def typical_replication(results: Results) -> int | None:
-    """The first replication that ended in the most common outcome (the one the report tells)."""
+    """The first replication that ended in the most common outcome."""
+    stories = replications_by_outcome(results)
+    return stories[0][1] if stories else None
+
+
+def replications_by_outcome(results: Results) -> list[tuple[str, int, int]]:
+    """For each outcome that occurred, most common first: the outcome, its first replication
+    and how many replications ended in it. The report tells one story per outcome, so the
+    surprising endings appear beside the usual one."""
     runs = results.runs
     if runs is None or not len(runs):
-        return None
-    modal = runs["outcome"].value_counts().idxmax()
-    return int(runs.loc[runs["outcome"] == modal, "replication"].iloc[0])
+        return []
+    counts = runs["outcome"].value_counts(sort=True)
+    return [
+        (str(outcome), int(runs.loc[runs["outcome"] == outcome, "replication"].iloc[0]), int(n))
+        for outcome, n in counts.items()
+    ]
 
 
 def _outcome_rows(results: Results) -> pd.DataFrame:
@@ -105,11 +131,14 @@ def _ensemble_sections(results: Results) -> Iterator[Section]:
             " by outcome.",
             [p if isinstance(p, go.Figure) else _table(p) for p in why.report_parts(results)],
         )
-    replication = typical_replication(results)
-    if replication is not None and results.events is not None:
+    if results.events is None:
+        return
+    total = len(results.runs) if results.runs is not None else 0
+    for outcome, replication, n in replications_by_outcome(results):
         yield Section(
-            f"One replication: number {replication}",
-            "The first replication that ended in the most common outcome.",
+            f"One replication ending in {humanize(outcome)}: number {replication}",
+            f"{n:,} of {total:,} replications ended in {humanize(outcome)}; this is the first"
+            " of them.",
             [timeline_chart(results, replication), _table(events_table(results, replication))],
         )
 
