@@ -366,8 +366,8 @@ class TransitionModel(mesa.Model):
 
     def _changes_hands(self, challengers: float, holders: float) -> bool:
         """One draw of the site contest (none when its outcome is certain)."""
-        v, ex = self.params.violence, self.params.expectations
-        p = decisions.site_falls(challengers, holders, v.seizure_ratio, ex.contest_exponent)
+        v = self.params.violence
+        p = decisions.site_falls(challengers, holders, v.seizure_ratio, v.site_exponent)
         if p in (0.0, 1.0):
             return p == 1.0
         return self.rng.random() < p
