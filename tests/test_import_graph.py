@@ -172,3 +172,37 @@ def test_layers_import_only_downwards() -> None:
         if (a := layer(source)) is not None and (b := layer(target)) is not None and b > a
     ]
     assert not upward, "a layer imports one above it:\n" + "\n".join(upward)
+
+
+def private_imports(source: str) -> list[str]:
+    """``module._name`` for every private name ``source`` imports from the project."""
+    return [
+        f"{node.module}.{alias.name}"
+        for node in runtime_imports(ast.parse(source))
+        if isinstance(node, ast.ImportFrom)
+        and (node.level or (node.module or "").startswith(PACKAGE))
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+
+
+def test_private_imports_are_seen() -> None:
+    source = (
+        "from .loading import _read\n"
+        "def f():\n"
+        "    from transition_sim.cli.errors import CliError, _hidden\n"
+        "    from typer import _private_elsewhere\n"
+    )
+    assert private_imports(source) == ["loading._read", "transition_sim.cli.errors._hidden"]
+
+
+def test_commands_import_only_public_names() -> None:
+    """The command line's shared parts (errors, loading, progress) are public: no command
+    module reaches into another module's private names."""
+    found = {
+        name: private
+        for name, path in modules().items()
+        if name.startswith(f"{PACKAGE}.cli")
+        and (private := private_imports(path.read_text(encoding="utf-8")))
+    }
+    assert not found, f"private names imported: {found}"
