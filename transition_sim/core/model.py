@@ -324,7 +324,7 @@ class TransitionModel(mesa.Model):
         defect and do not deter) against the deterring units near it: it changes hands with the
         odds of a Tullock contest in which its holder counts `seizure_ratio` times
         (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
-        and keeps it through today's contest ousts the office holder."""
+        and keeps it through today's contest may oust the office holder (`oust_by_crowd`)."""
         v = self.params.violence
         turned_faction = np.array(
             [is_turned(f.stance) for f in self.factions] + [False]

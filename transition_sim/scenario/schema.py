@@ -156,7 +156,7 @@ class Site(Strict):
     name: Name
     cell: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
     weight: Positive = 1.0
-    seat: bool = False  # the seat of power: a crowd that holds it ousts the office holder
+    seat: bool = False  # the seat of power: a crowd that holds it may oust the office holder
 
 
 class Region(Strict):
