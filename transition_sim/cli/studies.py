@@ -49,6 +49,14 @@ BatchSize = Annotated[
     int | None, typer.Option("--batch-size", min=1, help="Runs per task. Default: ~2 s of work.")
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+AllowCode = Annotated[
+    bool,
+    typer.Option(
+        "--allow-code",
+        help="Let the spec name a model outside transition-sim and its registered models"
+        " (it runs that code: only for specs you trust).",
+    ),
+]
 SpecArgument = Annotated[
     Path, typer.Argument(help="Experiment spec (experiments/*.yaml).", dir_okay=False)
 ]
@@ -104,13 +112,13 @@ def _default_out(spec: Path) -> Path:
     return Path("results") / spec.stem
 
 
-def _prepare(spec: Path) -> Any:
+def _prepare(spec: Path, allow_code: bool) -> Any:
     from transition_sim.scenario.loader import ScenarioError
     from transition_sim.studies.spec import load_spec
     from transition_sim.studies.sweep import prepare
 
     try:
-        return prepare(load_spec(spec))
+        return prepare(load_spec(spec), allow_code=allow_code)
     except ScenarioError as err:
         raise scenario_error(err) from None
 
@@ -125,10 +133,11 @@ def _sweep(
     batch_size: int | None,
     json_output: bool,
     command: str,
+    allow_code: bool,
 ) -> None:
     from transition_sim.studies.studies import run_sweep
 
-    exp = _prepare(spec)
+    exp = _prepare(spec, allow_code)
     method = exp.spec.design.method
     if command == "sensitivity" and method not in ("morris", "sobol"):
         raise _error(
@@ -208,8 +217,12 @@ def _sweep_command(command: str, summary: str) -> Callable[..., None]:
         force: Force = False,
         batch_size: BatchSize = None,
         json_output: JsonOutput = False,
+        allow_code: AllowCode = False,
     ) -> None:
-        _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, command)
+        _sweep(
+            spec, out, workers, scheduler, resume, force, batch_size, json_output, command,
+            allow_code,
+        )  # fmt: skip
 
     run.__name__ = run.__qualname__ = command
     run.__doc__ = summary

@@ -21,9 +21,10 @@ trajectories, Sobol's base sample N, a power of two), ``levels`` (Morris grid le
 and ``second_order`` (Sobol, default false). Grid and one-at-a-time designs need each parameter's
 ``values`` or ``range``; sampling designs need ``bounds``, ``range`` or a ``distribution``.
 
-``model`` is ``transition`` (the default: the simulator, on ``scenario``) or ``module:function``,
-any function ``fn(inputs, seed) -> (outcome, metrics)`` that declares its inputs (see
-`transition_sim.studies.models`); then ``scenario`` is left out.
+``model`` is ``transition`` (the default: the simulator, on ``scenario``), a registered model's
+name, or ``module:function``, any function ``fn(inputs, seed) -> (outcome, metrics)`` that
+declares its inputs (see `transition_sim.studies.models`; outside the package and the registry
+it needs ``allow_code``); then ``scenario`` is left out.
 
 A spec is read like a scenario (`transition_sim.scenario.loader`): a bad one raises
 `ScenarioError` naming file, line and field.
