@@ -4,15 +4,25 @@ tampering and model changes, and folders are used as given or refused before any
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from scenario_files import write
+from test_job import Stop
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
+from transition_sim.core.results import RunResult
+from transition_sim.ensemble import store
+from transition_sim.ensemble.executors import Interrupted
+from transition_sim.ensemble.job import run_to_folder
+from transition_sim.scenario.schema import Scenario
 
 TESTS = Path(__file__).resolve().parent
 cli = CliRunner()
@@ -140,3 +150,110 @@ def test_resume_rechecks_the_stored_spec_model(tmp_path: Path) -> None:
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report == {"code": 2, "imported": []}, (done.stdout, done.stderr)
     assert "--allow-code" in done.stderr
+
+
+# --- resume verifies what it continues ----------------------------------------------------------
+
+SCENARIO = Scenario(name="job", days=3, replications=50, seed=5)
+
+
+def interrupted_run(out: Path) -> Path:
+    """A run of SCENARIO stopped at replication 30; its staging folder."""
+    with pytest.raises(Interrupted):
+        run_to_folder(SCENARIO, out, simulate_fn=Stop(at=30))
+    return store.staging_path(store.output_path(out))
+
+
+def test_a_part_edited_after_an_interrupt_is_refused_on_resume(tmp_path: Path) -> None:
+    staging = interrupted_run(tmp_path / "out")
+    part = sorted((staging / "runs").glob("part-*.parquet"))[0]
+    table = pq.read_table(part)
+    outcomes = pa.array(["coup"] * table.num_rows)
+    pq.write_table(
+        table.set_column(table.schema.get_field_index("outcome"), "outcome", outcomes), part
+    )
+    calls = Stop()
+    with pytest.raises(store.OutputError, match=f"{re.escape(str(part))} was changed") as info:
+        run_to_folder(SCENARIO, tmp_path / "out", resume=True, simulate_fn=calls)
+    assert "--force" in str(info.value)
+    assert calls.seeds == []
+
+
+def test_a_deleted_part_file_is_refused_on_resume(tmp_path: Path) -> None:
+    staging = interrupted_run(tmp_path / "out")
+    part = sorted((staging / "events").glob("part-*.parquet"))[0]
+    part.unlink()
+    with pytest.raises(store.OutputError, match=f"{re.escape(str(part))} is missing"):
+        run_to_folder(SCENARIO, tmp_path / "out", resume=True, simulate_fn=Stop())
+
+
+def test_a_model_changed_between_interrupt_and_resume_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interrupted_run(tmp_path / "out")
+    edited = {**store.code_files(), "transition_sim/core/elites.py": "0" * 64}
+    monkeypatch.setattr(store, "code_files", lambda: edited)
+    calls = Stop()
+    with pytest.raises(
+        store.OutputError, match=r"code changed since: transition_sim/core/elites\.py"
+    ):
+        run_to_folder(SCENARIO, tmp_path / "out", resume=True, simulate_fn=calls)
+    assert calls.seeds == []
+
+
+def test_the_code_hash_follows_the_package_files(tmp_path: Path) -> None:
+    """An edit to any of the package's .py files changes the identity (a copy is edited)."""
+    import shutil
+
+    copy = tmp_path / "transition_sim"
+    shutil.copytree(Path(store.__file__).resolve().parents[1], copy)
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from transition_sim.ensemble import store; print(store.code_hash())"
+    )
+
+    def code_hash() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    before = code_hash()
+    elites = copy / "core" / "elites.py"
+    elites.write_text(elites.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    after = code_hash()
+    assert len(before) == 64 and before != after
+
+
+def test_the_resume_hint_reproduces_every_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Following the Ctrl-C hint of `run -n 6 --seed 9 --keep summary -w 1` resumes the run."""
+    from transition_sim.cli import scenarios as commands
+    from transition_sim.simulate import simulate
+
+    spec = write(tmp_path / "tiny.yaml", "name: tiny\ndays: 2\nreplications: 40\nseed: 7\n")
+    real = commands.run_to_folder
+    calls = {"n": 0}
+
+    def stop_at_four(scenario: Scenario, seed: int) -> RunResult:
+        calls["n"] += 1
+        if calls["n"] > 4:
+            raise Interrupted(2)
+        return simulate(scenario, seed)
+
+    monkeypatch.setattr(
+        commands, "run_to_folder", lambda *a, **k: real(*a, **k, simulate_fn=stop_at_four)
+    )
+    out = tmp_path / "out"
+    args = ["run", str(spec), "-n", "6", "--seed", "9", "--keep", "summary", "-w", "1"]
+    stopped = cli.invoke(app, [*args, "--out", str(out)])
+    assert stopped.exit_code == 130, stopped.output
+    hint = stopped.output.split("continue with: ")[1].strip()
+    monkeypatch.setattr(commands, "run_to_folder", real)
+    argv = shlex.split(hint)
+    assert argv[0] == "transition-sim"
+    resumed = cli.invoke(app, argv[1:])
+    assert resumed.exit_code == 0, resumed.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["replications"], manifest["seed"], manifest["keep"]) == (6, 9, "summary")

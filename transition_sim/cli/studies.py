@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -148,7 +149,12 @@ def _sweep(
     out = out or _default_out(spec)
     total = len(exp.points) * exp.spec.replications
     workers = workers or min(os.cpu_count() or 1, total)
-    hint = f"transition-sim {command} {spec} --out {out} --resume"
+    options = ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
+    options += (["--batch-size", str(batch_size)] if batch_size else []) + (
+        ["--allow-code"] if allow_code else []
+    )
+    hint = shlex.join(["transition-sim", command, str(spec), *options, "--out", str(out)])
+    hint += " --resume"
     with _study(hint, out) as progress:
         result = run_sweep(
             exp, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
@@ -268,8 +274,9 @@ def compare(
     base_seed = loaded[0].seed if seed is None else seed
     workers = workers or min(os.cpu_count() or 1, n * len(loaded))
     with _folder(out) as folder:
-        files = " ".join(str(s) for s in scenarios)
-        hint = f"transition-sim compare {files} -n {n} --seed {base_seed} --out {folder} --resume"
+        args = [*(str(s) for s in scenarios), "-n", str(n), "--seed", str(base_seed)]
+        args += ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
+        hint = shlex.join(["transition-sim", "compare", *args, "--out", str(folder), "--resume"])
         with _study(hint, folder) as progress:
             result = run_compare(
                 loaded, [str(s) for s in scenarios], folder, replications=n, seed=base_seed,

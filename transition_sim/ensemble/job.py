@@ -122,5 +122,7 @@ def run_to_folder(
             on_finished=advance,
         ) as batches:
             for index, group in _parts(batches, size, n):
-                store.write_part(staging, index, _tables(group, keep))
+                tables = _tables(group, keep)
+                store.write_part(staging, index, tables)
+                store.record_part(staging, index, tables)
         return store.finish(staging, out, scenario, range(n_parts), keep=keep, command=command)

@@ -16,11 +16,14 @@ A run writes beside it, in a staging folder on the same filesystem, while it hol
 A part is a fixed range of replications (its index times the part size). Each part file is
 written to a temporary name, fsynced and renamed, so it exists whole or not at all, and a
 part's ``runs`` file is written last: a part is finished exactly when that file exists
-(`finished_parts`), and a resumed run redoes only the others. At the end the parts are
-concatenated in order (a row group per part, so the files do not depend on how many workers
-produced them or on whether the run was resumed) into ``result/``, the manifest is written
-last, and ``result/`` is moved to ``DIR`` in one rename (with ``force``, atomically exchanged
-with the old ``DIR``, which is then deleted).
+(`finished_parts`), and a resumed run redoes only the others. A run also records each
+finished part's files and their sha256 in ``run.json`` (`record_part`), with a hash of the
+package's code in its identity (`code_files`): a resumed run redoes the parts not recorded and
+refuses a folder whose recorded parts or code changed since (`check_parts`). At the end the
+parts are concatenated in order (a row group per part, so the files do not depend on how many
+workers produced them or on whether the run was resumed) into ``result/``, the manifest is
+written last, and ``result/`` is moved to ``DIR`` in one rename (with ``force``, atomically
+exchanged with the old ``DIR``, which is then deleted).
 
 The part functions (`write_part`, `finished_parts`, `clean_unfinished`, `assemble`) work on
 any folder and any table names: a partitioned, resumable parquet dataset.
@@ -31,6 +34,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -82,7 +86,10 @@ __all__ = [
     "OutputExistsError",
     "assemble",
     "check_output_dir",
+    "check_parts",
     "clean_unfinished",
+    "code_files",
+    "code_hash",
     "finish",
     "finished_parts",
     "lock_output",
@@ -90,6 +97,7 @@ __all__ = [
     "output_errors",
     "publish",
     "record_in_manifest",
+    "record_part",
     "result_files",
     "run_identity",
     "saved_replications",
@@ -225,6 +233,24 @@ def check_output_dir(
     return path
 
 
+@functools.cache
+def code_files() -> dict[str, str]:
+    """The sha256 of each ``.py`` file of the installed package, by its path in the package:
+    what the model's code is (``__version__`` does not change when the code does). Hashing the
+    files works from a wheel as from a git checkout."""
+    root = Path(transition_sim.__file__).resolve().parent
+    return {
+        path.relative_to(root.parent).as_posix(): _sha256(path)
+        for path in sorted(root.rglob("*.py"))
+        if "__pycache__" not in path.parts
+    }
+
+
+def code_hash() -> str:
+    """One sha256 of the package's code (`code_files`), for manifests."""
+    return hashlib.sha256(_json(code_files()).encode()).hexdigest()
+
+
 def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, Any]:
     """What a staging folder computes; resuming it with anything else is refused."""
     from transition_sim.scenario.loader import scenario_hash
@@ -232,6 +258,7 @@ def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, An
     return {
         "format": FORMAT,
         "transition_sim": transition_sim.__version__,
+        "code": code_files(),
         "scenario_hash": scenario_hash(scenario),
         "seed": scenario.seed,
         "replications": scenario.replications,
@@ -263,20 +290,62 @@ def open_staging(
     if state is not None:
         changed = [key for key in identity if state.get(key) != identity[key]]
         if changed:
-            detail = "; ".join(f"{k}: {state.get(k)!r} then, {identity[k]!r} now" for k in changed)
+            detail = "; ".join(_change(k, state.get(k), identity[k]) for k in changed)
             raise OutputError(
                 staging,
                 f"{staging} holds an interrupted run of something else ({detail}); run that"
                 " again to resume it, or use --force to discard it",
             )
-        clean_unfinished(staging, kept_tables(state["keep"]))
-        return staging, finished_parts(staging)
+        recorded = _recorded_parts(state)
+        check_parts(staging, recorded)
+        clean_unfinished(staging, kept_tables(state["keep"]), finished=set(recorded))
+        return staging, set(recorded)
     with output_errors(staging):
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
         _write_text(staging / RUN_STATE, _json(identity))
     return staging, set()
+
+
+def _change(key: str, then: Any, now: Any) -> str:
+    if key == "code" and isinstance(then, dict) and isinstance(now, dict):
+        files = sorted(f for f in then.keys() | now.keys() if then.get(f) != now.get(f))
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        return f"the model's code changed since: {shown}"
+    return f"{key}: {then!r} then, {now!r} now"
+
+
+def _recorded_parts(state: Mapping[str, Any]) -> dict[int, dict[str, str]]:
+    parts = state.get("parts", {})
+    if not isinstance(parts, dict):
+        return {}
+    return {int(index): files for index, files in parts.items() if isinstance(files, dict)}
+
+
+def record_part(staging: Path, index: int, tables: Iterable[str]) -> None:
+    """Record part ``index`` as finished in ``run.json``, with its files' sha256."""
+    state = _read_state(staging) or {}
+    files = {}
+    for name in tables:
+        path = part_path(staging, name, index)
+        files[path.relative_to(staging).as_posix()] = _sha256(path)
+    state.setdefault("parts", {})[str(index)] = files
+    _write_text(staging / RUN_STATE, _json(state))
+
+
+def check_parts(folder: Path, recorded: Mapping[int, Mapping[str, str]]) -> None:
+    """Refuse (`OutputError` naming the file) a recorded part file that is gone or changed."""
+    for index in sorted(recorded):
+        for name, digest in recorded[index].items():
+            path = folder / name
+            if not path.is_file() or _sha256(path) != digest:
+                state = "is missing" if not path.is_file() else "was changed after it was written"
+                raise OutputError(
+                    path,
+                    f"{path} {state} (its sha256 is recorded in {folder / RUN_STATE}): the"
+                    " interrupted run cannot be trusted; use --force to discard it",
+                )
 
 
 # -- parts: a partitioned, resumable parquet dataset --------------------------------------------
@@ -305,9 +374,16 @@ def finished_parts(folder: Path, commit: str = COMMIT_TABLE) -> set[int]:
     return {_part_index(p) for p in (folder / commit).glob("part-*.parquet")}
 
 
-def clean_unfinished(folder: Path, tables: Sequence[str], commit: str = COMMIT_TABLE) -> None:
-    """Remove what an interrupted writer left: temp files, and the files of unfinished parts."""
-    finished = finished_parts(folder, commit)
+def clean_unfinished(
+    folder: Path,
+    tables: Sequence[str],
+    commit: str = COMMIT_TABLE,
+    finished: set[int] | None = None,
+) -> None:
+    """Remove what an interrupted writer left: temp files, and the files of unfinished parts
+    (those not in ``finished``; by default, those whose ``commit`` file is missing)."""
+    if finished is None:
+        finished = finished_parts(folder, commit)
     for name in tables:
         for path in (folder / name).glob(".*.tmp"):
             path.unlink()
@@ -368,6 +444,7 @@ def build_manifest(
         "replications": scenario.replications,
         "seed_derivation": "replication_seed(seed, replication): the seed column of runs.parquet",
         "keep": keep,
+        "code_sha256": code_hash(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files},
@@ -498,6 +575,7 @@ def write_results(
         }
         try:
             write_part(staging, 0, {name: as_arrow(tables[name]) for name in kept_tables(keep)})
+            record_part(staging, 0, kept_tables(keep))
             finish(staging, out, scenario, [0], keep=keep, command=command)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing to resume: the caller has it all
