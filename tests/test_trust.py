@@ -257,3 +257,48 @@ def test_the_resume_hint_reproduces_every_option(
     assert resumed.exit_code == 0, resumed.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert (manifest["replications"], manifest["seed"], manifest["keep"]) == (6, 9, "summary")
+
+
+# --- report verifies the folder it reports ------------------------------------------------------
+
+
+def finished_run(tmp_path: Path) -> Path:
+    """A finished folder of summaries (the stand-in model has no day-by-day tables to draw)."""
+    out = tmp_path / "results"
+    run_to_folder(SCENARIO, out, simulate_fn=Stop(), keep="summary")
+    return out
+
+
+def test_report_refuses_an_edited_runs_table_and_never_vouches_for_it(tmp_path: Path) -> None:
+    out = finished_run(tmp_path)
+    runs = pq.read_table(out / "runs.parquet")
+    outcomes = pa.array(["unresolved"] * runs.num_rows)
+    index = runs.schema.get_field_index("outcome")
+    pq.write_table(runs.set_column(index, "outcome", outcomes), out / "runs.parquet")
+    manifest = (out / "manifest.json").read_bytes()
+    refused = cli.invoke(app, ["report", str(out)])
+    assert refused.exit_code == 2, refused.output
+    assert "runs.parquet: differs from the manifest" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert not (out / "report.html").exists()
+    forced = cli.invoke(app, ["report", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "warning:" in forced.stderr and "runs.parquet" in forced.stderr
+    assert (out / "report.html").is_file()
+    assert (out / "manifest.json").read_bytes() == manifest  # not added to a stale manifest
+
+
+def test_report_refuses_a_folder_with_an_added_file(tmp_path: Path) -> None:
+    out = finished_run(tmp_path)
+    (out / "notes.txt").write_text("x", encoding="utf-8")
+    refused = cli.invoke(app, ["report", str(out)])
+    assert refused.exit_code == 2, refused.output
+    assert "notes.txt: not in the manifest" in refused.stderr
+
+
+def test_report_of_an_intact_folder_is_recorded(tmp_path: Path) -> None:
+    out = finished_run(tmp_path)
+    for _ in range(2):  # the second time over its own report
+        result = cli.invoke(app, ["report", str(out)])
+        assert result.exit_code == 0, result.output
+        assert store.verify_manifest(out) == []

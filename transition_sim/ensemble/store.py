@@ -471,21 +471,30 @@ def record_in_manifest(folder: str | os.PathLike[str], name: str) -> bool:
     return True
 
 
-def verify_manifest(folder: str | os.PathLike[str]) -> list[str]:
-    """What is wrong with the result folder ``folder`` (nothing: an empty list): a missing
-    manifest, missing or extra files, sizes or checksums that differ from the manifest's."""
+def verify_manifest(folder: str | os.PathLike[str], ignore: Sequence[str] = ()) -> list[str]:
+    """What is wrong with the result (or sweep) folder ``folder`` (nothing: an empty list): a
+    missing manifest, missing or extra files, sizes or checksums that differ from the
+    manifest's. Files in subfolders count, by their relative path; hidden files and the names
+    in ``ignore`` do not."""
     folder = Path(folder)
     try:
         listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        listed = {str(name): (int(e["bytes"]), str(e["sha256"])) for name, e in listed.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         return [f"no readable manifest: {err}"]
-    present = {p.name for p in folder.iterdir()} - {MANIFEST}
+    present = {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if not path.is_dir() and not any(p.startswith(".") for p in path.relative_to(folder).parts)
+    } - {MANIFEST, *ignore}
     problems = [f"{name}: not in the manifest" for name in sorted(present - set(listed))]
-    for name, entry in listed.items():
+    for name, (size, digest) in listed.items():
         path = folder / name
-        if not path.is_file():
+        if name in ignore:
+            continue
+        if not path.is_file() or path.is_symlink():
             problems.append(f"{name}: missing")
-        elif path.stat().st_size != entry["bytes"] or _sha256(path) != entry["sha256"]:
+        elif path.stat().st_size != size or _sha256(path) != digest:
             problems.append(f"{name}: differs from the manifest")
     return problems
 

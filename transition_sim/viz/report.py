@@ -168,12 +168,16 @@ def report_html(output: Results | Sweep) -> str:
 
 
 def write_report(
-    results_dir: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
+    results_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    record: bool = True,
 ) -> Path:
     """Write the report of ``results_dir`` (an ensemble or sweep folder) to ``out`` (default:
     ``results_dir/report.html``), atomically; return its path. Written into a finished folder,
-    it is listed in the folder's manifest. Raises `transition_sim.viz.results.ResultsError` if
-    the folder is not an output folder."""
+    it is listed in the folder's manifest (unless not ``record``: a folder that fails its
+    manifest check is reported, not vouched for). Raises
+    `transition_sim.viz.results.ResultsError` if the folder is not an output folder."""
     output = load_output(results_dir)
     path = Path(out) if out is not None else Path(results_dir) / REPORT_NAME
     page = report_html(output)
@@ -184,6 +188,6 @@ def write_report(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if path.resolve() == (Path(results_dir) / REPORT_NAME).resolve():
+    if record and path.resolve() == (Path(results_dir) / REPORT_NAME).resolve():
         record_in_manifest(results_dir, REPORT_NAME)
     return path
