@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from scenario_files import write
-from test_job import Stop
+from test_job import Stop, fake_simulate
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
@@ -302,3 +302,51 @@ def test_report_of_an_intact_folder_is_recorded(tmp_path: Path) -> None:
         result = cli.invoke(app, ["report", str(out)])
         assert result.exit_code == 0, result.output
         assert store.verify_manifest(out) == []
+
+
+# --- symbolic links as --out --------------------------------------------------------------------
+
+
+def test_a_symlinked_out_to_an_empty_folder_gets_the_results(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    run_to_folder(SCENARIO, link, simulate_fn=Stop(), keep="summary")
+    assert link.is_symlink() and (link / "manifest.json").is_file()
+    assert store.verify_manifest(target) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "link",
+        "target",
+    ]  # nothing stranded in a .partial folder
+
+
+def test_force_on_a_symlink_replaces_the_link_not_what_it_points_to(tmp_path: Path) -> None:
+    target = finished_run(tmp_path)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    other = SCENARIO.model_copy(update={"seed": 6})
+    run_to_folder(other, link, simulate_fn=fake_simulate, keep="summary", force=True)
+    assert not link.is_symlink() and store.verify_manifest(link) == []
+    assert json.loads((link / "manifest.json").read_text(encoding="utf-8"))["seed"] == 6
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+
+
+def test_a_symlink_to_nothing_is_refused_before_running(tmp_path: Path) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere")
+    calls = Stop()
+    with pytest.raises(store.OutputError, match="symbolic link to nothing"):
+        run_to_folder(SCENARIO, link, simulate_fn=calls)
+    assert calls.seeds == [] and not (tmp_path / "nowhere").exists()
+
+
+def test_cli_run_into_a_symlinked_out_exits_0(tmp_path: Path) -> None:
+    spec = write(tmp_path / "tiny.yaml", "name: tiny\ndays: 2\nreplications: 2\nseed: 7\n")
+    target = tmp_path / "target"
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target)
+    result = cli.invoke(app, ["run", str(spec), "-w", "1", "--out", str(tmp_path / "link")])
+    assert result.exit_code == 0, result.output
+    assert store.verify_manifest(target) == []

@@ -90,7 +90,7 @@ def run_to_folder(
     replications too. On any exception, interrupts included, the workers are stopped and the
     parts saved so far stay in the staging folder for ``resume``.
     """
-    out = store.output_path(out)
+    out = store.output_path(out, force=force)
     n = scenario.replications
     size = part_size(scenario, keep)
     with store.lock_output(out):

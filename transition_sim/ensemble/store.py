@@ -191,9 +191,17 @@ def staging_path(out: Path) -> Path:
     return out.with_name(f"{out.name}.partial")
 
 
-def output_path(out: str | os.PathLike[str]) -> Path:
-    """``out`` made absolute (so that it has a name and a parent to put things beside)."""
+def output_path(out: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """``out`` made absolute (so that it has a name and a parent to put things beside).
+
+    A symbolic link is resolved to the folder it points to (the results go there: a link
+    cannot be renamed onto), except with ``force``, which replaces the link itself (`publish`
+    unlinks it; what it points to is left alone). A link to nothing is refused."""
     path = Path(os.path.abspath(out))
+    if path.is_symlink() and not force:
+        if not path.exists():
+            raise OutputError(path, f"output path {path} is a symbolic link to nothing")
+        path = Path(os.path.realpath(path))
     if not path.name:
         raise OutputError(path, f"cannot use {path} as an output directory")
     return path
@@ -208,7 +216,9 @@ def check_output_dir(
     result files: `force` never deletes anyone's other files. A staging folder left by an
     interrupted run needs ``resume`` (continue it) or ``force`` (discard it).
     """
-    path = output_path(out)
+    path = output_path(out, force=force)
+    if path.is_symlink():  # forced: the link will be replaced, its target left alone
+        return path
     if path.exists() and not path.is_dir():
         raise OutputError(path, f"output path {path} exists and is not a directory")
     if path.is_dir():
@@ -522,6 +532,8 @@ def publish(staging: Path, out: Path) -> None:
     then remove the staging folder."""
     result = staging / RESULT_DIR
     _fsync_dir(result)
+    if out.is_symlink():  # replaced, never followed: what it points to is not ours
+        out.unlink()
     if out.is_dir() and any(out.iterdir()):
         _exchange(result, out)
         shutil.rmtree(result)  # now the old results
@@ -573,7 +585,7 @@ def write_results(
     """Write the result folder of an in-memory ``ensemble`` to ``out_dir`` (the same files, the
     same guarantees as a streamed run). Raises `OutputError` if ``out_dir`` cannot take them
     (`check_output_dir`), `lock.LockedError` if another run writes there. Returns the folder."""
-    out = output_path(out_dir)
+    out = output_path(out_dir, force=force)
     with lock_output(out):
         check_output_dir(out, force=force)
         staging, _ = open_staging(out, run_identity(scenario, keep, ensemble.replications))
