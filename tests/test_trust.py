@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from scenario_files import write
+from test_hostile_scenarios import assert_refused
 from test_job import Stop, fake_simulate
 from typer.testing import CliRunner
 
@@ -350,3 +351,48 @@ def test_cli_run_into_a_symlinked_out_exits_0(tmp_path: Path) -> None:
     result = cli.invoke(app, ["run", str(spec), "-w", "1", "--out", str(tmp_path / "link")])
     assert result.exit_code == 0, result.output
     assert store.verify_manifest(target) == []
+
+
+# --- names: short, visible, one spelling, not reserved ------------------------------------------
+
+
+def two_camps(first: str, second: str) -> str:
+    return (
+        "name: names\ndays: 2\ncamps:\n"
+        f'  - {{name: "{first}", incumbent: true, power: 0.3, legitimacy: 0.8}}\n'
+        f'  - {{name: "{second}", power: 0.3, legitimacy: 0.5}}\n'
+        "factions:\n  police: {units: 10, loyalty: {" + f'"{first}"' + ": 1.0}}\n"
+    )
+
+
+def test_two_camps_that_look_identical_are_one_name_defined_twice(tmp_path: Path) -> None:
+    nfc, nfd = "Caf\u00e9", "Cafe\u0301"
+    assert nfc != nfd
+    path = write(tmp_path / "nfd.yaml", two_camps(nfc, nfd))
+    assert_refused(path, "camps.1.name", "is already defined")
+
+
+@pytest.mark.parametrize(
+    "name", ["Ca\u200bfe", "Cafe\u202e", "Cafe\u00ad", " Cafe"], ids=["zwsp", "rlo", "shy", "space"]
+)
+def test_an_invisible_character_in_a_name_is_refused(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path / "hidden.yaml", two_camps("Cafe", name))
+    assert_refused(path, "camps.1.name")
+
+
+def test_a_huge_name_is_refused_at_once(tmp_path: Path) -> None:
+    """250,000 characters over 3,650 days needed 6.8 GiB; it is refused before anything."""
+    huge = "x" * 250_000
+    text = two_camps("Cafe", huge).replace("days: 2", "days: 3650")
+    output = assert_refused(write(tmp_path / "huge.yaml", text), "at most 64 characters")
+    assert huge not in output
+
+
+@pytest.mark.parametrize("where", ["region", "camp", "faction"])
+def test_all_is_a_reserved_word(tmp_path: Path, where: str) -> None:
+    text = {
+        "region": "name: x\nregions:\n  - {name: All, urban_population: 100}\n",
+        "camp": two_camps("all", "other"),
+        "faction": "name: x\nfactions:\n  all: {units: 10, loyalty: {incumbent: 1.0}}\n",
+    }[where]
+    assert_refused(write(tmp_path / "all.yaml", text), "reserved word")

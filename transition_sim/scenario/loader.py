@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import types
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -212,7 +213,9 @@ def _read_text(path: Path) -> str:
             " a scenario file is plain text"
         )
         raise ScenarioError(path, line, None, message)
-    return text
+    # One spelling for text that looks the same (é as one code point or as e + accent), so that
+    # names compare as they read: two camps that look identical are one name, defined twice.
+    return unicodedata.normalize("NFC", text)
 
 
 @contextmanager
