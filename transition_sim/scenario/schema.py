@@ -45,6 +45,10 @@ OUTCOMES = (
 )
 
 
+# Elite actors: each day every faction weighs the odds of every camp (O(factions^2) today:
+# 8,000 factions took 92 s per simulated day), and reports draw a series per camp and faction.
+MAX_FACTIONS = 200
+MAX_CAMPS = 50
 MAX_NAME = 64  # characters in a region, site, camp or faction name (the longest shipped: 24)
 MAX_TEXT = 200  # characters in a label or a scenario's name (they title charts and events)
 # Words that mean something else where names appear: region "all" is the national total in
@@ -521,6 +525,15 @@ class Scenario(Strict):
                 )
         if not self.factions:
             raise ValueError("factions: at least one security faction is needed")
+        if len(self.factions) > MAX_FACTIONS:
+            raise ValueError(
+                f"factions: at most {MAX_FACTIONS} factions (this scenario has"
+                f" {len(self.factions):,}): each day every faction weighs every camp's odds"
+            )
+        if len(self.camps) > MAX_CAMPS:
+            raise ValueError(
+                f"camps: at most {MAX_CAMPS} camps (this scenario has {len(self.camps):,})"
+            )
         self._check_elites()
         return self
 
