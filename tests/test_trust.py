@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -24,6 +26,8 @@ from transition_sim.ensemble import store
 from transition_sim.ensemble.executors import Interrupted
 from transition_sim.ensemble.job import run_to_folder
 from transition_sim.scenario.schema import Scenario
+from transition_sim.viz import figures
+from transition_sim.viz.results import Results
 
 TESTS = Path(__file__).resolve().parent
 cli = CliRunner()
@@ -396,3 +400,45 @@ def test_all_is_a_reserved_word(tmp_path: Path, where: str) -> None:
         "faction": "name: x\nfactions:\n  all: {units: 10, loyalty: {incumbent: 1.0}}\n",
     }[where]
     assert_refused(write(tmp_path / "all.yaml", text), "reserved word")
+
+
+# --- reports draw a bounded number of series ----------------------------------------------------
+
+
+def many_camps(camps: int, factions: int) -> Results:
+    rng = np.random.default_rng(0)
+    rows = [(r, d) for r in range(3) for d in range(4)]
+    frame = pd.DataFrame(rows, columns=["replication", "day"])
+    frame["region"] = "all"
+    frame["date"] = pd.Timestamp("2022-01-01") + pd.to_timedelta(frame["day"], unit="D")
+    power = rng.dirichlet(np.arange(1, camps + 1), len(frame))  # camp i has more than camp i-1
+    for i in range(camps):
+        frame[f"power_c{i}"] = power[:, i]
+    for i in range(factions):
+        frame[f"stance_f{i}"] = rng.choice(["obey", "defect"], len(frame))
+    return Results(Path("x"), {"scenario": "x"}, None, frame, None, None, {})
+
+
+def test_a_chart_draws_at_most_twelve_camps_and_sums_the_rest() -> None:
+    fig = figures.power_figure(many_camps(40, 1))
+    named = [t.name for t in fig.data if t.showlegend is not False]
+    assert len(named) == figures.MAX_SERIES + 1
+    assert named[-1] == "28 others together"
+    assert set(named[:-1]) == {f"c{i}" for i in range(28, 40)}  # the largest
+
+
+def test_a_chart_draws_at_most_twelve_factions() -> None:
+    fig = figures.stances_figure(many_camps(2, 30))
+    titles = [a.text for a in fig.layout.annotations if a.text.startswith("f")]
+    assert len(titles) == figures.MAX_SERIES
+    assert "12 of 30 factions" in fig.layout.title.subtitle.text
+
+
+def test_a_scenario_with_more_camps_or_factions_than_the_limits_is_refused(
+    tmp_path: Path,
+) -> None:
+    camps = "".join(f"  - {{name: c{i}, power: 0.001}}\n" for i in range(20_000))
+    text = "name: x\ncamps:\n  - {name: incumbent, incumbent: true, power: 0.2}\n" + camps
+    assert_refused(write(tmp_path / "camps.yaml", text), "at most 50 camps")
+    factions = "".join(f"  f{i}: {{units: 1, loyalty: {{incumbent: 1.0}}}}\n" for i in range(8000))
+    assert_refused(write(tmp_path / "f.yaml", "name: x\nfactions:\n" + factions), "at most 200")

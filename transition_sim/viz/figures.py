@@ -31,6 +31,7 @@ from transition_sim.viz.stats import (
 )
 
 PALETTE = qualitative.Safe
+MAX_SERIES = 12  # series one chart draws (camps, factions); the rest are summed or counted
 SUBTITLE_WIDTH = 120  # characters per subtitle line
 TEMPLATE = "plotly_white"
 FAN_NOTE = "line: median over replications; dark band: middle 50% of runs; light band: middle 90%"
@@ -345,12 +346,24 @@ def detentions_figure(results: Results) -> go.Figure:
     )
 
 
+def largest(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The `MAX_SERIES` columns of largest mean, in their order, and the rest: a chart draws
+    that many series (a trace per camp of 20,000 took minutes) and sums up the others."""
+    if len(columns) <= MAX_SERIES:
+        return list(columns), []
+    top = set(frame[list(columns)].mean().nlargest(MAX_SERIES).index)
+    return [c for c in columns if c in top], [c for c in columns if c not in top]
+
+
 def power_figure(results: Results) -> go.Figure:
-    """Each camp's share of power over the days."""
+    """Each camp's share of power over the days (the largest `MAX_SERIES`; the rest summed)."""
     nat = national(results.timeseries)
-    camps = columns_with_prefix(nat, "power_")
+    camps, rest = largest(nat, columns_with_prefix(nat, "power_"))
+    series = [(label(c, "power_"), fan(nat, 100 * nat[c])) for c in camps]
+    if rest:
+        series.append((f"{len(rest)} others together", fan(nat, 100 * nat[rest].sum(axis=1))))
     return fan_figure(
-        [(label(c, "power_"), fan(nat, 100 * nat[c])) for c in camps],
+        series,
         "Power shares",
         "share of power (%)",
         f"{results.label}. {FAN_NOTE}",
@@ -380,7 +393,8 @@ def stance_colors(stances: Sequence[str]) -> dict[str, str]:
 def stances_figure(results: Results) -> go.Figure:
     """For each faction, the share of replications in which it holds each stance, per day."""
     nat = national(results.timeseries)
-    columns = columns_with_prefix(nat, "stance_")
+    every = columns_with_prefix(nat, "stance_")
+    columns = every[:MAX_SERIES]  # a subplot each: the first factions, the rest counted
     colors = stance_colors(sorted({str(s) for c in columns for s in nat[c].unique()}))
     fig = make_subplots(
         rows=max(1, len(columns)),
@@ -423,7 +437,12 @@ def stances_figure(results: Results) -> go.Figure:
         fig,
         "Stances of the security factions",
         f"{results.label}. For each faction, the share of replications in which it holds each"
-        " stance on each day",
+        " stance on each day"
+        + (
+            f" (the first {len(columns)} of {len(every)} factions)"
+            if len(every) > MAX_SERIES
+            else ""
+        ),
         height=160 + 170 * max(1, len(columns)),
     )
 
