@@ -442,3 +442,48 @@ def test_a_scenario_with_more_camps_or_factions_than_the_limits_is_refused(
     assert_refused(write(tmp_path / "camps.yaml", text), "at most 50 camps")
     factions = "".join(f"  f{i}: {{units: 1, loyalty: {{incumbent: 1.0}}}}\n" for i in range(8000))
     assert_refused(write(tmp_path / "f.yaml", "name: x\nfactions:\n" + factions), "at most 200")
+
+
+# --- sweeps: the design is bounded before it is built -------------------------------------------
+
+
+def ishigami_spec(tmp_path: Path, design: str, parameters: str) -> Path:
+    return write(
+        tmp_path / "big.yaml",
+        f"name: big\nmodel: ishigami\ndesign: {design}\nreplications: 1\nseed: 1\n"
+        f"parameters:\n{parameters}",
+    )
+
+
+@pytest.mark.timeout(60)  # a hang guard: the design must not be built
+@pytest.mark.parametrize(
+    ("design", "parameters", "message"),
+    [
+        ("grid", "  - {path: x1, range: {low: 0, high: 1, steps: 9007199254740992}}\n", "points"),
+        (
+            "{method: sobol, samples: 1099511627776}",
+            "  - {path: x1, bounds: [0, 1]}\n  - {path: x2, bounds: [0, 1]}\n",
+            "sobol with 1,099,511,627,776 samples",
+        ),
+        (
+            "grid",
+            "".join(
+                f"  - {{path: {p}, range: {{low: 0, high: 1, steps: 300}}}}\n"
+                for p in ("x1", "x2", "x3", "a")
+            ),
+            "8,100,000,000 points (300 x 300 x 300 x 300) are more than 100,000; their table"
+            " alone needs 724.2 GiB",
+        ),
+    ],
+    ids=["steps-2^53", "sobol-2^40", "4x300"],
+)
+def test_a_huge_design_is_refused_with_its_size(
+    tmp_path: Path, design: str, parameters: str, message: str
+) -> None:
+    spec = ishigami_spec(tmp_path, design, parameters)
+    result = cli.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert message in result.stderr
+    assert f"{spec}:3: design:" in result.stderr or f"{spec}:2: design:" in result.stderr
+    assert not (tmp_path / "out").exists()
