@@ -21,6 +21,7 @@ from test_job import Stop, fake_simulate
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
+from transition_sim.core import decisions
 from transition_sim.core.results import RunResult
 from transition_sim.ensemble import store
 from transition_sim.ensemble.executors import Interrupted
@@ -487,3 +488,27 @@ def test_a_huge_design_is_refused_with_its_size(
     assert message in result.stderr
     assert f"{spec}:3: design:" in result.stderr or f"{spec}:2: design:" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- contests that overflowed -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("strength", "exponent"),
+    [
+        ({"a": 10.0, "b": 5.0}, 1e9),
+        ({"a": 4e9, "b": 2e9, "c": 0.0}, 50.0),  # a large power_weight times strength
+        ({"a": 1e-10, "b": 2e-10}, 50.0),  # underflowed to 0 + 0: it read as equal sides
+    ],
+    ids=["exponent-1e9", "large-strength", "tiny-strength"],
+)
+def test_a_contest_with_huge_powers_is_won_by_the_stronger(
+    strength: dict[str, float], exponent: float
+) -> None:
+    chances = decisions.tullock(strength, exponent)
+    strongest = max(strength, key=strength.__getitem__)
+    assert chances[strongest] == pytest.approx(1.0)
+    assert sum(chances.values()) == pytest.approx(1.0)
+    assert all(0.0 <= p <= 1.0 for p in chances.values())
+    weakest = min(strength, key=strength.__getitem__)
+    assert decisions.showdown(strength, strongest, weakest, exponent) == pytest.approx(1.0)
