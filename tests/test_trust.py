@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,14 +24,17 @@ from typer.testing import CliRunner
 from transition_sim.cli import app
 from transition_sim.core import decisions
 from transition_sim.core.results import RunResult
+from transition_sim.dashboard.workspace import Workspace
 from transition_sim.ensemble import store
 from transition_sim.ensemble.executors import Interrupted
 from transition_sim.ensemble.job import run_to_folder
+from transition_sim.scenario import ScenarioError
 from transition_sim.scenario.schema import Scenario
 from transition_sim.viz import figures
 from transition_sim.viz.results import Results
 
 TESTS = Path(__file__).resolve().parent
+BASELINE = TESTS.parent / "scenarios" / "kazakhstan_2022.yaml"
 cli = CliRunner()
 
 # Runs the CLI in a fresh interpreter and says which of the named modules got imported.
@@ -512,3 +516,47 @@ def test_a_contest_with_huge_powers_is_won_by_the_stronger(
     assert all(0.0 <= p <= 1.0 for p in chances.values())
     weakest = min(strength, key=strength.__getitem__)
     assert decisions.showdown(strength, strongest, weakest, exponent) == pytest.approx(1.0)
+
+
+# --- the dashboard reads only its own folders ---------------------------------------------------
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    shutil.copy(BASELINE, scenarios / BASELINE.name)
+    return Workspace(tmp_path / "work", scenarios)
+
+
+def test_an_upload_extends_only_the_scenarios_folder_and_says_one_thing(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write(outside / "scenario.yaml", "name: secret\ndays: 7\n")  # scenario-shaped, elsewhere
+    write(outside / "notes.yaml", "password: hunter2\n")  # not a scenario
+    (outside / "folder.yaml").mkdir()
+    targets = [
+        outside / "scenario.yaml",
+        outside / "notes.yaml",
+        outside / "missing.yaml",
+        outside / "folder.yaml",
+        "../../../outside/scenario.yaml",
+        "/etc/passwd",
+    ]
+    messages = set()
+    for target in targets:
+        before = workspace.scenario_files()
+        with pytest.raises(ScenarioError) as caught:
+            workspace.upload("mine.yaml", f"extends: {target}\nname: mine\n".encode())
+        assert caught.value.field == "extends"
+        assert "secret" not in str(caught.value) and "hunter2" not in str(caught.value)
+        messages.add(caught.value.message.replace(repr(str(target)), "TARGET"))
+        assert workspace.scenario_files() == before
+    assert messages == {"TARGET is not a scenario file in the scenarios folder"}
+
+
+def test_an_upload_still_extends_a_scenario_of_the_folder(workspace: Workspace) -> None:
+    key = workspace.upload("mine.yaml", b"extends: kazakhstan_2022.yaml\nname: mine\ndays: 9\n")
+    assert workspace.load(key).days == 9
