@@ -560,3 +560,29 @@ def test_an_upload_extends_only_the_scenarios_folder_and_says_one_thing(
 def test_an_upload_still_extends_a_scenario_of_the_folder(workspace: Workspace) -> None:
     key = workspace.upload("mine.yaml", b"extends: kazakhstan_2022.yaml\nname: mine\ndays: 9\n")
     assert workspace.load(key).days == 9
+
+
+# --- names in figures are text, not links -------------------------------------------------------
+
+LINK = '<a href="http://example.com/x">click</a>'
+
+
+def test_a_link_in_a_name_is_text_in_figures_and_pages() -> None:
+    results = many_camps(3, 1)
+    frame = results.timeseries.rename(columns={"power_c0": f"power_{LINK}"})
+    frame["stance_f0"] = LINK
+    linked = Results(Path("x"), {"scenario": LINK}, None, frame, None, None, {})
+    for fig in (figures.power_figure(linked), figures.stances_figure(linked)):
+        assert re.search(r"<\s*a\s", json.dumps(fig.to_dict(), default=str))  # as built
+        safe = figures.inert(fig)
+        text = json.dumps(safe.to_dict(), default=str)
+        assert "&lt;a href" in text and re.search(r"<\s*a\s", text) is None
+        page = safe.to_html(include_plotlyjs=False)
+        assert "example.com" in page  # shown, as text
+        assert re.search(r'(<|\\u003c)a href=\\?"http://example', page) is None, "a live link"
+
+
+def test_inert_keeps_the_figures_own_markup() -> None:
+    fig = figures.inert(figures.power_figure(many_camps(3, 1)))
+    templates = [t.hovertemplate or "" for t in fig.data]
+    assert any("<br>" in t and "<extra>" in t for t in templates)

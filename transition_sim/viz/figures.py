@@ -8,10 +8,12 @@ The region map and the event timeline are in `regions` and `timeline`.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -59,6 +61,30 @@ __all__ = [
     "stances_figure",
     "style",
 ]
+
+
+# Plotly renders a few HTML tags in any text of a figure (legend names, titles, axis labels,
+# hover text); of those, <a href> makes a live link. Names come from files the user may not have
+# written (a scenario, a results folder), so figures are made inert before they are shown.
+_LINK_TAG = re.compile(r"<(?=\s*/?\s*a\b)", re.IGNORECASE)
+
+
+def inert(fig: go.Figure) -> go.Figure:
+    """``fig`` with every ``<a ...>`` tag in its text escaped (shown as written, not a link);
+    the tags the figures use themselves (<br>, <b>, <extra>) are kept."""
+    return go.Figure(_escape_links(fig.to_dict()))
+
+
+def _escape_links(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LINK_TAG.sub("&lt;", value)
+    if isinstance(value, dict):
+        return {k: _escape_links(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escape_links(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return np.array([_escape_links(v) for v in value.tolist()], dtype=object)
+    return value
 
 
 def style(

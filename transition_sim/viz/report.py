@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 
 import transition_sim
 from transition_sim.ensemble.store import REPORT_FILE, record_in_manifest
-from transition_sim.viz.figures import FANS, metrics_table, outcome_chart
+from transition_sim.viz.figures import FANS, inert, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep, load_output
 from transition_sim.viz.stats import humanize
@@ -141,7 +141,7 @@ def report_html(output: Results | Sweep) -> str:
         for part in section.parts:
             if isinstance(part, go.Figure):
                 count += 1
-                fig_html = part.to_html(
+                fig_html = inert(part).to_html(
                     full_html=False,
                     include_plotlyjs=False,
                     config={"displaylogo": False},
