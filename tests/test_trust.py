@@ -586,3 +586,57 @@ def test_inert_keeps_the_figures_own_markup() -> None:
     fig = figures.inert(figures.power_figure(many_camps(3, 1)))
     templates = [t.hovertemplate or "" for t in fig.data]
     assert any("<br>" in t and "<extra>" in t for t in templates)
+
+
+# --- a sweep's resume verifies its parts and code -----------------------------------------------
+
+
+def interrupted_sweep(tmp_path: Path) -> tuple[Path, Path]:
+    spec = write(
+        tmp_path / "toy.yaml",
+        """
+        name: toy
+        model: ishigami
+        design: grid
+        replications: 20
+        seed: 1
+        parameters:
+          - {path: x1, values: [0.0, 0.5, 1.0, 1.5]}
+        """,
+    )
+    out = tmp_path / "out"
+    result = cli.invoke(app, ["sweep", str(spec), "--out", str(out), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    (out / "manifest.json").unlink()  # as if interrupted after its parts were written
+    return spec, out
+
+
+def test_a_sweep_part_edited_before_resume_is_refused(tmp_path: Path) -> None:
+    spec, out = interrupted_sweep(tmp_path)
+    part = sorted((out / "runs").glob("part-*.parquet"))[1]
+    table = pq.read_table(part)
+    column = table.schema.get_field_index("outcome")
+    pq.write_table(table.set_column(column, "outcome", pa.array(["x"] * table.num_rows)), part)
+    result = cli.invoke(app, ["sweep", str(spec), "--out", str(out), "--resume"])
+    assert result.exit_code == 2, result.output
+    assert f"{part} was changed" in result.stderr
+
+
+def test_a_sweep_resumed_on_other_code_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, out = interrupted_sweep(tmp_path)
+    edited = {**store.code_files(), "transition_sim/studies/models.py": "0" * 64}
+    monkeypatch.setattr(store, "code_files", lambda: edited)
+    result = cli.invoke(app, ["sweep", str(spec), "--out", str(out), "--resume"])
+    assert result.exit_code == 2, result.output
+    assert "transition_sim/studies/models.py" in result.stderr
+
+
+def test_an_intact_sweep_resumes_to_the_same_runs(tmp_path: Path) -> None:
+    spec, out = interrupted_sweep(tmp_path)
+    before = pd.read_parquet(out / "runs")
+    result = cli.invoke(app, ["sweep", str(spec), "--out", str(out), "--resume", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ran"] == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs"), before)

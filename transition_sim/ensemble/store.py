@@ -93,6 +93,7 @@ __all__ = [
     "finish",
     "finished_parts",
     "lock_output",
+    "open_ledger",
     "open_staging",
     "output_errors",
     "publish",
@@ -277,9 +278,9 @@ def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, An
     }
 
 
-def _read_state(staging: Path) -> dict[str, Any] | None:
+def _read_state(staging: Path, name: str = RUN_STATE) -> dict[str, Any] | None:
     try:
-        state = json.loads((staging / RUN_STATE).read_text(encoding="utf-8"))
+        state = json.loads((staging / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # never written in full: nothing was computed yet
     return state if isinstance(state, dict) else None
@@ -333,15 +334,35 @@ def _recorded_parts(state: Mapping[str, Any]) -> dict[int, dict[str, str]]:
     return {int(index): files for index, files in parts.items() if isinstance(files, dict)}
 
 
-def record_part(staging: Path, index: int, tables: Iterable[str]) -> None:
-    """Record part ``index`` as finished in ``run.json``, with its files' sha256."""
-    state = _read_state(staging) or {}
+def record_part(folder: Path, index: int, tables: Iterable[str], ledger: str = RUN_STATE) -> None:
+    """Record part ``index`` as finished in the JSON file ``ledger`` of ``folder`` (``run.json``
+    of a run's staging folder), with its files' sha256."""
+    state = _read_state(folder, ledger) or {}
     files = {}
     for name in tables:
-        path = part_path(staging, name, index)
-        files[path.relative_to(staging).as_posix()] = _sha256(path)
+        path = part_path(folder, name, index)
+        files[path.relative_to(folder).as_posix()] = _sha256(path)
     state.setdefault("parts", {})[str(index)] = files
-    _write_text(staging / RUN_STATE, _json(state))
+    _write_text(folder / ledger, _json(state))
+
+
+def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
+    """The parts of ``folder`` that a resumed job keeps: those recorded in ``ledger``, checked
+    (`check_parts`), by the same code (`code_files`; `OutputError` naming the files that
+    changed). Files of parts not recorded are removed; a new ledger is started if none."""
+    state = _read_state(folder, ledger)
+    if state is None:
+        state = {"code": code_files(), "parts": {}}
+        _write_text(folder / ledger, _json(state))
+    if state.get("code") != code_files():
+        change = _change("code", state.get("code"), code_files())
+        raise OutputError(
+            folder, f"{folder} holds runs of other code ({change}); use --force to discard them"
+        )
+    recorded = _recorded_parts(state)
+    check_parts(folder, recorded)
+    clean_unfinished(folder, tables, finished=set(recorded))
+    return set(recorded)
 
 
 def check_parts(folder: Path, recorded: Mapping[int, Mapping[str, str]]) -> None:
@@ -353,8 +374,8 @@ def check_parts(folder: Path, recorded: Mapping[int, Mapping[str, str]]) -> None
                 state = "is missing" if not path.is_file() else "was changed after it was written"
                 raise OutputError(
                     path,
-                    f"{path} {state} (its sha256 is recorded in {folder / RUN_STATE}): the"
-                    " interrupted run cannot be trusted; use --force to discard it",
+                    f"{path} {state} since it was recorded with its sha256: the interrupted"
+                    " run cannot be trusted; use --force to discard it",
                 )
 
 

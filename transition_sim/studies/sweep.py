@@ -74,6 +74,7 @@ OUR_FILES = (
     "compare.yaml",
     "compare.json",
     "scenarios",
+    ".parts.json",
     "manifest.json",
 )
 MAX_REPORTED = 5  # invalid points listed by name before "... and N more"
