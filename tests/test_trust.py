@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from scenario_files import write
+from test_feasibility import peak_bytes
 from test_hostile_scenarios import assert_refused
 from test_job import Stop, fake_simulate
 from typer.testing import CliRunner
@@ -29,7 +30,8 @@ from transition_sim.ensemble import store
 from transition_sim.ensemble.executors import Interrupted
 from transition_sim.ensemble.job import run_to_folder
 from transition_sim.scenario import ScenarioError
-from transition_sim.scenario.schema import Scenario
+from transition_sim.scenario.feasibility import estimate_memory
+from transition_sim.scenario.schema import Camp, Faction, Power, Scenario
 from transition_sim.viz import figures
 from transition_sim.viz.results import Results
 
@@ -640,3 +642,23 @@ def test_an_intact_sweep_resumes_to_the_same_runs(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["ran"] == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs"), before)
+
+
+def test_the_memory_estimate_grows_with_the_camp_names_as_memory_does() -> None:
+    """The office and stance columns are as wide as the longest camp name (3,650 days)."""
+
+    def scenario(length: int) -> Scenario:
+        name = "x" * length
+        return Scenario(
+            name="long",
+            days=3650,
+            camps=[Camp(name=name, incumbent=True, power=1.0, legitimacy=0.8)],
+            factions={"police": Faction(units=10, loyalty={name: 1.0}, autonomous=False)},
+            power=Power(security=0.0, opposition=0.0),
+        )
+
+    short, long = scenario(1), scenario(64)
+    measured = peak_bytes(long) - peak_bytes(short)
+    estimated = estimate_memory(long).total - estimate_memory(short).total
+    assert measured > 0 and estimated >= measured
+    assert estimate_memory(long).total >= peak_bytes(long)
