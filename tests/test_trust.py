@@ -562,6 +562,11 @@ def test_an_upload_extends_only_the_scenarios_folder_and_says_one_thing(
 def test_an_upload_still_extends_a_scenario_of_the_folder(workspace: Workspace) -> None:
     key = workspace.upload("mine.yaml", b"extends: kazakhstan_2022.yaml\nname: mine\ndays: 9\n")
     assert workspace.load(key).days == 9
+    # The folder's own files are the server's: they may extend files elsewhere.
+    write(workspace.scenarios / "short.yaml", f"extends: {BASELINE}\nname: short\ndays: 5\n")
+    assert workspace.load("scenarios/short.yaml").days == 5
+    key = workspace.upload("mine2.yaml", b"extends: short.yaml\nname: mine\n")
+    assert workspace.load(key).days == 5
 
 
 # --- names in figures are text, not links -------------------------------------------------------

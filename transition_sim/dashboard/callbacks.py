@@ -141,7 +141,7 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
     def download(_: int, key: str, values: list[Any], ids: list[Any], reps: Any, seed: Any):
         try:
             path, text = edited(key, values, ids, reps, seed)
-            load_scenario(path, within=workspace.folders())
+            load_scenario(path)
         except (KeyError, ScenarioError) as err:
             message = error_text(err) if isinstance(err, ScenarioError) else "no scenario chosen"
             return no_update, f"Not downloaded: the edited scenario is invalid.\n{message}"
@@ -178,7 +178,7 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         set_progress(("0", "1", "checking the scenario"))
         try:
             path, _text = edited(key, values, ids, reps, seed)
-            scenario = load_scenario(path, within=workspace.folders())
+            scenario = load_scenario(path)
         except KeyError:
             return "Not run: choose a scenario first."
         except ScenarioError as err:

@@ -71,11 +71,8 @@ class Workspace:
     def load(self, key: str) -> Scenario:
         """The scenario of ``key``; `ScenarioError` if it does not validate."""
         path = self.path(key)
-        return load_scenario(path, within=[path.parent])
-
-    def folders(self) -> list[Path]:
-        """Where the scenarios this workspace reads (and those they extend) may be."""
-        return [self.scenarios, self.root / "uploads", self.root / "edits"]
+        within = [path.parent] if key.startswith("upload/") else None  # its copies only
+        return load_scenario(path, within=within)
 
     def upload(self, filename: str, content: bytes) -> str:
         """Keep an uploaded scenario (next to copies of the scenarios folder's files, so that

@@ -398,7 +398,7 @@ def _resolve(
     """Load `path` and the files it extends; return the merged mapping, its locations and the
     files involved (the extending one first). `chain` is (resolved, as given, line of
     `extends`) of the files extending this one, to spot cycles and report where they point.
-    ``within``: the folders every extended file must be in (`load_scenario`)."""
+    ``within``: the folders the file this one extends must be in (`load_scenario`)."""
     data, locations = _read(path)
     if chain and not any(key in Scenario.model_fields or key == "extends" for key in data):
         # Not a scenario (extends: /etc/passwd): say so without listing its keys.
@@ -443,7 +443,7 @@ def _resolve(
         message = f"file to extend is not a regular file (a device, pipe or socket): {target}"
         raise ScenarioError(path, line, "extends", message)
 
-    base, base_locations, files = _resolve(target, (*chain, (path.resolve(), path, line)), within)
+    base, base_locations, files = _resolve(target, (*chain, (path.resolve(), path, line)))
     removed = _removed_factions(path, data, locations, base)
     merged = _merge(base, data)
     for name in removed:
@@ -488,8 +488,10 @@ def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> 
     """Read, merge (``extends``) and validate a scenario file, and check that it can run; raise
     `ScenarioError` if it cannot, naming the file, line and field of every problem.
 
-    With ``within`` (folders), every file it extends must be in one of them (links resolved),
-    or it is refused with one message whatever the file is: a server reads no other file."""
+    With ``within`` (folders), the file it extends must be in one of them (links resolved), or
+    it is refused with one message whatever the file is: a server reads no other file for a
+    file it did not write. The files in those folders are the server's own, and may extend
+    what they like."""
     path = Path(path)
     folders = None if within is None else tuple(Path(f).resolve() for f in within)
     data, locations, files = _resolve(path, (), folders)
