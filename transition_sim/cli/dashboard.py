@@ -75,8 +75,8 @@ def report(
     The folder's files are checked against its manifest first: a folder edited since it was
     written is refused (exit 2), or with --force reported with a warning, and then the report
     is not added to the manifest."""
-    from transition_sim.ensemble.store import REPORT_FILE, verify_manifest
     from transition_sim.dashboard.discovery import report_sections
+    from transition_sim.ensemble.store import REPORT_FILE, verify_manifest
     from transition_sim.viz.report import write_report
     from transition_sim.viz.results import ResultsError, load_output
 
