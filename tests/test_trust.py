@@ -241,7 +241,7 @@ def test_the_resume_hint_reproduces_every_option(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Following the Ctrl-C hint of `run -n 6 --seed 9 --keep summary -w 1` resumes the run."""
-    from transition_sim.cli import scenarios as commands
+    from transition_sim.ensemble import job as commands  # `run` imports it when it runs
     from transition_sim.simulate import simulate
 
     spec = write(tmp_path / "tiny.yaml", "name: tiny\ndays: 2\nreplications: 40\nseed: 7\n")

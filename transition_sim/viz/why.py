@@ -355,6 +355,10 @@ def metrics_by_outcome(results: Results) -> pd.DataFrame:
 
 # -- scenario discovery -----------------------------------------------------------------------
 def first_parting_day(results: Results) -> int | None:
+    """The first day any two outcomes part ways (`parting`); None without day-by-day tables
+    (a folder run with ``--keep summary``)."""
+    if results.timeseries is None:
+        return None
     days = [
         parting(results, a, b)["day"]
         for a, b in combinations(outcome_classes(results, MIN_RUNS), 2)
