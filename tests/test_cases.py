@@ -36,15 +36,20 @@ TEMPLATES = {"institutional": (0.6, 0.2, 0.2), "patrimonial": (0.8, 0.05, 0.15)}
 GUARD, CAMPS_MAN = (0.85, 0.05, 0.1), (0.6, 0.25, 0.15)  # camp's man: (its camp, ruler, self)
 
 
-def test_the_library_has_the_six_cases() -> None:
-    assert [p.stem for p in CASES] == [
-        "armenia_2018",
-        "belarus_2020",
-        "kazakhstan_2022",
-        "kyrgyzstan_2010",
-        "uzbekistan_2016",
-        "zimbabwe_2017",
-    ]
+def test_the_library_has_exactly_the_listed_cases() -> None:
+    """Issue 16: the library is exactly this list (other crises are kept back for independent
+    evaluation), so a case added or dropped by mistake shows here."""
+    assert [p.stem for p in CASES] == sorted(
+        [
+            *("armenia_2018", "belarus_2020", "kazakhstan_2022", "kyrgyzstan_2010"),
+            *("uzbekistan_2016", "zimbabwe_2017"),
+            # issue 16, cases-a: mass protest, ruler falls / ruler holds
+            *("philippines_1986", "romania_1989", "east_germany_1989", "serbia_2000"),
+            *("ukraine_2004", "nepal_2006", "tunisia_2011", "burkina_faso_2014"),
+            *("sri_lanka_2022", "china_1989", "uzbekistan_2005", "armenia_2008"),
+            *("iran_2009", "bahrain_2011"),
+        ]
+    )
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
