@@ -51,9 +51,6 @@ SPACE: dict[str, tuple[float, float]] = {
     "violence.violent_lethality": (1e-6, 1e-2),
     "violence.detention_share": (0.002, 0.2),
     "expectations.protest_weight": (1.0, 5.0),
-    # The share of loyal units below which the office holder calls the patron: the record's
-    # invitation day is a target, and no source gives the threshold [A-successor-rules].
-    "government.invite_threshold": (0.6, 1.0),
 }
 LOG = {
     "government.lethal_force_armed_share",
