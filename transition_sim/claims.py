@@ -426,12 +426,21 @@ def load_priors(path: str | Path | None = None) -> Priors:
     malformed (its shape only: see `prior_problems` for checks against a scenario)."""
     file = Path(path or REGISTRY_PATH)
     text = file.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
-    lines = _node_lines(text)
+    try:
+        data = yaml.safe_load(text) or {}
+        lines = _node_lines(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise PriorError(file, line, "yaml", str(getattr(err, "problem", err))) from None
+    if not isinstance(data, dict):
+        raise PriorError(file, 1, "registry", "must be a mapping")
     priors: list[Prior] = []
     fixed: list[str] = []
     seen: dict[str, str] = {}
     for entry in data.get("assumptions") or []:
+        if not isinstance(entry, dict):
+            continue  # the registry's own checks (tests/test_claims.py) report it
         id_ = entry.get("id", "?")
         given = entry.get("priors") or {}
         if not isinstance(given, dict):

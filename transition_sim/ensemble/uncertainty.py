@@ -1,0 +1,88 @@
+"""Parameter uncertainty: each replication runs with parameters drawn from the priors.
+
+Replication ``r`` belongs to draw ``r // seeds_per_draw``; a draw's parameters come from the seed
+of its first replication (`claims.draw_priors`, on a stream separate from the crowd's), and every
+replication keeps its own seed for the crowd. So the parameters depend only on (base seed,
+replication, seeds_per_draw), never on the workers, and given its parameters a replication is the
+run `simulate` would give at point values. Coupled sets keep their sum
+(`scenario.address.coupled_values`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from transition_sim.claims import Prior, draw_priors
+from transition_sim.scenario.address import apply_values, scenario_values, yaml_value
+from transition_sim.scenario.schema import Scenario
+
+__all__ = ["Uncertainty", "describe", "draw_of", "drawn_scenario", "drawn_values"]
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What `run` draws: the priors, the coupled sets, and how many seeds each draw runs."""
+
+    priors: tuple[Prior, ...]
+    coupled: tuple[tuple[str, ...], ...] = ()
+    seeds_per_draw: int = 1
+    source: str = ""  # the registry file, for the record
+
+
+def draw_of(replication: int, seeds_per_draw: int) -> int:
+    """The parameter draw replication ``replication`` runs."""
+    return replication // seeds_per_draw
+
+
+def drawn_values(
+    scenario: Scenario, replication: int, base_seed: int, uncertainty: Uncertainty
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """The scenario (plain data) with the parameters of ``replication``'s draw, and the values
+    set (coupled sets completed)."""
+    from transition_sim.ensemble.runner import replication_seed
+
+    k = uncertainty.seeds_per_draw
+    seed = replication_seed(base_seed, draw_of(replication, k) * k)
+    data = scenario_values(scenario)
+    values = draw_priors(uncertainty.priors, seed, data)
+    coupled = [_present(members, data) for members in uncertainty.coupled]
+    return apply_values(data, values, [m for m in coupled if len(m) >= 2])
+
+
+def _present(members: tuple[str, ...], data: dict[str, Any]) -> tuple[str, ...]:
+    """The members of a coupled set the scenario has."""
+    out = []
+    for m in members:
+        try:
+            yaml_value(data, m)
+        except KeyError:
+            continue
+        out.append(m)
+    return tuple(out)
+
+
+def drawn_scenario(
+    scenario: Scenario, replication: int, base_seed: int, uncertainty: Uncertainty | None
+) -> Scenario:
+    """The scenario replication ``replication`` runs: ``scenario`` itself at point values."""
+    if uncertainty is None:
+        return scenario
+    data, _ = drawn_values(scenario, replication, base_seed, uncertainty)
+    return Scenario.model_validate(data)
+
+
+def describe(uncertainty: Uncertainty | None) -> dict[str, Any]:
+    """The mode, for the manifest, the summary and the resume check."""
+    if uncertainty is None:
+        return {"mode": "point"}
+    return {
+        "mode": "prior",
+        "seeds_per_draw": uncertainty.seeds_per_draw,
+        "priors": len(uncertainty.priors),
+        "priors_hash": hashlib.sha256(
+            repr((uncertainty.priors, uncertainty.coupled)).encode()
+        ).hexdigest()[:16],
+        "source": uncertainty.source,
+    }
