@@ -232,7 +232,17 @@ class ElitePolitics:
         return decisions.tullock({k: s[k] for k in self.in_play()}, self._exponent)
 
     def stay_odds(self) -> float:
-        """The office holder's chance in a showdown with the street and every rival in play that
+        """The office holder's chance in `obeying_contest`."""
+        return self.obeying_contest()[self.office]
+
+    def street_odds(self) -> float:
+        """The street's chance against the office holder alone in `obeying_contest`."""
+        c = self.obeying_contest()
+        total = c[OPPOSITION] + c[self.office]
+        return c[OPPOSITION] / total if total > 0.0 else 0.0
+
+    def obeying_contest(self) -> dict[str, float]:
+        """Each side's chance in a showdown with the street and every rival in play that
         counts who actually obeys today [A-ruler-exit]: the units that deter (a faction that
         obeys, and the followers of no chief elsewhere) for the holder, a turned faction's
         followers for its side, the street for the opposition, the patron for its client, and
@@ -262,7 +272,7 @@ class ElitePolitics:
         if sponsor in s:
             s[sponsor] += ex.protest_weight * street.sponsored_share
         s.pop(SECURITY, None)  # the services that stand aside fight for nobody
-        return decisions.tullock(s, self._exponent)[office]
+        return decisions.tullock(s, self._exponent)
 
     def odds(self, a: str, b: str, commit: tuple[str, str] | None = None) -> float:
         """The chance that ``a`` prevails over ``b`` in a showdown between the two."""
@@ -472,12 +482,17 @@ class ElitePolitics:
             how = "restoration"
         return how
 
-    def oust_by_crowd(self, site: str) -> None:
-        """A crowd holds the seat of power: the office holder is ousted and the office passes to
-        the opposition (a popular transition) [A-peaceful-occupation]."""
+    def oust_by_crowd(self, site: str) -> bool:
+        """A crowd holds the seat of power: it ousts the office holder with the street's odds
+        against it in a showdown that counts who obeys today (a handful of rebels in the palace
+        against loyal services rarely, a mass crowd whose guards stand aside almost surely), and
+        the office passes to the opposition (a popular transition) [A-peaceful-occupation]."""
+        if self.rng.random() >= self.street_odds():
+            return False
         self.tally["ousters"] += 1
         self.log(OPPOSITION, "occupy_seat", f"the crowd holds {site}")
         self.take_office(OPPOSITION, "popular")
+        return True
 
     def defect(self, name: str, to: str) -> None:
         """Camp ``name`` goes over to ``to`` (the street or another camp) with its posts: its

@@ -348,7 +348,7 @@ class TransitionModel(mesa.Model):
         defect and do not deter) against the deterring units near it: it changes hands with the
         odds of a Tullock contest in which its holder counts `seizure_ratio` times
         (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
-        and keeps it through today's contest ousts the office holder."""
+        and keeps it through today's contest may oust the office holder (`oust_by_crowd`)."""
         v = self.params.violence
         turned_faction = np.array(
             [is_turned(f.stance) for f in self.factions] + [False]
@@ -390,8 +390,8 @@ class TransitionModel(mesa.Model):
 
     def _changes_hands(self, challengers: float, holders: float) -> bool:
         """One draw of the site contest (none when its outcome is certain)."""
-        v, ex = self.params.violence, self.params.expectations
-        p = decisions.site_falls(challengers, holders, v.seizure_ratio, ex.contest_exponent)
+        v = self.params.violence
+        p = decisions.site_falls(challengers, holders, v.seizure_ratio, v.site_exponent)
         if p in (0.0, 1.0):
             return p == 1.0
         return self.rng.random() < p

@@ -193,6 +193,10 @@ class Violence(Strict):
     # How much a peaceful active counts, against an armed one, in a site contest: 0 = only armed
     # crowds take sites; 1 = a peaceful crowd that fills a site occupies it (docs/ODD.md §7.4).
     peaceful_occupation: Fraction = 0.0
+    # How decisive numbers are at a site: the Tullock exponent of the site contest (the old
+    # cut-off at `seizure_ratio` is the limit of a large exponent; at any value, attackers
+    # `seizure_ratio` times the defenders take a site half the time a day).
+    site_exponent: Positive = 4.0
 
 
 class Site(Strict):
@@ -205,7 +209,7 @@ class Site(Strict):
     name: Name
     cell: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
     weight: Positive = 1.0
-    seat: bool = False  # the seat of power: a crowd that holds it ousts the office holder
+    seat: bool = False  # the seat of power: a crowd that holds it may oust the office holder
 
 
 class Region(Strict):
