@@ -28,7 +28,7 @@ import pyarrow as pa
 from transition_sim.core.results import RunResult
 from transition_sim.ensemble.executors import TaskExecutor, map_ordered, open_executor
 from transition_sim.ensemble.tables import replication_column, runs_table, stack
-from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario
+from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario, first_of_draw
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
 
@@ -120,8 +120,10 @@ def run_one(
     """Run a single replication with its derived seed (and, with ``uncertainty``, the
     parameters of its draw: `uncertainty.drawn_scenario`)."""
     seed = replication_seed(base_seed, replication)
-    run_scenario = drawn_scenario(scenario, replication, base_seed, uncertainty)
-    return replication, seed, simulate_fn(run_scenario, seed)
+    if uncertainty is not None:
+        first = first_of_draw(replication, uncertainty.seeds_per_draw)
+        scenario = drawn_scenario(scenario, replication_seed(base_seed, first), uncertainty)
+    return replication, seed, simulate_fn(scenario, seed)
 
 
 def run_task(

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from transition_sim.claims import Prior, draw_priors
 from transition_sim.scenario.address import apply_values, scenario_values, yaml_value
 from transition_sim.scenario.schema import Scenario
 
-__all__ = ["Uncertainty", "describe", "draw_of", "drawn_scenario", "drawn_values"]
+if TYPE_CHECKING:
+    from transition_sim.claims import Prior
+
+__all__ = [
+    "Uncertainty",
+    "describe",
+    "draw_of",
+    "drawn_scenario",
+    "drawn_values",
+    "first_of_draw",
+]
 
 
 @dataclass(frozen=True)
@@ -36,17 +45,20 @@ def draw_of(replication: int, seeds_per_draw: int) -> int:
     return replication // seeds_per_draw
 
 
-def drawn_values(
-    scenario: Scenario, replication: int, base_seed: int, uncertainty: Uncertainty
-) -> tuple[dict[str, Any], dict[str, float]]:
-    """The scenario (plain data) with the parameters of ``replication``'s draw, and the values
-    set (coupled sets completed)."""
-    from transition_sim.ensemble.runner import replication_seed
+def first_of_draw(replication: int, seeds_per_draw: int) -> int:
+    """The replication whose seed a draw's parameters come from: the draw's first."""
+    return draw_of(replication, seeds_per_draw) * seeds_per_draw
 
-    k = uncertainty.seeds_per_draw
-    seed = replication_seed(base_seed, draw_of(replication, k) * k)
+
+def drawn_values(
+    scenario: Scenario, draw_seed: int, uncertainty: Uncertainty
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """The scenario (plain data) with the parameters drawn from ``draw_seed`` (the seed of the
+    draw's first replication), and the values set (coupled sets completed)."""
+    from transition_sim.claims import draw_priors  # here: importing the ensemble stays light
+
     data = scenario_values(scenario)
-    values = draw_priors(uncertainty.priors, seed, data)
+    values = draw_priors(uncertainty.priors, draw_seed, data)
     coupled = [_present(members, data) for members in uncertainty.coupled]
     return apply_values(data, values, [m for m in coupled if len(m) >= 2])
 
@@ -63,13 +75,9 @@ def _present(members: tuple[str, ...], data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def drawn_scenario(
-    scenario: Scenario, replication: int, base_seed: int, uncertainty: Uncertainty | None
-) -> Scenario:
-    """The scenario replication ``replication`` runs: ``scenario`` itself at point values."""
-    if uncertainty is None:
-        return scenario
-    data, _ = drawn_values(scenario, replication, base_seed, uncertainty)
+def drawn_scenario(scenario: Scenario, draw_seed: int, uncertainty: Uncertainty) -> Scenario:
+    """``scenario`` with the parameters drawn from ``draw_seed``, validated."""
+    data, _ = drawn_values(scenario, draw_seed, uncertainty)
     return Scenario.model_validate(data)
 
 
