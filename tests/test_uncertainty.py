@@ -32,7 +32,7 @@ from transition_sim.ensemble.job import run_to_folder
 from transition_sim.ensemble.runner import replication_seed, run_ensemble
 from transition_sim.ensemble.summary import summarize, variance_split
 from transition_sim.ensemble.uncertainty import Uncertainty, drawn_values
-from transition_sim.scenario.address import scenario_values, yaml_value
+from transition_sim.scenario.address import scenario_values, set_value, yaml_value
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.simulate import simulate
 
@@ -238,3 +238,25 @@ def test_point_and_prior_contradict(tmp_path: Path) -> None:
     args = ["run", str(BASELINE_PATH), "--point", "--uncertainty", "prior", "-n", "1"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "--point" in result.stderr
+
+
+def test_a_coupled_set_the_draws_overfill_keeps_its_point_values() -> None:
+    """Another scenario's power shares (the family outside its prior, half the power with the
+    opposition) cannot take every draw: such a draw keeps the set's point values."""
+    data = scenario_values(BASELINE)
+    for path, value in {
+        "camps.family.power": 0.0,
+        "camps.successor.power": 0.3,
+        "power.opposition": 0.5,
+    }.items():
+        set_value(data, path, value)
+    other = BASELINE.model_validate(data)
+    members = ("camps.successor.power", "camps.family.power", "power.security")
+    kept = 0
+    for seed in range(60):
+        _, applied = drawn_values(other, seed, _uncertainty())
+        if members[0] not in applied:
+            kept += 1
+        else:
+            assert math.isclose(sum(applied[m] for m in members), 0.5, rel_tol=1e-9)
+    assert 0 < kept < 60

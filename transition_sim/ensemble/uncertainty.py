@@ -14,7 +14,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from transition_sim.scenario.address import apply_values, scenario_values, yaml_value
+from transition_sim.scenario.address import (
+    apply_values,
+    coupled_values,
+    scenario_values,
+    yaml_value,
+)
 from transition_sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -59,8 +64,20 @@ def drawn_values(
 
     data = scenario_values(scenario)
     values = draw_priors(uncertainty.priors, draw_seed, data)
-    coupled = [_present(members, data) for members in uncertainty.coupled]
-    return apply_values(data, values, [m for m in coupled if len(m) >= 2])
+    sets = []
+    for members in (_present(m, data) for m in uncertainty.coupled):
+        if len(members) < 2:
+            continue
+        try:
+            coupled_values({m: values[m] for m in members if m in values}, data, [members])
+        except ValueError:
+            # The draws overfill a set whose sum differs from the baseline's (another
+            # scenario's): that set keeps its point values.
+            for m in members:
+                values.pop(m, None)
+        else:
+            sets.append(members)
+    return apply_values(data, values, sets)
 
 
 def _present(members: tuple[str, ...], data: dict[str, Any]) -> tuple[str, ...]:
