@@ -157,7 +157,7 @@ def _uncertainty(
 ) -> Uncertainty | None:
     """The priors a run draws from (None: point values); a `CliError` (exit 2) locating a bad
     prior or a contradictory choice."""
-    from transition_sim.claims import PriorError, load_priors, prior_problems
+    from transition_sim.claims import ROOT, PriorError, load_priors, prior_problems
     from transition_sim.ensemble.uncertainty import Uncertainty
 
     if point and choice is UncertaintyChoice.prior:
@@ -190,7 +190,10 @@ def _uncertainty(
                 ]
             },
         )
-    return Uncertainty(registry.priors, registry.coupled, seeds_per_draw, str(registry.file))
+    source = registry.file.resolve()
+    if source.is_relative_to(ROOT):  # the repository's registry: a path that travels
+        source = source.relative_to(ROOT)
+    return Uncertainty(registry.priors, registry.coupled, seeds_per_draw, str(source))
 
 
 def _write_run_report(out: Path) -> None:
