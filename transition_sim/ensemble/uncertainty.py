@@ -106,8 +106,12 @@ def describe(uncertainty: Uncertainty | None) -> dict[str, Any]:
         "mode": "prior",
         "seeds_per_draw": uncertainty.seeds_per_draw,
         "priors": len(uncertainty.priors),
-        "priors_hash": hashlib.sha256(
-            repr((uncertainty.priors, uncertainty.coupled)).encode()
-        ).hexdigest()[:16],
+        "priors_hash": _priors_hash(uncertainty),
         "source": uncertainty.source,
     }
+
+
+def _priors_hash(uncertainty: Uncertainty) -> str:
+    """What the draws depend on (not where the priors are written), for the resume check."""
+    priors = [(p.path, p.distribution, p.low, p.high) for p in uncertainty.priors]
+    return hashlib.sha256(repr((priors, uncertainty.coupled)).encode()).hexdigest()[:16]
