@@ -53,6 +53,16 @@ def echo_simulate(scenario, seed: int) -> RunResult:  # type: ignore[no-untyped-
     return RunResult(outcome, metrics, pd.DataFrame({"day": [0]}), pd.DataFrame({"day": [0]}))
 
 
+def contagion_simulate(scenario, seed: int) -> RunResult:  # type: ignore[no-untyped-def]
+    """A stand-in whose outcome is mostly set by a drawn parameter (contagion above the
+    prior's geometric middle), with a little seed noise."""
+    contagion = scenario.crowd.contagion
+    noise = np.random.default_rng(seed).random() < 0.1
+    holds = (contagion < 0.16) != noise
+    outcome = "incumbent_holds" if holds else "power_sharing"
+    return RunResult(outcome, {}, pd.DataFrame({"day": [0]}), pd.DataFrame({"day": [0]}))
+
+
 def _uncertainty(k: int = 1, priors: tuple[Prior, ...] = PRIORS.priors) -> Uncertainty:
     return Uncertainty(priors, PRIORS.coupled, k, str(REGISTRY_PATH))
 
@@ -154,7 +164,18 @@ def test_degenerate_priors_give_no_parameter_share() -> None:
         share = summary["outcomes"][name]["variance_share"]
         assert share["parameters"] < 0.1
         assert share["parameters"] + share["seeds"] == pytest.approx(1.0)
-    assert summary["uncertainty"] | {"draws": 60} == summary["uncertainty"]
+    assert summary["uncertainty"]["draws"] == 60
+    # the same priors drawn for real, and an outcome that follows a drawn parameter
+    drawn = run_ensemble(
+        BASELINE,
+        240,
+        1,
+        simulate_fn=contagion_simulate,
+        keep="summary",
+        uncertainty=_uncertainty(4),
+    )
+    share = summarize(drawn)["outcomes"]["incumbent_holds"]["variance_share"]
+    assert share["parameters"] > 0.5
 
 
 def test_the_real_model_gets_a_parameter_share() -> None:
