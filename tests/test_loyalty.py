@@ -207,7 +207,9 @@ def test_a_crowd_in_front_of_the_units_moves_loyalty_to_the_street_in_the_model(
     falls and the street gains; off, nobody's loyalty goes to the street."""
     on = kazakhstan(crowd_pressure=1.0)
     on.run_for(5)
-    assert on.elites.street.active_share > on.params.order.max_active_share, "the test needs a crowd"
+    assert on.elites.street.active_share > on.params.order.max_active_share, (
+        "the test needs a crowd"
+    )
     assert all(f.loyalty.get(OPPOSITION, 0.0) > 0.0 for f in on.factions)
     off = kazakhstan(crowd_pressure=0.0)
     off.run_for(5)
