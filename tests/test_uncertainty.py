@@ -31,7 +31,7 @@ from transition_sim.ensemble.executors import Interrupted
 from transition_sim.ensemble.job import run_to_folder
 from transition_sim.ensemble.runner import replication_seed, run_ensemble
 from transition_sim.ensemble.summary import summarize, variance_split
-from transition_sim.ensemble.uncertainty import Uncertainty, drawn_values
+from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario, drawn_values
 from transition_sim.scenario.address import scenario_values, set_value, yaml_value
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.simulate import simulate
@@ -300,3 +300,15 @@ def test_seeds_per_draw_needs_priors() -> None:
     args = ["run", str(BASELINE_PATH), "--seeds-per-draw", "2", "-n", "1"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "--seeds-per-draw" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "path", sorted(Path(BASELINE_PATH).parent.rglob("*.yaml")), ids=lambda p: p.stem
+)
+def test_every_shipped_scenario_takes_draws(path: Path) -> None:
+    """The priors are the baseline's; a case with other camps or sums draws what fits and
+    stays a valid scenario (a coupled set it lacks in part keeps its point values)."""
+    scenario = load_scenario(path)
+    for seed in range(8):
+        drawn = drawn_scenario(scenario, seed, _uncertainty())
+        assert drawn.name == scenario.name

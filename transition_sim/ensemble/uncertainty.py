@@ -65,8 +65,12 @@ def drawn_values(
     data = scenario_values(scenario)
     values = draw_priors(uncertainty.priors, draw_seed, data)
     sets = []
-    for members in (_present(m, data) for m in uncertainty.coupled):
-        if len(members) < 2:
+    for members in uncertainty.coupled:
+        if _present(members, data) != members:
+            # A scenario without the whole set (other camps, say) has another sum to keep:
+            # its members keep their point values.
+            for m in members:
+                values.pop(m, None)
             continue
         try:
             coupled_values({m: values[m] for m in members if m in values}, data, [members])
