@@ -274,3 +274,29 @@ def test_print_claims(registry: Registry, claims: types.ModuleType) -> None:
     text = console.export_text()
     assert "C-knb-disloyal" in text and "F-csto-troops" in text and "A-epstein-crowd" in text
     assert "core/actors.py" in text
+
+
+def test_every_assumption_sourced_number_has_a_prior(
+    registry: Registry, claims: types.ModuleType
+) -> None:
+    """Each number an assumption sets and no fact pins gets a prior (or is listed as fixed,
+    with a reason), and every prior is a number of the baseline inside its range."""
+    priors = claims.load_priors()
+    paths = claims.numeric_parameter_paths(claims.BASELINE_PATH)
+    assert claims.unprioried(registry, priors, paths) == []
+    assert [str(p) for p in claims.prior_problems(priors)] == []
+    assert all(a.parameters for a in registry.assumptions)
+    fixed = set(priors.fixed)
+    assert not fixed & {p.path for p in priors.priors}, "a path both drawn and fixed"
+
+
+def test_unprioried_catches_a_missing_prior(registry: Registry, claims: types.ModuleType) -> None:
+    priors = claims.load_priors()
+    fewer = type(priors)(
+        priors.file,
+        tuple(p for p in priors.priors if p.path != "crowd.arrest_constant"),
+        priors.fixed,
+        priors.coupled,
+    )
+    paths = claims.numeric_parameter_paths(claims.BASELINE_PATH)
+    assert claims.unprioried(registry, fewer, paths) == ["crowd.arrest_constant"]

@@ -9,16 +9,20 @@ registry against the article, the schema, the baseline scenario and the code.
 
 from __future__ import annotations
 
+import math
 import re
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from transition_sim.scenario.address import _segment, yaml_value
 from transition_sim.scenario.loader import load_scenario, unwrap_annotation
 from transition_sim.scenario.schema import Scenario
 
@@ -137,13 +141,6 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _segment(item: Any, index: int) -> str:
-    """How a list item is named in a path: by its `name` if it has one, else by its index."""
-    if isinstance(item, dict) and isinstance(item.get("name"), str):
-        return item["name"]
-    return str(index)
-
-
 def _numeric_leaves(value: Any, path: str, out: set[str]) -> None:
     if _is_number(value):
         out.add(path)
@@ -164,22 +161,6 @@ def numeric_parameter_paths(scenario_yaml_path: str | Path) -> set[str]:
     out: set[str] = set()
     _numeric_leaves(data, "", out)
     return out
-
-
-def yaml_value(data: Any, path: str) -> Any:
-    """The value at a dotted path of raw scenario YAML; KeyError if it is not set there."""
-    node = data
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list):
-            named = [item for i, item in enumerate(node) if _segment(item, i) == part]
-            if not named:
-                raise KeyError(path)
-            node = named[0]
-        else:
-            raise KeyError(path)
-    return node
 
 
 def _covers(entry_path: str, path: str) -> bool:
@@ -367,3 +348,223 @@ def print_claims(console: Console) -> None:
     for a in registry.assumptions:
         assumptions.add_row(a.id, "\n".join(a.parameters), _short(a.reason, 100))
     console.print(assumptions)
+
+
+# -- priors: the range and distribution of each assumption-sourced number -------------------------
+# An assumption may give `priors: {PATH: [DISTRIBUTION, LOW, HIGH]}`, `fixed: [PATH, ...]` (numbers
+# it deliberately holds at their value: run settings, definitions) and `prior_reason:`. A
+# triangular prior has its mode at the scenario's value. The top-level `coupled:` lists the sets
+# of paths that must keep their sum (loyalties, power shares, a deployment), completed by the
+# rule of `transition_sim.scenario.address.coupled_values`.
+DISTRIBUTIONS = ("uniform", "log-uniform", "triangular")
+Distribution = Literal["uniform", "log-uniform", "triangular"]
+# The stream a replication's parameters are drawn from: [seed, crc32(path), PRIOR_STREAM], so it
+# is unrelated to the crowd's stream (seeded with the replication seed alone), and each path's
+# draw does not depend on which other paths a scenario has.
+PRIOR_STREAM = 0x5052494F  # "PRIO"
+
+
+@dataclass(frozen=True)
+class Prior:
+    path: str
+    distribution: Distribution
+    low: float
+    high: float
+    entry: str = ""  # the assumption's id
+    line: int | None = None  # where it is written in the registry file
+
+
+@dataclass(frozen=True)
+class Priors:
+    file: Path
+    priors: tuple[Prior, ...]
+    fixed: tuple[str, ...]
+    coupled: tuple[tuple[str, ...], ...]
+
+
+class PriorError(ValueError):
+    """A bad prior, with where it is written (`file:line: field: message`)."""
+
+    def __init__(self, file: Path, line: int | None, field: str, message: str) -> None:
+        self.file, self.line, self.field, self.message = file, line, field, message
+        super().__init__(f"{file}:{line or '?'}: {field}: {message}")
+
+
+def _node_lines(text: str) -> dict[str, int]:
+    """Line of each prior, fixed list and coupled set, keyed by a field name
+    (``A-id.priors.PATH``, ``A-id.fixed``, ``coupled.I``)."""
+    root = yaml.compose(text)
+    lines: dict[str, int] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key, value in root.value:
+        if key.value == "assumptions" and isinstance(value, yaml.SequenceNode):
+            for item in value.value:
+                if not isinstance(item, yaml.MappingNode):
+                    continue
+                fields = {k.value: v for k, v in item.value}
+                id_ = getattr(fields.get("id"), "value", "?")
+                for name in ("priors", "fixed", "prior_reason"):
+                    if name in fields:
+                        lines[f"{id_}.{name}"] = fields[name].start_mark.line + 1
+                if isinstance(fields.get("priors"), yaml.MappingNode):
+                    for k, _ in fields["priors"].value:
+                        lines[f"{id_}.priors.{k.value}"] = k.start_mark.line + 1
+        if key.value == "coupled" and isinstance(value, yaml.SequenceNode):
+            lines["coupled"] = key.start_mark.line + 1
+            for i, item in enumerate(value.value):
+                lines[f"coupled.{i}"] = item.start_mark.line + 1
+    return lines
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if _is_number(value) else None
+
+
+def load_priors(path: str | Path | None = None) -> Priors:
+    """The priors, fixed paths and coupled sets of the registry; `PriorError` if one is
+    malformed (its shape only: see `prior_problems` for checks against a scenario)."""
+    file = Path(path or REGISTRY_PATH)
+    text = file.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+        lines = _node_lines(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise PriorError(file, line, "yaml", str(getattr(err, "problem", err))) from None
+    if not isinstance(data, dict):
+        raise PriorError(file, 1, "registry", "must be a mapping")
+    priors: list[Prior] = []
+    fixed: list[str] = []
+    seen: dict[str, str] = {}
+    for entry in data.get("assumptions") or []:
+        if not isinstance(entry, dict):
+            continue  # the registry's own checks (tests/test_claims.py) report it
+        id_ = entry.get("id", "?")
+        given = entry.get("priors") or {}
+        if not isinstance(given, dict):
+            raise PriorError(file, lines.get(f"{id_}.priors"), f"{id_}.priors", "must be a mapping")
+        if (given or entry.get("fixed")) and not entry.get("prior_reason"):
+            field_ = f"{id_}.prior_reason"
+            raise PriorError(file, lines.get(f"{id_}.priors"), field_, "missing: say why")
+        for p, spec in given.items():
+            field_ = f"{id_}.priors.{p}"
+            line = lines.get(field_)
+            if p in seen:
+                raise PriorError(file, line, field_, f"a second prior (first in {seen[p]})")
+            seen[p] = id_
+            shape = isinstance(spec, list) and len(spec) == 3
+            low, high = (_number(spec[1]), _number(spec[2])) if shape else (None, None)
+            if not shape or low is None or high is None:
+                raise PriorError(file, line, field_, "must be [DISTRIBUTION, LOW, HIGH]")
+            if spec[0] not in DISTRIBUTIONS:
+                known = ", ".join(DISTRIBUTIONS)
+                raise PriorError(
+                    file, line, field_, f"unknown distribution {spec[0]!r} (known: {known})"
+                )
+            if low > high:
+                raise PriorError(file, line, field_, f"low {low:g} > high {high:g}")
+            if spec[0] == "log-uniform" and low <= 0:
+                raise PriorError(file, line, field_, "a log-uniform prior needs low > 0")
+            priors.append(Prior(p, spec[0], low, high, id_, line))
+        fixed.extend(str(p) for p in entry.get("fixed") or [])
+    coupled = []
+    for i, members in enumerate(data.get("coupled") or []):
+        if not (isinstance(members, list) and len(members) >= 2):
+            raise PriorError(
+                file, lines.get(f"coupled.{i}"), f"coupled.{i}", "must list two paths or more"
+            )
+        coupled.append(tuple(str(m) for m in members))
+    return Priors(file, tuple(priors), tuple(fixed), tuple(coupled))
+
+
+def _list_parent(path: str) -> str:
+    """``a.b.3`` -> ``a.b`` (an element of a list of numbers), else the path itself."""
+    parent, _, last = path.rpartition(".")
+    return parent if last.isdigit() and parent else path
+
+
+def prior_problems(priors: Priors, scenario_path: str | Path = BASELINE_PATH) -> list[PriorError]:
+    """What is wrong with ``priors`` against a scenario (the baseline by default): a path that
+    is not a single number there, or whose value lies outside its prior's range; a coupled
+    member that is not a number. Empty when all is well."""
+    values = load_scenario(scenario_path).model_dump(mode="json")
+    problems = []
+    for p in priors.priors:
+        field_ = f"{p.entry}.priors.{p.path}"
+        try:
+            value = yaml_value(values, p.path)
+        except KeyError:
+            problem = _path_problem(p.path, load_scenario(scenario_path))
+            message = problem or f"{p.path} is not set in {Path(scenario_path).name}"
+            problems.append(PriorError(priors.file, p.line, field_, message))
+            continue
+        if not _is_number(value):
+            message = f"{p.path} is {value!r}, not a single number"
+            problems.append(PriorError(priors.file, p.line, field_, message))
+        elif not p.low <= value <= p.high:
+            message = f"the scenario's value {value:g} is outside [{p.low:g}, {p.high:g}]"
+            problems.append(PriorError(priors.file, p.line, field_, message))
+    for i, members in enumerate(priors.coupled):
+        for m in members:
+            try:
+                ok = _is_number(yaml_value(values, m))
+            except KeyError:
+                ok = False
+            if not ok:
+                message = f"{m} is not a number of {Path(scenario_path).name}"
+                line = _node_lines(priors.file.read_text(encoding="utf-8")).get(f"coupled.{i}")
+                problems.append(PriorError(priors.file, line, f"coupled.{i}", message))
+    return problems
+
+
+def unprioried(registry: Registry, priors: Priors, paths: set[str] | list[str]) -> list[str]:
+    """The assumption-sourced numbers among ``paths`` (named by an assumption, no fact pins
+    their value) with neither a prior nor a place in a `fixed:` list. A list of numbers counts
+    as covered when one of its elements has a prior."""
+    assumption_ids = {a.id for a in registry.assumptions}
+    pinned = {p.path for f in registry.facts for p in f.parameters if p.value is not None}
+    covered = {p.path for p in priors.priors} | {_list_parent(p.path) for p in priors.priors}
+    covered |= set(priors.fixed)
+    return [
+        path
+        for path, ids in coverage(registry, paths).items()
+        if any(i in assumption_ids for i in ids) and path not in pinned and path not in covered
+    ]
+
+
+def draw_priors(priors: Sequence[Prior], seed: int, values: Mapping[str, Any]) -> dict[str, float]:
+    """One draw of every prior whose path ``values`` (a scenario as plain data) has, with its
+    value inside the prior's range (a scenario that sets a number elsewhere keeps it), from
+    streams derived from ``seed`` (see `PRIOR_STREAM`). A triangular prior's mode is the
+    scenario's value; a prior with low == high gives that value."""
+    import numpy as np  # here: the registry's other readers do not need it
+
+    out = {}
+    for p in priors:
+        try:
+            value = yaml_value(values, p.path)
+        except KeyError:
+            continue
+        if not _is_number(value) or not p.low <= value <= p.high:
+            continue
+        rng = np.random.default_rng([seed, zlib.crc32(p.path.encode()), PRIOR_STREAM])
+        u = rng.random()
+        if p.low == p.high:
+            out[p.path] = p.low
+        elif p.distribution == "uniform":
+            out[p.path] = p.low + u * (p.high - p.low)
+        elif p.distribution == "log-uniform":
+            out[p.path] = math.exp(math.log(p.low) + u * (math.log(p.high) - math.log(p.low)))
+        else:
+            out[p.path] = _triangular(u, p.low, float(value), p.high)
+    return out
+
+
+def _triangular(u: float, low: float, mode: float, high: float) -> float:
+    """The triangular distribution's quantile at ``u`` (inverse CDF; stays in [low, high])."""
+    cut = (mode - low) / (high - low)
+    if u < cut:
+        return low + math.sqrt(u * (high - low) * (mode - low))
+    return high - math.sqrt((1 - u) * (high - low) * (high - mode))

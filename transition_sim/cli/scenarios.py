@@ -8,7 +8,7 @@ import shlex
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,10 +18,20 @@ from transition_sim.cli.loading import load, loader
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
 
+if TYPE_CHECKING:
+    from transition_sim.ensemble.uncertainty import Uncertainty
+
 # The ensemble's modules (numpy, pandas, pyarrow, the model) are imported by the commands that
 # run one, so that `--help` and the light commands start fast.
 
 __all__ = ["KeepChoice", "claims", "register", "run", "schema", "validate"]
+
+
+class UncertaintyChoice(StrEnum):
+    """Where a run's parameters come from."""
+
+    point = "point"
+    prior = "prior"
 
 
 class KeepChoice(StrEnum):
@@ -63,6 +73,28 @@ def run(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print only the JSON summary.")
     ] = False,
+    uncertainty: Annotated[
+        UncertaintyChoice,
+        typer.Option(
+            help="point: the scenario's values; prior: each replication draws the"
+            " assumption-sourced parameters from their priors (seeds/claims.yaml)."
+        ),
+    ] = UncertaintyChoice.point,
+    point: Annotated[
+        bool, typer.Option("--point", help="Point values (the same as --uncertainty point).")
+    ] = False,
+    seeds_per_draw: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With priors: run each parameter draw with this many seeds, to split each"
+            " outcome's variance between parameters and seeds (needs 2 or more).",
+        ),
+    ] = 1,
+    priors: Annotated[
+        Path | None,
+        typer.Option(help="The registry the priors are read from. Default: seeds/claims.yaml."),
+    ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
     from transition_sim.ensemble import store
@@ -77,6 +109,7 @@ def run(
         raise CliError(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
+    drawn = _uncertainty(uncertainty, point, seeds_per_draw, priors)
     workers = workers or min(os.cpu_count() or 1, n)
 
     def hint() -> str:
@@ -95,6 +128,7 @@ def run(
                     scheduler=scheduler,
                     progress=progress,
                     keep="summary",
+                    uncertainty=drawn,
                 )
                 summary = summarize(ensemble)
             else:
@@ -108,6 +142,7 @@ def run(
                     resume=resume,
                     progress=progress,
                     command=sys.argv,
+                    uncertainty=drawn,
                 )
         except (store.OutputError, LockedError) as err:
             raise output_error(err) from None
@@ -124,6 +159,50 @@ def run(
     if out is not None:
         typer.echo(f"results written to {out}", err=True)
         _write_run_report(out)
+
+
+def _uncertainty(
+    choice: UncertaintyChoice, point: bool, seeds_per_draw: int, priors: Path | None
+) -> Uncertainty | None:
+    """The priors a run draws from (None: point values); a `CliError` (exit 2) locating a bad
+    prior or a contradictory choice."""
+    from transition_sim.claims import ROOT, PriorError, load_priors, prior_problems
+    from transition_sim.ensemble.uncertainty import Uncertainty
+
+    if point and choice is UncertaintyChoice.prior:
+        raise CliError("--point contradicts --uncertainty prior", field="--point")
+    if point or choice is UncertaintyChoice.point:
+        if seeds_per_draw != 1:
+            message = "--seeds-per-draw needs --uncertainty prior"
+            raise CliError(message, field="--seeds-per-draw")
+        return None
+    try:
+        registry = load_priors(priors)
+        problems = prior_problems(registry)
+    except PriorError as err:
+        problems = [err]
+    except OSError as err:
+        message = f"cannot read: {err.strerror or err}"
+        raise CliError(message, file=str(priors), field="--priors") from None
+    if problems:
+        first = problems[0]
+        raise CliError(
+            first.message,
+            file=str(first.file),
+            line=first.line,
+            field=first.field,
+            text="\n".join(str(p) for p in problems),
+            details={
+                "problems": [
+                    {"file": str(p.file), "line": p.line, "field": p.field, "message": p.message}
+                    for p in problems
+                ]
+            },
+        )
+    source = registry.file.resolve()
+    if source.is_relative_to(ROOT):  # the repository's registry: a path that travels
+        source = source.relative_to(ROOT)
+    return Uncertainty(registry.priors, registry.coupled, seeds_per_draw, str(source))
 
 
 def _write_run_report(out: Path) -> None:

@@ -28,6 +28,7 @@ from transition_sim.ensemble.runner import (
     task_size,
 )
 from transition_sim.ensemble.tables import stack
+from transition_sim.ensemble.uncertainty import Uncertainty
 from transition_sim.scenario.schema import Scenario
 
 __all__ = ["ROWS_PER_PART", "part_size", "run_to_folder"]
@@ -80,6 +81,7 @@ def run_to_folder(
     progress: ProgressFn | None = None,
     simulate_fn: SimulateFn | None = None,
     command: Sequence[str] | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> dict[str, Any]:
     """Run ``scenario.replications`` replications of ``scenario`` (seeded by ``scenario.seed``;
     see `runner.resolve`) into the result folder ``out``, and return its summary.
@@ -95,7 +97,7 @@ def run_to_folder(
     size = part_size(scenario, keep)
     with store.lock_output(out):
         store.check_output_dir(out, force=force, resume=resume)
-        identity = store.run_identity(scenario, keep, size)
+        identity = store.run_identity(scenario, keep, size, uncertainty)
         staging, finished = store.open_staging(out, identity, resume=resume)
         n_parts = math.ceil(n / size)
 
@@ -120,9 +122,18 @@ def run_to_folder(
             simulate_fn=simulate_fn,
             keep=keep,
             on_finished=advance,
+            uncertainty=uncertainty,
         ) as batches:
             for index, group in _parts(batches, size, n):
                 tables = _tables(group, keep)
                 store.write_part(staging, index, tables)
                 store.record_part(staging, index, tables)
-        return store.finish(staging, out, scenario, range(n_parts), keep=keep, command=command)
+        return store.finish(
+            staging,
+            out,
+            scenario,
+            range(n_parts),
+            keep=keep,
+            command=command,
+            uncertainty=uncertainty,
+        )

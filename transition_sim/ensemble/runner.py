@@ -28,6 +28,7 @@ import pyarrow as pa
 from transition_sim.core.results import RunResult
 from transition_sim.ensemble.executors import TaskExecutor, map_ordered, open_executor
 from transition_sim.ensemble.tables import replication_column, runs_table, stack
+from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario, first_of_draw
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
 
@@ -75,6 +76,7 @@ class Ensemble:
     seeds: list[int]
     scenario: Scenario
     base_seed: int
+    uncertainty: Uncertainty | None = None  # None: point values
 
     @property
     def replications(self) -> int:
@@ -109,10 +111,18 @@ def replication_seed(base_seed: int, replication: int) -> int:
 
 
 def run_one(
-    scenario: Scenario, replication: int, base_seed: int, simulate_fn: SimulateFn
+    scenario: Scenario,
+    replication: int,
+    base_seed: int,
+    simulate_fn: SimulateFn,
+    uncertainty: Uncertainty | None = None,
 ) -> Finished:
-    """Run a single replication with its derived seed."""
+    """Run a single replication with its derived seed (and, with ``uncertainty``, the
+    parameters of its draw: `uncertainty.drawn_scenario`)."""
     seed = replication_seed(base_seed, replication)
+    if uncertainty is not None:
+        first = first_of_draw(replication, uncertainty.seeds_per_draw)
+        scenario = drawn_scenario(scenario, replication_seed(base_seed, first), uncertainty)
     return replication, seed, simulate_fn(scenario, seed)
 
 
@@ -122,9 +132,10 @@ def run_task(
     base_seed: int,
     simulate_fn: SimulateFn,
     keep: Keep = "all",
+    uncertainty: Uncertainty | None = None,
 ) -> Batch:
     """Run a range of replications (in a worker; top-level so that it pickles) as one batch."""
-    finished = [run_one(scenario, r, base_seed, simulate_fn) for r in replications]
+    finished = [run_one(scenario, r, base_seed, simulate_fn, uncertainty) for r in replications]
     runs = runs_table(
         [r for r, _, _ in finished],
         [s for _, s, _ in finished],
@@ -166,6 +177,7 @@ def stream(
     simulate_fn: SimulateFn | None = None,
     keep: Keep = "all",
     on_finished: Callable[[int], None] | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> Iterator[Iterator[Batch]]:
     """The batches of ``tasks`` (ranges of replications), in order, as an iterator.
 
@@ -183,7 +195,7 @@ def stream(
     if first is None or len(first) == 0:
         yield iter(())
         return
-    warm = run_task(scenario, first[:1], base_seed, fn, keep)
+    warm = run_task(scenario, first[:1], base_seed, fn, keep, uncertainty)
     report(1)
     rest = itertools.chain([first[1:]] if len(first) > 1 else [], tasks)
     with ExitStack() as stack_:
@@ -191,7 +203,14 @@ def stream(
             executor = stack_.enter_context(open_executor(workers, scheduler))
         batches = map_ordered(
             executor,
-            partial(run_task, scenario, base_seed=base_seed, simulate_fn=fn, keep=keep),
+            partial(
+                run_task,
+                scenario,
+                base_seed=base_seed,
+                simulate_fn=fn,
+                keep=keep,
+                uncertainty=uncertainty,
+            ),
             rest,
             on_done=lambda batch: report(len(batch.replications)),
         )
@@ -246,6 +265,7 @@ def run_ensemble(
     scheduler: str | None = None,
     executor: TaskExecutor | None = None,
     keep: Keep = "all",
+    uncertainty: Uncertainty | None = None,
 ) -> Ensemble:
     """Run ``replications`` seeded replications of ``scenario`` (defaults: the scenario's own)
     and hold every table in memory (for a result folder, see `job.run_to_folder`).
@@ -255,6 +275,7 @@ def run_ensemble(
     called in this process as replications finish. ``simulate_fn`` defaults to
     `transition_sim.simulate.simulate` (looked up at call time); with a pool it must be
     picklable, i.e. a module-level function. ``keep="summary"`` keeps the runs table only.
+    ``uncertainty`` draws each replication's parameters from priors (point values if None).
     """
     resolved = resolve(scenario, replications, seed)
     n, base_seed = resolved.replications, resolved.seed
@@ -269,6 +290,7 @@ def run_ensemble(
         simulate_fn=simulate_fn,
         keep=keep,
         on_finished=counter(progress, n),
+        uncertainty=uncertainty,
     ) as batches:
         collected = list(batches)
     runs = stack([b.runs for b in collected]).to_pandas()
@@ -279,4 +301,5 @@ def run_ensemble(
         seeds=runs["seed"].tolist(),
         scenario=resolved,
         base_seed=base_seed,
+        uncertainty=uncertainty,
     )

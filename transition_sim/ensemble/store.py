@@ -57,6 +57,7 @@ from transition_sim.ensemble.lock import hold_lock
 from transition_sim.ensemble.runner import Ensemble, Keep
 from transition_sim.ensemble.summary import summarize_runs
 from transition_sim.ensemble.tables import conform, unified_schema
+from transition_sim.ensemble.uncertainty import Uncertainty
 from transition_sim.scenario.schema import Scenario
 
 TABLES = ("runs", "timeseries", "events")
@@ -262,8 +263,12 @@ def code_hash() -> str:
     return hashlib.sha256(_json(code_files()).encode()).hexdigest()
 
 
-def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, Any]:
-    """What a staging folder computes; resuming it with anything else is refused."""
+def run_identity(
+    scenario: Scenario, keep: Keep, part_size: int, uncertainty: Uncertainty | None = None
+) -> dict[str, Any]:
+    """What a staging folder computes; resuming it with anything else (a change of mode
+    between point values and priors included) is refused."""
+    from transition_sim.ensemble.uncertainty import describe
     from transition_sim.scenario.loader import scenario_hash
 
     return {
@@ -275,6 +280,7 @@ def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, An
         "replications": scenario.replications,
         "keep": keep,
         "part_size": part_size,
+        "uncertainty": describe(uncertainty),
     }
 
 
@@ -459,9 +465,14 @@ def _sha256(path: Path) -> str:
 
 
 def build_manifest(
-    folder: Path, scenario: Scenario, keep: Keep, command: Sequence[str] | None
+    folder: Path,
+    scenario: Scenario,
+    keep: Keep,
+    command: Sequence[str] | None,
+    uncertainty: Uncertainty | None = None,
 ) -> dict[str, Any]:
     """How the results in ``folder`` were produced, and each of its files' size and sha256."""
+    from transition_sim.ensemble.uncertainty import describe
     from transition_sim.scenario.loader import scenario_hash
 
     files = sorted(p for p in folder.iterdir() if p.name != MANIFEST)
@@ -476,6 +487,7 @@ def build_manifest(
         "seed_derivation": "replication_seed(seed, replication): the seed column of runs.parquet",
         "keep": keep,
         "code_sha256": code_hash(),
+        "uncertainty": describe(uncertainty),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files},
@@ -572,9 +584,11 @@ def finish(
     *,
     keep: Keep = "all",
     command: Sequence[str] | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> dict[str, Any]:
     """Build the result folder from the finished ``parts`` and publish it to ``out``; return
-    the summary it holds."""
+    the summary it holds. With ``uncertainty``, the summary splits each outcome's variance
+    and scenario.resolved.yaml says, in a leading comment, that parameters were drawn."""
     from transition_sim.scenario.loader import scenario_to_yaml
 
     parts = sorted(parts)
@@ -585,13 +599,26 @@ def finish(
     for name in kept_tables(keep):
         assemble(staging, name, result / f"{name}.parquet", parts)
     runs = pq.read_table(result / "runs.parquet").to_pandas()
-    summary = summarize_runs(runs, scenario.name, scenario.seed)
+    summary = summarize_runs(runs, scenario.name, scenario.seed, uncertainty=uncertainty)
     del runs
     _write_text(result / "summary.json", _json(summary))
-    _write_text(result / "scenario.resolved.yaml", scenario_to_yaml(scenario))
-    _write_text(result / MANIFEST, _json(build_manifest(result, scenario, keep, command)))
+    resolved = _mode_comment(uncertainty) + scenario_to_yaml(scenario)
+    _write_text(result / "scenario.resolved.yaml", resolved)
+    manifest = build_manifest(result, scenario, keep, command, uncertainty)
+    _write_text(result / MANIFEST, _json(manifest))
     publish(staging, out)
     return summary
+
+
+def _mode_comment(uncertainty: Uncertainty | None) -> str:
+    """Nothing at point values (the file as before); else how the parameters were drawn."""
+    if uncertainty is None:
+        return ""
+    return (
+        f"# uncertainty: prior ({len(uncertainty.priors)} priors from {uncertainty.source},"
+        f" {uncertainty.seeds_per_draw} seeds per draw): each replication ran with drawn"
+        " parameters; the values below are the point values\n"
+    )
 
 
 def write_results(
@@ -609,7 +636,8 @@ def write_results(
     out = output_path(out_dir, force=force)
     with lock_output(out):
         check_output_dir(out, force=force)
-        staging, _ = open_staging(out, run_identity(scenario, keep, ensemble.replications))
+        identity = run_identity(scenario, keep, ensemble.replications, ensemble.uncertainty)
+        staging, _ = open_staging(out, identity)
         tables = {
             "runs": ensemble.runs,
             "timeseries": ensemble.timeseries,
@@ -618,7 +646,15 @@ def write_results(
         try:
             write_part(staging, 0, {name: as_arrow(tables[name]) for name in kept_tables(keep)})
             record_part(staging, 0, kept_tables(keep))
-            finish(staging, out, scenario, [0], keep=keep, command=command)
+            finish(
+                staging,
+                out,
+                scenario,
+                [0],
+                keep=keep,
+                command=command,
+                uncertainty=ensemble.uncertainty,
+            )
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing to resume: the caller has it all
             raise

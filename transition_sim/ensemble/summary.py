@@ -9,6 +9,13 @@ The summary is a plain JSON-ready dict (it is written to ``summary.json`` and pr
 
 Metrics are summarized over the runs where they are defined (finite, i.e. not NaN); ``n`` says
 how many.
+
+With parameters drawn from priors (`uncertainty.Uncertainty`), shares and quantiles are over
+seeds and parameters together, and the summary adds ``"uncertainty": {"mode": "prior",
+"seeds_per_draw": k, "draws": g, ...}`` and, per outcome, ``"variance_share": {"parameters": x,
+"seeds": y}``: the law of total variance of the outcome's indicator, split between draws
+(parameter uncertainty) and within them (seed noise), by one-way ANOVA over the draws (null
+with one seed per draw, which cannot tell them apart, or when the outcome never varies).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from transition_sim.ensemble.runner import Ensemble
+from transition_sim.ensemble.uncertainty import Uncertainty, describe, draw_of
 
 try:
     from transition_sim.core.outcomes import OUTCOMES
@@ -90,13 +98,55 @@ def _metric_summary(values: np.ndarray) -> dict[str, float | int | None]:
     return {"median": float(median), "p05": float(p05), "p95": float(p95), "n": int(defined.size)}
 
 
+def variance_split(values: np.ndarray, groups: np.ndarray) -> dict[str, float] | None:
+    """The variance of ``values`` between the ``groups`` (parameter draws) and within them
+    (seeds), by one-way random-effects ANOVA: within = the mean square within groups, between =
+    (mean square between - within) / n0, at least 0. None if that cannot be told (fewer than two
+    groups, no group with two values) or nothing varies.
+
+    Returns ``{"parameters", "seeds", "total"}`` as variances (total = their sum, an unbiased
+    estimate of the variance of one run)."""
+    labels, index = np.unique(groups, return_inverse=True)
+    g, n = len(labels), len(values)
+    if g < 2 or n <= g:
+        return None
+    counts = np.bincount(index)
+    means = np.bincount(index, weights=values) / counts
+    within = float(((values - means[index]) ** 2).sum() / (n - g))
+    ss_between = float((counts * (means - values.mean()) ** 2).sum())
+    n0 = (n - (counts**2).sum() / n) / (g - 1)
+    between = max(0.0, (ss_between / (g - 1) - within) / n0)
+    if within + between <= 0:
+        return None
+    return {"parameters": between, "seeds": within, "total": between + within}
+
+
+def _variance_shares(
+    outcomes: Sequence[str], names: Sequence[str], groups: np.ndarray
+) -> dict[str, dict[str, float] | None]:
+    observed = np.asarray(outcomes)
+    out: dict[str, dict[str, float] | None] = {}
+    for name in names:
+        split = variance_split((observed == name).astype("float64"), groups)
+        out[name] = (
+            None
+            if split is None
+            else {k: split[k] / split["total"] for k in ("parameters", "seeds")}
+        )
+    return out
+
+
 def summarize_runs(
-    runs: pd.DataFrame, scenario: str, seed: int, outcomes: Sequence[str] = OUTCOMES
+    runs: pd.DataFrame,
+    scenario: str,
+    seed: int,
+    outcomes: Sequence[str] = OUTCOMES,
+    uncertainty: Uncertainty | None = None,
 ) -> dict[str, Any]:
     """The JSON-ready summary (shape in the module docstring) of a runs table: one row per
     run, ``outcome`` and one column per metric (plus ``replication`` and ``seed``)."""
     metric_columns = [c for c in runs.columns if c not in RUN_COLUMNS]
-    return {
+    summary = {
         "scenario": scenario,
         "replications": len(runs),
         "seed": seed,
@@ -106,11 +156,26 @@ def summarize_runs(
             for name in metric_columns
         },
     }
+    if uncertainty is None:
+        return summary
+    k = uncertainty.seeds_per_draw
+    groups = np.array([draw_of(int(r), k) for r in runs["replication"]], dtype="int64")
+    summary["uncertainty"] = describe(uncertainty) | {"draws": len(np.unique(groups))}
+    shares = _variance_shares(runs["outcome"].tolist(), list(summary["outcomes"]), groups)
+    for name, entry in summary["outcomes"].items():
+        entry["variance_share"] = shares[name] if k > 1 else None
+    return summary
 
 
 def summarize(ensemble: Ensemble, outcomes: Sequence[str] = OUTCOMES) -> dict[str, Any]:
     """The JSON-ready summary of ``ensemble`` (shape in the module docstring)."""
-    return summarize_runs(ensemble.runs, ensemble.scenario.name, ensemble.base_seed, outcomes)
+    return summarize_runs(
+        ensemble.runs,
+        ensemble.scenario.name,
+        ensemble.base_seed,
+        outcomes,
+        uncertainty=ensemble.uncertainty,
+    )
 
 
 def _pct(x: float) -> str:
@@ -121,16 +186,36 @@ def _num(x: float | None) -> str:
     return "–" if x is None else f"{x:.4g}"
 
 
+def _mode(summary: dict[str, Any]) -> str:
+    mode = summary.get("uncertainty")
+    if not mode:
+        return ""  # point values: the title as it always was
+    return (
+        f"; parameters drawn from {mode['priors']} priors, {mode['draws']} draws"
+        f" x {mode['seeds_per_draw']} seeds"
+    )
+
+
 def _outcomes_table(summary: dict[str, Any]) -> Table:
     table = Table(
-        title=f"Outcomes ({summary['replications']} replications, seed {summary['seed']})"
+        title=f"Outcomes ({summary['replications']} replications, seed {summary['seed']}"
+        f"{_mode(summary)})"
     )
     table.add_column("outcome")
     table.add_column("share", justify="right")
     table.add_column("95% CI", justify="right")
+    split = "uncertainty" in summary and summary["uncertainty"]["seeds_per_draw"] > 1
+    if split:
+        table.add_column("variance: parameters / seeds", justify="right")
     for name, entry in summary["outcomes"].items():
         lo, hi = entry["ci95"]
-        table.add_row(name, _pct(entry["share"]), f"{_pct(lo)} – {_pct(hi)}")
+        row = [name, _pct(entry["share"]), f"{_pct(lo)} – {_pct(hi)}"]
+        if split:
+            share = entry.get("variance_share")
+            row.append(
+                "–" if share is None else f"{_pct(share['parameters'])} / {_pct(share['seeds'])}"
+            )
+        table.add_row(*row)
     return table
 
 

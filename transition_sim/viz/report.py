@@ -172,6 +172,12 @@ def report_html(output: Results | Sweep, extra: Sequence[Section] = ()) -> str:
     for key in ("created", "transition_sim", "scenario_hash"):
         if manifest.get(key):
             meta.append(f"{humanize(key)} {manifest[key]}")
+    mode = manifest.get("uncertainty") or {}
+    if mode.get("mode") == "prior":  # intervals over seeds and parameters (README)
+        meta.append(
+            f"parameters drawn from {mode.get('priors')} priors ({mode.get('source')}),"
+            f" {mode.get('seeds_per_draw')} seeds per draw"
+        )
     body = [f"<h1>{html.escape(title)}</h1>", f"<p class='meta'>{html.escape('; '.join(meta))}</p>"]
     body += [f"<p class='note'>{html.escape(note)}</p>" for note in output.notes]
     count = 0
