@@ -55,10 +55,11 @@ def echo_simulate(scenario, seed: int) -> RunResult:  # type: ignore[no-untyped-
 
 def contagion_simulate(scenario, seed: int) -> RunResult:  # type: ignore[no-untyped-def]
     """A stand-in whose outcome is mostly set by a drawn parameter (contagion above the
-    prior's geometric middle), with a little seed noise."""
+    middle of its prior), with a little seed noise."""
     contagion = scenario.crowd.contagion
+    prior = next(p for p in PRIORS.priors if p.path == "crowd.contagion")
     noise = np.random.default_rng(seed).random() < 0.1
-    holds = (contagion < 0.16) != noise
+    holds = (contagion < (prior.low + prior.high) / 2) != noise
     outcome = "incumbent_holds" if holds else "power_sharing"
     return RunResult(outcome, {}, pd.DataFrame({"day": [0]}), pd.DataFrame({"day": [0]}))
 
