@@ -274,3 +274,15 @@ def test_print_claims(registry: Registry, claims: types.ModuleType) -> None:
     text = console.export_text()
     assert "C-knb-disloyal" in text and "F-csto-troops" in text and "A-epstein-crowd" in text
     assert "core/actors.py" in text
+
+
+def test_every_claim_has_a_checkable_expectation_or_the_reason_it_has_none(
+    registry: Registry, claims: types.ModuleType
+) -> None:
+    """Issue 16: each directional claim can be run by `check-claims`; the others say why not.
+    Loading validates every entry (scenarios, paths, outcomes, directions)."""
+    expectations, untested = claims.load_expectations()
+    accounted = {e.claim for e in expectations} | {u.claim for u in untested}
+    assert accounted == {c.id for c in registry.claims}
+    assert not {e.claim for e in expectations} & {u.claim for u in untested}
+    assert all(u.reason.strip() for u in untested)
