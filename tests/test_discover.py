@@ -37,7 +37,7 @@ def corner_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
         """),
         encoding="utf-8",
     )
-    run_sweep(prepare(load_spec(spec)), folder / "out")
+    run_sweep(prepare(load_spec(spec), allow_code=True), folder / "out")
     return folder / "out"
 
 

@@ -676,6 +676,7 @@ factions:
         ("regions:\n  - name: c\n    urban_population: 1000\n    sites:\n"
          "      - {name: s, seat: 3}\n", "regions.0.sites.0.seat", 5),
         ("violence:\n  peaceful_occupation: 1.5\n", "violence.peaceful_occupation", 2),
+        ("violence:\n  site_exponent: 0\n", "violence.site_exponent", 2),
         ("camps:\n  - {name: a, incumbent: true, power: 0.5}\n  - {name: b, power: 0.5,"
          " ally_of: zz}\n", "camps.1.ally_of", 3),
         ("camps:\n  - {name: a, incumbent: true, power: 0.5}\n  - {name: b, power: 0.5,"

@@ -192,7 +192,7 @@ def test_loyalty_stays_fixed_with_every_rate_at_zero() -> None:
         gone = [n for n, c in m.elites.camps.items() if not c.in_play]
     replaced = {f.name for f in m.factions for e in m.events if f"{f.name} chief" in e[3]}
     replaced |= {e[1] for e in m.events if e[2] == "coup_failed"}
-    assert m.elites.street.active_share > 0.05, "the test needs a crisis"
+    assert m.elites.street.active_share > m.params.order.max_active_share, "the test needs a crisis"
     assert m.day >= 5, "the test needs days of crisis"
     for f in m.factions:
         assert OPPOSITION not in snapshot[f.name], f.name
@@ -207,7 +207,9 @@ def test_a_crowd_in_front_of_the_units_moves_loyalty_to_the_street_in_the_model(
     falls and the street gains; off, nobody's loyalty goes to the street."""
     on = kazakhstan(crowd_pressure=1.0)
     on.run_for(5)
-    assert on.elites.street.active_share > 0.05, "the test needs a crowd"
+    assert on.elites.street.active_share > on.params.order.max_active_share, (
+        "the test needs a crowd"
+    )
     assert all(f.loyalty.get(OPPOSITION, 0.0) > 0.0 for f in on.factions)
     off = kazakhstan(crowd_pressure=0.0)
     off.run_for(5)

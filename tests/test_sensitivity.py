@@ -45,7 +45,9 @@ def ishigami_spec(tmp_path: Path, samples: int, replications: int = 1, noise: fl
 
 def test_sobol_recovers_the_ishigami_indices(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run_sweep(prepare(load_spec(ishigami_spec(tmp_path, 1024))), out, workers=2)
+    result = run_sweep(
+        prepare(load_spec(ishigami_spec(tmp_path, 1024)), allow_code=True), out, workers=2
+    )
     stored = json.loads((out / "sensitivity.json").read_text())
     assert stored == json.loads(json.dumps(result.sensitivity))  # what was written is what ran
     entry = stored["outputs"]["y_mean"]
@@ -68,7 +70,12 @@ def test_replication_noise_shows_as_the_noise_floor(tmp_path: Path) -> None:
     """Noise of sd 2 averaged over 4 replications leaves variance 1 per point: a floor of
     1 / (13.84 + 1) of the output's variance; the total indices are inflated by about that."""
     out = tmp_path / "out"
-    run_sweep(prepare(load_spec(ishigami_spec(tmp_path, 512, replications=4, noise=2.0))), out)
+    run_sweep(
+        prepare(
+            load_spec(ishigami_spec(tmp_path, 512, replications=4, noise=2.0)), allow_code=True
+        ),
+        out,
+    )
     entry = json.loads((out / "sensitivity.json").read_text())["outputs"]["y_mean"]
     expected = 1 / (ISHIGAMI_VARIANCE + 1)
     assert entry["noise_floor"] == pytest.approx(expected, rel=0.15)
@@ -102,7 +109,7 @@ def linear_morris(folder: Path, trajectories: int) -> Path:
 def test_morris_ranks_a_linear_function_exactly(tmp_path: Path) -> None:
     """y = 4x + 2y + 0z on unit ranges: every elementary effect is the coefficient."""
     out = tmp_path / "out"
-    run_sweep(prepare(load_spec(linear_morris(tmp_path, trajectories=10))), out)
+    run_sweep(prepare(load_spec(linear_morris(tmp_path, trajectories=10)), allow_code=True), out)
     analysis = json.loads((out / "sensitivity.json").read_text())
     entry = analysis["outputs"]["out_mean"]
     np.testing.assert_allclose(entry["mu_star"], [4, 2, 0], atol=1e-9)
@@ -120,7 +127,7 @@ def test_two_trajectories_analyse_without_warnings(tmp_path: Path) -> None:
     spec = load_spec(linear_morris(tmp_path, trajectories=2))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        run_sweep(prepare(spec), tmp_path / "out")
+        run_sweep(prepare(spec, allow_code=True), tmp_path / "out")
     entry = json.loads((tmp_path / "out" / "sensitivity.json").read_text())["outputs"]["out_mean"]
     assert entry["convergence"]["half"]["trajectories"] == 1
     np.testing.assert_allclose(entry["mu_star"], [4, 2, 0], atol=1e-9)

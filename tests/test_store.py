@@ -297,7 +297,10 @@ def test_open_staging_resumes_only_the_same_run(out: Path) -> None:
     staging, finished = store.open_staging(out, identity)
     assert finished == set() and staging == store.staging_path(out)
     store.write_part(staging, 0, {"runs": _table(0, 5)})
+    store.record_part(staging, 0, ["runs"])
+    store.write_part(staging, 1, {"runs": _table(5, 5)})  # written, never recorded: redone
     assert store.open_staging(out, identity, resume=True) == (staging, {0})
+    assert not store.part_path(staging, "runs", 1).exists()
     assert store.saved_replications(out) == 5
     other = store.run_identity(scenario.model_copy(update={"seed": 2}), "all", 5)
     with pytest.raises(OutputError, match="seed: 1 then, 2 now"):

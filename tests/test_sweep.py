@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -70,7 +71,7 @@ def tiny_model_spec(tmp_path: Path) -> Path:
 
 
 def test_each_run_is_seeded_by_its_identity_and_reproduces(tmp_path: Path) -> None:
-    exp = prepare(load_spec(toy_spec(tmp_path)))
+    exp = prepare(load_spec(toy_spec(tmp_path)), allow_code=True)
     result = run_sweep(exp, tmp_path / "out")
     runs = load_runs(tmp_path / "out")
     assert len(runs) == 9 * 3 == result.runs
@@ -88,7 +89,7 @@ def test_each_run_is_seeded_by_its_identity_and_reproduces(tmp_path: Path) -> No
 def test_a_failing_run_is_stored_with_its_error(tmp_path: Path) -> None:
     spec = toy_spec(tmp_path, "fixed: {fail_above: 0.7}\n")
     out = tmp_path / "out"
-    result = run_sweep(prepare(load_spec(spec)), out)
+    result = run_sweep(prepare(load_spec(spec), allow_code=True), out)
     runs = load_runs(out)
     failed = runs[runs["x"] == 1.0]
     assert len(failed) == 9 and result.failed == 9
@@ -114,7 +115,7 @@ def test_metrics_must_be_the_same_in_every_run(tmp_path: Path) -> None:
         parameters: [{path: x, values: [0.2, 0.8]}]
         """,
     )
-    run_sweep(prepare(load_spec(spec)), tmp_path / "out")
+    run_sweep(prepare(load_spec(spec), allow_code=True), tmp_path / "out")
     runs = load_runs(tmp_path / "out")
     assert runs.columns.tolist()[-2:] == ["always", "only_low"]
     assert pd.isna(runs.loc[0, "error"])
@@ -134,7 +135,7 @@ def test_a_metric_named_like_a_column_is_refused(tmp_path: Path) -> None:
         parameters: [{path: x, values: [0.2, 0.8]}]
         """,
     )
-    result = cli.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
+    result = cli.invoke(app, ["sweep", "--allow-code", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "metrics named like columns of the results (x)" in result.stderr
 
@@ -158,13 +159,13 @@ def test_an_interrupted_sweep_resumes_to_the_same_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = toy_spec(tmp_path, reps=40)  # 360 runs in parts of 6
-    exp = prepare(load_spec(spec))
+    exp = prepare(load_spec(spec), allow_code=True)
     run_sweep(exp, tmp_path / "whole")
     expected = load_runs(tmp_path / "whole")
 
     monkeypatch.setattr(engine, "TASK_SECONDS", 1e-9)  # one run per task: parts finish one by one
     stopped = exp.model.__class__(interrupting_toy, exp.model.base, exp.model.coupled)
-    exp_int = exp.__class__(exp.source, stopped, exp.points, exp.applied, exp.base_hash)
+    exp_int = dataclasses.replace(exp, model=stopped)
     out = tmp_path / "interrupted"
     for stop_at in (100, 150):
         CALLS.update(n=0, stop_at=stop_at)
@@ -230,7 +231,7 @@ def test_many_metrics_summarize_without_warnings() -> None:
 
 def test_run_blocks_hold_whole_points_in_order(tmp_path: Path) -> None:
     """Parts of 6 runs cut points of 40 replications; blocks are whole points, in order."""
-    run_sweep(prepare(load_spec(toy_spec(tmp_path, reps=40))), tmp_path / "out")
+    run_sweep(prepare(load_spec(toy_spec(tmp_path, reps=40)), allow_code=True), tmp_path / "out")
     blocks = list(run_blocks(tmp_path / "out"))
     assert len(blocks) == 9  # each part ends inside a point: one point per block
     for block in blocks:
@@ -245,7 +246,7 @@ def test_run_blocks_hold_whole_points_in_order(tmp_path: Path) -> None:
 
 
 def test_the_real_model_gives_the_same_runs_with_one_or_two_workers(tmp_path: Path) -> None:
-    exp = prepare(load_spec(tiny_model_spec(tmp_path)))
+    exp = prepare(load_spec(tiny_model_spec(tmp_path)), allow_code=True)
     run_sweep(exp, tmp_path / "one", workers=1)
     run_sweep(exp, tmp_path / "two", workers=2, batch_size=1)
     one, two = load_runs(tmp_path / "one"), load_runs(tmp_path / "two")
@@ -260,7 +261,7 @@ def test_the_real_model_gives_the_same_runs_with_one_or_two_workers(tmp_path: Pa
 
 def test_the_folder_is_complete_and_reproduces_itself(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    exp = prepare(load_spec(tiny_model_spec(tmp_path)))
+    exp = prepare(load_spec(tiny_model_spec(tmp_path)), allow_code=True)
     run_sweep(exp, out)
     manifest = json.loads((out / "manifest.json").read_text())
     for name, entry in manifest["files"].items():
@@ -270,7 +271,9 @@ def test_the_folder_is_complete_and_reproduces_itself(tmp_path: Path) -> None:
         manifest["files"]
     )
     assert any(name.startswith("runs/part-") for name in manifest["files"])
-    stored = prepare(load_spec(out / "spec.yaml"))  # the folder's own spec, on its own scenario
+    stored = prepare(
+        load_spec(out / "spec.yaml"), allow_code=True
+    )  # the folder's own spec, on its own scenario
     assert stored.hash == exp.hash
     assert stored.model.base.days == 10
     assert "plotly" in (out / "report.html").read_text()[:20_000].lower()
@@ -281,17 +284,23 @@ def test_the_folder_is_complete_and_reproduces_itself(tmp_path: Path) -> None:
 
 def test_cli_sweep_refuses_to_clobber_and_resumes(tmp_path: Path) -> None:
     spec, out = toy_spec(tmp_path), tmp_path / "out"
-    first = cli.invoke(app, ["sweep", str(spec), "--out", str(out), "--json", "-w", "1"])
+    first = cli.invoke(
+        app, ["sweep", "--allow-code", str(spec), "--out", str(out), "--json", "-w", "1"]
+    )
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)["runs"] == 27
-    again = cli.invoke(app, ["sweep", str(spec), "--out", str(out)])
+    again = cli.invoke(app, ["sweep", "--allow-code", str(spec), "--out", str(out)])
     assert again.exit_code == 2 and "--resume" in again.stderr
-    resumed = cli.invoke(app, ["sweep", str(spec), "--out", str(out), "--resume", "--json"])
+    resumed = cli.invoke(
+        app, ["sweep", "--allow-code", str(spec), "--out", str(out), "--resume", "--json"]
+    )
     assert resumed.exit_code == 0 and json.loads(resumed.stdout)["ran"] == 0
     changed = toy_spec(tmp_path, reps=4)
-    other = cli.invoke(app, ["sweep", str(changed), "--out", str(out), "--resume"])
+    other = cli.invoke(app, ["sweep", "--allow-code", str(changed), "--out", str(out), "--resume"])
     assert other.exit_code == 2 and "different inputs" in other.stderr
-    forced = cli.invoke(app, ["sweep", str(changed), "--out", str(out), "--force", "--json"])
+    forced = cli.invoke(
+        app, ["sweep", "--allow-code", str(changed), "--out", str(out), "--force", "--json"]
+    )
     assert forced.exit_code == 0 and json.loads(forced.stdout)["runs"] == 36
 
 
@@ -300,14 +309,16 @@ def test_cli_refuses_a_folder_another_run_holds(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     with hold_lock(out):
-        result = cli.invoke(app, ["sweep", str(toy_spec(tmp_path)), "--out", str(out), "--json"])
+        result = cli.invoke(
+            app, ["sweep", "--allow-code", str(toy_spec(tmp_path)), "--out", str(out), "--json"]
+        )
     assert result.exit_code == 2 and "in use by another run" in result.stderr
     assert json.loads(result.stdout)["error"]["field"] == "--out"
 
 
 def test_cli_bad_spec_exits_2_with_file_and_line(tmp_path: Path) -> None:
     spec = toy_spec(tmp_path, "coupled: [[x]]\n")
-    result = cli.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "o")])
+    result = cli.invoke(app, ["sweep", "--allow-code", str(spec), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {spec}:9: coupled.0:")
     assert "Traceback" not in result.output
@@ -315,5 +326,7 @@ def test_cli_bad_spec_exits_2_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_cli_sensitivity_needs_morris_or_sobol(tmp_path: Path) -> None:
-    result = cli.invoke(app, ["sensitivity", str(toy_spec(tmp_path)), "--out", str(tmp_path / "o")])
+    result = cli.invoke(
+        app, ["sensitivity", "--allow-code", str(toy_spec(tmp_path)), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2 and "morris or sobol" in result.stderr

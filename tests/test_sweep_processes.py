@@ -56,7 +56,16 @@ def parts(out: Path) -> int:
 def sweep_then_stop(spec: Path, out: Path, resume: bool, at_least: int, signum: int) -> str:
     """Start `transition-sim sweep` with two workers; send ``signum`` to it and its workers
     (as Ctrl-C or `kill -9` of the job would) once ``at_least`` parts are stored. Its stderr."""
-    command = [str(BIN / "transition-sim"), "sweep", str(spec), "--out", str(out), "-w", "2"]
+    command = [
+        str(BIN / "transition-sim"),
+        "sweep",
+        "--allow-code",
+        str(spec),
+        "--out",
+        str(out),
+        "-w",
+        "2",
+    ]
     process = subprocess.Popen(
         command + (["--resume"] if resume else []),
         env=ENV,
@@ -92,7 +101,8 @@ def test_stopped_then_killed_then_resumed_equals_an_uninterrupted_sweep(tmp_path
     assert not (out / "manifest.json").exists()  # incomplete, and says so
 
     result = subprocess.run(
-        [str(BIN / "transition-sim"), "sweep", str(spec), "--out", str(out), "--resume", "--json"],
+        [str(BIN / "transition-sim"), "sweep", "--allow-code", str(spec), "--out", str(out),
+         "--resume", "--json"],
         env=ENV, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -100,7 +110,7 @@ def test_stopped_then_killed_then_resumed_equals_an_uninterrupted_sweep(tmp_path
     assert summary["resumed"] and summary["ran"] == 540 - len(second)  # nothing redone
 
     whole = tmp_path / "whole"
-    run_sweep(prepare(load_spec(spec)), whole, workers=2)
+    run_sweep(prepare(load_spec(spec), allow_code=True), whole, workers=2)
     pd.testing.assert_frame_equal(load_runs(out), load_runs(whole))
     pd.testing.assert_frame_equal(
         pd.read_parquet(out / "points.parquet"), pd.read_parquet(whole / "points.parquet")
@@ -190,11 +200,12 @@ def test_results_are_identical_with_one_or_two_workers_and_on_dask(
     tmp_path: Path, dask_cluster: str
 ) -> None:
     spec = tiny_model_spec(tmp_path)
-    exp = prepare(load_spec(spec))
+    exp = prepare(load_spec(spec), allow_code=True)
     run_sweep(exp, tmp_path / "one", workers=1)
     run_sweep(exp, tmp_path / "two", workers=2, batch_size=1)
     result = subprocess.run(  # in its own process, like the cluster: Dask leaves threads behind
-        [str(BIN / "transition-sim"), "sweep", str(spec), "--out", str(tmp_path / "dask"),
+        [str(BIN / "transition-sim"), "sweep", "--allow-code", str(spec), "--out",
+         str(tmp_path / "dask"),
          "--scheduler", dask_cluster, "--batch-size", "3", "--json"],
         env=ENV, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

@@ -63,15 +63,40 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Default: RESULTS_DIR/report.html.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Report a folder that does not match its manifest (with a warning)."
+        ),
+    ] = False,
 ) -> None:
-    """Write a self-contained HTML report (opens with no network) of a results folder."""
+    """Write a self-contained HTML report (opens with no network) of a results folder.
+
+    The folder's files are checked against its manifest first: a folder edited since it was
+    written is refused (exit 2), or with --force reported with a warning, and then the report
+    is not added to the manifest."""
+    from transition_sim.ensemble.store import REPORT_FILE, verify_manifest
     from transition_sim.dashboard.discovery import report_sections
     from transition_sim.viz.report import write_report
     from transition_sim.viz.results import ResultsError, load_output
 
+    problems = verify_manifest(results_dir, ignore=(REPORT_FILE,)) if results_dir.is_dir() else []
+    if problems:
+        shown = "; ".join(problems[:3]) + (
+            f"; and {len(problems) - 3} more" if problems[3:] else ""
+        )
+        message = f"{results_dir}: the folder does not match its manifest ({shown})"
+        if not force:
+            _fail(f"{message}; --force to report it anyway")
+        typer.echo(f"warning: {message}; reporting it anyway (--force)", err=True)
     try:
         # PRIM and the forest take seconds: here, not in the report `run --out` writes
-        path = write_report(results_dir, out, extra=report_sections(load_output(results_dir)))
+        path = write_report(
+            results_dir,
+            out,
+            extra=report_sections(load_output(results_dir)),
+            record=not problems,
+        )
     except ResultsError as err:
         _fail(str(err))
     except OSError as err:

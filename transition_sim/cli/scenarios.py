@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -77,6 +78,14 @@ def run(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
     workers = workers or min(os.cpu_count() or 1, n)
+
+    def hint() -> str:
+        """The command that resumes this run: every option that makes its identity."""
+        args = [str(file), "-n", str(n), "--seed", str(scenario.seed), "--keep", keep.value]
+        args += ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
+        args += ["--out", str(out), "--resume"] + (["--json"] if json_output else [])
+        return shlex.join(["transition-sim", "run", *args])
+
     with raise_on_signals() as received, progress_bar(scenario.name) as progress:
         try:
             if out is None:
@@ -103,10 +112,10 @@ def run(
         except (store.OutputError, LockedError) as err:
             raise output_error(err) from None
         except Interrupted as err:
-            raise _interrupted(err, file, out) from None
+            raise _interrupted(err, out, hint()) from None
         except Exception as err:
             if received:  # e.g. workers killed by the same signal, noticed first
-                raise _interrupted(Interrupted(received[0]), file, out) from err
+                raise _interrupted(Interrupted(received[0]), out, hint()) from err
             raise
     if json_output:
         typer.echo(json.dumps(summary, indent=2))
@@ -136,7 +145,7 @@ def _write_run_report(out: Path) -> None:
     typer.echo(f"report written to {path}", err=True)
 
 
-def _interrupted(err: Interrupted, file: Path, out: Path | None) -> CliError:
+def _interrupted(err: Interrupted, out: Path | None, hint: str) -> CliError:
     from transition_sim.ensemble import store
 
     if out is None:
@@ -146,10 +155,7 @@ def _interrupted(err: Interrupted, file: Path, out: Path | None) -> CliError:
     except OSError:
         saved = 0
     staging = store.staging_path(store.output_path(out))
-    text = (
-        f"{err}; {saved} finished replications are kept in {staging}\n"
-        f"continue with: transition-sim run {file} --out {out} --resume"
-    )
+    text = f"{err}; {saved} finished replications are kept in {staging}\ncontinue with: {hint}"
     return CliError(str(err), err.exit_code, text=text, details={"saved": saved})
 
 

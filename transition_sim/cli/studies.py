@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -49,6 +50,14 @@ BatchSize = Annotated[
     int | None, typer.Option("--batch-size", min=1, help="Runs per task. Default: ~2 s of work.")
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+AllowCode = Annotated[
+    bool,
+    typer.Option(
+        "--allow-code",
+        help="Let the spec name a model outside transition-sim and its registered models"
+        " (it runs that code: only for specs you trust).",
+    ),
+]
 SpecArgument = Annotated[
     Path, typer.Argument(help="Experiment spec (experiments/*.yaml).", dir_okay=False)
 ]
@@ -104,13 +113,13 @@ def _default_out(spec: Path) -> Path:
     return Path("results") / spec.stem
 
 
-def _prepare(spec: Path) -> Any:
+def _prepare(spec: Path, allow_code: bool) -> Any:
     from transition_sim.scenario.loader import ScenarioError
     from transition_sim.studies.spec import load_spec
     from transition_sim.studies.sweep import prepare
 
     try:
-        return prepare(load_spec(spec))
+        return prepare(load_spec(spec), allow_code=allow_code)
     except ScenarioError as err:
         raise scenario_error(err) from None
 
@@ -125,10 +134,11 @@ def _sweep(
     batch_size: int | None,
     json_output: bool,
     command: str,
+    allow_code: bool,
 ) -> None:
     from transition_sim.studies.studies import run_sweep
 
-    exp = _prepare(spec)
+    exp = _prepare(spec, allow_code)
     method = exp.spec.design.method
     if command == "sensitivity" and method not in ("morris", "sobol"):
         raise _error(
@@ -139,7 +149,12 @@ def _sweep(
     out = out or _default_out(spec)
     total = len(exp.points) * exp.spec.replications
     workers = workers or min(os.cpu_count() or 1, total)
-    hint = f"transition-sim {command} {spec} --out {out} --resume"
+    options = ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
+    options += (["--batch-size", str(batch_size)] if batch_size else []) + (
+        ["--allow-code"] if allow_code else []
+    )
+    hint = shlex.join(["transition-sim", command, str(spec), *options, "--out", str(out)])
+    hint += " --resume"
     with _study(hint, out) as progress:
         result = run_sweep(
             exp, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
@@ -208,8 +223,12 @@ def _sweep_command(command: str, summary: str) -> Callable[..., None]:
         force: Force = False,
         batch_size: BatchSize = None,
         json_output: JsonOutput = False,
+        allow_code: AllowCode = False,
     ) -> None:
-        _sweep(spec, out, workers, scheduler, resume, force, batch_size, json_output, command)
+        _sweep(
+            spec, out, workers, scheduler, resume, force, batch_size, json_output, command,
+            allow_code,
+        )  # fmt: skip
 
     run.__name__ = run.__qualname__ = command
     run.__doc__ = summary
@@ -255,8 +274,9 @@ def compare(
     base_seed = loaded[0].seed if seed is None else seed
     workers = workers or min(os.cpu_count() or 1, n * len(loaded))
     with _folder(out) as folder:
-        files = " ".join(str(s) for s in scenarios)
-        hint = f"transition-sim compare {files} -n {n} --seed {base_seed} --out {folder} --resume"
+        args = [*(str(s) for s in scenarios), "-n", str(n), "--seed", str(base_seed)]
+        args += ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
+        hint = shlex.join(["transition-sim", "compare", *args, "--out", str(folder), "--resume"])
         with _study(hint, folder) as progress:
             result = run_compare(
                 loaded, [str(s) for s in scenarios], folder, replications=n, seed=base_seed,

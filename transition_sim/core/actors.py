@@ -111,7 +111,7 @@ class SecurityFaction(mesa.Agent):
         guarded = [c.spec.name for c in el.rivals() if c.spec.name not in asked]
         for side in (*asked, *(guarded if self.guardian > 0 else ()), SECURITY):
             key = SELF_INTEREST if side == SECURITY else side
-            p = el.odds(side, office, commit=(self.name, side))
+            p = el.coup_odds(self, side)
             value = decisions.coup_utility(self.loyalty.get(key, 0.0), b, p, ex.coup_penalty)
             value += decisions.guardian_value(self.guardian, s.win[OPPOSITION])
             options.append((f"coup:{side}", value))
@@ -141,9 +141,11 @@ class SecurityFaction(mesa.Agent):
         new = options[pick][0]
         if new.startswith("coup:"):
             m.elites.coup(self, new.removeprefix("coup:"))
+            m.elites.forget_coup_view()  # a coup can move anything
         elif new != self.stance:
             m.log(self.name, f"stance_{new}", f"{self.name}: {new.replace('_', ' ')}")
             self.stance = new
+            m.elites.note_stance(self)
 
 
 class ForeignPatron(mesa.Agent):

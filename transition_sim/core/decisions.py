@@ -21,12 +21,33 @@ def tullock(strength: Mapping[str, float], exponent: float) -> dict[str, float]:
     favours the strongest side more. Equal strengths give equal chances, so a coup whose
     plotters are as strong as the government's side succeeds half the time (Powell & Thyne 2011
     find 227 of 457 coup attempts, about 50%, succeeded).
+
+    Where the powers overflow or underflow (an exponent of 1e9, or 50 on large strengths) the
+    shares are computed in log space; elsewhere directly, so that results do not change.
     """
-    powered = {k: max(s, 0.0) ** exponent for k, s in strength.items()}
-    total = sum(powered.values())
+    try:
+        powered = {k: max(s, 0.0) ** exponent for k, s in strength.items()}
+        total = sum(powered.values())
+    except OverflowError:
+        return _tullock_log(strength, exponent)
+    if not math.isfinite(total) or (total <= 0.0 and any(s > 0.0 for s in strength.values())):
+        return _tullock_log(strength, exponent)
     if total <= 0.0:
         return {k: 1.0 / len(powered) for k in powered}
     return {k: v / total for k, v in powered.items()}
+
+
+def _tullock_log(strength: Mapping[str, float], exponent: float) -> dict[str, float]:
+    """`tullock` as ``exp(g log s_i - logsumexp_j g log s_j)``: no power is ever formed."""
+    logs = {k: exponent * math.log(s) if s > 0.0 else -math.inf for k, s in strength.items()}
+    top = max(logs.values())
+    if exponent <= 0.0 or not math.isfinite(top):
+        powered = {k: max(s, 0.0) ** exponent for k, s in strength.items()}
+        total = sum(powered.values())
+        return {k: v / total if total > 0 else 1.0 / len(powered) for k, v in powered.items()}
+    weights = {k: math.exp(v - top) for k, v in logs.items()}
+    total = sum(weights.values())
+    return {k: w / total for k, w in weights.items()}
 
 
 def showdown(strength: Mapping[str, float], a: str, b: str, exponent: float) -> float:

@@ -9,7 +9,8 @@ coercive contest (`decisions.tullock`) over the holders' strengths (`ElitePoliti
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,15 @@ class CampState:
 
 
 @dataclass
+class CoupView:
+    """The coup view's strengths (`ElitePolitics.coup_odds`): their total, and each faction's
+    part of it by holder."""
+
+    total: dict[str, float]
+    parts: dict[str, dict[str, float]]
+
+
+@dataclass
 class Street:
     """Today's street, as elites weigh it: active citizens' share and the armed part of it that a
     sponsor pays (both of all citizens)."""
@@ -99,6 +109,8 @@ class ElitePolitics:
         self.street = Street()
         self.tally: Counter[str] = Counter()  # elite moves in this run (they become metrics)
         self.total_units = max(sum(f.units for f in factions), 1)
+        self._coup_view_cache: CoupView | None = None
+        self._in_factions_turn = False
 
     # -- names and sets ----------------------------------------------------------------------------
     def label(self, holder: str) -> str:
@@ -189,37 +201,14 @@ class ElitePolitics:
         street: ``protest_weight`` times the active share to the opposition, except the armed
         groups a camp pays, which count for that camp.
         """
-        ex = self.params.expectations
         s = dict.fromkeys(self.power, 0.0)
+        view = "coup" if commit is not None else "showdown" if showdown else "street"
         for f in self.factions:
-            share = f.units / self.total_units
-            if commit is not None and commit[0] == f.name:
-                side: str | None = commit[1]
-            elif commit is not None and f.counterweight and f.stance == "obey":
-                # A counterweight that obeys defends the office holder against any coup by
-                # others (Quinlivan 1999) [A-coup-proofing].
-                side = self.office
-            elif showdown:
-                side = f.committed_to
-            else:
-                side = self.office if f.stance == "obey" else f.committed_to
-                if f.stance == "stand_aside":
-                    share *= 1.0 - f.cohesion  # the chief's followers sit out
-            if side is not None:
-                s[side] += share * f.cohesion
-                share *= 1.0 - f.cohesion
-            for key, weight in f.loyalty.items():
-                s[SECURITY if key == SELF_INTEREST else key] += share * weight
-        if showdown:
-            for name in (*self.camps, OPPOSITION):
-                s[name] += ex.power_weight * self.power[name]
-        if self.patron is not None and self.patron.backs is not None:
-            s[self.patron.backs] += ex.patron_weight
-        street = self.street
-        s[OPPOSITION] += ex.protest_weight * max(street.active_share - street.sponsored_share, 0.0)
-        sponsor = self.params.protesters.crime_sponsor
-        if sponsor in s:
-            s[sponsor] += ex.protest_weight * street.sponsored_share
+            committed = commit[1] if commit is not None and commit[0] == f.name else None
+            for key, value in self._faction_part(f, committed, view).items():
+                s[key] += value
+        for key, value in self._holders_part(showdown=showdown).items():
+            s[key] += value
         for name, camp in self.camps.items():
             if not camp.in_play:
                 s[name] = 0.0
@@ -232,7 +221,17 @@ class ElitePolitics:
         return decisions.tullock({k: s[k] for k in self.in_play()}, self._exponent)
 
     def stay_odds(self) -> float:
-        """The office holder's chance in a showdown with the street and every rival in play that
+        """The office holder's chance in `obeying_contest`."""
+        return self.obeying_contest()[self.office]
+
+    def street_odds(self) -> float:
+        """The street's chance against the office holder alone in `obeying_contest`."""
+        c = self.obeying_contest()
+        total = c[OPPOSITION] + c[self.office]
+        return c[OPPOSITION] / total if total > 0.0 else 0.0
+
+    def obeying_contest(self) -> dict[str, float]:
+        """Each side's chance in a showdown with the street and every rival in play that
         counts who actually obeys today [A-ruler-exit]: the units that deter (a faction that
         obeys, and the followers of no chief elsewhere) for the holder, a turned faction's
         followers for its side, the street for the opposition, the patron for its client, and
@@ -262,13 +261,114 @@ class ElitePolitics:
         if sponsor in s:
             s[sponsor] += ex.protest_weight * street.sponsored_share
         s.pop(SECURITY, None)  # the services that stand aside fight for nobody
-        return decisions.tullock(s, self._exponent)[office]
+        return decisions.tullock(s, self._exponent)
 
     def odds(self, a: str, b: str, commit: tuple[str, str] | None = None) -> float:
         """The chance that ``a`` prevails over ``b`` in a showdown between the two."""
         return decisions.showdown(
             self.strengths(showdown=True, commit=commit), a, b, self._exponent
         )
+
+    def coup_odds(self, faction: SecurityFaction, side: str) -> float:
+        """``odds(side, office, commit=(faction, side))``. During the factions' turn
+        (`factions_turn`) it makes no pass over every faction: each faction weighs a coup every
+        day, so recounting all of them for each one made the elite layer's day quadratic in the
+        factions (issue 14). The coup view is counted once a turn and each faction's own part
+        is swapped for its committed one; a stance change updates it (`note_stance`), and a
+        coup, which can change anything, has it counted again."""
+        if self._coup_view_cache is None and not self._in_factions_turn:
+            return self.odds(side, self.office, commit=(faction.name, side))
+        view = self._coup_view()
+        s = dict(view.total)
+        for key, value in view.parts[faction.name].items():
+            s[key] -= value
+        for key, value in self._faction_part(faction, side, "coup").items():
+            s[key] += value
+        for name, camp in self.camps.items():
+            if not camp.in_play:
+                s[name] = 0.0
+        return decisions.showdown(s, side, self.office, self._exponent)
+
+    @contextmanager
+    def factions_turn(self) -> Iterator[None]:
+        """The factions step one after another: between two of them only their own stance
+        changes (`note_stance`) or a coup (`forget_coup_view`) move strengths."""
+        self._in_factions_turn = True
+        try:
+            yield
+        finally:
+            self._in_factions_turn = False
+            self._coup_view_cache = None
+
+    def note_stance(self, faction: SecurityFaction) -> None:
+        """``faction`` has just changed its stance: its part of the coup view follows."""
+        view = self._coup_view_cache
+        if view is None:
+            return
+        for key, value in view.parts[faction.name].items():
+            view.total[key] -= value
+        part = self._faction_part(faction, None, "coup")
+        for key, value in part.items():
+            view.total[key] += value
+        view.parts[faction.name] = part
+
+    def forget_coup_view(self) -> None:
+        self._coup_view_cache = None
+
+    def _coup_view(self) -> CoupView:
+        if self._coup_view_cache is None:
+            parts = {f.name: self._faction_part(f, None, "coup") for f in self.factions}
+            total = self._holders_part(showdown=True)
+            for part in parts.values():
+                for key, value in part.items():
+                    total[key] += value
+            self._coup_view_cache = CoupView(total, parts)
+        return self._coup_view_cache
+
+    def _faction_part(
+        self, f: SecurityFaction, committed: str | None, view: str
+    ) -> dict[str, float]:
+        """What faction ``f`` adds to each holder's strength in a view (`strengths`):
+        ``"street"``, ``"showdown"``, or ``"coup"`` (a showdown in which a counterweight that
+        obeys counts for the office holder); ``committed`` is the side of a coup it weighs."""
+        share = f.units / self.total_units
+        part: dict[str, float] = {}
+        if committed is not None:
+            side: str | None = committed
+        elif view == "coup" and f.counterweight and f.stance == "obey":
+            # A counterweight that obeys defends the office holder against any coup by
+            # others (Quinlivan 1999) [A-coup-proofing].
+            side = self.office
+        elif view == "street":
+            side = self.office if f.stance == "obey" else f.committed_to
+            if f.stance == "stand_aside":
+                share *= 1.0 - f.cohesion  # the chief's followers sit out
+        else:
+            side = f.committed_to
+        if side is not None:
+            part[side] = share * f.cohesion
+            share *= 1.0 - f.cohesion
+        for key, weight in f.loyalty.items():
+            holder = SECURITY if key == SELF_INTEREST else key
+            part[holder] = part.get(holder, 0.0) + share * weight
+        return part
+
+    def _holders_part(self, *, showdown: bool) -> dict[str, float]:
+        """Every holder's strength from outside the factions: posts (in a showdown), the
+        patron and the street."""
+        ex = self.params.expectations
+        s = dict.fromkeys(self.power, 0.0)
+        if showdown:
+            for name in (*self.camps, OPPOSITION):
+                s[name] += ex.power_weight * self.power[name]
+        if self.patron is not None and self.patron.backs is not None:
+            s[self.patron.backs] += ex.patron_weight
+        street = self.street
+        s[OPPOSITION] += ex.protest_weight * max(street.active_share - street.sponsored_share, 0.0)
+        sponsor = self.params.protesters.crime_sponsor
+        if sponsor in s:
+            s[sponsor] += ex.protest_weight * street.sponsored_share
+        return s
 
     @property
     def _exponent(self) -> float:
@@ -472,12 +572,17 @@ class ElitePolitics:
             how = "restoration"
         return how
 
-    def oust_by_crowd(self, site: str) -> None:
-        """A crowd holds the seat of power: the office holder is ousted and the office passes to
-        the opposition (a popular transition) [A-peaceful-occupation]."""
+    def oust_by_crowd(self, site: str) -> bool:
+        """A crowd holds the seat of power: it ousts the office holder with the street's odds
+        against it in a showdown that counts who obeys today (a handful of rebels in the palace
+        against loyal services rarely, a mass crowd whose guards stand aside almost surely), and
+        the office passes to the opposition (a popular transition) [A-peaceful-occupation]."""
+        if self.rng.random() >= self.street_odds():
+            return False
         self.tally["ousters"] += 1
         self.log(OPPOSITION, "occupy_seat", f"the crowd holds {site}")
         self.take_office(OPPOSITION, "popular")
+        return True
 
     def defect(self, name: str, to: str) -> None:
         """Camp ``name`` goes over to ``to`` (the street or another camp) with its posts: its

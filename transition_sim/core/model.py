@@ -305,7 +305,12 @@ class TransitionModel(mesa.Model):
         self.elites.fade_threats()
         self.situation = self._situation(stats)
         self._update_loyalty(stats)
-        for actor in (self.patron, *self.factions, *self.rivals, self.government):
+        if self.patron is not None:
+            self.patron.step()
+        with self.elites.factions_turn():
+            for faction in self.factions:
+                faction.step()
+        for actor in (*self.rivals, self.government):
             if actor is not None:
                 actor.step()
         self._update_legitimacy()
@@ -348,7 +353,7 @@ class TransitionModel(mesa.Model):
         defect and do not deter) against the deterring units near it: it changes hands with the
         odds of a Tullock contest in which its holder counts `seizure_ratio` times
         (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
-        and keeps it through today's contest ousts the office holder."""
+        and keeps it through today's contest may oust the office holder (`oust_by_crowd`)."""
         v = self.params.violence
         turned_faction = np.array(
             [is_turned(f.stance) for f in self.factions] + [False]
@@ -390,8 +395,8 @@ class TransitionModel(mesa.Model):
 
     def _changes_hands(self, challengers: float, holders: float) -> bool:
         """One draw of the site contest (none when its outcome is certain)."""
-        v, ex = self.params.violence, self.params.expectations
-        p = decisions.site_falls(challengers, holders, v.seizure_ratio, ex.contest_exponent)
+        v = self.params.violence
+        p = decisions.site_falls(challengers, holders, v.seizure_ratio, v.site_exponent)
         if p in (0.0, 1.0):
             return p == 1.0
         return self.rng.random() < p
@@ -429,6 +434,7 @@ class TransitionModel(mesa.Model):
             else None
         )
         units = np.array([f.units for f in self.factions], dtype=float)
+        not_obeying = self._not_obeying(units) if d.cascade else []
         for i, f in enumerate(self.factions):
             lam = f.loyalty
             if lam != f.after_dynamics:  # a discrete event since yesterday moves the level too
@@ -439,9 +445,8 @@ class TransitionModel(mesa.Model):
             lam = loyalty.backfire(lam, office, d.backfire, repression, t)
             lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
             if d.cascade:
-                others = self._not_obeying(i, units)
                 lam = loyalty.cascade(
-                    lam, office, d.cascade, others, f.threshold, d.cascade_spread, t
+                    lam, office, d.cascade, not_obeying[i], f.threshold, d.cascade_spread, t
                 )
             lam = loyalty.elite_split(lam, office, d.elite_split, odds, t)
             if client is not None:
@@ -483,18 +488,35 @@ class TransitionModel(mesa.Model):
             count += np.bincount(faction, minlength=k)
         return np.divide(seen, count, out=np.zeros(k), where=count > 0)
 
-    def _not_obeying(self, i: int, units: np.ndarray) -> dict[str, float]:
-        """The other factions' units that do not obey, as shares of all other units, by where
-        they went: the services' own interest (standing aside), a camp, or the street."""
-        total = units.sum() - units[i]
-        out: dict[str, float] = {}
-        if total <= 0:
-            return out
-        for j, g in enumerate(self.factions):
-            if j == i or g.stance == "obey":
+    def _not_obeying(self, units: np.ndarray) -> list[dict[str, float]]:
+        """For each faction, the other factions' units that do not obey, as shares of all other
+        units, by where they went: the services' own interest (standing aside), a camp, or the
+        street. Counted once (the day's stances do not move during the loyalty update), so the
+        day stays linear in the factions."""
+        away: dict[str, float] = {}
+        for f, n in zip(self.factions, units, strict=True):
+            if f.stance != "obey":
+                key = "self_interest" if f.stance == "stand_aside" else f.committed_to
+                away[key] = away.get(key, 0.0) + float(n)
+        total = float(units.sum())
+        out = []
+        for f, n in zip(self.factions, units, strict=True):
+            others = total - float(n)
+            if others <= 0:
+                out.append({})
                 continue
-            key = "self_interest" if g.stance == "stand_aside" else g.committed_to
-            out[key] = out.get(key, 0.0) + float(units[j] / total)
+            own = (
+                None
+                if f.stance == "obey"
+                else ("self_interest" if f.stance == "stand_aside" else f.committed_to)
+            )
+            out.append(
+                {
+                    key: (count - (float(n) if key == own else 0.0)) / others
+                    for key, count in away.items()
+                    if count - (float(n) if key == own else 0.0) > 0.0
+                }
+            )
         return out
 
     def _situation(self, stats: list) -> Situation:

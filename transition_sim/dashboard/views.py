@@ -19,6 +19,7 @@ from transition_sim.viz.figures import (
     FANS,
     compare_fans,
     difference_chart,
+    inert,
     metrics_table,
     outcome_chart,
 )
@@ -57,7 +58,7 @@ __all__ = [
 
 def graph(fig: go.Figure, id_: str | dict[str, Any] | None = None) -> dcc.Graph:
     kwargs = {"id": id_} if id_ is not None else {}
-    return dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="graph", **kwargs)
+    return dcc.Graph(figure=inert(fig), config=GRAPH_CONFIG, className="graph", **kwargs)
 
 
 def table(frame: pd.DataFrame, id_: str | None = None, page_size: int = 25) -> Any:

@@ -3,8 +3,10 @@ results of its runs and the output folders it was given.
 
 The browser only ever sends keys (``scenarios/kazakhstan_2022.yaml``, ``upload/<hash>``,
 ``run/<folder>``, ``saved/<n>``); paths are looked up here, so a page cannot make the server read
-an arbitrary file. Everything lives on disk, so the worker processes that run ensembles see the
-same state as the web server.
+an arbitrary file. An uploaded scenario may extend only the scenarios beside it (copies of the
+scenarios folder's), and any other ``extends`` gets one answer, so it reveals nothing.
+Everything lives on disk, so the worker processes that run ensembles see the same state as the
+web server.
 """
 
 from __future__ import annotations
@@ -68,7 +70,9 @@ class Workspace:
 
     def load(self, key: str) -> Scenario:
         """The scenario of ``key``; `ScenarioError` if it does not validate."""
-        return load_scenario(self.path(key))
+        path = self.path(key)
+        within = [path.parent] if key.startswith("upload/") else None  # its copies only
+        return load_scenario(path, within=within)
 
     def upload(self, filename: str, content: bytes) -> str:
         """Keep an uploaded scenario (next to copies of the scenarios folder's files, so that
@@ -93,7 +97,7 @@ class Workspace:
                     if p.suffix in SUFFIXES and p.is_file() and p.name != name:
                         shutil.copyfile(p, staging / p.name)
             (staging / name).write_bytes(content)
-            load_scenario(staging / name)
+            load_scenario(staging / name, within=[staging])  # its extends: the copies only
             (staging / UPLOADED).write_text(name, encoding="utf-8")
             staging.rename(folder)
         except BaseException:

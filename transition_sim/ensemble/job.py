@@ -90,7 +90,7 @@ def run_to_folder(
     replications too. On any exception, interrupts included, the workers are stopped and the
     parts saved so far stay in the staging folder for ``resume``.
     """
-    out = store.output_path(out)
+    out = store.output_path(out, force=force)
     n = scenario.replications
     size = part_size(scenario, keep)
     with store.lock_output(out):
@@ -122,5 +122,7 @@ def run_to_folder(
             on_finished=advance,
         ) as batches:
             for index, group in _parts(batches, size, n):
-                store.write_part(staging, index, _tables(group, keep))
+                tables = _tables(group, keep)
+                store.write_part(staging, index, tables)
+                store.record_part(staging, index, tables)
         return store.finish(staging, out, scenario, range(n_parts), keep=keep, command=command)

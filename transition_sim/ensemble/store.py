@@ -16,11 +16,14 @@ A run writes beside it, in a staging folder on the same filesystem, while it hol
 A part is a fixed range of replications (its index times the part size). Each part file is
 written to a temporary name, fsynced and renamed, so it exists whole or not at all, and a
 part's ``runs`` file is written last: a part is finished exactly when that file exists
-(`finished_parts`), and a resumed run redoes only the others. At the end the parts are
-concatenated in order (a row group per part, so the files do not depend on how many workers
-produced them or on whether the run was resumed) into ``result/``, the manifest is written
-last, and ``result/`` is moved to ``DIR`` in one rename (with ``force``, atomically exchanged
-with the old ``DIR``, which is then deleted).
+(`finished_parts`), and a resumed run redoes only the others. A run also records each
+finished part's files and their sha256 in ``run.json`` (`record_part`), with a hash of the
+package's code in its identity (`code_files`): a resumed run redoes the parts not recorded and
+refuses a folder whose recorded parts or code changed since (`check_parts`). At the end the
+parts are concatenated in order (a row group per part, so the files do not depend on how many
+workers produced them or on whether the run was resumed) into ``result/``, the manifest is
+written last, and ``result/`` is moved to ``DIR`` in one rename (with ``force``, atomically
+exchanged with the old ``DIR``, which is then deleted).
 
 The part functions (`write_part`, `finished_parts`, `clean_unfinished`, `assemble`) work on
 any folder and any table names: a partitioned, resumable parquet dataset.
@@ -31,6 +34,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -82,14 +86,19 @@ __all__ = [
     "OutputExistsError",
     "assemble",
     "check_output_dir",
+    "check_parts",
     "clean_unfinished",
+    "code_files",
+    "code_hash",
     "finish",
     "finished_parts",
     "lock_output",
+    "open_ledger",
     "open_staging",
     "output_errors",
     "publish",
     "record_in_manifest",
+    "record_part",
     "result_files",
     "run_identity",
     "saved_replications",
@@ -183,9 +192,17 @@ def staging_path(out: Path) -> Path:
     return out.with_name(f"{out.name}.partial")
 
 
-def output_path(out: str | os.PathLike[str]) -> Path:
-    """``out`` made absolute (so that it has a name and a parent to put things beside)."""
+def output_path(out: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """``out`` made absolute (so that it has a name and a parent to put things beside).
+
+    A symbolic link is resolved to the folder it points to (the results go there: a link
+    cannot be renamed onto), except with ``force``, which replaces the link itself (`publish`
+    unlinks it; what it points to is left alone). A link to nothing is refused."""
     path = Path(os.path.abspath(out))
+    if path.is_symlink() and not force:
+        if not path.exists():
+            raise OutputError(path, f"output path {path} is a symbolic link to nothing")
+        path = Path(os.path.realpath(path))
     if not path.name:
         raise OutputError(path, f"cannot use {path} as an output directory")
     return path
@@ -200,7 +217,9 @@ def check_output_dir(
     result files: `force` never deletes anyone's other files. A staging folder left by an
     interrupted run needs ``resume`` (continue it) or ``force`` (discard it).
     """
-    path = output_path(out)
+    path = output_path(out, force=force)
+    if path.is_symlink():  # forced: the link will be replaced, its target left alone
+        return path
     if path.exists() and not path.is_dir():
         raise OutputError(path, f"output path {path} exists and is not a directory")
     if path.is_dir():
@@ -225,6 +244,24 @@ def check_output_dir(
     return path
 
 
+@functools.cache
+def code_files() -> dict[str, str]:
+    """The sha256 of each ``.py`` file of the installed package, by its path in the package:
+    what the model's code is (``__version__`` does not change when the code does). Hashing the
+    files works from a wheel as from a git checkout."""
+    root = Path(transition_sim.__file__).resolve().parent
+    return {
+        path.relative_to(root.parent).as_posix(): _sha256(path)
+        for path in sorted(root.rglob("*.py"))
+        if "__pycache__" not in path.parts
+    }
+
+
+def code_hash() -> str:
+    """One sha256 of the package's code (`code_files`), for manifests."""
+    return hashlib.sha256(_json(code_files()).encode()).hexdigest()
+
+
 def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, Any]:
     """What a staging folder computes; resuming it with anything else is refused."""
     from transition_sim.scenario.loader import scenario_hash
@@ -232,6 +269,7 @@ def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, An
     return {
         "format": FORMAT,
         "transition_sim": transition_sim.__version__,
+        "code": code_files(),
         "scenario_hash": scenario_hash(scenario),
         "seed": scenario.seed,
         "replications": scenario.replications,
@@ -240,9 +278,9 @@ def run_identity(scenario: Scenario, keep: Keep, part_size: int) -> dict[str, An
     }
 
 
-def _read_state(staging: Path) -> dict[str, Any] | None:
+def _read_state(staging: Path, name: str = RUN_STATE) -> dict[str, Any] | None:
     try:
-        state = json.loads((staging / RUN_STATE).read_text(encoding="utf-8"))
+        state = json.loads((staging / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # never written in full: nothing was computed yet
     return state if isinstance(state, dict) else None
@@ -263,20 +301,82 @@ def open_staging(
     if state is not None:
         changed = [key for key in identity if state.get(key) != identity[key]]
         if changed:
-            detail = "; ".join(f"{k}: {state.get(k)!r} then, {identity[k]!r} now" for k in changed)
+            detail = "; ".join(_change(k, state.get(k), identity[k]) for k in changed)
             raise OutputError(
                 staging,
                 f"{staging} holds an interrupted run of something else ({detail}); run that"
                 " again to resume it, or use --force to discard it",
             )
-        clean_unfinished(staging, kept_tables(state["keep"]))
-        return staging, finished_parts(staging)
+        recorded = _recorded_parts(state)
+        check_parts(staging, recorded)
+        clean_unfinished(staging, kept_tables(state["keep"]), finished=set(recorded))
+        return staging, set(recorded)
     with output_errors(staging):
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
         _write_text(staging / RUN_STATE, _json(identity))
     return staging, set()
+
+
+def _change(key: str, then: Any, now: Any) -> str:
+    if key == "code" and isinstance(then, dict) and isinstance(now, dict):
+        files = sorted(f for f in then.keys() | now.keys() if then.get(f) != now.get(f))
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        return f"the model's code changed since: {shown}"
+    return f"{key}: {then!r} then, {now!r} now"
+
+
+def _recorded_parts(state: Mapping[str, Any]) -> dict[int, dict[str, str]]:
+    parts = state.get("parts", {})
+    if not isinstance(parts, dict):
+        return {}
+    return {int(index): files for index, files in parts.items() if isinstance(files, dict)}
+
+
+def record_part(folder: Path, index: int, tables: Iterable[str], ledger: str = RUN_STATE) -> None:
+    """Record part ``index`` as finished in the JSON file ``ledger`` of ``folder`` (``run.json``
+    of a run's staging folder), with its files' sha256."""
+    state = _read_state(folder, ledger) or {}
+    files = {}
+    for name in tables:
+        path = part_path(folder, name, index)
+        files[path.relative_to(folder).as_posix()] = _sha256(path)
+    state.setdefault("parts", {})[str(index)] = files
+    _write_text(folder / ledger, _json(state))
+
+
+def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
+    """The parts of ``folder`` that a resumed job keeps: those recorded in ``ledger``, checked
+    (`check_parts`), by the same code (`code_files`; `OutputError` naming the files that
+    changed). Files of parts not recorded are removed; a new ledger is started if none."""
+    state = _read_state(folder, ledger)
+    if state is None:
+        state = {"code": code_files(), "parts": {}}
+        _write_text(folder / ledger, _json(state))
+    if state.get("code") != code_files():
+        change = _change("code", state.get("code"), code_files())
+        raise OutputError(
+            folder, f"{folder} holds runs of other code ({change}); use --force to discard them"
+        )
+    recorded = _recorded_parts(state)
+    check_parts(folder, recorded)
+    clean_unfinished(folder, tables, finished=set(recorded))
+    return set(recorded)
+
+
+def check_parts(folder: Path, recorded: Mapping[int, Mapping[str, str]]) -> None:
+    """Refuse (`OutputError` naming the file) a recorded part file that is gone or changed."""
+    for index in sorted(recorded):
+        for name, digest in recorded[index].items():
+            path = folder / name
+            if not path.is_file() or _sha256(path) != digest:
+                state = "is missing" if not path.is_file() else "was changed after it was written"
+                raise OutputError(
+                    path,
+                    f"{path} {state} since it was recorded with its sha256: the interrupted"
+                    " run cannot be trusted; use --force to discard it",
+                )
 
 
 # -- parts: a partitioned, resumable parquet dataset --------------------------------------------
@@ -305,9 +405,16 @@ def finished_parts(folder: Path, commit: str = COMMIT_TABLE) -> set[int]:
     return {_part_index(p) for p in (folder / commit).glob("part-*.parquet")}
 
 
-def clean_unfinished(folder: Path, tables: Sequence[str], commit: str = COMMIT_TABLE) -> None:
-    """Remove what an interrupted writer left: temp files, and the files of unfinished parts."""
-    finished = finished_parts(folder, commit)
+def clean_unfinished(
+    folder: Path,
+    tables: Sequence[str],
+    commit: str = COMMIT_TABLE,
+    finished: set[int] | None = None,
+) -> None:
+    """Remove what an interrupted writer left: temp files, and the files of unfinished parts
+    (those not in ``finished``; by default, those whose ``commit`` file is missing)."""
+    if finished is None:
+        finished = finished_parts(folder, commit)
     for name in tables:
         for path in (folder / name).glob(".*.tmp"):
             path.unlink()
@@ -368,6 +475,7 @@ def build_manifest(
         "replications": scenario.replications,
         "seed_derivation": "replication_seed(seed, replication): the seed column of runs.parquet",
         "keep": keep,
+        "code_sha256": code_hash(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
         "files": {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files},
@@ -394,21 +502,30 @@ def record_in_manifest(folder: str | os.PathLike[str], name: str) -> bool:
     return True
 
 
-def verify_manifest(folder: str | os.PathLike[str]) -> list[str]:
-    """What is wrong with the result folder ``folder`` (nothing: an empty list): a missing
-    manifest, missing or extra files, sizes or checksums that differ from the manifest's."""
+def verify_manifest(folder: str | os.PathLike[str], ignore: Sequence[str] = ()) -> list[str]:
+    """What is wrong with the result (or sweep) folder ``folder`` (nothing: an empty list): a
+    missing manifest, missing or extra files, sizes or checksums that differ from the
+    manifest's. Files in subfolders count, by their relative path; hidden files and the names
+    in ``ignore`` do not."""
     folder = Path(folder)
     try:
         listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        listed = {str(name): (int(e["bytes"]), str(e["sha256"])) for name, e in listed.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         return [f"no readable manifest: {err}"]
-    present = {p.name for p in folder.iterdir()} - {MANIFEST}
+    present = {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if not path.is_dir() and not any(p.startswith(".") for p in path.relative_to(folder).parts)
+    } - {MANIFEST, *ignore}
     problems = [f"{name}: not in the manifest" for name in sorted(present - set(listed))]
-    for name, entry in listed.items():
+    for name, (size, digest) in listed.items():
         path = folder / name
-        if not path.is_file():
+        if name in ignore:
+            continue
+        if not path.is_file() or path.is_symlink():
             problems.append(f"{name}: missing")
-        elif path.stat().st_size != entry["bytes"] or _sha256(path) != entry["sha256"]:
+        elif path.stat().st_size != size or _sha256(path) != digest:
             problems.append(f"{name}: differs from the manifest")
     return problems
 
@@ -436,6 +553,8 @@ def publish(staging: Path, out: Path) -> None:
     then remove the staging folder."""
     result = staging / RESULT_DIR
     _fsync_dir(result)
+    if out.is_symlink():  # replaced, never followed: what it points to is not ours
+        out.unlink()
     if out.is_dir() and any(out.iterdir()):
         _exchange(result, out)
         shutil.rmtree(result)  # now the old results
@@ -487,7 +606,7 @@ def write_results(
     """Write the result folder of an in-memory ``ensemble`` to ``out_dir`` (the same files, the
     same guarantees as a streamed run). Raises `OutputError` if ``out_dir`` cannot take them
     (`check_output_dir`), `lock.LockedError` if another run writes there. Returns the folder."""
-    out = output_path(out_dir)
+    out = output_path(out_dir, force=force)
     with lock_output(out):
         check_output_dir(out, force=force)
         staging, _ = open_staging(out, run_identity(scenario, keep, ensemble.replications))
@@ -498,6 +617,7 @@ def write_results(
         }
         try:
             write_part(staging, 0, {name: as_arrow(tables[name]) for name in kept_tables(keep)})
+            record_part(staging, 0, kept_tables(keep))
             finish(staging, out, scenario, [0], keep=keep, command=command)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing to resume: the caller has it all

@@ -117,6 +117,8 @@ CITIZEN_BYTES = 56  # per citizen: kind, hardship, risk aversion, state, jail, m
 CITIZEN_BUILD_BYTES = 48  # per citizen, transient: the draws before they are clipped and cast
 UNIT_BYTES = 24  # per unit: position, faction, whether it deters and follows its faction
 ROW_BYTES = 370  # per row of the time series (day x region, and "all"), while it is built
+CHAR_BYTES = 4  # per character of a text column's row (office, each faction's stance): numpy's
+#                fixed-width strings (measured: 2.8 bytes a character, 3,650 days, names of 64)
 DAY_BYTES = 500  # per day: its records (a day's table of regions, the national values)
 NETWORK_BYTES = 16  # per pair of regions: the adjacency matrix and its row-normalized copy
 FIXED_BYTES = 2 * 2**20  # the model, its actors and the fixed costs of the result tables
@@ -146,8 +148,9 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
 
     With R regions and D days, the peak is the larger of
     - building region r: the tables and arrays of the regions before it + building(r);
-    - running: every table and array + the largest day + the time series, 325 D (R + 1) +
-      400 D, + the region network, 16 R^2;
+    - running: every table and array + the largest day + the time series, 370 D (R + 1) +
+      500 D, + its text columns (the office and each of F factions' stance, as wide as the
+      longest camp name L), 4 (L + 10) (F + 1) D (R + 1), + the region network, 16 R^2;
     and the estimate is 1.1 (peak + 2 MiB), for the model's fixed costs and allocator overhead.
 
     Beyond small scenarios the neighbour tables dominate (24 C K while one is built). This is
@@ -173,13 +176,21 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
     running = {
         **held,
         "a day": max(days),
-        "time series": sc.days * (ROW_BYTES * (len(regions) + 1) + DAY_BYTES),
+        "time series": sc.days * (ROW_BYTES * (len(regions) + 1) + DAY_BYTES)
+        + sc.days * (len(regions) + 1) * text_row_bytes(sc),
         "region network": NETWORK_BYTES * len(regions) ** 2,
     }
     if sum(running.values()) > sum(peak.values()):
         peak, costliest = running, int(np.argmax(days))
     parts = {**peak, "fixed": FIXED_BYTES}
     return MemoryEstimate(round(MARGIN * sum(parts.values())), parts, costliest)
+
+
+def text_row_bytes(scenario: Scenario) -> int:
+    """Bytes per time-series row of its text columns: the office holder and each faction's
+    stance (``side_with_<camp>`` at the longest), fixed-width arrays as wide as the longest."""
+    longest = max(len(c.name) for c in scenario.camps) + len("side_with_")
+    return CHAR_BYTES * longest * (len(scenario.factions) + 1)
 
 
 def check_feasible(

@@ -27,7 +27,8 @@ import os
 import re
 import stat
 import types
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -212,7 +213,9 @@ def _read_text(path: Path) -> str:
             " a scenario file is plain text"
         )
         raise ScenarioError(path, line, None, message)
-    return text
+    # One spelling for text that looks the same (é as one code point or as e + accent), so that
+    # names compare as they read: two camps that look identical are one name, defined twice.
+    return unicodedata.normalize("NFC", text)
 
 
 @contextmanager
@@ -388,11 +391,14 @@ def _merge(base: Any, child: Any) -> Any:
 
 
 def _resolve(
-    path: Path, chain: tuple[tuple[Path, Path, int], ...] = ()
+    path: Path,
+    chain: tuple[tuple[Path, Path, int], ...] = (),
+    within: tuple[Path, ...] | None = None,
 ) -> tuple[dict[str, Any], Locations, list[Path]]:
     """Load `path` and the files it extends; return the merged mapping, its locations and the
     files involved (the extending one first). `chain` is (resolved, as given, line of
-    `extends`) of the files extending this one, to spot cycles and report where they point."""
+    `extends`) of the files extending this one, to spot cycles and report where they point.
+    ``within``: the folders the file this one extends must be in (`load_scenario`)."""
     data, locations = _read(path)
     if chain and not any(key in Scenario.model_fields or key == "extends" for key in data):
         # Not a scenario (extends: /etc/passwd): say so without listing its keys.
@@ -412,6 +418,11 @@ def _resolve(
         message = f"more than {MAX_EXTENDS} files in one chain of extends"
         raise ScenarioError(path, line, "extends", message)
     target = path.parent / target_name  # relative to this file; an absolute name stays as is
+    if within is not None and not _inside(target, within):
+        # One answer whatever is there (missing, a folder, not a scenario, /etc/passwd), so
+        # that it tells nothing about the files outside.
+        message = f"{target_name!r} is not a scenario file in the scenarios folder"
+        raise ScenarioError(path, line, "extends", message)
     try:
         resolved = [r for r, _, _ in chain] + [path.resolve()]
         here = target.resolve()
@@ -464,11 +475,26 @@ def _removed_factions(
     return removed
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def _inside(target: Path, folders: tuple[Path, ...]) -> bool:
+    """Whether ``target``, links resolved, is in one of ``folders`` (resolved by the caller)."""
+    try:
+        here = target.resolve()
+    except (OSError, ValueError):  # a NUL byte, a name too long, a loop of links
+        return False
+    return any(here.is_relative_to(folder) for folder in folders)
+
+
+def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file, and check that it can run; raise
-    `ScenarioError` if it cannot, naming the file, line and field of every problem."""
+    `ScenarioError` if it cannot, naming the file, line and field of every problem.
+
+    With ``within`` (folders), the file it extends must be in one of them (links resolved), or
+    it is refused with one message whatever the file is: a server reads no other file for a
+    file it did not write. The files in those folders are the server's own, and may extend
+    what they like."""
     path = Path(path)
-    data, locations, files = _resolve(path)
+    folders = None if within is None else tuple(Path(f).resolve() for f in within)
+    data, locations, files = _resolve(path, (), folders)
     try:
         # Strict (text is not a number, a boolean is not a number, a number is not a boolean)
         # and through JSON, where strict pydantic still takes lists for tuples and ISO dates.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -48,17 +49,62 @@ OUTCOMES = (
 )
 
 
+# Elite actors: each day every faction weighs the odds of every camp (O(factions^2) today:
+# 8,000 factions took 92 s per simulated day), and reports draw a series per camp and faction.
+MAX_FACTIONS = 200
+MAX_CAMPS = 50
+MAX_NAME = 64  # characters in a region, site, camp or faction name (the longest shipped: 24)
+MAX_TEXT = 200  # characters in a label or a scenario's name (they title charts and events)
+# Words that mean something else where names appear: region "all" is the national total in
+# the time series (and a shock's "every region"), so no region, camp or faction may take it.
+RESERVED_WORDS = ("all",)
+# Unicode categories a name may not contain: control, format (zero-width, bidi overrides),
+# surrogate, private-use and unassigned code points, line and paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _visible_text(text: str, limit: int) -> str:
+    """Text that shows what it is: at most ``limit`` characters, in NFC (one spelling for what
+    looks the same), no invisible or control characters, no leading or trailing space."""
+    if len(text) > limit:
+        raise ValueError(f"at most {limit} characters (this has {len(text):,})")
+    if unicodedata.normalize("NFC", text) != text:
+        raise ValueError("must be in Unicode NFC form (it looks like, but is not, its NFC form)")
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE:
+            raise ValueError(f"cannot contain invisible or control characters (U+{ord(char):04X})")
+    if text != text.strip():
+        raise ValueError("cannot begin or end with a space")
+    return text
+
+
 def _path_name(name: str) -> str:
     """A name is one part of a dotted parameter path (``regions.NAME.weight``,
-    ``factions.NAME.units``): a dot in it would split the path, and an empty one names nothing."""
+    ``factions.NAME.units``): a dot in it would split the path, and an empty one names nothing.
+    It is also shown in charts and events: short and visible (`_visible_text`), and not a
+    reserved word."""
     if not name.strip():
         raise ValueError("a name cannot be empty")
+    try:
+        _visible_text(name, MAX_NAME)
+    except ValueError as err:
+        raise ValueError(f"a name: {err}") from None
     if "." in name:
         raise ValueError("a name cannot contain '.' (it is one part of a dotted parameter path)")
+    if name.casefold() in RESERVED_WORDS:
+        raise ValueError(f"{name!r} is a reserved word (region 'all' is the national total)")
     return name
 
 
+def _text(text: str) -> str:
+    try:
+        return _visible_text(text, MAX_TEXT)
+    except ValueError as err:
+        raise ValueError(f"text: {err}") from None
+
+
 Name = Annotated[str, AfterValidator(_path_name)]
+Text = Annotated[str, AfterValidator(_text)]
 EliteEvent = Literal["death", "dismissal", "arrest", "loyalty", "transfer_office", "invite_patron"]
 # Generic triggers of a crisis (scenarios/cases/README.md, "Triggers"); the wording of a shock
 # comes from its `label`, its effect per unit from the `triggers` section.
@@ -193,6 +239,10 @@ class Violence(Strict):
     # How much a peaceful active counts, against an armed one, in a site contest: 0 = only armed
     # crowds take sites; 1 = a peaceful crowd that fills a site occupies it (docs/ODD.md §7.4).
     peaceful_occupation: Fraction = 0.0
+    # How decisive numbers are at a site: the Tullock exponent of the site contest (the old
+    # cut-off at `seizure_ratio` is the limit of a large exponent; at any value, attackers
+    # `seizure_ratio` times the defenders take a site half the time a day).
+    site_exponent: Positive = 4.0
 
 
 class Site(Strict):
@@ -205,7 +255,7 @@ class Site(Strict):
     name: Name
     cell: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = None
     weight: Positive = 1.0
-    seat: bool = False  # the seat of power: a crowd that holds it ousts the office holder
+    seat: bool = False  # the seat of power: a crowd that holds it may oust the office holder
 
 
 class Region(Strict):
@@ -288,7 +338,7 @@ class Camp(Strict):
     """
 
     name: Name
-    label: str | None = None  # how events name the camp (default: its name)
+    label: Text | None = None  # how events name the camp (default: its name)
     incumbent: bool = False
     former_ruler: bool = False  # its return to office counts as a restoration
     power: Fraction = 0.0
@@ -369,7 +419,7 @@ class Patron(Strict):
     """
 
     enabled: bool = False
-    name: str = "patron"
+    name: Text = "patron"
     aligned_with: str = NONE  # a camp, "opposition" or "none"
     cost: Fraction = 0.0
     delay_days: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = (1, 1)
@@ -572,7 +622,7 @@ class Scenario(Strict):
     `regions`, is a list: a file that sets it replaces the inherited list wholesale.
     """
 
-    name: str
+    name: Text
     description: str = ""
     start_date: dt.date = dt.date(2022, 1, 1)
     days: Annotated[int, Field(ge=1, le=3650)] = 60
@@ -626,7 +676,8 @@ class Scenario(Strict):
             try:
                 _path_name(fname)
             except ValueError as err:
-                raise ValueError(f"factions.{fname}: {err}") from None
+                shown = fname if len(fname) <= MAX_NAME else "<a long name>"
+                raise ValueError(f"factions.{shown}: {err}") from None
             for region in faction.deployment or {}:
                 if region not in known:
                     raise ValueError(
@@ -649,6 +700,15 @@ class Scenario(Strict):
                 )
         if not self.factions:
             raise ValueError("factions: at least one security faction is needed")
+        if len(self.factions) > MAX_FACTIONS:
+            raise ValueError(
+                f"factions: at most {MAX_FACTIONS} factions (this scenario has"
+                f" {len(self.factions):,}): each day every faction weighs every camp's odds"
+            )
+        if len(self.camps) > MAX_CAMPS:
+            raise ValueError(
+                f"camps: at most {MAX_CAMPS} camps (this scenario has {len(self.camps):,})"
+            )
         self._check_elites()
         return self
 

@@ -6,9 +6,10 @@
 - Each run's seed comes from the plan (from the run's identity), never from the worker.
 - Finished runs are stored as ``runs`` parts of the folder (`store.write_part`: fixed ranges of
   runs, each written atomically once complete); a run that raises is stored with its error.
-  Running a plan again skips the parts already stored (`store.finished_parts`), so a job killed
-  at any moment (even ``kill -9``) continues without duplicating a run, redoing at most the
-  parts it had not finished.
+  Each part's sha256 is recorded in the folder's ``.parts.json`` with the package's code
+  (`store.open_ledger`). Running a plan again skips the parts recorded, so a job killed at any
+  moment (even ``kill -9``) continues without duplicating a run, redoing at most the parts it
+  had not finished; a recorded part that changed since, or other code, is refused.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class EngineError(Exception):
 
 
 TABLE = "runs"  # the folder's table of runs: FOLDER/runs/part-INDEX.parquet
+LEDGER = ".parts.json"  # the parts finished, with their sha256, and the code that ran them
 
 
 def part_size(total: int) -> int:
@@ -137,6 +139,7 @@ class _Parts:
         for index in self.waiting:
             table = self._table(self.rows.pop(index), self.metrics or [])
             store.write_part(self.folder, index, {TABLE: table})
+            store.record_part(self.folder, index, [TABLE], LEDGER)
         self.waiting = []
 
     def _table(self, rows: list[Row], metrics: list[str]) -> pa.Table:
@@ -193,8 +196,7 @@ def run_plan(
     it had not finished.
     """
     size = part_size(plan.total)
-    store.clean_unfinished(folder, [TABLE])
-    finished = store.finished_parts(folder)
+    finished = store.open_ledger(folder, [TABLE], LEDGER)
     todo = [
         range(i * size, min((i + 1) * size, plan.total))
         for i in range(math.ceil(plan.total / size))

@@ -6,12 +6,19 @@ swept, screened or compared by the same engine, storage and seeding: it is named
 parameter paths must be among them). `ishigami` is the classic test with known Sobol indices.
 A function must be importable by name (module level) so that process pools and Dask workers can
 run it.
+
+Naming a function runs its module's code, so a spec is trusted like code: without
+``allow_code``, `resolve_function` accepts only a function inside this package or one registered
+under the ``transition_sim.models`` entry-point group (by its entry-point name or its
+``module:function``), and it checks the name before importing anything.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,7 +32,20 @@ from transition_sim.studies.address import apply_values, scenario_values
 RunOutput = tuple[str, Mapping[str, float]]
 RunFn = Callable[[Any, int], RunOutput]
 
-__all__ = ["Model", "RunFn", "inputs", "ishigami", "resolve_function", "transition"]
+MODELS_GROUP = "transition_sim.models"  # the entry-point group of registered models
+_TARGET = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*", re.ASCII)
+
+__all__ = [
+    "MODELS_GROUP",
+    "Model",
+    "RunFn",
+    "check_model",
+    "inputs",
+    "ishigami",
+    "registered_models",
+    "resolve_function",
+    "transition",
+]
 
 
 def transition(scenario: Scenario, seed: int) -> RunOutput:
@@ -62,11 +82,38 @@ def ishigami(x: Mapping[str, float], seed: int) -> RunOutput:
     return ("positive" if y > 0 else "negative"), {"y": y}
 
 
-def resolve_function(name: str) -> RunFn:
-    """The function ``module:function`` names; `ValueError` saying why if there is none."""
-    module_name, _, attr = name.partition(":")
-    if not module_name or not attr:
-        raise ValueError(f"model {name!r}: write 'transition' or 'module:function'")
+def registered_models() -> dict[str, str]:
+    """Registered models: entry-point name -> ``module:function`` (read from the installed
+    packages' metadata; nothing is imported)."""
+    return {ep.name: ep.value for ep in importlib.metadata.entry_points(group=MODELS_GROUP)}
+
+
+def check_model(name: str, *, allow_code: bool = False) -> str:
+    """The ``module:function`` that ``name`` may run, checked without importing anything;
+    `ValueError` saying why not. Without ``allow_code``, only this package's functions and
+    registered models are accepted."""
+    registered = registered_models()
+    target = registered.get(name, name)
+    if not _TARGET.fullmatch(target):
+        raise ValueError(
+            f"model {name!r}: write 'transition', a registered model or 'module:function'"
+        )
+    module_name = target.partition(":")[0]
+    ours = module_name == "transition_sim" or module_name.startswith("transition_sim.")
+    if allow_code or ours or target in registered.values():
+        return target
+    known = ", ".join(sorted(registered)) or "none"
+    raise ValueError(
+        f"model {name!r}: {module_name} is not a registered model (registered: {known});"
+        " running it runs its code: pass --allow-code if you trust this spec"
+    )
+
+
+def resolve_function(name: str, *, allow_code: bool = False) -> RunFn:
+    """The function ``name`` names (`check_model` first); `ValueError` saying why if there is
+    none or it may not run."""
+    target = check_model(name, allow_code=allow_code)
+    module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:

@@ -21,9 +21,10 @@ trajectories, Sobol's base sample N, a power of two), ``levels`` (Morris grid le
 and ``second_order`` (Sobol, default false). Grid and one-at-a-time designs need each parameter's
 ``values`` or ``range``; sampling designs need ``bounds``, ``range`` or a ``distribution``.
 
-``model`` is ``transition`` (the default: the simulator, on ``scenario``) or ``module:function``,
-any function ``fn(inputs, seed) -> (outcome, metrics)`` that declares its inputs (see
-`transition_sim.studies.models`); then ``scenario`` is left out.
+``model`` is ``transition`` (the default: the simulator, on ``scenario``), a registered model's
+name, or ``module:function``, any function ``fn(inputs, seed) -> (outcome, metrics)`` that
+declares its inputs (see `transition_sim.studies.models`; outside the package and the registry
+it needs ``allow_code``); then ``scenario`` is left out.
 
 A spec is read like a scenario (`transition_sim.scenario.loader`): a bad one raises
 `ScenarioError` naming file, line and field.
@@ -34,6 +35,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
 import types
 from dataclasses import dataclass
@@ -57,6 +59,10 @@ from transition_sim.scenario.loader import (
 )
 
 METHODS = ("grid", "oat", "lhs", "morris", "sobol")
+# A design is built whole, and every point validated as a scenario, before anything runs: bound
+# it (and its runs) so that validation refuses what would exhaust the machine (exit 2).
+MAX_POINTS = 100_000
+MAX_RUNS = 10_000_000
 SAMPLING = ("lhs", "morris", "sobol")
 
 __all__ = [
@@ -273,9 +279,62 @@ class Spec(Strict):
             raise ValueError(f"scenario: model {self.model!r} is a function and takes none")
         return self
 
+    @after(mode="after")
+    def _bounded(self) -> Self:
+        points = self.points
+        if points > MAX_POINTS:
+            shown = self._count_formula()
+            table = _bytes(points * len(self.parameters) * 8 * 3)  # values, unit cube, applied
+            raise ValueError(
+                f"design: {points:,} points ({shown}) are more than {MAX_POINTS:,}; their table"
+                f" alone needs {table}, and each point is checked as a scenario before running"
+            )
+        runs = points * self.replications
+        if runs > MAX_RUNS:
+            raise ValueError(
+                f"replications: {points:,} points x {self.replications:,} replications ="
+                f" {runs:,} runs, more than {MAX_RUNS:,}"
+            )
+        return self
+
+    @property
+    def points(self) -> int:
+        """How many points the design has (counted, not built)."""
+        d, n = len(self.parameters), self.design.samples or 0
+        method = self.design.method
+        if method == "grid":
+            return math.prod(_levels(p) for p in self.parameters)
+        if method == "oat":
+            return 1 + sum(_levels(p) for p in self.parameters)  # at most: the base may repeat
+        if method == "lhs":
+            return n
+        if method == "morris":
+            return n * (d + 1)
+        return n * (2 * d + 2 if self.design.second_order else d + 2)
+
+    def _count_formula(self) -> str:
+        if self.design.method == "grid":
+            return " x ".join(str(_levels(p)) for p in self.parameters)
+        if self.design.method == "oat":
+            return "1 + " + " + ".join(str(_levels(p)) for p in self.parameters)
+        return f"{self.design.method} with {self.design.samples:,} samples"
+
     @property
     def paths(self) -> list[str]:
         return [p.path for p in self.parameters]
+
+
+def _levels(p: Parameter) -> int:
+    if p.values is not None:
+        return len(p.values)
+    return p.range.steps if p.range is not None else 1
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n / 2**10:.1f} KiB"
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ OUR_FILES = (
     "compare.yaml",
     "compare.json",
     "scenarios",
+    ".parts.json",
     "manifest.json",
 )
 MAX_REPORTED = 5  # invalid points listed by name before "... and N more"
@@ -106,6 +107,7 @@ class Experiment:
     points: Points
     applied: dict[str, np.ndarray]  # path -> value actually set at each point
     base_hash: str  # the base scenario's hash (a function's: of its name and inputs)
+    allow_code: bool = False  # may name a function outside the package and the registry
 
     @property
     def spec(self) -> Spec:
@@ -126,15 +128,16 @@ def point_seed(seed: int, point: int) -> int:
     return replication_seed(seed, point)
 
 
-def prepare(source: SpecFile) -> Experiment:
+def prepare(source: SpecFile, *, allow_code: bool = False) -> Experiment:
     """Check everything that can be checked before running, and build the design.
 
     Raises `ScenarioError` naming the spec's file, line and field: a missing base scenario, a
     model that cannot be found, a path that does not exist, and any design point whose values
-    make an invalid scenario (every point is built and validated; it is cheap).
+    make an invalid scenario (every point is built and validated; it is cheap). A model outside
+    the package and the registry is refused, before anything is imported, unless ``allow_code``.
     """
     spec = source.spec
-    model, base_hash = _model(source)
+    model, base_hash = _model(source, allow_code)
     data = model.data
     for i, path in enumerate(spec.paths):
         if path in RESERVED:
@@ -153,10 +156,11 @@ def prepare(source: SpecFile) -> Experiment:
         points = make_design(spec, data)
     except ValueError as err:
         raise source.error("design", str(err)) from None
-    return Experiment(source, model, points, _validate_points(source, model, points), base_hash)
+    applied = _validate_points(source, model, points)
+    return Experiment(source, model, points, applied, base_hash, allow_code)
 
 
-def _model(source: SpecFile) -> tuple[Model, str]:
+def _model(source: SpecFile, allow_code: bool) -> tuple[Model, str]:
     """The model with the spec's ``fixed`` values set on its base."""
     spec = source.spec
     coupled = tuple(tuple(c) for c in spec.coupled)
@@ -178,7 +182,7 @@ def _model(source: SpecFile) -> tuple[Model, str]:
             raise source.error("fixed", f"makes a scenario that cannot run: {field}: {message}")
         return Model(transition, scenario, coupled), scenario_hash(scenario)
     try:
-        fn = resolve_function(spec.model)
+        fn = resolve_function(spec.model, allow_code=allow_code)
     except ValueError as err:
         raise source.error("model", str(err)) from None
     data = dict(fn.inputs)  # type: ignore[attr-defined]
@@ -301,9 +305,7 @@ def prepare_dir(
         try:
             previous = stored_key(out)
         except ScenarioError as err:
-            raise SweepDirError(
-                f"cannot resume: the stored {marker} is unreadable: {err}"
-            ) from None
+            raise SweepDirError(out, f"cannot resume: the stored {marker}: {err}") from None
         if previous != key:
             raise SweepDirError(
                 out,
@@ -338,7 +340,9 @@ def prepare_sweep_dir(out: Path, exp: Experiment, *, resume: bool, force: bool) 
         out,
         marker="spec.yaml",
         key=exp.hash,
-        stored_key=lambda folder: prepare(load_spec(folder / "spec.yaml")).hash,
+        stored_key=lambda folder: (
+            prepare(load_spec(folder / "spec.yaml"), allow_code=exp.allow_code).hash
+        ),
         write_inputs=lambda folder: _write_inputs(folder, exp),
         resume=resume,
         force=force,

@@ -8,10 +8,12 @@ The region map and the event timeline are in `regions` and `timeline`.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -32,6 +34,7 @@ from transition_sim.viz.stats import (
 from transition_sim.viz.units import metric_label, shown, shown_difference
 
 PALETTE = qualitative.Safe
+MAX_SERIES = 12  # series one chart draws (camps, factions); the rest are summed or counted
 SUBTITLE_WIDTH = 120  # characters per subtitle line
 TEMPLATE = "plotly_white"
 FAN_NOTE = "line: median over replications; dark band: middle 50% of runs; light band: middle 90%"
@@ -60,6 +63,30 @@ __all__ = [
     "stances_figure",
     "style",
 ]
+
+
+# Plotly renders a few HTML tags in any text of a figure (legend names, titles, axis labels,
+# hover text); of those, <a href> makes a live link. Names come from files the user may not have
+# written (a scenario, a results folder), so figures are made inert before they are shown.
+_LINK_TAG = re.compile(r"<(?=\s*/?\s*a\b)", re.IGNORECASE)
+
+
+def inert(fig: go.Figure) -> go.Figure:
+    """``fig`` with every ``<a ...>`` tag in its text escaped (shown as written, not a link);
+    the tags the figures use themselves (<br>, <b>, <extra>) are kept."""
+    return go.Figure(_escape_links(fig.to_dict()))
+
+
+def _escape_links(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LINK_TAG.sub("&lt;", value)
+    if isinstance(value, dict):
+        return {k: _escape_links(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escape_links(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return np.array([_escape_links(v) for v in value.tolist()], dtype=object)
+    return value
 
 
 def style(
@@ -351,12 +378,24 @@ def detentions_figure(results: Results) -> go.Figure:
     )
 
 
+def largest(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The `MAX_SERIES` columns of largest mean, in their order, and the rest: a chart draws
+    that many series (a trace per camp of 20,000 took minutes) and sums up the others."""
+    if len(columns) <= MAX_SERIES:
+        return list(columns), []
+    top = set(frame[list(columns)].mean().nlargest(MAX_SERIES).index)
+    return [c for c in columns if c in top], [c for c in columns if c not in top]
+
+
 def power_figure(results: Results) -> go.Figure:
-    """Each camp's share of power over the days."""
+    """Each camp's share of power over the days (the largest `MAX_SERIES`; the rest summed)."""
     nat = national(results.timeseries)
-    camps = columns_with_prefix(nat, "power_")
+    camps, rest = largest(nat, columns_with_prefix(nat, "power_"))
+    series = [(label(c, "power_"), fan(nat, 100 * nat[c])) for c in camps]
+    if rest:
+        series.append((f"{len(rest)} others together", fan(nat, 100 * nat[rest].sum(axis=1))))
     return fan_figure(
-        [(label(c, "power_"), fan(nat, 100 * nat[c])) for c in camps],
+        series,
         "Power shares",
         "share of power (%)",
         f"{results.label}. {FAN_NOTE}",
@@ -386,7 +425,8 @@ def stance_colors(stances: Sequence[str]) -> dict[str, str]:
 def stances_figure(results: Results) -> go.Figure:
     """For each faction, the share of replications in which it holds each stance, per day."""
     nat = national(results.timeseries)
-    columns = columns_with_prefix(nat, "stance_")
+    every = columns_with_prefix(nat, "stance_")
+    columns = every[:MAX_SERIES]  # a subplot each: the first factions, the rest counted
     colors = stance_colors(sorted({str(s) for c in columns for s in nat[c].unique()}))
     fig = make_subplots(
         rows=max(1, len(columns)),
@@ -429,7 +469,12 @@ def stances_figure(results: Results) -> go.Figure:
         fig,
         "Stances of the security factions",
         f"{results.label}. For each faction, the share of replications in which it holds each"
-        " stance on each day",
+        " stance on each day"
+        + (
+            f" (the first {len(columns)} of {len(every)} factions)"
+            if len(every) > MAX_SERIES
+            else ""
+        ),
         height=160 + 170 * max(1, len(columns)),
     )
 

@@ -17,7 +17,7 @@ from plotly.offline import get_plotlyjs
 import transition_sim
 from transition_sim.ensemble.store import REPORT_FILE, record_in_manifest
 from transition_sim.viz import why
-from transition_sim.viz.figures import FANS, metrics_table, outcome_chart
+from transition_sim.viz.figures import FANS, inert, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep, load_output
 from transition_sim.viz.stats import humanize
@@ -180,7 +180,7 @@ def report_html(output: Results | Sweep, extra: Sequence[Section] = ()) -> str:
         for part in section.parts:
             if isinstance(part, go.Figure):
                 count += 1
-                fig_html = part.to_html(
+                fig_html = inert(part).to_html(
                     full_html=False,
                     include_plotlyjs=False,
                     config={"displaylogo": False},
@@ -210,12 +210,15 @@ def write_report(
     results_dir: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
     extra: Sequence[Section] = (),
+    *,
+    record: bool = True,
 ) -> Path:
     """Write the report of ``results_dir`` (an ensemble or sweep folder) to ``out`` (default:
     ``results_dir/report.html``), atomically; return its path. Written into a finished folder,
-    it is listed in the folder's manifest. Raises `transition_sim.viz.results.ResultsError` if
-    the folder is not an output folder. ``extra`` sections go at the end (``transition-sim
-    report`` adds scenario discovery)."""
+    it is listed in the folder's manifest (unless not ``record``: a folder that fails its
+    manifest check is reported, not vouched for). Raises
+    `transition_sim.viz.results.ResultsError` if the folder is not an output folder.
+    ``extra`` sections go at the end (``transition-sim report`` adds scenario discovery)."""
     output = load_output(results_dir)
     path = Path(out) if out is not None else Path(results_dir) / REPORT_NAME
     page = report_html(output, extra)
@@ -226,6 +229,6 @@ def write_report(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if path.resolve() == (Path(results_dir) / REPORT_NAME).resolve():
+    if record and path.resolve() == (Path(results_dir) / REPORT_NAME).resolve():
         record_in_manifest(results_dir, REPORT_NAME)
     return path
