@@ -15,6 +15,13 @@ Verdict: *holds* when the interval excludes no effect on the panel's side, *fail
 excludes it on the other side (the model contradicts the claim), *inconclusive* otherwise. The
 bootstrap of each comparison is seeded from the base seed and the comparison's key, so a result
 does not depend on which other claims were run (``--only``).
+
+Point values only, for now. Issue 16 asks for the battery "under the posterior"; no posterior
+exists yet, so ``check-claims --posterior`` is refused (exit 2). When one exists, or when `run`
+draws parameters from their priors (branch ``uq``), the battery can run under those draws by
+drawing each replication's parameters from its common seed, the same draw for the baseline and
+every counterfactual (a counterfactual keeping the values it sets itself), so the pairs still
+share their random numbers; the comparisons and verdicts here need no change.
 """
 
 from __future__ import annotations
