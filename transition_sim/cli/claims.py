@@ -114,7 +114,7 @@ def check_claims(
         _print(records, replications, seed, Console(width=max(Console().width, 140)))
 
 
-def _number(value: float | None, ratio: bool) -> str:
+def _number(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value:.4g}"
@@ -125,7 +125,7 @@ def _effect(record: dict[str, Any]) -> str:
     if record["effect"] is None or not record["ci95"]:
         return f"– ({record['label']})"
     lo, hi = record["ci95"]
-    spec = ".2f" if ratio else "+.3g"
+    spec = ".3g" if ratio else "+.3g"
     return f"{record['effect']:{spec}} [{lo:{spec}}, {hi:{spec}}]"
 
 
@@ -144,7 +144,7 @@ def _print(records: list[dict[str, Any]], replications: int, seed: int, console:
         )
     )
     table = Table(title=f"The panel's claims as a battery ({len(checked)} comparisons)")
-    for column in ("claim", "the panel says", "output", "baseline", "effect [95% CI]", "N"):
+    for column in ("claim", "the panel says", "output", "values", "effect [95% CI]", "N"):
         table.add_column(column)
     table.add_column("verdict")
     for r in checked:
@@ -152,7 +152,7 @@ def _print(records: list[dict[str, Any]], replications: int, seed: int, console:
             r["key"],
             r["says"],
             f"{r['output']} {r['direction']}",
-            _number(r["baseline_value"], r["statistic"] == "ratio"),
+            f"{_number(r['baseline_value'])} → {_number(r['counterfactual_value'])}",
             _effect(r),
             str(r["n"]),
             Text(r["verdict"], style=STYLES.get(r["verdict"], "")),
