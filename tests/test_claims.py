@@ -300,3 +300,15 @@ def test_unprioried_catches_a_missing_prior(registry: Registry, claims: types.Mo
     )
     paths = claims.numeric_parameter_paths(claims.BASELINE_PATH)
     assert claims.unprioried(registry, fewer, paths) == ["crowd.arrest_constant"]
+
+
+def test_every_claim_has_a_checkable_expectation_or_the_reason_it_has_none(
+    registry: Registry, claims: types.ModuleType
+) -> None:
+    """Issue 16: each directional claim can be run by `check-claims`; the others say why not.
+    Loading validates every entry (scenarios, paths, outcomes, directions)."""
+    expectations, untested = claims.load_expectations()
+    accounted = {e.claim for e in expectations} | {u.claim for u in untested}
+    assert accounted == {c.id for c in registry.claims}
+    assert not {e.claim for e in expectations} & {u.claim for u in untested}
+    assert all(u.reason.strip() for u in untested)

@@ -568,3 +568,260 @@ def _triangular(u: float, low: float, mode: float, high: float) -> float:
     if u < cut:
         return low + math.sqrt(u * (high - low) * (mode - low))
     return high - math.sqrt((1 - u) * (high - low) * (high - mode))
+
+
+# -- expectations: the claims as a battery (issue 16) -------------------------------------------
+# A claim's `expects:` is a list of comparisons a program can check, or `{none: REASON}`. Each
+# compares a baseline with a counterfactual on one output; `transition-sim check-claims` runs them
+# (`transition_sim.studies.claims_battery`). Here: parsing and validation only, plain data.
+SCENARIOS_DIR = ROOT / "scenarios"
+DEFAULT_BASELINE = "kazakhstan_2022"
+STATISTICS = ("share", "occurs", "mean", "median", "ratio")
+DIRECTIONS = {"increase": 1, "decrease": -1}
+RATIO_DIRECTIONS = {"above 1": 1, "below 1": -1}
+_EXPECTATION_KEYS = {"says", "baseline", "scenario", "set", "direction", *STATISTICS}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One comparison a claim predicts: counterfactual against baseline, on one output."""
+
+    claim: str
+    key: str  # the claim's id, with ``#2``, ``#3`` for its later expectations
+    says: str
+    baseline: str  # a scenario of `SCENARIOS_DIR`, by name
+    scenario: str | None  # the counterfactual's file, by name (None: the baseline)
+    overrides: dict[str, Any]  # dotted path -> value, applied on top of `scenario`
+    statistic: str  # one of STATISTICS
+    target: tuple[str, ...]  # the outcomes (share) or the metric (one name)
+    sign: int  # +1: the panel says the output rises (a ratio above 1); -1: falls
+    line: int | None  # where it is written, for messages
+
+    @property
+    def direction(self) -> str:
+        names = RATIO_DIRECTIONS if self.statistic == "ratio" else DIRECTIONS
+        return next(k for k, v in names.items() if v == self.sign)
+
+    def output(self) -> str:
+        """The output in words: ``P(a or b)``, ``P(invitation_day defined)``, ``mean strikes``."""
+        if self.statistic == "share":
+            return f"P({' or '.join(self.target)})"
+        if self.statistic == "occurs":
+            return f"P({self.target[0]} happens)"
+        if self.statistic == "ratio":
+            return f"ratio of median {self.target[0]}"
+        return f"{self.statistic} {self.target[0]}"
+
+    def counterfactual(self) -> str:
+        """The counterfactual in words: its scenario and the values it sets."""
+        parts = [self.scenario] if self.scenario else []
+        parts += [f"{path} = {value}" for path, value in self.overrides.items()]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Untested:
+    """A claim with no comparison a program can check, and why."""
+
+    claim: str
+    reason: str
+    line: int | None
+
+
+class ExpectationError(ValueError):
+    """A bad `expects:` entry (or a bad request for one), located: ``file:line: field: message``."""
+
+    def __init__(self, file: Path, line: int | None, field: str | None, message: str) -> None:
+        self.file, self.line, self.field, self.message = file, line, field, message
+        where = f"{file}:{line}" if line is not None else str(file)
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+
+def _located_yaml(path: Path) -> tuple[dict[str, Any], dict[str, tuple[Path, int | None]]]:
+    """The registry as data, and the line of every dotted path in it (the scenario loader's
+    reader: the same YAML rules and the same line bookkeeping)."""
+    from transition_sim.scenario.loader import ScenarioError, _read
+
+    try:
+        return _read(path)
+    except ScenarioError as err:
+        raise ExpectationError(path, err.line, err.field, err.message) from None
+    except OSError as err:
+        raise ExpectationError(path, None, None, f"cannot read: {err.strerror or err}") from None
+
+
+def load_expectations(
+    path: str | Path | None = None,
+    scenarios_dir: str | Path = SCENARIOS_DIR,
+    metrics: set[str] | None = None,
+) -> tuple[list[Expectation], list[Untested]]:
+    """Every claim's expectations and the claims that have none, validated.
+
+    Every claim must have `expects:`. A scenario must be a file of `scenarios_dir`, a path of
+    `set:` must name a value of the scenario of the same type, an outcome must be one of the
+    classes, and a metric one of `metrics` (when given). `ExpectationError` on the first problem.
+    """
+    file = Path(path or REGISTRY_PATH)
+    data, where = _located_yaml(file)
+    claims = data.get("claims")
+    if not isinstance(claims, list):
+        raise ExpectationError(file, where.get("", (file, None))[1], "claims", "must be a list")
+    expectations: list[Expectation] = []
+    untested: list[Untested] = []
+    for i, claim in enumerate(claims):
+        at = f"claims.{i}"
+        line = where.get(at, (file, None))[1]
+        if not isinstance(claim, dict) or not isinstance(claim.get("id"), str):
+            raise ExpectationError(file, line, f"{at}.id", "a claim needs an id")
+        id_ = claim["id"]
+        if "expects" not in claim:
+            message = "missing: write the comparisons it predicts, or {none: REASON}"
+            raise ExpectationError(file, line, f"{id_}.expects", message)
+        spec = claim["expects"]
+        line = where.get(f"{at}.expects", (file, line))[1]
+        if isinstance(spec, dict) and set(spec) == {"none"}:
+            if not isinstance(spec["none"], str) or not spec["none"].strip():
+                raise ExpectationError(file, line, f"{id_}.expects.none", "give the reason")
+            untested.append(Untested(id_, spec["none"], line))
+            continue
+        if not isinstance(spec, list) or not spec:
+            message = "must be a list of comparisons, or {none: REASON}"
+            raise ExpectationError(file, line, f"{id_}.expects", message)
+        for k, entry in enumerate(spec):
+            lines = {
+                key: loc[1]
+                for key_path, loc in where.items()
+                if key_path.startswith(f"{at}.expects.{k}.")
+                for key in [key_path.removeprefix(f"{at}.expects.{k}.").split(".")[0]]
+            }
+            item_line = where.get(f"{at}.expects.{k}", (file, line))[1]
+            key = id_ if k == 0 else f"{id_}#{k + 1}"
+            expectations.append(
+                _expectation(entry, id_, key, file, item_line, lines, Path(scenarios_dir), metrics)
+            )
+    return expectations, untested
+
+
+def _expectation(
+    entry: Any,
+    claim: str,
+    key: str,
+    file: Path,
+    line: int | None,
+    lines: dict[str, int | None],
+    scenarios_dir: Path,
+    metrics: set[str] | None,
+) -> Expectation:
+    def fail(field: str, message: str) -> ExpectationError:
+        return ExpectationError(file, lines.get(field, line), f"{key}.{field}", message)
+
+    if not isinstance(entry, dict):
+        raise ExpectationError(file, line, key, "a comparison must be a mapping")
+    unknown = sorted(set(entry) - _EXPECTATION_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_EXPECTATION_KEYS))
+        raise fail(unknown[0], f"unknown field (known: {known})")
+    says = entry.get("says")
+    if not isinstance(says, str) or not says.strip():
+        raise fail("says", "missing: the comparison in words")
+    baseline = entry.get("baseline", DEFAULT_BASELINE)
+    _scenario_file(baseline, scenarios_dir, fail, "baseline")
+    scenario = entry.get("scenario")
+    if scenario is not None:
+        _scenario_file(scenario, scenarios_dir, fail, "scenario")
+    overrides = entry.get("set") or {}
+    if not isinstance(overrides, dict):
+        raise fail("set", "must be a mapping of dotted paths to values")
+    if scenario is None and not overrides:
+        raise fail("scenario", "a comparison needs a counterfactual: `scenario:` and/or `set:`")
+    statistics = [s for s in STATISTICS if s in entry]
+    if len(statistics) != 1:
+        raise fail(
+            statistics[1] if statistics else "share",
+            f"give exactly one output: {', '.join(STATISTICS)}",
+        )
+    statistic = statistics[0]
+    target = _target(entry[statistic], statistic, metrics, fail)
+    names = RATIO_DIRECTIONS if statistic == "ratio" else DIRECTIONS
+    direction = entry.get("direction")
+    if direction not in names:
+        raise fail("direction", f"{direction!r}: for {statistic}, one of {', '.join(names)}")
+    expectation = Expectation(
+        claim, key, says.strip(), baseline, scenario, dict(overrides), statistic, target,
+        names[direction], line,
+    )  # fmt: skip
+    try:
+        counterfactual_scenario(expectation, scenarios_dir)
+    except ExpectationError as err:
+        raise fail("set", err.message) from None
+    return expectation
+
+
+def _scenario_file(name: Any, scenarios_dir: Path, fail: Any, field: str) -> Path:
+    file = scenarios_dir / f"{name}.yaml"
+    if not isinstance(name, str) or "/" in name or not file.is_file():
+        known = ", ".join(sorted(p.stem for p in scenarios_dir.glob("*.yaml")))
+        raise fail(field, f"unknown scenario {name!r} (scenarios/: {known})")
+    return file
+
+
+def _target(value: Any, statistic: str, metrics: set[str] | None, fail: Any) -> tuple[str, ...]:
+    if statistic == "share":
+        outcomes = [value] if isinstance(value, str) else value
+        if not isinstance(outcomes, list) or not outcomes:
+            raise fail("share", "a list of outcome classes")
+        from transition_sim.scenario.schema import OUTCOMES
+
+        for outcome in outcomes:
+            if outcome not in OUTCOMES:
+                raise fail("share", f"{outcome!r} is not an outcome ({', '.join(OUTCOMES)})")
+        return tuple(outcomes)
+    if not isinstance(value, str):
+        raise fail(statistic, "the name of one metric")
+    if metrics is not None and value not in metrics:
+        raise fail(statistic, f"{value!r} is not a metric ({', '.join(sorted(metrics))})")
+    return (value,)
+
+
+def counterfactual_scenario(expectation: Expectation, scenarios_dir: Path = SCENARIOS_DIR) -> Any:
+    """The counterfactual as a validated `Scenario`: its file (or the baseline's) with the
+    overrides set; `ExpectationError` (no location) naming the path or value that is wrong."""
+    from transition_sim.scenario.loader import ScenarioError
+
+    name = expectation.scenario or expectation.baseline
+    try:
+        scenario = load_scenario(scenarios_dir / f"{name}.yaml")
+    except ScenarioError as err:
+        raise ExpectationError(err.file, err.line, err.field, err.message) from None
+    if not expectation.overrides:
+        return scenario
+    data = scenario.model_dump(mode="json")
+    for path, value in expectation.overrides.items():
+        _set(data, str(path), value)
+    try:
+        return Scenario.model_validate(data)
+    except ValueError as err:
+        first = str(err).splitlines()
+        message = " ".join(first[1:3]).strip() if len(first) > 2 else str(err)
+        message = f"invalid counterfactual: {message}"
+        raise ExpectationError(Path(name), None, None, message) from None
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a dotted path (as `yaml_value` reads it) if it is there, of a like type."""
+    parent_path, _, last = path.rpartition(".")
+    try:
+        parent = yaml_value(data, parent_path) if parent_path else data
+        if isinstance(parent, list):
+            index = next(i for i, item in enumerate(parent) if _segment(item, i) == last)
+        elif isinstance(parent, dict) and last in parent:
+            index = last  # type: ignore[assignment]
+        else:
+            raise KeyError(path)
+    except (KeyError, StopIteration):
+        raise ExpectationError(Path(path), None, None, f"{path}: no such value") from None
+    old = parent[index]
+    if not (_is_number(old) and _is_number(value)) and type(old) is not type(value):
+        message = f"{path}: is {old!r}, cannot set {value!r}"
+        raise ExpectationError(Path(path), None, None, message)
+    parent[index] = value

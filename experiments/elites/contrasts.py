@@ -12,6 +12,11 @@ parameter itself), re-runs all six scenarios with the same seeds, and records ev
 writes one row per (parameter, direction) as it goes, so an interrupted run resumes where it
 stopped. Parameters and ranges: `PARAMETERS`; each is a claim's or an assumption's in
 seeds/claims.yaml.
+
+The contrasts themselves are now the claims battery's (`transition-sim check-claims`, from the
+`expects:` entries of seeds/claims.yaml, paired with common random numbers): this script is kept
+for the ±20% sensitivity table, whose contrasts are the six defined here, and for `table`, the
+point-value table the README keeps beside the battery's.
 """
 
 from __future__ import annotations

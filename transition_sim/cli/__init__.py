@@ -4,7 +4,8 @@ and `studies`.
 - `errors`: the error contract (exit codes, ``error:`` lines, ``--json`` errors) for every command;
 - `loading`: scenario files read with their errors located; `progress`: the progress bar;
 - one module per group of commands: `scenarios` (run, validate, schema, claims), `dashboard`
-  (dashboard, report), `backtest`, `studies` (sweep, sensitivity, compare, discover).
+  (dashboard, report), `backtest`, `studies` (sweep, sensitivity, compare, discover), `claims`
+  (check-claims).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 
 import transition_sim
-from transition_sim.cli import backtest, dashboard, scenarios, studies
+from transition_sim.cli import backtest, claims, dashboard, scenarios, studies
 from transition_sim.cli.errors import ErrorContractGroup
 
 __all__ = ["app"]
@@ -57,3 +58,4 @@ scenarios.register(app)
 dashboard.register(app)
 backtest.register(app)
 studies.register(app)
+claims.register(app)

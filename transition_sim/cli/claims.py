@@ -1,0 +1,176 @@
+"""``transition-sim check-claims``: the panel's claims (``expects:`` in seeds/claims.yaml) as a
+battery of paired comparisons with common random numbers; the work is in
+`transition_sim.studies.claims_battery`.
+
+Every claim is reported: holds, fails (the model contradicts it), inconclusive, or not checked
+(with the registry's reason). Exit 0 whatever the verdicts; 2 for a bad registry entry
+(``file:line: field: message``), an unknown ``--only`` id or ``--posterior``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from transition_sim.cli.errors import CliError, scenario_error
+from transition_sim.cli.progress import progress_bar
+
+__all__ = ["register"]
+
+# Issue 16's fit (ABC-SMC) does not exist yet: until it does, the battery runs at point values
+# and --posterior is refused rather than silently ignored.
+NO_POSTERIOR = (
+    "no posterior exists yet (issue 16's fit across the case library); check-claims runs at the"
+    " scenarios' point values until it does"
+)
+
+
+def _expectations(registry: Path | None, metrics: set[str] | None) -> tuple[list, list]:
+    from transition_sim.claims import ExpectationError, load_expectations
+
+    try:
+        return load_expectations(registry, metrics=metrics)
+    except ExpectationError as err:
+        raise CliError(
+            err.message, 2, file=str(err.file), line=err.line, field=err.field, text=str(err)
+        ) from None
+
+
+def _select(expectations: list, untested: list, only: list[str], registry: Path) -> tuple:
+    ids = {e.claim for e in expectations} | {e.key for e in expectations}
+    ids |= {u.claim for u in untested}
+    unknown = [i for i in only if i not in ids]
+    if unknown:
+        message = f"unknown claim id {unknown[0]!r} (see `transition-sim claims`)"
+        raise CliError(message, 2, file=str(registry), field="--only")
+    chosen = set(only)
+    return (
+        [e for e in expectations if e.claim in chosen or e.key in chosen],
+        [u for u in untested if u.claim in chosen],
+    )
+
+
+def check_claims(
+    json_output: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=2, help="Replications per scenario.")
+    ] = 200,
+    seed: Annotated[int, typer.Option(min=0, help="Common base seed.")] = 2022,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Local processes (same results).")
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Only this claim (repeat the option for several)."),
+    ] = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option("--claims", dir_okay=False, help="The registry. Default: seeds/claims.yaml."),
+    ] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option("--posterior", help="Run under a fitted posterior (not available yet)."),
+    ] = None,
+) -> None:
+    """Run the panel's directional claims as paired comparisons: holds / fails / inconclusive."""
+    from transition_sim.claims import DEFAULT_BASELINE, REGISTRY_PATH, SCENARIOS_DIR
+    from transition_sim.ensemble.executors import raise_on_signals
+    from transition_sim.scenario.loader import ScenarioError, load_scenario
+    from transition_sim.studies.claims_battery import known_metrics, run_battery
+
+    if posterior is not None:
+        raise CliError(NO_POSTERIOR, 2, file=str(posterior), field="--posterior")
+    registry_path = registry or REGISTRY_PATH
+    _expectations(registry_path, None)  # malformed entries fail before the model is loaded
+    try:
+        metrics = known_metrics(load_scenario(SCENARIOS_DIR / f"{DEFAULT_BASELINE}.yaml"))
+    except ScenarioError as err:
+        raise scenario_error(err) from None
+    expectations, untested = _expectations(registry_path, metrics)
+    if only:
+        expectations, untested = _select(expectations, untested, only, registry_path)
+    runs = replications * (len({e.counterfactual() for e in expectations}) + 2)
+    workers = workers or min(os.cpu_count() or 1, runs)
+    with (
+        tempfile.TemporaryDirectory(prefix="transition-sim-claims-") as tmp,
+        raise_on_signals(),
+        progress_bar("check-claims") as progress,
+    ):
+        records = run_battery(
+            expectations, untested, Path(tmp), replications=replications, seed=seed,
+            workers=workers, progress=lambda baseline: progress,
+        )  # fmt: skip
+    if json_output:
+        typer.echo(json.dumps(records, indent=2))
+    else:
+        _print(records, replications, seed, Console(width=max(Console().width, 140)))
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.4g}"
+
+
+def _effect(record: dict[str, Any]) -> str:
+    ratio = record["statistic"] == "ratio"
+    if record["effect"] is None or not record["ci95"]:
+        return f"– ({record['label']})"
+    lo, hi = record["ci95"]
+    spec = ".3g" if ratio else "+.3g"
+    return f"{record['effect']:{spec}} [{lo:{spec}}, {hi:{spec}}]"
+
+
+STYLES = {"holds": "green", "fails": "bold red", "inconclusive": "yellow"}
+
+
+def _print(records: list[dict[str, Any]], replications: int, seed: int, console: Console) -> None:
+    checked = [r for r in records if r["verdict"] != "not checked"]
+    console.print(
+        Text(
+            f"{replications} replications per scenario, common random numbers (seed {seed}):"
+            " effect = counterfactual − baseline (a ratio: counterfactual / baseline), paired"
+            " bootstrap 95% interval. holds: the panel's direction, the interval excluding no"
+            " effect; fails: the opposite direction, the interval excluding no effect.",
+            style="dim",
+        )
+    )
+    table = Table(title=f"The panel's claims as a battery ({len(checked)} comparisons)")
+    for column in ("claim", "the panel says", "output", "values", "effect [95% CI]", "N"):
+        table.add_column(column)
+    table.add_column("verdict")
+    for r in checked:
+        table.add_row(
+            r["key"],
+            r["says"],
+            f"{r['output']} {r['direction']}",
+            f"{_number(r['baseline_value'])} → {_number(r['counterfactual_value'])}",
+            _effect(r),
+            str(r["n"]),
+            Text(r["verdict"], style=STYLES.get(r["verdict"], "")),
+        )
+    console.print(table)
+    failed = [r["key"] for r in checked if r["verdict"] == "fails"]
+    if failed:
+        console.print(Text(f"The model contradicts: {', '.join(failed)}", style="bold red"))
+    rest = [r for r in records if r["verdict"] == "not checked"]
+    if rest:
+        others = Table(title=f"Claims with no comparison to check ({len(rest)})")
+        others.add_column("claim", no_wrap=True)
+        others.add_column("why")
+        for r in rest:
+            others.add_row(r["claim"], r["reason"])
+        console.print(others)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``check-claims`` to the ``transition-sim`` app."""
+    app.command("check-claims")(check_claims)
