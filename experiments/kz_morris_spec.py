@@ -33,6 +33,11 @@ RUN_SETTINGS = {"days", "replications", "seed"}  # not claims about the world
 # path: (low, high, why) where the 0.5x-1.5x rule does not apply.
 SPECIAL: dict[str, tuple[float, float, str | None]] = {
     "crowd.citizen_density": (0.6, 0.75, "above 0.75, citizens and 1.5x the units may not fit"),
+    # Issue 13's propensities whose baseline is 0 (off): their registry ranges [A-camp-defection]
+    "camps.successor.defection": (0.0, 0.2, "the registry's range; off at the baseline"),
+    "camps.family.defection": (0.0, 0.2, "the registry's range; off at the baseline"),
+    "government.pact_credibility": (0.0, 0.8, "the registry's range; off at the baseline"),
+    "violence.peaceful_occupation": (0.0, 1.0, "the registry's range; off at the baseline"),
     "crowd.vision": (4, 10, None),
     "crowd.activation_batches": (1, 3, None),
     "crowd.max_jail_term": (15, 45, None),
