@@ -26,6 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _common import ROOT, add_common_args, table, write
+
 DRAWN = """() => {
     const v = document.querySelector('#view');
     if (!v || !v.firstElementChild || v.firstElementChild.dataset.benchStale) return false;
@@ -68,15 +70,38 @@ def _serve(folders: list[Path], workdir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the dashboard did not start")
 
 
+def smoke_folders(where: Path) -> list[Path]:
+    """Two tiny results folders for `--smoke`: the baseline and a KNB edit, 3 days, 2 runs."""
+    from transition_sim.ensemble.job import run_to_folder
+    from transition_sim.scenario.loader import load_scenario
+
+    base = load_scenario(ROOT / "scenarios" / "kazakhstan_2022.yaml")
+    base = base.model_copy(update={"days": 3, "replications": 2})
+    knb = base.factions["KNB"].model_copy(
+        update={"loyalty": {"successor": 0.7, "family": 0.15, "self_interest": 0.15}}
+    )
+    edited = base.model_copy(update={"factions": {**base.factions, "KNB": knb}})
+    folders = [where / "base", where / "edited"]
+    for scenario, folder in zip((base, edited), folders, strict=True):
+        run_to_folder(scenario, folder, workers=1)
+    return folders
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folders", nargs="+", type=Path, help="results folders (2 to compare)")
+    parser.add_argument("folders", nargs="*", type=Path, help="results folders (2 to compare)")
     parser.add_argument("--rounds", type=int, default=3, help="visits of every tab (default 3)")
+    add_common_args(parser)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     from transition_sim.dashboard.views import TABS
 
+    scratch = Path(tempfile.mkdtemp(prefix="bench-dashboard-data-"))
+    if not args.folders:
+        if not args.smoke:
+            parser.error("give the results folders to open (or --smoke)")
+        args.folders, args.rounds = smoke_folders(scratch), 2
     workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
     process, url = _serve(args.folders, workdir)
     times: dict[str, list[float]] = {}
@@ -112,11 +137,17 @@ def main() -> None:
         process.terminate()
         process.wait(20)
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    rows = []
     print("\ntab                           first visit   later visits (median, max)")
     for tab, seconds in times.items():
         later = seconds[1:] or [float("nan")]
         median = statistics.median(later)
         print(f"{tab!r:28} {seconds[0]:8.2f} s   {median:6.2f} s, {max(later):.2f} s")
+        rows.append([tab, f"{seconds[0]:.2f}", f"{median:.2f}", f"{max(later):.2f}"])
+    columns = ["tab", "first visit (s)", "later visits, median (s)", "later visits, max (s)"]
+    note = f"{len(args.folders)} results folders, {args.rounds} rounds"
+    write("dashboard_views", args, {"views": table(columns, rows, note)})
 
 
 if __name__ == "__main__":

@@ -110,8 +110,10 @@ def scaled(scenario: Scenario, k: int, days: int | None = None) -> Scenario:
     """`scenario` with k times the agents at the same densities (and `days` days)."""
     data = scenario.model_dump()
     data["scale"]["people_per_agent"] /= k
+    # Units given per 1,000 residents keep their density by themselves; absolute counts scale.
     for faction in data["factions"].values():
-        faction["units"] *= k
+        if faction.get("units") is not None:
+            faction["units"] *= k
     if data.get("patron") and data["patron"].get("units") is not None:
         data["patron"]["units"] *= k
     if days is not None:

@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import ROOT, add_common_args, table, write
 
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parents[1]
 RESOLUTIONS = (2000, 1000, 500)
 
 
@@ -74,25 +74,36 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20220105)
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "kazakhstan_2022.yaml"))
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "resolution.json"))
+    add_common_args(ap)
     args = ap.parse_args()
+    if args.smoke:
+        args.n, args.days, args.workers = 2, 3, 1
     base = load_scenario(args.scenario)
     days = args.days or base.days
     results = {}
     for ppa in RESOLUTIONS:
         results[ppa] = measure(at_resolution(base, ppa, days), args.n, args.seed, args.workers)
-        print(ppa, json.dumps(results[ppa]), flush=True)
-    report = {
-        "scenario": Path(args.scenario).name,
-        "replications": args.n,
-        "days": days,
-        "seed": args.seed,
-        "resolutions": {str(k): v for k, v in results.items()},
-        **compare(results),
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, default=float) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k != "resolutions"}, default=float))
+        print(ppa, json.dumps(results[ppa], default=float), flush=True)
+    summary = compare(results)
+    columns = ["people per agent", *next(iter(results.values())).keys()]
+    rows = [[ppa, *(f"{v:.4g}" if isinstance(v, float) else v for v in r.values())]
+            for ppa, r in results.items()]  # fmt: skip
+    note = (
+        f"{Path(args.scenario).name}, {args.n} replications per resolution, {days} days, seed"
+        f" {args.seed}: largest outcome-share gap {summary['largest_outcome_share_gap']:.3f},"
+        f" deaths per capita max/min {summary['deaths_per_capita_max_over_min']:.2f}"
+    )
+    write(
+        "resolution",
+        args,
+        {"resolution": table(columns, rows, note)},
+        scenario=Path(args.scenario).name,
+        replications=args.n,
+        days=days,
+        seed=args.seed,
+        resolutions={str(k): v for k, v in results.items()},
+        **summary,
+    )
 
 
 if __name__ == "__main__":

@@ -20,10 +20,12 @@ BENCHMARKS = ROOT / "benchmarks"
 TABLES = {
     "baseline": {"baseline"},
     "crowd": {"mesa"},
+    "dashboard_views": {"views"},
     "ensemble": {"ensemble"},
     "kernel": {"baseline", "agents", "days"},
     "loader": {"loads"},
     "memory": {"memory"},
+    "resolution": {"resolution"},
     "startup": {"startup"},
     "sweep": {"sweep"},
 }

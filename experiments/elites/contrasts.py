@@ -238,7 +238,7 @@ PARAMETERS = [
     "government.dismissal_legitimacy_gain",
     "patron.cost",
     "patron.dependence_cost",
-    "patron.units",
+    "patron.units_per_1000",
     "patron.withdraw_after_calm_days",
     "expectations.contest_exponent",
     "expectations.bandwagon",
@@ -256,7 +256,7 @@ PARAMETERS = [
     "factions.police.repression_aversion",
     "factions.army.repression_aversion",
 ]
-INTEGER = {"patron.units", "patron.withdraw_after_calm_days"}
+INTEGER = {"patron.withdraw_after_calm_days"}
 FRACTION_CAP = {"camps.successor.punishment": 10.0, "camps.family.punishment": 10.0}
 
 

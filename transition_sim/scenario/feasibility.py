@@ -108,9 +108,9 @@ def grids(scenario: Scenario) -> list[Grid]:
 
 # Bytes per item in `estimate_memory`, read off the numpy arrays of core/crowd.py and
 # core/model.py, and checked against measured peaks (tests/test_feasibility.py).
-TABLE_BYTES = 8  # per cell and offset: the int64 neighbour table, cached per grid size
-TABLE_BUILD_BYTES = 16  # per cell and offset while a table is built: int64 temporaries that
-#                         exist beside the table (measured peak: 24 bytes with the table)
+TABLE_BYTES = 4  # per cell and offset: the int32 neighbour table, cached per grid size
+TABLE_BUILD_BYTES = 20  # per cell and offset while a table is built: int64 temporaries that
+#                         exist beside it before it is cast (measured peak: 24 bytes in all)
 CELL_BYTES = 16  # per cell: who occupies it; the two running tallies (deterring units, actives)
 CELL_WORK_BYTES = 8  # per cell, transient: a permutation of the cells; the kernel's day buffers
 CITIZEN_BYTES = 56  # per citizen: kind, hardship, risk aversion, state, jail, memory, position
@@ -140,7 +140,7 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
     The model builds its regions one after another, then steps them one after another each day.
     For a region with C cells, K cells in vision, n citizens and m units (security and patron):
 
-        table      = 8 C K           the int64 neighbour table, kept (one per grid size)
+        table      = 4 C K           the int32 neighbour table, kept (one per grid size)
         held       = 16 C + 56 n + 24 m   the region's arrays (agents, occupancy, tallies), kept
         building   = 24 C K + 8 C + 48 n  while its table is built (int64 temporaries, before
                                           the table exists) and its citizens drawn
