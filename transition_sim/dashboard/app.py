@@ -48,6 +48,7 @@ def create_app(
     app = Dash(
         __name__,
         title="transition-sim dashboard",
+        update_title=None,  # the tab keeps its title; progress shows in the page, not there
         assets_folder=str(ASSETS),
         background_callback_manager=manager,
         suppress_callback_exceptions=True,  # views create their own components
