@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from browser import artifacts_dir, launch, needs_chromium
+from browser import artifacts_dir, needs_chromium
 from test_dashboard_browser import WAIT, Server, knb_loyalty_paths, open_group, run_and_wait
 
 from transition_sim.scenario import load_scenario
@@ -30,16 +30,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(tmp_path_factory.mktemp("dashboard-d1"))
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:  # type: ignore[type-arg]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser import artifacts_dir, launch, needs_chromium
+from browser import artifacts_dir, needs_chromium
 from synthetic_sweep import write_sensitivity, write_sweep
 
 from transition_sim.ensemble.runner import run_ensemble
@@ -102,16 +102,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(tmp_path_factory.mktemp("dashboard_d2"))
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:  # type: ignore[type-arg]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
