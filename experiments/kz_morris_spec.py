@@ -21,9 +21,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from transition_sim.claims import load_registry, yaml_value
+from transition_sim.scenario.address import apply_values, scenario_values
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
-from transition_sim.studies.address import apply_values, scenario_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "experiments" / "kz_morris.yaml"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scenario_files import write
 
 from transition_sim.scenario import ScenarioError, load_scenario
-from transition_sim.studies.address import (
+from transition_sim.scenario.address import (
     PathError,
     apply_values,
     base_value,

@@ -16,7 +16,7 @@ import yaml
 
 from transition_sim.claims import yaml_value
 from transition_sim.scenario import ScenarioError
-from transition_sim.studies.address import coupled_values
+from transition_sim.scenario.address import coupled_values
 
 __all__ = [
     "COUPLED_RULE",

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from transition_sim.studies.address import base_value
+from transition_sim.scenario.address import base_value
 from transition_sim.studies.spec import Spec
 
 __all__ = ["Points", "make_design", "salib_problem"]

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from transition_sim.scenario.address import apply_values, scenario_values
 from transition_sim.scenario.schema import Scenario
-from transition_sim.studies.address import apply_values, scenario_values
 
 RunOutput = tuple[str, Mapping[str, float]]
 RunFn = Callable[[Any, int], RunOutput]

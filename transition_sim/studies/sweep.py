@@ -48,6 +48,7 @@ from transition_sim.ensemble.store import (
     _write_text,
 )
 from transition_sim.ensemble.summary import OUTCOMES, wilson_interval
+from transition_sim.scenario.address import PathError, base_value, set_value
 from transition_sim.scenario.feasibility import check_feasible
 from transition_sim.scenario.loader import (
     ScenarioError,
@@ -57,7 +58,6 @@ from transition_sim.scenario.loader import (
     scenario_to_yaml,
 )
 from transition_sim.scenario.schema import Scenario
-from transition_sim.studies.address import PathError, base_value, set_value
 from transition_sim.studies.design import Points, make_design
 from transition_sim.studies.engine import KEYS, Plan
 from transition_sim.studies.models import Model, resolve_function, transition
