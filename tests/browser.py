@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -35,3 +41,50 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "artifacts"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DashboardProcess:
+    """`transition-sim dashboard ARGS` in its own process on a free port, its log in `root`."""
+
+    def __init__(self, root: Path, args: list[str], timeout: float = 120) -> None:
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = (root / "server.log").open("w")
+        command = [sys.executable, "-c", "from transition_sim.cli import app; app()", "dashboard"]
+        command += ["--port", str(self.port), *args]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"dashboard exited: {(self.root / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)  # polling the server's port, not waiting on the page
+        raise RuntimeError("dashboard did not start")
+
+    def jobs(self) -> list[psutil.Process]:
+        """Processes the server started (background runs)."""
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def stop(self) -> None:
+        for child in self.jobs():
+            child.kill()
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()

@@ -8,17 +8,12 @@ page, with generous timeouts for a loaded machine.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
-from browser import artifacts_dir, needs_chromium
+from browser import DashboardProcess, artifacts_dir, needs_chromium
 from synthetic_sweep import write_sensitivity, write_sweep
 
 from transition_sim.dashboard.edits import apply_values
@@ -40,62 +35,22 @@ seed: 1
 KNB_LOYALTY = "factions.KNB.loyalty."
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(DashboardProcess):
     def __init__(self, root: Path) -> None:
-        self.root = root
         self.scenarios = root / "scenarios"
         self.scenarios.mkdir()
         (self.scenarios / "kz_small.yaml").write_text(SMALL, encoding="utf-8")
         self.workdir = root / "work"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log = (root / "server.log").open("w")
         sweep = write_sweep(root / "sweep")  # SYNTHETIC FIXTURE (tests/synthetic_sweep.py)
         morris = write_sensitivity(root / "morris", "morris")  # SYNTHETIC FIXTURE
-        command = [
-            sys.executable, "-c", "from transition_sim.cli import app; app()", "dashboard",
-            "--port", str(self.port), "--scenarios", str(self.scenarios),
-            "--workdir", str(self.workdir), "--workers", "1",
+        args = [
+            "--scenarios", str(self.scenarios), "--workdir", str(self.workdir), "--workers", "1",
             "--results", str(sweep), "--results", str(morris),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait_ready()
-
-    def _wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"dashboard exited: {(self.root / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError("dashboard did not start")
-
-    def jobs(self) -> list[psutil.Process]:
-        """Processes the server started (background runs)."""
-        return psutil.Process(self.process.pid).children(recursive=True)
+        super().__init__(root, args, timeout=90)
 
     def finished_runs(self) -> list[Path]:
         return sorted(p.parent for p in (self.workdir / "runs").glob("*/manifest.json"))
-
-    def stop(self) -> None:
-        for child in self.jobs():
-            child.kill()
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 @pytest.fixture(scope="module")

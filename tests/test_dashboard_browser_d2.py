@@ -9,17 +9,12 @@ for a loaded 2-core machine; screenshots go to the artifacts folder (tests/brows
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser import artifacts_dir, needs_chromium
+from browser import DashboardProcess, artifacts_dir, needs_chromium
 from synthetic_sweep import write_sensitivity, write_sweep
 
 from transition_sim.ensemble.runner import run_ensemble
@@ -43,12 +38,6 @@ replications: 2
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _ensemble(root: Path, name: str, text: str) -> Path:
     path = root / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
@@ -56,45 +45,21 @@ def _ensemble(root: Path, name: str, text: str) -> Path:
     return write_results(root / name, ensemble, ensemble.scenario, command=["test"])
 
 
-class Server:
+class Server(DashboardProcess):
     """The dashboard on saved folders, in its own process."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
         self.small = _ensemble(root, "small", SMALL)
         self.epstein = _ensemble(root, "epstein", EPSTEIN)
         sweep = write_sweep(root / "sweep")  # SYNTHETIC FIXTURE (tests/synthetic_sweep.py)
         morris = write_sensitivity(root / "morris", "morris")  # SYNTHETIC FIXTURE
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log = (root / "server.log").open("w")
-        command = [
-            sys.executable, "-c", "from transition_sim.cli import app; app()", "dashboard",
-            "--port", str(self.port), "--workdir", str(root / "work"), "--workers", "1",
+        args = [
+            "--workdir", str(root / "work"), "--workers", "1",
             "--scenarios", str(ROOT / "scenarios"),
             "--results", str(self.small), "--results", str(self.epstein),
             "--results", str(sweep), "--results", str(morris),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"dashboard exited: {(root / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)  # polling the server's port, not waiting on the page
-        raise RuntimeError("dashboard did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        super().__init__(root, args)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from transition_sim import claims
 from transition_sim.dashboard.callbacks import Pace, field_errors
+from transition_sim.dashboard.compare import compare_view
 from transition_sim.dashboard.edits import (
     apply_values,
     coupled_sets,
@@ -297,7 +298,7 @@ def test_views_say_what_is_missing(tmp_path: Path) -> None:
     results = load_results(folder)
     for view in (views.time_view, views.regions_view, views.replication_view):
         assert "empty" in str(view(results)), view.__name__
-    assert "Choose a second set of results" in str(views.compare_view(results, None))
+    assert "Choose a second set of results" in str(compare_view(results, None))
 
 
 def test_dashboard_command_refuses_a_folder_that_is_no_output(tmp_path: Path) -> None:

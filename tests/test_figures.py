@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 from synthetic_sweep import OUTCOMES, XS, YS, X, Y, share_holds, write_sensitivity, write_sweep
 
+from transition_sim.dashboard.compare import compare_results
 from transition_sim.ensemble.summary import wilson_interval
 from transition_sim.scenario import Scenario
 from transition_sim.viz import figures, regions, stats, sweeps, timeline
+from transition_sim.viz.compare import difference_chart
 from transition_sim.viz.results import Results, ResultsError, load_output, load_results, load_sweep
 
 DAYS = 4
@@ -167,7 +169,7 @@ def test_outcome_missing_from_one_summary_counts_as_never_seen() -> None:
 def test_difference_chart_is_b_minus_a_in_percentage_points() -> None:
     a = synthetic()
     b = Results(Path("b"), _summary({"holds": 1, "falls": 3}, REPS), None, None, None, None, {})
-    fig = figures.difference_chart(a, b)
+    fig = difference_chart(a, b, compare_results(a, b))
     assert list(fig.data[0].x) == pytest.approx([-50.0, 50.0])
 
 

@@ -28,6 +28,7 @@ import transition_sim
 PACKAGE = "transition_sim"
 ROOT = Path(transition_sim.__file__).parent
 LAYERS = (
+    "lazy",
     "scenario",
     "claims",
     "core",

@@ -17,8 +17,6 @@ from transition_sim.scenario import ScenarioError, load_scenario
 from transition_sim.viz import why
 from transition_sim.viz.figures import (
     FANS,
-    compare_fans,
-    difference_chart,
     inert,
     metrics_table,
     outcome_chart,
@@ -43,7 +41,6 @@ TABS = {
 
 __all__ = [
     "TABS",
-    "compare_view",
     "empty",
     "graph",
     "outcomes_view",
@@ -359,27 +356,6 @@ def replication_detail(results: Results, replication: int) -> html.Div:
             html.H3(f"Events of replication {replication}"),
             table(events_table(results, replication), "events-table"),
         ]
-    return html.Div(parts)
-
-
-def compare_view(shown: Results, reference: Results | None) -> html.Div:
-    """The results shown against the reference ("Compare with"): differences are shown minus
-    reference, so a run after an edit reads as the edit's effect."""
-    if reference is None:
-        return empty(
-            "Choose a second set of results",
-            "Pick results in “Compare with” above: a saved folder (--results) or an earlier"
-            " run of this session. Each run here is kept, so run a scenario, change a value,"
-            " run again, and compare.",
-        )
-    both = [reference, shown]
-    parts: list[Any] = [
-        graph(outcome_chart(both), "compare-outcomes"),
-        graph(difference_chart(reference, shown), "compare-difference"),
-        html.H3("Metrics side by side (A: compared with, B: shown)"),
-        table(metrics_table(both)),
-    ]
-    parts += [graph(fig) for fig in compare_fans(both)]
     return html.Div(parts)
 
 

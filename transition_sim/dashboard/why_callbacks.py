@@ -4,6 +4,7 @@ split by outcome, and scenario discovery on sweeps. Registered from `app.create_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -152,29 +153,23 @@ def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
     def play(_: Any, disabled: bool) -> tuple[bool, str]:
         return (False, PAUSE) if disabled else (True, PLAY)
 
-    @app.callback(
-        Output("time-figures", "children"),
-        Input("time-outcome", "value"),
-        State("results-a", "value"),
-        prevent_initial_call=True,
-    )
-    def time_split(outcome: str | None, key: str | None) -> Any:
-        shown = results(key)
-        if shown is None:
-            raise PreventUpdate
-        return views.time_figures(shown, outcome or "")
+    def split_by_outcome(target: str, selector: str, figures: Callable[..., Any]) -> None:
+        """A tab's figures redrawn for the runs that ended in the chosen outcome."""
 
-    @app.callback(
-        Output("regions", "children"),
-        Input("regions-outcome", "value"),
-        State("results-a", "value"),
-        prevent_initial_call=True,
-    )
-    def regions_split(outcome: str | None, key: str | None) -> Any:
-        shown = results(key)
-        if shown is None:
-            raise PreventUpdate
-        return views.region_figures(shown, outcome or "")
+        @app.callback(
+            Output(target, "children"),
+            Input(selector, "value"),
+            State("results-a", "value"),
+            prevent_initial_call=True,
+        )
+        def split(outcome: str | None, key: str | None) -> Any:
+            shown = results(key)
+            if shown is None:
+                raise PreventUpdate
+            return figures(shown, outcome or "")
+
+    split_by_outcome("time-figures", "time-outcome", views.time_figures)
+    split_by_outcome("regions", "regions-outcome", views.region_figures)
 
     @app.callback(
         Output("why-discovery", "children"),

@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from transition_sim.lazy import lazy_getattr
 
 # Names are imported on first use (PEP 562): `import transition_sim.ensemble.executors`, which
 # the command line needs at start, must not pull in pandas and pyarrow with the rest.
@@ -53,13 +54,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_getattr(__name__, _MODULES)
 
 __all__ = [
     "Ensemble",

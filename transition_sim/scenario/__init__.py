@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from transition_sim.lazy import lazy_getattr
 
 # Names are imported on first use (PEP 562): the schema alone must not pull in the
 # feasibility checks' numpy and pandas.
@@ -30,13 +31,7 @@ if TYPE_CHECKING:
     from transition_sim.scenario.schema import Scenario
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_getattr(__name__, _MODULES)
 
 __all__ = [
     "Scenario",

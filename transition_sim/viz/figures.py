@@ -28,7 +28,6 @@ from transition_sim.viz.stats import (
     humanize,
     national,
     outcome_names,
-    share_difference,
     stance_shares,
 )
 from transition_sim.viz.units import metric_label, shown, shown_difference
@@ -53,7 +52,6 @@ __all__ = [
     "compare_fans",
     "deaths_figure",
     "detentions_figure",
-    "difference_chart",
     "fan_figure",
     "legitimacy_figure",
     "metrics_table",
@@ -197,46 +195,6 @@ def outcome_chart(results: Sequence[Results]) -> go.Figure:
         margin={"b": 60 + 25 * len(results)},
     )
     return fig
-
-
-def difference_chart(a: Results, b: Results) -> go.Figure:
-    """B's outcome shares minus A's, in percentage points, with Newcombe 95% intervals."""
-    names = outcome_names([a.summary, b.summary])
-    diffs = [share_difference(share_entry(a.summary, n), share_entry(b.summary, n)) for n in names]
-    d = [100 * x for x, _, _ in diffs]
-    fig = go.Figure(
-        go.Bar(
-            y=[humanize(n) for n in names],
-            x=d,
-            orientation="h",
-            marker_color=[PALETTE[1] if v < 0 else PALETTE[3] for v in d],
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [100 * hi - v for v, (_, _, hi) in zip(d, diffs, strict=True)],
-                "arrayminus": [v - 100 * lo for v, (_, lo, _) in zip(d, diffs, strict=True)],
-                "color": "#444",
-            },
-            text=[
-                f"{v:+.0f} ({100 * lo:+.0f} to {100 * hi:+.0f})"
-                for v, (_, lo, hi) in zip(d, diffs, strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:+.1f} percentage points<extra></extra>",
-            showlegend=False,
-        )
-    )
-    fig.add_vline(x=0, line_color="#888")
-    fig.update_yaxes(autorange="reversed")
-    return style(
-        fig,
-        f"Difference in outcome shares: B ({b.name}) minus A ({a.name})",
-        "bars: B − A in percentage points; whiskers and brackets: 95% interval (Newcombe's"
-        " method); an interval that spans 0 is no evidence of a difference",
-        x="difference in share of replications (percentage points)",
-        height=140 + 45 * len(names),
-    )
 
 
 def metrics_table(results: Sequence[Results]) -> pd.DataFrame:
