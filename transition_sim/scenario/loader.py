@@ -506,7 +506,37 @@ def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> 
     if problems:
         located = [(*_locate(field, locations), field, message) for field, message in problems]
         raise _located_error(located, files)
+    if scenario.from_posterior is not None:
+        scenario = _with_posterior(scenario, locations, folders)
     return scenario
+
+
+def _with_posterior(
+    scenario: Scenario, locations: Locations, folders: tuple[Path, ...] | None
+) -> Scenario:
+    """``scenario`` with its ``from_posterior`` resolved against the file that writes it, once
+    the posterior is checked: readable, a posterior, and every column an address of this
+    scenario (`ScenarioError` at the field's line otherwise)."""
+    from transition_sim.scenario.address import scenario_values
+    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
+
+    file, line = locations.get("from_posterior", (Path("?"), None))
+    given = str(scenario.from_posterior)
+    target = file.parent / given
+    if folders is not None and not _inside(target, folders):
+        message = f"{given!r} is not a posterior in the scenarios folder"
+        raise ScenarioError(file, line, "from_posterior", message)
+    try:
+        posterior = read_posterior(target)
+    except PosteriorError as err:
+        raise ScenarioError(file, line, "from_posterior", str(err)) from None
+    bad = unknown_columns(posterior, scenario_values(scenario))
+    if bad:
+        column, reason = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        message = f"column {column!r} is not an address of the scenario: {reason}{more}"
+        raise ScenarioError(file, line, "from_posterior", message)
+    return scenario.model_copy(update={"from_posterior": str(target.resolve())})
 
 
 _NO_VALUE = object()
