@@ -36,6 +36,7 @@ __all__ = [
     "drawn_scenario",
     "drawn_values",
     "first_of_draw",
+    "with_values",
 ]
 
 
@@ -71,9 +72,17 @@ def drawn_values(
     """The scenario (plain data) with the parameters drawn from ``draw_seed`` (the seed of the
     draw's first replication), and the values set (coupled sets completed)."""
     data = scenario_values(scenario)
-    values = _draw(data, draw_seed, uncertainty)
+    return with_values(data, _draw(data, draw_seed, uncertainty), uncertainty.coupled)
+
+
+def with_values(
+    data: dict[str, Any], values: dict[str, float], coupled: tuple[tuple[str, ...], ...]
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """``data`` (a scenario as plain data) with ``values`` set, coupled sets completed; a set
+    the scenario lacks in part, or that the values overfill, keeps its point values."""
+    values = dict(values)
     sets = []
-    for members in uncertainty.coupled:
+    for members in coupled:
         if _present(members, data) != members:
             # A scenario without the whole set (other camps, say) has another sum to keep:
             # its members keep their point values.
