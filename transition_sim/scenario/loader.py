@@ -536,7 +536,7 @@ def _with_posterior(
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         message = f"column {column!r} is not an address of the scenario: {reason}{more}"
         raise ScenarioError(file, line, "from_posterior", message)
-    return scenario.model_copy(update={"from_posterior": str(target.resolve())})
+    return scenario.model_copy(update={"from_posterior": str(Path(posterior.file).resolve())})
 
 
 _NO_VALUE = object()
