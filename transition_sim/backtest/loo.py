@@ -16,9 +16,10 @@ Stated assumptions:
   through this probability, and also weighs patterns (crowds, deaths) that stay in; so leaving
   a case out is approximated by dividing the weights by this likelihood, not refitting.
 - **Importance reweighting.** The posterior without case ``i`` is the weighted particles with
-  log-ratios ``log w_s - log p[s, i, observed_i]``, Pareto-smoothed (PSIS, ArviZ
-  ``psislw``, ``r_eff = 1``: SMC particles are not a Markov chain). A Pareto ``k`` above 0.7
-  flags a case whose leave-one-out estimate is unreliable (the posterior depends on it too much).
+  log-ratios ``log w_s - log p[s, i, observed_i]``, Pareto-smoothed (PSIS, ArviZ: the
+  ``psislw`` of arviz-stats 1.x, ``r_eff = 1``: SMC particles are not a Markov chain). A Pareto
+  ``k`` above 0.7 flags a case whose leave-one-out estimate is unreliable (the posterior depends
+  on it too much); so do fewer than `MIN_PSIS` particles, where no tail can be fitted.
 
 The forecast for case ``i`` is ``sum_s W_s p[s, i, .]``: with the posterior's weights in-sample,
 with the leave-one-out weights out of sample. Scores: the multiclass Brier score (0 best, 2
@@ -65,6 +66,7 @@ __all__ = [
 
 SMOOTHING = 0.5  # add-half: the pseudo-count of every class (module docstring)
 K_FLAG = 0.7  # Pareto k above which a case's leave-one-out estimate is flagged
+MIN_PSIS = 25  # particles needed to fit a Pareto tail (of at least 5: 20% of them)
 BOOTSTRAP = 10_000  # resamples of the cases for each interval
 CLASSES = tuple(OUTCOMES)
 
@@ -137,26 +139,41 @@ def class_probabilities(counts: np.ndarray) -> np.ndarray:
 # -- the leave-one-out weights and forecasts -------------------------------------------------------
 
 
-def loo_log_weights(weights: np.ndarray, loglik: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PSIS log weights of the posterior without each case, and their Pareto k.
+def loo_log_weights(
+    weights: np.ndarray, loglik: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """PSIS log weights of the posterior without each case, their Pareto k, and how each was
+    made.
 
     ``weights`` (particles,), ``loglik`` (particles, cases): returns (cases, particles) log
-    weights, each row normalised, and (cases,) k. A particle of zero weight stays at zero.
-    With too few particles to fit a Pareto tail, the raw importance weights, and k NaN."""
+    weights, each row normalised, (cases,) k and (cases,) methods. A particle of zero weight
+    stays at zero. Where no Pareto tail can be fitted the raw importance weights are used, k is
+    NaN, and the method says why: fewer than `MIN_PSIS` particles, or a tail of equal ratios
+    (the largest ratios tie, as counts of a few replications do: no heavy tail to smooth)."""
     from arviz_stats.base import array_stats
 
     with np.errstate(divide="ignore"):
         log_w = np.log(weights)
     live = np.isfinite(log_w)
     ratios = log_w[live][None, :] - loglik[live].T
-    try:
-        smoothed, khat = array_stats.psislw(ratios, r_eff=1)
-    except ValueError:  # too few particles for a tail to fit (fewer than about 25)
-        smoothed = ratios - np.logaddexp.reduce(ratios, axis=1, keepdims=True)
-        khat = np.full(loglik.shape[1], np.nan)
+    raw = ratios - np.logaddexp.reduce(ratios, axis=1, keepdims=True)
     out = np.full((loglik.shape[1], len(weights)), -np.inf)
-    out[:, live] = smoothed
-    return out, np.atleast_1d(np.asarray(khat, dtype="float64"))
+    khat = np.full(loglik.shape[1], np.nan)
+    methods = []
+    for i, row in enumerate(ratios):
+        if len(row) < MIN_PSIS:
+            out[i, live], method = raw[i], f"raw (fewer than {MIN_PSIS} particles)"
+        else:
+            try:
+                # arviz-stats 1.x's psislw takes the log-likelihood and smooths its negation
+                # (the old arviz.psislw took the log-ratios): so it is given minus the ratios.
+                smoothed, k = array_stats.psislw(-row, r_eff=1)
+            except ValueError:  # "All tail values are the same"
+                out[i, live], method = raw[i], "raw (a tail of equal ratios)"
+            else:
+                out[i, live], khat[i], method = smoothed, float(k), "psis"
+        methods.append(method)
+    return out, khat, methods
 
 
 def forecasts(weights: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -204,7 +221,7 @@ def score(cases: Sequence[Case], counts: Counts, without: Sequence[str] = ()) ->
     probabilities = class_probabilities(counts.counts)
     observed = np.array([CLASSES.index(c.observed) for c in cases])
     loglik = np.log(probabilities[:, np.arange(len(cases)), observed])
-    log_w, khat = loo_log_weights(counts.weights, loglik)
+    log_w, khat, methods = loo_log_weights(counts.weights, loglik)
     in_sample = forecasts(counts.weights, probabilities)
     loo = forecasts(np.exp(log_w), probabilities)
     rows = []
@@ -221,8 +238,10 @@ def score(cases: Sequence[Case], counts: Counts, without: Sequence[str] = ()) ->
                 "crisis": case.crisis,
                 "forecast_in_sample": f_in,
                 "forecast_loo": f_loo,
-                "pareto_k": float(khat[i]),
-                "k_flag": bool(not khat[i] <= K_FLAG),  # NaN (no tail fitted) is flagged
+                "pareto_k": None if math.isnan(khat[i]) else float(khat[i]),
+                "weights": methods[i],
+                # unreliable: a heavy tail, or too few particles to tell
+                "k_flag": bool(khat[i] > K_FLAG or methods[i].startswith("raw (fewer")),
                 "brier": {
                     "in_sample": brier(f_in, case.observed),
                     "loo": brier(f_loo, case.observed),
@@ -239,16 +258,14 @@ def score(cases: Sequence[Case], counts: Counts, without: Sequence[str] = ()) ->
         )
     excluded = set(without)
     kept = [r for r, c in zip(rows, cases, strict=True) if _stem(c.file) not in excluded]
-    summary = {"all": _means(rows)}
-    if excluded:
-        summary["without"] = {"excluded": sorted(excluded), **_means(kept)}
+    summary = {"all": _means(rows), "without": {"excluded": sorted(excluded), **_means(kept)}}
     assumptions = {
         "replications_per_particle_and_case": counts.replications,
         "particles": len(counts.particles),
         "smoothing": f"add-{SMOOTHING:g} per class (Jeffreys / Krichevsky-Trofimov)",
         "likelihood": "p(observed class | particle), estimated by the replications; the ABC"
         " fit's other summaries stay in the leave-one-out posterior",
-        "psis": "arviz_stats psislw on log w_s - log p_s(observed), r_eff = 1",
+        "psis": "arviz_stats psislw, log-ratios log w_s - log p_s(observed), r_eff = 1",
         "k_flag": K_FLAG,
         "bootstrap": f"{BOOTSTRAP} resamples of the cases, paired",
         "common_random_numbers": "every particle runs the same seeds of a case",
@@ -319,11 +336,13 @@ def run_counts(
     scheduler: str | None = None,
     out: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    announce: Callable[[int], None] | None = None,
 ) -> Counts:
     """The class counts of every (particle, case), on ``workers`` processes or a Dask
     ``scheduler``. With ``out``, each particle's counts are saved there as a part once all its
     cases have run (atomically, recorded in a ledger with their sha256), and a run of the same
-    thing (`identity`) continues from the saved parts."""
+    thing (`identity`) continues from the saved parts. ``announce(k)`` is told the number of
+    particles left to run before any runs."""
     from functools import partial
 
     import pyarrow as pa
@@ -344,6 +363,8 @@ def run_counts(
             table = pq.read_table(store.part_path(folder, "counts", s))
             counts[s] = np.array([table[c].to_pylist() for c in CLASSES]).T
     todo = set(range(len(rows))) - done
+    if announce is not None:
+        announce(len(todo))
     total = len(rows) * n_cases
     finished = len(done) * n_cases
     if progress is not None:
@@ -389,7 +410,8 @@ def render(result: LooResult, console: Any) -> None:
             f"{r['brier']['in_sample']:.3f}",
             f"{r['brier']['loo']:.3f}",
             f"{r['brier']['base_rates']:.3f}",
-            f"{r['pareto_k']:.2f}" + (" (!)" if r["k_flag"] else ""),
+            ("–" if r["pareto_k"] is None else f"{r['pareto_k']:.2f}")
+            + (" (!)" if r["k_flag"] else ""),
         )
     console.print(table)
     for key, title in (("all", "every case"), ("without", "without")):

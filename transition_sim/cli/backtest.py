@@ -188,23 +188,31 @@ def _loo(
     except (PriorError, OSError) as err:
         raise CliError(f"cannot read the registry's coupled sets: {err}", field="coupled") from None
     rows, weights = choose_particles(drawn, particles, seed or 0)
-    total = len(rows) * len(cases) * replications
-    class_counts(cases[0], drawn.particle(rows[0]), coupled, 1)  # compiles, warms
-    start = time.perf_counter()
-    class_counts(cases[0], drawn.particle(rows[0]), coupled, 1)  # a time per run
-    per_run = time.perf_counter() - start
     how = (
         "every particle"
         if particles is None or particles >= len(drawn)
-        else (f"{len(rows)} distinct of a weighted resample of {particles}")
+        else f"the distinct draws of a weighted resample of {particles}"
     )
-    print(
-        f"LOO: {len(rows)} particles ({how}, of {len(drawn)}) x {len(cases)} cases x"
-        f" {replications} replications = {total:,} replications; about"
-        f" {total * per_run / max(1, workers) / 60:.0f} min on {workers} workers"
-        f" (at {per_run:.2f} s per run, timed on the first case)",
-        file=sys.stderr,
-    )
+
+    def announce(left: int) -> None:
+        """The work before it starts: what is left of it, and a time from one timed run."""
+        total = left * len(cases) * replications
+        if total:
+            class_counts(cases[0], drawn.particle(rows[0]), coupled, 1)  # compiles, warms
+            start = time.perf_counter()
+            class_counts(cases[0], drawn.particle(rows[0]), coupled, 1)
+            per_run = time.perf_counter() - start
+            eta = f"; about {total * per_run / workers / 60:.0f} min on {workers} workers"
+            eta += f" (at {per_run:.2f} s per run, timed on the first case)"
+        else:
+            eta = ""
+        print(
+            f"LOO: {len(rows)} particles ({how}, of {len(drawn)}) x {len(cases)} cases x"
+            f" {replications} replications; {left} particles left to run ="
+            f" {total:,} replications{eta}",
+            file=sys.stderr,
+        )
+
     from transition_sim.ensemble.store import OutputError
 
     try:
@@ -220,6 +228,7 @@ def _loo(
                 scheduler=scheduler,
                 out=out,
                 progress=progress,
+                announce=announce,
             )
     except OutputError as err:
         message = str(err).replace("use --force to discard them", "remove it to start again")
