@@ -230,3 +230,12 @@ def test_run_posterior_option_checks_its_file(tmp_path: Path) -> None:
     assert error["field"] == "--posterior" and "cannot read" in error["message"]
     none = CliRunner().invoke(app, ["run", str(BASELINE_PATH), "--uncertainty", "posterior"])
     assert none.exit_code == 2 and "from_posterior" in none.stderr
+
+
+def test_a_server_load_reads_no_posterior(posterior: Path) -> None:
+    """The dashboard loads with ``within`` and runs at point values: it neither reads the
+    posterior (not even a broken one) nor keeps the field."""
+    (posterior / "posterior.parquet").unlink()
+    path = _scenario_file(posterior.parent, "fit")
+    scenario = load_scenario(path, within=[Path(BASELINE_PATH).parent, posterior.parent])
+    assert scenario.from_posterior is None

@@ -516,16 +516,17 @@ def _with_posterior(
 ) -> Scenario:
     """``scenario`` with its ``from_posterior`` resolved against the file that writes it, once
     the posterior is checked: readable, a posterior, and every column an address of this
-    scenario (`ScenarioError` at the field's line otherwise)."""
+    scenario (`ScenarioError` at the field's line otherwise). With ``folders`` (a server's
+    load) it is dropped instead."""
     from transition_sim.scenario.address import scenario_values
     from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
 
+    if folders is not None:
+        # A server (the dashboard) reads no file outside its folders, and runs at point
+        # values: the posterior is neither read nor kept.
+        return scenario.model_copy(update={"from_posterior": None})
     file, line = locations.get("from_posterior", (Path("?"), None))
-    given = str(scenario.from_posterior)
-    target = file.parent / given
-    if folders is not None and not _inside(target, folders):
-        message = f"{given!r} is not a posterior in the scenarios folder"
-        raise ScenarioError(file, line, "from_posterior", message)
+    target = file.parent / str(scenario.from_posterior)
     try:
         posterior = read_posterior(target)
     except PosteriorError as err:
