@@ -239,7 +239,7 @@ def score(cases: Sequence[Case], counts: Counts, without: Sequence[str] = ()) ->
                 "forecast_in_sample": f_in,
                 "forecast_loo": f_loo,
                 "pareto_k": None if math.isnan(khat[i]) else float(khat[i]),
-                "weights": methods[i],
+                "loo_weights": methods[i],
                 # unreliable: a heavy tail, or too few particles to tell
                 "k_flag": bool(khat[i] > K_FLAG or methods[i].startswith("raw (fewer")),
                 "brier": {
@@ -270,6 +270,10 @@ def score(cases: Sequence[Case], counts: Counts, without: Sequence[str] = ()) ->
         "bootstrap": f"{BOOTSTRAP} resamples of the cases, paired",
         "common_random_numbers": "every particle runs the same seeds of a case",
     }
+    assumptions["particles_run"] = [
+        {"particle": p, "weight": float(w)}
+        for p, w in zip(counts.particles, counts.weights, strict=True)
+    ]
     return LooResult(rows, summary, assumptions)
 
 
