@@ -385,20 +385,13 @@ def markdown(file: Path) -> None:
         p = result["posterior"]
         where = f"posterior {p['file']} ({p['particles']} particles, sha256 {p['sha256'][:12]})"
     print(f"N = {result['n']} per scenario, seed {result['seed']}, {where}\n")
-    print(
-        "| scenario | incumbent holds | rival restoration | popular transition | unresolved"
-        " | patron invited | deaths, median [p05, p95] |"
-    )
-    print("|---|---|---|---|---|---|---|")
+    columns = [*OUTCOMES, "invited"]  # every class: none is assumed negligible
+    heads = [c.replace("_", " ") for c in columns[:-1]] + ["patron invited"]
+    print("| scenario | " + " | ".join(heads) + " | deaths, median [p05, p95] |")
+    print("|---" * (len(columns) + 2) + "|")
     for row in result["scenarios"]:
         cells = [f"`{row['scenario']}`"]
-        for k in (
-            "incumbent_holds",
-            "rival_restoration",
-            "popular_transition",
-            "unresolved",
-            "invited",
-        ):
+        for k in columns:
             share, lo, hi = row[k]
             cells.append(f"{share:.2f} [{lo:.2f}, {hi:.2f}]")
         median, p05, p95 = row["deaths"]
