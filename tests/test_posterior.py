@@ -239,3 +239,15 @@ def test_a_server_load_reads_no_posterior(posterior: Path) -> None:
     path = _scenario_file(posterior.parent, "fit")
     scenario = load_scenario(path, within=[Path(BASELINE_PATH).parent, posterior.parent])
     assert scenario.from_posterior is None
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "folder"])
+def test_a_posterior_that_is_not_a_regular_file_exits_2(tmp_path: Path, target: str) -> None:
+    """A device would be read forever, a folder without posterior.parquet is not one."""
+    if target == "folder":
+        (tmp_path / "empty").mkdir()
+        target = "empty"
+    path = _scenario_file(tmp_path, target)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:4: from_posterior: " in result.stderr

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ FILE_NAME = "posterior.parquet"
 METADATA_KEY = b"transition_sim"
 KIND = "posterior"
 RESERVED = ("particle", "weight")
+MAX_BYTES = 1 << 28  # 256 MiB: a posterior of 10^6 particles x 30 parameters is about 250 MB
 # The stream a draw's particle is chosen from: [draw seed, POSTERIOR_STREAM], unrelated to the
 # crowd's (seeded with the replication seed alone) and to the priors' (`claims.PRIOR_STREAM`).
 POSTERIOR_STREAM = 0x504F5354  # "POST"
@@ -84,9 +86,17 @@ def read_posterior(path: str | Path) -> Posterior:
 
     file = posterior_file(path)
     try:
+        mode = file.stat()
+        if not stat.S_ISREG(mode.st_mode):  # a device or a pipe could be read forever
+            raise PosteriorError(f"the posterior {file} is not a regular file")
+        if mode.st_size > MAX_BYTES:
+            raise PosteriorError(f"the posterior {file} is over {MAX_BYTES >> 20} MiB")
         raw = file.read_bytes()
-    except OSError as err:
-        raise PosteriorError(f"cannot read the posterior {file}: {err.strerror or err}") from None
+    except (OSError, ValueError) as err:
+        if isinstance(err, PosteriorError):
+            raise
+        reason = getattr(err, "strerror", None) or err
+        raise PosteriorError(f"cannot read the posterior {file}: {reason}") from None
     try:
         table = pq.read_table(pa.BufferReader(raw))
     except (pa.ArrowException, OSError, ValueError) as err:
