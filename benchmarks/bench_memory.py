@@ -100,7 +100,8 @@ def measure(args: argparse.Namespace, n: int) -> dict[str, Any]:
     )
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         out = Path(tmp) / "out"
-        run = [*command, "run", str(args.scenario), "-n", str(n), "-w", str(args.workers), "--json"]
+        run = [*command, "run", str(args.scenario), "--point", "-n", str(n)]
+        run += ["-w", str(args.workers), "--json"]
         if not args.no_out:
             run += ["--out", str(out)]
             if args.keep != "all":

@@ -83,7 +83,7 @@ class Envs:
 
 def commands(cli: str, n: int) -> dict[str, tuple[list[str], str]]:
     """Name: (command line, mode)."""
-    run1 = [cli, "run", SCENARIO, "-n", "1"]
+    run1 = [cli, "run", SCENARIO, "--point", "-n", "1"]
     out = {
         "--help": ([cli, "--help"], "bytecode"),
         "--help, no bytecode": ([cli, "--help"], "no bytecode"),
@@ -91,7 +91,10 @@ def commands(cli: str, n: int) -> dict[str, tuple[list[str], str]]:
         "run -n 1, no bytecode": (run1, "no bytecode"),
     }
     if n:
-        out[f"run -n {n} -w 2"] = ([cli, "run", SCENARIO, "-n", str(n), "-w", "2"], "bytecode")
+        out[f"run -n {n} -w 2"] = (
+            [cli, "run", SCENARIO, "--point", "-n", str(n), "-w", "2"],
+            "bytecode",
+        )
     return out
 
 
@@ -108,7 +111,9 @@ def fresh_env(tree: Path, numba_cache: str) -> dict[str, tuple[float, float]]:
         env = os.environ | {"NUMBA_CACHE_DIR": numba_cache}
         return {
             "--help, fresh environment": timed([cli, "--help"], tree, env),
-            "run -n 1, fresh environment": timed([cli, "run", SCENARIO, "-n", "1"], tree, env),
+            "run -n 1, fresh environment": timed(
+                [cli, "run", SCENARIO, "--point", "-n", "1"], tree, env
+            ),
         }
     finally:
         shutil.rmtree(env_dir, ignore_errors=True)
@@ -135,7 +140,7 @@ def main() -> None:
         for name, tree in trees.items():  # warm up: bytecode and numba cache, in each mode
             cli = str(tree / ".venv" / "bin" / "transition-sim")
             for mode in () if args.smoke else ("bytecode", "no bytecode"):
-                timed([cli, "run", SCENARIO, "-n", "1"], tree, envs(name, mode))
+                timed([cli, "run", SCENARIO, "--point", "-n", "1"], tree, envs(name, mode))
         for _ in range(args.repeats):
             for name, tree in trees.items():
                 cli = str(tree / ".venv" / "bin" / "transition-sim")

@@ -99,11 +99,16 @@ def test_schema_is_json() -> None:
 
 @needs_loader
 @pytest.mark.usefixtures("fake")
-def test_run_json_prints_only_the_summary(good: Path) -> None:
-    result = cli.invoke(app, ["run", str(good), "--json", "-w", "2"])
+@pytest.mark.parametrize("mode", ["point", "prior"])
+def test_run_json_prints_only_the_summary(good: Path, mode: str) -> None:
+    # The default draws the parameters (priors here: no posterior); --point does not.
+    point = ["--point"] if mode == "point" else []
+    result = cli.invoke(app, ["run", str(good), "--json", "-w", "2", *point])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)  # nothing but JSON on stdout
-    assert set(summary) == {"scenario", "replications", "seed", "outcomes", "metrics"}
+    drawn = set() if point else {"uncertainty"}
+    assert set(summary) == {"scenario", "replications", "seed", "outcomes", "metrics"} | drawn
+    assert summary.get("uncertainty", {"mode": "point"})["mode"] == mode
     assert (summary["scenario"], summary["replications"], summary["seed"]) == ("demo", 6, 3)
     assert list(summary["outcomes"]) == list(OUTCOMES)
     assert set(summary["metrics"]) == {"peak_active", "invitation_day"}

@@ -145,7 +145,7 @@ def test_sigkill_at_a_random_moment_leaves_no_worker_and_resume_equals_uninterru
     # Of 16 parts of 200 runs: at least four parts (800 runs, about 0.6 s at this machine's
     # 1,300 runs/s) are left when the kill comes, so it lands mid-run, not after the end.
     parts, jitter = chance.randint(0, 12), chance.uniform(0.0, 0.2)
-    args = [str(tiny), "-n", "3200", "-w", "2"]
+    args = [str(tiny), "-n", "3200", "-w", "2", "--point"]  # the reference runs point values
     out = tmp_path / "resumed"
     saved = staging_path(out) / "runs"
     process = _start(*args, "--out", str(out))
@@ -183,7 +183,19 @@ def test_racing_force_runs_leave_a_consistent_folder_or_refuse(tiny: Path, tmp_p
     old = resolve(load_scenario(tiny), 5, 1)
     run_to_folder(old, out)  # a previous result for the racers to replace
     racers = [
-        _start(str(tiny), "-n", "200", "-w", "1", "--seed", str(seed), "--force", "--out", str(out))
+        _start(
+            str(tiny),
+            "-n",
+            "200",
+            "-w",
+            "1",
+            "--seed",
+            str(seed),
+            "--point",
+            "--force",
+            "--out",
+            str(out),
+        )
         for seed in (100, 200)
     ]
     results = [(p.wait(timeout=180), p.communicate()[1]) for p in racers]

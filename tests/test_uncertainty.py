@@ -285,11 +285,13 @@ def test_a_coupled_set_the_draws_overfill_keeps_its_point_values() -> None:
 
 
 def test_run_point_prints_what_simulate_gives() -> None:
-    """`run --point` (the default) is today's run: each replication is `simulate` at the
-    scenario's values with its derived seed."""
+    """`run --point` is the run at point values: each replication is `simulate` at the
+    scenario's values with its derived seed. The default (no posterior named) draws the
+    priors, and says so."""
     args = ["run", str(BASELINE_PATH), "-n", "2", "--seed", "9", "-w", "1", "--json"]
     summary = json.loads(CliRunner().invoke(app, [*args, "--point"]).stdout)
-    assert json.loads(CliRunner().invoke(app, args).stdout) == summary
+    assert json.loads(CliRunner().invoke(app, [*args, "--uncertainty", "point"]).stdout) == summary
+    assert json.loads(CliRunner().invoke(app, args).stdout)["uncertainty"]["mode"] == "prior"
     assert "uncertainty" not in summary
     runs = [simulate(BASELINE, replication_seed(9, r)) for r in range(2)]
     for name, entry in summary["outcomes"].items():
@@ -297,8 +299,8 @@ def test_run_point_prints_what_simulate_gives() -> None:
     assert summary["metrics"]["deaths"]["median"] == np.median([r.metrics["deaths"] for r in runs])
 
 
-def test_seeds_per_draw_needs_priors() -> None:
-    args = ["run", str(BASELINE_PATH), "--seeds-per-draw", "2", "-n", "1"]
+def test_seeds_per_draw_needs_drawn_parameters() -> None:
+    args = ["run", str(BASELINE_PATH), "--point", "--seeds-per-draw", "2", "-n", "1"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "--seeds-per-draw" in result.stderr
 

@@ -2,6 +2,15 @@
 each hand-set elite parameter moves by ±20% (one at a time).
 
     uv run python experiments/elites/contrasts.py table -n 400  # results/table.json
+    uv run python experiments/elites/contrasts.py table -n 400 --posterior DIR \
+        --out results/table_posterior.json   # the same table under a fitted posterior
+    uv run python experiments/elites/contrasts.py markdown results/table.json  # README rows
+
+Under ``--posterior`` (issue 16 item 6), replication r of every scenario runs the posterior's
+particle of draw r (one particle by weight from replication r's seed, as `run` draws it), so
+the scenarios are compared on the same parameter draws and the same crowd seeds; a
+counterfactual that sets a fitted parameter itself keeps its own value there. The intervals are
+then over seed and parameters together.
     uv run python experiments/elites/contrasts.py sensitivity -n 120  # results/sensitivity_n120.csv
 
 A contrast compares the baseline with one counterfactual on one measure, defined once below
@@ -26,17 +35,21 @@ import csv
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from transition_sim.claims import load_priors
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import wilson_interval
+from transition_sim.ensemble.uncertainty import Uncertainty
+from transition_sim.scenario.address import base_value, scenario_values
 from transition_sim.scenario.loader import load_scenario, scenario_hash
+from transition_sim.scenario.posterior import Posterior, read_posterior
 from transition_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,17 +182,41 @@ _RUNS: dict[tuple[str, int, int], pd.DataFrame] = {}  # a scenario already run, 
 
 
 def run_all(
-    scenarios: dict[str, Scenario], n: int, seed: int, workers: int
+    scenarios: dict[str, Scenario],
+    n: int,
+    seed: int,
+    workers: int,
+    posterior: Posterior | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Each scenario's runs (same seeds for all); a scenario identical to one already run (a
+    """Each scenario's runs (same seeds for all; with ``posterior``, the same particle for
+    replication r of every scenario); a scenario identical to one already run (a
     counterfactual that sets the perturbed parameter itself) is not run again."""
     out = {}
+    base = scenario_values(scenarios["kazakhstan_2022"])
     for name, sc in scenarios.items():
-        key = (scenario_hash(sc), n, seed)
+        key = (scenario_hash(sc), n, seed, posterior.sha256 if posterior else "")
         if key not in _RUNS:
-            _RUNS[key] = run_ensemble(sc, n, seed, workers=workers, keep="summary").runs
+            drawn = None if posterior is None else _own_values_kept(posterior, sc, base)
+            _RUNS[key] = run_ensemble(
+                sc, n, seed, workers=workers, keep="summary", uncertainty=drawn
+            ).runs
         out[name] = _RUNS[key]
     return out
+
+
+def _own_values_kept(posterior: Posterior, scenario: Scenario, base: dict) -> Uncertainty:
+    """Draws of ``posterior`` for ``scenario``, without the columns whose value the scenario
+    sets itself (differs from the baseline's): a counterfactual keeps what makes it one."""
+    data = scenario_values(scenario)
+    keep = [
+        i for i, c in enumerate(posterior.columns) if base_value(data, c) == base_value(base, c)
+    ]
+    kept = replace(
+        posterior,
+        columns=tuple(posterior.columns[i] for i in keep),
+        values=tuple(tuple(row[i] for i in keep) for row in posterior.values),
+    )
+    return Uncertainty((), load_priors().coupled, 1, posterior.file, kept)
 
 
 def contrast_rows(runs: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
@@ -315,17 +352,55 @@ def perturbed_scenarios(path: str, factor: float) -> dict[str, Scenario]:
 
 
 # -- commands ------------------------------------------------------------------------------------
-def table(n: int, seed: int, workers: int) -> None:
-    runs = run_all({k: load_scenario(v) for k, v in SCENARIOS.items()}, n, seed, workers)
-    result = {
-        "n": n,
-        "seed": seed,
+def table(
+    n: int, seed: int, workers: int, posterior: Path | None = None, out: Path | None = None
+) -> None:
+    drawn = None if posterior is None else read_posterior(posterior)
+    scenarios = {k: load_scenario(v) for k, v in SCENARIOS.items()}
+    runs = run_all(scenarios, n, seed, workers, drawn)
+    result: dict[str, Any] = {"n": n, "seed": seed}
+    if drawn is not None:
+        result["posterior"] = {
+            "file": drawn.file,
+            "sha256": drawn.sha256,
+            "particles": len(drawn),
+            "columns": list(drawn.columns),
+            "metadata": drawn.metadata,
+        }
+    result |= {
         "scenarios": [scenario_row(k, v) for k, v in runs.items()],
         "contrasts": contrast_rows(runs),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "table.json").write_text(json.dumps(result, indent=2) + "\n")
+    target = out or RESULTS / ("table.json" if drawn is None else "table_posterior.json")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result["contrasts"], indent=2))
+
+
+def markdown(file: Path) -> None:
+    """The README's two tables (scenarios, contrasts) from a `table` result."""
+    result = json.loads(Path(file).read_text())
+    where = "point values"
+    if "posterior" in result:
+        p = result["posterior"]
+        where = f"posterior {p['file']} ({p['particles']} particles, sha256 {p['sha256'][:12]})"
+    print(f"N = {result['n']} per scenario, seed {result['seed']}, {where}\n")
+    columns = [*OUTCOMES, "invited"]  # every class: none is assumed negligible
+    heads = [c.replace("_", " ") for c in columns[:-1]] + ["patron invited"]
+    print("| scenario | " + " | ".join(heads) + " | deaths, median [p05, p95] |")
+    print("|---" * (len(columns) + 2) + "|")
+    for row in result["scenarios"]:
+        cells = [f"`{row['scenario']}`"]
+        for k in columns:
+            share, lo, hi = row[k]
+            cells.append(f"{share:.2f} [{lo:.2f}, {hi:.2f}]")
+        median, p05, p95 = row["deaths"]
+        cells.append(f"{median:.0f} [{p05:.0f}, {p95:.0f}]")
+        print("| " + " | ".join(cells) + " |")
+    print("\n| contrast | estimate [95% CI] | holds |\n|---|---|---|")
+    for c in result["contrasts"]:
+        est = f"{c['estimate']:+.2f} [{c['lo']:+.2f}, {c['hi']:+.2f}]"
+        print(f"| {c['contrast']} | {est} | {'yes' if c['holds'] else 'no'} |")
 
 
 def sensitivity(n: int, seed: int, workers: int, only: list[str] | None) -> None:
@@ -361,14 +436,19 @@ def sensitivity(n: int, seed: int, workers: int, only: list[str] | None) -> None
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["table", "sensitivity"])
+    ap.add_argument("command", choices=["table", "sensitivity", "markdown"])
+    ap.add_argument("file", nargs="?", type=Path, help="markdown: a table result (JSON)")
     ap.add_argument("-n", "--replications", type=int, default=200)
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("-w", "--workers", type=int, default=2)
     ap.add_argument("--only", nargs="*", help="sensitivity: only these parameters")
+    ap.add_argument("--posterior", type=Path, help="table: draw from this posterior")
+    ap.add_argument("--out", type=Path, help="table: write here instead of results/")
     args = ap.parse_args()
-    if args.command == "table":
-        table(args.replications, args.seed, args.workers)
+    if args.command == "markdown":
+        markdown(args.file)
+    elif args.command == "table":
+        table(args.replications, args.seed, args.workers, args.posterior, args.out)
     else:
         sensitivity(args.replications, args.seed, args.workers, args.only)
 

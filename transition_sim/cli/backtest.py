@@ -12,6 +12,7 @@ from rich.console import Console
 
 from transition_sim.cli.errors import CliError
 from transition_sim.cli.loading import load
+from transition_sim.cli.progress import progress_bar
 
 __all__ = ["register"]
 
@@ -23,8 +24,15 @@ def register(app: typer.Typer) -> None:
     def backtest(
         folder: Annotated[Path, typer.Argument(help="Folder of case files.", file_okay=False)],
         replications: Annotated[
-            int, typer.Option("--replications", "-n", min=1, help="Replications per case.")
-        ] = 200,
+            int | None,
+            typer.Option(
+                "--replications",
+                "-n",
+                min=1,
+                help="Replications per case (default 200), or per particle and case with"
+                " --loo (default 20).",
+            ),
+        ] = None,
         seed: Annotated[
             int | None, typer.Option(min=0, help="Base seed. Default: each case's own.")
         ] = None,
@@ -33,17 +41,210 @@ def register(app: typer.Typer) -> None:
             typer.Option("--workers", "-w", min=1, help="Processes. Default: CPUs (same results)."),
         ] = None,
         json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
+        loo: Annotated[
+            bool,
+            typer.Option(
+                "--loo",
+                help="Leave-one-out scores under --posterior (PSIS-LOO): each case forecast"
+                " from the posterior reweighted without it, beside in-sample.",
+            ),
+        ] = False,
+        posterior: Annotated[
+            Path | None,
+            typer.Option(help="With --loo: the posterior folder (or posterior.parquet)."),
+        ] = None,
+        particles: Annotated[
+            int | None,
+            typer.Option(
+                min=1,
+                help="With --loo: at most this many particles, by a systematic weighted"
+                " resample (default: every particle, with its weight).",
+            ),
+        ] = None,
+        without: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="With --loo: also average without these cases (file stems; default"
+                " kazakhstan_2022, the baseline's case, in-sample to its calibration).",
+            ),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                "-o",
+                help="With --loo: save the counts here by particle (a rerun continues from"
+                " them) and the record as loo.json.",
+            ),
+        ] = None,
+        scheduler: Annotated[
+            str | None, typer.Option(help="With --loo: a Dask scheduler address.")
+        ] = None,
     ) -> None:
         """Run every case of a library and score the model against what history recorded."""
         from transition_sim.backtest import NotACase, render, run_backtest
 
         if not folder.is_dir():
             raise CliError(f"{folder}: not a folder of case files", file=str(folder))
+        if loo or posterior is not None:
+            _loo(
+                folder,
+                posterior,
+                replications or 20,
+                seed,
+                workers or os.cpu_count() or 1,
+                particles,
+                ["kazakhstan_2022"] if without is None else without,
+                out,
+                scheduler,
+                json_output,
+                loo,
+            )
+            return
+        for given, name in ((particles, "--particles"), (out, "--out"), (without, "--without")):
+            if given is not None:
+                raise CliError(f"{name} needs --loo", field=name)
         try:
-            result = run_backtest(folder, load, replications, seed, workers or os.cpu_count() or 1)
+            result = run_backtest(
+                folder, load, replications or 200, seed, workers or os.cpu_count() or 1
+            )
         except NotACase as err:
             raise CliError(str(err), file=err.file, field="observed") from None
         if json_output:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:
             render(result, Console())
+
+
+def _loo(
+    folder: Path,
+    posterior: Path | None,
+    replications: int,
+    seed: int | None,
+    workers: int,
+    particles: int | None,
+    without: list[str],
+    out: Path | None,
+    scheduler: str | None,
+    json_output: bool,
+    loo: bool,
+) -> None:
+    """``backtest --loo``: check everything, say how much work it is, run, score, print."""
+    import sys
+    import time
+
+    from transition_sim.backtest import NotACase, case_files
+    from transition_sim.backtest.loo import (
+        Case,
+        choose_particles,
+        class_counts,
+        render,
+        run_counts,
+        score,
+    )
+    from transition_sim.claims import PriorError, load_priors
+    from transition_sim.scenario.address import scenario_values
+    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
+
+    if not loo:
+        raise CliError("--posterior needs --loo", field="--posterior")
+    if posterior is None:
+        raise CliError("--loo needs --posterior DIR (the fitted posterior)", field="--posterior")
+    try:
+        drawn = read_posterior(posterior)
+    except PosteriorError as err:
+        raise CliError(str(err), file=str(posterior), field="--posterior") from None
+    files = case_files(folder)
+    if not files:
+        raise CliError(f"{folder}: no case files (*.yaml) here", file=str(folder))
+    cases = []
+    for file in files:
+        scenario = load(file)
+        if scenario.observed is None:
+            err = NotACase(f"{file}: observed: a case needs the recorded outcome", file)
+            raise CliError(str(err), file=str(file), field="observed")
+        bad = unknown_columns(drawn, scenario_values(scenario))
+        if bad:
+            column, reason = bad[0]
+            message = f"column {column!r} is not an address of {file}: {reason}"
+            raise CliError(message, file=str(posterior), field="--posterior")
+        base_seed = scenario.seed if seed is None else seed
+        cases.append(
+            Case(
+                scenario.name,
+                str(file),
+                scenario,
+                scenario.observed.outcome,
+                scenario.observed.crisis,
+                base_seed,
+            )
+        )
+    stems = {f.stem for f in files}
+    unknown = [w for w in without if w not in stems]
+    if unknown and without != ["kazakhstan_2022"]:
+        raise CliError(f"--without: no case file {unknown[0]!r} in {folder}", field="--without")
+    try:
+        coupled = load_priors().coupled
+    except (PriorError, OSError) as err:
+        raise CliError(f"cannot read the registry's coupled sets: {err}", field="coupled") from None
+    rows, weights = choose_particles(drawn, particles, seed or 0)
+    how = (
+        "every particle"
+        if particles is None or particles >= len(drawn)
+        else f"the distinct draws of a weighted resample of {particles}"
+    )
+
+    def announce(left: int) -> None:
+        """The work before it starts: what is left of it, and a time from one timed run."""
+        total = left * len(cases) * replications
+        if total:
+            class_counts(cases[0], drawn.particle(rows[0]), coupled, 1)  # compiles, warms
+            start = time.perf_counter()
+            class_counts(cases[0], drawn.particle(rows[0]), coupled, 1)
+            per_run = time.perf_counter() - start
+            eta = f"; about {total * per_run / workers / 60:.0f} min on {workers} workers"
+            eta += f" (at {per_run:.2f} s per run, timed on the first case)"
+        else:
+            eta = ""
+        print(
+            f"LOO: {len(rows)} particles ({how}, of {len(drawn)}) x {len(cases)} cases x"
+            f" {replications} replications; {left} particles left to run ="
+            f" {total:,} replications{eta}",
+            file=sys.stderr,
+        )
+
+    from transition_sim.ensemble.store import OutputError
+
+    try:
+        with progress_bar("LOO") as progress:
+            counts = run_counts(
+                cases,
+                drawn,
+                rows,
+                weights,
+                replications,
+                coupled,
+                workers=workers,
+                scheduler=scheduler,
+                out=out,
+                progress=progress,
+                announce=announce,
+            )
+    except OutputError as err:
+        message = str(err).replace("use --force to discard them", "remove it to start again")
+        raise CliError(message, file=str(out), field="--out") from None
+    result = score(cases, counts, [w for w in without if w in stems])
+    record = result.to_dict() | {"posterior": {"file": drawn.file, "sha256": drawn.sha256}}
+    if out is not None:
+        _write_json(out / "loo.json", record)
+    if json_output:
+        typer.echo(json.dumps(record, indent=2))
+    else:
+        render(result, Console())
+
+
+def _write_json(path: Path, record: dict) -> None:
+    """Write ``record`` to ``path`` atomically (a temp file renamed over it)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

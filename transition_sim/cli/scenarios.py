@@ -20,6 +20,7 @@ from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted
 
 if TYPE_CHECKING:
     from transition_sim.ensemble.uncertainty import Uncertainty
+    from transition_sim.scenario.schema import Scenario
 
 # The ensemble's modules (numpy, pandas, pyarrow, the model) are imported by the commands that
 # run one, so that `--help` and the light commands start fast.
@@ -28,10 +29,13 @@ __all__ = ["KeepChoice", "claims", "register", "run", "schema", "validate"]
 
 
 class UncertaintyChoice(StrEnum):
-    """Where a run's parameters come from."""
+    """Where a run's parameters come from (auto: the scenario's posterior if it names one,
+    else the priors)."""
 
+    auto = "auto"
     point = "point"
     prior = "prior"
+    posterior = "posterior"
 
 
 class KeepChoice(StrEnum):
@@ -76,24 +80,36 @@ def run(
     uncertainty: Annotated[
         UncertaintyChoice,
         typer.Option(
-            help="point: the scenario's values; prior: each replication draws the"
-            " assumption-sourced parameters from their priors (seeds/claims.yaml)."
+            help="auto (default): the scenario's from_posterior if it names one, else the"
+            " priors; prior: each replication draws the assumption-sourced parameters from"
+            " their priors (seeds/claims.yaml); posterior: one particle of the posterior per"
+            " draw; point: the scenario's values (seed noise only)."
         ),
-    ] = UncertaintyChoice.point,
+    ] = UncertaintyChoice.auto,
     point: Annotated[
-        bool, typer.Option("--point", help="Point values (the same as --uncertainty point).")
+        bool,
+        typer.Option(
+            "--point", help="Point values, seed noise only (the same as --uncertainty point)."
+        ),
     ] = False,
     seeds_per_draw: Annotated[
         int,
         typer.Option(
             min=1,
-            help="With priors: run each parameter draw with this many seeds, to split each"
+            help="With drawn parameters: run each draw with this many seeds, to split each"
             " outcome's variance between parameters and seeds (needs 2 or more).",
         ),
     ] = 1,
     priors: Annotated[
         Path | None,
         typer.Option(help="The registry the priors are read from. Default: seeds/claims.yaml."),
+    ] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            help="A posterior folder (or posterior.parquet) to draw from instead of the"
+            " scenario's from_posterior (implies --uncertainty posterior)."
+        ),
     ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
@@ -109,12 +125,13 @@ def run(
         raise CliError(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
-    drawn = _uncertainty(uncertainty, point, seeds_per_draw, priors)
+    drawn = _uncertainty(scenario, uncertainty, point, seeds_per_draw, priors, posterior)
     workers = workers or min(os.cpu_count() or 1, n)
 
     def hint() -> str:
         """The command that resumes this run: every option that makes its identity."""
         args = [str(file), "-n", str(n), "--seed", str(scenario.seed), "--keep", keep.value]
+        args += _mode_args(drawn, priors, posterior)
         args += ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
         args += ["--out", str(out), "--resume"] + (["--json"] if json_output else [])
         return shlex.join(["transition-sim", "run", *args])
@@ -161,21 +178,76 @@ def run(
         _write_run_report(out)
 
 
+def _mode_args(drawn: Uncertainty | None, priors: Path | None, posterior: Path | None) -> list[str]:
+    """The options that give a resumed run the same parameters."""
+    if drawn is None:
+        return ["--point"]
+    args = ["--uncertainty", drawn.mode, "--seeds-per-draw", str(drawn.seeds_per_draw)]
+    args += ["--priors", str(priors)] if priors is not None and drawn.posterior is None else []
+    return args + (["--posterior", str(posterior)] if posterior is not None else [])
+
+
 def _uncertainty(
-    choice: UncertaintyChoice, point: bool, seeds_per_draw: int, priors: Path | None
+    scenario: Scenario,
+    choice: UncertaintyChoice,
+    point: bool,
+    seeds_per_draw: int,
+    priors: Path | None,
+    posterior: Path | None = None,
 ) -> Uncertainty | None:
-    """The priors a run draws from (None: point values); a `CliError` (exit 2) locating a bad
-    prior or a contradictory choice."""
+    """What a run draws its parameters from (None: point values): by default the scenario's
+    posterior if it names one, else the priors; a `CliError` (exit 2) locating a bad prior or
+    posterior, or a contradictory choice."""
+    if point and choice not in (UncertaintyChoice.auto, UncertaintyChoice.point):
+        raise CliError(f"--point contradicts --uncertainty {choice.value}", field="--point")
+    if posterior is not None and (point or choice is UncertaintyChoice.point):
+        raise CliError("--point contradicts --posterior", field="--posterior")
+    if posterior is not None and choice is UncertaintyChoice.prior:
+        raise CliError("--posterior contradicts --uncertainty prior", field="--posterior")
+    if point or choice is UncertaintyChoice.point:
+        if seeds_per_draw != 1:
+            message = "--seeds-per-draw needs drawn parameters (not --point)"
+            raise CliError(message, field="--seeds-per-draw")
+        return None
+    if posterior is not None:
+        return _posterior_uncertainty(scenario, posterior, seeds_per_draw, priors)
+    if scenario.from_posterior is not None and choice is not UncertaintyChoice.prior:
+        return _posterior_uncertainty(
+            scenario, Path(scenario.from_posterior), seeds_per_draw, priors
+        )
+    if choice is UncertaintyChoice.posterior:
+        message = "the scenario names no from_posterior: give --posterior PATH"
+        raise CliError(message, field="--uncertainty")
+    return _prior_uncertainty(seeds_per_draw, priors)
+
+
+def _posterior_uncertainty(
+    scenario: Scenario, path: Path, seeds_per_draw: int, priors: Path | None
+) -> Uncertainty:
+    """Draws from the posterior at ``path`` (checked against ``scenario``); coupled sets are
+    the registry's, as for the priors."""
+    from transition_sim.ensemble.uncertainty import Uncertainty
+    from transition_sim.scenario.address import scenario_values
+    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
+
+    try:
+        drawn = read_posterior(path)
+    except PosteriorError as err:
+        raise CliError(str(err), file=str(path), field="--posterior") from None
+    bad = unknown_columns(drawn, scenario_values(scenario))
+    if bad:
+        column, reason = bad[0]
+        message = f"column {column!r} is not an address of the scenario: {reason}"
+        raise CliError(message, file=str(path), field="--posterior")
+    coupled = _prior_uncertainty(1, priors).coupled
+    return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)
+
+
+def _prior_uncertainty(seeds_per_draw: int, priors: Path | None) -> Uncertainty:
+    """Draws from the priors of the registry (`CliError` locating a bad one)."""
     from transition_sim.claims import ROOT, PriorError, load_priors, prior_problems
     from transition_sim.ensemble.uncertainty import Uncertainty
 
-    if point and choice is UncertaintyChoice.prior:
-        raise CliError("--point contradicts --uncertainty prior", field="--point")
-    if point or choice is UncertaintyChoice.point:
-        if seeds_per_draw != 1:
-            message = "--seeds-per-draw needs --uncertainty prior"
-            raise CliError(message, field="--seeds-per-draw")
-        return None
     try:
         registry = load_priors(priors)
         problems = prior_problems(registry)

@@ -614,6 +614,13 @@ def _mode_comment(uncertainty: Uncertainty | None) -> str:
     """Nothing at point values (the file as before); else how the parameters were drawn."""
     if uncertainty is None:
         return ""
+    if uncertainty.posterior is not None:
+        return (
+            f"# uncertainty: posterior ({len(uncertainty.posterior)} particles from"
+            f" {uncertainty.source}, {uncertainty.seeds_per_draw} seeds per draw): each"
+            " replication ran with a particle's parameters; the values below are the point"
+            " values\n"
+        )
     return (
         f"# uncertainty: prior ({len(uncertainty.priors)} priors from {uncertainty.source},"
         f" {uncertainty.seeds_per_draw} seeds per draw): each replication ran with drawn"

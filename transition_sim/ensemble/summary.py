@@ -190,9 +190,13 @@ def _mode(summary: dict[str, Any]) -> str:
     mode = summary.get("uncertainty")
     if not mode:
         return ""  # point values: the title as it always was
+    source = (
+        f"the posterior's {mode['particles']} particles"
+        if mode["mode"] == "posterior"
+        else f"{mode['priors']} priors"
+    )
     return (
-        f"; parameters drawn from {mode['priors']} priors, {mode['draws']} draws"
-        f" x {mode['seeds_per_draw']} seeds"
+        f"; parameters drawn from {source}, {mode['draws']} draws x {mode['seeds_per_draw']} seeds"
     )
 
 

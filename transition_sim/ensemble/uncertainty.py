@@ -1,8 +1,11 @@
-"""Parameter uncertainty: each replication runs with parameters drawn from the priors.
+"""Parameter uncertainty: each replication runs with parameters drawn from the priors, or from
+a fitted posterior.
 
 Replication ``r`` belongs to draw ``r // seeds_per_draw``; a draw's parameters come from the seed
-of its first replication (`claims.draw_priors`, on a stream separate from the crowd's), and every
-replication keeps its own seed for the crowd. So the parameters depend only on (base seed,
+of its first replication (`claims.draw_priors`, or one particle of the posterior chosen by weight:
+`scenario.posterior.draw_particle`; each on a stream separate from the crowd's), and every
+replication keeps its own seed for the crowd. With a posterior, the parameters it does not hold
+keep their point values (as in the fit that made it). So the parameters depend only on (base seed,
 replication, seeds_per_draw), never on the workers, and given its parameters a replication is the
 run `simulate` would give at point values. Coupled sets keep their sum
 (`scenario.address.coupled_values`).
@@ -24,6 +27,7 @@ from transition_sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from transition_sim.claims import Prior
+    from transition_sim.scenario.posterior import Posterior
 
 __all__ = [
     "Uncertainty",
@@ -32,17 +36,24 @@ __all__ = [
     "drawn_scenario",
     "drawn_values",
     "first_of_draw",
+    "with_values",
 ]
 
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """What `run` draws: the priors, the coupled sets, and how many seeds each draw runs."""
+    """What `run` draws: the priors (or a posterior's particles, which then replace them), the
+    coupled sets, and how many seeds each draw runs."""
 
     priors: tuple[Prior, ...]
     coupled: tuple[tuple[str, ...], ...] = ()
     seeds_per_draw: int = 1
-    source: str = ""  # the registry file, for the record
+    source: str = ""  # the registry file (or the posterior file), for the record
+    posterior: Posterior | None = None
+
+    @property
+    def mode(self) -> str:
+        return "prior" if self.posterior is None else "posterior"
 
 
 def draw_of(replication: int, seeds_per_draw: int) -> int:
@@ -60,12 +71,18 @@ def drawn_values(
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """The scenario (plain data) with the parameters drawn from ``draw_seed`` (the seed of the
     draw's first replication), and the values set (coupled sets completed)."""
-    from transition_sim.claims import draw_priors  # here: importing the ensemble stays light
-
     data = scenario_values(scenario)
-    values = draw_priors(uncertainty.priors, draw_seed, data)
+    return with_values(data, _draw(data, draw_seed, uncertainty), uncertainty.coupled)
+
+
+def with_values(
+    data: dict[str, Any], values: dict[str, float], coupled: tuple[tuple[str, ...], ...]
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """``data`` (a scenario as plain data) with ``values`` set, coupled sets completed; a set
+    the scenario lacks in part, or that the values overfill, keeps its point values."""
+    values = dict(values)
     sets = []
-    for members in uncertainty.coupled:
+    for members in coupled:
         if _present(members, data) != members:
             # A scenario without the whole set (other camps, say) has another sum to keep:
             # its members keep their point values.
@@ -82,6 +99,18 @@ def drawn_values(
         else:
             sets.append(members)
     return apply_values(data, values, sets)
+
+
+def _draw(data: dict[str, Any], draw_seed: int, uncertainty: Uncertainty) -> dict[str, float]:
+    """The values one draw sets: a particle of the posterior, else one draw of the priors."""
+    if uncertainty.posterior is not None:
+        from transition_sim.scenario.posterior import draw_particle
+
+        posterior = uncertainty.posterior
+        return posterior.particle(draw_particle(posterior, draw_seed))
+    from transition_sim.claims import draw_priors  # here: importing the ensemble stays light
+
+    return draw_priors(uncertainty.priors, draw_seed, data)
 
 
 def _present(members: tuple[str, ...], data: dict[str, Any]) -> tuple[str, ...]:
@@ -106,6 +135,17 @@ def describe(uncertainty: Uncertainty | None) -> dict[str, Any]:
     """The mode, for the manifest, the summary and the resume check."""
     if uncertainty is None:
         return {"mode": "point"}
+    if uncertainty.posterior is not None:
+        posterior = uncertainty.posterior
+        return {
+            "mode": "posterior",
+            "seeds_per_draw": uncertainty.seeds_per_draw,
+            "particles": len(posterior),
+            "parameters": len(posterior.columns),
+            "posterior_sha256": posterior.sha256,
+            "coupled_hash": _priors_hash(uncertainty, ()),
+            "source": uncertainty.source,
+        }
     return {
         "mode": "prior",
         "seeds_per_draw": uncertainty.seeds_per_draw,
@@ -115,7 +155,8 @@ def describe(uncertainty: Uncertainty | None) -> dict[str, Any]:
     }
 
 
-def _priors_hash(uncertainty: Uncertainty) -> str:
+def _priors_hash(uncertainty: Uncertainty, priors_: tuple[Prior, ...] | None = None) -> str:
     """What the draws depend on (not where the priors are written), for the resume check."""
-    priors = [(p.path, p.distribution, p.low, p.high) for p in uncertainty.priors]
+    chosen = uncertainty.priors if priors_ is None else priors_
+    priors = [(p.path, p.distribution, p.low, p.high) for p in chosen]
     return hashlib.sha256(repr((priors, uncertainty.coupled)).encode()).hexdigest()[:16]

@@ -506,7 +506,38 @@ def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> 
     if problems:
         located = [(*_locate(field, locations), field, message) for field, message in problems]
         raise _located_error(located, files)
+    if scenario.from_posterior is not None:
+        scenario = _with_posterior(scenario, locations, folders)
     return scenario
+
+
+def _with_posterior(
+    scenario: Scenario, locations: Locations, folders: tuple[Path, ...] | None
+) -> Scenario:
+    """``scenario`` with its ``from_posterior`` resolved against the file that writes it, once
+    the posterior is checked: readable, a posterior, and every column an address of this
+    scenario (`ScenarioError` at the field's line otherwise). With ``folders`` (a server's
+    load) it is dropped instead."""
+    from transition_sim.scenario.address import scenario_values
+    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
+
+    if folders is not None:
+        # A server (the dashboard) reads no file outside its folders, and runs at point
+        # values: the posterior is neither read nor kept.
+        return scenario.model_copy(update={"from_posterior": None})
+    file, line = locations.get("from_posterior", (Path("?"), None))
+    target = file.parent / str(scenario.from_posterior)
+    try:
+        posterior = read_posterior(target)
+    except PosteriorError as err:
+        raise ScenarioError(file, line, "from_posterior", str(err)) from None
+    bad = unknown_columns(posterior, scenario_values(scenario))
+    if bad:
+        column, reason = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        message = f"column {column!r} is not an address of the scenario: {reason}{more}"
+        raise ScenarioError(file, line, "from_posterior", message)
+    return scenario.model_copy(update={"from_posterior": str(Path(posterior.file).resolve())})
 
 
 _NO_VALUE = object()

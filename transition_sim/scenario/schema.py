@@ -650,6 +650,17 @@ class Scenario(Strict):
     triggers: Triggers = Triggers()
     shocks: list[Shock] = []
     observed: Observed | None = None
+    # A fitted posterior the parameters are drawn from (`transition_sim.scenario.posterior`):
+    # relative to the file that writes it; the loader checks it and stores it resolved. Left
+    # out of dumps when unset, so a scenario without one hashes and prints as before.
+    from_posterior: Annotated[
+        str | None,
+        Field(
+            exclude_if=lambda v: v is None,
+            description="Posterior folder (or posterior.parquet) the parameters are drawn"
+            " from, relative to this file.",
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _references(self) -> Self:

@@ -132,7 +132,11 @@ def evaluate(
     """Run one case and score its outcome distribution against the observed outcome."""
     if scenario.observed is None:
         raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
-    runs = run_ensemble(scenario, replications, seed, workers=workers, keep="summary").runs
+    # Point values, explicitly: the backtest scores the scenarios as written (`--loo` scores
+    # them under a posterior).
+    runs = run_ensemble(
+        scenario, replications, seed, workers=workers, keep="summary", uncertainty=None
+    ).runs
     n = len(runs)
     counts = runs["outcome"].value_counts()
     shares = {k: float(counts.get(k, 0)) / n for k in OUTCOMES}
