@@ -2,6 +2,12 @@
 detentions at 2,000, 1,000 and 500 people per agent (issue 13, item 5).
 
     uv run python benchmarks/bench_resolution.py [-n 200] [--days 60] [--workers 2]
+        [--city] [--set crowd.vision=null --set crowd.vision_people=78400 ...]
+
+`--city` runs the one-city scenario of tests/test_resolution.py instead of the baseline (its
+deaths per capita are then per resident of that city); `--set PATH=JSON` changes a value of the
+scenario (keys between dots, list items by index) before the resolution is set: an experiment
+on the crowd's rules, recorded in the results file.
 
 Every resolution runs the same seeds. Writes benchmarks/results/resolution.json: per resolution
 the outcome shares, deaths and detentions per million urban residents (mean and median), the
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -34,6 +41,30 @@ def at_resolution(scenario: Scenario, people_per_agent: int, days: int) -> Scena
     data["days"] = days
     data["shocks"] = [s for s in data["shocks"] if s["day"] < days]
     return Scenario.model_validate(data)
+
+
+def with_values(scenario: Scenario, settings: list[str]) -> Scenario:
+    """The scenario with each ``PATH=JSON`` of `settings` applied."""
+    data = scenario.model_dump()
+    for setting in settings:
+        path, _, value = setting.partition("=")
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = json.loads(value)
+    return Scenario.model_validate(data)
+
+
+def scenario_at(args: argparse.Namespace, people_per_agent: int) -> Scenario:
+    """The baseline (or with --city the test's city) at a resolution, with --set applied."""
+    if args.city:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from test_resolution import city
+
+        return with_values(city(people_per_agent), args.set)
+    base = with_values(load_scenario(args.scenario), args.set)
+    return at_resolution(base, people_per_agent, args.days or base.days)
 
 
 def measure(scenario: Scenario, reps: int, seed: int, workers: int) -> dict:
@@ -74,22 +105,27 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20220105)
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "kazakhstan_2022.yaml"))
+    ap.add_argument("--city", action="store_true", help="the city of tests/test_resolution.py")
+    ap.add_argument("--set", action="append", default=[], metavar="PATH=JSON")
     add_common_args(ap)
     args = ap.parse_args()
     if args.smoke:
         args.n, args.days, args.workers = 2, 3, 1
-    base = load_scenario(args.scenario)
-    days = args.days or base.days
     results = {}
     for ppa in RESOLUTIONS:
-        results[ppa] = measure(at_resolution(base, ppa, days), args.n, args.seed, args.workers)
+        scenario = scenario_at(args, ppa)
+        days = scenario.days
+        results[ppa] = measure(scenario, args.n, args.seed, args.workers)
+        results[ppa]["vision_cells"] = scenario.vision_cells()
         print(ppa, json.dumps(results[ppa], default=float), flush=True)
     summary = compare(results)
     columns = ["people per agent", *next(iter(results.values())).keys()]
     rows = [[ppa, *(f"{v:.4g}" if isinstance(v, float) else v for v in r.values())]
             for ppa, r in results.items()]  # fmt: skip
+    name = "the city of tests/test_resolution.py" if args.city else Path(args.scenario).name
+    settings = "".join(f", {v}" for v in args.set)
     note = (
-        f"{Path(args.scenario).name}, {args.n} replications per resolution, {days} days, seed"
+        f"{name}{settings}, {args.n} replications per resolution, {days} days, seed"
         f" {args.seed}: largest outcome-share gap {summary['largest_outcome_share_gap']:.3f},"
         f" deaths per capita max/min {summary['deaths_per_capita_max_over_min']:.2f}"
     )
@@ -97,7 +133,8 @@ def main() -> None:
         "resolution",
         args,
         {"resolution": table(columns, rows, note)},
-        scenario=Path(args.scenario).name,
+        scenario=name,
+        settings=args.set,
         replications=args.n,
         days=days,
         seed=args.seed,

@@ -13,6 +13,10 @@ each range); the best `--finalists` of both are re-run with `--final-reps` repli
 best of them whose median peak crowd is in the sourced range is chosen (the best overall if none
 is).
 
+A second refinement around a chosen point (`--centre results/chosen.json`, with
+`--reuse-global`): its points are numbered from 1000 and drawn with seed + 2, and the centre
+itself is always a finalist, so a new choice must beat it on the same replications.
+
 Results (every point, its score parts and the chosen overrides) go to
 experiments/calibration/results/.
 """
@@ -182,6 +186,12 @@ def main() -> None:
         action="store_true",
         help="read the global stage from results/global.csv (same --points and --seed)",
     )
+    ap.add_argument(
+        "--centre",
+        type=Path,
+        default=None,
+        help="refine around these overrides (JSON, e.g. results/chosen.json), not the global best",
+    )
     args = ap.parse_args()
 
     base = load_scenario(BASELINE)
@@ -193,14 +203,23 @@ def main() -> None:
         points = sample(names, args.points, args.seed, None, args.radius)
         global_table = pd.DataFrame(run_points(base, names, points, 0, args)).sort_values("total")
         global_table.to_csv(RESULTS / "global.csv", index=False)
-    centre = {n: float(global_table.iloc[0][n]) for n in names}
-    points = sample(names, args.refine, args.seed + 1, centre, args.radius)
-    refined = pd.DataFrame(run_points(base, names, points, args.points, args))
+    if args.centre is None:
+        centre = {n: float(global_table.iloc[0][n]) for n in names}
+        points = sample(names, args.refine, args.seed + 1, centre, args.radius)
+        refined = pd.DataFrame(run_points(base, names, points, args.points, args))
+    else:
+        centre = {n: float(v) for n, v in json.loads(args.centre.read_text()).items()}
+        points = sample(names, args.refine, args.seed + 2, centre, args.radius)
+        refined = pd.DataFrame(run_points(base, names, points, 1000, args))
     table = pd.concat([global_table, refined]).sort_values("total")
     table.to_csv(RESULTS / "lhs.csv", index=False)
 
+    candidates = table.head(args.finalists)
+    if args.centre is not None:  # the centre competes on the finalists' replications
+        centre_row = pd.DataFrame([{"point": -1, **centre}])
+        candidates = pd.concat([centre_row, table.head(args.finalists - 1)])
     finals = []
-    for _, row in table.head(args.finalists).iterrows():
+    for _, row in candidates.iterrows():
         overrides = {n: float(row[n]) for n in names}
         parts = score(with_overrides(base, overrides), args.final_reps, args.seed, args.workers)
         finals.append({"point": int(row["point"]), **overrides, **parts})
