@@ -15,11 +15,13 @@ resolution). Deaths per capita: a ratio of means within 15%; the mean over 600 r
 relative standard error of about 4% here.
 
 Both invariance tests FAIL today and are marked xfail (strict, so that they must be un-marked
-when they pass). Measured (600 replications, seed 13): popular transition 0.517, 0.670, 0.620
-and mean deaths 1,092, 1,976, 2,188 at 2,000, 1,000 and 500 people per agent (medians 40, 1,569,
-1,541). At 2,000 the city often does not ignite: on a 24-cell grid a vision of 7 cells is a fifth
-of the city, and ignition in a bistable crowd depends on the number of neighbourhoods where it
-can start (docs/ODD.md §8, "Resolution").
+when they pass). Measured (600 replications, seed 13; `benchmarks/bench_resolution.py --city`):
+at 2,000, 1,000 and 500 people per agent incumbent holds 0.61, 0.70, 0.72 and power sharing
+0.18, 0.07, 0.02; mean deaths 616, 748, 845. At 2,000 the city often does not ignite (median peak
+active share 0.08, against 0.27 and 0.26): ignition in a bistable crowd is driven by the noise of
+a few agents, and an agent fluctuates like one person whatever the number it stands for. Vision
+in residents, and agents holding their people's mean traits, were tried and do not remove it
+(docs/ODD.md §8, "Resolution").
 """
 
 from __future__ import annotations
