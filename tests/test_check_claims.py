@@ -203,9 +203,3 @@ def test_an_unknown_claim_id_exits_2(tmp_path: Path) -> None:
     code, out = run_json("--claims", str(path), "-n", "2", "--only", "C-nobody")
     assert code == 2
     assert out["error"]["field"] == "--only" and "C-nobody" in out["error"]["message"]
-
-
-def test_a_posterior_is_refused_until_a_fit_exists(tmp_path: Path) -> None:
-    code, out = run_json("-n", "2", "--posterior", str(tmp_path / "posterior.parquet"))
-    assert code == 2
-    assert out["error"]["field"] == "--posterior" and "no posterior" in out["error"]["message"]

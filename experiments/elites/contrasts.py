@@ -35,7 +35,7 @@ import csv
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,7 @@ from transition_sim.claims import load_priors
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import wilson_interval
-from transition_sim.ensemble.uncertainty import Uncertainty
-from transition_sim.scenario.address import base_value, scenario_values
+from transition_sim.ensemble.uncertainty import Uncertainty, own_values_kept
 from transition_sim.scenario.loader import load_scenario, scenario_hash
 from transition_sim.scenario.posterior import Posterior, read_posterior
 from transition_sim.scenario.schema import Scenario
@@ -192,31 +191,21 @@ def run_all(
     replication r of every scenario); a scenario identical to one already run (a
     counterfactual that sets the perturbed parameter itself) is not run again."""
     out = {}
-    base = scenario_values(scenarios["kazakhstan_2022"])
+    base = scenarios["kazakhstan_2022"]
+    drawn_all = None
+    if posterior is not None:
+        drawn_all = Uncertainty((), load_priors().coupled, 1, posterior.file, posterior)
     for name, sc in scenarios.items():
         key = (scenario_hash(sc), n, seed, posterior.sha256 if posterior else "")
         if key not in _RUNS:
-            drawn = None if posterior is None else _own_values_kept(posterior, sc, base)
+            # a counterfactual keeps its own value of a fitted parameter it sets (the rule of
+            # `check-claims --posterior`: `uncertainty.own_values_kept`)
+            drawn = None if drawn_all is None else own_values_kept(drawn_all, sc, base)
             _RUNS[key] = run_ensemble(
                 sc, n, seed, workers=workers, keep="summary", uncertainty=drawn
             ).runs
         out[name] = _RUNS[key]
     return out
-
-
-def _own_values_kept(posterior: Posterior, scenario: Scenario, base: dict) -> Uncertainty:
-    """Draws of ``posterior`` for ``scenario``, without the columns whose value the scenario
-    sets itself (differs from the baseline's): a counterfactual keeps what makes it one."""
-    data = scenario_values(scenario)
-    keep = [
-        i for i, c in enumerate(posterior.columns) if base_value(data, c) == base_value(base, c)
-    ]
-    kept = replace(
-        posterior,
-        columns=tuple(posterior.columns[i] for i in keep),
-        values=tuple(tuple(row[i] for i in keep) for row in posterior.values),
-    )
-    return Uncertainty((), load_priors().coupled, 1, posterior.file, kept)
 
 
 def contrast_rows(runs: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:

@@ -4,7 +4,11 @@ battery of paired comparisons with common random numbers; the work is in
 
 Every claim is reported: holds, fails (the model contradicts it), inconclusive, or not checked
 (with the registry's reason). Exit 0 whatever the verdicts; 2 for a bad registry entry
-(``file:line: field: message``), an unknown ``--only`` id or ``--posterior``.
+(``file:line: field: message``), an unknown ``--only`` id, or a posterior that cannot be used.
+
+Parameters: under ``--posterior DIR`` (or a baseline's own ``from_posterior:``, unless
+``--point``), replication r of a baseline and of its counterfactuals runs the same particle and
+the same seed; otherwise the scenarios' point values.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,14 +27,10 @@ from rich.text import Text
 from transition_sim.cli.errors import CliError, scenario_error
 from transition_sim.cli.progress import progress_bar
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from transition_sim.ensemble.uncertainty import Uncertainty
 
-# Issue 16's fit (ABC-SMC) does not exist yet: until it does, the battery runs at point values
-# and --posterior is refused rather than silently ignored.
-NO_POSTERIOR = (
-    "no posterior exists yet (issue 16's fit across the case library); check-claims runs at the"
-    " scenarios' point values until it does"
-)
+__all__ = ["register"]
 
 
 def _expectations(registry: Path | None, metrics: set[str] | None) -> tuple[list, list]:
@@ -58,6 +58,34 @@ def _select(expectations: list, untested: list, only: list[str], registry: Path)
     )
 
 
+def _parameters(
+    baselines: list[str], posterior: Path | None, point: bool
+) -> dict[str, Uncertainty | None]:
+    """Each baseline's draws: ``--posterior``, else its ``from_posterior`` (unless ``--point``),
+    else point values; a posterior that cannot be used exits 2 naming the file and field."""
+    from transition_sim.claims import SCENARIOS_DIR
+    from transition_sim.cli.scenarios import posterior_uncertainty
+    from transition_sim.scenario.loader import ScenarioError, load_scenario
+
+    if point and posterior is not None:
+        raise CliError("--point contradicts --posterior", field="--posterior")
+    out: dict[str, Uncertainty | None] = {}
+    for baseline in baselines:
+        file = SCENARIOS_DIR / f"{baseline}.yaml"
+        try:
+            scenario = load_scenario(file)
+        except ScenarioError as err:
+            raise scenario_error(err) from None
+        if posterior is not None:
+            out[baseline] = posterior_uncertainty(scenario, posterior, 1, None)
+        elif scenario.from_posterior is not None and not point:
+            path = Path(scenario.from_posterior)
+            out[baseline] = posterior_uncertainty(scenario, path, 1, None, "from_posterior")
+        else:
+            out[baseline] = None
+    return out
+
+
 def check_claims(
     json_output: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
     replications: Annotated[
@@ -77,8 +105,17 @@ def check_claims(
     ] = None,
     posterior: Annotated[
         Path | None,
-        typer.Option("--posterior", help="Run under a fitted posterior (not available yet)."),
+        typer.Option(
+            "--posterior",
+            help="A posterior folder (or posterior.parquet): replication r of a baseline and of"
+            " its counterfactuals runs the same particle (default: a baseline's from_posterior,"
+            " else point values).",
+        ),
     ] = None,
+    point: Annotated[
+        bool,
+        typer.Option("--point", help="Point values, even where a baseline names a posterior."),
+    ] = False,
 ) -> None:
     """Run the panel's directional claims as paired comparisons: holds / fails / inconclusive."""
     from transition_sim.claims import DEFAULT_BASELINE, REGISTRY_PATH, SCENARIOS_DIR
@@ -86,8 +123,6 @@ def check_claims(
     from transition_sim.scenario.loader import ScenarioError, load_scenario
     from transition_sim.studies.claims_battery import known_metrics, run_battery
 
-    if posterior is not None:
-        raise CliError(NO_POSTERIOR, 2, file=str(posterior), field="--posterior")
     registry_path = registry or REGISTRY_PATH
     _expectations(registry_path, None)  # malformed entries fail before the model is loaded
     try:
@@ -97,6 +132,7 @@ def check_claims(
     expectations, untested = _expectations(registry_path, metrics)
     if only:
         expectations, untested = _select(expectations, untested, only, registry_path)
+    drawn = _parameters(list(dict.fromkeys(e.baseline for e in expectations)), posterior, point)
     runs = replications * (len({e.counterfactual() for e in expectations}) + 2)
     workers = workers or min(os.cpu_count() or 1, runs)
     with (
@@ -106,7 +142,7 @@ def check_claims(
     ):
         records = run_battery(
             expectations, untested, Path(tmp), replications=replications, seed=seed,
-            workers=workers, progress=lambda baseline: progress,
+            workers=workers, progress=lambda baseline: progress, uncertainties=drawn,
         )  # fmt: skip
     if json_output:
         typer.echo(json.dumps(records, indent=2))
@@ -132,8 +168,29 @@ def _effect(record: dict[str, Any]) -> str:
 STYLES = {"holds": "green", "fails": "bold red", "inconclusive": "yellow"}
 
 
+def _where(parameters: dict[str, Any]) -> str:
+    if parameters["mode"] == "point":
+        return "point values"
+    return f"posterior {parameters['posterior']} ({parameters['particles']} particles)"
+
+
 def _print(records: list[dict[str, Any]], replications: int, seed: int, console: Console) -> None:
     checked = [r for r in records if r["verdict"] != "not checked"]
+    where = {
+        r["baseline"]: _where(r["parameters"]) for r in checked if r.get("parameters") is not None
+    }
+    console.print(
+        Text(
+            "Parameters: "
+            + "; ".join(f"{b}: {w}" for b, w in where.items())
+            + (
+                ". Replication r of a baseline and of its counterfactuals runs the same particle"
+                " (a counterfactual keeps its own value of a parameter it sets)."
+                if any(w != "point values" for w in where.values())
+                else "."
+            ),
+        )
+    )
     console.print(
         Text(
             f"{replications} replications per scenario, common random numbers (seed {seed}):"

@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 # The ensemble's modules (numpy, pandas, pyarrow, the model) are imported by the commands that
 # run one, so that `--help` and the light commands start fast.
 
-__all__ = ["KeepChoice", "claims", "register", "run", "schema", "validate"]
+__all__ = [
+    "KeepChoice",
+    "claims",
+    "posterior_uncertainty",
+    "register",
+    "run",
+    "schema",
+    "validate",
+]
 
 
 class UncertaintyChoice(StrEnum):
@@ -210,9 +218,9 @@ def _uncertainty(
             raise CliError(message, field="--seeds-per-draw")
         return None
     if posterior is not None:
-        return _posterior_uncertainty(scenario, posterior, seeds_per_draw, priors)
+        return posterior_uncertainty(scenario, posterior, seeds_per_draw, priors)
     if scenario.from_posterior is not None and choice is not UncertaintyChoice.prior:
-        return _posterior_uncertainty(
+        return posterior_uncertainty(
             scenario, Path(scenario.from_posterior), seeds_per_draw, priors
         )
     if choice is UncertaintyChoice.posterior:
@@ -221,11 +229,15 @@ def _uncertainty(
     return _prior_uncertainty(seeds_per_draw, priors)
 
 
-def _posterior_uncertainty(
-    scenario: Scenario, path: Path, seeds_per_draw: int, priors: Path | None
+def posterior_uncertainty(
+    scenario: Scenario,
+    path: Path,
+    seeds_per_draw: int,
+    priors: Path | None,
+    field: str = "--posterior",
 ) -> Uncertainty:
     """Draws from the posterior at ``path`` (checked against ``scenario``); coupled sets are
-    the registry's, as for the priors."""
+    the registry's, as for the priors. A `CliError` (exit 2) naming the file and ``field``."""
     from transition_sim.ensemble.uncertainty import Uncertainty
     from transition_sim.scenario.address import scenario_values
     from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
@@ -233,12 +245,12 @@ def _posterior_uncertainty(
     try:
         drawn = read_posterior(path)
     except PosteriorError as err:
-        raise CliError(str(err), file=str(path), field="--posterior") from None
+        raise CliError(str(err), file=str(path), field=field) from None
     bad = unknown_columns(drawn, scenario_values(scenario))
     if bad:
         column, reason = bad[0]
         message = f"column {column!r} is not an address of the scenario: {reason}"
-        raise CliError(message, file=str(path), field="--posterior")
+        raise CliError(message, file=str(path), field=field)
     coupled = _prior_uncertainty(1, priors).coupled
     return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)
 

@@ -14,11 +14,13 @@ run `simulate` would give at point values. Coupled sets keep their sum
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from transition_sim.scenario.address import (
+    PathError,
     apply_values,
+    base_value,
     coupled_values,
     scenario_values,
     yaml_value,
@@ -36,6 +38,7 @@ __all__ = [
     "drawn_scenario",
     "drawn_values",
     "first_of_draw",
+    "own_values_kept",
     "with_values",
 ]
 
@@ -129,6 +132,36 @@ def drawn_scenario(scenario: Scenario, draw_seed: int, uncertainty: Uncertainty)
     """``scenario`` with the parameters drawn from ``draw_seed``, validated."""
     data, _ = drawn_values(scenario, draw_seed, uncertainty)
     return Scenario.model_validate(data)
+
+
+def own_values_kept(
+    uncertainty: Uncertainty, scenario: Scenario, baseline: Scenario
+) -> Uncertainty:
+    """The draws of ``uncertainty`` for ``scenario``, a counterfactual of ``baseline``: without
+    the posterior's columns whose value the scenario sets itself (differs from the baseline's,
+    or that it lacks), since a counterfactual keeps what makes it one. The particles and their
+    weights are unchanged, so replication r of both runs the same particle (common random
+    numbers hold under the posterior). Prior draws (no posterior) are returned as they are."""
+    posterior = uncertainty.posterior
+    if posterior is None:
+        return uncertainty
+    data, base = scenario_values(scenario), scenario_values(baseline)
+    keep = [i for i, c in enumerate(posterior.columns) if _same_value(data, base, c)]
+    if len(keep) == len(posterior.columns):
+        return uncertainty
+    kept = replace(
+        posterior,
+        columns=tuple(posterior.columns[i] for i in keep),
+        values=tuple(tuple(row[i] for i in keep) for row in posterior.values),
+    )
+    return replace(uncertainty, posterior=kept)
+
+
+def _same_value(data: dict[str, Any], base: dict[str, Any], address: str) -> bool:
+    try:
+        return bool(base_value(data, address) == base_value(base, address))
+    except PathError:  # the counterfactual lacks it (a camp removed, say)
+        return False
 
 
 def describe(uncertainty: Uncertainty | None) -> dict[str, Any]:

@@ -16,18 +16,20 @@ excludes it on the other side (the model contradicts the claim), *inconclusive* 
 bootstrap of each comparison is seeded from the base seed and the comparison's key, so a result
 does not depend on which other claims were run (``--only``).
 
-Point values only, for now. Issue 16 asks for the battery "under the posterior"; no posterior
-exists yet, so ``check-claims --posterior`` is refused (exit 2). When one exists, or when `run`
-draws parameters from their priors (branch ``uq``), the battery can run under those draws by
-drawing each replication's parameters from its common seed, the same draw for the baseline and
-every counterfactual (a counterfactual keeping the values it sets itself), so the pairs still
-share their random numbers; the comparisons and verdicts here need no change.
+Under a posterior (``check-claims --posterior DIR``, or a baseline's ``from_posterior:``),
+replication ``r`` of the baseline and of every counterfactual runs the same particle (drawn by
+weight from replication ``r``'s seed, as `run` draws it) and the same seed, so the pairs still
+share their random numbers; a counterfactual keeps its own value of a fitted parameter it sets
+(`transition_sim.ensemble.uncertainty.own_values_kept`, the rule of
+``experiments/elites/contrasts.py table --posterior``). The intervals are then over seed and
+parameters together; the comparisons and verdicts are the same. Each record says which
+parameters it ran (``parameters``: point values, or the posterior's file and particle count).
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ from transition_sim.claims import (
     Untested,
     counterfactual_scenario,
 )
+from transition_sim.ensemble.uncertainty import Uncertainty, own_values_kept
 from transition_sim.scenario.loader import load_scenario, scenario_hash
 from transition_sim.scenario.schema import Scenario
 from transition_sim.studies.compare import (
@@ -63,6 +66,7 @@ __all__ = [
     "NOT_CHECKED",
     "evaluate",
     "known_metrics",
+    "parameters_used",
     "run_battery",
     "verdict",
 ]
@@ -162,6 +166,20 @@ def _record(expectation: Expectation) -> dict[str, Any]:
     }
 
 
+def parameters_used(uncertainty: Uncertainty | None) -> dict[str, Any]:
+    """Which parameters a comparison ran: point values, or a posterior's file and particles."""
+    if uncertainty is None or uncertainty.posterior is None:
+        return {"mode": "point"}
+    posterior = uncertainty.posterior
+    return {
+        "mode": "posterior",
+        "posterior": posterior.file,
+        "particles": len(posterior),
+        "columns": list(posterior.columns),
+        "sha256": posterior.sha256,
+    }
+
+
 def run_battery(
     expectations: Sequence[Expectation],
     untested: Sequence[Untested],
@@ -172,9 +190,12 @@ def run_battery(
     workers: int = 1,
     scenarios_dir: Path = SCENARIOS_DIR,
     progress: Callable[[str], ProgressFn | None] | None = None,
+    uncertainties: Mapping[str, Uncertainty | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every comparison, one `compare` per baseline, into folders of ``out``; return one
-    record per expectation and per claim without one, in the registry's order."""
+    record per expectation and per claim without one, in the registry's order. With
+    ``uncertainties`` (by baseline name; None or absent: point values), each replication's
+    parameters are drawn, the same draw for the baseline and its counterfactuals."""
     records: list[tuple[int, dict[str, Any]]] = []
     by_baseline: dict[str, list[Expectation]] = {}
     for e in expectations:
@@ -192,10 +213,14 @@ def run_battery(
                 scenarios.append(scenario)
                 names.append(e.counterfactual())
             of[e.key] = point[h]
+        drawn = (uncertainties or {}).get(baseline)
         folder = out / baseline
         run_compare(
             scenarios, names, folder, replications=replications, seed=seed, workers=workers,
             progress=progress(baseline) if progress else None,
+            uncertainties=None if drawn is None else [
+                own_values_kept(drawn, s, scenarios[0]) for s in scenarios
+            ],
         )  # fmt: skip
         runs = load_runs(folder)
         ok = runs[runs["error"].isna()]
@@ -210,6 +235,7 @@ def run_battery(
             )
             failed = int((runs["point"].isin([0, of[e.key]]) & runs["error"].notna()).sum())
             record = {**_record(e), **found, "failed_runs": failed}
+            record["parameters"] = parameters_used(drawn)
             records.append((e.line or 0, record | {"replications": replications, "seed": seed}))
     for u in untested:
         records.append(

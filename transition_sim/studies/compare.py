@@ -8,6 +8,11 @@ The replications therefore pair: differences are taken pair by pair (``paired: t
 replications where both runs succeeded and, for a metric, where both define it. Where fewer than
 half of them pair (a metric one scenario rarely defines), the two samples are compared unpaired.
 
+Under drawn parameters (a posterior, `compare_plan`'s ``uncertainties``), replication ``r`` of
+every scenario also runs the same draw: its parameters come from the same seed, so the same
+particle (a counterfactual keeping its own value of a parameter it sets:
+`transition_sim.ensemble.uncertainty.own_values_kept`).
+
 Intervals are percentile bootstrap intervals (resampling replications, jointly when paired;
 seeded, so reproducible). A difference whose interval contains 0 is labelled "within Monte
 Carlo error": these replications cannot tell it from seed noise. ``se_paired`` and
@@ -17,7 +22,7 @@ Carlo error": these replications cannot tell it from seed noise. ``se_paired`` a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +30,10 @@ import pandas as pd
 from transition_sim.ensemble.runner import replication_seed
 from transition_sim.scenario.schema import Scenario
 from transition_sim.studies.engine import Plan
-from transition_sim.studies.models import transition
+from transition_sim.studies.models import drawn_transition, transition
+
+if TYPE_CHECKING:
+    from transition_sim.ensemble.uncertainty import Uncertainty
 
 RESAMPLES = 2000
 WITHIN = "within Monte Carlo error"
@@ -35,16 +43,33 @@ __all__ = ["compare_plan", "differences"]
 
 
 def compare_plan(
-    scenarios: Sequence[Scenario], names: Sequence[str], replications: int, seed: int
+    scenarios: Sequence[Scenario],
+    names: Sequence[str],
+    replications: int,
+    seed: int,
+    uncertainties: Sequence[Uncertainty | None] | None = None,
 ) -> Plan:
-    """Every scenario as a point, its replications seeded in common."""
+    """Every scenario as a point, its replications seeded in common; with ``uncertainties``
+    (one per scenario, None: point values), each replication's parameters drawn from its seed,
+    so replication r of every scenario runs the same draw."""
 
     def common_seed(point: int, replication: int) -> int:
         return replication_seed(seed, replication)
 
+    if uncertainties is None or all(u is None for u in uncertainties):
+        return Plan(
+            transition,
+            lambda point: scenarios[point],
+            {"scenario": np.asarray(list(names), dtype=object)},
+            len(scenarios),
+            replications,
+            common_seed,
+        )
+    if any(u is not None and u.seeds_per_draw != 1 for u in uncertainties):
+        raise ValueError("a comparison draws once per replication (seeds_per_draw 1)")
     return Plan(
-        transition,
-        lambda point: scenarios[point],
+        drawn_transition,
+        lambda point: (scenarios[point], uncertainties[point]),
         {"scenario": np.asarray(list(names), dtype=object)},
         len(scenarios),
         replications,

@@ -22,12 +22,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from transition_sim.scenario.address import apply_values, scenario_values
 from transition_sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from transition_sim.ensemble.uncertainty import Uncertainty
 
 RunOutput = tuple[str, Mapping[str, float]]
 RunFn = Callable[[Any, int], RunOutput]
@@ -40,6 +43,7 @@ __all__ = [
     "Model",
     "RunFn",
     "check_model",
+    "drawn_transition",
     "inputs",
     "ishigami",
     "registered_models",
@@ -54,6 +58,17 @@ def transition(scenario: Scenario, seed: int) -> RunOutput:
 
     result = simulate(scenario, seed)
     return result.outcome, result.metrics
+
+
+def drawn_transition(inputs: tuple[Scenario, Uncertainty | None], seed: int) -> RunOutput:
+    """`transition` with the parameters of the draw of ``seed`` (point values if None): the
+    run's seed is its draw's seed, as `run` draws replication r (one seed per draw)."""
+    from transition_sim.ensemble.uncertainty import drawn_scenario
+
+    scenario, uncertainty = inputs
+    if uncertainty is not None:
+        scenario = drawn_scenario(scenario, seed, uncertainty)
+    return transition(scenario, seed)
 
 
 def inputs(**defaults: float) -> Callable[[RunFn], RunFn]:

@@ -20,6 +20,7 @@ from transition_sim.ensemble import store
 from transition_sim.ensemble.executors import open_executor
 from transition_sim.ensemble.store import _write_text
 from transition_sim.ensemble.summary import OUTCOMES
+from transition_sim.ensemble.uncertainty import Uncertainty, describe
 from transition_sim.scenario.loader import scenario_hash, scenario_to_yaml
 from transition_sim.scenario.schema import Scenario
 from transition_sim.studies import report, sensitivity
@@ -127,10 +128,16 @@ def run_compare(
     force: bool = False,
     progress: ProgressFn | None = None,
     command: Sequence[str] | None = None,
+    uncertainties: Sequence[Uncertainty | None] | None = None,
 ) -> dict[str, Any]:
-    """Run every scenario with common random numbers into ``out``; return ``compare.json``."""
+    """Run every scenario with common random numbers into ``out``; return ``compare.json``.
+    ``uncertainties`` (one per scenario): the draws of each replication's parameters
+    (`compare.compare_plan`); None: point values."""
     hashes = [scenario_hash(s) for s in scenarios]
-    key = data_hash([hashes, list(names), replications, seed])
+    parameters = None if uncertainties is None else [describe(u) for u in uncertainties]
+    key = data_hash(
+        [hashes, list(names), replications, seed] + ([parameters] if parameters else [])
+    )
 
     def write_inputs(folder: Path) -> None:
         (folder / "scenarios").mkdir(exist_ok=True)
@@ -139,7 +146,14 @@ def run_compare(
             file = f"scenarios/{i}.yaml"
             _write_text(folder / file, scenario_to_yaml(scenario))
             entries.append({"name": name, "file": file, "hash": hashes[i]})
-        inputs = {"scenarios": entries, "replications": replications, "seed": seed, "key": key}
+        inputs: dict[str, Any] = {
+            "scenarios": entries,
+            "replications": replications,
+            "seed": seed,
+            "key": key,
+        }
+        if parameters is not None:
+            inputs["parameters"] = parameters
         _write_text(folder / "compare.yaml", yaml.safe_dump(inputs, sort_keys=False))
 
     def stored_key(folder: Path) -> str:
@@ -151,7 +165,7 @@ def run_compare(
             out, marker="compare.yaml", key=key, stored_key=stored_key,
             write_inputs=write_inputs, resume=resume, force=force,
         )  # fmt: skip
-        plan = compare_plan(scenarios, names, replications, seed)
+        plan = compare_plan(scenarios, names, replications, seed, uncertainties)
         _load_kernel_before_fork(workers)
         with open_executor(workers, scheduler) as executor:
             run_plan(plan, out, executor, progress)
