@@ -192,3 +192,21 @@ def test_errors_have_no_traceback(tmp_path: Path, wrong: Path) -> None:
     )
     assert result.exit_code == 2
     assert "Traceback" not in result.output and str(tmp_path / "x") in result.stderr
+
+
+def test_a_baseline_that_names_a_posterior_runs_under_it_unless_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --posterior, a baseline's own ``from_posterior:`` is used; --point overrides it."""
+    import transition_sim.claims
+    from transition_sim.cli.claims import _parameters
+
+    prior_draws_posterior(tmp_path / "fit", particles=2)
+    real = SCENARIOS_DIR / "kazakhstan_2022.yaml"
+    text = f"extends: {real}\nfrom_posterior: fit\n"
+    (tmp_path / "kazakhstan_2022.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(transition_sim.claims, "SCENARIOS_DIR", tmp_path)
+    drawn = _parameters(["kazakhstan_2022"], None, False)["kazakhstan_2022"]
+    assert drawn is not None and drawn.posterior is not None
+    assert Path(drawn.posterior.file) == (tmp_path / "fit" / "posterior.parquet").resolve()
+    assert _parameters(["kazakhstan_2022"], None, True) == {"kazakhstan_2022": None}
