@@ -432,7 +432,10 @@ def run_fit(
     spec = sf.spec
     out.mkdir(parents=True, exist_ok=True)
     db = out / DATABASE
-    db.unlink(missing_ok=True)  # a new fit: pyabc would append a second run
+    # A new fit: pyabc would append a second run to the database, and a posterior left from an
+    # earlier fit must not pass for this one's if this one fails.
+    for name in (POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE):
+        (out / name).unlink(missing_ok=True)
     np.random.seed(spec.seed)  # pyabc draws in this process too (the first proposals)
     random.seed(spec.seed)
     start = time.monotonic()
