@@ -483,11 +483,15 @@ def _over_budget(
 ) -> bool:
     """Whether the next generation and the predictive draws would overrun the budget: the next
     generation costs the last one's time over the quantile (its threshold keeps about that share
-    of what the last one accepted), the draws about generation 0's (all accepted)."""
+    of what the last one accepted), or times the last growth if that was larger; the draws cost
+    about generation 0's time (all accepted)."""
     if math.isinf(budget):
         return False
+    growth = 1 / spec.quantile
+    if len(seconds) >= 2 and seconds[-2] > 0:
+        growth = max(growth, seconds[-1] / seconds[-2])
     elapsed = time.monotonic() - start
-    return elapsed + seconds[-1] / spec.quantile + seconds[0] > budget
+    return elapsed + seconds[-1] * growth + seconds[0] > budget
 
 
 def _diagnostics(history: Any, seconds: Sequence[float]) -> pd.DataFrame:
