@@ -468,13 +468,14 @@ def run_fit(
                 stopped = "budget"
                 break
         diagnostics = _diagnostics(abc.history, seconds)
+        parts = distance_by_generation(abc.history)
         posterior = _posterior(abc.history, problem)
         log(f"posterior predictive: {len(posterior)} particles")
         predictive = _predictive(problem, posterior, map_)
     _write(out, sf, problem, posterior, diagnostics, predictive)
     from transition_sim.studies.fit_report import write_fit_report
 
-    write_fit_report(out, sf, problem, posterior, diagnostics, predictive, stopped)
+    write_fit_report(out, sf, problem, posterior, diagnostics, predictive, parts, stopped)
     return FitResult(out, posterior, diagnostics, predictive, stopped)
 
 
@@ -514,6 +515,18 @@ def _diagnostics(history: Any, seconds: Sequence[float]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).astype({"generation": "int64", "particles": "int64"})
+
+
+def distance_by_generation(history: Any) -> pd.DataFrame:
+    """The weighted mean of each part of the distance over each generation's particles (pyabc
+    keeps every accepted particle's parts as its summary statistics)."""
+    rows = []
+    for t in range(history.max_t + 1):
+        weights, stats = history.get_weighted_sum_stats_for_model(m=0, t=t)
+        frame = pd.DataFrame(list(stats))
+        w = np.asarray(weights, dtype=float) / np.sum(weights)
+        rows.append({"generation": t, **{c: float(np.sum(w * frame[c])) for c in frame.columns}})
+    return pd.DataFrame(rows)
 
 
 def _posterior(history: Any, problem: Problem) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import math
 import os
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,18 +38,23 @@ def posterior_table(posterior: pd.DataFrame, problem: Problem) -> pd.DataFrame:
     """Each parameter's weighted mean and 5-95% interval beside its prior's range."""
     w = posterior.weight.to_numpy()
     rows = []
-    for prior in problem.priors:
+    for prior, mode in zip(problem.priors, problem.modes, strict=True):
         x = posterior[prior.path].to_numpy()
         low, high = weighted_quantile(x, w, 0.05), weighted_quantile(x, w, 0.95)
         rows.append(
             {
                 "address": prior.path,
-                "prior": f"{prior.distribution} [{prior.low:g}, {prior.high:g}]",
+                "prior": _prior_text(prior, mode),
                 "posterior mean": f"{float(np.sum(w * x)):.4g}",
                 "5%-95%": f"{low:.4g} - {high:.4g}",
             }
         )
     return pd.DataFrame(rows)
+
+
+def _prior_text(prior: Any, mode: float) -> str:
+    text = f"{prior.distribution} [{prior.low:g}, {prior.high:g}]"
+    return text if math.isnan(mode) else f"{text}, mode {mode:g}"
 
 
 def _weights(predictive: pd.DataFrame, posterior: pd.DataFrame) -> pd.Series:
@@ -152,6 +157,7 @@ def write_fit_report(
     posterior: pd.DataFrame,
     diagnostics: pd.DataFrame,
     predictive: pd.DataFrame,
+    parts: pd.DataFrame,
     stopped: str,
 ) -> Path:
     """Write ``report.html`` into ``out`` (plotly.js inline, atomically)."""
@@ -164,6 +170,10 @@ def write_fit_report(
         f" {problem.record.replications} runs of the base per evaluation</p>",
         "<h2>Generations</h2>",
         _table(diagnostics),
+        "<h2>The distance's parts by generation</h2>",
+        "<p>Weighted means over each generation's accepted particles (each part about 0 on the"
+        " record to 1; generation 0 is the prior).</p>",
+        _table(parts),
         "<h2>Posterior against the priors</h2>",
         _table(posterior_table(posterior, problem)),
         "<h2>Posterior predictive checks</h2>",
