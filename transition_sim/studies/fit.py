@@ -19,7 +19,7 @@ proposals come from pyabc's `MappingSampler`, whose tasks are seeded here from t
 (`SeededSampler`) and mapped in order on the project's executors (local processes or a Dask
 cluster), so the same spec gives the same posterior whatever the number of workers.
 
-Output (the agreed format, `docs` in the session plan): ``posterior.parquet``,
+Output (the format `from_posterior` reads): ``posterior.parquet``,
 ``diagnostics.parquet``, ``predictive.parquet``, ``report.html`` and pyabc's ``abc.db``.
 """
 
