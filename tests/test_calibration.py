@@ -74,6 +74,6 @@ def test_score_has_every_part_and_their_sum(calibration) -> None:
 
 def test_the_crowd_part_is_zero_inside_the_sourced_range(calibration) -> None:
     low, high = calibration.PEAK_CROWD
-    assert calibration._log_distance((low + high) / 2, calibration.PEAK_CROWD) == 0
-    assert calibration._log_distance(high * 10, calibration.PEAK_CROWD) == pytest.approx(1)
-    assert calibration._log_distance(low / 100, calibration.PEAK_CROWD) == pytest.approx(2)
+    assert calibration.log_distance((low + high) / 2, calibration.PEAK_CROWD) == 0
+    assert calibration.log_distance(high * 10, calibration.PEAK_CROWD) == pytest.approx(1)
+    assert calibration.log_distance(low / 100, calibration.PEAK_CROWD) == pytest.approx(2)

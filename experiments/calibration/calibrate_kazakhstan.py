@@ -39,6 +39,7 @@ from scipy.stats import qmc
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
+from transition_sim.studies.patterns import log_distance, log_error, relative_error, window_miss
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
@@ -104,12 +105,6 @@ def with_overrides(scenario: Scenario, overrides: dict[str, float]) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def _log_distance(x: float, bounds: tuple[float, float]) -> float:
-    low, high = bounds
-    x = max(x, 1.0)
-    return max(np.log10(low / x), np.log10(x / high), 0.0)
-
-
 def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, float]:
     """Distance of an ensemble from the record: 0 is a perfect fit, each part is about 0..1."""
     ens = run_ensemble(scenario, reps, seed, workers=workers)
@@ -124,17 +119,15 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
     city = regions[regions.region == PEAK_REGION]
     people = city.groupby("replication").active.max() * scenario.scale.people_per_agent
     parts = {
-        "deaths": abs(np.log10(runs.deaths.median() + 1) - np.log10(DEATHS)),
-        "deaths_hundreds": 1 - float(runs.deaths.between(100, 999).mean()),
-        "detained": abs(np.log10(runs.detained.median() + 1) - np.log10(DETAINED)),
-        "invite": 1 - float(inv.between(*INVITE_DAYS).mean()),
-        "order": min(abs(np.nanmedian(runs.days_to_order) - DAYS_TO_ORDER) / DAYS_TO_ORDER, 1)
-        if runs.days_to_order.notna().any()
-        else 1.0,
+        "deaths": log_error(runs.deaths.median(), DEATHS),
+        "deaths_hundreds": window_miss(runs.deaths, (100, 999)),
+        "detained": log_error(runs.detained.median(), DETAINED),
+        "invite": window_miss(inv, INVITE_DAYS),
+        "order": relative_error(runs.days_to_order, DAYS_TO_ORDER),
         "spread": float((reached < SPREAD_REGIONS).mean()),
         "almaty_seized": 1 - almaty_seized.replication.nunique() / reps,
         # The crowd's size: log10 distance of the median peak from the sourced range (0 inside).
-        "peak_crowd": min(_log_distance(float(people.median()), PEAK_CROWD), 2.0),
+        "peak_crowd": min(log_distance(float(people.median()), PEAK_CROWD), 2.0),
         # No part for the outcome class: which camp wins is the model's prediction (issue 9).
     }
     parts["total"] = sum(parts.values())

@@ -5,7 +5,7 @@ and `studies`.
 - `loading`: scenario files read with their errors located; `progress`: the progress bar;
 - one module per group of commands: `scenarios` (run, validate, schema, claims), `dashboard`
   (dashboard, report), `backtest`, `studies` (sweep, sensitivity, compare, discover), `claims`
-  (check-claims).
+  (check-claims), `fit` (fit).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 import transition_sim
-from transition_sim.cli import backtest, claims, dashboard, scenarios, studies
+from transition_sim.cli import backtest, claims, dashboard, fit, scenarios, studies
 from transition_sim.cli.errors import ErrorContractGroup
 
 __all__ = ["app"]
@@ -59,3 +59,4 @@ dashboard.register(app)
 backtest.register(app)
 studies.register(app)
 claims.register(app)
+fit.register(app)

@@ -1,0 +1,612 @@
+"""One fit across the case library: ABC-SMC (pyabc) of shared behaviour parameters.
+
+A particle is a value for each fitted address of the base scenario (shared: no case file sets
+it, so every case inherits it). Its distance from history is a weighted sum of three means,
+each about 0 (on the record) to 1:
+
+- ``record``: the base scenario's documented patterns, scored as the calibration scores them
+  (`transition_sim.studies.patterns`): median deaths and detentions (orders of magnitude), the
+  share of runs inviting the patron outside the documented days, the median days to order
+  (relative error), Almaty's median peak crowd (orders of magnitude from the sourced range);
+- ``patterns``: other cases' sourced numbers (the median of the particle's runs of that case,
+  orders of magnitude from the documented range, at most 2);
+- ``classes``: the mean over cases of 1 - the share of the particle's runs that end in the
+  observed class.
+
+Reproducible. Every simulation's seed comes from the spec's seed and the particle's values
+(`evaluation_key`), so a particle's distance does not depend on where or when it runs. The
+proposals come from pyabc's `MappingSampler`, whose tasks are seeded here from the spec's seed
+(`SeededSampler`) and mapped in order on the project's executors (local processes or a Dask
+cluster), so the same spec gives the same posterior whatever the number of workers.
+
+Output (the format `from_posterior` reads): ``posterior.parquet``,
+``diagnostics.parquet``, ``predictive.parquet``, ``report.html`` and pyabc's ``abc.db``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from transition_sim.backtest import case_files
+from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
+from transition_sim.ensemble.store import _atomic_write, code_hash
+from transition_sim.scenario.address import PathError, apply_values, base_value
+from transition_sim.scenario.loader import ScenarioError, load_scenario
+from transition_sim.scenario.schema import Scenario
+from transition_sim.simulate import simulate
+from transition_sim.studies.fit_spec import (
+    BASE_PREFIX,
+    FitSpec,
+    FitSpecFile,
+    Pattern,
+    Record,
+    Target,
+)
+from transition_sim.studies.patterns import log_distance, log_error, relative_error, window_miss
+
+__all__ = [
+    "POSTERIOR",
+    "Problem",
+    "evaluate",
+    "evaluation_key",
+    "prepare",
+    "run_fit",
+]
+
+POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE = (
+    "posterior.parquet",
+    "diagnostics.parquet",
+    "predictive.parquet",
+    "abc.db",
+)
+SUMMARIES = ("deaths", "detained", "invitation_day", "days_to_order", "peak_protesters")
+PATTERN_CAP = 2.0  # orders of magnitude: a pattern's part is at most this
+PREDICTIVE_STREAM = 1  # evaluation_key's stream for the posterior predictive draws
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    data: dict[str, Any]  # the resolved scenario as plain data
+    observed: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything one evaluation needs, as plain data (it travels to the workers)."""
+
+    base_name: str
+    base: dict[str, Any]
+    cases: tuple[Case, ...]
+    priors: tuple[Prior, ...]
+    modes: tuple[float, ...]  # each prior's mode (a triangular prior's: the base's value)
+    record: Record
+    patterns: tuple[Pattern, ...]
+    replications: int
+    seed: int
+    weights: tuple[float, float, float]  # record, patterns, classes
+
+    @property
+    def addresses(self) -> list[str]:
+        return [p.path for p in self.priors]
+
+
+# -- preparing: the spec against the scenarios and the registry ------------------------------------
+
+
+def _resolve_prior(sf: FitSpecFile, i: int, base: Mapping[str, Any]) -> Prior:
+    p = sf.spec.parameters[i]
+    field = f"parameters.{i}.prior"
+    if not isinstance(p.prior, str):
+        prior = Prior(p.address, p.prior.distribution, p.prior.low, p.prior.high, "inline")
+    else:
+        registry = sf.resolve(sf.spec.registry) if sf.spec.registry else None
+        try:
+            priors = load_priors(registry)
+        except (OSError, ValueError) as err:
+            raise sf.error("registry", str(err)) from None
+        found = [q for q in priors.priors if q.entry == p.prior and q.path == p.address]
+        if not found:
+            ids = sorted({q.entry for q in priors.priors if q.path == p.address})
+            hint = f" (it is under {', '.join(ids)})" if ids else " (the registry has none)"
+            raise sf.error(field, f"no prior for {p.address} under {p.prior!r}{hint}")
+        prior = found[0]
+    value = float(base_value(base, p.address))
+    if not prior.low <= value <= prior.high:
+        message = f"the base's value {value:g} is outside [{prior.low:g}, {prior.high:g}]"
+        raise sf.error(field, message)
+    return prior
+
+
+def _check_shared(sf: FitSpecFile, files: Sequence[Path], cases: Sequence[Case]) -> None:
+    """Refuse an address that a case file sets itself (a documented fact of that case) or that
+    a case does not have (it removed or replaced the section)."""
+    sets = {f.stem: numeric_parameter_paths(f) for f in files}
+    for i, address in enumerate(sf.spec.addresses):
+        field = f"parameters.{i}.address"
+        for case in cases:
+            written = [p for p in sets[case.name] if address == p or address.startswith(p + ".")]
+            if written:
+                message = (
+                    f"{address} is set by the case file {case.name}.yaml ({written[0]}): a"
+                    " documented value of that case, not a shared parameter"
+                )
+                raise sf.error(field, message)
+            try:
+                base_value(case.data, address)
+            except PathError as err:
+                raise sf.error(field, f"{address} is not in case {case.name}: {err}") from None
+
+
+def prepare(sf: FitSpecFile) -> Problem:
+    """Load the base and every case, resolve the priors and check the spec against them;
+    `ScenarioError` (file:line: field) naming the spec's field when something does not fit."""
+    spec = sf.spec
+    base_path = sf.resolve(spec.scenario)
+    if not base_path.is_file():
+        raise sf.error("scenario", f"no scenario file {base_path}")
+    folder = sf.resolve(spec.cases)
+    if not folder.is_dir():
+        raise sf.error("cases", f"no folder {folder}")
+    base = _plain(sf, base_path, load_scenario(base_path), spec.days)
+    priors = []
+    for i in range(len(spec.parameters)):
+        try:
+            priors.append(_resolve_prior(sf, i, base))
+        except PathError as err:
+            raise sf.error(f"parameters.{i}.address", str(err)) from None
+    files = case_files(folder)
+    cases = []
+    for f in files:
+        scenario = load_scenario(f)
+        if scenario.observed is None:
+            raise ScenarioError(f, None, "observed", "a case needs the recorded outcome")
+        cases.append(Case(f.stem, _plain(sf, f, scenario, spec.days), scenario.observed.outcome))
+    if not cases:
+        raise sf.error("cases", f"no case files (*.yaml) in {folder}")
+    _check_shared(sf, files, cases)
+    names = [c.name for c in cases]
+    for i, pattern in enumerate(spec.patterns):
+        if pattern.case not in names:
+            raise sf.error(f"patterns.{i}.case", f"no case {pattern.case!r} in {folder}")
+    region = spec.record.peak_crowd.region
+    if region not in [r["name"] for r in base["regions"]]:
+        raise sf.error("record.peak_crowd.region", f"no region {region!r} in the base scenario")
+    modes = tuple(
+        float(base_value(base, p.path)) if p.distribution == "triangular" else math.nan
+        for p in priors
+    )
+    w = spec.weights
+    return Problem(
+        base_path.stem, base, tuple(cases), tuple(priors), modes, spec.record,
+        tuple(spec.patterns), spec.replications, spec.seed, (w.record, w.patterns, w.classes),
+    )  # fmt: skip
+
+
+def _plain(sf: FitSpecFile, file: Path, scenario: Scenario, days: int | None) -> dict[str, Any]:
+    """The scenario as plain data, with the spec's horizon if it sets one."""
+    data = scenario.model_dump(mode="json")
+    if days is not None:
+        data["days"] = days
+        try:
+            Scenario.model_validate(data)
+        except ValueError as err:
+            first = str(err).splitlines()[2:3] or [str(err)]
+            raise sf.error("days", f"{file.name}: {first[0].strip()}") from None
+    return data
+
+
+# -- one evaluation --------------------------------------------------------------------------------
+
+
+def evaluation_key(seed: int, values: Mapping[str, float], stream: int = 0) -> int:
+    """The seed an evaluation's simulations derive from: the spec's seed and the particle's exact
+    values (so a particle's runs do not depend on the worker, the order or the generation)."""
+    text = json.dumps([seed, stream, sorted((k, float(v).hex()) for k, v in values.items())])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
+
+
+def _seed(key: int, stream: int, replication: int) -> int:
+    state = np.random.SeedSequence([key, stream, replication]).generate_state(1, dtype=np.uint64)
+    return int(state[0] >> np.uint64(1))
+
+
+def _scenario(data: Mapping[str, Any], values: Mapping[str, float]) -> Scenario:
+    return Scenario.model_validate(apply_values(data, values)[0])
+
+
+def _region_peak(result: Any, region: str, people_per_agent: float) -> float:
+    table = result.timeseries_table
+    rows = table.filter(pc.equal(table["region"], region))
+    peak = pc.max(rows["active"]).as_py() if rows.num_rows else None
+    return float(peak or 0) * people_per_agent
+
+
+def evaluate(problem: Problem, values: Mapping[str, float], key: int) -> list[dict[str, Any]]:
+    """Run the base (the record's replications) and every case (``replications`` each) at
+    ``values``: one row per run with its case, replication, outcome and summaries."""
+    rows: list[dict[str, Any]] = []
+    record = problem.record
+    region = record.peak_crowd.region
+    ppa = float(problem.base["scale"]["people_per_agent"])
+    base = _scenario(problem.base, values)
+    for r in range(record.replications):
+        result = simulate(base, _seed(key, 0, r))
+        rows.append(
+            _row(BASE_PREFIX + problem.base_name, r, None, result)
+            | {"peak_crowd": _region_peak(result, region, ppa)}
+        )
+    for i, case in enumerate(problem.cases, start=1):
+        scenario = _scenario(case.data, values)
+        for r in range(problem.replications):
+            result = simulate(scenario, _seed(key, i, r))
+            rows.append(_row(case.name, r, case.observed, result))
+    return rows
+
+
+def _row(case: str, replication: int, observed: str | None, result: Any) -> dict[str, Any]:
+    metrics = result.metrics
+    return {
+        "case": case,
+        "replication": replication,
+        "outcome": result.outcome,
+        "observed": observed,
+        "hit": math.nan if observed is None else float(result.outcome == observed),
+        **{name: float(metrics.get(name, math.nan)) for name in SUMMARIES},
+        "peak_crowd": math.nan,
+    }
+
+
+def _target_part(values: pd.Series, target: Target, log: bool) -> float:
+    if log:
+        median = float(values.median())
+        if target.value is not None:
+            return (
+                log_error(median, target.value)
+                if target.value > 0
+                else log_distance(median, (0, 1))
+            )
+        return min(log_distance(median, target.bounds), PATTERN_CAP)
+    if target.value is not None:
+        return relative_error(values, target.value)
+    return window_miss(values, target.bounds)
+
+
+def distance_parts(problem: Problem, rows: pd.DataFrame) -> dict[str, float]:
+    """The distance of one evaluation's runs from history, and its parts (module docstring)."""
+    record = problem.record
+    base = rows[rows.case == BASE_PREFIX + problem.base_name]
+    parts = {
+        "record_deaths": _target_part(base.deaths, record.deaths, log=True),
+        "record_detained": _target_part(base.detained, record.detained, log=True),
+        "record_invitation_day": window_miss(base.invitation_day, record.invitation_day.bounds),
+        "record_days_to_order": _target_part(base.days_to_order, record.days_to_order, False),
+        "record_peak_crowd": min(
+            log_distance(float(base.peak_crowd.median()), record.peak_crowd.range), PATTERN_CAP
+        ),
+    }
+    pattern_parts = []
+    for pattern in problem.patterns:
+        runs = rows.loc[rows.case == pattern.case, pattern.metric].dropna()
+        part = min(log_distance(float(runs.median()), pattern.range), PATTERN_CAP)
+        pattern_parts.append(PATTERN_CAP if runs.empty else part)
+    cases = rows[rows.observed.notna()]
+    misses = 1 - cases.groupby("case").hit.mean()
+    out = {
+        "record": float(np.mean(list(parts.values()))),
+        "patterns": float(np.mean(pattern_parts)) if pattern_parts else 0.0,
+        "classes": float(misses.mean()),
+        **parts,
+    }
+    w_record, w_patterns, w_classes = problem.weights
+    out["distance"] = (
+        w_record * out["record"] + w_patterns * out["patterns"] + w_classes * out["classes"]
+    )
+    return out
+
+
+def model(problem: Problem, parameter: Mapping[str, float]) -> dict[str, float]:
+    """pyabc's model: a particle's values in, its distance parts out (seeded by its values)."""
+    values = {a: float(parameter[a]) for a in problem.addresses}
+    rows = pd.DataFrame(evaluate(problem, values, evaluation_key(problem.seed, values)))
+    return distance_parts(problem, rows)
+
+
+def _distance(x: Mapping[str, float], x0: Mapping[str, float]) -> float:
+    return float(x["distance"])
+
+
+# -- pyabc: priors, the seeded sampler, the run ----------------------------------------------------
+
+
+def pyabc_prior(problem: Problem) -> Any:
+    from pyabc import RV, Distribution
+
+    rvs = {}
+    for prior, mode in zip(problem.priors, problem.modes, strict=True):
+        width = prior.high - prior.low
+        if prior.distribution == "uniform":
+            rvs[prior.path] = RV("uniform", prior.low, width)
+        elif prior.distribution == "log-uniform":
+            rvs[prior.path] = RV("loguniform", prior.low, prior.high)
+        else:
+            rvs[prior.path] = RV("triang", (mode - prior.low) / width, prior.low, width)
+    return Distribution(**rvs)
+
+
+def _until_accepted(payload: bytes, seed: int) -> tuple[Any, int]:
+    """One pyabc task: seed the process's generators, then sample until one particle is
+    accepted (pyabc's `MappingSampler.map_function`, seeded instead of from the OS)."""
+    import cloudpickle
+
+    simulate_one, factory = cloudpickle.loads(payload)
+    np.random.seed(seed)
+    random.seed(seed)
+    sample = factory()
+    n = 0
+    while True:
+        particle = simulate_one()
+        n += 1
+        sample.append(particle)
+        if particle.accepted:
+            return sample, n
+
+
+def seeded_sampler(map_: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]], seed: int):
+    """pyabc's `MappingSampler` with seeded tasks: each generation's ``n`` tasks get seeds drawn
+    from one generator seeded with ``seed``, and ``map_`` returns results in task order, so the
+    accepted particles are the same whatever runs the tasks."""
+    import cloudpickle
+    from pyabc.sampler import MappingSampler
+
+    class SeededSampler(MappingSampler):
+        def __init__(self) -> None:
+            super().__init__(map_=map_, mapper_pickles=True)
+            self.rng = np.random.default_rng(seed)
+
+        def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):  # type: ignore[override]
+            payload = cloudpickle.dumps((simulate_one, self.sample_factory))
+            seeds = self.rng.integers(0, 2**32 - 1, size=n).tolist()
+            results = self.map_(partial(_until_accepted, payload), seeds)
+            self.nr_evaluations_ = sum(k for _, k in results)
+            sample = self._create_empty_sample()
+            for part, _ in results:
+                sample += part
+            return sample
+
+    return SeededSampler()
+
+
+def _ordered_map(executor: Any) -> Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]]:
+    def map_(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        futures = [executor.submit(fn, item) for item in items]
+        return [f.result() for f in futures]
+
+    return map_
+
+
+@dataclass(frozen=True)
+class FitResult:
+    out: Path
+    posterior: pd.DataFrame
+    diagnostics: pd.DataFrame
+    predictive: pd.DataFrame
+    stopped: str  # why the SMC stopped
+
+
+def run_fit(
+    sf: FitSpecFile,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    budget_minutes: float | None = None,
+    log: Callable[[str], None] = lambda text: None,
+) -> FitResult:
+    """Fit the spec and write the output folder (module docstring). With ``budget_minutes``, no
+    generation is started that would not finish, with the predictive draws, within the budget
+    (estimated from the last generation's time and acceptance)."""
+    from pyabc import ABCSMC, MultivariateNormalTransition, QuantileEpsilon
+
+    from transition_sim.ensemble.executors import open_executor
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    problem = prepare(sf)
+    spec = sf.spec
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / DATABASE
+    # A new fit: pyabc would append a second run to the database, and a posterior left from an
+    # earlier fit must not pass for this one's if this one fails.
+    for name in (POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE):
+        (out / name).unlink(missing_ok=True)
+    np.random.seed(spec.seed)  # pyabc draws in this process too (the first proposals)
+    random.seed(spec.seed)
+    start = time.monotonic()
+    budget = math.inf if budget_minutes is None else budget_minutes * 60
+    with open_executor(workers, scheduler) as executor:
+        map_ = _ordered_map(executor)
+        abc = ABCSMC(
+            partial(model, problem),
+            pyabc_prior(problem),
+            _distance,
+            population_size=spec.population,
+            sampler=seeded_sampler(map_, spec.seed),
+            eps=QuantileEpsilon(initial_epsilon=math.inf, alpha=spec.quantile),
+            transitions=MultivariateNormalTransition(),
+        )
+        abc.new(f"sqlite:///{db}", {"distance": 0.0})
+        seconds: list[float] = []
+        stopped = "generations"
+        for t in range(spec.generations):
+            began = time.monotonic()
+            abc.run(max_nr_populations=1)
+            seconds.append(time.monotonic() - began)
+            history = abc.history
+            epsilon = float(history.get_all_populations().set_index("t").epsilon[t])
+            log(f"generation {t}: epsilon {epsilon:.4g}, {seconds[-1]:.0f} s")
+            if epsilon <= spec.min_epsilon:
+                stopped = "min_epsilon"
+                break
+            if t + 1 < spec.generations and _over_budget(abc, seconds, start, budget, spec):
+                stopped = "budget"
+                break
+        diagnostics = _diagnostics(abc.history, seconds)
+        parts = distance_by_generation(abc.history)
+        posterior = _posterior(abc.history, problem)
+        log(f"posterior predictive: {len(posterior)} particles")
+        predictive = _predictive(problem, posterior, map_)
+    _write(out, sf, problem, posterior, diagnostics, predictive)
+    from transition_sim.studies.fit_report import write_fit_report
+
+    write_fit_report(out, sf, problem, posterior, diagnostics, predictive, parts, stopped)
+    return FitResult(out, posterior, diagnostics, predictive, stopped)
+
+
+def _over_budget(
+    abc: Any, seconds: list[float], start: float, budget: float, spec: FitSpec
+) -> bool:
+    """Whether the next generation and the predictive draws would overrun the budget: the next
+    generation costs the last one's time over the quantile (its threshold keeps about that share
+    of what the last one accepted), or times the last growth if that was larger; the draws cost
+    about generation 0's time (all accepted)."""
+    if math.isinf(budget):
+        return False
+    growth = 1 / spec.quantile
+    if len(seconds) >= 2 and seconds[-2] > 0:
+        growth = max(growth, seconds[-1] / seconds[-2])
+    elapsed = time.monotonic() - start
+    return elapsed + seconds[-1] * growth + seconds[0] > budget
+
+
+def _diagnostics(history: Any, seconds: Sequence[float]) -> pd.DataFrame:
+    from pyabc.weighted_statistics import effective_sample_size
+
+    pops = history.get_all_populations().set_index("t")
+    rows = []
+    for t in range(history.max_t + 1):
+        _, weights = history.get_distribution(m=0, t=t)
+        particles, evaluations = int(pops.particles[t]), int(pops.samples[t])
+        rows.append(
+            {
+                "generation": t,
+                "epsilon": float(pops.epsilon[t]),
+                "particles": particles,
+                "evaluations": evaluations,
+                "acceptance_rate": particles / evaluations,
+                "ess": float(effective_sample_size(np.asarray(weights, dtype=float))),
+                "seconds": float(seconds[t]),
+            }
+        )
+    return pd.DataFrame(rows).astype({"generation": "int64", "particles": "int64"})
+
+
+def distance_by_generation(history: Any) -> pd.DataFrame:
+    """The weighted mean of each part of the distance over each generation's particles (pyabc
+    keeps every accepted particle's parts as its summary statistics)."""
+    rows = []
+    for t in range(history.max_t + 1):
+        weights, stats = history.get_weighted_sum_stats_for_model(m=0, t=t)
+        frame = pd.DataFrame(list(stats))
+        w = np.asarray(weights, dtype=float) / np.sum(weights)
+        rows.append({"generation": t, **{c: float(np.sum(w * frame[c])) for c in frame.columns}})
+    return pd.DataFrame(rows)
+
+
+def _posterior(history: Any, problem: Problem) -> pd.DataFrame:
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    weights = np.asarray(weights, dtype=float)
+    posterior = pd.DataFrame(
+        {"particle": np.arange(len(frame), dtype="int64"), "weight": weights / weights.sum()}
+    )
+    for address in problem.addresses:
+        posterior[address] = frame[address].to_numpy(dtype=float)
+    return posterior
+
+
+def _predict(problem: Problem, item: tuple[int, dict[str, float]]) -> list[dict[str, Any]]:
+    particle, values = item
+    key = evaluation_key(problem.seed, values, PREDICTIVE_STREAM)
+    return [{"particle": particle, **row} for row in evaluate(problem, values, key)]
+
+
+def _predictive(problem: Problem, posterior: pd.DataFrame, map_: Callable) -> pd.DataFrame:
+    """Fresh runs at every final particle (seeds of their own, not the fit's)."""
+    items = [
+        (int(row.particle), {a: float(row[a]) for a in problem.addresses})
+        for _, row in posterior.iterrows()
+    ]
+    rows = [r for batch in map_(partial(_predict, problem), items) for r in batch]
+    frame = pd.DataFrame(rows)
+    return frame.astype({"particle": "int64", "replication": "int64"})
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def posterior_metadata(sf: FitSpecFile, problem: Problem, generations: int) -> dict[str, Any]:
+    priors = {}
+    for prior, mode in zip(problem.priors, problem.modes, strict=True):
+        entry = {"distribution": prior.distribution, "low": prior.low, "high": prior.high}
+        if not math.isnan(mode):
+            entry["mode"] = mode
+        priors[prior.path] = entry
+    return {
+        "kind": "posterior",
+        "spec": sf.path.name,
+        "spec_sha256": _sha256(sf.path),
+        "code_sha256": code_hash(),
+        "priors": priors,
+        "generations": generations,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame, meta: dict[str, Any] | None = None) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if meta is not None:
+        table = table.replace_schema_metadata({"transition_sim": json.dumps(meta)})
+    else:
+        table = table.replace_schema_metadata(None)
+    _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def _write(
+    out: Path,
+    sf: FitSpecFile,
+    problem: Problem,
+    posterior: pd.DataFrame,
+    diagnostics: pd.DataFrame,
+    predictive: pd.DataFrame,
+) -> None:
+    meta = posterior_metadata(sf, problem, len(diagnostics))
+    _write_parquet(out / DIAGNOSTICS, diagnostics)
+    _write_parquet(out / PREDICTIVE, predictive)
+    _write_parquet(out / POSTERIOR, posterior, meta)  # last: its presence means a finished fit
+
+
+def read_posterior(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A posterior file's particles and its metadata."""
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {}).get(b"transition_sim", b"{}"))
+    return table.to_pandas(), meta
