@@ -594,7 +594,7 @@ class TransitionModel(mesa.Model):
     def _update_legitimacy(self) -> None:
         el = self.elites
         drift = self.params.government.legitimacy_adjustment * (self.performance - el.legitimacy)
-        el.legitimacy = float(np.clip(el.legitimacy + drift, 0.0, 1.0))
+        el.legitimacy = float(min(max(el.legitimacy + drift, 0.0), 1.0))  # np.clip, on a float
 
     def _aftermath(self) -> None:
         """Reforms after order is restored [C-new-protests, C-socioeconomic-rights]."""

@@ -6,8 +6,9 @@ after the other), so that a day of all regions is one call of `population_day` t
 each region's slices to `kernel.crowd_day`: the same kernel, the same per-region streams and
 order, so the same results, without a Python round trip (and ~20 array conversions) per region.
 
-Whoever replaces a crowd's array (`recount`, units joining or leaving) leaves the views: the
-population notices before its next day and packs again from the crowds' current arrays.
+When a crowd replaces its arrays (`recount`, units joining or leaving) it leaves the views:
+the population notices before its next day and packs again from the crowds' current arrays.
+(Arrays written in place need nothing; replacing any other array by hand is not noticed.)
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ AGENT = ("pos",)
 UNIT = ("unit_deters", "_counted", "unit_faction")
 CELL = ("occupant", "cops_seen", "actives_seen")
 SITE = ("site_cells",)
-PACKED = (*CITIZEN, *AGENT, *UNIT, *CELL, *SITE, "stream")
+# What `RegionCrowd` itself replaces: `add_units`/`remove_units` the agents' positions,
+# `recount` the tallies. (Arrays written in place stay packed.)
+REPLACED = ("pos", "cops_seen", "actives_seen")
 
 
 @cache
@@ -126,7 +129,7 @@ class Population:
     def __init__(self, crowds: list[RegionCrowd]) -> None:
         self.crowds = crowds
         self.layout = 0  # counts packings: unit indices into the flat arrays change with it
-        self._get = attrgetter(*PACKED)
+        self._get = attrgetter(*REPLACED)
         self._pack()
 
     def _pack(self) -> None:
@@ -169,7 +172,8 @@ class Population:
         own is ignored) and hardship. Returns the regions x `kernel.N_STATS` day's counts."""
         if not self.packed():
             self._pack()
-        floats = np.tile(rules.floats(0.0), (len(self.crowds), 1))
+        floats = np.empty((len(self.crowds), kernel.N_FLOAT))
+        floats[:] = rules.floats(0.0)
         floats[:, kernel.CONTAGION_SIGNAL] = contagion
         floats[:, kernel.HARDSHIP_EXTRA] = [c.hardship_extra for c in self.crowds]
         f = self.flat
