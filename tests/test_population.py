@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -81,3 +82,32 @@ def kernel_row(crowd: RegionCrowd, r: CrowdRules, signal: float) -> np.ndarray:
     row[k.STAT_ARRESTS : k.STAT_ARRESTS + 3] = day.arrests
     row[k.STAT_ENGAGED : k.STAT_ENGAGED + 3] = day.engaged
     return row
+
+
+def test_the_kernel_sees_each_days_stances_as_patron_units_join_and_leave(monkeypatch) -> None:
+    """Every day the compiled call gets, for every unit of every region, whether it deters: its
+    faction obeys or it does not follow its faction; the patron's units always deter."""
+    from transition_sim.core import population
+    from transition_sim.core.model import TransitionModel
+    from transition_sim.scenario.loader import load_scenario
+
+    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "kazakhstan_2022.yaml")
+    model = TransitionModel(scenario, seed=24)  # the patron deploys, then withdraws
+    inner, patron_days = population.population_day, []
+
+    def spy(*args: np.ndarray) -> np.ndarray:
+        obey = {i: f.stance == "obey" for i, f in enumerate(model.factions)} | {PATRON: True}
+        expected = [
+            np.array([obey[f] for f in c.unit_faction])
+            | np.concatenate([~follows, np.ones(c.m - len(follows), dtype=bool)])
+            for c, follows in zip(model.crowds, model.unit_follows, strict=True)
+        ]
+        np.testing.assert_array_equal(args[18], np.concatenate(expected))  # deters, all units
+        patron_days.append(
+            any(c.m > len(f) for c, f in zip(model.crowds, model.unit_follows, strict=True))
+        )
+        return inner(*args)
+
+    monkeypatch.setattr(population, "population_day", spy)
+    model.run()
+    assert any(patron_days) and not patron_days[-1]  # units joined, and left again

@@ -325,6 +325,7 @@ class TransitionModel(mesa.Model):
         """Units deter unless their faction does not obey and they follow it; the patron's
         always deter (they come after a region's domestic units)."""
         p = self.population
+        p.refresh()  # units may have joined or left since the last day
         if self._units_layout != p.layout:
             self._units_layout = p.layout
             self._not_follows = np.concatenate(
@@ -484,6 +485,7 @@ class TransitionModel(mesa.Model):
         peaceful share of actives [A-loyalty-crowd-pressure]. Domestic units only (the
         patron's come after them in a region); summed region by region, each in unit order."""
         k, p = len(self.factions), self.population
+        p.refresh()  # units may have joined since the crowds' day
         if self._exposure_layout != p.layout:
             self._exposure_layout = p.layout
             m = [len(f) for f in self.unit_follows]

@@ -167,11 +167,15 @@ class Population:
         pairs = zip(self.crowds, self._views, strict=True)
         return all(all(map(is_, self._get(c), views)) for c, views in pairs)
 
+    def refresh(self) -> None:
+        """Pack again if a crowd replaced its arrays: call before using the flat arrays."""
+        if not self.packed():
+            self._pack()
+
     def step(self, rules: CrowdRules, contagion: np.ndarray) -> np.ndarray:
         """One day in every region: `rules` with each region's `contagion` signal (the rules'
         own is ignored) and hardship. Returns the regions x `kernel.N_STATS` day's counts."""
-        if not self.packed():
-            self._pack()
+        self.refresh()
         floats = np.empty((len(self.crowds), kernel.N_FLOAT))
         floats[:] = rules.floats(0.0)
         floats[:, kernel.CONTAGION_SIGNAL] = contagion
