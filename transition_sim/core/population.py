@@ -13,7 +13,7 @@ the population notices before its next day and packs again from the crowds' curr
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from operator import attrgetter, is_
 
 import numpy as np
@@ -35,16 +35,18 @@ SITE = ("site_cells",)
 REPLACED = ("pos", "cops_seen", "actives_seen")
 
 
-@cache
+@lru_cache(maxsize=4)
 def _tables(key: tuple[tuple[int, str, int], ...]) -> tuple[np.ndarray, ...]:
     """The regions' neighbour tables and vision offsets, flat and concatenated, with where
-    each region's starts (shared, read-only: every replication of a scenario has the same)."""
+    each region's starts (shared, read-only: every replication of a scenario has the same).
+    Several regions' tables are copied (memory: the tables once more, for the last few
+    scenarios run); one region's is used as it is."""
     from transition_sim.core.crowd import neighbor_table, neighborhood_offsets
 
     tables = [neighbor_table(v, shape, side).ravel() for v, shape, side in key]
     offsets = [neighborhood_offsets(v, shape, side) for v, shape, side in key]
     out = (
-        np.concatenate(tables),
+        np.concatenate(tables) if len(tables) > 1 else tables[0],
         _starts([len(t) for t in tables]),
         np.ascontiguousarray(np.concatenate(offsets), dtype=np.int64),
         _starts([len(o) for o in offsets]),
