@@ -214,6 +214,7 @@ class TransitionModel(mesa.Model):
         self._citizens = np.array([c.n for c in self.crowds])
         self._units_layout = self._exposure_layout = 0  # flat unit indices: stale when != layout
         self.network = network_weights(sc)
+        self._site_weight = sum(s.weight for s in self.sites)
         self.region_share = np.zeros(len(self.crowds))
 
     # -- services for the actors ------------------------------------------------------------------
@@ -373,11 +374,13 @@ class TransitionModel(mesa.Model):
         )  # the last entry (index -1) is the patron
         patron_here = self.patron is not None and self.patron.state == "deployed"
         held = [site.seized for site in self.sites]
+        any_turned = bool(turned_faction.any())
+        by_region = stats[:, ACTIVES].tolist()  # Python ints: cheaper for a quick look
         for site in self.sites:
-            active = stats[site.region, ACTIVES]
+            active = by_region[site.region]
             armed = active[VIOLENT] + active[CRIME]
             peaceful = v.peaceful_occupation * active[PEACEFUL]
-            if not (site.seized or patron_here or armed or peaceful or turned_faction.any()):
+            if not (site.seized or patron_here or armed or peaceful or any_turned):
                 continue  # nobody near the site could take it
             crowd = self.crowds[site.region]
             rebels, units = crowd.count_near(site.cell, v.site_radius)
@@ -502,6 +505,8 @@ class TransitionModel(mesa.Model):
             self._unit_bin = region * k + np.concatenate(
                 [c.unit_faction[: m[r]] for r, c in enumerate(self.crowds)]
             )
+            bins = len(self.crowds) * k
+            self._unit_count = np.bincount(self._unit_bin, minlength=bins).reshape(-1, k).sum(0)
         n_active = stats[:, ACTIVES].sum(axis=1)
         peaceful = np.divide(
             stats[:, STAT_ACTIVE + PEACEFUL].astype(float),
@@ -517,7 +522,7 @@ class TransitionModel(mesa.Model):
         seen = np.zeros(k)
         for row in parts:  # region by region, as the tallies were always summed
             seen += row
-        count = np.bincount(self._unit_bin, minlength=bins).reshape(-1, k).sum(axis=0)
+        count = self._unit_count
         return np.divide(seen, count, out=np.zeros(k), where=count > 0)
 
     def _not_obeying(self, units: np.ndarray) -> list[dict[str, float]]:
@@ -556,7 +561,7 @@ class TransitionModel(mesa.Model):
         by_kind = stats[:, ACTIVES].sum(axis=0)
         active = int(by_kind.sum())
         citizens = max(self.citizens, 1)
-        total_w = sum(s.weight for s in self.sites)
+        total_w = self._site_weight
         seized = sum(s.weight for s in self.sites if s.seized) / total_w if total_w else 0.0
         street = self.elites.street
         street.active_share = active / citizens
