@@ -269,11 +269,13 @@ class TransitionModel(mesa.Model):
             weights[:] = 1.0
         for crowd, k in zip(self.crowds, split_units(units, weights), strict=True):
             crowd.add_units(int(k), PATRON)
+        self.population.refresh()  # the flat arrays hold the new units from now on
         self.patron_troops_max = max(self.patron_troops_max, self.patron.troops)
 
     def withdraw_patron_units(self) -> None:
         for crowd in self.crowds:
             crowd.remove_units(PATRON)
+        self.population.refresh()
 
     # -- the day --------------------------------------------------------------------------------
     def step(self) -> None:
@@ -325,8 +327,7 @@ class TransitionModel(mesa.Model):
     def _set_deterrence(self) -> None:
         """Units deter unless their faction does not obey and they follow it; the patron's
         always deter (they come after a region's domestic units)."""
-        p = self.population
-        p.refresh()  # units may have joined or left since the last day
+        p = self.population  # packed: units join and leave through deploy/withdraw
         if self._units_layout != p.layout:
             self._units_layout = p.layout
             self._not_follows = np.concatenate(
@@ -488,7 +489,6 @@ class TransitionModel(mesa.Model):
         peaceful share of actives [A-loyalty-crowd-pressure]. Domestic units only (the
         patron's come after them in a region); summed region by region, each in unit order."""
         k, p = len(self.factions), self.population
-        p.refresh()  # units may have joined since the crowds' day
         if self._exposure_layout != p.layout:
             self._exposure_layout = p.layout
             m = [len(f) for f in self.unit_follows]

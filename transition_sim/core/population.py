@@ -30,9 +30,10 @@ AGENT = ("pos",)
 UNIT = ("unit_deters", "_counted", "unit_faction")
 CELL = ("occupant", "cops_seen", "actives_seen")
 SITE = ("site_cells",)
-# What `RegionCrowd` itself replaces: `add_units`/`remove_units` the agents' positions,
-# `recount` the tallies. (Arrays written in place stay packed.)
-REPLACED = ("pos", "cops_seen", "actives_seen")
+# What tells that `RegionCrowd` replaced its arrays: `add_units`/`remove_units` replace the
+# agents' positions (and the units' arrays), `recount` both tallies. (Arrays written in place
+# stay packed.)
+REPLACED = ("pos", "cops_seen")
 
 
 @lru_cache(maxsize=4)
