@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _common import ROOT, add_common_args, old_tree, table, write
+from _common import ROOT, add_common_args, commit, old_tree, table, write
 
 CODE = """
 import sys, time
@@ -65,7 +65,7 @@ def main() -> None:
         for _ in range(args.repeats):
             rates["old"].append(rate(old, args.n))
             rates["new"].append(rate(ROOT, args.n))
-    old_label = str(args.old_tree) if args.old_tree else args.old_ref
+    old_label = commit(args.old_tree) if args.old_tree else args.old_ref
     rows = []
     for name, label in (("old", old_label), ("new", "this tree")):
         wall = sorted(w for w, _ in rates[name])

@@ -5,7 +5,8 @@ and days.
     uv run python benchmarks/bench_kernel.py [-n 20] [--scales 1,2,4,8] [--days 15,30,60,120,240]
     uv run python benchmarks/bench_kernel.py --smoke
 
-Every call of `kernel.crowd_day` is timed (thread CPU time, so that other processes on a loaded
+Every region's day (`kernel.crowd_day`, called region by region in place of the day's one
+call of `population.population_day`) is timed (thread CPU time, so that other processes on a loaded
 machine count less) while whole replications of scenarios/kazakhstan_2022.yaml run in this
 process (`simulate`, after one warm-up replication). For each call the script also counts the
 day's random draws exactly (by stepping a copy of the region's stream from its state before the
@@ -35,8 +36,8 @@ import numba
 import numpy as np
 from _common import ROOT, add_common_args, cpu_mhz, table, write
 
-from transition_sim.core import kernel
-from transition_sim.core.crowd import warm_up
+from transition_sim.core import kernel, population
+from transition_sim.core.population import warm_up
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
@@ -57,7 +58,9 @@ def draws_between(start: np.ndarray, end: np.ndarray) -> int:
 
 
 class Probe:
-    """Wraps `kernel.crowd_day`: CPU time, citizen-steps and operation counts, by grid side."""
+    """Stands in for `population.population_day`: runs the day region by region with
+    `kernel.crowd_day` on the same slices (the same results), timing each call; CPU time,
+    citizen-steps and operation counts, by grid side."""
 
     def __init__(self) -> None:
         self.inner = kernel.crowd_day
@@ -67,6 +70,24 @@ class Probe:
         self.by_side: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
     def __call__(self, *a: Any) -> np.ndarray:
+        (nbr, nbr_at, offsets, offsets_at, sides, occupant, cops_seen, actives_seen, cell_at,
+         pos, agent_at, kind, hardship, risk, state, jail, experience, citizen_at, deters,
+         counted, unit_at, sites, site_at, floats, ints, streams) = a  # fmt: skip
+        out = np.empty((len(sides), kernel.N_STATS), dtype=np.int64)
+        for r, side in enumerate(sides):
+            k = offsets_at[r + 1] - offsets_at[r]
+            c, g, u = (slice(at[r], at[r + 1]) for at in (citizen_at, cell_at, unit_at))
+            out[r] = self.region(
+                nbr[nbr_at[r] : nbr_at[r + 1]].reshape(side * side, k),
+                offsets[offsets_at[r] : offsets_at[r + 1]],
+                occupant[g], pos[agent_at[r] : agent_at[r + 1]], kind[c], hardship[c], risk[c],
+                state[c], jail[c], experience[c], deters[u], counted[u], cops_seen[g],
+                actives_seen[g], sites[site_at[r] : site_at[r + 1]], int(side), floats[r], ints,
+                streams[r],
+            )  # fmt: skip
+        return out
+
+    def region(self, *a: Any) -> np.ndarray:
         nbr, pos, state, deters, counted, side, stream = (
             a[0],
             a[3],
@@ -196,7 +217,7 @@ def main() -> None:
     if args.smoke:
         base = base.model_copy(update={"days": 6})
     probe = Probe()
-    kernel.crowd_day = probe  # crowd.py calls kernel.crowd_day through the module
+    population.population_day = probe  # Population.step calls it through the module
     warm_up()
     simulate(base, 0)  # warm-up: imports, compiled code, caches
     mhz = cpu_mhz()

@@ -121,6 +121,8 @@ def run(
     ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
+    import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
+
     from transition_sim.ensemble import store
     from transition_sim.ensemble.job import run_to_folder
     from transition_sim.ensemble.lock import LockedError

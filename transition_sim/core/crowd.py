@@ -36,7 +36,6 @@ __all__ = [
     "VIOLENT",
     "CrowdRules",
     "DayStats",
-    "Population",
     "RegionCrowd",
     "neighbor_table",
     "warm_up",
@@ -278,17 +277,6 @@ class RegionCrowd:
         """Violent/criminal actives, and units by index, within Chebyshev `radius` of `cell`."""
         window = square_window(cell, radius, self.side)
         return kernel.count_near(window, self.occupant, self.n, self.kind, self.state)
-
-
-class Population:
-    """Every region's crowd, stepped in scenario order (each region has its own stream)."""
-
-    def __init__(self, crowds: list[RegionCrowd]) -> None:
-        self.crowds = crowds
-
-    def step(self, rules: list[CrowdRules]) -> list[DayStats]:
-        """One day in every region, with each region's rules."""
-        return [c.step(r) for c, r in zip(self.crowds, rules, strict=True)]
 
 
 def warm_up() -> None:

@@ -34,17 +34,22 @@ from transition_sim.core.crowd import (
     PEACEFUL,
     VIOLENT,
     CrowdRules,
-    Population,
     RegionCrowd,
     square_window,
 )
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
+from transition_sim.core.kernel import N_STATS, STAT_ACTIVE, STAT_ARRESTS, STAT_ENGAGED, STAT_JAILED
+from transition_sim.core.population import Population
 from transition_sim.core.regions import SiteState, network_weights
 from transition_sim.core.results import RunResult
 from transition_sim.scenario.geometry import grid_side, split_units
 from transition_sim.scenario.schema import Scenario, Shock
 
 PATRON = -1  # faction index of patron units on the grids
+# Columns of the regions x stats array of a day (`kernel.STAT_*`), by kind of protester.
+ACTIVES = slice(STAT_ACTIVE, STAT_ACTIVE + 3)
+ARRESTS = slice(STAT_ARRESTS, STAT_ARRESTS + 3)
+ENGAGED = slice(STAT_ENGAGED, STAT_ENGAGED + 3)
 
 
 class ScriptedShock:
@@ -148,10 +153,10 @@ class TransitionModel(mesa.Model):
         # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
         # by `triggers.outrage_decay` a day [A-triggers].
         self.outrage = np.zeros(len(self.crowds))
-        self.situation = self._situation([])
+        self.situation = self._situation(np.zeros((len(self.crowds), N_STATS), np.int64))
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
-        for shock in self._shocks:
-            self.schedule_event(shock.fire, at=shock.shock.day)
+        # Mesa's event list drives `step`/`run_for`; `run` fires the shocks itself.
+        self._shock_events = [self.schedule_event(s.fire, at=s.shock.day) for s in self._shocks]
 
     # -- construction ---------------------------------------------------------------------------
     def _build_regions(self) -> None:
@@ -206,7 +211,10 @@ class TransitionModel(mesa.Model):
             )
         self.population = Population(self.crowds)
         self.citizens = sum(c.n for c in self.crowds)
+        self._citizens = np.array([c.n for c in self.crowds])
+        self._units_layout = self._exposure_layout = 0  # flat unit indices: stale when != layout
         self.network = network_weights(sc)
+        self._site_weight = sum(s.weight for s in self.sites)
         self.region_share = np.zeros(len(self.crowds))
 
     # -- services for the actors ------------------------------------------------------------------
@@ -261,19 +269,25 @@ class TransitionModel(mesa.Model):
             weights[:] = 1.0
         for crowd, k in zip(self.crowds, split_units(units, weights), strict=True):
             crowd.add_units(int(k), PATRON)
+        self.population.refresh()  # the flat arrays hold the new units from now on
         self.patron_troops_max = max(self.patron_troops_max, self.patron.troops)
 
     def withdraw_patron_units(self) -> None:
         for crowd in self.crowds:
             crowd.remove_units(PATRON)
+        self.population.refresh()
 
     # -- the day --------------------------------------------------------------------------------
     def step(self) -> None:
+        """One day (Mesa's step: `run` calls `_day` itself, in a plain loop)."""
+        self._day(int(self.time) - 1)
+
+    def _day(self, day: int) -> None:
         sc = self.params
-        self.day = int(self.time) - 1
+        self.day = day
         contagion = self.network @ self.region_share
         level = self.repression_level
-        rules = dict(
+        rules = CrowdRules(
             legitimacy=self.elites.regime_legitimacy(),
             threshold=sc.crowd.active_threshold,
             arrest_constant=sc.crowd.arrest_constant,
@@ -281,6 +295,7 @@ class TransitionModel(mesa.Model):
             movement=sc.crowd.movement,
             batches=sc.crowd.activation_batches if sc.crowd.activation == "batches" else 0,
             social_signal=sc.crowd.social_signal,
+            contagion_signal=0.0,  # each region's: below
             memory_effect=sc.crowd.memory_effect,
             memory_gain=sc.crowd.memory_gain,
             memory_decay=sc.crowd.memory_decay,
@@ -288,19 +303,11 @@ class TransitionModel(mesa.Model):
             arrests_per_unit=1,
         )
         self._set_deterrence()
-        stats = self.population.step(
-            [
-                CrowdRules(
-                    contagion_signal=sc.crowd.contagion * contagion[r] + self.outrage[r], **rules
-                )
-                for r in range(len(self.crowds))
-            ]
-        )
+        stats = self.population.step(rules, sc.crowd.contagion * contagion + self.outrage)
         self.outrage *= 1.0 - sc.triggers.outrage_decay
         deaths = self._violence(stats, level)
         self._contest_sites(stats)
-        active = np.array([s.active.sum() for s in stats], dtype=float)
-        self.region_share = active / np.array([c.n for c in self.crowds])
+        self.region_share = stats[:, ACTIVES].sum(axis=1).astype(float) / self._citizens
         self._track_order()
         self.elites.fade_threats()
         self.situation = self._situation(stats)
@@ -318,19 +325,27 @@ class TransitionModel(mesa.Model):
         self._record(stats, deaths)
 
     def _set_deterrence(self) -> None:
+        """Units deter unless their faction does not obey and they follow it; the patron's
+        always deter (they come after a region's domestic units)."""
+        p = self.population  # packed: units join and leave through deploy/withdraw
+        if self._units_layout != p.layout:
+            self._units_layout = p.layout
+            self._not_follows = np.concatenate(
+                [
+                    np.concatenate([~f, np.zeros(c.m - len(f), dtype=bool)])
+                    for c, f in zip(self.crowds, self.unit_follows, strict=True)
+                ]
+            )
         obey = np.array([f.stance == "obey" for f in self.factions] + [True])  # last: patron
-        for crowd, follows in zip(self.crowds, self.unit_follows, strict=True):
-            k = len(follows)
-            crowd.unit_deters[:k] = obey[crowd.unit_faction[:k]] | ~follows
-            crowd.unit_deters[k:] = True
+        np.logical_or(obey[p.flat["unit_faction"]], self._not_follows, out=p.flat["unit_deters"])
 
-    def _violence(self, stats: list, level: int) -> np.ndarray:
+    def _violence(self, stats: np.ndarray, level: int) -> np.ndarray:
         """Casualties and detentions in people. An active agent is `people_per_agent`
         protesters, the same reading as the contest's active share (docs/ODD.md §2, §7.4)."""
         v, ppa = self.params.violence, self.params.scale.people_per_agent
-        engaged = np.array([s.engaged for s in stats], dtype=float)
-        active = np.array([s.active for s in stats], dtype=float)
-        arrests = np.array([s.arrests for s in stats], dtype=float)
+        engaged = stats[:, ENGAGED].astype(float)
+        active = stats[:, ACTIVES].astype(float)
+        arrests = stats[:, ARRESTS].astype(float)
         exposed = (
             engaged[:, VIOLENT] + engaged[:, CRIME] + v.peaceful_exposure * engaged[:, PEACEFUL]
         )
@@ -347,7 +362,7 @@ class TransitionModel(mesa.Model):
         self.elites.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
         return deaths
 
-    def _contest_sites(self, stats: list) -> None:
+    def _contest_sites(self, stats: np.ndarray) -> None:
         """Each site is contested by the rebels near it (armed actives, and peaceful ones
         weighted by `peaceful_occupation`, plus units of factions that side with a camp or
         defect and do not deter) against the deterring units near it: it changes hands with the
@@ -360,10 +375,13 @@ class TransitionModel(mesa.Model):
         )  # the last entry (index -1) is the patron
         patron_here = self.patron is not None and self.patron.state == "deployed"
         held = [site.seized for site in self.sites]
+        any_turned = bool(turned_faction.any())
+        by_region = stats[:, ACTIVES].tolist()  # Python ints: cheaper for a quick look
         for site in self.sites:
-            armed = stats[site.region].active[VIOLENT] + stats[site.region].active[CRIME]
-            peaceful = v.peaceful_occupation * stats[site.region].active[PEACEFUL]
-            if not (site.seized or patron_here or armed or peaceful or turned_faction.any()):
+            active = by_region[site.region]
+            armed = active[VIOLENT] + active[CRIME]
+            peaceful = v.peaceful_occupation * active[PEACEFUL]
+            if not (site.seized or patron_here or armed or peaceful or any_turned):
                 continue  # nobody near the site could take it
             crowd = self.crowds[site.region]
             rebels, units = crowd.count_near(site.cell, v.site_radius)
@@ -408,7 +426,7 @@ class TransitionModel(mesa.Model):
         citizens = occupant[(occupant >= 0) & (occupant < crowd.n)]
         return int(((crowd.state[citizens] == ACTIVE) & (crowd.kind[citizens] == PEACEFUL)).sum())
 
-    def _update_loyalty(self, stats: list) -> None:
+    def _update_loyalty(self, stats: np.ndarray) -> None:
         """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,
         docs/ODD.md §7.5); nothing moves while every rate is 0."""
         d, el = self.params.loyalty_dynamics, self.elites
@@ -417,7 +435,7 @@ class TransitionModel(mesa.Model):
             return
         office = el.office
         repression = self._peaceful_repression(stats) if d.backfire else 0.0
-        exposure = self._exposure() if d.crowd_pressure else np.zeros(len(self.factions))
+        exposure = self._exposure(stats) if d.crowd_pressure else np.zeros(len(self.factions))
         odds = (
             {
                 c.spec.name: el.odds(c.spec.name, office)
@@ -456,36 +474,55 @@ class TransitionModel(mesa.Model):
             f.loyalty = {k: v for k, v in lam.items() if v > 1e-12}
             f.after_dynamics = dict(f.loyalty)
 
-    def _peaceful_repression(self, stats: list) -> float:
+    def _peaceful_repression(self, stats: np.ndarray) -> float:
         """Repression of peaceful crowds today (0..1): the repression level (of 3) times the
         share of peaceful actives arrested today."""
-        arrested = sum(float(s.arrests[PEACEFUL]) for s in stats)
-        active = sum(float(s.active[PEACEFUL]) for s in stats)
+        arrested = float(stats[:, ARRESTS][:, PEACEFUL].sum())  # integer counts: exact
+        active = float(stats[:, ACTIVES][:, PEACEFUL].sum())
         if arrested <= 0.0:
             return 0.0
         return self.repression_level / 3.0 * arrested / (arrested + active)
 
-    def _exposure(self) -> np.ndarray:
+    def _exposure(self, stats: np.ndarray) -> np.ndarray:
         """Per faction, how full of peaceful actives its units' field of vision is (0..1): the
         actives its units see over the citizens that fit in their vision, times the region's
-        peaceful share of actives [A-loyalty-crowd-pressure]."""
-        k = len(self.factions)
-        seen, count = np.zeros(k), np.zeros(k)
-        density = self.params.crowd.citizen_density
-        for crowd, follows in zip(self.crowds, self.unit_follows, strict=True):
-            m = len(follows)  # the domestic units (the patron's come after them)
-            faction = crowd.unit_faction[:m]
-            if m == 0:
-                continue
-            active = crowd.state == ACTIVE
-            n_active = int(active.sum())
-            peaceful = (
-                float((active & (crowd.kind == PEACEFUL)).sum()) / n_active if n_active else 0.0
+        peaceful share of actives [A-loyalty-crowd-pressure]. Domestic units only (the
+        patron's come after them in a region); summed region by region, each in unit order."""
+        k, p = len(self.factions), self.population
+        if self._exposure_layout != p.layout:
+            self._exposure_layout = p.layout
+            m = [len(f) for f in self.unit_follows]
+            region = np.repeat(np.arange(len(m)), m)
+            self._unit_slots = np.concatenate(
+                [p.agent_at[r] + c.n + np.arange(m[r]) for r, c in enumerate(self.crowds)]
+            ).astype(np.int64)
+            self._unit_cell_at = p.cell_at[region]
+            capacity = np.array([c.neighbors.shape[1] for c in self.crowds]) * (
+                self.params.crowd.citizen_density
             )
-            capacity = crowd.neighbors.shape[1] * density
-            full = np.minimum(crowd.actives_seen[crowd.pos[crowd.n : crowd.n + m]] / capacity, 1.0)
-            seen += np.bincount(faction, weights=full * peaceful, minlength=k)
-            count += np.bincount(faction, minlength=k)
+            self._unit_capacity = capacity[region]
+            self._unit_region = region
+            self._unit_bin = region * k + np.concatenate(
+                [c.unit_faction[: m[r]] for r, c in enumerate(self.crowds)]
+            )
+            bins = len(self.crowds) * k
+            self._unit_count = np.bincount(self._unit_bin, minlength=bins).reshape(-1, k).sum(0)
+        n_active = stats[:, ACTIVES].sum(axis=1)
+        peaceful = np.divide(
+            stats[:, STAT_ACTIVE + PEACEFUL].astype(float),
+            n_active,
+            out=np.zeros(len(n_active)),
+            where=n_active > 0,
+        )
+        cells = p.flat["pos"][self._unit_slots] + self._unit_cell_at
+        full = np.minimum(p.flat["actives_seen"][cells] / self._unit_capacity, 1.0)
+        bins = len(self.crowds) * k
+        weights = full * peaceful[self._unit_region]
+        parts = np.bincount(self._unit_bin, weights=weights, minlength=bins).reshape(-1, k)
+        seen = np.zeros(k)
+        for row in parts:  # region by region, as the tallies were always summed
+            seen += row
+        count = self._unit_count
         return np.divide(seen, count, out=np.zeros(k), where=count > 0)
 
     def _not_obeying(self, units: np.ndarray) -> list[dict[str, float]]:
@@ -519,12 +556,12 @@ class TransitionModel(mesa.Model):
             )
         return out
 
-    def _situation(self, stats: list) -> Situation:
-        """Today's national signals from the regions' day statistics (none before day 0)."""
-        by_kind = sum((s.active for s in stats), np.zeros(3, dtype=np.int64))
+    def _situation(self, stats: np.ndarray) -> Situation:
+        """Today's national signals from the regions' day statistics (zeros before day 0)."""
+        by_kind = stats[:, ACTIVES].sum(axis=0)
         active = int(by_kind.sum())
         citizens = max(self.citizens, 1)
-        total_w = sum(s.weight for s in self.sites)
+        total_w = self._site_weight
         seized = sum(s.weight for s in self.sites if s.seized) / total_w if total_w else 0.0
         street = self.elites.street
         street.active_share = active / citizens
@@ -564,7 +601,7 @@ class TransitionModel(mesa.Model):
     def _update_legitimacy(self) -> None:
         el = self.elites
         drift = self.params.government.legitimacy_adjustment * (self.performance - el.legitimacy)
-        el.legitimacy = float(np.clip(el.legitimacy + drift, 0.0, 1.0))
+        el.legitimacy = float(min(max(el.legitimacy + drift, 0.0), 1.0))  # np.clip, on a float
 
     def _aftermath(self) -> None:
         """Reforms after order is restored [C-new-protests, C-socioeconomic-rights]."""
@@ -594,15 +631,12 @@ class TransitionModel(mesa.Model):
                 el.office, "reform_disappoints", f"{kind.replace('_', '-')} reform disappoints"
             )
 
-    def _record(self, stats: list, deaths: np.ndarray) -> None:
+    def _record(self, stats: np.ndarray, deaths: np.ndarray) -> None:
         """Keep today's numbers: per region (rows in scenario order) and national."""
-        regional = np.array(
-            [
-                [*s.active, s.quiet, s.jailed, s.arrests.sum(), d]
-                for s, d in zip(stats, deaths, strict=True)
-            ],
-            dtype=float,
-        )
+        regional = np.empty((len(stats), 7))  # active by kind, quiet, jailed, arrests, deaths
+        regional[:, :5] = stats[:, STAT_ACTIVE : STAT_JAILED + 1]
+        regional[:, 5] = stats[:, ARRESTS].sum(axis=1)
+        regional[:, 6] = deaths
         national = {
             **{f"power_{holder}": share for holder, share in self.power.items()},
             "office": self.elites.office,
@@ -649,7 +683,26 @@ class TransitionModel(mesa.Model):
 
     # -- running and results --------------------------------------------------------------------
     def run(self) -> None:
-        self.run_for(self.params.days)
+        """The whole run, as `run_for(days)` runs it, in a plain loop: at time t the step that
+        simulates day t - 1 (Mesa's steps come first at a time), then the shocks of day t in
+        the scenario's order; shocks of day `days` fire after the last step, later ones never.
+        Mesa's event list is left unused (the shocks' events cancelled)."""
+        days = self.params.days
+        if self.time != 0:  # already stepped through Mesa: go on through Mesa
+            self.run_for(days)
+            return
+        for event in self._shock_events:
+            event.cancel()
+        pending = sorted(self._shocks, key=lambda s: s.shock.day)  # stable: scenario order
+        due = 0
+        for t in range(days + 1):
+            if t > 0:
+                self.time = float(t)
+                self.steps += 1
+                self._day(t - 1)
+            while due < len(pending) and pending[due].shock.day == t:
+                pending[due].fire()
+                due += 1
 
     def final_state(self) -> outcomes.FinalState:
         el = self.elites

@@ -148,7 +148,9 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
 
     With R regions and D days, the peak is the larger of
     - building region r: the tables and arrays of the regions before it + building(r);
-    - running: every table and array + the largest day + the time series, 370 D (R + 1) +
+    - running: every table and array, + with more than one region a copy of every region's
+      table (4 C K each: the population's flat table, core/population.py), + the largest day
+      + the time series, 370 D (R + 1) +
       500 D, + its text columns (the office and each of F factions' stance, as wide as the
       longest camp name L), 4 (L + 10) (F + 1) D (R + 1), + the region network, 16 R^2;
     and the estimate is 1.1 (peak + 2 MiB), for the model's fixed costs and allocator overhead.
@@ -175,6 +177,9 @@ def estimate_memory(scenario: Scenario, regions: list[Grid] | None = None) -> Me
         days.append(CELL_WORK_BYTES * g.cells)
     running = {
         **held,
+        "flat tables": TABLE_BYTES * sum(g.cells * g.offsets for g in regions)
+        if len(regions) > 1
+        else 0,
         "a day": max(days),
         "time series": sc.days * (ROW_BYTES * (len(regions) + 1) + DAY_BYTES)
         + sc.days * (len(regions) + 1) * text_row_bytes(sc),

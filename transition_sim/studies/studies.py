@@ -65,7 +65,7 @@ def _load_kernel_before_fork(workers: int) -> None:
     """Load the compiled crowd kernel (from numba's cache) here, once, so that forked workers
     inherit it instead of each loading it."""
     if workers > 1:
-        from transition_sim.core.crowd import warm_up
+        from transition_sim.core.population import warm_up
 
         warm_up()
 
