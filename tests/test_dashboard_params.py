@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scenario_files import copy_baseline
 
 from transition_sim import claims
 from transition_sim.dashboard.callbacks import Pace, field_errors
@@ -124,7 +124,7 @@ def test_help_text_is_the_registry_entry_for_the_path() -> None:
 
 # -- edits ---------------------------------------------------------------------------------------
 def _write_edit(tmp_path: Path, values: dict[str, Any]) -> tuple[Path, str]:
-    shutil.copy(BASELINE, tmp_path / BASELINE.name)
+    copy_baseline(tmp_path)
     base = load_scenario(BASELINE).model_dump(mode="json")
     text = edited_yaml(BASELINE.name, overrides(base, apply_values(base, values)))
     path = tmp_path / "kazakhstan_2022.edited.yaml"
@@ -211,7 +211,7 @@ def test_the_extending_file_is_the_direct_edit(tmp_path: Path, data: st.DataObje
 def workspace(tmp_path: Path) -> Workspace:
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
-    shutil.copy(BASELINE, scenarios / BASELINE.name)
+    copy_baseline(scenarios)
     return Workspace(tmp_path / "work", scenarios)
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from scenario_files import write
+from scenario_files import copy_baseline, write
 from test_feasibility import peak_bytes
 from test_hostile_scenarios import assert_refused
 from test_job import Stop, fake_simulate
@@ -215,7 +215,6 @@ def test_a_model_changed_between_interrupt_and_resume_is_refused(
 
 def test_the_code_hash_follows_the_package_files(tmp_path: Path) -> None:
     """An edit to any of the package's .py files changes the identity (a copy is edited)."""
-    import shutil
 
     copy = tmp_path / "transition_sim"
     shutil.copytree(Path(store.__file__).resolve().parents[1], copy)
@@ -527,7 +526,7 @@ def test_a_contest_with_huge_powers_is_won_by_the_stronger(
 def workspace(tmp_path: Path) -> Workspace:
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
-    shutil.copy(BASELINE, scenarios / BASELINE.name)
+    copy_baseline(scenarios)
     return Workspace(tmp_path / "work", scenarios)
 
 
