@@ -60,7 +60,7 @@ def test_a_posterior_that_shuts_the_patron_out_changes_the_verdict(
     baseline sends no troops either: the wrong claim is no longer contradicted. The record and
     the table say which parameters ran."""
     fit = with_patron_cost(tmp_path / "fit", [1.0, 1.0, 1.0])
-    code, point = run_json("--claims", str(wrong), "-n", N, "--seed", SEED, "-w", "1")
+    code, point = run_json("--claims", str(wrong), "-n", N, "--seed", SEED, "-w", "1", "--point")
     assert code == 0
     code, drawn = run_json(
         "--claims", str(wrong), "-n", N, "--seed", SEED, "-w", "1", "--posterior", str(fit)

@@ -78,10 +78,10 @@ def test_baseline_deaths_are_in_the_hundreds() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="The model disagrees: the successor's odds in a showdown with the family are about 0.63"
-    " without the patron, close to the break-even of a purge, so he purges at once in most runs,"
-    " before any invitation; the patron is called in about a third of runs and the incumbent holds"
-    " about as often without it (README: counterfactual table).",
+    reason="Too weak for this test's criterion, not contradicted: the paired battery (N = 200)"
+    " finds the fall, 0.785 -> 0.625 (-0.16 [-0.215, -0.11]; README: the claims battery); here,"
+    " with 100 unpaired runs a side, 0.84 -> 0.67 is 2.8 standard errors, under the 3 this test"
+    " asks for.",
 )
 def test_without_the_patron_the_incumbent_holds_less_often() -> None:
     """Umarov: Russia 'acts in the moment of crisis'; without it (Kyrgyzstan 2010) the successor

@@ -176,7 +176,11 @@ def test_from_posterior_is_relative_to_the_file_that_writes_it(
 
 def test_a_scenario_without_a_posterior_prints_as_before() -> None:
     """The field is left out of a scenario that does not set it (hashes and files unchanged)."""
-    assert "from_posterior" not in scenario_to_yaml(load_scenario(BASELINE_PATH))
+    baseline = load_scenario(BASELINE_PATH)
+    assert baseline.from_posterior is not None  # the shipped fit's
+    unset = baseline.model_copy(update={"from_posterior": None})
+    assert "from_posterior" not in scenario_to_yaml(unset)
+    assert "from_posterior" in scenario_to_yaml(baseline)
 
 
 def _wrong_kind(folder: Path) -> None:
@@ -228,7 +232,8 @@ def test_run_posterior_option_checks_its_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
     error = json.loads(result.stdout)["error"]
     assert error["field"] == "--posterior" and "cannot read" in error["message"]
-    none = CliRunner().invoke(app, ["run", str(BASELINE_PATH), "--uncertainty", "posterior"])
+    epstein = Path(BASELINE_PATH).parent / "epstein_model1.yaml"  # names no posterior
+    none = CliRunner().invoke(app, ["run", str(epstein), "--uncertainty", "posterior"])
     assert none.exit_code == 2 and "from_posterior" in none.stderr
 
 

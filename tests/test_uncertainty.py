@@ -286,12 +286,12 @@ def test_a_coupled_set_the_draws_overfill_keeps_its_point_values() -> None:
 
 def test_run_point_prints_what_simulate_gives() -> None:
     """`run --point` is the run at point values: each replication is `simulate` at the
-    scenario's values with its derived seed. The default (no posterior named) draws the
-    priors, and says so."""
+    scenario's values with its derived seed. The default draws from the posterior the
+    baseline names, and says so."""
     args = ["run", str(BASELINE_PATH), "-n", "2", "--seed", "9", "-w", "1", "--json"]
     summary = json.loads(CliRunner().invoke(app, [*args, "--point"]).stdout)
     assert json.loads(CliRunner().invoke(app, [*args, "--uncertainty", "point"]).stdout) == summary
-    assert json.loads(CliRunner().invoke(app, args).stdout)["uncertainty"]["mode"] == "prior"
+    assert json.loads(CliRunner().invoke(app, args).stdout)["uncertainty"]["mode"] == "posterior"
     assert "uncertainty" not in summary
     runs = [simulate(BASELINE, replication_seed(9, r)) for r in range(2)]
     for name, entry in summary["outcomes"].items():
