@@ -196,7 +196,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path) -> None:
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):
-        store._atomic_write(target, broken)
+        store.atomic_write(target, broken)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
 

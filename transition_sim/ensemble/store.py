@@ -86,6 +86,7 @@ __all__ = [
     "OutputError",
     "OutputExistsError",
     "assemble",
+    "atomic_write",
     "check_output_dir",
     "check_parts",
     "clean_unfinished",
@@ -107,6 +108,7 @@ __all__ = [
     "verify_manifest",
     "write_part",
     "write_results",
+    "write_text_atomic",
 ]
 
 
@@ -151,7 +153,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temp file next to ``path``, fsync it, then rename it to ``path``."""
     # Not mkstemp: its files are private (0600); result files should get the usual umask mode.
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
@@ -166,8 +168,9 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def _write_text(path: Path, text: str) -> None:
-    _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: a reader sees the old file or the new one."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _json(data: Mapping[str, Any]) -> str:
@@ -321,7 +324,7 @@ def open_staging(
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        _write_text(staging / RUN_STATE, _json(identity))
+        write_text_atomic(staging / RUN_STATE, _json(identity))
     return staging, set()
 
 
@@ -349,7 +352,7 @@ def record_part(folder: Path, index: int, tables: Iterable[str], ledger: str = R
         path = part_path(folder, name, index)
         files[path.relative_to(folder).as_posix()] = _sha256(path)
     state.setdefault("parts", {})[str(index)] = files
-    _write_text(folder / ledger, _json(state))
+    write_text_atomic(folder / ledger, _json(state))
 
 
 def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
@@ -359,7 +362,7 @@ def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
     state = _read_state(folder, ledger)
     if state is None:
         state = {"code": code_files(), "parts": {}}
-        _write_text(folder / ledger, _json(state))
+        write_text_atomic(folder / ledger, _json(state))
     if state.get("code") != code_files():
         change = _change("code", state.get("code"), code_files())
         raise OutputError(
@@ -404,7 +407,7 @@ def write_part(
     for name in sorted(tables, key=lambda name: name == commit):
         path = part_path(folder, name, index)
         path.parent.mkdir(exist_ok=True)
-        _atomic_write(path, lambda tmp, name=name: pq.write_table(tables[name], tmp))
+        atomic_write(path, lambda tmp, name=name: pq.write_table(tables[name], tmp))
 
 
 def finished_parts(folder: Path, commit: str = COMMIT_TABLE) -> set[int]:
@@ -446,7 +449,7 @@ def assemble(folder: Path, table: str, dest: Path, parts: Iterable[int]) -> None
             for path in paths:
                 writer.write_table(conform(pq.read_table(path), schema))
 
-    _atomic_write(dest, write)
+    atomic_write(dest, write)
 
 
 # -- finishing: assemble, summarize, manifest, publish ------------------------------------------
@@ -510,7 +513,7 @@ def record_in_manifest(folder: str | os.PathLike[str], name: str) -> bool:
     path = folder / name
     files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
     manifest["files"] = dict(sorted(files.items()))
-    _write_text(folder / MANIFEST, _json(manifest))
+    write_text_atomic(folder / MANIFEST, _json(manifest))
     return True
 
 
@@ -601,11 +604,11 @@ def finish(
     runs = pq.read_table(result / "runs.parquet").to_pandas()
     summary = summarize_runs(runs, scenario.name, scenario.seed, uncertainty=uncertainty)
     del runs
-    _write_text(result / "summary.json", _json(summary))
+    write_text_atomic(result / "summary.json", _json(summary))
     resolved = _mode_comment(uncertainty) + scenario_to_yaml(scenario)
-    _write_text(result / "scenario.resolved.yaml", resolved)
+    write_text_atomic(result / "scenario.resolved.yaml", resolved)
     manifest = build_manifest(result, scenario, keep, command, uncertainty)
-    _write_text(result / MANIFEST, _json(manifest))
+    write_text_atomic(result / MANIFEST, _json(manifest))
     publish(staging, out)
     return summary
 

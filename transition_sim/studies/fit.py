@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from transition_sim.backtest import case_files
 from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
-from transition_sim.ensemble.store import _atomic_write, code_hash
+from transition_sim.ensemble.store import atomic_write, code_hash
 from transition_sim.scenario.address import PathError, apply_values, base_value
 from transition_sim.scenario.loader import ScenarioError, load_scenario
 from transition_sim.scenario.schema import Scenario
@@ -588,7 +588,7 @@ def _write_parquet(path: Path, frame: pd.DataFrame, meta: dict[str, Any] | None 
         table = table.replace_schema_metadata({"transition_sim": json.dumps(meta)})
     else:
         table = table.replace_schema_metadata(None)
-    _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _write(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from transition_sim.ensemble.store import write_text_atomic
 from transition_sim.studies.fit_spec import BASE_PREFIX
 from transition_sim.viz.figures import inert, style
 from transition_sim.viz.report import CSS
@@ -193,11 +192,5 @@ def write_fit_report(
         + "\n</body></html>\n"
     )
     path = out / REPORT
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, page)
     return path

@@ -45,6 +45,7 @@ from transition_sim.scenario.loader import (
     _locate,
     _read,
 )
+from transition_sim.studies.spec import SpecFile
 
 __all__ = [
     "BASE_PREFIX",
@@ -195,19 +196,10 @@ class FitSpec(Strict):
 
 
 @dataclass(frozen=True)
-class FitSpecFile:
+class FitSpecFile(SpecFile):
     """A fit spec with its file and the line of each of its fields."""
 
-    spec: FitSpec
-    path: Path
-    locations: Locations
-
-    def error(self, field: str | None, message: str) -> ScenarioError:
-        file, line = _locate(field, self.locations)
-        return ScenarioError(file, line, field, message)
-
-    def resolve(self, relative: str) -> Path:
-        return self.path.parent / relative
+    spec: FitSpec  # type: ignore[assignment]
 
 
 def load_fit_spec(path: str | Path) -> FitSpecFile:

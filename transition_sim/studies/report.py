@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from transition_sim.ensemble.store import _write_text
+from transition_sim.ensemble.store import write_text_atomic
 
 __all__ = ["compare_figure", "differences_figure", "discovery_figures", "write_report"]
 
@@ -44,7 +44,7 @@ def write_report(
             parts.append(fig.to_html(full_html=False, include_plotlyjs=first))
             first = False
     parts.append("</body></html>")
-    _write_text(path, "\n".join(parts))
+    write_text_atomic(path, "\n".join(parts))
 
 
 def compare_figure(points: pd.DataFrame, outcomes: Sequence[str]) -> go.Figure:

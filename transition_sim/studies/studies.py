@@ -18,7 +18,7 @@ import yaml
 
 from transition_sim.ensemble import store
 from transition_sim.ensemble.executors import open_executor
-from transition_sim.ensemble.store import _write_text
+from transition_sim.ensemble.store import write_text_atomic
 from transition_sim.ensemble.summary import OUTCOMES
 from transition_sim.ensemble.uncertainty import Uncertainty, describe
 from transition_sim.scenario.loader import scenario_hash, scenario_to_yaml
@@ -144,7 +144,7 @@ def run_compare(
         entries = []
         for i, (scenario, name) in enumerate(zip(scenarios, names, strict=True)):
             file = f"scenarios/{i}.yaml"
-            _write_text(folder / file, scenario_to_yaml(scenario))
+            write_text_atomic(folder / file, scenario_to_yaml(scenario))
             entries.append({"name": name, "file": file, "hash": hashes[i]})
         inputs: dict[str, Any] = {
             "scenarios": entries,
@@ -154,7 +154,7 @@ def run_compare(
         }
         if parameters is not None:
             inputs["parameters"] = parameters
-        _write_text(folder / "compare.yaml", yaml.safe_dump(inputs, sort_keys=False))
+        write_text_atomic(folder / "compare.yaml", yaml.safe_dump(inputs, sort_keys=False))
 
     def stored_key(folder: Path) -> str:
         return str(yaml.safe_load((folder / "compare.yaml").read_text(encoding="utf-8"))["key"])

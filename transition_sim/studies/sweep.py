@@ -40,12 +40,12 @@ from transition_sim.ensemble.runner import replication_seed
 from transition_sim.ensemble.store import (
     OutputError,
     OutputExistsError,
-    _atomic_write,
     _dist_version,
     _fsync_dir,
     _json,
     _sha256,
-    _write_text,
+    atomic_write,
+    write_text_atomic,
 )
 from transition_sim.ensemble.summary import OUTCOMES, wilson_interval
 from transition_sim.scenario.address import PathError, base_value, set_value
@@ -352,10 +352,10 @@ def prepare_sweep_dir(out: Path, exp: Experiment, *, resume: bool, force: bool) 
 def _write_inputs(out: Path, exp: Experiment) -> None:
     spec = exp.spec
     if isinstance(exp.model.base, Scenario):
-        _write_text(out / "scenario.resolved.yaml", scenario_to_yaml(exp.model.base))
+        write_text_atomic(out / "scenario.resolved.yaml", scenario_to_yaml(exp.model.base))
         # `fixed` is already in the resolved scenario; the spec now points at it.
         spec = spec.model_copy(update={"scenario": "scenario.resolved.yaml", "fixed": {}})
-    _write_text(out / "spec.yaml", spec_to_yaml(spec))
+    write_text_atomic(out / "spec.yaml", spec_to_yaml(spec))
 
 
 def load_runs(out: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -467,7 +467,7 @@ def summarize_folder(out: Path, parameters: Sequence[str], outcomes: Sequence[st
 
 
 def write_points(out: Path, table: pd.DataFrame) -> None:
-    _atomic_write(out / "points.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    atomic_write(out / "points.parquet", lambda tmp: table.to_parquet(tmp, index=False))
 
 
 def write_manifest(
@@ -504,7 +504,7 @@ def write_manifest(
             for p in files
         },
     }
-    _write_text(out / "manifest.json", _json(manifest))
+    write_text_atomic(out / "manifest.json", _json(manifest))
     _fsync_dir(out)
     return manifest
 
@@ -523,4 +523,4 @@ def json_ready(data: Any) -> Any:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    _write_text(path, json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n")
+    write_text_atomic(path, json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import os
-import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 import transition_sim
-from transition_sim.ensemble.store import REPORT_FILE, record_in_manifest
+from transition_sim.ensemble.store import REPORT_FILE, record_in_manifest, write_text_atomic
 from transition_sim.viz import why
 from transition_sim.viz.figures import FANS, inert, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
@@ -228,13 +227,7 @@ def write_report(
     output = load_output(results_dir)
     path = Path(out) if out is not None else Path(results_dir) / REPORT_NAME
     page = report_html(output, extra)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, page)
     if record and path.resolve() == (Path(results_dir) / REPORT_NAME).resolve():
         record_in_manifest(results_dir, REPORT_NAME)
     return path
