@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from transition_sim.scenario.address import _segment, yaml_value
+from transition_sim.scenario.address import segment, yaml_value
 from transition_sim.scenario.loader import load_scenario, unwrap_annotation
 from transition_sim.scenario.schema import Scenario
 
@@ -152,7 +152,7 @@ def _numeric_leaves(value: Any, path: str, out: set[str]) -> None:
             out.add(path)  # a list of numbers is one parameter
             return
         for i, child in enumerate(value):
-            _numeric_leaves(child, f"{path}.{_segment(child, i)}", out)
+            _numeric_leaves(child, f"{path}.{segment(child, i)}", out)
 
 
 def numeric_parameter_paths(scenario_yaml_path: str | Path) -> set[str]:
@@ -640,10 +640,10 @@ class ExpectationError(ValueError):
 def _located_yaml(path: Path) -> tuple[dict[str, Any], dict[str, tuple[Path, int | None]]]:
     """The registry as data, and the line of every dotted path in it (the scenario loader's
     reader: the same YAML rules and the same line bookkeeping)."""
-    from transition_sim.scenario.loader import ScenarioError, _read
+    from transition_sim.scenario.loader import ScenarioError, read_located
 
     try:
-        return _read(path)
+        return read_located(path)
     except ScenarioError as err:
         raise ExpectationError(path, err.line, err.field, err.message) from None
     except OSError as err:
@@ -813,7 +813,7 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
     try:
         parent = yaml_value(data, parent_path) if parent_path else data
         if isinstance(parent, list):
-            index = next(i for i, item in enumerate(parent) if _segment(item, i) == last)
+            index = next(i for i, item in enumerate(parent) if segment(item, i) == last)
         elif isinstance(parent, dict) and last in parent:
             index = last  # type: ignore[assignment]
         else:

@@ -59,7 +59,7 @@ __all__ = ["register_callbacks"]
 
 
 @lru_cache(maxsize=8)
-def _output(path: str) -> Results | Sweep:
+def cached_output(path: str) -> Results | Sweep:
     """Output folders are written once and not changed, so they are read once."""
     return load_output(path)
 
@@ -181,7 +181,7 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
         path = workspace.outputs().get(key or "")
         if path is None:
             return None
-        output = _output(str(path))
+        output = cached_output(str(path))
         return output if isinstance(output, Results) else None
 
     def base_of(key: str | None) -> Base:
@@ -620,7 +620,7 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
             sweeps = {}
             for key, path in workspace.outputs().items():
                 if workspace.is_sweep(path):
-                    output = _output(str(path))
+                    output = cached_output(str(path))
                     if isinstance(output, Sweep):
                         sweeps[key] = output
             return views.sweeps_view(sweeps)
@@ -656,7 +656,7 @@ def register_callbacks(app: Dash, workspace: Workspace, workers: int = 1) -> Non
 
     def sweep(key: str | None) -> Sweep | None:
         path = workspace.outputs().get(key or "")
-        output = _output(str(path)) if path is not None else None
+        output = cached_output(str(path)) if path is not None else None
         return output if isinstance(output, Sweep) else None
 
     @app.callback(Output("sweep-controls", "children"), Input("sweep", "value"))

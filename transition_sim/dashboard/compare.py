@@ -18,7 +18,12 @@ import pandas as pd
 from dash import html
 
 from transition_sim.dashboard.views import empty, graph, table
-from transition_sim.studies.compare import _bootstrap, _interval, _label, differences
+from transition_sim.studies.compare import (
+    bootstrap_difference,
+    differences,
+    interval_label,
+    percentile_interval,
+)
 from transition_sim.viz.compare import (
     Comparison,
     difference_chart,
@@ -79,7 +84,13 @@ def _newcombe(
         pa, pb = float(ea["share"]), float(eb["share"])
         se = math.sqrt(pa * (1 - pa) / max(n[0], 1) + pb * (1 - pb) / max(n[1], 1))
         ci = [lo, hi]
-        out[name] = {"diff": d, "ci95": ci, "paired": False, "se_unpaired": se, "label": _label(ci)}
+        out[name] = {
+            "diff": d,
+            "ci95": ci,
+            "paired": False,
+            "se_unpaired": se,
+            "label": interval_label(ci),
+        }
     return out
 
 
@@ -105,10 +116,10 @@ def _unpaired(
             ("median", lambda v: np.median(v, axis=-1)),
             ("mean", lambda v: v.mean(axis=-1)),
         ):
-            ci = _interval(_bootstrap(stat, x, y, False, rng))
+            ci = percentile_interval(bootstrap_difference(stat, x, y, False, rng))
             entry[f"{name}_diff"] = float(stat(y) - stat(x))
             entry[f"{name}_ci95"] = ci
-            entry[f"{name}_label"] = _label(ci)
+            entry[f"{name}_label"] = interval_label(ci)
         out[metric] = entry
     return Comparison(False, 0, n, _newcombe(a, b, outcomes, n), out)
 

@@ -12,7 +12,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from transition_sim.dashboard import discovery, views
-from transition_sim.dashboard.callbacks import _output
+from transition_sim.dashboard.callbacks import cached_output
 from transition_sim.dashboard.workspace import Workspace
 from transition_sim.viz.results import Results, Sweep
 from transition_sim.viz.sweeps import morris_chart, sobol_chart
@@ -28,7 +28,7 @@ __all__ = ["register_why_callbacks"]
 
 @lru_cache(maxsize=WATCHED)
 def _snapshots(folder: str, replication: int) -> Snapshots:
-    results = _output(folder)
+    results = cached_output(folder)
     assert isinstance(results, Results) and results.scenario is not None
     base = int(results.summary.get("seed", results.scenario.seed))
     return watch_replication(results.scenario, replication, base)
@@ -36,7 +36,7 @@ def _snapshots(folder: str, replication: int) -> Snapshots:
 
 @lru_cache(maxsize=16)
 def _state_discovery(folder: str, outcome: str, day: int) -> dict[str, Any] | str:
-    results = _output(folder)
+    results = cached_output(folder)
     assert isinstance(results, Results)
     try:
         return discovery.state_discovery(results, outcome, day)
@@ -46,7 +46,7 @@ def _state_discovery(folder: str, outcome: str, day: int) -> dict[str, Any] | st
 
 @lru_cache(maxsize=16)
 def _sweep_discovery(folder: str, outcome: str) -> dict[str, Any] | str:
-    sweep = _output(folder)
+    sweep = cached_output(folder)
     assert isinstance(sweep, Sweep)
     try:
         return discovery.sweep_discovery(sweep, outcome)
@@ -68,7 +68,7 @@ def _clicked_day(click: dict[str, Any] | None) -> int | None:
 def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
     def results(key: str | None) -> Results | None:
         path = workspace.outputs().get(key or "")
-        output = _output(str(path)) if path is not None else None
+        output = cached_output(str(path)) if path is not None else None
         return output if isinstance(output, Results) else None
 
     @app.callback(
@@ -191,7 +191,7 @@ def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
     )
     def sweep_discovery(outcome: str | None, key: str | None) -> Any:
         path = workspace.outputs().get(key or "")
-        if path is None or outcome is None or not isinstance(_output(str(path)), Sweep):
+        if path is None or outcome is None or not isinstance(cached_output(str(path)), Sweep):
             raise PreventUpdate
         found = _sweep_discovery(str(path), outcome)
         return views.discovery_block(found, "over the swept parameters", "sweep")
@@ -203,7 +203,7 @@ def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
     )
     def sensitivity_detail(output: str | None, key: str | None) -> Any:
         path = workspace.outputs().get(key or "")
-        chosen = _output(str(path)) if path is not None else None
+        chosen = cached_output(str(path)) if path is not None else None
         if output is None or not isinstance(chosen, Sweep):
             raise PreventUpdate
         chart = {"morris": morris_chart, "sobol": sobol_chart}.get(

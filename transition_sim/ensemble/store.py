@@ -139,7 +139,7 @@ def output_errors(path: Path) -> Iterator[None]:
 # -- small atomic writes ------------------------------------------------------------------------
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     """Persist the renames themselves; best effort, as not every platform can open a dir."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -173,7 +173,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _json(data: Mapping[str, Any]) -> str:
+def json_text(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
@@ -255,7 +255,7 @@ def code_files() -> dict[str, str]:
     files works from a wheel as from a git checkout."""
     root = Path(transition_sim.__file__).resolve().parent
     return {
-        path.relative_to(root.parent).as_posix(): _sha256(path)
+        path.relative_to(root.parent).as_posix(): file_sha256(path)
         for path in sorted(root.rglob("*.py"))
         if "__pycache__" not in path.parts
     }
@@ -263,7 +263,7 @@ def code_files() -> dict[str, str]:
 
 def code_hash() -> str:
     """One sha256 of the package's code (`code_files`), for manifests."""
-    return hashlib.sha256(_json(code_files()).encode()).hexdigest()
+    return hashlib.sha256(json_text(code_files()).encode()).hexdigest()
 
 
 def run_identity(
@@ -324,7 +324,7 @@ def open_staging(
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        write_text_atomic(staging / RUN_STATE, _json(identity))
+        write_text_atomic(staging / RUN_STATE, json_text(identity))
     return staging, set()
 
 
@@ -350,9 +350,9 @@ def record_part(folder: Path, index: int, tables: Iterable[str], ledger: str = R
     files = {}
     for name in tables:
         path = part_path(folder, name, index)
-        files[path.relative_to(folder).as_posix()] = _sha256(path)
+        files[path.relative_to(folder).as_posix()] = file_sha256(path)
     state.setdefault("parts", {})[str(index)] = files
-    write_text_atomic(folder / ledger, _json(state))
+    write_text_atomic(folder / ledger, json_text(state))
 
 
 def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
@@ -362,7 +362,7 @@ def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
     state = _read_state(folder, ledger)
     if state is None:
         state = {"code": code_files(), "parts": {}}
-        write_text_atomic(folder / ledger, _json(state))
+        write_text_atomic(folder / ledger, json_text(state))
     if state.get("code") != code_files():
         change = _change("code", state.get("code"), code_files())
         raise OutputError(
@@ -379,7 +379,7 @@ def check_parts(folder: Path, recorded: Mapping[int, Mapping[str, str]]) -> None
     for index in sorted(recorded):
         for name, digest in recorded[index].items():
             path = folder / name
-            if not path.is_file() or _sha256(path) != digest:
+            if not path.is_file() or file_sha256(path) != digest:
                 state = "is missing" if not path.is_file() else "was changed after it was written"
                 raise OutputError(
                     path,
@@ -455,14 +455,14 @@ def assemble(folder: Path, table: str, dest: Path, parts: Iterable[int]) -> None
 # -- finishing: assemble, summarize, manifest, publish ------------------------------------------
 
 
-def _dist_version(name: str) -> str | None:
+def dist_version(name: str) -> str | None:
     try:
         return version(name)
     except PackageNotFoundError:
         return None
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
@@ -482,7 +482,7 @@ def build_manifest(
     return {
         "transition_sim": transition_sim.__version__,
         "python": platform.python_version(),
-        **{name: _dist_version(name) for name in ("mesa", "numpy", "pandas", "pyarrow")},
+        **{name: dist_version(name) for name in ("mesa", "numpy", "pandas", "pyarrow")},
         "scenario": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "seed": scenario.seed,
@@ -493,7 +493,7 @@ def build_manifest(
         "uncertainty": describe(uncertainty),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
-        "files": {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files},
+        "files": {p.name: {"bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in files},
     }
 
 
@@ -511,9 +511,9 @@ def record_in_manifest(folder: str | os.PathLike[str], name: str) -> bool:
     if not isinstance(files, dict):
         return False
     path = folder / name
-    files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    files[name] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
     manifest["files"] = dict(sorted(files.items()))
-    write_text_atomic(folder / MANIFEST, _json(manifest))
+    write_text_atomic(folder / MANIFEST, json_text(manifest))
     return True
 
 
@@ -540,7 +540,7 @@ def verify_manifest(folder: str | os.PathLike[str], ignore: Sequence[str] = ()) 
             continue
         if not path.is_file() or path.is_symlink():
             problems.append(f"{name}: missing")
-        elif path.stat().st_size != size or _sha256(path) != digest:
+        elif path.stat().st_size != size or file_sha256(path) != digest:
             problems.append(f"{name}: differs from the manifest")
     return problems
 
@@ -567,7 +567,7 @@ def publish(staging: Path, out: Path) -> None:
     """Move ``staging/result`` to ``out`` in one step, replacing an old result folder there,
     then remove the staging folder."""
     result = staging / RESULT_DIR
-    _fsync_dir(result)
+    fsync_dir(result)
     if out.is_symlink():  # replaced, never followed: what it points to is not ours
         out.unlink()
     if out.is_dir() and any(out.iterdir()):
@@ -575,7 +575,7 @@ def publish(staging: Path, out: Path) -> None:
         shutil.rmtree(result)  # now the old results
     else:
         os.replace(result, out)  # onto nothing, or onto an empty directory
-    _fsync_dir(out.parent)
+    fsync_dir(out.parent)
     shutil.rmtree(staging)
 
 
@@ -604,11 +604,11 @@ def finish(
     runs = pq.read_table(result / "runs.parquet").to_pandas()
     summary = summarize_runs(runs, scenario.name, scenario.seed, uncertainty=uncertainty)
     del runs
-    write_text_atomic(result / "summary.json", _json(summary))
+    write_text_atomic(result / "summary.json", json_text(summary))
     resolved = _mode_comment(uncertainty) + scenario_to_yaml(scenario)
     write_text_atomic(result / "scenario.resolved.yaml", resolved)
     manifest = build_manifest(result, scenario, keep, command, uncertainty)
-    write_text_atomic(result / MANIFEST, _json(manifest))
+    write_text_atomic(result / MANIFEST, json_text(manifest))
     publish(staging, out)
     return summary
 

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-def _segment(item: Any, index: int) -> str:
+def segment(item: Any, index: int) -> str:
     """How a list item is named in a path: by its `name` if it has one, else by its index."""
     if isinstance(item, dict) and isinstance(item.get("name"), str):
         return item["name"]
@@ -53,7 +53,7 @@ def yaml_value(data: Any, path: str) -> Any:
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list):
-            named = [item for i, item in enumerate(node) if _segment(item, i) == part]
+            named = [item for i, item in enumerate(node) if segment(item, i) == part]
             if not named:
                 raise KeyError(path)
             node = named[0]

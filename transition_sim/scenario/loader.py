@@ -366,7 +366,7 @@ def _paths(value: Any, path: str = "") -> list[str]:
     return found
 
 
-def _read(path: Path) -> tuple[dict[str, Any], Locations]:
+def read_located(path: Path) -> tuple[dict[str, Any], Locations]:
     """Parse one YAML file (no extends) into a mapping and the line of each of its paths."""
     data, node, loader = _parse(path, _read_text(path))
     if data is None:
@@ -399,7 +399,7 @@ def _resolve(
     files involved (the extending one first). `chain` is (resolved, as given, line of
     `extends`) of the files extending this one, to spot cycles and report where they point.
     ``within``: the folders the file this one extends must be in (`load_scenario`)."""
-    data, locations = _read(path)
+    data, locations = read_located(path)
     if chain and not any(key in Scenario.model_fields or key == "extends" for key in data):
         # Not a scenario (extends: /etc/passwd): say so without listing its keys.
         _, child, child_line = chain[-1]
@@ -504,7 +504,7 @@ def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> 
         raise _scenario_error(exc, locations, files) from None
     problems = check_feasible(scenario)
     if problems:
-        located = [(*_locate(field, locations), field, message) for field, message in problems]
+        located = [(*locate(field, locations), field, message) for field, message in problems]
         raise _located_error(located, files)
     if scenario.from_posterior is not None:
         scenario = _with_posterior(scenario, locations, folders)
@@ -540,18 +540,18 @@ def _with_posterior(
     return scenario.model_copy(update={"from_posterior": str(Path(posterior.file).resolve())})
 
 
-_NO_VALUE = object()
+NO_VALUE = object()
 
 
 def _scenario_error(exc: ValidationError, locations: Locations, files: list[Path]) -> ScenarioError:
     """Turn pydantic's errors into located, human messages. The value given is quoted only
     from the file named by the user, never text from a file it extends."""
-    errors = [(_locate(_field(error), locations), error) for error in exc.errors()]
+    errors = [(locate(_field(error), locations), error) for error in exc.errors()]
     errors.sort(key=lambda e: _order(e[0], files))
     located = []
     for (file, line), error in errors[:MAX_PROBLEMS]:  # described only if shown: 'did you mean'
-        field, message, value = _describe(error)
-        if value is not _NO_VALUE and (file == files[0] or not isinstance(value, str)):
+        field, message, value = describe_error(error)
+        if value is not NO_VALUE and (file == files[0] or not isinstance(value, str)):
             shown = json.dumps(value, default=str)
             message += f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
         located.append((file, line, field, message))
@@ -588,7 +588,7 @@ def _located_error(
     )
 
 
-def _locate(field: str | None, locations: Locations) -> tuple[Path, int]:
+def locate(field: str | None, locations: Locations) -> tuple[Path, int]:
     """The location of `field`, or of its nearest ancestor that is written in the file (a
     missing field is reported at its parent mapping)."""
     path = field or ""
@@ -611,8 +611,8 @@ def _field(error: Any) -> str | None:
     return ".".join(str(part) for part in error["loc"]) or None
 
 
-def _describe(error: Any) -> tuple[str | None, str, Any]:
-    """A dotted field path, a short message and the value to quote (or `_NO_VALUE`) for one
+def describe_error(error: Any) -> tuple[str | None, str, Any]:
+    """A dotted field path, a short message and the value to quote (or `NO_VALUE`) for one
     pydantic error."""
     loc = error["loc"]
     field = _field(error)
@@ -622,14 +622,14 @@ def _describe(error: Any) -> tuple[str | None, str, Any]:
         message = str(error["ctx"]["error"])
         if field and not loc:
             message = _PATH_PREFIX.match(message)[2]  # type: ignore[index]
-        return field, message, _NO_VALUE
+        return field, message, NO_VALUE
     if kind == "missing":
-        return field, "required field is missing", _NO_VALUE
+        return field, "required field is missing", NO_VALUE
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields) if model else [])
         message = f"unknown key (did you mean {close[0]!r}?)" if close else "unknown key"
-        return field, message, _NO_VALUE
+        return field, message, NO_VALUE
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         message = "should be a mapping of keys to values"
     elif kind in ("list_type", "tuple_type"):
@@ -653,7 +653,7 @@ def _describe(error: Any) -> tuple[str | None, str, Any]:
         message = _lower(error["msg"])
     if value is None or isinstance(value, str | int | float | bool):
         return field, message, value
-    return field, message, _NO_VALUE
+    return field, message, NO_VALUE
 
 
 def _lower(text: str) -> str:

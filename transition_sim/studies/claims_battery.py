@@ -47,11 +47,11 @@ from transition_sim.scenario.loader import load_scenario, scenario_hash
 from transition_sim.scenario.schema import Scenario
 from transition_sim.studies.compare import (
     DIFFERENT,
-    _bootstrap,
-    _interval,
-    _label,
-    _metric_difference,
-    _share_difference,
+    bootstrap_difference,
+    interval_label,
+    metric_difference,
+    percentile_interval,
+    share_difference,
 )
 from transition_sim.studies.engine import ProgressFn
 from transition_sim.studies.studies import run_compare
@@ -97,11 +97,11 @@ def _ratio(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> dict[str, 
     a, b = a[both], b[both]
     if len(a) < 2 or np.median(a) <= 0 or np.median(b) <= 0:
         return {"n": len(a), "paired": True, "label": "undefined (a median is 0)"}
-    log_ci = _interval(_bootstrap(_log_median, a, b, True, rng))
+    log_ci = percentile_interval(bootstrap_difference(_log_median, a, b, True, rng))
     return {
         "diff": float(np.median(b) / np.median(a)),
         "ci95": [float(np.exp(log_ci[0])), float(np.exp(log_ci[1]))],
-        "label": _label(log_ci),
+        "label": interval_label(log_ci),
         "n": len(a),
         "paired": True,
     }
@@ -122,7 +122,7 @@ def evaluate(
         else:
             a = np.isfinite(ref[target[0]].to_numpy(dtype=float)).astype(float)
             b = np.isfinite(cur[target[0]].to_numpy(dtype=float)).astype(float)
-        d = _share_difference(a, b, rng) if len(common) > 1 else {}
+        d = share_difference(a, b, rng) if len(common) > 1 else {}
         values = (float(a.mean()), float(b.mean())) if len(common) else (None, None)
     else:
         a = ref[target[0]].to_numpy(dtype=float)
@@ -130,7 +130,7 @@ def evaluate(
         if stat == "ratio":
             d = _ratio(a, b, rng)
         else:
-            found = _metric_difference(a, b, rng)
+            found = metric_difference(a, b, rng)
             d = {k.removeprefix(f"{stat}_"): v for k, v in found.items()}
         center = np.nanmedian if stat in ("median", "ratio") else np.nanmean
         values = tuple(float(center(x)) if np.isfinite(x).any() else None for x in (a, b))  # type: ignore[assignment]

@@ -77,12 +77,12 @@ def compare_plan(
     )
 
 
-def _interval(draws: np.ndarray) -> list[float]:
+def percentile_interval(draws: np.ndarray) -> list[float]:
     lo, hi = np.percentile(draws, [2.5, 97.5])
     return [float(lo), float(hi)]
 
 
-def _bootstrap(
+def bootstrap_difference(
     stat: Callable[[np.ndarray], np.ndarray],
     a: np.ndarray,
     b: np.ndarray,
@@ -100,14 +100,14 @@ def _bootstrap(
     return np.concatenate(draws)
 
 
-def _label(ci: list[float]) -> str:
+def interval_label(ci: list[float]) -> str:
     return WITHIN if ci[0] <= 0 <= ci[1] else DIFFERENT
 
 
-def _share_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
+def share_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
     """Paired difference of two 0/1 indicators (same replications)."""
     n = len(a)
-    ci = _interval(_bootstrap(lambda x: x.mean(axis=1), a, b, True, rng))
+    ci = percentile_interval(bootstrap_difference(lambda x: x.mean(axis=1), a, b, True, rng))
     paired = float(np.std(b - a, ddof=1) / np.sqrt(n)) if n > 1 else None
     unpaired = float(np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / n)) if n > 1 else None
     return {
@@ -117,11 +117,11 @@ def _share_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) ->
         "n": n,
         "se_paired": paired,
         "se_unpaired": unpaired,
-        "label": _label(ci),
+        "label": interval_label(ci),
     }
 
 
-def _metric_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
+def metric_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
     """Difference of medians and of means of a metric; paired where both runs define it."""
     both = np.isfinite(a) & np.isfinite(b)
     paired = both.sum() >= 2 and both.sum() >= 0.5 * max(np.isfinite(a).sum(), np.isfinite(b).sum())
@@ -143,10 +143,10 @@ def _metric_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -
         ("median", lambda x: np.median(x, axis=-1)),
         ("mean", lambda x: x.mean(axis=-1)),
     ):
-        ci = _interval(_bootstrap(stat, a, b, bool(paired), rng))
+        ci = percentile_interval(bootstrap_difference(stat, a, b, bool(paired), rng))
         out[f"{name}_diff"] = float(stat(b) - stat(a))
         out[f"{name}_ci95"] = ci
-        out[f"{name}_label"] = _label(ci)
+        out[f"{name}_label"] = interval_label(ci)
     return out
 
 
@@ -172,10 +172,10 @@ def differences(
         for outcome in outcomes:
             a = (ref["outcome"] == outcome).to_numpy(dtype=float)
             b = (cur["outcome"] == outcome).to_numpy(dtype=float)
-            entry["outcomes"][outcome] = _share_difference(a, b, rng) if len(common) > 1 else None
+            entry["outcomes"][outcome] = share_difference(a, b, rng) if len(common) > 1 else None
         for metric in metrics:
             a = reference[metric].reindex(common).to_numpy(dtype=float)
             b = other[metric].reindex(common).to_numpy(dtype=float)
-            entry["metrics"][metric] = _metric_difference(a, b, rng)
+            entry["metrics"][metric] = metric_difference(a, b, rng)
         result[name] = entry
     return result

@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from transition_sim.backtest import case_files
 from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
-from transition_sim.ensemble.store import atomic_write, code_hash
+from transition_sim.ensemble.store import atomic_write, code_hash, file_sha256
 from transition_sim.scenario.address import PathError, apply_values, base_value
 from transition_sim.scenario.loader import ScenarioError, load_scenario
 from transition_sim.scenario.schema import Scenario
@@ -560,10 +560,6 @@ def _predictive(problem: Problem, posterior: pd.DataFrame, map_: Callable) -> pd
 # -- writing ---------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def posterior_metadata(sf: FitSpecFile, problem: Problem, generations: int) -> dict[str, Any]:
     priors = {}
     for prior, mode in zip(problem.priors, problem.modes, strict=True):
@@ -574,7 +570,7 @@ def posterior_metadata(sf: FitSpecFile, problem: Problem, generations: int) -> d
     return {
         "kind": "posterior",
         "spec": sf.path.name,
-        "spec_sha256": _sha256(sf.path),
+        "spec_sha256": file_sha256(sf.path),
         "code_sha256": code_hash(),
         "priors": priors,
         "generations": generations,

@@ -29,7 +29,6 @@ A bad spec raises `ScenarioError` (``file:line: field: message``): the CLI exits
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -37,15 +36,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 from pydantic import model_validator as after
 
-from transition_sim.scenario.loader import (
-    _NO_VALUE,
-    Locations,
-    ScenarioError,
-    _describe,
-    _locate,
-    _read,
-)
-from transition_sim.studies.spec import SpecFile
+from transition_sim.scenario.loader import read_located
+from transition_sim.studies.spec import SpecFile, spec_error
 
 __all__ = [
     "BASE_PREFIX",
@@ -206,36 +198,12 @@ def load_fit_spec(path: str | Path) -> FitSpecFile:
     """Read and validate a fit spec's shape; `ScenarioError` (file:line: field) if bad. The
     checks against the scenarios and the registry are `transition_sim.studies.fit.prepare`'s."""
     path = Path(path)
-    data, locations = _read(path)
+    data, locations = read_located(path)
     try:
         spec = FitSpec.model_validate(data)
     except ValidationError as exc:
-        raise _error(exc, locations, path) from None
+        raise spec_error(exc, locations, path, FitSpec, TAGS) from None
     return FitSpecFile(spec, path, locations)
-
-
-def _error(exc: ValidationError, locations: Locations, path: Path) -> ScenarioError:
-    problems = []
-    for error in exc.errors():
-        loc = tuple(part for part in error["loc"] if part not in TAGS or part == error["loc"][0])
-        error = {**error, "loc": loc}
-        if error["type"] == "extra_forbidden":
-            field = ".".join(str(part) for part in error["loc"])
-            message = "unknown key"
-        else:
-            field, message, value = _describe(error)
-            if value is not _NO_VALUE:
-                shown = json.dumps(value, default=str)
-                message += f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
-            head, sep, rest = message.partition(": ")
-            # Checks across fields name their field first ("parameters.1.address: ...").
-            if sep and head.split(".")[0] in FitSpec.model_fields and " " not in head:
-                field, message = (f"{field}.{head}" if field else head), rest
-        line = _locate(field, locations)[1]
-        problems.append((line, field, message))
-    problems.sort(key=lambda p: p[0])
-    line, field, message = problems[0]
-    return ScenarioError(path, line, field, message, problems=problems)
 
 
 def describe_prior(prior: Any) -> dict[str, Any]:

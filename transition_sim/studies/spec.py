@@ -49,12 +49,12 @@ from pydantic import model_validator as after
 from scipy import stats
 
 from transition_sim.scenario.loader import (
-    _NO_VALUE,
+    NO_VALUE,
     Locations,
     ScenarioError,
-    _describe,
-    _locate,
-    _read,
+    describe_error,
+    locate,
+    read_located,
     unwrap_annotation,
 )
 
@@ -347,7 +347,7 @@ class SpecFile:
 
     def error(self, field: str | None, message: str) -> ScenarioError:
         """A located error about ``field`` (a dotted path in the spec) of this file."""
-        file, line = _locate(field, self.locations)
+        file, line = locate(field, self.locations)
         return ScenarioError(file, line, field, message)
 
     def resolve(self, relative: str) -> Path:
@@ -361,44 +361,54 @@ _PREFIX = re.compile(r"^(\S+): (.*)$", re.DOTALL)
 def load_spec(path: str | Path) -> SpecFile:
     """Read and validate an experiment spec; `ScenarioError` (file:line: field: message) if bad."""
     path = Path(path)
-    data, locations = _read(path)
+    data, locations = read_located(path)
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
-        raise _spec_error(exc, locations, path) from None
+        raise spec_error(exc, locations, path, Spec) from None
     return SpecFile(spec, path, locations)
 
 
-def _spec_error(exc: ValidationError, locations: Locations, path: Path) -> ScenarioError:
+def spec_error(
+    exc: ValidationError,
+    locations: Locations,
+    path: Path,
+    root: type[BaseModel],
+    tags: tuple[str, ...] = (),
+) -> ScenarioError:
+    """Pydantic's errors on a spec file (a `root` model) as one located error, problems sorted by
+    line. `tags` are the tags of discriminated unions, left out of field paths."""
     problems = []
     for error in exc.errors():
-        loc = error["loc"]
+        loc = tuple(part for i, part in enumerate(error["loc"]) if i == 0 or part not in tags)
+        error = {**error, "loc": loc}
         if error["type"] == "extra_forbidden":
             field = ".".join(str(part) for part in loc)
-            options = _fields_at(loc[:-1])
+            options = fields_at(root, loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), options)
             hint = f"did you mean {close[0]!r}?" if close else f"one of {', '.join(options)}"
             message = f"unknown key ({hint})" if options else "unknown key"
         else:
-            field, message, value = _describe(error)
-            if value is not _NO_VALUE:
+            field, message, value = describe_error(error)
+            if value is not NO_VALUE:
                 shown = json.dumps(value, default=str)
                 message += f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
             # Checks across fields name their field in the message: "parameters.1.path: ...".
             match = _PREFIX.match(message)
-            if match and match[1].split(".")[0] in _fields_at(loc):
+            if match and match[1].split(".")[0] in fields_at(root, loc):
                 prefix = f"{field}." if field else ""
                 field, message = prefix + match[1], match[2]
-        line = _locate(field, locations)[1]
+        line = locate(field, locations)[1]
         problems.append((line, field, message))
     problems.sort(key=lambda p: p[0])
     line, field, message = problems[0]
     return ScenarioError(path, line, field, message, problems=problems)
 
 
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed at ``loc`` of a spec (for "did you mean" hints); [] if unknown."""
-    annotation: Any = Spec
+def fields_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at ``loc`` of a `root` model (for "did you mean" hints); [] if unknown.
+    In a union of models, the arm is the one whose `name` is the part of ``loc``."""
+    annotation: Any = root
     for part in (*loc, None):
         annotation = unwrap_annotation(annotation)
         if get_origin(annotation) in (Union, types.UnionType):  # tagged: the tag names the arm

@@ -40,11 +40,11 @@ from transition_sim.ensemble.runner import replication_seed
 from transition_sim.ensemble.store import (
     OutputError,
     OutputExistsError,
-    _dist_version,
-    _fsync_dir,
-    _json,
-    _sha256,
     atomic_write,
+    dist_version,
+    file_sha256,
+    fsync_dir,
+    json_text,
     write_text_atomic,
 )
 from transition_sim.ensemble.summary import OUTCOMES, wilson_interval
@@ -52,7 +52,7 @@ from transition_sim.scenario.address import PathError, base_value, set_value
 from transition_sim.scenario.feasibility import check_feasible
 from transition_sim.scenario.loader import (
     ScenarioError,
-    _describe,
+    describe_error,
     load_scenario,
     scenario_hash,
     scenario_to_yaml,
@@ -174,7 +174,7 @@ def _model(source: SpecFile, allow_code: bool) -> tuple[Model, str]:
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
-            field, message, _ = _describe(exc.errors()[0])
+            field, message, _ = describe_error(exc.errors()[0])
             raise source.error("fixed", f"makes an invalid scenario: {field}: {message}") from None
         problems = check_feasible(scenario)
         if problems:
@@ -248,7 +248,7 @@ def _point_problem(
     shown = ", ".join(f"{k}={v:.6g}" for k, v in values.items())
     field: str | None = None
     if isinstance(exc, ValidationError):
-        field, message, _ = _describe(exc.errors()[0])
+        field, message, _ = describe_error(exc.errors()[0])
         if "add up to" in message:
             message += " (values that must add up: declare them under `coupled:`)"
         what = f"{field}: {message}" if field else message
@@ -482,7 +482,7 @@ def write_manifest(
     manifest: dict[str, Any] = {
         "transition_sim": transition_sim.__version__,
         "python": platform.python_version(),
-        **{name: _dist_version(name) for name in ("numpy", "pandas", "pyarrow", "salib", "mesa")},
+        **{name: dist_version(name) for name in ("numpy", "pandas", "pyarrow", "salib", "mesa")},
     }
     if exp is not None:
         manifest |= {
@@ -500,12 +500,12 @@ def write_manifest(
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
         "files": {
-            str(p.relative_to(out)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+            str(p.relative_to(out)): {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
             for p in files
         },
     }
-    write_text_atomic(out / "manifest.json", _json(manifest))
-    _fsync_dir(out)
+    write_text_atomic(out / "manifest.json", json_text(manifest))
+    fsync_dir(out)
     return manifest
 
 
