@@ -97,8 +97,12 @@ def _rotl(x: np.uint64, k: int) -> np.uint64:
 
 
 @numba.njit(cache=True, inline="always")
-def _next(s: np.ndarray) -> np.uint64:
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+def _step(
+    s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, np.uint64]:
+    """One draw from the state (s0, s1, s2, s3): the number, then the next state. The hot loops
+    keep the state in local variables: held in an array, it is loaded and stored at every draw
+    (the compiler cannot tell that the other arrays written in the loop do not alias it)."""
     result = _rotl(s1 * _U64(5), 7) * _U64(9)
     t = s1 << _U64(17)
     s2 ^= s0
@@ -107,8 +111,26 @@ def _next(s: np.ndarray) -> np.uint64:
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@numba.njit(cache=True, inline="always")
+def _next(s: np.ndarray) -> np.uint64:
+    result, s0, s1, s2, s3 = _step(s[0], s[1], s[2], s[3])
     s[0], s[1], s[2], s[3] = s0, s1, s2, s3
     return result
+
+
+@numba.njit(cache=True, inline="always")
+def _below(r: np.uint64, n: int) -> int:
+    """`below` from the drawn number r."""
+    return int(float(r >> _U64(11)) * (1.0 / 9007199254740992.0) * n)
+
+
+@numba.njit(cache=True, inline="always")
+def _u(i: int) -> np.uint64:
+    """`i` (>= 0) as an unsigned index: numba skips the wraparound of negative indices then."""
+    return _U64(i)
 
 
 @numba.njit(cache=True, inline="always")
@@ -206,13 +228,13 @@ def _tally_rows(
         base, w = cx * side, widths[r]
         if y - w >= 0 and y + w < side:
             for c in range(base + y - w, base + y + w + 1):
-                tally[c] += delta
+                tally[_u(c)] += delta
         else:
             for dy in range(-w, w + 1):
                 cy = y + dy
                 cy = cy + side if cy < 0 else (cy - side if cy >= side else cy)
-                tally[base + cy] += delta
-    tally[cell] -= delta  # the centre is in its row's span, not in vision
+                tally[_u(base + cy)] += delta
+    tally[_u(cell)] -= delta  # the centre is in its row's span, not in vision
 
 
 @numba.njit(cache=True)
@@ -390,10 +412,17 @@ def crowd_day(
     max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
     steer = sites.shape[0] > 0
     dxs, widths, rows_ok = row_spans(offsets, side)
+    row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
 
     total = n + m
     order = np.arange(total)
-    shuffle(order, s)
+    # The stream's state in locals (see `_step`), stored back in `s` around the helpers that
+    # draw from it (rare: arrests, armed actives' moves, moves with no empty cell drawn).
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    for i in range(total - 1, 0, -1):  # `shuffle`, written out
+        r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+        j = _below(r, i + 1)
+        order[i], order[j] = order[j], order[i]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
     size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
     decision = np.empty(size + 1, dtype=np.int8)
@@ -435,12 +464,14 @@ def crowd_day(
         for t in range(start, stop):
             a = order[t]
             if a >= n and deters[a - n] and actives_seen[pos[a]] > 0:
+                s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 for _ in range(per_unit):
                     if not _arrest(
                         a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
                         max_jail, s, stats,
                     ):  # fmt: skip
                         break
+                s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
         # 3. Everyone not in jail moves, in order.
         if not movement:
             start = stop
@@ -454,21 +485,26 @@ def crowd_day(
             cell = pos[a]
             target = -1
             if steer and is_active and kind[a] != PEACEFUL:
+                s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
+                s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             else:
                 # Draws until an empty cell: exactly uniform over the empty cells in vision.
                 # The j-th cell in vision, nbr[cell, j], is computed from its offset: reading
                 # it from the table is a cache miss on large grids.
                 x, y = cell // side, cell % side
                 for _ in range(EMPTY_TRIES):
-                    j = below(s, k)
-                    cx, cy = x + offsets[j, 0], y + offsets[j, 1]
+                    r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                    j = _below(r, k)
+                    cx, cy = x + row_off[_u(j)], y + col_off[_u(j)]
                     c = (cx - side if cx >= side else cx) * side + (cy - side if cy >= side else cy)
-                    if occupant[c] < 0:
+                    if occupant[_u(c)] < 0:
                         target = c
                         break
                 if target < 0:
+                    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                     target = _any_empty(cell, nbr, occupant, s)
+                    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             if target < 0:
                 continue
             occupant[cell] = -1
@@ -482,6 +518,7 @@ def crowd_day(
                 else:
                     _shift(tally, nbr, cell, target)
         start = stop
+    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
 
     # End of day: protest memory, then the counts.
     gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
