@@ -349,22 +349,44 @@ def _toward_site(
     return target
 
 
-@numba.njit(cache=True)
-def _any_empty(cell: int, nbr: np.ndarray, occupant: np.ndarray, s: np.ndarray) -> int:
-    """A uniformly random empty cell in `cell`'s vision, by scanning, or -1 if there is none."""
-    k = nbr.shape[1]
+@numba.njit(cache=True, inline="always")
+def _in_vision(x: int, y: int, j: np.uint64, row_off: np.ndarray, col_off: np.ndarray, side: int):
+    """The j-th cell in the vision of cell (x, y), ``nbr[x * side + y, j]``, from its offsets
+    (in [0, side)): reading the table is a cache miss on large grids."""
+    cx, cy = x + row_off[j], y + col_off[j]
+    return (cx - side if cx >= side else cx) * side + (cy - side if cy >= side else cy)
+
+
+@numba.njit(cache=True, inline="always")
+def _any_empty(
+    x: int,
+    y: int,
+    row_off: np.ndarray,
+    col_off: np.ndarray,
+    side: int,
+    occupant: np.ndarray,
+    s0: np.uint64,
+    s1: np.uint64,
+    s2: np.uint64,
+    s3: np.uint64,
+) -> tuple[int, np.uint64, np.uint64, np.uint64, np.uint64]:
+    """A uniformly random empty cell in the vision of cell (x, y), by scanning, or -1 if there
+    is none; and the stream's next state (see `_step`)."""
+    k = row_off.shape[0]
     empty = 0
     for j in range(k):
-        empty += occupant[nbr[cell, j]] < 0
+        empty += occupant[_u(_in_vision(x, y, _u(j), row_off, col_off, side))] < 0
     if empty == 0:
-        return -1
-    left = below(s, empty)
+        return -1, s0, s1, s2, s3
+    r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+    left = _below(r, empty)
     for j in range(k):
-        if occupant[nbr[cell, j]] < 0:
+        c = _in_vision(x, y, _u(j), row_off, col_off, side)
+        if occupant[_u(c)] < 0:
             if left == 0:
-                return nbr[cell, j]
+                return c, s0, s1, s2, s3
             left -= 1
-    return -1
+    return -1, s0, s1, s2, s3
 
 
 @numba.njit(cache=True)
@@ -430,28 +452,30 @@ def crowd_day(
     for b in range(batches):
         stop = start + size + (b < bigger)
         # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
+        # (Indices as _u(...): every index here is >= 0.)
         for t in range(start, stop):
-            i = order[t]
-            decision[t - start] = -1
+            i = order[_u(t)]
+            decision[_u(t - start)] = -1
             if i >= n:
                 continue
-            if jail[i] > 0:
-                jail[i] -= 1
+            iu = _u(i)
+            if jail[iu] > 0:
+                jail[iu] -= 1
                 continue
-            cell = pos[i]
+            cell = _u(pos[iu])
             seen = actives_seen[cell]
             # round half to even, like Python's round() in Mesa's example
-            p = p_arrest[int(np.rint(cops_seen[cell] / (seen + 1.0)))]
-            if kind[i] == CRIME:
+            p = p_arrest[_u(int(np.rint(cops_seen[cell] / (seen + 1.0))))]
+            if kind[iu] == CRIME:
                 grievance = crime_drive  # organized crime acts for a sponsor
             else:
-                grievance = min(max(hardship[i] + extra, 0.0), 1.0) * not_legit
+                grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
             active = _is_active(
-                grievance, risk[i], p, base_threshold, experience[i], seen / k, memory, social
+                grievance, risk[iu], p, base_threshold, experience[iu], seen / k, memory, social
             )
-            decision[t - start] = ACTIVE if active else QUIET
+            decision[_u(t - start)] = ACTIVE if active else QUIET
         for t in range(start, stop):
-            new, i = decision[t - start], order[t]
+            new, i = decision[_u(t - start)], _u(order[_u(t)])
             if new >= 0 and state[i] != new:
                 if state[i] == ACTIVE or new == ACTIVE:
                     delta = -1 if state[i] == ACTIVE else 1
@@ -462,8 +486,8 @@ def crowd_day(
                 state[i] = new
         # 2. Deterring units that see an active arrest, in order.
         for t in range(start, stop):
-            a = order[t]
-            if a >= n and deters[a - n] and actives_seen[pos[a]] > 0:
+            a = order[_u(t)]
+            if a >= n and deters[_u(a - n)] and actives_seen[_u(pos[_u(a)])] > 0:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 for _ in range(per_unit):
                     if not _arrest(
@@ -477,40 +501,37 @@ def crowd_day(
             start = stop
             continue
         for t in range(start, stop):
-            a = order[t]
+            a = order[_u(t)]
+            au = _u(a)
             citizen = a < n
-            if citizen and state[a] == JAILED:
+            if citizen and state[au] == JAILED:
                 continue
-            is_active = citizen and state[a] == ACTIVE
-            cell = pos[a]
+            is_active = citizen and state[au] == ACTIVE
+            cell = pos[au]
             target = -1
-            if steer and is_active and kind[a] != PEACEFUL:
+            if steer and is_active and kind[au] != PEACEFUL:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             else:
                 # Draws until an empty cell: exactly uniform over the empty cells in vision.
-                # The j-th cell in vision, nbr[cell, j], is computed from its offset: reading
-                # it from the table is a cache miss on large grids.
                 x, y = cell // side, cell % side
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-                    j = _below(r, k)
-                    cx, cy = x + row_off[_u(j)], y + col_off[_u(j)]
-                    c = (cx - side if cx >= side else cx) * side + (cy - side if cy >= side else cy)
+                    c = _in_vision(x, y, _u(_below(r, k)), row_off, col_off, side)
                     if occupant[_u(c)] < 0:
                         target = c
                         break
                 if target < 0:
-                    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
-                    target = _any_empty(cell, nbr, occupant, s)
-                    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+                    target, s0, s1, s2, s3 = _any_empty(
+                        x, y, row_off, col_off, side, occupant, s0, s1, s2, s3
+                    )
             if target < 0:
                 continue
-            occupant[cell] = -1
-            occupant[target] = a
-            pos[a] = target
-            if is_active or (not citizen and counted[a - n]):
+            occupant[_u(cell)] = -1
+            occupant[_u(target)] = a
+            pos[au] = target
+            if is_active or (not citizen and counted[_u(a - n)]):
                 tally = actives_seen if is_active else cops_seen
                 if rows_ok:
                     _tally_rows(tally, dxs, widths, side, cell, -1)
