@@ -88,6 +88,7 @@ STAT_ACTIVE, STAT_QUIET, STAT_JAILED, STAT_ARRESTS, STAT_ENGAGED = 0, 3, 4, 5, 8
 N_STATS = 11
 
 _U64 = np.uint64
+_UNIT = 1.0 / 9007199254740992.0  # 2**-53: a draw's top 53 bits to [0, 1)
 
 
 # -- the random stream: xoshiro256** (Blackman & Vigna), seeded with splitmix64 ---------------
@@ -124,7 +125,14 @@ def _next(s: np.ndarray) -> np.uint64:
 @numba.njit(cache=True, inline="always")
 def _below(r: np.uint64, n: int) -> int:
     """`below` from the drawn number r."""
-    return int(float(r >> _U64(11)) * (1.0 / 9007199254740992.0) * n)
+    return int(float(r >> _U64(11)) * _UNIT * n)
+
+
+@numba.njit(cache=True, inline="always")
+def _below_scaled(r: np.uint64, scaled: float) -> int:
+    """`_below(r, n)` with ``scaled = n * 2**-53``: one product less, the same result (scaling
+    by a power of two is exact, so both round the exact product of r's top 53 bits and n once)."""
+    return int(float(r >> _U64(11)) * scaled)
 
 
 @numba.njit(cache=True, inline="always")
@@ -136,7 +144,7 @@ def _u(i: int) -> np.uint64:
 @numba.njit(cache=True, inline="always")
 def uniform(s: np.ndarray) -> float:
     """A double in [0, 1) from the top 53 bits."""
-    return float(_next(s) >> _U64(11)) * (1.0 / 9007199254740992.0)
+    return float(_next(s) >> _U64(11)) * _UNIT
 
 
 @numba.njit(cache=True, inline="always")
@@ -435,6 +443,7 @@ def crowd_day(
     steer = sites.shape[0] > 0
     dxs, widths, rows_ok = row_spans(offsets, side)
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
+    k_scaled = k * _UNIT
 
     total = n + m
     order = np.arange(total)
@@ -443,8 +452,8 @@ def crowd_day(
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
     for i in range(total - 1, 0, -1):  # `shuffle`, written out
         r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-        j = _below(r, i + 1)
-        order[i], order[j] = order[j], order[i]
+        j = _below_scaled(r, (i + 1) * _UNIT)
+        order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
     size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
     decision = np.empty(size + 1, dtype=np.int8)
@@ -518,7 +527,7 @@ def crowd_day(
                 x, y = cell // side, cell % side
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-                    c = _in_vision(x, y, _u(_below(r, k)), row_off, col_off, side)
+                    c = _in_vision(x, y, _u(_below_scaled(r, k_scaled)), row_off, col_off, side)
                     if occupant[_u(c)] < 0:
                         target = c
                         break
