@@ -10,8 +10,8 @@ Every region's day (`kernel.crowd_day`, called region by region in place of the 
 call of `population.population_day`) is timed while whole replications of
 scenarios/kazakhstan_2022.yaml run in this process (`simulate`, after one warm-up replication):
 thread CPU time (other processes on a loaded machine count less), read inside compiled code
-around the call, so that the ~2 µs of a call from Python (unboxing 19 arguments), which the
-model's one compiled call a day does not pay, is not counted (it is kept apart, ``call_ns``).
+around the call, so that the few µs of a call from Python (unboxing 19 arguments), which the
+model's one compiled call a day does not pay, are not counted (kept apart: ``call_ns``).
 For each call the script also counts the day's random draws exactly (by stepping a copy of the
 region's stream from its state before the call to its state after) and its moves (agents whose
 cell changed); tally updates are estimated from the day's changes: each move of a tallied agent
