@@ -435,13 +435,16 @@ def crowd_day(
     n, m, k = kind.shape[0], deters.shape[0], nbr.shape[1]
     stats = np.zeros(N_STATS, dtype=np.int64)
     sync_deterrence(nbr, pos, n, deters, counted, cops_seen)
-    p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(k + 1.0))
+    dxs, widths, rows_ok = row_spans(offsets, side)
+    # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
+    # m when no cell is twice in a vision (rows_ok), and at most k (small regions: fewer exp)
+    ratios = min(k, m) + 1 if rows_ok else k + 1
+    p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(float(ratios)))
     not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
     base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
     max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
     steer = sites.shape[0] > 0
-    dxs, widths, rows_ok = row_spans(offsets, side)
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_scaled = k * _UNIT
 
