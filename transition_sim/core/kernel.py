@@ -142,6 +142,13 @@ def _u(i: int) -> np.uint64:
 
 
 @numba.njit(cache=True, inline="always")
+def _row_col(cell: int, side: int) -> tuple[int, int]:
+    """Row and column of `cell` (>= 0): unsigned division, without the sign fix-ups of //."""
+    c, n = _U64(cell), _U64(side)
+    return np.int64(c // n), np.int64(c % n)
+
+
+@numba.njit(cache=True, inline="always")
 def uniform(s: np.ndarray) -> float:
     """A double in [0, 1) from the top 53 bits."""
     return float(_next(s) >> _U64(11)) * _UNIT
@@ -229,7 +236,7 @@ def _tally_rows(
 ) -> None:
     """`_tally` from the rows of the vision (`row_spans`): contiguous runs of cells, no table
     to read (the table of a big grid does not stay in cache)."""
-    x, y = cell // side, cell % side
+    x, y = _row_col(cell, side)
     for r in range(dxs.shape[0]):
         cx = x + dxs[r]
         cx = cx + side if cx < 0 else (cx - side if cx >= side else cx)
@@ -527,7 +534,7 @@ def crowd_day(
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             else:
                 # Draws until an empty cell: exactly uniform over the empty cells in vision.
-                x, y = cell // side, cell % side
+                x, y = _row_col(cell, side)
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
                     c = _in_vision(x, y, _u(_below_scaled(r, k_scaled)), row_off, col_off, side)
