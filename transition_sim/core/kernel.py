@@ -466,15 +466,16 @@ def crowd_day(
         order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
     size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
-    decision = np.empty(size + 1, dtype=np.int8)
+    decision = np.empty(size + 1, dtype=np.int8)  # the batch's changes of state: to what,
+    changed = np.empty(size + 1, dtype=np.int64)  # and whose
     start = 0
     for b in range(batches):
         stop = start + size + (b < bigger)
         # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
         # (Indices as _u(...): every index here is >= 0.)
+        changes = 0
         for t in range(start, stop):
             i = order[_u(t)]
-            decision[_u(t - start)] = -1
             if i >= n:
                 continue
             iu = _u(i)
@@ -492,17 +493,19 @@ def crowd_day(
             active = _is_active(
                 grievance, risk[iu], p, base_threshold, experience[iu], seen / k, memory, social
             )
-            decision[_u(t - start)] = ACTIVE if active else QUIET
-        for t in range(start, stop):
-            new, i = decision[_u(t - start)], _u(order[_u(t)])
-            if new >= 0 and state[i] != new:
-                if state[i] == ACTIVE or new == ACTIVE:
-                    delta = -1 if state[i] == ACTIVE else 1
-                    if rows_ok:
-                        _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
-                    else:
-                        _tally(actives_seen, nbr, pos[i], delta)
-                state[i] = new
+            new = ACTIVE if active else QUIET
+            if state[iu] != new:  # applied below, in order, once the batch has decided
+                changed[_u(changes)], decision[_u(changes)] = i, new
+                changes += 1
+        for q in range(changes):
+            new, i = decision[_u(q)], _u(changed[_u(q)])
+            if state[i] == ACTIVE or new == ACTIVE:
+                delta = -1 if state[i] == ACTIVE else 1
+                if rows_ok:
+                    _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
+                else:
+                    _tally(actives_seen, nbr, pos[i], delta)
+            state[i] = new
         # 2. Deterring units that see an active arrest, in order.
         for t in range(start, stop):
             a = order[_u(t)]
