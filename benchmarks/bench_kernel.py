@@ -1,18 +1,22 @@
 """The crowd kernel inside the baseline: citizen-steps per second per core, cycles per
-citizen-step against its operation count, and how time per citizen-step scales with agents
-and days.
+citizen-step against its operation count, how time per citizen-step scales with agents and
+days, and the kernel against an older commit's.
 
     uv run python benchmarks/bench_kernel.py [-n 20] [--scales 1,2,4,8] [--days 15,30,60,120,240]
+        [--against f25fbef | --old-tree DIR] [--repeats 3]
     uv run python benchmarks/bench_kernel.py --smoke
 
 Every region's day (`kernel.crowd_day`, called region by region in place of the day's one
-call of `population.population_day`) is timed (thread CPU time, so that other processes on a loaded
-machine count less) while whole replications of scenarios/kazakhstan_2022.yaml run in this
-process (`simulate`, after one warm-up replication). For each call the script also counts the
-day's random draws exactly (by stepping a copy of the region's stream from its state before the
-call to its state after) and its moves (agents whose cell changed); tally updates are estimated
-from the day's changes: each move of a tallied agent (an active citizen, a deterring unit) costs
-2 x the cells in vision, each citizen turning active or leaving the active state 1 x.
+call of `population.population_day`) is timed while whole replications of
+scenarios/kazakhstan_2022.yaml run in this process (`simulate`, after one warm-up replication):
+thread CPU time (other processes on a loaded machine count less), read inside compiled code
+around the call, so that the few µs of a call from Python (unboxing 19 arguments), which the
+model's one compiled call a day does not pay, are not counted (kept apart: ``call_ns``).
+For each call the script also counts the day's random draws exactly (by stepping a copy of the
+region's stream from its state before the call to its state after) and its moves (agents whose
+cell changed); tally updates are estimated from the day's changes: each move of a tallied agent
+(an active citizen, a deterring unit) costs 2 x the cells in vision, each citizen turning active
+or leaving the active state 1 x.
 
 - ``baseline``: per grid of the baseline, citizen-steps/s of kernel CPU time, and cycles per
   citizen-step at the clock /proc/cpuinfo reports.
@@ -20,6 +24,11 @@ from the day's changes: each move of a tallied agent (an active citizen, a deter
   and patron units multiplied by k): time per citizen-step of the kernel and of the whole
   replication, and their ratio to x1.
 - ``days``: the same against the number of days run.
+- ``against``: per grid, the kernel's citizen-steps/s of the commit ``--against`` (checked out
+  in a temporary worktree with its own environment; default f25fbef, the commit before issue 15's
+  kernel work) and of this tree, each measured by this script in a fresh subprocess
+  (``--baseline-only``), old and new alternating ``--repeats`` times; ratios are of time per
+  citizen-step, new / old, median (min-max) over the repeats.
 
 A script, not a test: results go to benchmarks/results/kernel.json, never asserted.
 """
@@ -27,6 +36,11 @@ A script, not a test: results go to benchmarks/results/kernel.json, never assert
 from __future__ import annotations
 
 import argparse
+import ctypes
+import json
+import statistics
+import subprocess
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -34,7 +48,7 @@ from typing import Any
 
 import numba
 import numpy as np
-from _common import ROOT, add_common_args, cpu_mhz, table, write
+from _common import ROOT, add_common_args, commit, cpu_mhz, old_tree, table, write
 
 from transition_sim.core import kernel, population
 from transition_sim.core.population import warm_up
@@ -44,6 +58,30 @@ from transition_sim.simulate import simulate
 
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 MAX_DRAWS = 1 << 32
+AGAINST = "f25fbef"  # main before issue 15's kernel work
+THREAD_CPUTIME = 3  # CLOCK_THREAD_CPUTIME_ID (Linux)
+
+try:
+    _clock_gettime = ctypes.CDLL(None).clock_gettime
+    _clock_gettime.argtypes = (ctypes.c_int, ctypes.c_void_p)
+    _clock_gettime.restype = ctypes.c_int
+except (AttributeError, OSError):  # no libc clock_gettime: timed from Python instead
+    _clock_gettime = None
+
+
+def _compiled_timer() -> Any:
+    """`crowd_day` between two reads of the thread's CPU clock, in compiled code: (the day's
+    statistics, nanoseconds)."""
+    clock, day = _clock_gettime, kernel.crowd_day
+
+    @numba.njit
+    def timed(ts: np.ndarray, *a: Any) -> tuple[np.ndarray, int]:
+        clock(THREAD_CPUTIME, ts.ctypes.data)
+        stats = day(*a)
+        clock(THREAD_CPUTIME, ts[2:].ctypes.data)
+        return stats, (ts[2] - ts[0]) * 1_000_000_000 + ts[3] - ts[1]
+
+    return timed
 
 
 @numba.njit(cache=True)
@@ -63,7 +101,8 @@ class Probe:
     citizen-steps and operation counts, by grid side."""
 
     def __init__(self) -> None:
-        self.inner = kernel.crowd_day
+        self.timed = _compiled_timer() if _clock_gettime is not None else None
+        self.ts = np.zeros(4, dtype=np.int64)
         self.reset()
 
     def reset(self) -> None:
@@ -101,8 +140,12 @@ class Probe:
         before_pos, before_state, before_stream = pos.copy(), state.copy(), stream.copy()
         tallied_units = counted.copy()
         start = time.thread_time_ns()
-        stats = self.inner(*a)
-        cpu = time.thread_time_ns() - start
+        if self.timed is not None:
+            stats, cpu = self.timed(self.ts, *a)
+        else:
+            stats = kernel.crowd_day(*a)
+        call = time.thread_time_ns() - start
+        cpu = call if self.timed is None else cpu
         moved = pos != before_pos
         k = nbr.shape[1]
         tallied_moves = int((moved[:n] & (state == kernel.ACTIVE)).sum()) + int(
@@ -112,6 +155,7 @@ class Probe:
         flips += int((deters != tallied_units).sum())
         row = self.by_side[side]
         row["cpu_ns"] += cpu
+        row["call_ns"] += call
         row["citizen_steps"] += n
         row["calls"] += 1
         row["moves"] += int(moved.sum())
@@ -203,16 +247,68 @@ def scaling_table(label: str, results: list[tuple[str, dict[str, float]]]) -> di
     return table(columns, rows)
 
 
+def baseline_in(tree: Path, n: int, smoke: bool) -> dict[str, dict[str, float]]:
+    """The raw baseline totals by grid side of `tree`'s kernel (its own environment and
+    baseline scenario), measured by this script in a fresh subprocess."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "kernel.json"
+        subprocess.run(
+            [str(tree / ".venv" / "bin" / "python"), __file__, "--baseline-only", "-n", str(n),
+             "--scenario", str(tree / "scenarios" / BASELINE.name), "--out", str(out),
+             *(["--smoke"] if smoke else [])],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return json.loads(out.read_text())["baseline"]
+
+
+def against_table(
+    label: str, runs: dict[str, list[dict[str, dict[str, float]]]], repeats: int
+) -> dict[str, Any]:
+    """Per grid, each tree's median citizen-steps/s and the paired ratios of time per step."""
+
+    def rate(t: dict[str, float]) -> float:
+        return t["citizen_steps"] / t["cpu_ns"] * 1e3  # M/s
+
+    sides = [s for s in runs["new"][0] if s != "all" and all(s in r for r in runs["old"])]
+    rows = []
+    for side in [*sorted(sides, key=int), "all"]:
+        old = [rate(r[side]) for r in runs["old"]]
+        new = [rate(r[side]) for r in runs["new"]]
+        ratio = sorted(o / n for o, n in zip(old, new, strict=True))  # time new / old
+        rows.append(
+            [
+                "all" if side == "all" else f"{side}×{side}",
+                f"{statistics.median(old):.1f} M/s",
+                f"{statistics.median(new):.1f} M/s",
+                f"{statistics.median(ratio):.2f} ({ratio[0]:.2f}–{ratio[-1]:.2f})",
+            ]
+        )
+    columns = ["grid", f"kernel, {label}", "kernel, this tree", "time per citizen-step, new / old"]
+    note = (
+        f"Citizen-steps/s of kernel CPU time (medians), each tree's kernel in its own baseline,"
+        f" measured by this script in fresh subprocesses, old and new alternating, {repeats}"
+        " repeats; ratio: median (minimum–maximum) over the repeats."
+    )
+    return table(columns, rows, note)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=20, help="replications per measurement")
     ap.add_argument("--scales", default="1,2,4,8")
     ap.add_argument("--days", default="15,30,60,120,240")
     ap.add_argument("--scenario", type=Path, default=BASELINE)
+    ap.add_argument("--against", default=AGAINST, help="the older commit to compare with")
+    ap.add_argument("--old-tree", type=Path, default=None, help="a checkout to use as the old")
+    ap.add_argument("--repeats", type=int, default=3, help="old/new pairs for --against")
+    ap.add_argument(
+        "--baseline-only", action="store_true", help="only the baseline table (for --against)"
+    )
     add_common_args(ap)
     args = ap.parse_args()
     if args.smoke:
         args.n, args.scales, args.days = 1, "1,2", "3,6"
+        args.old_tree, args.repeats = ROOT, 1
     base = load_scenario(args.scenario)
     if args.smoke:
         base = base.model_copy(update={"days": 6})
@@ -226,6 +322,9 @@ def main() -> None:
     totals = run(probe, base, seeds)
     baseline, baseline_raw = baseline_table(probe, mhz)
     kernel_share = totals["cpu_ns"] / 1e9 / totals["whole_cpu_s"]
+    if args.baseline_only:
+        write("kernel", args, {"baseline": baseline}, cpu_mhz=mhz, baseline=baseline_raw)
+        return
 
     agents = []
     for k in (int(x) for x in args.scales.split(",")):
@@ -241,7 +340,9 @@ def main() -> None:
         print(f"{d} days: {per_step(t)[0]:.0f} ns kernel, {per_step(t)[1]:.0f} ns whole")
 
     note = (
-        f"{args.n} replications of {args.scenario.name}; kernel time is thread CPU time, and"
+        f"{args.n} replications of {args.scenario.name}; kernel time is thread CPU time, read"
+        f" in compiled code around each call (the call from Python, not counted, adds"
+        f" {(totals['call_ns'] - totals['cpu_ns']) / totals['calls'] / 1e3:.1f} µs a call), and"
         f" {kernel_share:.0%} of the replications' CPU time; cycles at"
         f" {mhz or float('nan'):.0f} MHz. Tally updates are estimated from the day's changes."
     )
@@ -250,11 +351,18 @@ def main() -> None:
         "Time per citizen-step (CPU time), agents multiplied at fixed densities; the kernel's"
         " time and the whole replication's (construction, model day, records)."
     )
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {"old": [], "new": []}
+    with old_tree(args.against, args.old_tree) as old:
+        for _ in range(args.repeats):
+            runs["old"].append(baseline_in(old, args.n, args.smoke))
+            runs["new"].append(baseline_in(ROOT, args.n, args.smoke))
+    label = commit(args.old_tree) if args.old_tree else args.against
     tables = {
         "baseline": baseline,
         "agents": scaling_table("agents", agents) | {"note": scale_note},
         "days": scaling_table("days", days)
         | {"note": "Time per citizen-step (CPU time) by the number of days run, agents ×1."},
+        "against": against_table(label, runs, args.repeats),
     }
     for t in tables.values():
         for row in t["rows"]:
@@ -268,6 +376,7 @@ def main() -> None:
         baseline=baseline_raw,
         agents={name: dict(t) for name, t in agents},
         days={name: dict(t) for name, t in days},
+        against={"old": label, "runs": runs},
     )
 
 

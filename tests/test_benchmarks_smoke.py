@@ -22,7 +22,7 @@ TABLES = {
     "crowd": {"mesa"},
     "dashboard_views": {"views"},
     "ensemble": {"ensemble"},
-    "kernel": {"baseline", "agents", "days"},
+    "kernel": {"baseline", "agents", "days", "against"},
     "loader": {"loads"},
     "memory": {"memory"},
     "resolution": {"resolution"},

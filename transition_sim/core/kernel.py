@@ -88,6 +88,7 @@ STAT_ACTIVE, STAT_QUIET, STAT_JAILED, STAT_ARRESTS, STAT_ENGAGED = 0, 3, 4, 5, 8
 N_STATS = 11
 
 _U64 = np.uint64
+_UNIT = 1.0 / 9007199254740992.0  # 2**-53: a draw's top 53 bits to [0, 1)
 
 
 # -- the random stream: xoshiro256** (Blackman & Vigna), seeded with splitmix64 ---------------
@@ -97,8 +98,12 @@ def _rotl(x: np.uint64, k: int) -> np.uint64:
 
 
 @numba.njit(cache=True, inline="always")
-def _next(s: np.ndarray) -> np.uint64:
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+def _step(
+    s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, np.uint64]:
+    """One draw from the state (s0, s1, s2, s3): the number, then the next state. The hot loops
+    keep the state in local variables: held in an array, it is loaded and stored at every draw
+    (the compiler cannot tell that the other arrays written in the loop do not alias it)."""
     result = _rotl(s1 * _U64(5), 7) * _U64(9)
     t = s1 << _U64(17)
     s2 ^= s0
@@ -107,14 +112,46 @@ def _next(s: np.ndarray) -> np.uint64:
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@numba.njit(cache=True, inline="always")
+def _next(s: np.ndarray) -> np.uint64:
+    result, s0, s1, s2, s3 = _step(s[0], s[1], s[2], s[3])
     s[0], s[1], s[2], s[3] = s0, s1, s2, s3
     return result
 
 
 @numba.njit(cache=True, inline="always")
+def _below(r: np.uint64, n: int) -> int:
+    """`below` from the drawn number r."""
+    return int(float(r >> _U64(11)) * _UNIT * n)
+
+
+@numba.njit(cache=True, inline="always")
+def _below_scaled(r: np.uint64, scaled: float) -> int:
+    """`_below(r, n)` with ``scaled = n * 2**-53``: one product less, the same result (scaling
+    by a power of two is exact, so both round the exact product of r's top 53 bits and n once)."""
+    return int(float(r >> _U64(11)) * scaled)
+
+
+@numba.njit(cache=True, inline="always")
+def _u(i: int) -> np.uint64:
+    """`i` (>= 0) as an unsigned index: numba skips the wraparound of negative indices then."""
+    return _U64(i)
+
+
+@numba.njit(cache=True, inline="always")
+def _row_col(cell: int, side: int) -> tuple[int, int]:
+    """Row and column of `cell` (>= 0): unsigned division, without the sign fix-ups of //."""
+    c, n = _U64(cell), _U64(side)
+    return np.int64(c // n), np.int64(c % n)
+
+
+@numba.njit(cache=True, inline="always")
 def uniform(s: np.ndarray) -> float:
     """A double in [0, 1) from the top 53 bits."""
-    return float(_next(s) >> _U64(11)) * (1.0 / 9007199254740992.0)
+    return float(_next(s) >> _U64(11)) * _UNIT
 
 
 @numba.njit(cache=True, inline="always")
@@ -199,20 +236,20 @@ def _tally_rows(
 ) -> None:
     """`_tally` from the rows of the vision (`row_spans`): contiguous runs of cells, no table
     to read (the table of a big grid does not stay in cache)."""
-    x, y = cell // side, cell % side
+    x, y = _row_col(cell, side)
     for r in range(dxs.shape[0]):
         cx = x + dxs[r]
         cx = cx + side if cx < 0 else (cx - side if cx >= side else cx)
         base, w = cx * side, widths[r]
         if y - w >= 0 and y + w < side:
             for c in range(base + y - w, base + y + w + 1):
-                tally[c] += delta
+                tally[_u(c)] += delta
         else:
             for dy in range(-w, w + 1):
                 cy = y + dy
                 cy = cy + side if cy < 0 else (cy - side if cy >= side else cy)
-                tally[base + cy] += delta
-    tally[cell] -= delta  # the centre is in its row's span, not in vision
+                tally[_u(base + cy)] += delta
+    tally[_u(cell)] -= delta  # the centre is in its row's span, not in vision
 
 
 @numba.njit(cache=True)
@@ -327,22 +364,44 @@ def _toward_site(
     return target
 
 
-@numba.njit(cache=True)
-def _any_empty(cell: int, nbr: np.ndarray, occupant: np.ndarray, s: np.ndarray) -> int:
-    """A uniformly random empty cell in `cell`'s vision, by scanning, or -1 if there is none."""
-    k = nbr.shape[1]
+@numba.njit(cache=True, inline="always")
+def _in_vision(x: int, y: int, j: np.uint64, row_off: np.ndarray, col_off: np.ndarray, side: int):
+    """The j-th cell in the vision of cell (x, y), ``nbr[x * side + y, j]``, from its offsets
+    (in [0, side)): reading the table is a cache miss on large grids."""
+    cx, cy = x + row_off[j], y + col_off[j]
+    return (cx - side if cx >= side else cx) * side + (cy - side if cy >= side else cy)
+
+
+@numba.njit(cache=True, inline="always")
+def _any_empty(
+    x: int,
+    y: int,
+    row_off: np.ndarray,
+    col_off: np.ndarray,
+    side: int,
+    occupant: np.ndarray,
+    s0: np.uint64,
+    s1: np.uint64,
+    s2: np.uint64,
+    s3: np.uint64,
+) -> tuple[int, np.uint64, np.uint64, np.uint64, np.uint64]:
+    """A uniformly random empty cell in the vision of cell (x, y), by scanning, or -1 if there
+    is none; and the stream's next state (see `_step`)."""
+    k = row_off.shape[0]
     empty = 0
     for j in range(k):
-        empty += occupant[nbr[cell, j]] < 0
+        empty += occupant[_u(_in_vision(x, y, _u(j), row_off, col_off, side))] < 0
     if empty == 0:
-        return -1
-    left = below(s, empty)
+        return -1, s0, s1, s2, s3
+    r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+    left = _below(r, empty)
     for j in range(k):
-        if occupant[nbr[cell, j]] < 0:
+        c = _in_vision(x, y, _u(j), row_off, col_off, side)
+        if occupant[_u(c)] < 0:
             if left == 0:
-                return nbr[cell, j]
+                return c, s0, s1, s2, s3
             left -= 1
-    return -1
+    return -1, s0, s1, s2, s3
 
 
 @numba.njit(cache=True)
@@ -383,98 +442,118 @@ def crowd_day(
     n, m, k = kind.shape[0], deters.shape[0], nbr.shape[1]
     stats = np.zeros(N_STATS, dtype=np.int64)
     sync_deterrence(nbr, pos, n, deters, counted, cops_seen)
-    p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(k + 1.0))
+    dxs, widths, rows_ok = row_spans(offsets, side)
+    # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
+    # m when no cell is twice in a vision (rows_ok), and at most k (small regions: fewer exp)
+    ratios = min(k, m) + 1 if rows_ok else k + 1
+    p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(float(ratios)))
     not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
     base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
     max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
     steer = sites.shape[0] > 0
-    dxs, widths, rows_ok = row_spans(offsets, side)
+    row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
+    k_scaled = k * _UNIT
 
     total = n + m
     order = np.arange(total)
-    shuffle(order, s)
+    # The stream's state in locals (see `_step`), stored back in `s` around the helpers that
+    # draw from it (rare: arrests, armed actives' moves, moves with no empty cell drawn).
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    for i in range(total - 1, 0, -1):  # `shuffle`, written out
+        r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+        j = _below_scaled(r, (i + 1) * _UNIT)
+        order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
     size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
-    decision = np.empty(size + 1, dtype=np.int8)
+    decision = np.empty(size + 1, dtype=np.int8)  # the batch's changes of state: to what,
+    changed = np.empty(size + 1, dtype=np.int64)  # and whose
     start = 0
     for b in range(batches):
         stop = start + size + (b < bigger)
         # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
+        # (Indices as _u(...): every index here is >= 0.)
+        changes = 0
         for t in range(start, stop):
-            i = order[t]
-            decision[t - start] = -1
+            i = order[_u(t)]
             if i >= n:
                 continue
-            if jail[i] > 0:
-                jail[i] -= 1
+            iu = _u(i)
+            if jail[iu] > 0:
+                jail[iu] -= 1
                 continue
-            cell = pos[i]
+            cell = _u(pos[iu])
             seen = actives_seen[cell]
             # round half to even, like Python's round() in Mesa's example
-            p = p_arrest[int(np.rint(cops_seen[cell] / (seen + 1.0)))]
-            if kind[i] == CRIME:
+            p = p_arrest[_u(int(np.rint(cops_seen[cell] / (seen + 1.0))))]
+            if kind[iu] == CRIME:
                 grievance = crime_drive  # organized crime acts for a sponsor
             else:
-                grievance = min(max(hardship[i] + extra, 0.0), 1.0) * not_legit
+                grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
             active = _is_active(
-                grievance, risk[i], p, base_threshold, experience[i], seen / k, memory, social
+                grievance, risk[iu], p, base_threshold, experience[iu], seen / k, memory, social
             )
-            decision[t - start] = ACTIVE if active else QUIET
-        for t in range(start, stop):
-            new, i = decision[t - start], order[t]
-            if new >= 0 and state[i] != new:
-                if state[i] == ACTIVE or new == ACTIVE:
-                    delta = -1 if state[i] == ACTIVE else 1
-                    if rows_ok:
-                        _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
-                    else:
-                        _tally(actives_seen, nbr, pos[i], delta)
-                state[i] = new
+            new = ACTIVE if active else QUIET
+            if state[iu] != new:  # applied below, in order, once the batch has decided
+                changed[_u(changes)], decision[_u(changes)] = i, new
+                changes += 1
+        for q in range(changes):
+            new, i = decision[_u(q)], _u(changed[_u(q)])
+            if state[i] == ACTIVE or new == ACTIVE:
+                delta = -1 if state[i] == ACTIVE else 1
+                if rows_ok:
+                    _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
+                else:
+                    _tally(actives_seen, nbr, pos[i], delta)
+            state[i] = new
         # 2. Deterring units that see an active arrest, in order.
         for t in range(start, stop):
-            a = order[t]
-            if a >= n and deters[a - n] and actives_seen[pos[a]] > 0:
+            a = order[_u(t)]
+            if a >= n and deters[_u(a - n)] and actives_seen[_u(pos[_u(a)])] > 0:
+                s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 for _ in range(per_unit):
                     if not _arrest(
                         a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
                         max_jail, s, stats,
                     ):  # fmt: skip
                         break
+                s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
         # 3. Everyone not in jail moves, in order.
         if not movement:
             start = stop
             continue
         for t in range(start, stop):
-            a = order[t]
+            a = order[_u(t)]
+            au = _u(a)
             citizen = a < n
-            if citizen and state[a] == JAILED:
+            if citizen and state[au] == JAILED:
                 continue
-            is_active = citizen and state[a] == ACTIVE
-            cell = pos[a]
+            is_active = citizen and state[au] == ACTIVE
+            cell = pos[au]
             target = -1
-            if steer and is_active and kind[a] != PEACEFUL:
+            if steer and is_active and kind[au] != PEACEFUL:
+                s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
+                s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             else:
                 # Draws until an empty cell: exactly uniform over the empty cells in vision.
-                # The j-th cell in vision, nbr[cell, j], is computed from its offset: reading
-                # it from the table is a cache miss on large grids.
-                x, y = cell // side, cell % side
+                x, y = _row_col(cell, side)
                 for _ in range(EMPTY_TRIES):
-                    j = below(s, k)
-                    cx, cy = x + offsets[j, 0], y + offsets[j, 1]
-                    c = (cx - side if cx >= side else cx) * side + (cy - side if cy >= side else cy)
-                    if occupant[c] < 0:
+                    r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                    c = _in_vision(x, y, _u(_below_scaled(r, k_scaled)), row_off, col_off, side)
+                    if occupant[_u(c)] < 0:
                         target = c
                         break
                 if target < 0:
-                    target = _any_empty(cell, nbr, occupant, s)
+                    target, s0, s1, s2, s3 = _any_empty(
+                        x, y, row_off, col_off, side, occupant, s0, s1, s2, s3
+                    )
             if target < 0:
                 continue
-            occupant[cell] = -1
-            occupant[target] = a
-            pos[a] = target
-            if is_active or (not citizen and counted[a - n]):
+            occupant[_u(cell)] = -1
+            occupant[_u(target)] = a
+            pos[au] = target
+            if is_active or (not citizen and counted[_u(a - n)]):
                 tally = actives_seen if is_active else cops_seen
                 if rows_ok:
                     _tally_rows(tally, dxs, widths, side, cell, -1)
@@ -482,6 +561,7 @@ def crowd_day(
                 else:
                     _shift(tally, nbr, cell, target)
         start = stop
+    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
 
     # End of day: protest memory, then the counts.
     gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
