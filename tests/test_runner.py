@@ -280,6 +280,15 @@ class RecordingExecutor:
         pass
 
 
+def test_tasks_for_workers_shrink_at_the_end_and_cover_every_replication() -> None:
+    """With several workers the last tasks are small, so the workers finish together."""
+    tasks = list(split(range(7, 1007), 31, workers=2))
+    assert [r for t in tasks for r in t] == list(range(7, 1007))
+    assert max(len(t) for t in tasks) == 31
+    assert [len(t) for t in tasks[-3:]] == [1, 1, 1]
+    assert all(len(t) == 10 for t in split(range(100), 10, workers=1))
+
+
 @pytest.mark.timeout(120)
 def test_tasks_are_submitted_lazily_with_a_bounded_number_in_flight() -> None:
     # A trillion one-replication tasks: planning them eagerly would never finish.

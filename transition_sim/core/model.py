@@ -218,9 +218,12 @@ class TransitionModel(mesa.Model):
         self.citizens = sum(c.n for c in self.crowds)
         self._citizens = np.array([c.n for c in self.crowds])
         self._units_layout = self._exposure_layout = 0  # flat unit indices: stale when != layout
+        self._deterrence_set: tuple = ()  # the layout and stances the units' flags were set for
         self.network = network_weights(sc)
         self._site_weight = sum(s.weight for s in self.sites)
         self.region_share = np.zeros(len(self.crowds))
+        self._no_share = np.zeros(len(self.crowds)) / self._citizens  # nobody active today
+        self._no_share.flags.writeable = False  # shared by the days without actives
 
     # -- services for the actors ------------------------------------------------------------------
     def log(self, actor: str, action: str, details: str) -> None:
@@ -315,7 +318,10 @@ class TransitionModel(mesa.Model):
         self.outrage *= 1.0 - sc.triggers.outrage_decay
         deaths = self._violence(stats, totals, level)
         self._contest_sites(stats, totals)
-        self.region_share = stats[:, ACTIVES].sum(axis=1).astype(float) / self._citizens
+        if any(totals[ACTIVES]):
+            self.region_share = stats[:, ACTIVES].sum(axis=1).astype(float) / self._citizens
+        else:
+            self.region_share = self._no_share
         self._track_order()
         self.elites.fade_threats()
         self.situation = self._situation(totals)
@@ -334,8 +340,13 @@ class TransitionModel(mesa.Model):
 
     def _set_deterrence(self) -> None:
         """Units deter unless their faction does not obey and they follow it; the patron's
-        always deter (they come after a region's domestic units)."""
+        always deter (they come after a region's domestic units). The kernel only reads the
+        units' flags, so they are written again only when a stance or the layout changed."""
         p = self.population  # packed: units join and leave through deploy/withdraw
+        stances = (p.layout, *(f.stance == "obey" for f in self.factions))
+        if stances == self._deterrence_set:
+            return
+        self._deterrence_set = stances
         if self._units_layout != p.layout:
             self._units_layout = p.layout
             self._not_follows = np.concatenate(
@@ -354,9 +365,8 @@ class TransitionModel(mesa.Model):
         if not any(totals[c] for c in VIOLENCE):
             return np.zeros(len(stats))  # no fighting, no arrests: no casualties, no detentions
         v, ppa = self.params.violence, self.params.scale.people_per_agent
-        engaged = stats[:, ENGAGED].astype(float)
-        active = stats[:, ACTIVES].astype(float)
-        arrests = stats[:, ARRESTS].astype(float)
+        counts = stats.astype(float)  # integer counts: exact
+        engaged, active, arrests = counts[:, ENGAGED], counts[:, ACTIVES], counts[:, ARRESTS]
         exposed = (
             engaged[:, VIOLENT] + engaged[:, CRIME] + v.peaceful_exposure * engaged[:, PEACEFUL]
         )
