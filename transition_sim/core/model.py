@@ -55,6 +55,9 @@ ENGAGED = slice(STAT_ENGAGED, STAT_ENGAGED + 3)
 # has none.
 VIOLENCE = (*range(STAT_ENGAGED, STAT_ENGAGED + 3), *range(STAT_ARRESTS, STAT_ARRESTS + 3))
 VIOLENCE += (STAT_ACTIVE + VIOLENT, STAT_ACTIVE + CRIME)
+# Columns of a region's day counts by kind: engaged (E) and active (A) peaceful, violent, crime.
+EP, EV, EC = (STAT_ENGAGED + k for k in (PEACEFUL, VIOLENT, CRIME))
+AV, AC = STAT_ACTIVE + VIOLENT, STAT_ACTIVE + CRIME
 
 
 class ScriptedShock:
@@ -365,18 +368,22 @@ class TransitionModel(mesa.Model):
         if not any(totals[c] for c in VIOLENCE):
             return np.zeros(len(stats))  # no fighting, no arrests: no casualties, no detentions
         v, ppa = self.params.violence, self.params.scale.people_per_agent
-        counts = stats.astype(float)  # integer counts: exact
-        engaged, active, arrests = counts[:, ENGAGED], counts[:, ACTIVES], counts[:, ARRESTS]
-        exposed = (
-            engaged[:, VIOLENT] + engaged[:, CRIME] + v.peaceful_exposure * engaged[:, PEACEFUL]
-        )
-        rate = ppa * (
-            v.protester_lethality[level] * exposed
-            + v.violent_lethality * (active[:, VIOLENT] + active[:, CRIME])
-        )
-        deaths = self.rng.poisson(rate).astype(float) if rate.any() else np.zeros(len(stats))
+        lethality, exposure = v.protester_lethality[level], v.peaceful_exposure
+        # Each region's death rate, in plain floats (a handful of regions), as the arrays did:
+        # the same operations in the same order.
+        rate = [
+            ppa
+            * (
+                lethality * (float(r[EV]) + float(r[EC]) + exposure * float(r[EP]))
+                + v.violent_lethality * (float(r[AV]) + float(r[AC]))
+            )
+            for r in stats.tolist()
+        ]
+        deaths = self.rng.poisson(rate).astype(float) if any(rate) else np.zeros(len(stats))
         self.deaths += deaths.sum()
-        detained = v.detention_share * ppa * arrests
+        if not any(totals[ARRESTS]):
+            return deaths  # nobody detained: no legitimacy cost
+        detained = v.detention_share * ppa * stats[:, ARRESTS].astype(float)
         self.detained += detained.sum()
         # Repressing peaceful crowds costs legitimacy [C-peaceful-middle-class].
         repressed = detained[:, PEACEFUL].sum() * level / 3.0
@@ -478,8 +485,7 @@ class TransitionModel(mesa.Model):
             if patron is not None and patron.state == "deployed" and patron.client in el.camps
             else None
         )
-        units = np.array([f.units for f in self.factions], dtype=float)
-        not_obeying = self._not_obeying(units) if d.cascade else []
+        not_obeying = self._not_obeying() if d.cascade else []
         for i, f in enumerate(self.factions):
             lam = f.loyalty
             if lam != f.after_dynamics:  # a discrete event since yesterday moves the level too
@@ -559,18 +565,19 @@ class TransitionModel(mesa.Model):
         count = self._unit_count
         return np.divide(seen, count, out=np.zeros(k), where=count > 0)
 
-    def _not_obeying(self, units: np.ndarray) -> list[dict[str, float]]:
+    def _not_obeying(self) -> list[dict[str, float]]:
         """For each faction, the other factions' units that do not obey, as shares of all other
         units, by where they went: the services' own interest (standing aside), a camp, or the
         street. Counted once (the day's stances do not move during the loyalty update), so the
         day stays linear in the factions."""
+        if all(f.stance == "obey" for f in self.factions):
+            return [{} for _ in self.factions]  # everyone obeys (most days)
+        units = np.array([f.units for f in self.factions], dtype=float)
         away: dict[str, float] = {}
         for f, n in zip(self.factions, units, strict=True):
             if f.stance != "obey":
                 key = "self_interest" if f.stance == "stand_aside" else f.committed_to
                 away[key] = away.get(key, 0.0) + float(n)
-        if not away:
-            return [{} for _ in self.factions]  # everyone obeys (most days)
         total = float(units.sum())
         out = []
         for f, n in zip(self.factions, units, strict=True):
