@@ -415,17 +415,20 @@ class TransitionModel(mesa.Model):
             peaceful = v.peaceful_occupation * active[PEACEFUL]
             if not (site.seized or patron_here or armed or peaceful or any_turned):
                 continue  # nobody near the site could take it
+            if patron_here:
+                site.seized = False  # patron troops guard the strategic sites: no contest
+                continue
             crowd = self.crowds[site.region]
             rebels, units = crowd.count_near(site.cell, v.site_radius)
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             deters = crowd.unit_deters[units]
-            turned = turned_faction[crowd.unit_faction[units]]
-            attackers = rebels + int((turned & ~deters).sum())
-            defenders = int(deters.sum())
-            if patron_here:
-                site.seized = False  # patron troops guard the strategic sites
-            elif not site.seized and self._changes_hands(attackers, defenders):
+            attackers = rebels
+            if any_turned:  # units of turned factions that do not deter join the rebels
+                turned = turned_faction[crowd.unit_faction[units]]
+                attackers += int((turned & ~deters).sum())
+            defenders = int(np.count_nonzero(deters))
+            if not site.seized and self._changes_hands(attackers, defenders):
                 site.seized = True
                 self.log("crowd", "seize_site", f"rebels take {site.name}")
             elif site.seized and self._changes_hands(defenders, attackers):
