@@ -29,25 +29,41 @@ except ImportError:  # trees before the ensemble/studies split
     from transition_sim.experiment.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.simulate import simulate
+kernel = [0.0]  # CPU seconds in the crowd's day (the compiled kernel and its call)
+try:
+    from transition_sim.core.population import Population
+    day = Population.step
+    def timed_day(self, *args):
+        t = time.process_time()
+        try:
+            return day(self, *args)
+        finally:
+            kernel[0] += time.process_time() - t
+    Population.step = timed_day
+except ImportError:  # trees before the population: no split
+    kernel[0] = float("nan")
 sc = load_scenario(sys.argv[1])
 simulate(sc, 0)  # warm-up: imports, compiled code, caches
 n = int(sys.argv[2])
-start, cpu = time.perf_counter(), time.process_time()
+start, cpu, kernel[0] = time.perf_counter(), time.process_time(), kernel[0] * 0
 run_ensemble(sc, n, 1, workers=1)
-print(n / (time.perf_counter() - start), n / (time.process_time() - cpu))
+cpu = time.process_time() - cpu
+print(n / (time.perf_counter() - start), n / cpu, (cpu - kernel[0]) / n * 1000)
 """
 
 
-def rate(tree: Path, n: int) -> tuple[float, float]:
+def rate(tree: Path, n: int) -> tuple[float, float, float]:
     """Replications per second of `tree`'s baseline, measured in a subprocess: per second of
-    wall time, and per second of the process's CPU time (less sensitive to a loaded machine)."""
+    wall time, and per second of the process's CPU time (less sensitive to a loaded machine);
+    and the CPU milliseconds per replication outside the crowd's compiled day (the Python
+    model day, construction and tables; NaN for trees without `Population`)."""
     out = subprocess.run(
         [str(tree / ".venv" / "bin" / "python"), "-c", CODE,
          str(tree / "scenarios" / "kazakhstan_2022.yaml"), str(n)],
         cwd=tree, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    wall, cpu = out.split()[-2:]
-    return float(wall), float(cpu)
+    wall, cpu, python = out.split()[-3:]
+    return float(wall), float(cpu), float(python)
 
 
 def main() -> None:
@@ -60,7 +76,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.smoke:
         args.old_tree, args.n, args.repeats = ROOT, 1, 1
-    rates: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+    rates: dict[str, list[tuple[float, float, float]]] = {"old": [], "new": []}
     with old_tree(args.old_ref, args.old_tree) as old:
         for _ in range(args.repeats):
             rates["old"].append(rate(old, args.n))
@@ -68,22 +84,29 @@ def main() -> None:
     old_label = commit(args.old_tree) if args.old_tree else args.old_ref
     rows = []
     for name, label in (("old", old_label), ("new", "this tree")):
-        wall = sorted(w for w, _ in rates[name])
-        cpu = statistics.median(c for _, c in rates[name])
+        wall = sorted(w for w, _, _ in rates[name])
+        cpu = statistics.median(c for _, c, _ in rates[name])
+        python = statistics.median(p for _, _, p in rates[name])
         rows.append([label, f"{wall[0]:.1f}, {statistics.median(wall):.1f}, {wall[-1]:.1f}",
-                     f"{cpu:.1f}"])  # fmt: skip
+                     f"{cpu:.1f}", f"{python:.1f}"])  # fmt: skip
     ratios = {}
     for i, kind in enumerate(("wall", "CPU")):
         ratio = [n[i] / o[i] for n, o in zip(rates["new"], rates["old"], strict=True)]
         ratios[kind] = ratio
         rows.append([f"new / old ({kind} time)", f"min {min(ratio):.2f}",
-                     f"median {statistics.median(ratio):.2f}"])  # fmt: skip
+                     f"median {statistics.median(ratio):.2f}", ""])  # fmt: skip
+    # the time outside the kernel: new / old (a time, not a rate)
+    ratio = [n[2] / o[2] for n, o in zip(rates["new"], rates["old"], strict=True)]
+    ratios["outside the kernel"] = ratio
+    rows.append(["new / old (CPU outside the kernel)", "", "",
+                 f"min {min(ratio):.2f}, median {statistics.median(ratio):.2f}"])  # fmt: skip
     note = (
         f"{args.n} baseline replications, 1 worker, {args.repeats} repeats, old and new"
         f" alternating in fresh subprocesses; python {sys.version.split()[0]}."
     )
     columns = ["code", "replications/s of wall time (min, median, max)",
-               "of CPU time (median)"]  # fmt: skip
+               "of CPU time (median)",
+               "CPU ms per replication outside the crowd kernel (median)"]  # fmt: skip
     for row in rows:
         print(" | ".join(row))
     write("baseline", args, {"baseline": table(columns, rows, note)}, rates=rates, ratios=ratios)

@@ -280,6 +280,15 @@ class RecordingExecutor:
         pass
 
 
+def test_tasks_for_workers_shrink_at_the_end_and_cover_every_replication() -> None:
+    """With several workers the last tasks are small, so the workers finish together."""
+    tasks = list(split(range(7, 1007), 31, workers=2))
+    assert [r for t in tasks for r in t] == list(range(7, 1007))
+    assert max(len(t) for t in tasks) == 31
+    assert [len(t) for t in tasks[-3:]] == [1, 1, 1]
+    assert all(len(t) == 10 for t in split(range(100), 10, workers=1))
+
+
 @pytest.mark.timeout(120)
 def test_tasks_are_submitted_lazily_with_a_bounded_number_in_flight() -> None:
     # A trillion one-replication tasks: planning them eagerly would never finish.
@@ -372,3 +381,32 @@ def test_run_result_pickles_columns_not_dataframes() -> None:
     pd.testing.assert_frame_equal(restored.timeseries, result.timeseries)
     assert pd.Series(restored.metrics).equals(pd.Series(result.metrics))  # NaN included
     assert restored.outcome == result.outcome
+
+
+BUILT: list[int] = []  # seeds whose tables `lazy_simulate` built
+
+
+def lazy_simulate(scenario: Scenario, seed: int) -> RunResult:
+    """`fake_simulate` with tables built on first use, noting each build."""
+    result = fake_simulate(scenario, seed)
+
+    def built(table: pd.DataFrame) -> Callable[[], pa.Table]:
+        def build() -> pa.Table:
+            BUILT.append(seed)
+            return pa.Table.from_pandas(table, preserve_index=False)
+
+        return build
+
+    return RunResult(result.outcome, result.metrics, built(result.timeseries), built(result.events))
+
+
+def test_tables_built_on_first_use_only_when_kept() -> None:
+    BUILT.clear()
+    summary = run_ensemble(SCENARIO, 4, 9, simulate_fn=lazy_simulate, keep="summary")
+    assert BUILT == [] and len(summary.runs) == 4
+    full = run_ensemble(SCENARIO, 4, 9, simulate_fn=lazy_simulate)
+    eager = run_ensemble(SCENARIO, 4, 9, simulate_fn=fake_simulate)
+    pd.testing.assert_frame_equal(full.timeseries, eager.timeseries)
+    pd.testing.assert_frame_equal(full.events, eager.events)
+    sent = pickle.loads(pickle.dumps(lazy_simulate(SCENARIO, 3)))  # as a worker sends it
+    assert sent.timeseries_table.equals(fake_simulate(SCENARIO, 3).timeseries_table)

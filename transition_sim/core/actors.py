@@ -84,7 +84,8 @@ class SecurityFaction(mesa.Agent):
         ex = m.params.expectations
         office, b = el.office, ex.bandwagon
         peaceful_burden = m.repression_level / 3.0 * s.peaceful_share * (s.active_share > 0)
-        asked = [c.spec.name for c in el.rivals() if c.status == RESISTING]
+        rivals = el.rivals()
+        asked = [c.spec.name for c in rivals if c.status == RESISTING]
         options = [
             (
                 "obey",
@@ -94,7 +95,9 @@ class SecurityFaction(mesa.Agent):
             ),
             (
                 "stand_aside",
-                self.loyalty.get(SELF_INTEREST, 0.0) + b * s.win[SECURITY] + self.ordered_aside(),
+                self.loyalty.get(SELF_INTEREST, 0.0)
+                + b * s.win[SECURITY]
+                + self.ordered_aside(rivals),
             ),
             (
                 "defect",
@@ -108,7 +111,7 @@ class SecurityFaction(mesa.Agent):
             options.append((f"side_with_{camp}", self.loyalty.get(camp, 0.0) + b * s.win[camp]))
         # A guardian weighs removing the ruler to save the regime from the street, for the
         # services or for any camp in play (Casper & Tyson 2014) [A-guardian-coup].
-        guarded = [c.spec.name for c in el.rivals() if c.spec.name not in asked]
+        guarded = [c.spec.name for c in rivals if c.spec.name not in asked]
         for side in (*asked, *(guarded if self.guardian > 0 else ()), SECURITY):
             key = SELF_INTEREST if side == SECURITY else side
             p = el.coup_odds(self, side)
@@ -117,15 +120,15 @@ class SecurityFaction(mesa.Agent):
             options.append((f"coup:{side}", value))
         return [(name, u + ex.inertia if name == self.stance else u) for name, u in options]
 
-    def ordered_aside(self) -> float:
+    def ordered_aside(self, rivals: list[CampState] | None = None) -> float:
         """A chief who is a resisting camp's man more than the office holder's follows its order
-        to stand aside [C-knb-disloyal]."""
+        to stand aside [C-knb-disloyal]. ``rivals``: `ElitePolitics.rivals` if already at hand."""
         el = self.model.elites
         own = self.loyalty.get(el.office, 0.0)
         return max(
             (
                 self.loyalty.get(c.spec.name, 0.0)
-                for c in el.rivals()
+                for c in (el.rivals() if rivals is None else rivals)
                 if c.status == RESISTING and self.loyalty.get(c.spec.name, 0.0) > own
             ),
             default=0.0,

@@ -279,15 +279,25 @@ class ElitePolitics:
         if self._coup_view_cache is None and not self._in_factions_turn:
             return self.odds(side, self.office, commit=(faction.name, side))
         view = self._coup_view()
-        s = dict(view.total)
-        for key, value in view.parts[faction.name].items():
-            s[key] -= value
-        for key, value in self._faction_part(faction, side, "coup").items():
-            s[key] += value
-        for name, camp in self.camps.items():
-            if not camp.in_play:
-                s[name] = 0.0
-        return decisions.showdown(s, side, self.office, self._exponent)
+        own, committed = view.parts[faction.name], self._faction_part(faction, side, "coup")
+
+        def strength(key: str) -> float:
+            """The view's total for ``key`` with the faction's part swapped (the showdown
+            needs only the two sides' strengths)."""
+            camp = self.camps.get(key)
+            if camp is not None and not camp.in_play:
+                return 0.0
+            value = view.total.get(key, 0.0)
+            if key in own:
+                value -= own[key]
+            if key in committed:
+                value += committed[key]
+            return value
+
+        office = self.office
+        return decisions.showdown(
+            {side: strength(side), office: strength(office)}, side, office, self._exponent
+        )
 
     @contextmanager
     def factions_turn(self) -> Iterator[None]:
@@ -404,7 +414,8 @@ class ElitePolitics:
             return
         for camp in self.camps.values():
             # Rounded so that `days` steps of 1/days end at exactly 0, not at 1e-17.
-            camp.threat = max(round(camp.threat - 1.0 / days, 12), 0.0)
+            if camp.threat > 0.0:
+                camp.threat = max(round(camp.threat - 1.0 / days, 12), 0.0)
 
     def loses_posts(self, name: str) -> bool:
         """After a purge or a dismissal: does camp ``name`` lose its posts? The chance falls

@@ -14,6 +14,7 @@ before that step):
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import mesa
 import numpy as np
@@ -50,6 +51,13 @@ PATRON = -1  # faction index of patron units on the grids
 ACTIVES = slice(STAT_ACTIVE, STAT_ACTIVE + 3)
 ARRESTS = slice(STAT_ARRESTS, STAT_ARRESTS + 3)
 ENGAGED = slice(STAT_ENGAGED, STAT_ENGAGED + 3)
+# The columns `_violence` draws casualties and counts detentions from: a day with none of them
+# has none.
+VIOLENCE = (*range(STAT_ENGAGED, STAT_ENGAGED + 3), *range(STAT_ARRESTS, STAT_ARRESTS + 3))
+VIOLENCE += (STAT_ACTIVE + VIOLENT, STAT_ACTIVE + CRIME)
+# Columns of a region's day counts by kind: engaged (E) and active (A) peaceful, violent, crime.
+EP, EV, EC = (STAT_ENGAGED + k for k in (PEACEFUL, VIOLENT, CRIME))
+AV, AC = STAT_ACTIVE + VIOLENT, STAT_ACTIVE + CRIME
 
 
 class ScriptedShock:
@@ -153,7 +161,7 @@ class TransitionModel(mesa.Model):
         # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
         # by `triggers.outrage_decay` a day [A-triggers].
         self.outrage = np.zeros(len(self.crowds))
-        self.situation = self._situation(np.zeros((len(self.crowds), N_STATS), np.int64))
+        self.situation = self._situation([0] * N_STATS)
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
         # Mesa's event list drives `step`/`run_for`; `run` fires the shocks itself.
         self._shock_events = [self.schedule_event(s.fire, at=s.shock.day) for s in self._shocks]
@@ -213,9 +221,12 @@ class TransitionModel(mesa.Model):
         self.citizens = sum(c.n for c in self.crowds)
         self._citizens = np.array([c.n for c in self.crowds])
         self._units_layout = self._exposure_layout = 0  # flat unit indices: stale when != layout
+        self._deterrence_set: tuple = ()  # the layout and stances the units' flags were set for
         self.network = network_weights(sc)
         self._site_weight = sum(s.weight for s in self.sites)
         self.region_share = np.zeros(len(self.crowds))
+        self._no_share = np.zeros(len(self.crowds)) / self._citizens  # nobody active today
+        self._no_share.flags.writeable = False  # shared by the days without actives
 
     # -- services for the actors ------------------------------------------------------------------
     def log(self, actor: str, action: str, details: str) -> None:
@@ -304,14 +315,20 @@ class TransitionModel(mesa.Model):
         )
         self._set_deterrence()
         stats = self.population.step(rules, sc.crowd.contagion * contagion + self.outrage)
+        # National counts as Python ints: the day's quick looks (is anyone active?) and sums
+        # of counts (exact, whichever the order) need no array operation.
+        totals = stats.sum(axis=0).tolist()
         self.outrage *= 1.0 - sc.triggers.outrage_decay
-        deaths = self._violence(stats, level)
-        self._contest_sites(stats)
-        self.region_share = stats[:, ACTIVES].sum(axis=1).astype(float) / self._citizens
+        deaths = self._violence(stats, totals, level)
+        self._contest_sites(stats, totals)
+        if any(totals[ACTIVES]):
+            self.region_share = stats[:, ACTIVES].sum(axis=1).astype(float) / self._citizens
+        else:
+            self.region_share = self._no_share
         self._track_order()
         self.elites.fade_threats()
-        self.situation = self._situation(stats)
-        self._update_loyalty(stats)
+        self.situation = self._situation(totals)
+        self._update_loyalty(stats, totals)
         if self.patron is not None:
             self.patron.step()
         with self.elites.factions_turn():
@@ -326,8 +343,13 @@ class TransitionModel(mesa.Model):
 
     def _set_deterrence(self) -> None:
         """Units deter unless their faction does not obey and they follow it; the patron's
-        always deter (they come after a region's domestic units)."""
+        always deter (they come after a region's domestic units). The kernel only reads the
+        units' flags, so they are written again only when a stance or the layout changed."""
         p = self.population  # packed: units join and leave through deploy/withdraw
+        stances = (p.layout, *(f.stance == "obey" for f in self.factions))
+        if stances == self._deterrence_set:
+            return
+        self._deterrence_set = stances
         if self._units_layout != p.layout:
             self._units_layout = p.layout
             self._not_follows = np.concatenate(
@@ -339,30 +361,36 @@ class TransitionModel(mesa.Model):
         obey = np.array([f.stance == "obey" for f in self.factions] + [True])  # last: patron
         np.logical_or(obey[p.flat["unit_faction"]], self._not_follows, out=p.flat["unit_deters"])
 
-    def _violence(self, stats: np.ndarray, level: int) -> np.ndarray:
+    def _violence(self, stats: np.ndarray, totals: list[int], level: int) -> np.ndarray:
         """Casualties and detentions in people. An active agent is `people_per_agent`
-        protesters, the same reading as the contest's active share (docs/ODD.md §2, §7.4)."""
+        protesters, the same reading as the contest's active share (docs/ODD.md §2, §7.4).
+        ``totals``: the national sum of each column of ``stats``."""
+        if not any(totals[c] for c in VIOLENCE):
+            return np.zeros(len(stats))  # no fighting, no arrests: no casualties, no detentions
         v, ppa = self.params.violence, self.params.scale.people_per_agent
-        engaged = stats[:, ENGAGED].astype(float)
-        active = stats[:, ACTIVES].astype(float)
-        arrests = stats[:, ARRESTS].astype(float)
-        exposed = (
-            engaged[:, VIOLENT] + engaged[:, CRIME] + v.peaceful_exposure * engaged[:, PEACEFUL]
-        )
-        rate = ppa * (
-            v.protester_lethality[level] * exposed
-            + v.violent_lethality * (active[:, VIOLENT] + active[:, CRIME])
-        )
-        deaths = self.rng.poisson(rate).astype(float) if rate.any() else np.zeros(len(stats))
+        lethality, exposure = v.protester_lethality[level], v.peaceful_exposure
+        # Each region's death rate, in plain floats (a handful of regions), as the arrays did:
+        # the same operations in the same order.
+        rate = [
+            ppa
+            * (
+                lethality * (float(r[EV]) + float(r[EC]) + exposure * float(r[EP]))
+                + v.violent_lethality * (float(r[AV]) + float(r[AC]))
+            )
+            for r in stats.tolist()
+        ]
+        deaths = self.rng.poisson(rate).astype(float) if any(rate) else np.zeros(len(stats))
         self.deaths += deaths.sum()
-        detained = v.detention_share * ppa * arrests
+        if not any(totals[ARRESTS]):
+            return deaths  # nobody detained: no legitimacy cost
+        detained = v.detention_share * ppa * stats[:, ARRESTS].astype(float)
         self.detained += detained.sum()
         # Repressing peaceful crowds costs legitimacy [C-peaceful-middle-class].
         repressed = detained[:, PEACEFUL].sum() * level / 3.0
         self.elites.legitimacy -= v.peaceful_repression_cost * repressed / 1000.0
         return deaths
 
-    def _contest_sites(self, stats: np.ndarray) -> None:
+    def _contest_sites(self, stats: np.ndarray, totals: list[int]) -> None:
         """Each site is contested by the rebels near it (armed actives, and peaceful ones
         weighted by `peaceful_occupation`, plus units of factions that side with a camp or
         defect and do not deter) against the deterring units near it: it changes hands with the
@@ -370,12 +398,16 @@ class TransitionModel(mesa.Model):
         (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
         and keeps it through today's contest may oust the office holder (`oust_by_crowd`)."""
         v = self.params.violence
-        turned_faction = np.array(
-            [is_turned(f.stance) for f in self.factions] + [False]
-        )  # the last entry (index -1) is the patron
+        turned_stances = [is_turned(f.stance) for f in self.factions]
         patron_here = self.patron is not None and self.patron.state == "deployed"
         held = [site.seized for site in self.sites]
-        any_turned = bool(turned_faction.any())
+        any_turned = any(turned_stances)
+        armed = totals[STAT_ACTIVE + VIOLENT] + totals[STAT_ACTIVE + CRIME]
+        peaceful = v.peaceful_occupation * totals[STAT_ACTIVE + PEACEFUL]
+        if not (any(held) or patron_here or armed or peaceful or any_turned):
+            return  # nobody near any site could take it (the test below, for every site)
+        # the last entry (index -1) is the patron
+        turned_faction = np.array([*turned_stances, False])
         by_region = stats[:, ACTIVES].tolist()  # Python ints: cheaper for a quick look
         for site in self.sites:
             active = by_region[site.region]
@@ -383,17 +415,20 @@ class TransitionModel(mesa.Model):
             peaceful = v.peaceful_occupation * active[PEACEFUL]
             if not (site.seized or patron_here or armed or peaceful or any_turned):
                 continue  # nobody near the site could take it
+            if patron_here:
+                site.seized = False  # patron troops guard the strategic sites: no contest
+                continue
             crowd = self.crowds[site.region]
             rebels, units = crowd.count_near(site.cell, v.site_radius)
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             deters = crowd.unit_deters[units]
-            turned = turned_faction[crowd.unit_faction[units]]
-            attackers = rebels + int((turned & ~deters).sum())
-            defenders = int(deters.sum())
-            if patron_here:
-                site.seized = False  # patron troops guard the strategic sites
-            elif not site.seized and self._changes_hands(attackers, defenders):
+            attackers = rebels
+            if any_turned:  # units of turned factions that do not deter join the rebels
+                turned = turned_faction[crowd.unit_faction[units]]
+                attackers += int((turned & ~deters).sum())
+            defenders = int(np.count_nonzero(deters))
+            if not site.seized and self._changes_hands(attackers, defenders):
                 site.seized = True
                 self.log("crowd", "seize_site", f"rebels take {site.name}")
             elif site.seized and self._changes_hands(defenders, attackers):
@@ -426,7 +461,7 @@ class TransitionModel(mesa.Model):
         citizens = occupant[(occupant >= 0) & (occupant < crowd.n)]
         return int(((crowd.state[citizens] == ACTIVE) & (crowd.kind[citizens] == PEACEFUL)).sum())
 
-    def _update_loyalty(self, stats: np.ndarray) -> None:
+    def _update_loyalty(self, stats: np.ndarray, totals: list[int]) -> None:
         """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,
         docs/ODD.md §7.5); nothing moves while every rate is 0."""
         d, el = self.params.loyalty_dynamics, self.elites
@@ -434,8 +469,10 @@ class TransitionModel(mesa.Model):
         if not any(rates) or not el.office_is_camp:
             return
         office = el.office
-        repression = self._peaceful_repression(stats) if d.backfire else 0.0
-        exposure = self._exposure(stats) if d.crowd_pressure else np.zeros(len(self.factions))
+        repression = self._peaceful_repression(totals) if d.backfire else 0.0
+        exposure = (
+            self._exposure(stats, totals) if d.crowd_pressure else np.zeros(len(self.factions))
+        )
         odds = (
             {
                 c.spec.name: el.odds(c.spec.name, office)
@@ -451,22 +488,26 @@ class TransitionModel(mesa.Model):
             if patron is not None and patron.state == "deployed" and patron.client in el.camps
             else None
         )
-        units = np.array([f.units for f in self.factions], dtype=float)
-        not_obeying = self._not_obeying(units) if d.cascade else []
+        not_obeying = self._not_obeying() if d.cascade else []
         for i, f in enumerate(self.factions):
             lam = f.loyalty
             if lam != f.after_dynamics:  # a discrete event since yesterday moves the level too
                 f.base = loyalty.shifted(f.base, f.after_dynamics, lam)
                 for key in [k for k in f.base if k in el.camps and not el.camps[k].in_play]:
                     f.base[office] = f.base.get(office, 0.0) + f.base.pop(key)  # as `remove`
+            # A mechanism with nothing to move (a zero signal, nobody to follow) returns its
+            # input unchanged: it is skipped.
             t = f.tie
-            lam = loyalty.backfire(lam, office, d.backfire, repression, t)
-            lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
-            if d.cascade:
+            if repression > 0.0:
+                lam = loyalty.backfire(lam, office, d.backfire, repression, t)
+            if exposure[i] > 0.0:
+                lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
+            if d.cascade and not_obeying[i]:
                 lam = loyalty.cascade(
                     lam, office, d.cascade, not_obeying[i], f.threshold, d.cascade_spread, t
                 )
-            lam = loyalty.elite_split(lam, office, d.elite_split, odds, t)
+            if odds:
+                lam = loyalty.elite_split(lam, office, d.elite_split, odds, t)
             if client is not None:
                 lam = loyalty.patron_pay(lam, client, d.patron_pay, t)
             if self.situation.calm:
@@ -474,21 +515,23 @@ class TransitionModel(mesa.Model):
             f.loyalty = {k: v for k, v in lam.items() if v > 1e-12}
             f.after_dynamics = dict(f.loyalty)
 
-    def _peaceful_repression(self, stats: np.ndarray) -> float:
+    def _peaceful_repression(self, totals: list[int]) -> float:
         """Repression of peaceful crowds today (0..1): the repression level (of 3) times the
-        share of peaceful actives arrested today."""
-        arrested = float(stats[:, ARRESTS][:, PEACEFUL].sum())  # integer counts: exact
-        active = float(stats[:, ACTIVES][:, PEACEFUL].sum())
+        share of peaceful actives arrested today (``totals``: the day's national counts)."""
+        arrested = float(totals[STAT_ARRESTS + PEACEFUL])  # integer counts: exact
+        active = float(totals[STAT_ACTIVE + PEACEFUL])
         if arrested <= 0.0:
             return 0.0
         return self.repression_level / 3.0 * arrested / (arrested + active)
 
-    def _exposure(self, stats: np.ndarray) -> np.ndarray:
+    def _exposure(self, stats: np.ndarray, totals: list[int]) -> np.ndarray:
         """Per faction, how full of peaceful actives its units' field of vision is (0..1): the
         actives its units see over the citizens that fit in their vision, times the region's
         peaceful share of actives [A-loyalty-crowd-pressure]. Domestic units only (the
         patron's come after them in a region); summed region by region, each in unit order."""
         k, p = len(self.factions), self.population
+        if not totals[STAT_ACTIVE + PEACEFUL]:
+            return np.zeros(k)  # no peaceful actives: every weight below is 0
         if self._exposure_layout != p.layout:
             self._exposure_layout = p.layout
             m = [len(f) for f in self.unit_follows]
@@ -525,11 +568,14 @@ class TransitionModel(mesa.Model):
         count = self._unit_count
         return np.divide(seen, count, out=np.zeros(k), where=count > 0)
 
-    def _not_obeying(self, units: np.ndarray) -> list[dict[str, float]]:
+    def _not_obeying(self) -> list[dict[str, float]]:
         """For each faction, the other factions' units that do not obey, as shares of all other
         units, by where they went: the services' own interest (standing aside), a camp, or the
         street. Counted once (the day's stances do not move during the loyalty update), so the
         day stays linear in the factions."""
+        if all(f.stance == "obey" for f in self.factions):
+            return [{} for _ in self.factions]  # everyone obeys (most days)
+        units = np.array([f.units for f in self.factions], dtype=float)
         away: dict[str, float] = {}
         for f, n in zip(self.factions, units, strict=True):
             if f.stance != "obey":
@@ -556,10 +602,10 @@ class TransitionModel(mesa.Model):
             )
         return out
 
-    def _situation(self, stats: np.ndarray) -> Situation:
-        """Today's national signals from the regions' day statistics (zeros before day 0)."""
-        by_kind = stats[:, ACTIVES].sum(axis=0)
-        active = int(by_kind.sum())
+    def _situation(self, totals: list[int]) -> Situation:
+        """Today's national signals from the day's national counts (zeros before day 0)."""
+        by_kind = totals[ACTIVES]
+        active = sum(by_kind)
         citizens = max(self.citizens, 1)
         total_w = self._site_weight
         seized = sum(s.weight for s in self.sites if s.seized) / total_w if total_w else 0.0
@@ -653,30 +699,7 @@ class TransitionModel(mesa.Model):
 
     def timeseries_table(self) -> pa.Table:
         """One row per (day, region) plus region "all" (the sum over regions), as columns."""
-        regions = [r.name for r in self.params.regions] + ["all"]
-        k, n = len(regions), len(self.rows)
-        days = np.array([day for day, _, _ in self.rows], dtype=np.int64)
-        regional = np.array([reg for _, reg, _ in self.rows], dtype=float).reshape(n, k - 1, -1)
-        values = np.concatenate([regional, regional.sum(axis=1, keepdims=True)], axis=1)
-        values = values.reshape(n * k, -1)
-        start = np.datetime64(self.params.start_date, "D")
-        counts = values[:, :6].astype(np.int64)  # active by kind, quiet, jailed, arrests
-        columns = {
-            "day": np.repeat(days, k),
-            "date": pa.array(np.repeat(start + days, k), pa.date32()),
-            "region": pa.array(regions * n, pa.string()),
-            "active": counts[:, :3].sum(axis=1),
-            "active_peaceful": counts[:, PEACEFUL],
-            "active_violent": counts[:, VIOLENT],
-            "active_crime": counts[:, CRIME],
-            "quiet": counts[:, 3],
-            "jailed": counts[:, 4],
-            "arrests": counts[:, 5],
-            "deaths": values[:, 6],
-        }
-        for name in self.rows[0][2] if self.rows else ():
-            columns[name] = np.repeat(np.array([nat[name] for _, _, nat in self.rows]), k)
-        return pa.table(columns)
+        return _timeseries_table(self.rows, self.params)
 
     def timeseries(self) -> pd.DataFrame:
         return self.timeseries_table().to_pandas()
@@ -754,23 +777,58 @@ class TransitionModel(mesa.Model):
         }
 
     def events_table(self) -> pa.Table:
-        days = np.array([day for day, _, _, _ in self.events], dtype=np.int64)
-        start = np.datetime64(self.params.start_date, "D")
-        return pa.table(
-            {
-                "day": days,
-                "date": pa.array(start + days, pa.date32()),
-                **{
-                    name: pa.array([e[i] for e in self.events], pa.string())
-                    for i, name in enumerate(("actor", "action", "details"), start=1)
-                },
-            }
-        )
+        return _events_table(self.events, self.params)
 
     def result(self) -> RunResult:
+        """The run's result. Its tables are built on first use (an ensemble that keeps only
+        summaries never builds them), from copies of today's lists of days and events."""
         return RunResult(
             outcome=outcomes.classify(self.final_state()),
             metrics=self.metrics(),
-            timeseries=self.timeseries_table(),
-            events=self.events_table(),
+            timeseries=partial(_timeseries_table, list(self.rows), self.params),
+            events=partial(_events_table, list(self.events), self.params),
         )
+
+
+def _timeseries_table(rows: list[tuple[int, np.ndarray, dict]], scenario: Scenario) -> pa.Table:
+    """`TransitionModel.timeseries_table` of the recorded ``rows``."""
+    regions = [r.name for r in scenario.regions] + ["all"]
+    k, n = len(regions), len(rows)
+    days = np.array([day for day, _, _ in rows], dtype=np.int64)
+    regional = np.array([reg for _, reg, _ in rows], dtype=float).reshape(n, k - 1, -1)
+    values = np.concatenate([regional, regional.sum(axis=1, keepdims=True)], axis=1)
+    values = values.reshape(n * k, -1)
+    start = np.datetime64(scenario.start_date, "D")
+    counts = values[:, :6].astype(np.int64)  # active by kind, quiet, jailed, arrests
+    columns = {
+        "day": np.repeat(days, k),
+        "date": pa.array(np.repeat(start + days, k), pa.date32()),
+        "region": pa.array(regions * n, pa.string()),
+        "active": counts[:, :3].sum(axis=1),
+        "active_peaceful": counts[:, PEACEFUL],
+        "active_violent": counts[:, VIOLENT],
+        "active_crime": counts[:, CRIME],
+        "quiet": counts[:, 3],
+        "jailed": counts[:, 4],
+        "arrests": counts[:, 5],
+        "deaths": values[:, 6],
+    }
+    for name in rows[0][2] if rows else ():
+        columns[name] = np.repeat(np.array([nat[name] for _, _, nat in rows]), k)
+    return pa.table(columns)
+
+
+def _events_table(events: list[tuple[int, str, str, str]], scenario: Scenario) -> pa.Table:
+    """`TransitionModel.events_table` of the logged ``events``."""
+    days = np.array([day for day, _, _, _ in events], dtype=np.int64)
+    start = np.datetime64(scenario.start_date, "D")
+    return pa.table(
+        {
+            "day": days,
+            "date": pa.array(start + days, pa.date32()),
+            **{
+                name: pa.array([e[i] for e in events], pa.string())
+                for i, name in enumerate(("actor", "action", "details"), start=1)
+            },
+        }
+    )

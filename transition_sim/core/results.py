@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -10,6 +10,9 @@ import pandas as pd
 import pyarrow as pa
 
 __all__ = ["RunResult", "as_arrow"]
+
+# A table, or a function that builds it (called once, on first use).
+TableSource = pa.Table | pd.DataFrame | Callable[[], pa.Table]
 
 
 def as_arrow(table: pa.Table | pd.DataFrame) -> pa.Table:
@@ -32,20 +35,33 @@ class RunResult:
     The tables are held as Arrow tables (``timeseries_table``, ``events_table``): columnar,
     cheap to send from a worker process and to append to parquet. ``timeseries`` and
     ``events`` are pandas DataFrames built on first use, for library users; ensembles and
-    result folders never build them. Either kind of table is accepted when constructing.
+    result folders never build them. Either kind of table is accepted when constructing, or a
+    function that builds the Arrow table: it is called on first use, so that an ensemble that
+    keeps only summaries never builds a replication's tables.
     """
 
     def __init__(
         self,
         outcome: str,
         metrics: Mapping[str, float],
-        timeseries: pa.Table | pd.DataFrame,
-        events: pa.Table | pd.DataFrame,
+        timeseries: TableSource,
+        events: TableSource,
     ) -> None:
         self.outcome = outcome
         self.metrics = dict(metrics)
-        self.timeseries_table = as_arrow(timeseries)
-        self.events_table = as_arrow(events)
+        self._sources = {"timeseries_table": timeseries, "events_table": events}
+
+    @cached_property
+    def timeseries_table(self) -> pa.Table:
+        return self._table("timeseries_table")
+
+    @cached_property
+    def events_table(self) -> pa.Table:
+        return self._table("events_table")
+
+    def _table(self, name: str) -> pa.Table:
+        source = self._sources.pop(name)
+        return as_arrow(source() if callable(source) else source)
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:

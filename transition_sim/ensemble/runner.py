@@ -152,10 +152,15 @@ def run_task(
     )
 
 
-def split(replications: range, size: int) -> Iterator[range]:
-    """``replications`` in consecutive ranges of at most ``size``."""
-    for start in range(replications.start, replications.stop, size):
-        yield range(start, min(start + size, replications.stop))
+def split(replications: range, size: int, workers: int = 0) -> Iterator[range]:
+    """``replications`` in consecutive ranges of at most ``size``. With ``workers`` > 1, the
+    last ranges shrink (each at most a ``2 * workers``-th of what is left), so that no worker
+    idles long while another finishes a whole range at the end."""
+    start, stop = replications.start, replications.stop
+    while start < stop:
+        k = size if workers <= 1 else max(1, min(size, -(-(stop - start) // (2 * workers))))
+        yield range(start, min(start + k, stop))
+        start += k
 
 
 def task_size(replications: int, workers: int) -> int:
@@ -283,7 +288,7 @@ def run_ensemble(
     with stream(
         resolved,
         base_seed,
-        split(range(n), task_size(n, workers)),
+        split(range(n), task_size(n, workers), workers),
         workers=workers,
         scheduler=scheduler,
         executor=executor,
