@@ -29,17 +29,15 @@ from transition_sim.core.actors import (
     Situation,
 )
 from transition_sim.core.crowd import (
-    ACTIVE,
     CRIME,
     PEACEFUL,
     VIOLENT,
     CrowdRules,
     RegionCrowd,
-    square_window,
 )
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.kernel import N_STATS, STAT_ACTIVE, STAT_ARRESTS, STAT_ENGAGED, STAT_JAILED
-from transition_sim.core.population import Population
+from transition_sim.core.population import block_crowd, make_population
 from transition_sim.core.regions import SiteState, network_weights
 from transition_sim.core.results import RunResult
 from transition_sim.scenario.geometry import grid_side, split_units
@@ -181,21 +179,15 @@ class TransitionModel(mesa.Model):
             n = round(sc.crowd.citizen_density * side * side)
             violent, crime = sc.protester_shares(region)
             kind = rng.choice(3, size=n, p=[1.0 - violent - crime, violent, crime]).astype(np.int8)
-            h, ra = sc.crowd.hardship, sc.crowd.risk_aversion
-            hardship = np.clip(rng.uniform(h.low, h.high, n) + region.hardship_shift, 0.0, 1.0)
-            risk = rng.uniform(ra.low, ra.high, n)
             unit_faction = np.repeat(np.arange(len(sc.factions)), per_region_units[:, r])
-            crowd = RegionCrowd(
-                rng,
-                side,
-                n,
-                unit_faction,
-                kind,
-                hardship,
-                risk,
-                sc.vision_cells(),
-                sc.crowd.neighborhood,
-            )
+            if sc.crowd.representation == "blocks":  # opt-in (docs/ODD.md §7.13)
+                crowd = block_crowd(sc, region, rng, side, n, unit_faction)
+            else:
+                h, ra, shift = sc.crowd.hardship, sc.crowd.risk_aversion, region.hardship_shift
+                hardship = np.clip(rng.uniform(h.low, h.high, n) + shift, 0.0, 1.0)
+                risk = rng.uniform(ra.low, ra.high, n)
+                vision, shape = sc.vision_cells(), sc.crowd.neighborhood
+                crowd = RegionCrowd(rng, side, n, unit_faction, kind, hardship, risk, vision, shape)
             self.crowds.append(crowd)
             cohesion = np.array([f.cohesion for f in self.factions])[unit_faction]
             self.unit_follows.append(rng.random(len(unit_faction)) < cohesion)
@@ -209,7 +201,7 @@ class TransitionModel(mesa.Model):
             crowd.site_cells = np.array(
                 [s.cell for s in self.sites if s.region == r], dtype=np.int64
             )
-        self.population = Population(self.crowds)
+        self.population = make_population(self.crowds)
         self.citizens = sum(c.n for c in self.crowds)
         self._citizens = np.array([c.n for c in self.crowds])
         self._units_layout = self._exposure_layout = 0  # flat unit indices: stale when != layout
@@ -384,13 +376,10 @@ class TransitionModel(mesa.Model):
             if not (site.seized or patron_here or armed or peaceful or any_turned):
                 continue  # nobody near the site could take it
             crowd = self.crowds[site.region]
-            rebels, units = crowd.count_near(site.cell, v.site_radius)
+            rebels, turned, defenders = crowd.site_forces(site.cell, v.site_radius, turned_faction)
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
-            deters = crowd.unit_deters[units]
-            turned = turned_faction[crowd.unit_faction[units]]
-            attackers = rebels + int((turned & ~deters).sum())
-            defenders = int(deters.sum())
+            attackers = rebels + turned
             if patron_here:
                 site.seized = False  # patron troops guard the strategic sites
             elif not site.seized and self._changes_hands(attackers, defenders):
@@ -419,12 +408,9 @@ class TransitionModel(mesa.Model):
             return p == 1.0
         return self.rng.random() < p
 
-    def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> int:
+    def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> float:
         """Peaceful actives within the site radius of ``cell``."""
-        window = square_window(cell, self.params.violence.site_radius, crowd.side)
-        occupant = crowd.occupant[window]
-        citizens = occupant[(occupant >= 0) & (occupant < crowd.n)]
-        return int(((crowd.state[citizens] == ACTIVE) & (crowd.kind[citizens] == PEACEFUL)).sum())
+        return crowd.peaceful_near(cell, self.params.violence.site_radius)
 
     def _update_loyalty(self, stats: np.ndarray) -> None:
         """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,
@@ -559,7 +545,7 @@ class TransitionModel(mesa.Model):
     def _situation(self, stats: np.ndarray) -> Situation:
         """Today's national signals from the regions' day statistics (zeros before day 0)."""
         by_kind = stats[:, ACTIVES].sum(axis=0)
-        active = int(by_kind.sum())
+        active = float(by_kind.sum())  # agents, or blocks' worth of active people
         citizens = max(self.citizens, 1)
         total_w = self._site_weight
         seized = sum(s.weight for s in self.sites if s.seized) / total_w if total_w else 0.0
