@@ -49,7 +49,6 @@ from transition_sim.core.kernel import (
     STAT_JAILED,
     STAT_QUIET,
     VIOLENT,
-    below,
     numba,
     seed_stream,
     shuffle,
@@ -74,7 +73,9 @@ MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring
     PER_BLOCK,  # people_per_agent / unit_people: a block's people in deterrence-equivalents
     SELF,  # 1 / unit_people: the deciding person herself
     VISION_CELLS,  # the cells in vision, a fractional outer ring counted by its share
-) = range(13)
+    REACH,  # a unit's sight and move: the radius, in cells, of a disc of the vision's area
+    MOORE,  # 1: the disc is a square (Moore vision), else a diamond (von Neumann)
+) = range(15)
 # Layout of the integer parameters of `block_day`.
 MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
 _GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
@@ -177,11 +178,33 @@ def fresh_tally(
     return tally
 
 
+@numba.njit(cache=True, inline="always")
+def _within(dx: float, dy: float, reach: float, moore: bool) -> bool:
+    return (max(dx, dy) if moore else dx + dy) <= reach
+
+
+@numba.njit(cache=True)
+def _unit_tally(
+    tally: np.ndarray, x: float, y: float, reach: float, moore: bool, side: int, delta: float
+) -> None:
+    """Add `delta` to every cell whose centre is within `reach` of the point (x, y): the cells
+    from which a unit standing there is seen (and that it sees)."""
+    r = min(int(reach) + 1, (side - 1) // 2)  # no cell twice on a small torus
+    x0, y0 = int(x), int(y)
+    for i in range(x0 - r, x0 + r + 1):
+        dx = abs(i + 0.5 - x)
+        for j in range(y0 - r, y0 + r + 1):
+            if _within(dx, abs(j + 0.5 - y), reach, moore):
+                tally[(i % side) * side + j % side] += delta
+
+
 @numba.njit(cache=True)
 def sync_deterrence(
-    nbr: np.ndarray,
-    wv: np.ndarray,
-    unit_pos: np.ndarray,
+    ux: np.ndarray,
+    uy: np.ndarray,
+    reach: float,
+    moore: bool,
+    side: int,
     deters: np.ndarray,
     counted: np.ndarray,
     cops_seen: np.ndarray,
@@ -189,7 +212,7 @@ def sync_deterrence(
     """Bring the tally of deterring units up to date with `deters` (written by the model)."""
     for u in range(deters.shape[0]):
         if deters[u] != counted[u]:
-            _tally(cops_seen, nbr, wv, unit_pos[u], 1.0 if deters[u] else -1.0)
+            _unit_tally(cops_seen, ux[u], uy[u], reach, moore, side, 1.0 if deters[u] else -1.0)
             counted[u] = deters[u]
 
 
@@ -233,13 +256,14 @@ def _decide(
 
 @numba.njit(cache=True)
 def _arrest(
-    u_cell: int,
+    x: float,
+    y: float,
     take: float,
-    n: int,
+    f: np.ndarray,
+    side: int,
     nbr: np.ndarray,
     wv: np.ndarray,
     occupant: np.ndarray,
-    pos: np.ndarray,
     active: np.ndarray,
     jailed: np.ndarray,
     ring: np.ndarray,
@@ -249,41 +273,49 @@ def _arrest(
     clock: int,
     stats: np.ndarray,
 ) -> None:
-    """A unit on `u_cell` detains `take` (blocks' worth of) active people from the blocks in its
-    vision, in proportion to their active people in its vision, for terms uniform on
-    {0..max_jail} days."""
-    seen = actives_seen[u_cell]
+    """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
+    sight, in proportion to their active people, for terms uniform on {0..max_jail} days."""
+    reach, moore = f[REACH], f[MOORE] != 0.0
+    r = min(int(reach) + 1, (side - 1) // 2)
+    x0, y0 = int(x), int(y)
+    seen = 0.0
+    for i in range(x0 - r, x0 + r + 1):
+        for j in range(y0 - r, y0 + r + 1):
+            o = occupant[(i % side) * side + j % side]
+            if o >= 0 and _within(abs(i + 0.5 - x), abs(j + 0.5 - y), reach, moore):
+                seen += active[o, 0] + active[o, 1] + active[o, 2]
     if seen <= 0.0:
         return
     frac = min(take / seen, 1.0)
     width = ring.shape[1] // 3
     last = width - 2  # terms from here on outlast the run: kept together
-    for j in range(nbr.shape[1]):
-        o = occupant[nbr[u_cell, j]]
-        if o < 0 or o >= n:
-            continue
-        gone, share_seen = 0.0, frac * wv[j]
-        start = clock + (1 if acted[o] else 0)  # the day of its next decision
-        for kind in range(3):
-            x = active[o, kind] * share_seen
-            if x <= 0.0:
+    for i in range(x0 - r, x0 + r + 1):
+        for j in range(y0 - r, y0 + r + 1):
+            cell = (i % side) * side + j % side
+            o = occupant[cell]
+            if o < 0 or not _within(abs(i + 0.5 - x), abs(j + 0.5 - y), reach, moore):
                 continue
-            active[o, kind] -= x
-            jailed[o, kind] += x
-            gone += x
-            stats[STAT_ARRESTS + kind] += x
-            for term in range(min(max_jail, last) + 1):
-                share = 1.0 if term < min(max_jail, last) else max_jail + 1.0 - term
-                ring[o, kind * width + (start + term) % width] += x * share / (max_jail + 1.0)
-        if gone > 0.0:
-            _tally(actives_seen, nbr, wv, pos[o], -gone)
+            gone = 0.0
+            start = clock + (1 if acted[o] else 0)  # the day of its next decision
+            for kind in range(3):
+                a = active[o, kind] * frac
+                if a <= 0.0:
+                    continue
+                active[o, kind] -= a
+                jailed[o, kind] += a
+                gone += a
+                stats[STAT_ARRESTS + kind] += a
+                for term in range(min(max_jail, last) + 1):
+                    share = 1.0 if term < min(max_jail, last) else max_jail + 1.0 - term
+                    ring[o, kind * width + (start + term) % width] += a * share / (max_jail + 1.0)
+            if gone > 0.0:
+                _tally(actives_seen, nbr, wv, cell, -gone)
 
 
 @numba.njit(cache=True)
 def block_day(
     nbr: np.ndarray,
     wv: np.ndarray,
-    offsets: np.ndarray,
     occupant: np.ndarray,
     pos: np.ndarray,
     people: np.ndarray,
@@ -292,6 +324,8 @@ def block_day(
     jailed: np.ndarray,
     ring: np.ndarray,
     experience: np.ndarray,
+    ux: np.ndarray,
+    uy: np.ndarray,
     deters: np.ndarray,
     counted: np.ndarray,
     cops_seen: np.ndarray,
@@ -304,11 +338,12 @@ def block_day(
     """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
     in blocks). Blocks 0..n-1 and units n..n+m-1 are activated once in a random order: a block
     releases the people whose term ends today and decides; a deterring unit detains, then moves
-    to a random empty cell in vision."""
-    n, m, k = people.shape[0], deters.shape[0], nbr.shape[1]
+    to a uniformly random point of its disc of sight (units stand anywhere, not on cells)."""
+    n, m = people.shape[0], deters.shape[0]
     f[VISION_CELLS] = wv.sum()
     stats = np.zeros(N_STATS)
-    sync_deterrence(nbr, wv, pos[n:], deters, counted, cops_seen)
+    reach, moore = f[REACH], f[MOORE] != 0.0
+    sync_deterrence(ux, uy, reach, moore, side, deters, counted, cops_seen)
     width = ring.shape[1] // 3
     clock, max_jail = ip[CLOCK], ip[MAX_JAIL_TERM]
     today = clock % width
@@ -327,33 +362,31 @@ def block_day(
             continue
         u = a - n
         if deters[u]:
-            _arrest(pos[a], take, n, nbr, wv, occupant, pos, active, jailed, ring, acted,
+            _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
                     actives_seen, max_jail, clock, stats)  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
-        cell = pos[a]
-        x, y = cell // side, cell % side
-        target = -1
-        for _ in range(MOVE_TRIES):
-            j = below(s, k)
-            if wv[j] >= 1.0 or uniform(s) < wv[j]:  # the outer ring only by its share
-                cx, cy = x + offsets[j, 0], y + offsets[j, 1]
-                target = (cx - side if cx >= side else cx) * side + (
-                    cy - side if cy >= side else cy
-                )
+        inside, dx, dy = False, 0.0, 0.0
+        for _ in range(MOVE_TRIES):  # uniform on the disc of sight (a diamond: by rejection)
+            dx, dy = (2.0 * uniform(s) - 1.0) * reach, (2.0 * uniform(s) - 1.0) * reach
+            inside = _within(abs(dx), abs(dy), reach, moore)
+            if inside:
                 break
-        if target < 0:
+        if not inside:
             continue
-        pos[a] = target
+        x, y = (ux[u] + dx) % side, (uy[u] + dy) % side
+        x, y = (0.0 if x >= side else x), (0.0 if y >= side else y)  # rounding up to side
         if counted[u]:
-            _tally(cops_seen, nbr, wv, cell, -1.0)
-            _tally(cops_seen, nbr, wv, target, 1.0)
+            _unit_tally(cops_seen, ux[u], uy[u], reach, moore, side, -1.0)
+            _unit_tally(cops_seen, x, y, reach, moore, side, 1.0)
+        ux[u], uy[u] = x, y
+        pos[a] = int(x) * side + int(y)
 
     gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
     for b in range(n):
         share = active[b, 0] + active[b, 1] + active[b, 2]
         experience[b] = experience[b] * (1.0 - decay) + gain * share * (1.0 - experience[b])
-        engaged = cops_seen[pos[b]] > 1e-9  # a unit, or part of one, in sight
+        engaged = cops_seen[pos[b]] > 0.5  # a unit in sight
         held = jailed[b, 0] + jailed[b, 1] + jailed[b, 2]
         for kind in range(3):
             stats[STAT_ACTIVE + kind] += active[b, kind]
@@ -421,16 +454,20 @@ class BlockCrowd:
         self.rng, self.side, self.shape = rng, side, shape
         self.vision, self.vision_weights = vision_weights(vision_cells, shape, side)
         self.neighbors = neighbor_table(self.vision, shape, side)
-        self.offsets = neighborhood_offsets(self.vision, shape, side)
+        # A unit sees, and is seen from, the cells whose centres lie in a disc (a diamond, or a
+        # square with Moore vision) of the vision's area around the point where it stands.
+        area = vision_cells + 1.0  # the cells in vision and the own
+        self.reach = math.sqrt(area / 2.0) if shape == "von_neumann" else math.sqrt(area) / 2.0
         self.n, self.m = len(people), len(unit_faction)
         if self.n > side * side:
             raise ValueError(f"{self.n} blocks do not fit on a {side}x{side} grid")
         self.people_per_agent, self.unit_people = float(people_per_agent), float(unit_people)
-        # Blocks hold a cell each; units stand anywhere, several on a cell if need be (they
-        # are not people of the cell's block), so their count in sight is the same at any
-        # resolution. `occupant` holds the blocks.
+        # Blocks hold a cell each; units stand at points anywhere (`ux`, `uy`, in cells; `pos`
+        # has their cell), so the count of units in a block's sight is binomial with the share
+        # of the city in sight at any resolution. `occupant` holds the blocks.
         blocks = rng.permutation(side * side)[: self.n]
-        self.pos = np.concatenate([blocks, rng.integers(0, side * side, self.m)]).astype(np.int64)
+        self.ux, self.uy = rng.uniform(0.0, side, self.m), rng.uniform(0.0, side, self.m)
+        self.pos = np.concatenate([blocks, self._cells(self.ux, self.uy)])
         self.occupant = np.full(side * side, -1, dtype=np.int64)
         self.occupant[blocks] = np.arange(self.n)
         self.stream = seed_stream(int(rng.integers(2**63)))
@@ -477,17 +514,26 @@ class BlockCrowd:
             unit_people, jail_days,
         )  # fmt: skip
 
-    def _seen(self, cells: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Per cell, the sum of `weights` of `cells` in its vision."""
-        return fresh_tally(self.neighbors, self.vision_weights, cells, weights, self.side**2)
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x.astype(np.int64) * self.side + y.astype(np.int64)).astype(np.int64)
+
+    def _units_seen(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per cell, the units standing at (x, y) in its sight."""
+        tally = np.zeros(self.side * self.side)
+        moore = self.shape != "von_neumann"
+        for a, b in zip(x, y, strict=True):
+            _unit_tally(tally, a, b, self.reach, moore, self.side, 1.0)
+        return tally
 
     def recount(self) -> None:
-        """Both tallies from scratch (after `active`, `pos` or units were set by hand)."""
-        units = self.pos[self.n :]
+        """Both tallies from scratch (after `active` or units were set by hand)."""
         self._counted = self.unit_deters.copy()
-        on = units[self._counted]
-        self.cops_seen = self._seen(on, np.ones(len(on)))
-        self.actives_seen = self._seen(self.pos[: self.n], self.active.sum(axis=1))
+        on = self._counted
+        self.cops_seen = self._units_seen(self.ux[on], self.uy[on])
+        self.actives_seen = fresh_tally(
+            self.neighbors, self.vision_weights, self.pos[: self.n], self.active.sum(axis=1),
+            self.side**2,
+        )  # fmt: skip
 
     def floats(self, rules: CrowdRules, contagion: float) -> np.ndarray:
         """`block_day`'s float parameters (layout above)."""
@@ -496,7 +542,8 @@ class BlockCrowd:
                 rules.legitimacy, rules.threshold, rules.arrest_constant, rules.social_signal,
                 contagion, rules.memory_effect, rules.memory_gain, rules.memory_decay,
                 rules.crime_drive, self.hardship_extra,
-                self.people_per_agent / self.unit_people, 1.0 / self.unit_people,
+                self.people_per_agent / self.unit_people, 1.0 / self.unit_people, 0.0,
+                self.reach, float(self.shape != "von_neumann"),
             ]
         )  # fmt: skip
 
@@ -508,9 +555,10 @@ class BlockCrowd:
             dtype=np.int64,
         )
         stats = block_day(
-            self.neighbors, self.vision_weights, self.offsets, self.occupant, self.pos,
+            self.neighbors, self.vision_weights, self.occupant, self.pos,
             self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
-            self.unit_deters, self._counted, self.cops_seen, self.actives_seen, self.side,
+            self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
+            self.side,
             self.floats(rules, c), ints, self.stream,
         )  # fmt: skip
         self.clock += 1
@@ -518,13 +566,14 @@ class BlockCrowd:
 
     # -- units joining and leaving (the patron's) ------------------------------------------------
     def add_units(self, k: int, faction: int) -> None:
-        """Place `k` new (deterring) units of `faction` on random cells."""
-        cells = self.rng.integers(0, self.side * self.side, k)
-        self.pos = np.concatenate([self.pos, cells])
+        """Place `k` new (deterring) units of `faction` at random points."""
+        x, y = self.rng.uniform(0.0, self.side, k), self.rng.uniform(0.0, self.side, k)
+        self.ux, self.uy = np.concatenate([self.ux, x]), np.concatenate([self.uy, y])
+        self.pos = np.concatenate([self.pos, self._cells(x, y)])
         self.unit_faction = np.concatenate([self.unit_faction, np.full(k, faction)])
         self.unit_deters = np.concatenate([self.unit_deters, np.ones(k, dtype=bool)])
         self._counted = np.concatenate([self._counted, np.ones(k, dtype=bool)])
-        self.cops_seen = self.cops_seen + self._seen(cells, np.ones(k))
+        self.cops_seen = self.cops_seen + self._units_seen(x, y)
         self.m += k
 
     def remove_units(self, faction: int) -> None:
@@ -533,9 +582,9 @@ class BlockCrowd:
         k = int((~keep).sum())
         if k == 0:
             return
-        gone = self.pos[self.n + np.flatnonzero(~keep)]
-        on = gone[self._counted[~keep]]
-        self.cops_seen = self.cops_seen - self._seen(on, np.ones(len(on)))
+        on = ~keep & self._counted
+        self.cops_seen = self.cops_seen - self._units_seen(self.ux[on], self.uy[on])
+        self.ux, self.uy = self.ux[keep], self.uy[keep]
         self.pos = self.pos[: self.n + self.m - k]
         self.unit_faction = self.unit_faction[keep]
         self.unit_deters = self.unit_deters[keep]
@@ -576,7 +625,7 @@ class BlockCrowd:
 # -- every region -----------------------------------------------------------------------------
 BLOCK = ("people", "traits", "active", "jailed", "ring", "experience")
 AGENT = ("pos",)
-UNIT = ("unit_deters", "_counted", "unit_faction")
+UNIT = ("unit_deters", "_counted", "unit_faction", "ux", "uy")
 CELL = ("occupant", "cops_seen", "actives_seen")
 REPLACED = ("pos", "cops_seen")  # replaced by `add_units`/`remove_units` and `recount`
 
