@@ -1,4 +1,5 @@
-"""A crowd of blocks: each citizen agent is a block of residents holding the share who are active.
+"""A crowd of blocks: each citizen agent is a block of residents holding the share who are active
+[A-block-crowd].
 
 The agents representation (`crowd.RegionCrowd`) scales one person up: an agent standing for
 `people_per_agent` residents is all active or all quiet, so it fluctuates like one person, and
@@ -18,10 +19,16 @@ rule person by person in the limit of many people with persistent traits:
 - P reads units to actives in sight in deterrence-equivalents: a unit agent stands for
   ``crowd.unit_people`` of them whatever the resolution, the actives are the people in the
   blocks in sight (the block's own included) and the deciding person herself, over unit_people.
+  A vision in residents is exact: its outer ring of cells counts by the share needed.
+- Units stand at points, not on cells: a unit is seen from the cells whose centres lie in a
+  diamond (a square with Moore vision) of the vision's area around it, and moves each day to a
+  uniform point of it, so the units a resident sees are binomial with the same share of the city
+  at any resolution (whole cells and a lattice vision made their rare low counts, which ignite a
+  neighbourhood, depend on the grid).
 - A deterring unit detains ``unit_people`` active people a day (or all it sees, if fewer), from
-  the blocks in its vision in proportion to their active people; a jailed person serves a term
+  the blocks in its sight in proportion to their active people; a jailed person serves a term
   uniform on {0..max_jail_term} days, as an agent does (a block's jail is a ring of release days).
-- Blocks are places and do not move; units move as Epstein's cops do.
+- Blocks are places and do not move.
 
 The day's statistics have the agents' layout (`kernel.STAT_*`), in citizen agents (blocks)
 as floats: active people / people_per_agent, so the model reads both crowds alike.
@@ -435,8 +442,9 @@ def vision_weights(cells: float, shape: str, side: int) -> tuple[int, np.ndarray
 # -- the region -------------------------------------------------------------------------------
 class BlockCrowd:
     """Blocks and units of one region: blocks are agents 0..n-1, units n..n+m-1 (the attributes
-    the model reads are the agents crowd's: `pos`, `occupant`, `cops_seen`, `actives_seen` in
-    blocks' worth, `unit_faction`, `unit_deters`, `site_cells`, `hardship_extra`)."""
+    the model reads are the agents crowd's: `n`, `m`, `pos` (a unit's: the cell it stands in),
+    `neighbors`, `actives_seen` in blocks' worth, `unit_faction`, `unit_deters`, `site_cells`,
+    `hardship_extra`; and `site_forces`, `peaceful_near`, `add_units`, `remove_units`)."""
 
     def __init__(
         self,
@@ -594,13 +602,17 @@ class BlockCrowd:
     # -- queries used by the model ----------------------------------------------------------------
     def _near(self, cell: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """In the site window of `cell` (`site_window`): its blocks, the share of each inside,
-        and every unit's share inside."""
+        and whether each unit stands inside (units stand at points: their count in the window
+        is binomial with its share of the city at any resolution)."""
         scale = math.sqrt(self.unit_people / self.people_per_agent)
         cells, weights = site_window(cell, radius, self.side, scale)
         blocks = self.occupant[cells]
-        share = np.zeros(self.side * self.side)
-        share[cells] = weights
-        return blocks[blocks >= 0], weights[blocks >= 0], share[self.pos[self.n :]]
+        half, side = (radius + 0.5) * scale, self.side
+        x, y = divmod(cell, side)
+        dx = np.abs((self.ux - x - 0.5 + side / 2) % side - side / 2)  # torus distance
+        dy = np.abs((self.uy - y - 0.5 + side / 2) % side - side / 2)
+        inside = ((dx <= half) & (dy <= half)).astype(float)
+        return blocks[blocks >= 0], weights[blocks >= 0], inside
 
     def site_forces(
         self, cell: int, radius: int, turned_faction: np.ndarray
