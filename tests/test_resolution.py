@@ -25,7 +25,10 @@ in residents, and agents holding their people's mean traits, were tried and do n
 
 The same two tests for the blocks representation (``crowd.representation: blocks``, a block of
 residents holding the share who are active; docs/ODD.md §7.13), with vision in residents, are
-at the end of this module.
+at the end of this module, and pass. Measured (2,400 replications, seed 13;
+`benchmarks/results/resolution_blocks_city.json`): incumbent holds 0.618, 0.630, 0.617, power
+sharing 0.168, 0.139, 0.154 (largest outcome gap 0.029); mean deaths 259, 281, 270 per run
+(max/min 1.08).
 """
 
 from __future__ import annotations
