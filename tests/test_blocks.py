@@ -17,6 +17,7 @@ from transition_sim.cli import app
 from transition_sim.core.blocks import BlockCrowd, crime_share, rule_share
 from transition_sim.core.crowd import CrowdRules
 from transition_sim.core.model import TransitionModel
+from transition_sim.scenario.schema import Scenario
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_resolution import RESOLUTIONS, city_of_blocks
@@ -130,11 +131,9 @@ def test_a_unit_detains_unit_people_a_day_and_they_come_back() -> None:
     assert third[0] == pytest.approx(600.0) and third[4] == pytest.approx(0.0)
 
 
-def test_agents_remain_the_default(tmp_path: Path) -> None:
+def test_agents_remain_the_default() -> None:
     scenario = city_of_blocks(1000).model_dump()
     scenario["crowd"].pop("representation")
-    from transition_sim.scenario.schema import Scenario
-
     model = TransitionModel(Scenario.model_validate(scenario), 0)
     assert type(model.crowds[0]).__name__ == "RegionCrowd"
 
