@@ -278,6 +278,20 @@ class RegionCrowd:
         window = square_window(cell, radius, self.side)
         return kernel.count_near(window, self.occupant, self.n, self.kind, self.state)
 
+    def site_forces(self, cell: int, radius: int, turned_faction: np.ndarray) -> tuple[int, ...]:
+        """Within Chebyshev `radius` of `cell`: armed actives, units that do not deter and whose
+        faction has turned (by faction index, the patron's last), and deterring units."""
+        rebels, units = self.count_near(cell, radius)
+        deters = self.unit_deters[units]
+        turned = turned_faction[self.unit_faction[units]]
+        return rebels, int((turned & ~deters).sum()), int(deters.sum())
+
+    def peaceful_near(self, cell: int, radius: int) -> int:
+        """Peaceful actives within Chebyshev `radius` of `cell`."""
+        occupant = self.occupant[square_window(cell, radius, self.side)]
+        citizens = occupant[(occupant >= 0) & (occupant < self.n)]
+        return int(((self.state[citizens] == ACTIVE) & (self.kind[citizens] == PEACEFUL)).sum())
+
 
 def warm_up() -> None:
     """Compile the kernel (or load it from numba's cache) on a tiny region: call it before

@@ -30,17 +30,15 @@ from transition_sim.core.actors import (
     Situation,
 )
 from transition_sim.core.crowd import (
-    ACTIVE,
     CRIME,
     PEACEFUL,
     VIOLENT,
     CrowdRules,
     RegionCrowd,
-    square_window,
 )
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.kernel import N_STATS, STAT_ACTIVE, STAT_ARRESTS, STAT_ENGAGED, STAT_JAILED
-from transition_sim.core.population import Population
+from transition_sim.core.population import block_crowd, make_population
 from transition_sim.core.regions import SiteState, network_weights
 from transition_sim.core.results import RunResult
 from transition_sim.scenario.geometry import grid_side, split_units
@@ -189,21 +187,15 @@ class TransitionModel(mesa.Model):
             n = round(sc.crowd.citizen_density * side * side)
             violent, crime = sc.protester_shares(region)
             kind = rng.choice(3, size=n, p=[1.0 - violent - crime, violent, crime]).astype(np.int8)
-            h, ra = sc.crowd.hardship, sc.crowd.risk_aversion
-            hardship = np.clip(rng.uniform(h.low, h.high, n) + region.hardship_shift, 0.0, 1.0)
-            risk = rng.uniform(ra.low, ra.high, n)
             unit_faction = np.repeat(np.arange(len(sc.factions)), per_region_units[:, r])
-            crowd = RegionCrowd(
-                rng,
-                side,
-                n,
-                unit_faction,
-                kind,
-                hardship,
-                risk,
-                sc.vision_cells(),
-                sc.crowd.neighborhood,
-            )
+            if sc.crowd.representation == "blocks":  # opt-in (docs/ODD.md §7.13)
+                crowd = block_crowd(sc, region, rng, side, n, unit_faction)
+            else:
+                h, ra, shift = sc.crowd.hardship, sc.crowd.risk_aversion, region.hardship_shift
+                hardship = np.clip(rng.uniform(h.low, h.high, n) + shift, 0.0, 1.0)
+                risk = rng.uniform(ra.low, ra.high, n)
+                vision, shape = sc.vision_cells(), sc.crowd.neighborhood
+                crowd = RegionCrowd(rng, side, n, unit_faction, kind, hardship, risk, vision, shape)
             self.crowds.append(crowd)
             cohesion = np.array([f.cohesion for f in self.factions])[unit_faction]
             self.unit_follows.append(rng.random(len(unit_faction)) < cohesion)
@@ -217,7 +209,7 @@ class TransitionModel(mesa.Model):
             crowd.site_cells = np.array(
                 [s.cell for s in self.sites if s.region == r], dtype=np.int64
             )
-        self.population = Population(self.crowds)
+        self.population = make_population(self.crowds)
         self.citizens = sum(c.n for c in self.crowds)
         self._citizens = np.array([c.n for c in self.crowds])
         self._units_layout = self._exposure_layout = 0  # flat unit indices: stale when != layout
@@ -419,15 +411,10 @@ class TransitionModel(mesa.Model):
                 site.seized = False  # patron troops guard the strategic sites: no contest
                 continue
             crowd = self.crowds[site.region]
-            rebels, units = crowd.count_near(site.cell, v.site_radius)
+            rebels, turned, defenders = crowd.site_forces(site.cell, v.site_radius, turned_faction)
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
-            deters = crowd.unit_deters[units]
-            attackers = rebels
-            if any_turned:  # units of turned factions that do not deter join the rebels
-                turned = turned_faction[crowd.unit_faction[units]]
-                attackers += int((turned & ~deters).sum())
-            defenders = int(np.count_nonzero(deters))
+            attackers = rebels + turned
             if not site.seized and self._changes_hands(attackers, defenders):
                 site.seized = True
                 self.log("crowd", "seize_site", f"rebels take {site.name}")
@@ -454,12 +441,9 @@ class TransitionModel(mesa.Model):
             return p == 1.0
         return self.rng.random() < p
 
-    def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> int:
+    def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> float:
         """Peaceful actives within the site radius of ``cell``."""
-        window = square_window(cell, self.params.violence.site_radius, crowd.side)
-        occupant = crowd.occupant[window]
-        citizens = occupant[(occupant >= 0) & (occupant < crowd.n)]
-        return int(((crowd.state[citizens] == ACTIVE) & (crowd.kind[citizens] == PEACEFUL)).sum())
+        return crowd.peaceful_near(cell, self.params.violence.site_radius)
 
     def _update_loyalty(self, stats: np.ndarray, totals: list[int]) -> None:
         """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from operator import attrgetter, is_
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from transition_sim.core import kernel
-from transition_sim.core.crowd import CrowdRules, RegionCrowd
+from transition_sim.core.blocks import BlockCrowd, BlockPopulation
+from transition_sim.core.crowd import CrowdRules, RegionCrowd, neighborhood_offsets
 from transition_sim.core.kernel import numba  # numba, with the cache folder kernel chose
 
-__all__ = ["Population", "population_day", "warm_up"]
+if TYPE_CHECKING:
+    from transition_sim.scenario.schema import Region, Scenario
+
+__all__ = ["Population", "block_crowd", "make_population", "population_day", "warm_up"]
 
 # A crowd's arrays by what indexes them; packed region after region.
 CITIZEN = ("kind", "hardship", "risk_aversion", "state", "jail", "experience")
@@ -194,6 +199,31 @@ class Population:
             f["site_cells"], f["site_cells@"],
             floats, rules.ints(), self.streams,
         )  # fmt: skip
+
+
+def make_population(crowds: list) -> Population | BlockPopulation:
+    """The population of `crowds`: agents (`RegionCrowd`) or blocks (`blocks.BlockCrowd`)."""
+    return BlockPopulation(crowds) if isinstance(crowds[0], BlockCrowd) else Population(crowds)
+
+
+def block_crowd(
+    sc: Scenario, region: Region, rng: np.random.Generator, side: int, n: int, units: np.ndarray
+) -> BlockCrowd:
+    """`n` blocks of the scenario's people in `region` (``crowd.representation: blocks``)."""
+    c, ppa = sc.crowd, sc.scale.people_per_agent
+    violent, crime = sc.protester_shares(region)
+    h, ra, shift = c.hardship, c.risk_aversion, region.hardship_shift
+    cells = (
+        c.vision_people / (c.citizen_density * ppa)
+        if c.vision_people is not None
+        else len(neighborhood_offsets(sc.vision_cells(), c.neighborhood, side))
+    )
+    return BlockCrowd.build(
+        rng, side, n, units, (1.0 - violent - crime, violent, crime),
+        (h.low + shift, h.high + shift), (ra.low, ra.high), cells,
+        sc.crowd.neighborhood, sc.scale.people_per_agent, sc.crowd.unit_people,
+        min(sc.crowd.max_jail_term, sc.days + 1),
+    )  # fmt: skip
 
 
 def warm_up() -> None:

@@ -193,6 +193,14 @@ class Crowd(Strict):
     memory_gain: Fraction = 0.0
     memory_decay: Fraction = 0.0
     memory_effect: NonNegative = 0.0
+    # What a citizen agent is: one person's state scaled up ("agents": all active or all quiet,
+    # Epstein's), or a block of people_per_agent residents holding the share of them who are
+    # active ("blocks", `transition_sim.core.blocks`; docs/ODD.md §7.13).
+    representation: Literal["agents", "blocks"] = "agents"
+    # With blocks only: the deterrence-equivalents a unit agent stands for, fixed so that the
+    # units in a citizen's sight do not depend on people_per_agent (with agents a unit agent
+    # stands for people_per_agent of them).
+    unit_people: Positive = 1000.0
 
     @field_validator("vision_people")
     @classmethod
@@ -852,10 +860,12 @@ class Scenario(Strict):
     def unit_count(self, units: int | None, units_per_1000: float | None) -> int:
         """Unit agents for a size given as agents or per 1,000 urban residents: a unit agent
         stands for ``people_per_agent`` deterrence-equivalents, so a finer grid gets more units
-        in proportion to its citizens (docs/ODD.md §2)."""
+        in proportion to its citizens (docs/ODD.md §2); with blocks, for ``crowd.unit_people``."""
         if units_per_1000 is None:
             return units or 0
-        count = units_per_1000 * self.urban_population / 1000 / self.scale.people_per_agent
+        blocks = self.crowd.representation == "blocks"
+        per_unit = self.crowd.unit_people if blocks else self.scale.people_per_agent
+        count = units_per_1000 * self.urban_population / 1000 / per_unit
         return round(count) if count < 2**62 else 2**62  # too many: feasibility reports it
 
     def faction_units(self, name: str) -> int:

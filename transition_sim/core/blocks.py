@@ -1,0 +1,702 @@
+"""A crowd of blocks: each citizen agent is a block of residents holding the share who are active
+[A-block-crowd].
+
+The agents representation (`crowd.RegionCrowd`) scales one person up: an agent standing for
+`people_per_agent` residents is all active or all quiet, so it fluctuates like one person, and
+ignition, driven by the noise of a few agents, depends on the resolution (docs/ODD.md §8,
+"Resolution"). Here (``crowd.representation: blocks``, docs/ODD.md §7.13) a block holds, by kind
+of protester, the share of its people who are active and the share in jail, and obeys Epstein's
+rule person by person in the limit of many people with persistent traits:
+
+- A block's people have the population's traits (hardship H uniform on the scenario's range
+  plus the region's shift, clipped to [0, 1]; risk aversion R uniform), so the share of them who
+  are active is the probability mass of {clip(clip(H) + extra) (1 - L) - R P > T} (`rule_share`,
+  exact), less those of them in jail (jailed people were active: persistent traits).
+- A block of finitely many people differs from the population: its kind mix is multinomial and
+  the distribution of each trait is tilted by a persistent ``eps u (1 - u)`` on its quantiles,
+  with eps of standard deviation 2 / sqrt(people): the noise of a fixed number of residents does
+  not depend on how they are grouped, and every block equals the population in expectation.
+- P reads units to actives in sight in deterrence-equivalents: a unit agent stands for
+  ``crowd.unit_people`` of them whatever the resolution, the actives are the people in the
+  blocks in sight (the block's own included) and the deciding person herself, over unit_people.
+  A vision in residents is exact: its outer ring of cells counts by the share needed.
+- Units stand at points, not on cells: a unit is seen from the cells whose centres lie in a
+  diamond (a square with Moore vision) of the vision's area around it, and moves each day to a
+  uniform point of it, so the units a resident sees are binomial with the same share of the city
+  at any resolution (whole cells and a lattice vision made their rare low counts, which ignite a
+  neighbourhood, depend on the grid).
+- A deterring unit detains ``unit_people`` active people a day (or all it sees, if fewer), from
+  the blocks in its sight in proportion to their active people; a jailed person serves a term
+  uniform on {0..max_jail_term} days, as an agent does (a block's jail is a ring of release days).
+- Blocks are places and do not move.
+
+The day's statistics have the agents' layout (`kernel.STAT_*`), in citizen agents (blocks)
+as floats: active people / people_per_agent, so the model reads both crowds alike.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+
+from transition_sim.core.crowd import (
+    CrowdRules,
+    neighbor_table,
+    neighborhood_offsets,
+)
+from transition_sim.core.kernel import (
+    CRIME,
+    N_STATS,
+    PEACEFUL,
+    STAT_ACTIVE,
+    STAT_ARRESTS,
+    STAT_ENGAGED,
+    STAT_JAILED,
+    STAT_QUIET,
+    VIOLENT,
+    numba,
+    seed_stream,
+    shuffle,
+    uniform,
+)
+
+__all__ = ["BlockCrowd", "BlockPopulation", "crime_share", "rule_share"]
+
+MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring: by its share)
+# Layout of the float parameters of `block_day`.
+(
+    LEGITIMACY,
+    THRESHOLD,
+    ARREST_CONSTANT,
+    SOCIAL_SIGNAL,
+    CONTAGION_SIGNAL,
+    MEMORY_EFFECT,
+    MEMORY_GAIN,
+    MEMORY_DECAY,
+    CRIME_DRIVE,
+    HARDSHIP_EXTRA,
+    PER_BLOCK,  # people_per_agent / unit_people: a block's people in deterrence-equivalents
+    SELF,  # 1 / unit_people: the deciding person herself
+    VISION_CELLS,  # the cells in vision, a fractional outer ring counted by its share
+    REACH,  # a unit's sight and move: the radius, in cells, of a disc of the vision's area
+    MOORE,  # 1: the disc is a square (Moore vision), else a diamond (von Neumann)
+) = range(15)
+# Layout of the integer parameters of `block_day`.
+MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
+_GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
+
+
+# -- the share of a block's people who are active -------------------------------------------
+@numba.njit(cache=True, inline="always")
+def _q(r: float, lo: float, hi: float, p: float, t: float, nl: float, e: float) -> float:
+    """Pr over H ~ U(lo, hi) that clip(clip(H) + e) nl - r p > t (a person of risk r)."""
+    c = t + r * p
+    if c < 0.0:
+        return 1.0  # the grievance is never negative
+    if nl <= 0.0:
+        return 0.0
+    w = c / nl
+    if w >= 1.0:
+        return 0.0
+    w -= e  # now clip(H) > w, with clip(H) + e clipped to [0, 1] and w + e in [0, 1)
+    if w < 0.0:
+        return 1.0
+    if w >= 1.0:
+        return 0.0
+    if hi <= lo:
+        return 1.0 if lo > w else 0.0
+    return min(max((hi - w) / (hi - lo), 0.0), 1.0)
+
+
+@numba.njit(cache=True)
+def rule_share(
+    lo: float,
+    hi: float,
+    rlo: float,
+    rhi: float,
+    eh: float,
+    er: float,
+    p: float,
+    t: float,
+    nl: float,
+    e: float,
+) -> float:
+    """The share of a block's people with clip(clip(H) + e) nl - R p > t, exactly.
+
+    H is uniform on (lo, hi), R on (rlo, rhi), each tilted on its quantiles u by `eh`, `er`:
+    the block's share of people below quantile u is u + eps u (1 - u) (|eps| <= 1). For fixed R
+    the active people are those above a hardship quantile that is piecewise linear in R, so
+    the integrand over R's quantile is a piecewise cubic: 2-point Gauss-Legendre between the
+    kinks is exact."""
+    if rhi <= rlo or p <= 0.0:
+        q = _q(rlo, lo, hi, p, t, nl, e)
+        return q - eh * q * (1.0 - q)
+    cuts = np.empty(8)
+    cuts[0], cuts[1] = 0.0, 1.0
+    m = 2
+    for c in (0.0, nl, nl * e, nl * (1.0 + e), nl * (lo + e), nl * (hi + e)):
+        v = ((c - t) / p - rlo) / (rhi - rlo)
+        if 0.0 < v < 1.0:
+            cuts[m] = v
+            m += 1
+    cuts = np.sort(cuts[:m])
+    total = 0.0
+    for i in range(m - 1):
+        a, b = cuts[i], cuts[i + 1]
+        if b <= a:
+            continue
+        for x in (a + (0.5 - _GAUSS) * (b - a), a + (0.5 + _GAUSS) * (b - a)):
+            q = _q(rlo + x * (rhi - rlo), lo, hi, p, t, nl, e)
+            total += 0.5 * (b - a) * (q - eh * q * (1.0 - q)) * (1.0 + er * (1.0 - 2.0 * x))
+    return total
+
+
+@numba.njit(cache=True)
+def crime_share(rlo: float, rhi: float, er: float, p: float, t: float, drive: float) -> float:
+    """The share of a block's organized-crime people with drive - R p > t (R tilted by `er`)."""
+    if p <= 0.0:
+        return 1.0 if drive > t else 0.0
+    r = (drive - t) / p
+    if rhi <= rlo:
+        return 1.0 if rlo < r else 0.0
+    v = min(max((r - rlo) / (rhi - rlo), 0.0), 1.0)
+    return v + er * v * (1.0 - v)
+
+
+# -- tallies ----------------------------------------------------------------------------------
+@numba.njit(cache=True, inline="always")
+def _tally(tally: np.ndarray, nbr: np.ndarray, wv: np.ndarray, cell: int, delta: float) -> None:
+    """Add `delta` to the tally of every cell in `cell`'s vision, times the share of it in
+    vision (`wv`, by offset: symmetric, so a tally is also what a cell sees)."""
+    for j in range(nbr.shape[1]):
+        tally[nbr[cell, j]] += delta * wv[j]
+
+
+@numba.njit(cache=True)
+def fresh_tally(
+    nbr: np.ndarray, wv: np.ndarray, cells: np.ndarray, weights: np.ndarray, size: int
+) -> np.ndarray:
+    """For every cell, the sum of `weights` of `cells` in its vision."""
+    tally = np.zeros(size)
+    for i in range(cells.shape[0]):
+        _tally(tally, nbr, wv, cells[i], weights[i])
+    return tally
+
+
+@numba.njit(cache=True, inline="always")
+def _within(dx: float, dy: float, reach: float, moore: bool) -> bool:
+    return (max(dx, dy) if moore else dx + dy) <= reach
+
+
+@numba.njit(cache=True)
+def _unit_tally(
+    tally: np.ndarray, x: float, y: float, reach: float, moore: bool, side: int, delta: float
+) -> None:
+    """Add `delta` to every cell whose centre is within `reach` of the point (x, y): the cells
+    from which a unit standing there is seen (and that it sees)."""
+    r = min(int(reach) + 1, (side - 1) // 2)  # no cell twice on a small torus
+    x0, y0 = int(x), int(y)
+    for i in range(x0 - r, x0 + r + 1):
+        dx = abs(i + 0.5 - x)
+        for j in range(y0 - r, y0 + r + 1):
+            if _within(dx, abs(j + 0.5 - y), reach, moore):
+                tally[(i % side) * side + j % side] += delta
+
+
+@numba.njit(cache=True)
+def sync_deterrence(
+    ux: np.ndarray,
+    uy: np.ndarray,
+    reach: float,
+    moore: bool,
+    side: int,
+    deters: np.ndarray,
+    counted: np.ndarray,
+    cops_seen: np.ndarray,
+) -> None:
+    """Bring the tally of deterring units up to date with `deters` (written by the model)."""
+    for u in range(deters.shape[0]):
+        if deters[u] != counted[u]:
+            _unit_tally(cops_seen, ux[u], uy[u], reach, moore, side, 1.0 if deters[u] else -1.0)
+            counted[u] = deters[u]
+
+
+# -- the day ----------------------------------------------------------------------------------
+@numba.njit(cache=True)
+def _decide(
+    b: int,
+    nbr: np.ndarray,
+    wv: np.ndarray,
+    pos: np.ndarray,
+    people: np.ndarray,
+    traits: np.ndarray,
+    active: np.ndarray,
+    jailed: np.ndarray,
+    experience: np.ndarray,
+    cops_seen: np.ndarray,
+    actives_seen: np.ndarray,
+    f: np.ndarray,
+) -> None:
+    """Block b's people decide: the active share of each kind, less its jailed people."""
+    cell, k = pos[b], f[VISION_CELLS]
+    own = active[b, 0] + active[b, 1] + active[b, 2]
+    seen = actives_seen[cell]
+    actives = (seen + own) * f[PER_BLOCK] + f[SELF]
+    p = 1.0 - math.exp(-f[ARREST_CONSTANT] * np.rint(cops_seen[cell] / actives))
+    t = f[THRESHOLD] - f[CONTAGION_SIGNAL]
+    t -= f[MEMORY_EFFECT] * experience[b] + f[SOCIAL_SIGNAL] * seen / k
+    lo, hi, rlo, rhi = traits[b, 0], traits[b, 1], traits[b, 2], traits[b, 3]
+    eh, er = traits[b, 4], traits[b, 5]
+    nl, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
+    upset = rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, extra)
+    shares = (upset, upset, crime_share(rlo, rhi, er, p, t, f[CRIME_DRIVE]))
+    new = 0.0
+    for kind in range(3):
+        a = max(people[b, kind] * shares[kind] - jailed[b, kind], 0.0)
+        active[b, kind] = a
+        new += a
+    if new != own:
+        _tally(actives_seen, nbr, wv, cell, new - own)
+
+
+@numba.njit(cache=True)
+def _arrest(
+    x: float,
+    y: float,
+    take: float,
+    f: np.ndarray,
+    side: int,
+    nbr: np.ndarray,
+    wv: np.ndarray,
+    occupant: np.ndarray,
+    active: np.ndarray,
+    jailed: np.ndarray,
+    ring: np.ndarray,
+    acted: np.ndarray,
+    actives_seen: np.ndarray,
+    max_jail: int,
+    clock: int,
+    stats: np.ndarray,
+) -> None:
+    """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
+    sight, in proportion to their active people, for terms uniform on {0..max_jail} days."""
+    reach, moore = f[REACH], f[MOORE] != 0.0
+    r = min(int(reach) + 1, (side - 1) // 2)
+    x0, y0 = int(x), int(y)
+    seen = 0.0
+    for i in range(x0 - r, x0 + r + 1):
+        for j in range(y0 - r, y0 + r + 1):
+            o = occupant[(i % side) * side + j % side]
+            if o >= 0 and _within(abs(i + 0.5 - x), abs(j + 0.5 - y), reach, moore):
+                seen += active[o, 0] + active[o, 1] + active[o, 2]
+    if seen <= 0.0:
+        return
+    frac = min(take / seen, 1.0)
+    width = ring.shape[1] // 3
+    last = width - 2  # terms from here on outlast the run: kept together
+    for i in range(x0 - r, x0 + r + 1):
+        for j in range(y0 - r, y0 + r + 1):
+            cell = (i % side) * side + j % side
+            o = occupant[cell]
+            if o < 0 or not _within(abs(i + 0.5 - x), abs(j + 0.5 - y), reach, moore):
+                continue
+            gone = 0.0
+            start = clock + (1 if acted[o] else 0)  # the day of its next decision
+            for kind in range(3):
+                a = active[o, kind] * frac
+                if a <= 0.0:
+                    continue
+                active[o, kind] -= a
+                jailed[o, kind] += a
+                gone += a
+                stats[STAT_ARRESTS + kind] += a
+                for term in range(min(max_jail, last) + 1):
+                    share = 1.0 if term < min(max_jail, last) else max_jail + 1.0 - term
+                    ring[o, kind * width + (start + term) % width] += a * share / (max_jail + 1.0)
+            if gone > 0.0:
+                _tally(actives_seen, nbr, wv, cell, -gone)
+
+
+@numba.njit(cache=True)
+def block_day(
+    nbr: np.ndarray,
+    wv: np.ndarray,
+    occupant: np.ndarray,
+    pos: np.ndarray,
+    people: np.ndarray,
+    traits: np.ndarray,
+    active: np.ndarray,
+    jailed: np.ndarray,
+    ring: np.ndarray,
+    experience: np.ndarray,
+    ux: np.ndarray,
+    uy: np.ndarray,
+    deters: np.ndarray,
+    counted: np.ndarray,
+    cops_seen: np.ndarray,
+    actives_seen: np.ndarray,
+    side: int,
+    f: np.ndarray,
+    ip: np.ndarray,
+    s: np.ndarray,
+) -> np.ndarray:
+    """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
+    in blocks). Blocks 0..n-1 and units n..n+m-1 are activated once in a random order: a block
+    releases the people whose term ends today and decides; a deterring unit detains, then moves
+    to a uniformly random point of its disc of sight (units stand anywhere, not on cells)."""
+    n, m = people.shape[0], deters.shape[0]
+    f[VISION_CELLS] = wv.sum()
+    stats = np.zeros(N_STATS)
+    reach, moore = f[REACH], f[MOORE] != 0.0
+    sync_deterrence(ux, uy, reach, moore, side, deters, counted, cops_seen)
+    width = ring.shape[1] // 3
+    clock, max_jail = ip[CLOCK], ip[MAX_JAIL_TERM]
+    today = clock % width
+    take = ip[ARRESTS_PER_UNIT] / f[PER_BLOCK]
+    acted = np.zeros(n, dtype=np.bool_)
+    order = np.arange(n + m)
+    shuffle(order, s)
+    for a in order:
+        if a < n:
+            for kind in range(3):
+                jailed[a, kind] = max(jailed[a, kind] - ring[a, kind * width + today], 0.0)
+                ring[a, kind * width + today] = 0.0
+            acted[a] = True
+            _decide(a, nbr, wv, pos, people, traits, active, jailed, experience, cops_seen,
+                    actives_seen, f)  # fmt: skip
+            continue
+        u = a - n
+        if deters[u]:
+            _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
+                    actives_seen, max_jail, clock, stats)  # fmt: skip
+        if ip[MOVEMENT] == 0:
+            continue
+        inside, dx, dy = False, 0.0, 0.0
+        for _ in range(MOVE_TRIES):  # uniform on the disc of sight (a diamond: by rejection)
+            dx, dy = (2.0 * uniform(s) - 1.0) * reach, (2.0 * uniform(s) - 1.0) * reach
+            inside = _within(abs(dx), abs(dy), reach, moore)
+            if inside:
+                break
+        if not inside:
+            continue
+        x, y = (ux[u] + dx) % side, (uy[u] + dy) % side
+        x, y = (0.0 if x >= side else x), (0.0 if y >= side else y)  # rounding up to side
+        if counted[u]:
+            _unit_tally(cops_seen, ux[u], uy[u], reach, moore, side, -1.0)
+            _unit_tally(cops_seen, x, y, reach, moore, side, 1.0)
+        ux[u], uy[u] = x, y
+        pos[a] = int(x) * side + int(y)
+
+    gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
+    for b in range(n):
+        share = active[b, 0] + active[b, 1] + active[b, 2]
+        experience[b] = experience[b] * (1.0 - decay) + gain * share * (1.0 - experience[b])
+        engaged = cops_seen[pos[b]] > 0.5  # a unit in sight
+        held = jailed[b, 0] + jailed[b, 1] + jailed[b, 2]
+        for kind in range(3):
+            stats[STAT_ACTIVE + kind] += active[b, kind]
+            if engaged:
+                stats[STAT_ENGAGED + kind] += active[b, kind]
+        stats[STAT_JAILED] += held
+        stats[STAT_QUIET] += max(1.0 - share - held, 0.0)
+    return stats
+
+
+@cache
+def site_window(cell: int, radius: int, side: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of a square of (2 radius + 1) reference cells centred on `cell`, with the share
+    of each cell inside it; a reference cell is `scale` cells wide (a cell at unit_people people
+    per agent), so the square holds the same residents at any resolution."""
+    half = (radius + 0.5) * scale
+    reach = min(math.ceil(half - 0.5), (side - 1) // 2)  # no cell twice on a small torus
+    d = np.arange(-reach, reach + 1)
+    inside = np.clip(np.minimum(d + 0.5, half) - np.maximum(d - 0.5, -half), 0.0, 1.0)
+    x, y = divmod(cell, side)
+    cells = ((x + d[:, None]) % side) * side + (y + d[None, :]) % side
+    weights = inside[:, None] * inside[None, :]
+    for a in (cells, weights):
+        a.flags.writeable = False
+    return cells.ravel(), weights.ravel()
+
+
+def vision_weights(cells: float, shape: str, side: int) -> tuple[int, np.ndarray]:
+    """The smallest radius whose vision holds at least `cells` cells, and by offset
+    (`crowd.neighborhood_offsets`) the share of that cell in vision: 1, the outer ring's share
+    such that the vision holds exactly `cells` cells (a vision in residents is then the same at
+    any resolution, where a radius in whole cells can miss it by a tenth)."""
+    radius = 1
+    while len(neighborhood_offsets(radius, shape, side)) < cells and 2 * radius + 1 < side:
+        radius += 1
+    off = neighborhood_offsets(radius, shape, side)
+    signed = np.abs(np.where(off > side // 2, off - side, off))
+    dist = signed.sum(axis=1) if shape == "von_neumann" else signed.max(axis=1)
+    inner = int((dist < radius).sum())
+    outer = np.clip((cells - inner) / max(len(off) - inner, 1), 0.0, 1.0)
+    weights = np.where(dist < radius, 1.0, outer)
+    weights.flags.writeable = False
+    return radius, weights
+
+
+# -- the region -------------------------------------------------------------------------------
+class BlockCrowd:
+    """Blocks and units of one region: blocks are agents 0..n-1, units n..n+m-1 (the attributes
+    the model reads are the agents crowd's: `n`, `m`, `pos` (a unit's: the cell it stands in),
+    `neighbors`, `actives_seen` in blocks' worth, `unit_faction`, `unit_deters`, `site_cells`,
+    `hardship_extra`; and `site_forces`, `peaceful_near`, `add_units`, `remove_units`)."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        side: int,
+        unit_faction: np.ndarray,
+        people: np.ndarray,
+        traits: np.ndarray,
+        vision_cells: float,
+        shape: str,
+        people_per_agent: float,
+        unit_people: float,
+        jail_days: int,
+    ) -> None:
+        self.rng, self.side, self.shape = rng, side, shape
+        self.vision, self.vision_weights = vision_weights(vision_cells, shape, side)
+        self.neighbors = neighbor_table(self.vision, shape, side)
+        # A unit sees, and is seen from, the cells whose centres lie in a disc (a diamond, or a
+        # square with Moore vision) of the vision's area around the point where it stands.
+        area = vision_cells + 1.0  # the cells in vision and the own
+        self.reach = math.sqrt(area / 2.0) if shape == "von_neumann" else math.sqrt(area) / 2.0
+        self.n, self.m = len(people), len(unit_faction)
+        if self.n > side * side:
+            raise ValueError(f"{self.n} blocks do not fit on a {side}x{side} grid")
+        self.people_per_agent, self.unit_people = float(people_per_agent), float(unit_people)
+        # Blocks hold a cell each; units stand at points anywhere (`ux`, `uy`, in cells; `pos`
+        # has their cell), so the count of units in a block's sight is binomial with the share
+        # of the city in sight at any resolution. `occupant` holds the blocks.
+        blocks = rng.permutation(side * side)[: self.n]
+        self.ux, self.uy = rng.uniform(0.0, side, self.m), rng.uniform(0.0, side, self.m)
+        self.pos = np.concatenate([blocks, self._cells(self.ux, self.uy)])
+        self.occupant = np.full(side * side, -1, dtype=np.int64)
+        self.occupant[blocks] = np.arange(self.n)
+        self.stream = seed_stream(int(rng.integers(2**63)))
+        self.people = np.ascontiguousarray(people, dtype=np.float64)  # share of each kind
+        self.traits = np.ascontiguousarray(traits, dtype=np.float64)  # lo, hi, rlo, rhi, eh, er
+        self.active = np.zeros((self.n, 3))
+        self.jailed = np.zeros((self.n, 3))
+        self.ring = np.zeros((self.n, 3 * (jail_days + 2)))  # jailed by kind and release day
+        self.experience = np.zeros(self.n)
+        self.clock = 0
+        self.hardship_extra = 0.0
+        self.unit_faction = np.asarray(unit_faction, dtype=np.int64)
+        self.unit_deters = np.ones(self.m, dtype=bool)
+        self.site_cells = np.zeros(0, dtype=np.int64)
+        self.recount()
+
+    @classmethod
+    def build(
+        cls,
+        rng: np.random.Generator,
+        side: int,
+        n: int,
+        unit_faction: np.ndarray,
+        kinds: tuple[float, float, float],
+        hardship: tuple[float, float],
+        risk: tuple[float, float],
+        vision_cells: float,
+        shape: str,
+        people_per_agent: int,
+        unit_people: float,
+        jail_days: int,
+    ) -> BlockCrowd:
+        """`n` blocks of `people_per_agent` people drawn from the population: kinds in shares
+        `kinds`, hardship uniform on `hardship` (shifted, clipped when read), risk aversion on
+        `risk`; each block's kind mix multinomial and its traits tilted (module doc)."""
+        people = rng.multinomial(people_per_agent, kinds, size=n) / people_per_agent
+        tilt = np.clip(rng.normal(0.0, 2.0 / math.sqrt(people_per_agent), (n, 2)), -1.0, 1.0)
+        traits = np.empty((n, 6))
+        traits[:, 0], traits[:, 1] = hardship
+        traits[:, 2], traits[:, 3] = risk
+        traits[:, 4:] = tilt
+        return cls(
+            rng, side, unit_faction, people, traits, vision_cells, shape, people_per_agent,
+            unit_people, jail_days,
+        )  # fmt: skip
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x.astype(np.int64) * self.side + y.astype(np.int64)).astype(np.int64)
+
+    def _units_seen(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per cell, the units standing at (x, y) in its sight."""
+        tally = np.zeros(self.side * self.side)
+        moore = self.shape != "von_neumann"
+        for a, b in zip(x, y, strict=True):
+            _unit_tally(tally, a, b, self.reach, moore, self.side, 1.0)
+        return tally
+
+    def recount(self) -> None:
+        """Both tallies from scratch (after `active` or units were set by hand)."""
+        self._counted = self.unit_deters.copy()
+        on = self._counted
+        self.cops_seen = self._units_seen(self.ux[on], self.uy[on])
+        self.actives_seen = fresh_tally(
+            self.neighbors, self.vision_weights, self.pos[: self.n], self.active.sum(axis=1),
+            self.side**2,
+        )  # fmt: skip
+
+    def floats(self, rules: CrowdRules, contagion: float) -> np.ndarray:
+        """`block_day`'s float parameters (layout above)."""
+        return np.array(
+            [
+                rules.legitimacy, rules.threshold, rules.arrest_constant, rules.social_signal,
+                contagion, rules.memory_effect, rules.memory_gain, rules.memory_decay,
+                rules.crime_drive, self.hardship_extra,
+                self.people_per_agent / self.unit_people, 1.0 / self.unit_people, 0.0,
+                self.reach, float(self.shape != "von_neumann"),
+            ]
+        )  # fmt: skip
+
+    def step(self, rules: CrowdRules, contagion: float | None = None) -> np.ndarray:
+        """One day; the day's statistics (layout `kernel.STAT_*`, in blocks)."""
+        c = rules.contagion_signal if contagion is None else contagion
+        ints = np.array(
+            [rules.max_jail_term, int(rules.movement), rules.arrests_per_unit, self.clock],
+            dtype=np.int64,
+        )
+        stats = block_day(
+            self.neighbors, self.vision_weights, self.occupant, self.pos,
+            self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
+            self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
+            self.side,
+            self.floats(rules, c), ints, self.stream,
+        )  # fmt: skip
+        self.clock += 1
+        return stats
+
+    # -- units joining and leaving (the patron's) ------------------------------------------------
+    def add_units(self, k: int, faction: int) -> None:
+        """Place `k` new (deterring) units of `faction` at random points."""
+        x, y = self.rng.uniform(0.0, self.side, k), self.rng.uniform(0.0, self.side, k)
+        self.ux, self.uy = np.concatenate([self.ux, x]), np.concatenate([self.uy, y])
+        self.pos = np.concatenate([self.pos, self._cells(x, y)])
+        self.unit_faction = np.concatenate([self.unit_faction, np.full(k, faction)])
+        self.unit_deters = np.concatenate([self.unit_deters, np.ones(k, dtype=bool)])
+        self._counted = np.concatenate([self._counted, np.ones(k, dtype=bool)])
+        self.cops_seen = self.cops_seen + self._units_seen(x, y)
+        self.m += k
+
+    def remove_units(self, faction: int) -> None:
+        """Remove every unit of `faction` (appended last, so the rest keep their indices)."""
+        keep = self.unit_faction != faction
+        k = int((~keep).sum())
+        if k == 0:
+            return
+        on = ~keep & self._counted
+        self.cops_seen = self.cops_seen - self._units_seen(self.ux[on], self.uy[on])
+        self.ux, self.uy = self.ux[keep], self.uy[keep]
+        self.pos = self.pos[: self.n + self.m - k]
+        self.unit_faction = self.unit_faction[keep]
+        self.unit_deters = self.unit_deters[keep]
+        self._counted = self._counted[keep]
+        self.m -= k
+
+    # -- queries used by the model ----------------------------------------------------------------
+    def _near(self, cell: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """In the site window of `cell` (`site_window`): its blocks, the share of each inside,
+        and whether each unit stands inside (units stand at points: their count in the window
+        is binomial with its share of the city at any resolution)."""
+        scale = math.sqrt(self.unit_people / self.people_per_agent)
+        cells, weights = site_window(cell, radius, self.side, scale)
+        blocks = self.occupant[cells]
+        half, side = (radius + 0.5) * scale, self.side
+        x, y = divmod(cell, side)
+        dx = np.abs((self.ux - x - 0.5 + side / 2) % side - side / 2)  # torus distance
+        dy = np.abs((self.uy - y - 0.5 + side / 2) % side - side / 2)
+        inside = ((dx <= half) & (dy <= half)).astype(float)
+        return blocks[blocks >= 0], weights[blocks >= 0], inside
+
+    def site_forces(
+        self, cell: int, radius: int, turned_faction: np.ndarray
+    ) -> tuple[float, float, float]:
+        """In the site window of `cell` (`radius` in reference cells), in deterrence-equivalents:
+        armed active people, units that do not deter and whose faction has turned (by faction
+        index, the patron's last), and deterring units."""
+        blocks, w, units = self._near(cell, radius)
+        armed = self.active[blocks][:, [VIOLENT, CRIME]].sum(axis=1)
+        deters = self.unit_deters
+        turned = turned_faction[self.unit_faction] & ~deters
+        scale = self.people_per_agent / self.unit_people
+        return float(w @ armed) * scale, float(units @ turned), float(units @ deters)
+
+    def peaceful_near(self, cell: int, radius: int) -> float:
+        """Peaceful active people in the site window of `cell`, in deterrence-equivalents."""
+        blocks, w, _ = self._near(cell, radius)
+        peaceful = self.active[blocks, PEACEFUL]
+        return float(w @ peaceful) * self.people_per_agent / self.unit_people
+
+
+# -- every region -----------------------------------------------------------------------------
+BLOCK = ("people", "traits", "active", "jailed", "ring", "experience")
+AGENT = ("pos",)
+UNIT = ("unit_deters", "_counted", "unit_faction", "ux", "uy")
+CELL = ("occupant", "cops_seen", "actives_seen")
+REPLACED = ("pos", "cops_seen")  # replaced by `add_units`/`remove_units` and `recount`
+
+
+def _starts(sizes: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+
+
+class BlockPopulation:
+    """Every region's blocks, with the arrays the model reads packed flat (`flat`, with
+    `agent_at`, `cell_at` and `layout` as `population.Population` has them); each region is
+    stepped by its own call of `block_day`, on views of the flat arrays."""
+
+    def __init__(self, crowds: list[BlockCrowd]) -> None:
+        self.crowds = crowds
+        self.layout = 0
+        self._pack()
+
+    def _pack(self) -> None:
+        cs, flat = self.crowds, {}
+        for names, size in (
+            (BLOCK, lambda c: c.n),
+            (AGENT, lambda c: c.n + c.m),
+            (UNIT, lambda c: c.m),
+            (CELL, lambda c: c.side * c.side),
+        ):
+            at = _starts([size(c) for c in cs])
+            for name in names:
+                whole = np.concatenate([getattr(c, name) for c in cs])
+                flat[name] = whole
+                for r, c in enumerate(cs):
+                    setattr(c, name, whole[at[r] : at[r + 1]])
+            flat[f"{names[0]}@"] = at
+        self.flat = flat
+        self.agent_at, self.cell_at = flat["pos@"], flat["occupant@"]
+        self._views = [[getattr(c, a) for a in REPLACED] for c in cs]
+        self.layout += 1
+
+    def refresh(self) -> None:
+        """Pack again if a crowd replaced its arrays."""
+        for c, views in zip(self.crowds, self._views, strict=True):
+            if any(getattr(c, a) is not v for a, v in zip(REPLACED, views, strict=True)):
+                self._pack()
+                return
+
+    def step(self, rules: CrowdRules, contagion: np.ndarray) -> np.ndarray:
+        """One day in every region (each its own `contagion`): regions x `kernel.N_STATS`."""
+        self.refresh()
+        return np.stack(
+            [c.step(rules, float(x)) for c, x in zip(self.crowds, contagion, strict=True)]
+        )
+
+
+def warm_up() -> None:
+    """Compile the block kernel (or load it from numba's cache) on a tiny region."""
+    rng = np.random.default_rng(0)
+    crowd = BlockCrowd.build(
+        rng, 5, 10, np.zeros(2, dtype=np.int64), (0.8, 0.1, 0.1), (0.0, 0.7), (0.0, 1.0), 1,
+        "von_neumann", 100, 1000.0, 3,
+    )  # fmt: skip
+    rules = CrowdRules(0.5, 0.1, 2.3, 3, True, 0, 0.1, 0.0, 0.1, 0.1, 0.1, 0.5, 1)
+    BlockPopulation([crowd]).step(rules, np.zeros(1))
