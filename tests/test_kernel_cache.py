@@ -25,16 +25,31 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "kazakhstan_2022.
 
 def test_cache_goes_to_numba_cache_dir_when_set(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    assert kernel._numba_cache_dir() == str(tmp_path)
+    leaf = f"numba-{kernel._sources_digest()}"
+    assert kernel._numba_cache_dir() == str(tmp_path / leaf)
+    # a worker inherits the parent's folder in NUMBA_CACHE_DIR and keeps it (no nesting)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / leaf))
+    assert kernel._numba_cache_dir() == str(tmp_path / leaf)
 
 
 def test_cache_moves_to_the_user_cache_when_bytecode_is_not_written(monkeypatch, tmp_path):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert kernel._numba_cache_dir() == str(tmp_path / "transition_sim" / "numba")
+    leaf = f"numba-{kernel._sources_digest()}"
+    assert kernel._numba_cache_dir() == str(tmp_path / "transition_sim" / "numba" / leaf)
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE")
-    assert kernel._numba_cache_dir() is None  # __pycache__ beside the module is writable here
+    beside = Path(kernel.__file__).parent / "__pycache__" / leaf  # writable here
+    assert kernel._numba_cache_dir() == str(beside)
+
+
+def test_the_cache_folder_is_named_by_every_compiled_module() -> None:
+    """Numba keys a cached function on its own file, but the compiled modules inline each
+    other's functions: every module with compiled code must be in the digest, so that a change
+    to one recompiles all (a stale inlined random stream would change results silently)."""
+    core = Path(kernel.__file__).parent
+    compiled = {p.name for p in core.glob("*.py") if "numba.njit" in p.read_text("utf-8")}
+    assert compiled == set(kernel.COMPILED_SOURCES)
 
 
 def test_results_are_the_same_compiled_afresh_or_loaded_from_the_cache(tmp_path) -> None:

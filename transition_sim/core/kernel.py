@@ -18,6 +18,7 @@ alone, not on numba's version, its cache, or the worker a replication runs on.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -33,34 +34,54 @@ def _writable(folder: Path) -> bool:
         return False
 
 
-def _numba_cache_dir() -> str | None:
-    """Where numba should cache compiled code, or None for its default (``__pycache__`` here).
+# The modules whose compiled code numba caches. Numba keys a cached function on its own file
+# only, but blocks.py and population.py inline this module's functions: the cache folder is
+# named by a digest of all of them, so that a change to any one recompiles every one.
+COMPILED_SOURCES = ("kernel.py", "blocks.py", "population.py")
+
+
+def _sources_digest() -> str:
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in COMPILED_SOURCES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _numba_cache_dir() -> str:
+    """Where numba caches compiled code: a folder named by the compiled sources' digest, in
+    ``NUMBA_CACHE_DIR`` if set, else in ``__pycache__`` beside this module.
 
     Numba cannot cache beside a read-only install, and does not when ``PYTHONDONTWRITEBYTECODE``
-    is set; then the user's cache folder (or the temporary folder) is used.
+    is set; then the user's cache folder (or the temporary folder) is used. A worker process
+    inherits the parent's folder through ``NUMBA_CACHE_DIR`` and keeps it.
     """
+    leaf = f"numba-{_sources_digest()}"
+    base: Path | None = None
     if os.environ.get("NUMBA_CACHE_DIR"):
-        return os.environ["NUMBA_CACHE_DIR"]
-    if not os.environ.get("PYTHONDONTWRITEBYTECODE") and _writable(
+        base = Path(os.environ["NUMBA_CACHE_DIR"])
+    elif not os.environ.get("PYTHONDONTWRITEBYTECODE") and _writable(
         Path(__file__).parent / "__pycache__"
     ):
-        return None
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    for folder in (home / "transition_sim" / "numba", Path(tempfile.gettempdir()) / "ts-numba"):
-        if _writable(folder):
-            return str(folder)
-    return None
+        base = Path(__file__).parent / "__pycache__"
+    else:
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        for folder in (home / "transition_sim" / "numba", Path(tempfile.gettempdir()) / "ts-numba"):
+            if _writable(folder):
+                base = folder
+                break
+        else:
+            base = Path(tempfile.gettempdir()) / "ts-numba"
+    return str(base if base.name == leaf else base / leaf)
 
 
 _CACHE_DIR = _numba_cache_dir()
-if _CACHE_DIR is not None:
-    os.environ["NUMBA_CACHE_DIR"] = _CACHE_DIR
+os.environ["NUMBA_CACHE_DIR"] = _CACHE_DIR
 
 import numba  # noqa: E402  (after NUMBA_CACHE_DIR is set)
 import numpy as np  # noqa: E402
 
-if _CACHE_DIR is not None:
-    numba.config.CACHE_DIR = _CACHE_DIR  # in case numba was imported before this module
+numba.config.CACHE_DIR = _CACHE_DIR  # in case numba was imported before this module
 
 QUIET, ACTIVE, JAILED = 0, 1, 2
 PEACEFUL, VIOLENT, CRIME = 0, 1, 2
