@@ -4,7 +4,8 @@
     uv run python experiments/kz_morris_spec.py --check  # exit 1 if it is out of date
 
 The parameters are every number an `A-` entry of seeds/claims.yaml names in the baseline
-(lists element by element, flags and names skipped), except the run settings. Each varies over
+(lists element by element, flags and names skipped), except the run settings and `INERT`
+numbers, which the baseline does not use. Each varies over
 half to one and a half times its baseline value, cut at the schema's limits; `SPECIAL` lists
 the exceptions and why. Run it after the baseline or the registry changes (a test checks that
 the committed file is what this script writes).
@@ -30,6 +31,10 @@ SPEC = ROOT / "experiments" / "kz_morris.yaml"
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 
 RUN_SETTINGS = {"days", "replications", "seed"}  # not claims about the world
+# Numbers the baseline does not use: varying them screens nothing.
+INERT = {
+    "crowd.unit_people": "acts only with crowd.representation: blocks; the baseline's is agents"
+}
 # path: (low, high, why) where the 0.5x-1.5x rule does not apply.
 SPECIAL: dict[str, tuple[float, float, str | None]] = {
     "crowd.citizen_density": (0.6, 0.75, "above 0.75, citizens and 1.5x the units may not fit"),
@@ -121,7 +126,7 @@ def assumption_numbers(data: dict[str, Any]) -> list[tuple[str, float, str]]:
         for path in entry.parameters:
             for number, value in _numbers(yaml_value(data, path), path):
                 seen.setdefault(number, (value, entry.id))
-    return [(p, v, i) for p, (v, i) in seen.items() if p not in RUN_SETTINGS]
+    return [(p, v, i) for p, (v, i) in seen.items() if p not in RUN_SETTINGS and p not in INERT]
 
 
 def _valid(data: dict[str, Any], path: str, value: float) -> bool:
