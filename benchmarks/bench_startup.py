@@ -81,9 +81,16 @@ class Envs:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def commands(cli: str, n: int) -> dict[str, tuple[list[str], str]]:
+def point(cli: str, tree: Path) -> list[str]:
+    """``--point`` where the tree's `run` has it (it draws parameters by default since issue
+    16); an older tree without it runs point values anyway."""
+    shown = subprocess.run([cli, "run", "--help"], cwd=tree, capture_output=True, text=True)
+    return ["--point"] if "--point" in shown.stdout else []
+
+
+def commands(cli: str, n: int, flags: list[str]) -> dict[str, tuple[list[str], str]]:
     """Name: (command line, mode)."""
-    run1 = [cli, "run", SCENARIO, "--point", "-n", "1"]
+    run1 = [cli, "run", SCENARIO, *flags, "-n", "1"]
     out = {
         "--help": ([cli, "--help"], "bytecode"),
         "--help, no bytecode": ([cli, "--help"], "no bytecode"),
@@ -92,7 +99,7 @@ def commands(cli: str, n: int) -> dict[str, tuple[list[str], str]]:
     }
     if n:
         out[f"run -n {n} -w 2"] = (
-            [cli, "run", SCENARIO, "--point", "-n", str(n), "-w", "2"],
+            [cli, "run", SCENARIO, *flags, "-n", str(n), "-w", "2"],
             "bytecode",
         )
     return out
@@ -109,11 +116,11 @@ def fresh_env(tree: Path, numba_cache: str) -> dict[str, tuple[float, float]]:
         subprocess.run(sync, env=env, check=True)
         cli = str(env_dir / "venv" / "bin" / "transition-sim")
         env = os.environ | {"NUMBA_CACHE_DIR": numba_cache}
+        help_time = timed([cli, "--help"], tree, env)  # first: nothing imported before it
+        run1 = [cli, "run", SCENARIO, *point(cli, tree), "-n", "1"]
         return {
-            "--help, fresh environment": timed([cli, "--help"], tree, env),
-            "run -n 1, fresh environment": timed(
-                [cli, "run", SCENARIO, "--point", "-n", "1"], tree, env
-            ),
+            "--help, fresh environment": help_time,
+            "run -n 1, fresh environment": timed(run1, tree, env),
         }
     finally:
         shutil.rmtree(env_dir, ignore_errors=True)
@@ -137,14 +144,17 @@ def main() -> None:
     envs = Envs()
     with old_tree(args.old_ref or "HEAD", args.old_tree or (None if compare else ROOT)) as old:
         trees = {"new": ROOT, "old": old} if compare else {"new": ROOT}
+        clis = {
+            name: str(tree / ".venv" / "bin" / "transition-sim") for name, tree in trees.items()
+        }
+        flags = {name: point(clis[name], tree) for name, tree in trees.items()}
         for name, tree in trees.items():  # warm up: bytecode and numba cache, in each mode
-            cli = str(tree / ".venv" / "bin" / "transition-sim")
             for mode in () if args.smoke else ("bytecode", "no bytecode"):
-                timed([cli, "run", SCENARIO, "--point", "-n", "1"], tree, envs(name, mode))
+                run1 = [clis[name], "run", SCENARIO, *flags[name], "-n", "1"]
+                timed(run1, tree, envs(name, mode))
         for _ in range(args.repeats):
             for name, tree in trees.items():
-                cli = str(tree / ".venv" / "bin" / "transition-sim")
-                for label, (command, mode) in commands(cli, args.n).items():
+                for label, (command, mode) in commands(clis[name], args.n, flags[name]).items():
                     if args.smoke and (mode != "bytecode" or "-w" in command):
                         continue
                     env = None if args.smoke else envs(name, mode)  # smoke: the shell's own

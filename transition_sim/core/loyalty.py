@@ -138,7 +138,7 @@ def recover(loyalty: Loyalty, base: Mapping[str, float], rate: float) -> Loyalty
     k = share_moved(rate, 1.0)
     if k <= 0.0:
         return dict(loyalty)
-    keys = set(loyalty) | set(base)
+    keys = _union(loyalty, base)
     out = {key: loyalty.get(key, 0.0) + k * (base.get(key, 0.0) - loyalty.get(key, 0.0))
            for key in keys}  # fmt: skip
     return {key: v for key, v in out.items() if v > 0.0}
@@ -150,10 +150,17 @@ def shifted(
     """``base`` moved by the change from ``before`` to ``after`` (a purge, a failed coup, a
     scripted event): the level loyalty recovers to follows discrete events. Negative parts are
     cut and the rest rescaled to sum to 1."""
-    keys = set(base) | set(before) | set(after)
+    keys = _union(base, before, after)
     raw = {k: base.get(k, 0.0) + after.get(k, 0.0) - before.get(k, 0.0) for k in keys}
     raw = {k: max(v, 0.0) for k, v in raw.items()}
     total = sum(raw.values())
     if total <= 0.0:
         return dict(after)
     return {k: v / total for k, v in raw.items() if v > 0.0}
+
+
+def _union(*loyalties: Mapping[str, float]) -> list[str]:
+    """Their keys in order of first appearance. Not a set: a set of strings iterates in an order
+    that changes with each process's hash seed, and the order of a loyalty's keys is the order
+    in which later moves (`patron_pay`) and sums apply, so results would depend on the process."""
+    return list(dict.fromkeys(key for loyalty in loyalties for key in loyalty))
