@@ -121,3 +121,73 @@ def test_yml_files_are_cases_too(tmp_path: Path) -> None:
     write_case(tmp_path, "a", "incumbent_holds").rename(tmp_path / "a.yml")
     write_case(tmp_path, "b", "incumbent_holds")
     assert [p.name for p in backtest.case_files(tmp_path)] == ["a.yml", "b.yaml"]
+
+
+# --- the peak crowd (issue 13, item 5): a case's recorded crowd against the model's ----------
+
+CROWD_CASE = """\
+name: {name}
+days: 10
+seed: 3
+scale: {{people_per_agent: 10}}
+regions: [{{name: city, urban_population: 11200}}]
+camps: [{{name: incumbent, incumbent: true, power: 1.0, legitimacy: 0.1}}]
+observed:
+  outcome: incumbent_holds
+  crisis: mass_protest
+  peak_crowd: {{region: {region}, range: [{low}, {high}], source: a test}}
+"""
+
+
+def write_crowd_case(folder: Path, name: str, region: str, low: float, high: float) -> Path:
+    """A one-city case whose ruler has almost no legitimacy, so that a crowd forms: at 10 people
+    per agent, its peak is many times 10 people and can never pass the city's 11,200."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    text = CROWD_CASE.format(name=name, region=region, low=low, high=high)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("region", ["city", "all"])
+def test_a_crowd_is_reported_below_in_or_above_its_recorded_range(
+    tmp_path: Path, region: str
+) -> None:
+    """The same crowd against three ranges: a handful of people (it is above), the whole city
+    (in range) and more people than the city has (below), read regionally and nationally."""
+    write_crowd_case(tmp_path, "a_handful", region, 1, 10)
+    write_crowd_case(tmp_path, "b_the_city", region, 1, 11200)
+    write_crowd_case(tmp_path, "c_more_than_live_there", region, 20000, 30000)
+    result = backtest.run_backtest(tmp_path, load_scenario, replications=3, workers=1)
+    verdicts = [c.peak_crowd.verdict for c in result.cases if c.peak_crowd is not None]
+    assert verdicts == ["above", "in range", "below"]
+    assert result.to_dict()["peak_crowd"] == {"cases": 3, "below": 1, "in range": 1, "above": 1}
+
+
+def test_a_regional_peak_counts_protesters_as_the_national_metric_does(tmp_path: Path) -> None:
+    """With one region, the peak read from the region's daily counts (agents times the people
+    each stands for) is the run metric `peak_protesters`: the same crowd, the same unit."""
+    write_crowd_case(tmp_path / "r", "x", "city", 1, 10)
+    write_crowd_case(tmp_path / "n", "x", "all", 1, 10)
+    regional = backtest.run_backtest(tmp_path / "r", load_scenario, replications=3).cases[0]
+    national = backtest.run_backtest(tmp_path / "n", load_scenario, replications=3).cases[0]
+    assert regional.peak_crowd is not None and national.peak_crowd is not None
+    assert regional.peak_crowd.model_median == national.peak_crowd.model_median > 10
+
+
+def test_cases_without_a_recorded_crowd_are_not_counted(tmp_path: Path) -> None:
+    write_case(tmp_path, "a", "incumbent_holds")
+    write_crowd_case(tmp_path, "b", "all", 1, 10)
+    result = backtest.run_backtest(tmp_path, load_scenario, replications=2, workers=1)
+    assert result.cases[0].peak_crowd is None
+    assert result.to_dict()["peak_crowd"] == {"cases": 1, "below": 0, "in range": 0, "above": 1}
+
+
+def test_cli_shows_the_crowd_in_the_table_and_the_json(tmp_path: Path) -> None:
+    write_crowd_case(tmp_path, "a", "city", 1, 10)
+    table = runner.invoke(app, ["backtest", str(tmp_path), "-n", "2", "-w", "1"])
+    assert table.exit_code == 0, table.output
+    assert "peak crowd in range in 0 of 1 cases that record one (0 below, 1 above)" in table.stdout
+    out = runner.invoke(app, ["backtest", str(tmp_path), "-n", "2", "-w", "1", "--json"])
+    case = json.loads(out.stdout)["cases"][0]
+    assert case["peak_crowd"]["verdict"] == "above" and case["peak_crowd"]["region"] == "city"

@@ -4,6 +4,7 @@ what its record documents (no per-case tuning of the model's behaviour)."""
 from __future__ import annotations
 
 import ast
+import math
 import re
 from pathlib import Path
 
@@ -209,3 +210,20 @@ def test_the_model_can_reach_what_history_recorded(case: str, outcome: str) -> N
     assert len(reached) > 0, runs["outcome"].value_counts().to_dict()
     if outcome == "insider_takeover":
         assert (reached["coups_won"] + reached["strikes_won"] > 0).all()
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_a_recorded_peak_crowd_follows_rule_13(path: Path) -> None:
+    """README rule 13: a crowd given only in words is its order of magnitude, [10^k, 10^(k+1)]
+    from a thousand up, and says it is not a count; a count is a range the source gives."""
+    case = load_scenario(path)
+    crowd = case.observed.peak_crowd if case.observed is not None else None
+    if crowd is None:
+        return
+    low, high = crowd.range
+    if "order of magnitude" in crowd.source:
+        assert "not a count" in crowd.source and "(unverified)" in crowd.source
+        assert low >= 1000 and 10 ** round(math.log10(low)) == low and high == 10 * low
+    else:
+        given = (f"{low:,.0f}-{high:,.0f}", f"{low / 1000:g}-{high / 1000:g}k")
+        assert any(text in crowd.source for text in given), crowd.source

@@ -759,3 +759,57 @@ def test_memory_bound_counts_the_vision_that_vision_people_gives(tmp_path: Path)
     assert " 3280 cells in each citizen's vision" in err.message  # radius 40, von Neumann
     assert_refused(path, "GiB of memory")
     load_scenario(write(tmp_path / "ok.yaml", body + "crowd: {vision: 7}\n"))  # 112 cells fit
+
+
+# --- issue 13: a case's recorded peak crowd (observed.peak_crowd) -------------------------------
+
+CROWD_BASE = """\
+name: x
+regions: [{name: city, urban_population: 1000}]
+observed:
+  outcome: incumbent_holds
+  crisis: mass_protest
+  peak_crowd:
+"""
+
+
+@pytest.mark.parametrize(
+    ("crowd", "line", "field", "message"),
+    [
+        ("    region: town\n    range: [10, 20]\n    source: s\n", 7,
+         "observed.peak_crowd.region", "region 'town' is not defined (regions: city; or all)"),
+        ("    region: city\n    range: [30, 20]\n    source: s\n", 8,
+         "observed.peak_crowd.range", "low (30) must not exceed high (20)"),
+        ("    region: city\n    range: [0, 20]\n    source: s\n", 8,
+         "observed.peak_crowd.range.0", "greater than 0"),
+        ("    region: all\n    range: [10, -5]\n    source: s\n", 8,
+         "observed.peak_crowd.range.1", "greater than 0"),
+        ("    region: all\n    range: [10]\n    source: s\n", 8,
+         "observed.peak_crowd.range.1", "required field is missing"),
+        ("    region: all\n    range: [10, 20]\n", 6, "observed.peak_crowd.source", "required"),
+        ("    region: all\n    range: [10, 20]\n    source: ''\n", 9,
+         "observed.peak_crowd.source", "at least 1 character"),
+        ("    region: all\n    range: [10, 20]\n    source: s\n    count: 3\n", 10,
+         "observed.peak_crowd.count", "unknown key"),
+    ],
+)  # fmt: skip
+def test_a_bad_peak_crowd_names_its_line_and_field(
+    tmp_path: Path, crowd: str, line: int, field: str, message: str
+) -> None:
+    """A recorded peak crowd in a region the case does not have, a range that is not two
+    positive, ordered numbers of people, or no source: exit 2 with file:line: field."""
+    path = write(tmp_path / "x.yaml", CROWD_BASE + crowd)
+    err = load_error(path)
+    assert (err.field, err.line) == (field, line), str(err)
+    assert message in err.message, err.message
+    assert_refused(path, f"{path}:{line}: {field}")
+
+
+def test_a_peak_crowd_in_a_case_region_or_all_loads(tmp_path: Path) -> None:
+    for region in ("city", "all"):
+        path = write(
+            tmp_path / f"{region}.yaml",
+            CROWD_BASE + f"    region: {region}\n    range: [10, 10]\n    source: s\n",
+        )
+        crowd = load_scenario(path).observed.peak_crowd  # type: ignore[union-attr]
+        assert (crowd.region, crowd.range) == (region, (10.0, 10.0))

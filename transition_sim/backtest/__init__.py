@@ -5,7 +5,9 @@ compare its outcome distribution with the recorded outcome: the probability give
 modal outcome, and the multiclass Brier score ``sum_k (f_k - o_k)^2`` (0 is a perfect forecast, 2
 the worst). The library's mean Brier score is shown beside two baselines: a uniform guess over
 the outcome classes, and base rates from the literature for the case's kind of crisis
-(`BASE_RATES`). Plain functions over plain data; `transition_sim.cli.backtest` adds
+(`BASE_RATES`). Where a case records its peak crowd (``observed.peak_crowd``), the ensemble's
+median peak of protesters in that region (or nationally, for ``all``) is compared with the
+recorded range. Plain functions over plain data; `transition_sim.cli.backtest` adds
 ``transition-sim backtest``.
 """
 
@@ -15,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import wilson_interval
-from transition_sim.scenario.schema import Scenario
+from transition_sim.scenario.schema import PeakCrowd, Scenario
 
 # The literature's base rate for each kind of crisis: (classes, share, source). The share goes
 # to the classes named (split evenly); the rest is spread evenly over the other classes.
@@ -56,6 +59,41 @@ def uniform_forecast() -> dict[str, float]:
     return dict.fromkeys(OUTCOMES, 1.0 / len(OUTCOMES))
 
 
+def crowd_verdict(people: float, low: float, high: float) -> str:
+    """Where a crowd of ``people`` falls against a recorded range."""
+    return "below" if people < low else "above" if people > high else "in range"
+
+
+@dataclass(frozen=True)
+class CrowdCheck:
+    """A case's recorded peak crowd against the ensemble's median peak of protesters."""
+
+    region: str
+    range: tuple[float, float]
+    source: str
+    model_median: float  # people: the median over runs of each run's peak in ``region``
+    verdict: str  # "below", "in range" or "above"
+
+
+def peak_crowd_check(
+    record: PeakCrowd, runs: pd.DataFrame, timeseries: pd.DataFrame, people_per_agent: int
+) -> CrowdCheck:
+    """The median peak crowd of an ensemble where ``record`` counted it: the run metric
+    ``peak_protesters`` for ``all``, else each run's largest daily number of active agents in
+    the region (its timeseries) times the people an agent stands for, as the model counts
+    protesters (docs/ODD.md §2)."""
+    if record.region == "all":
+        peaks = runs["peak_protesters"]
+    else:
+        regional = timeseries[timeseries["region"] == record.region]
+        peaks = regional.groupby("replication")["active"].max() * float(people_per_agent)
+    median = float(peaks.median())
+    low, high = record.range
+    return CrowdCheck(
+        record.region, (low, high), record.source, median, crowd_verdict(median, low, high)
+    )
+
+
 def brier(forecast: dict[str, float], observed: str) -> float:
     """Multiclass Brier score of a forecast against the observed class."""
     return sum((forecast.get(k, 0.0) - (k == observed)) ** 2 for k in OUTCOMES)
@@ -78,6 +116,7 @@ class CaseResult:
     brier_uniform: float
     brier_base_rate: float
     moves: dict[str, float] = field(default_factory=dict)  # share of runs with each elite move
+    peak_crowd: CrowdCheck | None = None  # only for a case that records its peak crowd
 
     @property
     def hit(self) -> bool:
@@ -91,6 +130,12 @@ class Backtest:
     def mean(self, attr: str) -> float:
         return sum(getattr(c, attr) for c in self.cases) / len(self.cases)
 
+    def crowd_counts(self) -> dict[str, int]:
+        """How many cases with a recorded peak crowd the model's median puts in each verdict."""
+        checks = [c.peak_crowd for c in self.cases if c.peak_crowd is not None]
+        counts = {v: sum(k.verdict == v for k in checks) for v in ("below", "in range", "above")}
+        return {"cases": len(checks), **counts}
+
     def to_dict(self) -> dict:
         return {
             "cases": [asdict(c) | {"hit": c.hit} for c in self.cases],
@@ -100,6 +145,7 @@ class Backtest:
                 "base_rates": self.mean("brier_base_rate"),
             },
             "hits": sum(c.hit for c in self.cases),
+            "peak_crowd": self.crowd_counts(),
             "base_rates": {
                 k: {"share": v[1], "classes": list(v[0]), "source": v[2]}
                 for k, v in BASE_RATES.items()
@@ -133,10 +179,23 @@ def evaluate(
     if scenario.observed is None:
         raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
     # Point values, explicitly: the backtest scores the scenarios as written (`--loo` scores
-    # them under a posterior).
-    runs = run_ensemble(
-        scenario, replications, seed, workers=workers, keep="summary", uncertainty=None
-    ).runs
+    # them under a posterior). A regional peak crowd needs the daily counts by region.
+    record = scenario.observed.peak_crowd
+    regional = record is not None and record.region != "all"
+    ensemble = run_ensemble(
+        scenario,
+        replications,
+        seed,
+        workers=workers,
+        keep="all" if regional else "summary",
+        uncertainty=None,
+    )
+    runs = ensemble.runs
+    crowd = (
+        None
+        if record is None
+        else peak_crowd_check(record, runs, ensemble.timeseries, scenario.scale.people_per_agent)
+    )
     n = len(runs)
     counts = runs["outcome"].value_counts()
     shares = {k: float(counts.get(k, 0)) / n for k in OUTCOMES}
@@ -166,6 +225,7 @@ def evaluate(
         brier_uniform=brier(uniform_forecast(), observed),
         brier_base_rate=brier(base_rate_forecast(scenario.observed.crisis), observed),
         moves=moves,
+        peak_crowd=crowd,
     )
 
 
@@ -215,6 +275,30 @@ def render(result: Backtest, console: Console) -> None:
     scores.add_row("uniform guess", f"{result.mean('brier_uniform'):.3f}")
     scores.add_row("literature base rates", f"{result.mean('brier_base_rate'):.3f}")
     console.print(scores)
+    render_crowds(result, console)
     console.print(
         f"modal outcome right in {sum(c.hit for c in result.cases)} of {len(result.cases)}"
+    )
+
+
+def render_crowds(result: Backtest, console: Console) -> None:
+    """The recorded peak crowds against the model's median peaks, with the count by verdict."""
+    checked = [c for c in result.cases if c.peak_crowd is not None]
+    if not checked:
+        return
+    table = Table(title="Peak crowd: recorded range against the model's median peak (people)")
+    for column in ("case", "region", "recorded", "model median", "verdict"):
+        table.add_column(column, justify="right" if column == "model median" else "left")
+    for c in checked:
+        k = c.peak_crowd
+        assert k is not None  # for the type checker: filtered above
+        table.add_row(
+            c.case, k.region, f"{k.range[0]:,.0f}-{k.range[1]:,.0f}", f"{k.model_median:,.0f}",
+            k.verdict,
+        )  # fmt: skip
+    console.print(table)
+    n = result.crowd_counts()
+    console.print(
+        f"peak crowd in range in {n['in range']} of {n['cases']} cases that record one"
+        f" ({n['below']} below, {n['above']} above)"
     )

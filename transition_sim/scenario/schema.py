@@ -603,15 +603,34 @@ class Power(Strict):
     opposition: Fraction = 0.0
 
 
+class PeakCrowd(Strict):
+    """The largest crowd a source reports during the crisis: people on the street in one region
+    (or ``all``, the whole country), as a range [low, high] of people, with its source. A record,
+    read by `transition-sim backtest`; the model never reads it."""
+
+    region: Text
+    range: tuple[Positive, Positive]
+    source: Annotated[str, Field(min_length=1)]
+
+    @field_validator("range")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] > value[1]:
+            raise ValueError(f"low ({value[0]:g}) must not exceed high ({value[1]:g})")
+        return value
+
+
 class Observed(Strict):
     """What history recorded, for a case in the library (`transition-sim backtest`): the
-    outcome class at the horizon, and the kind of crisis (which literature base rate applies)."""
+    outcome class at the horizon, the kind of crisis (which literature base rate applies) and,
+    where a source gives it, the peak crowd."""
 
     outcome: str
     crisis: Literal["mass_protest", "leader_death", "elite_split"]
     date: dt.date | None = None
     summary: str = ""
     sources: list[str] = []
+    peak_crowd: PeakCrowd | None = None
 
 
 def _default_camps() -> list[Camp]:
@@ -717,6 +736,12 @@ class Scenario(Strict):
                 raise ValueError(
                     f"shocks.{i}.day: day {shock.day} is past the horizon ({self.days})"
                 )
+        crowd = self.observed.peak_crowd if self.observed is not None else None
+        if crowd is not None and crowd.region != "all" and crowd.region not in known:
+            raise ValueError(
+                f"observed.peak_crowd.region: region {crowd.region!r} is not defined"
+                f" (regions: {', '.join(names)}; or all)"
+            )
         if not self.factions:
             raise ValueError("factions: at least one security faction is needed")
         if len(self.factions) > MAX_FACTIONS:
