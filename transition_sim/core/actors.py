@@ -8,6 +8,7 @@ odds of `transition_sim.core.decisions`, and acts through the shared `ElitePolit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,9 @@ class Situation:
     peaceful_share: float  # of today's actives who are peaceful
     armed_share: float  # violent and organized-crime actives, of all citizens
     sites_seized: float  # weighted share of strategic sites held by rebels
-    win: dict[str, float]  # who elites expect to prevail (the contest over holders in play)
+    # Who elites expect to prevail (the contest over holders in play); not counted in a run in
+    # which no actor reads it (`model.NOT_COUNTED`).
+    win: Mapping[str, float]
     calm: bool = True  # no crisis today (docs/ODD.md §7.12)
 
 

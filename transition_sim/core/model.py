@@ -14,6 +14,7 @@ before that step):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from functools import partial
 
 import mesa
@@ -56,6 +57,24 @@ VIOLENCE += (STAT_ACTIVE + VIOLENT, STAT_ACTIVE + CRIME)
 # Columns of a region's day counts by kind: engaged (E) and active (A) peaceful, violent, crime.
 EP, EV, EC = (STAT_ENGAGED + k for k in (PEACEFUL, VIOLENT, CRIME))
 AV, AC = STAT_ACTIVE + VIOLENT, STAT_ACTIVE + CRIME
+
+
+class _NotCounted(Mapping[str, float]):
+    """`Situation.win` in a run in which no actor reads it: only an autonomous faction (its
+    stances) and a camp that may defect (`RivalCamp._defects`) do. Counting it is a contest
+    over every holder each day, with no side effect; reading it here is a bug, so it fails."""
+
+    def __getitem__(self, key: str) -> float:
+        raise RuntimeError("Situation.win was not counted: no actor of this run reads it")
+
+    def __iter__(self) -> Iterator[str]:
+        return self[""]  # fails
+
+    def __len__(self) -> int:
+        return self[""]  # fails
+
+
+NOT_COUNTED = _NotCounted()
 
 
 class ScriptedShock:
@@ -124,7 +143,9 @@ class TransitionModel(mesa.Model):
         sc = scenario
         self.day = 0
         self.events: list[tuple[int, str, str, str]] = []
-        self.rows: list[dict] = []
+        # A day's record: its day, counts (regions x `kernel.N_STATS`), deaths by region and
+        # national values (`_record`).
+        self.rows: list[tuple[int, np.ndarray, np.ndarray, dict]] = []
 
         self.performance = sc.government.performance
         self.repression_level = 0
@@ -155,10 +176,19 @@ class TransitionModel(mesa.Model):
         self.government = Government(self) if sc.government.enabled else None
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
         self.elites.patron = self.patron
+        # Whether any actor reads who elites expect to win (`Situation.win`): see `_NotCounted`.
+        # The national columns' names, in the record's order (the holders never change).
+        self._power_columns = [f"power_{holder}" for holder in self.elites.power]
+        self._stance_columns = [f"stance_{f.name}" for f in self.factions]
+        self._win_read = any(f.autonomous for f in self.factions) or any(
+            c.defection > 0.0 for c in sc.camps
+        )
         self._build_regions()
         # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
         # by `triggers.outrage_decay` a day [A-triggers].
         self.outrage = np.zeros(len(self.crowds))
+        self._no_deaths = np.zeros(len(self.crowds))  # a day without fighting (kept by records)
+        self._no_deaths.flags.writeable = False
         self.situation = self._situation([0] * N_STATS)
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
         # Mesa's event list drives `step`/`run_for`; `run` fires the shocks itself.
@@ -288,7 +318,6 @@ class TransitionModel(mesa.Model):
     def _day(self, day: int) -> None:
         sc = self.params
         self.day = day
-        contagion = self.network @ self.region_share
         level = self.repression_level
         rules = CrowdRules(
             legitimacy=self.elites.regime_legitimacy(),
@@ -306,7 +335,11 @@ class TransitionModel(mesa.Model):
             arrests_per_unit=1,
         )
         self._set_deterrence()
-        stats = self.population.step(rules, sc.crowd.contagion * contagion + self.outrage)
+        if self.region_share is self._no_share:  # nobody active yesterday: no contagion
+            signal = self.outrage  # = contagion x (network @ 0) + outrage, but for 0's sign
+        else:
+            signal = sc.crowd.contagion * (self.network @ self.region_share) + self.outrage
+        stats = self.population.step(rules, signal)
         # National counts as Python ints: the day's quick looks (is anyone active?) and sums
         # of counts (exact, whichever the order) need no array operation.
         totals = stats.sum(axis=0).tolist()
@@ -358,7 +391,7 @@ class TransitionModel(mesa.Model):
         protesters, the same reading as the contest's active share (docs/ODD.md §2, §7.4).
         ``totals``: the national sum of each column of ``stats``."""
         if not any(totals[c] for c in VIOLENCE):
-            return np.zeros(len(stats))  # no fighting, no arrests: no casualties, no detentions
+            return self._no_deaths  # no fighting, no arrests: no casualties, no detentions
         v, ppa = self.params.violence, self.params.scale.people_per_agent
         lethality, exposure = v.protester_lethality[level], v.peaceful_exposure
         # Each region's death rate, in plain floats (a handful of regions), as the arrays did:
@@ -605,7 +638,7 @@ class TransitionModel(mesa.Model):
             peaceful_share=float(by_kind[PEACEFUL] / active) if active else 1.0,
             armed_share=float(by_kind[VIOLENT] + by_kind[CRIME]) / citizens,
             sites_seized=float(seized),
-            win=self.elites.expected_winner(),
+            win=self.elites.expected_winner() if self._win_read else NOT_COUNTED,
             calm=self.calm_days > 0 or self.crisis_start is None,
         )
 
@@ -662,24 +695,19 @@ class TransitionModel(mesa.Model):
             )
 
     def _record(self, stats: np.ndarray, deaths: np.ndarray) -> None:
-        """Keep today's numbers: per region (rows in scenario order) and national."""
-        regional = np.empty((len(stats), 7))  # active by kind, quiet, jailed, arrests, deaths
-        regional[:, :5] = stats[:, STAT_ACTIVE : STAT_JAILED + 1]
-        regional[:, 5] = stats[:, ARRESTS].sum(axis=1)
-        regional[:, 6] = deaths
-        national = {
-            **{f"power_{holder}": share for holder, share in self.power.items()},
-            "office": self.elites.office,
-            "legitimacy": self.legitimacy,
-            "regime_legitimacy": self.elites.regime_legitimacy(),
-            "repression_level": self.repression_level,
-            "sites_seized": self.situation.sites_seized,
-            "patron_troops": self.patron.troops
-            if self.patron and self.patron.state == "deployed"
-            else 0,
-            **{f"stance_{f.name}": f.stance for f in self.factions},
-        }
-        self.rows.append((self.day, regional, national))
+        """Keep today's numbers: per region (rows in scenario order) and national. The day's
+        counts are kept as the compiled day returned them (a fresh array, read-only from
+        here on) and turned into the table's columns once, in `_timeseries_table`."""
+        el, patron = self.elites, self.patron
+        national = dict(zip(self._power_columns, el.power.values(), strict=True))
+        national["office"] = el.office
+        national["legitimacy"] = el.legitimacy
+        national["regime_legitimacy"] = el.regime_legitimacy()
+        national["repression_level"] = self.repression_level
+        national["sites_seized"] = self.situation.sites_seized
+        national["patron_troops"] = patron.troops if patron and patron.state == "deployed" else 0
+        national.update(zip(self._stance_columns, [f.stance for f in self.factions], strict=True))
+        self.rows.append((self.day, stats, deaths, national))
 
     def timeseries_table(self) -> pa.Table:
         """One row per (day, region) plus region "all" (the sum over regions), as columns."""
@@ -704,12 +732,14 @@ class TransitionModel(mesa.Model):
         due = 0
         for t in range(days + 1):
             if t > 0:
-                self.time = float(t)
-                self.steps += 1
                 self._day(t - 1)
             while due < len(pending) and pending[due].shock.day == t:
                 pending[due].fire()
                 due += 1
+        # Mesa's clock once, at the end: nothing in a day reads it, and setting `time` (an
+        # observable: it signals each change) cost a few microseconds a day.
+        self.steps += days
+        self.time = float(days)
 
     def final_state(self) -> outcomes.FinalState:
         el = self.elites
@@ -774,12 +804,20 @@ class TransitionModel(mesa.Model):
         )
 
 
-def _timeseries_table(rows: list[tuple[int, np.ndarray, dict]], scenario: Scenario) -> pa.Table:
+def _timeseries_table(
+    rows: list[tuple[int, np.ndarray, np.ndarray, dict]], scenario: Scenario
+) -> pa.Table:
     """`TransitionModel.timeseries_table` of the recorded ``rows``."""
     regions = [r.name for r in scenario.regions] + ["all"]
     k, n = len(regions), len(rows)
-    days = np.array([day for day, _, _ in rows], dtype=np.int64)
-    regional = np.array([reg for _, reg, _ in rows], dtype=float).reshape(n, k - 1, -1)
+    days = np.array([day for day, _, _, _ in rows], dtype=np.int64)
+    stats = np.array([s for _, s, _, _ in rows]).reshape(n, k - 1, N_STATS)
+    # active by kind, quiet, jailed, arrests, deaths: per region, then summed over regions
+    regional = np.empty((n, k - 1, 7))
+    regional[:, :, :5] = stats[:, :, STAT_ACTIVE : STAT_JAILED + 1]
+    regional[:, :, 5] = stats[:, :, ARRESTS].sum(axis=2)
+    del stats  # memory: the table's peak is the records, `regional` and `values`
+    regional[:, :, 6] = np.array([d for _, _, d, _ in rows], dtype=float).reshape(n, k - 1)
     values = np.concatenate([regional, regional.sum(axis=1, keepdims=True)], axis=1)
     values = values.reshape(n * k, -1)
     start = np.datetime64(scenario.start_date, "D")
@@ -797,8 +835,8 @@ def _timeseries_table(rows: list[tuple[int, np.ndarray, dict]], scenario: Scenar
         "arrests": counts[:, 5],
         "deaths": values[:, 6],
     }
-    for name in rows[0][2] if rows else ():
-        columns[name] = np.repeat(np.array([nat[name] for _, _, nat in rows]), k)
+    for name in rows[0][3] if rows else ():
+        columns[name] = np.repeat(np.array([nat[name] for _, _, _, nat in rows]), k)
     return pa.table(columns)
 
 

@@ -139,6 +139,10 @@ class Population:
         self.layout = 0  # counts packings: unit indices into the flat arrays change with it
         self._get = attrgetter(*REPLACED)
         self._pack()
+        # A day's parameters for the kernel (`step`), kept from day to day.
+        self._floats = np.empty((len(crowds), kernel.N_FLOAT))
+        self._ints_of: tuple | None = None
+        self._ints = np.empty(0, dtype=np.int64)
 
     def _pack(self) -> None:
         """Copy every crowd's arrays into flat arrays and leave the crowds views of them."""
@@ -184,10 +188,13 @@ class Population:
         """One day in every region: `rules` with each region's `contagion` signal (the rules'
         own is ignored) and hardship. Returns the regions x `kernel.N_STATS` day's counts."""
         self.refresh()
-        floats = np.empty((len(self.crowds), kernel.N_FLOAT))
+        floats = self._floats  # written whole each day: the kernel only reads it
         floats[:] = rules.floats(0.0)
         floats[:, kernel.CONTAGION_SIGNAL] = contagion
         floats[:, kernel.HARDSHIP_EXTRA] = [c.hardship_extra for c in self.crowds]
+        ints = (rules.max_jail_term, rules.movement, rules.batches, rules.arrests_per_unit)
+        if ints != self._ints_of:  # the same all run long, as a rule
+            self._ints_of, self._ints = ints, rules.ints()
         f = self.flat
         return population_day(
             self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.sides,
@@ -197,7 +204,7 @@ class Population:
             f["experience"], self.citizen_at,
             f["unit_deters"], f["_counted"], self.unit_at,
             f["site_cells"], f["site_cells@"],
-            floats, rules.ints(), self.streams,
+            floats, self._ints, self.streams,
         )  # fmt: skip
 
 
