@@ -342,7 +342,7 @@ class TransitionModel(mesa.Model):
         stats = self.population.step(rules, signal)
         # National counts as Python ints: the day's quick looks (is anyone active?) and sums
         # of counts (exact, whichever the order) need no array operation.
-        totals = stats.sum(axis=0).tolist()
+        totals = (stats[0] if len(stats) == 1 else stats.sum(axis=0)).tolist()
         self.outrage *= 1.0 - sc.triggers.outrage_decay
         deaths = self._violence(stats, totals, level)
         self._contest_sites(stats, totals)
