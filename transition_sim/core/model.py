@@ -180,15 +180,30 @@ class TransitionModel(mesa.Model):
         # The national columns' names, in the record's order (the holders never change).
         self._power_columns = [f"power_{holder}" for holder in self.elites.power]
         self._stance_columns = [f"stance_{f.name}" for f in self.factions]
-        self._win_read = any(f.autonomous for f in self.factions) or any(
-            c.defection > 0.0 for c in sc.camps
-        )
+        self._deciding = any(f.autonomous for f in self.factions)
+        self._win_read = self._deciding or any(c.defection > 0.0 for c in sc.camps)
         self._build_regions()
         # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
         # by `triggers.outrage_decay` a day [A-triggers].
         self.outrage = np.zeros(len(self.crowds))
         self._no_deaths = np.zeros(len(self.crowds))  # a day without fighting (kept by records)
         self._no_deaths.flags.writeable = False
+        c = sc.crowd
+        self._rules = CrowdRules(  # the crowd's rules: `_day` sets the two that change daily
+            legitimacy=0.0,
+            threshold=c.active_threshold,
+            arrest_constant=c.arrest_constant,
+            max_jail_term=c.max_jail_term,
+            movement=c.movement,
+            batches=c.activation_batches if c.activation == "batches" else 0,
+            social_signal=c.social_signal,
+            contagion_signal=0.0,  # each region's: `_day`
+            memory_effect=c.memory_effect,
+            memory_gain=c.memory_gain,
+            memory_decay=c.memory_decay,
+            crime_drive=0.0,
+            arrests_per_unit=1,
+        )
         self.situation = self._situation([0] * N_STATS)
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
         # Mesa's event list drives `step`/`run_for`; `run` fires the shocks itself.
@@ -319,21 +334,9 @@ class TransitionModel(mesa.Model):
         sc = self.params
         self.day = day
         level = self.repression_level
-        rules = CrowdRules(
-            legitimacy=self.elites.regime_legitimacy(),
-            threshold=sc.crowd.active_threshold,
-            arrest_constant=sc.crowd.arrest_constant,
-            max_jail_term=sc.crowd.max_jail_term,
-            movement=sc.crowd.movement,
-            batches=sc.crowd.activation_batches if sc.crowd.activation == "batches" else 0,
-            social_signal=sc.crowd.social_signal,
-            contagion_signal=0.0,  # each region's: below
-            memory_effect=sc.crowd.memory_effect,
-            memory_gain=sc.crowd.memory_gain,
-            memory_decay=sc.crowd.memory_decay,
-            crime_drive=self.crime_drive(),
-            arrests_per_unit=1,
-        )
+        rules = self._rules  # the scenario's, with today's legitimacy and drive
+        rules.legitimacy = self.elites.regime_legitimacy()
+        rules.crime_drive = self.crime_drive()
         self._set_deterrence()
         if self.region_share is self._no_share:  # nobody active yesterday: no contagion
             signal = self.outrage  # = contagion x (network @ 0) + outrage, but for 0's sign
@@ -356,9 +359,10 @@ class TransitionModel(mesa.Model):
         self._update_loyalty(stats, totals)
         if self.patron is not None:
             self.patron.step()
-        with self.elites.factions_turn():
-            for faction in self.factions:
-                faction.step()
+        if self._deciding:  # a faction that is not autonomous never decides (nor reads odds)
+            with self.elites.factions_turn():
+                for faction in self.factions:
+                    faction.step()
         for actor in (*self.rivals, self.government):
             if actor is not None:
                 actor.step()
@@ -371,7 +375,7 @@ class TransitionModel(mesa.Model):
         always deter (they come after a region's domestic units). The kernel only reads the
         units' flags, so they are written again only when a stance or the layout changed."""
         p = self.population  # packed: units join and leave through deploy/withdraw
-        stances = (p.layout, *(f.stance == "obey" for f in self.factions))
+        stances = (p.layout, *[f.stance == "obey" for f in self.factions])
         if stances == self._deterrence_set:
             return
         self._deterrence_set = stances

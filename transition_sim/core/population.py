@@ -14,7 +14,7 @@ the population notices before its next day and packs again from the crowds' curr
 from __future__ import annotations
 
 from functools import lru_cache
-from operator import attrgetter, is_
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -176,8 +176,12 @@ class Population:
 
     def packed(self) -> bool:
         """Whether every crowd's arrays are still the views of the flat arrays."""
-        pairs = zip(self.crowds, self._views, strict=True)
-        return all(all(map(is_, self._get(c), views)) for c, views in pairs)
+        get = self._get
+        for c, views in zip(self.crowds, self._views, strict=True):  # loops: checked daily
+            for now, view in zip(get(c), views, strict=True):
+                if now is not view:
+                    return False
+        return True
 
     def refresh(self) -> None:
         """Pack again if a crowd replaced its arrays: call before using the flat arrays."""
