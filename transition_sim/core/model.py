@@ -95,6 +95,7 @@ class ScriptedShock:
             if s.region in ("all", region.name):
                 m.crowds[i].hardship_extra += hardship
                 m.outrage[i] += s.magnitude * unit.outrage
+                m.outraged = True
         performance = s.performance + s.magnitude * unit.performance
         m.performance = float(np.clip(m.performance + performance, 0.0, 1.0))
         legitimacy = s.legitimacy + s.magnitude * unit.legitimacy
@@ -186,6 +187,7 @@ class TransitionModel(mesa.Model):
         # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
         # by `triggers.outrage_decay` a day [A-triggers].
         self.outrage = np.zeros(len(self.crowds))
+        self.outraged = False  # until a shock stirs outrage it stays 0: no decay to apply
         self._no_deaths = np.zeros(len(self.crowds))  # a day without fighting (kept by records)
         self._no_deaths.flags.writeable = False
         c = sc.crowd
@@ -346,7 +348,8 @@ class TransitionModel(mesa.Model):
         # National counts as Python ints: the day's quick looks (is anyone active?) and sums
         # of counts (exact, whichever the order) need no array operation.
         totals = (stats[0] if len(stats) == 1 else stats.sum(axis=0)).tolist()
-        self.outrage *= 1.0 - sc.triggers.outrage_decay
+        if self.outraged:
+            self.outrage *= 1.0 - sc.triggers.outrage_decay
         deaths = self._violence(stats, totals, level)
         self._contest_sites(stats, totals)
         if any(totals[ACTIVES]):
@@ -666,9 +669,11 @@ class TransitionModel(mesa.Model):
         self.in_wave = wave if wave else (self.in_wave and not calm)
 
     def _update_legitimacy(self) -> None:
-        el = self.elites
-        drift = self.params.government.legitimacy_adjustment * (self.performance - el.legitimacy)
-        el.legitimacy = float(min(max(el.legitimacy + drift, 0.0), 1.0))  # np.clip, on a float
+        camp = self.elites.camps.get(self.elites.office)
+        if camp is None:
+            return  # the office is not a camp's: its legitimacy is not set (`ElitePolitics`)
+        drift = self.params.government.legitimacy_adjustment * (self.performance - camp.legitimacy)
+        camp.legitimacy = float(min(max(camp.legitimacy + drift, 0.0), 1.0))  # np.clip, a float
 
     def _aftermath(self) -> None:
         """Reforms after order is restored [C-new-protests, C-socioeconomic-rights]."""
