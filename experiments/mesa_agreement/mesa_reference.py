@@ -113,7 +113,7 @@ def run_ours(
     model = TransitionModel(Scenario.model_validate(base), seed)
     model.run()
     assert len(model.crowds[0].pos) == citizens + cops and model.crowds[0].side == setting.side
-    rows = np.array([regional[0] for _, regional, _ in model.rows])
+    rows = np.array([stats[0] for _, stats, _, _ in model.rows])  # a day: kernel.STAT_*
     return {"active": rows[:, :3].sum(axis=1), "jailed": rows[:, 4]}
 
 

@@ -8,8 +8,8 @@ odds of `transition_sim.core.decisions`, and acts through the shared `ElitePolit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 
@@ -23,16 +23,18 @@ if TYPE_CHECKING:
 REPRESSION_LABELS = ("no repression", "riot control", "force authorized", "lethal force")
 
 
-@dataclass(frozen=True)
-class Situation:
-    """Today's public signals, which every elite actor sees."""
+class Situation(NamedTuple):
+    """Today's public signals, which every elite actor sees (immutable: a named tuple, which
+    is built faster than a frozen dataclass, once a day)."""
 
     day: int
     active_share: float  # of all citizens, nationally
     peaceful_share: float  # of today's actives who are peaceful
     armed_share: float  # violent and organized-crime actives, of all citizens
     sites_seized: float  # weighted share of strategic sites held by rebels
-    win: dict[str, float]  # who elites expect to prevail (the contest over holders in play)
+    # Who elites expect to prevail (the contest over holders in play); not counted in a run in
+    # which no actor reads it (`model.NOT_COUNTED`).
+    win: Mapping[str, float]
     calm: bool = True  # no crisis today (docs/ODD.md §7.12)
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 # arrested, defeated, dead or ousted; "defected": it went over to another side with its posts.
 IN_OFFICE, RESISTING, EXITED, REMOVED = "in_office", "resisting", "exited", "removed"
 DEFECTED = "defected"
+IN_PLAY = (IN_OFFICE, RESISTING)  # `CampState.in_play`
 
 LogFn = Callable[[str, str, str], None]
 # Ways the office changes hands by the rules, in which the new holder inherits its legitimacy.
@@ -50,7 +51,7 @@ class CampState:
 
     @property
     def in_play(self) -> bool:
-        return self.status in (IN_OFFICE, RESISTING)
+        return self.status in IN_PLAY
 
     @property
     def threatened(self) -> bool:
@@ -168,11 +169,15 @@ class ElitePolitics:
     def regime_legitimacy(self) -> float:
         """What citizens grant the regime: the legitimacy of the camps in play, weighted by their
         power [C-unhappy-families]; after a takeover from outside, the new holder's."""
-        if not self.office_is_camp:
+        if self.office not in self.camps:
             return self.legitimacy
-        held = [(self.power[n], c.legitimacy) for n, c in self.camps.items() if c.in_play]
-        total = sum(p for p, _ in held)
-        return sum(p * lam for p, lam in held) / total if total > 0 else 0.0
+        power, powers, weighted = self.power, [], []  # twice a day: lists, not generators
+        for name, camp in self.camps.items():
+            if camp.status in IN_PLAY:
+                powers.append(power[name])
+                weighted.append(power[name] * camp.legitimacy)
+        total = sum(powers)
+        return sum(weighted) / total if total > 0 else 0.0
 
     # -- power and strength ------------------------------------------------------------------------
     def transfer_power(self, source: str, target: str, amount: float) -> None:

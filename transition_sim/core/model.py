@@ -14,6 +14,7 @@ before that step):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from functools import partial
 
 import mesa
@@ -58,6 +59,24 @@ EP, EV, EC = (STAT_ENGAGED + k for k in (PEACEFUL, VIOLENT, CRIME))
 AV, AC = STAT_ACTIVE + VIOLENT, STAT_ACTIVE + CRIME
 
 
+class _NotCounted(Mapping[str, float]):
+    """`Situation.win` in a run in which no actor reads it: only an autonomous faction (its
+    stances) and a camp that may defect (`RivalCamp._defects`) do. Counting it is a contest
+    over every holder each day, with no side effect; reading it here is a bug, so it fails."""
+
+    def __getitem__(self, key: str) -> float:
+        raise RuntimeError("Situation.win was not counted: no actor of this run reads it")
+
+    def __iter__(self) -> Iterator[str]:
+        return self[""]  # fails
+
+    def __len__(self) -> int:
+        return self[""]  # fails
+
+
+NOT_COUNTED = _NotCounted()
+
+
 class ScriptedShock:
     """A scenario shock kept alive by the model (Mesa holds event callbacks weakly)."""
 
@@ -76,6 +95,7 @@ class ScriptedShock:
             if s.region in ("all", region.name):
                 m.crowds[i].hardship_extra += hardship
                 m.outrage[i] += s.magnitude * unit.outrage
+                m.outraged = True
         performance = s.performance + s.magnitude * unit.performance
         m.performance = float(np.clip(m.performance + performance, 0.0, 1.0))
         legitimacy = s.legitimacy + s.magnitude * unit.legitimacy
@@ -124,7 +144,9 @@ class TransitionModel(mesa.Model):
         sc = scenario
         self.day = 0
         self.events: list[tuple[int, str, str, str]] = []
-        self.rows: list[dict] = []
+        # A day's record: its day, counts (regions x `kernel.N_STATS`), deaths by region and
+        # national values (`_record`).
+        self.rows: list[tuple[int, np.ndarray, np.ndarray, dict]] = []
 
         self.performance = sc.government.performance
         self.repression_level = 0
@@ -155,10 +177,35 @@ class TransitionModel(mesa.Model):
         self.government = Government(self) if sc.government.enabled else None
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
         self.elites.patron = self.patron
+        # Whether any actor reads who elites expect to win (`Situation.win`): see `_NotCounted`.
+        # The national columns' names, in the record's order (the holders never change).
+        self._power_columns = [f"power_{holder}" for holder in self.elites.power]
+        self._stance_columns = [f"stance_{f.name}" for f in self.factions]
+        self._deciding = any(f.autonomous for f in self.factions)
+        self._win_read = self._deciding or any(c.defection > 0.0 for c in sc.camps)
         self._build_regions()
         # A focal event's outrage, by region: a cut of citizens' activation threshold that fades
         # by `triggers.outrage_decay` a day [A-triggers].
         self.outrage = np.zeros(len(self.crowds))
+        self.outraged = False  # until a shock stirs outrage it stays 0: no decay to apply
+        self._no_deaths = np.zeros(len(self.crowds))  # a day without fighting (kept by records)
+        self._no_deaths.flags.writeable = False
+        c = sc.crowd
+        self._rules = CrowdRules(  # the crowd's rules: `_day` sets the two that change daily
+            legitimacy=0.0,
+            threshold=c.active_threshold,
+            arrest_constant=c.arrest_constant,
+            max_jail_term=c.max_jail_term,
+            movement=c.movement,
+            batches=c.activation_batches if c.activation == "batches" else 0,
+            social_signal=c.social_signal,
+            contagion_signal=0.0,  # each region's: `_day`
+            memory_effect=c.memory_effect,
+            memory_gain=c.memory_gain,
+            memory_decay=c.memory_decay,
+            crime_drive=0.0,
+            arrests_per_unit=1,
+        )
         self.situation = self._situation([0] * N_STATS)
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]
         # Mesa's event list drives `step`/`run_for`; `run` fires the shocks itself.
@@ -288,29 +335,21 @@ class TransitionModel(mesa.Model):
     def _day(self, day: int) -> None:
         sc = self.params
         self.day = day
-        contagion = self.network @ self.region_share
         level = self.repression_level
-        rules = CrowdRules(
-            legitimacy=self.elites.regime_legitimacy(),
-            threshold=sc.crowd.active_threshold,
-            arrest_constant=sc.crowd.arrest_constant,
-            max_jail_term=sc.crowd.max_jail_term,
-            movement=sc.crowd.movement,
-            batches=sc.crowd.activation_batches if sc.crowd.activation == "batches" else 0,
-            social_signal=sc.crowd.social_signal,
-            contagion_signal=0.0,  # each region's: below
-            memory_effect=sc.crowd.memory_effect,
-            memory_gain=sc.crowd.memory_gain,
-            memory_decay=sc.crowd.memory_decay,
-            crime_drive=self.crime_drive(),
-            arrests_per_unit=1,
-        )
+        rules = self._rules  # the scenario's, with today's legitimacy and drive
+        rules.legitimacy = self.elites.regime_legitimacy()
+        rules.crime_drive = self.crime_drive()
         self._set_deterrence()
-        stats = self.population.step(rules, sc.crowd.contagion * contagion + self.outrage)
+        if self.region_share is self._no_share:  # nobody active yesterday: no contagion
+            signal = self.outrage  # = contagion x (network @ 0) + outrage, but for 0's sign
+        else:
+            signal = sc.crowd.contagion * (self.network @ self.region_share) + self.outrage
+        stats = self.population.step(rules, signal)
         # National counts as Python ints: the day's quick looks (is anyone active?) and sums
         # of counts (exact, whichever the order) need no array operation.
-        totals = stats.sum(axis=0).tolist()
-        self.outrage *= 1.0 - sc.triggers.outrage_decay
+        totals = (stats[0] if len(stats) == 1 else stats.sum(axis=0)).tolist()
+        if self.outraged:
+            self.outrage *= 1.0 - sc.triggers.outrage_decay
         deaths = self._violence(stats, totals, level)
         self._contest_sites(stats, totals)
         if any(totals[ACTIVES]):
@@ -323,9 +362,10 @@ class TransitionModel(mesa.Model):
         self._update_loyalty(stats, totals)
         if self.patron is not None:
             self.patron.step()
-        with self.elites.factions_turn():
-            for faction in self.factions:
-                faction.step()
+        if self._deciding:  # a faction that is not autonomous never decides (nor reads odds)
+            with self.elites.factions_turn():
+                for faction in self.factions:
+                    faction.step()
         for actor in (*self.rivals, self.government):
             if actor is not None:
                 actor.step()
@@ -338,7 +378,7 @@ class TransitionModel(mesa.Model):
         always deter (they come after a region's domestic units). The kernel only reads the
         units' flags, so they are written again only when a stance or the layout changed."""
         p = self.population  # packed: units join and leave through deploy/withdraw
-        stances = (p.layout, *(f.stance == "obey" for f in self.factions))
+        stances = (p.layout, *[f.stance == "obey" for f in self.factions])
         if stances == self._deterrence_set:
             return
         self._deterrence_set = stances
@@ -358,7 +398,7 @@ class TransitionModel(mesa.Model):
         protesters, the same reading as the contest's active share (docs/ODD.md §2, §7.4).
         ``totals``: the national sum of each column of ``stats``."""
         if not any(totals[c] for c in VIOLENCE):
-            return np.zeros(len(stats))  # no fighting, no arrests: no casualties, no detentions
+            return self._no_deaths  # no fighting, no arrests: no casualties, no detentions
         v, ppa = self.params.violence, self.params.scale.people_per_agent
         lethality, exposure = v.protester_lethality[level], v.peaceful_exposure
         # Each region's death rate, in plain floats (a handful of regions), as the arrays did:
@@ -605,7 +645,7 @@ class TransitionModel(mesa.Model):
             peaceful_share=float(by_kind[PEACEFUL] / active) if active else 1.0,
             armed_share=float(by_kind[VIOLENT] + by_kind[CRIME]) / citizens,
             sites_seized=float(seized),
-            win=self.elites.expected_winner(),
+            win=self.elites.expected_winner() if self._win_read else NOT_COUNTED,
             calm=self.calm_days > 0 or self.crisis_start is None,
         )
 
@@ -629,9 +669,11 @@ class TransitionModel(mesa.Model):
         self.in_wave = wave if wave else (self.in_wave and not calm)
 
     def _update_legitimacy(self) -> None:
-        el = self.elites
-        drift = self.params.government.legitimacy_adjustment * (self.performance - el.legitimacy)
-        el.legitimacy = float(min(max(el.legitimacy + drift, 0.0), 1.0))  # np.clip, on a float
+        camp = self.elites.camps.get(self.elites.office)
+        if camp is None:
+            return  # the office is not a camp's: its legitimacy is not set (`ElitePolitics`)
+        drift = self.params.government.legitimacy_adjustment * (self.performance - camp.legitimacy)
+        camp.legitimacy = float(min(max(camp.legitimacy + drift, 0.0), 1.0))  # np.clip, a float
 
     def _aftermath(self) -> None:
         """Reforms after order is restored [C-new-protests, C-socioeconomic-rights]."""
@@ -662,24 +704,19 @@ class TransitionModel(mesa.Model):
             )
 
     def _record(self, stats: np.ndarray, deaths: np.ndarray) -> None:
-        """Keep today's numbers: per region (rows in scenario order) and national."""
-        regional = np.empty((len(stats), 7))  # active by kind, quiet, jailed, arrests, deaths
-        regional[:, :5] = stats[:, STAT_ACTIVE : STAT_JAILED + 1]
-        regional[:, 5] = stats[:, ARRESTS].sum(axis=1)
-        regional[:, 6] = deaths
-        national = {
-            **{f"power_{holder}": share for holder, share in self.power.items()},
-            "office": self.elites.office,
-            "legitimacy": self.legitimacy,
-            "regime_legitimacy": self.elites.regime_legitimacy(),
-            "repression_level": self.repression_level,
-            "sites_seized": self.situation.sites_seized,
-            "patron_troops": self.patron.troops
-            if self.patron and self.patron.state == "deployed"
-            else 0,
-            **{f"stance_{f.name}": f.stance for f in self.factions},
-        }
-        self.rows.append((self.day, regional, national))
+        """Keep today's numbers: per region (rows in scenario order) and national. The day's
+        counts are kept as the compiled day returned them (a fresh array, read-only from
+        here on) and turned into the table's columns once, in `_timeseries_table`."""
+        el, patron = self.elites, self.patron
+        national = dict(zip(self._power_columns, el.power.values(), strict=True))
+        national["office"] = el.office
+        national["legitimacy"] = el.legitimacy
+        national["regime_legitimacy"] = el.regime_legitimacy()
+        national["repression_level"] = self.repression_level
+        national["sites_seized"] = self.situation.sites_seized
+        national["patron_troops"] = patron.troops if patron and patron.state == "deployed" else 0
+        national.update(zip(self._stance_columns, [f.stance for f in self.factions], strict=True))
+        self.rows.append((self.day, stats, deaths, national))
 
     def timeseries_table(self) -> pa.Table:
         """One row per (day, region) plus region "all" (the sum over regions), as columns."""
@@ -704,12 +741,14 @@ class TransitionModel(mesa.Model):
         due = 0
         for t in range(days + 1):
             if t > 0:
-                self.time = float(t)
-                self.steps += 1
                 self._day(t - 1)
             while due < len(pending) and pending[due].shock.day == t:
                 pending[due].fire()
                 due += 1
+        # Mesa's clock once, at the end: nothing in a day reads it, and setting `time` (an
+        # observable: it signals each change) cost a few microseconds a day.
+        self.steps += days
+        self.time = float(days)
 
     def final_state(self) -> outcomes.FinalState:
         el = self.elites
@@ -774,12 +813,20 @@ class TransitionModel(mesa.Model):
         )
 
 
-def _timeseries_table(rows: list[tuple[int, np.ndarray, dict]], scenario: Scenario) -> pa.Table:
+def _timeseries_table(
+    rows: list[tuple[int, np.ndarray, np.ndarray, dict]], scenario: Scenario
+) -> pa.Table:
     """`TransitionModel.timeseries_table` of the recorded ``rows``."""
     regions = [r.name for r in scenario.regions] + ["all"]
     k, n = len(regions), len(rows)
-    days = np.array([day for day, _, _ in rows], dtype=np.int64)
-    regional = np.array([reg for _, reg, _ in rows], dtype=float).reshape(n, k - 1, -1)
+    days = np.array([day for day, _, _, _ in rows], dtype=np.int64)
+    stats = np.array([s for _, s, _, _ in rows]).reshape(n, k - 1, N_STATS)
+    # active by kind, quiet, jailed, arrests, deaths: per region, then summed over regions
+    regional = np.empty((n, k - 1, 7))
+    regional[:, :, :5] = stats[:, :, STAT_ACTIVE : STAT_JAILED + 1]
+    regional[:, :, 5] = stats[:, :, ARRESTS].sum(axis=2)
+    del stats  # memory: the table's peak is the records, `regional` and `values`
+    regional[:, :, 6] = np.array([d for _, _, d, _ in rows], dtype=float).reshape(n, k - 1)
     values = np.concatenate([regional, regional.sum(axis=1, keepdims=True)], axis=1)
     values = values.reshape(n * k, -1)
     start = np.datetime64(scenario.start_date, "D")
@@ -797,8 +844,8 @@ def _timeseries_table(rows: list[tuple[int, np.ndarray, dict]], scenario: Scenar
         "arrests": counts[:, 5],
         "deaths": values[:, 6],
     }
-    for name in rows[0][2] if rows else ():
-        columns[name] = np.repeat(np.array([nat[name] for _, _, nat in rows]), k)
+    for name in rows[0][3] if rows else ():
+        columns[name] = np.repeat(np.array([nat[name] for _, _, _, nat in rows]), k)
     return pa.table(columns)
 
 

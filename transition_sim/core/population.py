@@ -14,7 +14,7 @@ the population notices before its next day and packs again from the crowds' curr
 from __future__ import annotations
 
 from functools import lru_cache
-from operator import attrgetter, is_
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -139,6 +139,10 @@ class Population:
         self.layout = 0  # counts packings: unit indices into the flat arrays change with it
         self._get = attrgetter(*REPLACED)
         self._pack()
+        # A day's parameters for the kernel (`step`), kept from day to day.
+        self._floats = np.empty((len(crowds), kernel.N_FLOAT))
+        self._ints_of: tuple | None = None
+        self._ints = np.empty(0, dtype=np.int64)
 
     def _pack(self) -> None:
         """Copy every crowd's arrays into flat arrays and leave the crowds views of them."""
@@ -172,8 +176,12 @@ class Population:
 
     def packed(self) -> bool:
         """Whether every crowd's arrays are still the views of the flat arrays."""
-        pairs = zip(self.crowds, self._views, strict=True)
-        return all(all(map(is_, self._get(c), views)) for c, views in pairs)
+        get = self._get
+        for c, views in zip(self.crowds, self._views, strict=True):  # loops: checked daily
+            for now, view in zip(get(c), views, strict=True):
+                if now is not view:
+                    return False
+        return True
 
     def refresh(self) -> None:
         """Pack again if a crowd replaced its arrays: call before using the flat arrays."""
@@ -184,10 +192,13 @@ class Population:
         """One day in every region: `rules` with each region's `contagion` signal (the rules'
         own is ignored) and hardship. Returns the regions x `kernel.N_STATS` day's counts."""
         self.refresh()
-        floats = np.empty((len(self.crowds), kernel.N_FLOAT))
+        floats = self._floats  # written whole each day: the kernel only reads it
         floats[:] = rules.floats(0.0)
         floats[:, kernel.CONTAGION_SIGNAL] = contagion
         floats[:, kernel.HARDSHIP_EXTRA] = [c.hardship_extra for c in self.crowds]
+        ints = (rules.max_jail_term, rules.movement, rules.batches, rules.arrests_per_unit)
+        if ints != self._ints_of:  # the same all run long, as a rule
+            self._ints_of, self._ints = ints, rules.ints()
         f = self.flat
         return population_day(
             self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.sides,
@@ -197,7 +208,7 @@ class Population:
             f["experience"], self.citizen_at,
             f["unit_deters"], f["_counted"], self.unit_at,
             f["site_cells"], f["site_cells@"],
-            floats, rules.ints(), self.streams,
+            floats, self._ints, self.streams,
         )  # fmt: skip
 
 

@@ -116,10 +116,10 @@ CELL_WORK_BYTES = 8  # per cell, transient: a permutation of the cells; the kern
 CITIZEN_BYTES = 56  # per citizen: kind, hardship, risk aversion, state, jail, memory, position
 CITIZEN_BUILD_BYTES = 48  # per citizen, transient: the draws before they are clipped and cast
 UNIT_BYTES = 24  # per unit: position, faction, whether it deters and follows its faction
-ROW_BYTES = 370  # per row of the time series (day x region, and "all"), while it is built
+ROW_BYTES = 400  # per row of the time series (day x region, and "all"), while it is built
 CHAR_BYTES = 4  # per character of a text column's row (office, each faction's stance): numpy's
 #                fixed-width strings (measured: 2.8 bytes a character, 3,650 days, names of 64)
-DAY_BYTES = 500  # per day: its records (a day's table of regions, the national values)
+DAY_BYTES = 520  # per day: its records (the day's counts by region, deaths, the national values)
 NETWORK_BYTES = 16  # per pair of regions: the adjacency matrix and its row-normalized copy
 FIXED_BYTES = 2 * 2**20  # the model, its actors and the fixed costs of the result tables
 MARGIN = 1.1  # for allocator overhead and what the terms leave out
