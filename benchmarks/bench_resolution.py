@@ -2,7 +2,8 @@
 detentions at 2,000, 1,000 and 500 people per agent (issue 13, item 5).
 
     uv run python benchmarks/bench_resolution.py [-n 200] [--days 60] [--workers 2]
-        [--city] [--set crowd.vision=null --set crowd.vision_people=78400 ...]
+        [--city] [--resolutions 2000 1000]
+        [--set crowd.vision=null --set crowd.vision_people=78400 ...]
 
 `--city` runs the one-city scenario of tests/test_resolution.py instead of the baseline (its
 deaths per capita are then per resident of that city); `--set PATH=JSON` changes a value of the
@@ -107,12 +108,16 @@ def main() -> None:
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "kazakhstan_2022.yaml"))
     ap.add_argument("--city", action="store_true", help="the city of tests/test_resolution.py")
     ap.add_argument("--set", action="append", default=[], metavar="PATH=JSON")
+    ap.add_argument(
+        "--resolutions", type=int, nargs="+", default=list(RESOLUTIONS), metavar="PPA",
+        help="people per agent to compare (default: 2000 1000 500)",
+    )  # fmt: skip
     add_common_args(ap)
     args = ap.parse_args()
     if args.smoke:
         args.n, args.days, args.workers = 2, 3, 1
     results = {}
-    for ppa in RESOLUTIONS:
+    for ppa in args.resolutions:
         scenario = scenario_at(args, ppa)
         days = scenario.days
         results[ppa] = measure(scenario, args.n, args.seed, args.workers)

@@ -17,10 +17,11 @@ from transition_sim.cli import app
 from transition_sim.core.blocks import BlockCrowd, crime_share, rule_share
 from transition_sim.core.crowd import CrowdRules
 from transition_sim.core.model import TransitionModel
+from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_resolution import RESOLUTIONS, city_of_blocks
+from test_resolution import BASELINE, RESOLUTIONS, city_of_blocks
 
 # (lo, hi, rlo, rhi, p, t, 1 - L, extra): clipping at 0 and 1, negative relief, P = 0, ...
 CONDITIONS = [
@@ -109,6 +110,33 @@ def test_units_in_sight_do_not_depend_on_the_resolution() -> None:
     assert max(means) / min(means) < 1.03, means
     low = [(s <= 1.5).mean() for s in seen.values()]  # the tail that ignites a neighbourhood
     assert max(low) - min(low) < 0.01, low
+
+
+def baseline_of_blocks(people_per_agent: int) -> Scenario:
+    """The baseline with blocks and vision in residents, as bench_resolution.py runs it."""
+    data = load_scenario(BASELINE).model_dump()
+    data["crowd"].update(representation="blocks", vision=None, vision_people=78_400)
+    data["scale"]["people_per_agent"] = people_per_agent
+    return Scenario.model_validate(data)
+
+
+def test_every_region_holds_its_residents_at_any_resolution() -> None:
+    """In every region of the baseline, the residents the model counts and the units a resident
+    sees are the same at any resolution, though the grid's side is rounded (Mangystau, where
+    the crisis starts, held 2.3% more people than its own at 2,000 and 500 people per agent and
+    3.1% fewer at 1,000: 5.6% more units per resident; docs/ODD.md §8, "Resolution")."""
+    sc = baseline_of_blocks(1000)
+    seen = {}
+    for ppa in RESOLUTIONS:
+        rows = []
+        for seed in range(10):
+            model = TransitionModel(baseline_of_blocks(ppa), seed)
+            people = model._citizens * ppa
+            assert people == pytest.approx([r.urban_population for r in sc.regions], rel=1e-9)
+            rows.append([c.cops_seen[c.pos[: c.n]].mean() for c in model.crowds])
+        seen[ppa] = np.mean(rows, axis=0)
+    ratios = np.max(list(seen.values()), axis=0) / np.min(list(seen.values()), axis=0)
+    assert ratios.max() < 1.03, dict(zip([r.name for r in sc.regions], ratios, strict=True))
 
 
 def test_a_unit_detains_unit_people_a_day_and_they_come_back() -> None:

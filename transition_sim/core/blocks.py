@@ -30,8 +30,11 @@ rule person by person in the limit of many people with persistent traits:
   uniform on {0..max_jail_term} days, as an agent does (a block's jail is a ring of release days).
 - Blocks are places and do not move.
 
-The day's statistics have the agents' layout (`kernel.STAT_*`), in citizen agents (blocks)
-as floats: active people / people_per_agent, so the model reads both crowds alike.
+A block holds the region's urban population over its n blocks (n is the agents' count on the
+grid, whose side is rounded), so a region holds its residents exactly at any resolution, and a
+vision in residents is that many residents' cells. The day's statistics have the agents' layout
+(`kernel.STAT_*`), in citizen agents as floats: active people / `scale.people_per_agent`, so the
+model reads both crowds alike (a region's citizens: `BlockCrowd.citizens`).
 """
 
 from __future__ import annotations
@@ -458,6 +461,7 @@ class BlockCrowd:
         people_per_agent: float,
         unit_people: float,
         jail_days: int,
+        weight: float = 1.0,
     ) -> None:
         self.rng, self.side, self.shape = rng, side, shape
         self.vision, self.vision_weights = vision_weights(vision_cells, shape, side)
@@ -470,6 +474,11 @@ class BlockCrowd:
         if self.n > side * side:
             raise ValueError(f"{self.n} blocks do not fit on a {side}x{side} grid")
         self.people_per_agent, self.unit_people = float(people_per_agent), float(unit_people)
+        # A block's people in the model's agents (`scale.people_per_agent`): blocks hold the
+        # region's residents exactly, where the grid's rounded side makes n agents of
+        # people_per_agent miss them by up to ~5% (and by a different share at each resolution).
+        self.weight = float(weight)
+        self.citizens = self.n * self.weight  # the region's residents, in agents
         # Blocks hold a cell each; units stand at points anywhere (`ux`, `uy`, in cells; `pos`
         # has their cell), so the count of units in a block's sight is binomial with the share
         # of the city in sight at any resolution. `occupant` holds the blocks.
@@ -504,14 +513,17 @@ class BlockCrowd:
         risk: tuple[float, float],
         vision_cells: float,
         shape: str,
-        people_per_agent: int,
+        people_per_agent: float,
         unit_people: float,
         jail_days: int,
+        weight: float = 1.0,
     ) -> BlockCrowd:
-        """`n` blocks of `people_per_agent` people drawn from the population: kinds in shares
-        `kinds`, hardship uniform on `hardship` (shifted, clipped when read), risk aversion on
-        `risk`; each block's kind mix multinomial and its traits tilted (module doc)."""
-        people = rng.multinomial(people_per_agent, kinds, size=n) / people_per_agent
+        """`n` blocks of `people_per_agent` people (a block's, `weight` of the model's agents)
+        drawn from the population: kinds in shares `kinds`, hardship uniform on `hardship`
+        (shifted, clipped when read), risk aversion on `risk`; each block's kind mix
+        multinomial and its traits tilted (module doc)."""
+        size = max(round(people_per_agent), 1)
+        people = rng.multinomial(size, kinds, size=n) / size
         tilt = np.clip(rng.normal(0.0, 2.0 / math.sqrt(people_per_agent), (n, 2)), -1.0, 1.0)
         traits = np.empty((n, 6))
         traits[:, 0], traits[:, 1] = hardship
@@ -519,7 +531,7 @@ class BlockCrowd:
         traits[:, 4:] = tilt
         return cls(
             rng, side, unit_faction, people, traits, vision_cells, shape, people_per_agent,
-            unit_people, jail_days,
+            unit_people, jail_days, weight,
         )  # fmt: skip
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -556,7 +568,8 @@ class BlockCrowd:
         )  # fmt: skip
 
     def step(self, rules: CrowdRules, contagion: float | None = None) -> np.ndarray:
-        """One day; the day's statistics (layout `kernel.STAT_*`, in blocks)."""
+        """One day; the day's statistics (layout `kernel.STAT_*`), in the model's agents: in
+        blocks times `weight`."""
         c = rules.contagion_signal if contagion is None else contagion
         ints = np.array(
             [rules.max_jail_term, int(rules.movement), rules.arrests_per_unit, self.clock],
@@ -570,7 +583,7 @@ class BlockCrowd:
             self.floats(rules, c), ints, self.stream,
         )  # fmt: skip
         self.clock += 1
-        return stats
+        return stats * self.weight if self.weight != 1.0 else stats
 
     # -- units joining and leaving (the patron's) ------------------------------------------------
     def add_units(self, k: int, faction: int) -> None:

@@ -30,6 +30,7 @@ from transition_sim.core.actors import (
     SecurityFaction,
     Situation,
 )
+from transition_sim.core.blocks import BlockCrowd
 from transition_sim.core.crowd import (
     CRIME,
     PEACEFUL,
@@ -259,6 +260,9 @@ class TransitionModel(mesa.Model):
         self.population = make_population(self.crowds)
         self.citizens = sum(c.n for c in self.crowds)
         self._citizens = np.array([c.n for c in self.crowds])
+        if sc.crowd.representation == "blocks":  # blocks hold the residents exactly (§7.13)
+            self._citizens = np.array([c.citizens for c in self.crowds])
+            self.citizens = float(self._citizens.sum())
         self._units_layout = self._exposure_layout = 0  # flat unit indices: stale when != layout
         self._deterrence_set: tuple = ()  # the layout and stances the units' flags were set for
         self.network = network_weights(sc)
@@ -564,7 +568,7 @@ class TransitionModel(mesa.Model):
                 [p.agent_at[r] + c.n + np.arange(m[r]) for r, c in enumerate(self.crowds)]
             ).astype(np.int64)
             self._unit_cell_at = p.cell_at[region]
-            capacity = np.array([c.neighbors.shape[1] for c in self.crowds]) * (
+            capacity = np.array([_vision_size(c) for c in self.crowds]) * (
                 self.params.crowd.citizen_density
             )
             self._unit_capacity = capacity[region]
@@ -811,6 +815,13 @@ class TransitionModel(mesa.Model):
             timeseries=partial(_timeseries_table, list(self.rows), self.params),
             events=partial(_events_table, list(self.events), self.params),
         )
+
+
+def _vision_size(crowd: RegionCrowd | BlockCrowd) -> float:
+    """The cells in a crowd's vision (a block crowd's outer ring counts by its share)."""
+    if isinstance(crowd, BlockCrowd):
+        return float(crowd.vision_weights.sum())
+    return crowd.neighbors.shape[1]
 
 
 def _timeseries_table(

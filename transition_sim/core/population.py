@@ -220,20 +220,23 @@ def make_population(crowds: list) -> Population | BlockPopulation:
 def block_crowd(
     sc: Scenario, region: Region, rng: np.random.Generator, side: int, n: int, units: np.ndarray
 ) -> BlockCrowd:
-    """`n` blocks of the scenario's people in `region` (``crowd.representation: blocks``)."""
+    """`n` blocks of `region`'s people (``crowd.representation: blocks``): each holds the
+    region's urban population over `n` (the grid's rounded side makes n agents of
+    people_per_agent miss it by up to ~5%, by a different share at each resolution)."""
     c, ppa = sc.crowd, sc.scale.people_per_agent
     violent, crime = sc.protester_shares(region)
     h, ra, shift = c.hardship, c.risk_aversion, region.hardship_shift
+    people = region.urban_population / n
     cells = (
-        c.vision_people / (c.citizen_density * ppa)
+        c.vision_people * side * side / region.urban_population  # the cells of that many
         if c.vision_people is not None
         else len(neighborhood_offsets(sc.vision_cells(), c.neighborhood, side))
     )
     return BlockCrowd.build(
         rng, side, n, units, (1.0 - violent - crime, violent, crime),
         (h.low + shift, h.high + shift), (ra.low, ra.high), cells,
-        sc.crowd.neighborhood, sc.scale.people_per_agent, sc.crowd.unit_people,
-        min(sc.crowd.max_jail_term, sc.days + 1),
+        sc.crowd.neighborhood, people, sc.crowd.unit_people,
+        min(sc.crowd.max_jail_term, sc.days + 1), people / ppa,
     )  # fmt: skip
 
 
