@@ -23,8 +23,10 @@ def test_recovery_and_shifts_are_the_same_whatever_the_hash_seed() -> None:
         subprocess.run(
             [sys.executable, "-c", PROBE],
             env=os.environ | {"PYTHONHASHSEED": str(seed)},
-            check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         for seed in range(6)
     }
     assert len(seen) == 1, seen
