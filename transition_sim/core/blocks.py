@@ -49,15 +49,26 @@ from transition_sim.core.crowd import (
     neighbor_table,
     neighborhood_offsets,
 )
-from transition_sim.core.kernel import (
+from transition_sim.core.kernel import (  # the float layout's first entries
+    ARREST_CONSTANT,
+    CONTAGION_SIGNAL,
     CRIME,
+    CRIME_DRIVE,
+    HARDSHIP_EXTRA,
+    LEGITIMACY,
+    MEMORY_DECAY,
+    MEMORY_EFFECT,
+    MEMORY_GAIN,
+    N_FLOAT,
     N_STATS,
     PEACEFUL,
+    SOCIAL_SIGNAL,
     STAT_ACTIVE,
     STAT_ARRESTS,
     STAT_ENGAGED,
     STAT_JAILED,
     STAT_QUIET,
+    THRESHOLD,
     VIOLENT,
     numba,
     seed_stream,
@@ -68,24 +79,14 @@ from transition_sim.core.kernel import (
 __all__ = ["BlockCrowd", "BlockPopulation", "crime_share", "rule_share"]
 
 MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring: by its share)
-# Layout of the float parameters of `block_day`.
+# Layout of the float parameters of `block_day`: the kernel's, then the blocks' own.
 (
-    LEGITIMACY,
-    THRESHOLD,
-    ARREST_CONSTANT,
-    SOCIAL_SIGNAL,
-    CONTAGION_SIGNAL,
-    MEMORY_EFFECT,
-    MEMORY_GAIN,
-    MEMORY_DECAY,
-    CRIME_DRIVE,
-    HARDSHIP_EXTRA,
     PER_BLOCK,  # people_per_agent / unit_people: a block's people in deterrence-equivalents
     SELF,  # 1 / unit_people: the deciding person herself
     VISION_CELLS,  # the cells in vision, a fractional outer ring counted by its share
     REACH,  # a unit's sight and move: the radius, in cells, of a disc of the vision's area
     MOORE,  # 1: the disc is a square (Moore vision), else a diamond (von Neumann)
-) = range(15)
+) = range(N_FLOAT, N_FLOAT + 5)
 # Layout of the integer parameters of `block_day`.
 MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
 _GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
