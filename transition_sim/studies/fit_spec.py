@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from pydantic import model_validator as after
 
 from transition_sim.scenario.loader import read_located
-from transition_sim.studies.spec import SpecFile, spec_error
+from transition_sim.studies.spec import Interval, SpecFile, spec_error
 
 __all__ = [
     "BASE_PREFIX",
@@ -57,18 +57,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class InlinePrior(Strict):
+class InlinePrior(Interval):
     """A prior written in the spec: the registry's forms (a triangular prior's mode is the base
-    scenario's value)."""
+    scenario's value); ``low`` < ``high`` as any interval of a spec."""
 
     distribution: Literal["uniform", "log-uniform", "triangular"]
-    low: float
-    high: float
 
     @after(mode="after")
-    def _ordered(self) -> Self:
-        if self.low >= self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+    def _log_positive(self) -> Self:
         if self.distribution == "log-uniform" and self.low <= 0:
             raise ValueError("a log-uniform prior needs low > 0")
         return self
