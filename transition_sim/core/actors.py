@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from transition_sim.core.model import TransitionModel
 
 REPRESSION_LABELS = ("no repression", "riot control", "force authorized", "lethal force")
+_COUP_SECURITY = f"coup:{SECURITY}"  # the coup every autonomous faction weighs every day
 
 
 class Situation(NamedTuple):
@@ -82,45 +83,52 @@ class SecurityFaction(mesa.Agent):
 
     def options(self, s: Situation) -> list[tuple[str, float]]:
         """Each stance or coup open today with its utility (docs/ODD.md §7.5)."""
+        names, values = self._options(s)
+        return list(zip(names, values, strict=True))
+
+    def _options(self, s: Situation) -> tuple[list[str], list[float]]:
+        """`options` as names and utilities (four a day per faction: no pairs, no f-strings
+        for the options every day has)."""
         m, el = self.model, self.model.elites
         ex = m.params.expectations
-        office, b = el.office, ex.bandwagon
+        office, b, loyalty, win = el.office, ex.bandwagon, self.loyalty, s.win
         peaceful_burden = m.repression_level / 3.0 * s.peaceful_share * (s.active_share > 0)
         rivals = el.rivals()
         asked = [c.spec.name for c in rivals if c.status == RESISTING]
-        options = [
-            (
-                "obey",
-                self.loyalty.get(office, 0.0)
-                + b * s.win.get(office, 0.0)
-                - self.repression_aversion * peaceful_burden,
-            ),
-            (
-                "stand_aside",
-                self.loyalty.get(SELF_INTEREST, 0.0)
-                + b * s.win[SECURITY]
-                + self.ordered_aside(rivals),
-            ),
-            (
-                "defect",
-                self.loyalty.get(OPPOSITION, 0.0)
-                + self.sympathy * ex.protest_weight * s.active_share
-                + b * s.win[OPPOSITION],
-            ),
+        names = ["obey", "stand_aside", "defect"]
+        values = [
+            loyalty.get(office, 0.0)
+            + b * win.get(office, 0.0)
+            - self.repression_aversion * peaceful_burden,
+            loyalty.get(SELF_INTEREST, 0.0)
+            + b * win[SECURITY]
+            + (self.ordered_aside(rivals) if asked else 0.0),  # nobody resisting: no order
+            loyalty.get(OPPOSITION, 0.0)
+            + self.sympathy * ex.protest_weight * s.active_share
+            + b * win[OPPOSITION],
         ]
         # Siding with a camp, or a coup for it, only when it resists: nobody asked otherwise.
         for camp in asked:
-            options.append((f"side_with_{camp}", self.loyalty.get(camp, 0.0) + b * s.win[camp]))
+            names.append(f"side_with_{camp}")
+            values.append(loyalty.get(camp, 0.0) + b * win[camp])
         # A guardian weighs removing the ruler to save the regime from the street, for the
         # services or for any camp in play (Casper & Tyson 2014) [A-guardian-coup].
-        guarded = [c.spec.name for c in rivals if c.spec.name not in asked]
-        for side in (*asked, *(guarded if self.guardian > 0 else ()), SECURITY):
+        sides: list[str] = asked
+        if self.guardian > 0:
+            sides = asked + [c.spec.name for c in rivals if c.spec.name not in asked]
+        guardian = decisions.guardian_value(self.guardian, win[OPPOSITION])
+        penalty = ex.coup_penalty
+        for side in (*sides, SECURITY):
             key = SELF_INTEREST if side == SECURITY else side
             p = el.coup_odds(self, side)
-            value = decisions.coup_utility(self.loyalty.get(key, 0.0), b, p, ex.coup_penalty)
-            value += decisions.guardian_value(self.guardian, s.win[OPPOSITION])
-            options.append((f"coup:{side}", value))
-        return [(name, u + ex.inertia if name == self.stance else u) for name, u in options]
+            value = decisions.coup_utility(loyalty.get(key, 0.0), b, p, penalty)
+            value += guardian
+            names.append(_COUP_SECURITY if side == SECURITY else f"coup:{side}")
+            values.append(value)
+        if self.stance in names:
+            i = names.index(self.stance)
+            values[i] = values[i] + ex.inertia
+        return names, values
 
     def ordered_aside(self, rivals: list[CampState] | None = None) -> float:
         """A chief who is a resisting camp's man more than the office holder's follows its order
@@ -140,10 +148,9 @@ class SecurityFaction(mesa.Agent):
         m = self.model
         if not self.autonomous or not m.elites.office_is_camp:
             return
-        options = self.options(m.situation)
+        names, values = self._options(m.situation)
         temperature = m.params.expectations.stance_temperature
-        pick = decisions.logit_pick([u for _, u in options], temperature, m.rng.random())
-        new = options[pick][0]
+        new = names[decisions.logit_pick(values, temperature, m.rng.random())]
         if new.startswith("coup:"):
             m.elites.coup(self, new.removeprefix("coup:"))
             m.elites.forget_coup_view()  # a coup can move anything

@@ -52,7 +52,22 @@ def _tullock_log(strength: Mapping[str, float], exponent: float) -> dict[str, fl
 
 def showdown(strength: Mapping[str, float], a: str, b: str, exponent: float) -> float:
     """The chance that ``a`` prevails over ``b`` in a contest between the two alone."""
-    return tullock({a: strength.get(a, 0.0), b: strength.get(b, 0.0)}, exponent)[a]
+    if a == b:
+        return tullock({a: strength.get(a, 0.0)}, exponent)[a]
+    return pair(strength.get(a, 0.0), strength.get(b, 0.0), exponent)
+
+
+def pair(a: float, b: float, exponent: float) -> float:
+    """`tullock` of two sides, the first's chance: the same operations without the dicts (the
+    odds elites weigh many times a day); the edge cases go through `tullock` itself."""
+    try:
+        pa, pb = max(a, 0.0) ** exponent, max(b, 0.0) ** exponent
+    except OverflowError:
+        return tullock({"a": a, "b": b}, exponent)["a"]
+    total = pa + pb  # = sum([pa, pb]), compensated or not: two terms round once
+    if total > 0.0 and math.isfinite(total):
+        return pa / total
+    return tullock({"a": a, "b": b}, exponent)["a"]
 
 
 def choice_probabilities(values: Sequence[float], temperature: float) -> list[float]:
@@ -162,7 +177,7 @@ def site_falls(attackers: float, defenders: float, ratio: float, exponent: float
     attackers, falls with the defenders and the ratio; 0 without attackers, 1 against none."""
     if attackers <= 0.0:
         return 0.0
-    return tullock({"a": attackers, "d": ratio * defenders}, exponent)["a"]
+    return pair(attackers, ratio * defenders, exponent)
 
 
 def invitation_probability(threshold: float, loyal_capacity: float, temperature: float) -> float:

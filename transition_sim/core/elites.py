@@ -283,26 +283,37 @@ class ElitePolitics:
         coup, which can change anything, has it counted again."""
         if self._coup_view_cache is None and not self._in_factions_turn:
             return self.odds(side, self.office, commit=(faction.name, side))
+        office = self.office
+        if side == office:
+            return self.odds(side, office, commit=(faction.name, side))
         view = self._coup_view()
-        own, committed = view.parts[faction.name], self._faction_part(faction, side, "coup")
+        own = view.parts[faction.name]
+        # The faction's part committed to ``side`` (`_faction_part(faction, side, "coup")`),
+        # the same sums, kept only for the two sides the showdown reads.
+        share = faction.units / self.total_units
+        to_side, to_office = share * faction.cohesion, None
+        share *= 1.0 - faction.cohesion
+        for key, weight in faction.loyalty.items():
+            holder = SECURITY if key == SELF_INTEREST else key
+            if holder == side:
+                to_side = to_side + share * weight
+            elif holder == office:
+                to_office = (0.0 if to_office is None else to_office) + share * weight
+        total, camps = view.total, self.camps
 
-        def strength(key: str) -> float:
-            """The view's total for ``key`` with the faction's part swapped (the showdown
-            needs only the two sides' strengths)."""
-            camp = self.camps.get(key)
-            if camp is not None and not camp.in_play:
+        def strength(key: str, committed: float | None) -> float:
+            """The view's total for ``key`` with the faction's part swapped."""
+            camp = camps.get(key)
+            if camp is not None and camp.status not in IN_PLAY:
                 return 0.0
-            value = view.total.get(key, 0.0)
+            value = total.get(key, 0.0)
             if key in own:
                 value -= own[key]
-            if key in committed:
-                value += committed[key]
+            if committed is not None:
+                value += committed
             return value
 
-        office = self.office
-        return decisions.showdown(
-            {side: strength(side), office: strength(office)}, side, office, self._exponent
-        )
+        return decisions.pair(strength(side, to_side), strength(office, to_office), self._exponent)
 
     @contextmanager
     def factions_turn(self) -> Iterator[None]:

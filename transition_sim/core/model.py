@@ -39,6 +39,7 @@ from transition_sim.core.crowd import (
     RegionCrowd,
 )
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
+from transition_sim.core.exposure import exposure
 from transition_sim.core.kernel import N_STATS, STAT_ACTIVE, STAT_ARRESTS, STAT_ENGAGED, STAT_JAILED
 from transition_sim.core.population import block_crowd, make_population
 from transition_sim.core.regions import SiteState, network_weights
@@ -578,23 +579,11 @@ class TransitionModel(mesa.Model):
             )
             bins = len(self.crowds) * k
             self._unit_count = np.bincount(self._unit_bin, minlength=bins).reshape(-1, k).sum(0)
-        n_active = stats[:, ACTIVES].sum(axis=1)
-        peaceful = np.divide(
-            stats[:, STAT_ACTIVE + PEACEFUL].astype(float),
-            n_active,
-            out=np.zeros(len(n_active)),
-            where=n_active > 0,
-        )
-        cells = p.flat["pos"][self._unit_slots] + self._unit_cell_at
-        full = np.minimum(p.flat["actives_seen"][cells] / self._unit_capacity, 1.0)
-        bins = len(self.crowds) * k
-        weights = full * peaceful[self._unit_region]
-        parts = np.bincount(self._unit_bin, weights=weights, minlength=bins).reshape(-1, k)
-        seen = np.zeros(k)
-        for row in parts:  # region by region, as the tallies were always summed
-            seen += row
-        count = self._unit_count
-        return np.divide(seen, count, out=np.zeros(k), where=count > 0)
+        return exposure(
+            stats, STAT_ACTIVE + PEACEFUL, STAT_ACTIVE, p.flat["pos"], p.flat["actives_seen"],
+            self._unit_slots, self._unit_cell_at, self._unit_capacity, self._unit_region,
+            self._unit_bin, self._unit_count, k,
+        )  # fmt: skip
 
     def _not_obeying(self) -> list[dict[str, float]]:
         """For each faction, the other factions' units that do not obey, as shares of all other
