@@ -132,16 +132,27 @@ def patron_pay(loyalty: Loyalty, client: str, rate: float, t: Tie) -> Loyalty:
     return out
 
 
-def recover(loyalty: Loyalty, base: Mapping[str, float], rate: float) -> Loyalty:
+def recover(
+    loyalty: Loyalty, base: Mapping[str, float], rate: float, floor: float = 0.0
+) -> Loyalty:
     """On a calm day loyalty closes the share ``1 - exp(-rate)`` of its gap to ``base`` (what the
-    scenario and the discrete events since have made it) [A-loyalty-recovery]."""
+    scenario and the discrete events since have made it) [A-loyalty-recovery]. Keys whose value
+    ends at or below ``floor`` (>= 0) are dropped; the keys keep their first appearance's order
+    (``loyalty``'s, then ``base``'s: see `_union`)."""
     k = share_moved(rate, 1.0)
     if k <= 0.0:
         return dict(loyalty)
-    keys = _union(loyalty, base)
-    out = {key: loyalty.get(key, 0.0) + k * (base.get(key, 0.0) - loyalty.get(key, 0.0))
-           for key in keys}  # fmt: skip
-    return {key: v for key, v in out.items() if v > 0.0}
+    out = {}
+    for key, v in loyalty.items():  # a loop, not comprehensions: every faction, every calm day
+        v = v + k * (base.get(key, 0.0) - v)
+        if v > floor:
+            out[key] = v
+    for key, b in base.items():
+        if key not in loyalty:
+            v = 0.0 + k * (b - 0.0)  # as for a key of loyalty at 0
+            if v > floor:
+                out[key] = v
+    return out
 
 
 def shifted(

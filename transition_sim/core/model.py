@@ -499,8 +499,10 @@ class TransitionModel(mesa.Model):
             return
         office = el.office
         repression = self._peaceful_repression(totals) if d.backfire else 0.0
-        exposure = (
-            self._exposure(stats, totals) if d.crowd_pressure else np.zeros(len(self.factions))
+        exposure = (  # Python floats: read one at a time below
+            self._exposure(stats, totals).tolist()
+            if d.crowd_pressure
+            else [0.0] * len(self.factions)
         )
         odds = (
             {
@@ -530,7 +532,7 @@ class TransitionModel(mesa.Model):
             if repression > 0.0:
                 lam = loyalty.backfire(lam, office, d.backfire, repression, t)
             if exposure[i] > 0.0:
-                lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, float(exposure[i]), t)
+                lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, exposure[i], t)
             if d.cascade and not_obeying[i]:
                 lam = loyalty.cascade(
                     lam, office, d.cascade, not_obeying[i], f.threshold, d.cascade_spread, t
@@ -539,9 +541,10 @@ class TransitionModel(mesa.Model):
                 lam = loyalty.elite_split(lam, office, d.elite_split, odds, t)
             if client is not None:
                 lam = loyalty.patron_pay(lam, client, d.patron_pay, t)
-            if self.situation.calm:
-                lam = loyalty.recover(lam, f.base, d.recovery)
-            f.loyalty = {k: v for k, v in lam.items() if v > 1e-12}
+            if self.situation.calm:  # recovered and cut below 1e-12 in one pass
+                f.loyalty = loyalty.recover(lam, f.base, d.recovery, floor=1e-12)
+            else:
+                f.loyalty = {k: v for k, v in lam.items() if v > 1e-12}
             f.after_dynamics = dict(f.loyalty)
 
     def _peaceful_repression(self, totals: list[int]) -> float:
