@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from transition_sim.core.kernel import ACTIVE, PEACEFUL, numba  # numba, with the cache folder kernel chose
+# numba, with the cache folder kernel chose
+from transition_sim.core.kernel import ACTIVE, PEACEFUL, numba
 
 __all__ = ["exposure", "site_forces"]
 

@@ -39,8 +39,8 @@ from transition_sim.core.crowd import (
     RegionCrowd,
     square_window,
 )
-from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.daily import exposure, site_forces
+from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.kernel import N_STATS, STAT_ACTIVE, STAT_ARRESTS, STAT_ENGAGED, STAT_JAILED
 from transition_sim.core.population import block_crowd, make_population
 from transition_sim.core.regions import SiteState, network_weights
