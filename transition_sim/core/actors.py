@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import mesa
 
 from transition_sim.core import decisions, loyalty
-from transition_sim.core.elites import EXITED, IN_OFFICE, RESISTING, CampState
+from transition_sim.core.elites import EXITED, IN_OFFICE, RESISTING, CampState, committed_side
 from transition_sim.scenario.schema import OPPOSITION, SECURITY, SELF_INTEREST, Faction
 
 if TYPE_CHECKING:
@@ -75,11 +75,7 @@ class SecurityFaction(mesa.Agent):
     @property
     def committed_to(self) -> str | None:
         """The side its stance commits it to in a contest, if any."""
-        if self.stance == "defect":
-            return OPPOSITION
-        if self.stance.startswith("side_with_"):
-            return self.stance.removeprefix("side_with_")
-        return None
+        return committed_side(self.stance)
 
     def options(self, s: Situation) -> list[tuple[str, float]]:
         """Each stance or coup open today with its utility (docs/ODD.md §7.5)."""

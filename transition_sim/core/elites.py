@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -130,11 +131,12 @@ class ElitePolitics:
 
     def rivals(self) -> list[CampState]:
         """Camps still in play other than the office holder."""
-        return [c for name, c in self.camps.items() if c.in_play and name != self.office]
+        office = self.office  # (status in IN_PLAY: `in_play` inline, several times a day)
+        return [c for name, c in self.camps.items() if c.status in IN_PLAY and name != office]
 
     def in_play(self) -> list[str]:
         """Every holder that can still win: the camps in play, the security services, the street."""
-        return [n for n, c in self.camps.items() if c.in_play] + [SECURITY, OPPOSITION]
+        return [n for n, c in self.camps.items() if c.status in IN_PLAY] + [SECURITY, OPPOSITION]
 
     def resisting(self, name: str) -> bool:
         return name in self.camps and self.camps[name].status == RESISTING
@@ -215,7 +217,7 @@ class ElitePolitics:
         for key, value in self._holders_part(showdown=showdown).items():
             s[key] += value
         for name, camp in self.camps.items():
-            if not camp.in_play:
+            if camp.status not in IN_PLAY:
                 s[name] = 0.0
         return s
 
@@ -246,20 +248,21 @@ class ElitePolitics:
         office = self.office
         for f in self.factions:
             share = f.units / self.total_units
-            side = office if f.stance == "obey" else f.committed_to
+            side = office if f.stance == "obey" else committed_side(f.stance)
             followers = share if f.stance == "obey" else share * f.cohesion
             if side is not None and side in s:
                 s[side] += followers
             if f.stance != "obey":
                 s[office] += share * (1.0 - f.cohesion)  # who does not follow the chief obeys
         for name, camp in self.camps.items():
-            if not camp.in_play:
+            if camp.status not in IN_PLAY:
                 continue
             side = office if self.allied(office, name) and camp.status != RESISTING else name
             s[side] += ex.power_weight * self.power[name]
         s[OPPOSITION] += ex.power_weight * self.power[OPPOSITION]
-        if self.patron is not None and self.patron.backs in s:
-            s[self.patron.backs] += ex.patron_weight
+        backs = self.patron.backs if self.patron is not None else None
+        if backs in s:
+            s[backs] += ex.patron_weight
         street = self.street
         s[OPPOSITION] += ex.protest_weight * max(street.active_share - street.sponsored_share, 0.0)
         sponsor = self.params.protesters.crime_sponsor
@@ -366,17 +369,18 @@ class ElitePolitics:
             # others (Quinlivan 1999) [A-coup-proofing].
             side = self.office
         elif view == "street":
-            side = self.office if f.stance == "obey" else f.committed_to
+            side = self.office if f.stance == "obey" else committed_side(f.stance)
             if f.stance == "stand_aside":
                 share *= 1.0 - f.cohesion  # the chief's followers sit out
         else:
-            side = f.committed_to
+            side = committed_side(f.stance)
         if side is not None:
             part[side] = share * f.cohesion
             share *= 1.0 - f.cohesion
+        get = part.get
         for key, weight in f.loyalty.items():
             holder = SECURITY if key == SELF_INTEREST else key
-            part[holder] = part.get(holder, 0.0) + share * weight
+            part[holder] = get(holder, 0.0) + share * weight
         return part
 
     def _holders_part(self, *, showdown: bool) -> dict[str, float]:
@@ -387,8 +391,9 @@ class ElitePolitics:
         if showdown:
             for name in (*self.camps, OPPOSITION):
                 s[name] += ex.power_weight * self.power[name]
-        if self.patron is not None and self.patron.backs is not None:
-            s[self.patron.backs] += ex.patron_weight
+        backs = self.patron.backs if self.patron is not None else None
+        if backs is not None:
+            s[backs] += ex.patron_weight
         street = self.street
         s[OPPOSITION] += ex.protest_weight * max(street.active_share - street.sponsored_share, 0.0)
         sponsor = self.params.protesters.crime_sponsor
@@ -673,6 +678,18 @@ class ElitePolitics:
             self.remove(name)
 
 
+@cache
+def committed_side(stance: str) -> str | None:
+    """The side a stance commits a faction to in a contest, if any (`committed_to`; a cache:
+    a handful of stances, read many times a day)."""
+    if stance == "defect":
+        return OPPOSITION
+    if stance.startswith("side_with_"):
+        return stance.removeprefix("side_with_")
+    return None
+
+
+@cache
 def is_turned(stance: str) -> bool:
     """Whether a stance takes a faction's units against the office holder at the sites."""
     return stance == "defect" or stance.startswith("side_with_")
