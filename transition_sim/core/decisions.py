@@ -26,7 +26,8 @@ def tullock(strength: Mapping[str, float], exponent: float) -> dict[str, float]:
     shares are computed in log space; elsewhere directly, so that results do not change.
     """
     try:
-        powered = {k: max(s, 0.0) ** exponent for k, s in strength.items()}
+        # (``0.0 if s < 0.0 else s`` is ``max(s, 0.0)``, NaN and -0.0 included, without a call)
+        powered = {k: (0.0 if s < 0.0 else s) ** exponent for k, s in strength.items()}
         total = sum(powered.values())
     except OverflowError:
         return _tullock_log(strength, exponent)
@@ -61,7 +62,7 @@ def pair(a: float, b: float, exponent: float) -> float:
     """`tullock` of two sides, the first's chance: the same operations without the dicts (the
     odds elites weigh many times a day); the edge cases go through `tullock` itself."""
     try:
-        pa, pb = max(a, 0.0) ** exponent, max(b, 0.0) ** exponent
+        pa, pb = (0.0 if a < 0.0 else a) ** exponent, (0.0 if b < 0.0 else b) ** exponent
     except OverflowError:
         return tullock({"a": a, "b": b}, exponent)["a"]
     total = pa + pb  # = sum([pa, pb]), compensated or not: two terms round once

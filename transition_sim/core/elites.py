@@ -212,6 +212,9 @@ class ElitePolitics:
         view = "coup" if commit is not None else "showdown" if showdown else "street"
         for f in self.factions:
             committed = commit[1] if commit is not None and commit[0] == f.name else None
+            if committed is None and SECURITY not in f.loyalty:
+                self._add_faction_part(s, f, view)
+                continue
             for key, value in self._faction_part(f, committed, view).items():
                 s[key] += value
         for key, value in self._holders_part(showdown=showdown).items():
@@ -382,6 +385,35 @@ class ElitePolitics:
             holder = SECURITY if key == SELF_INTEREST else key
             part[holder] = get(holder, 0.0) + share * weight
         return part
+
+    def _add_faction_part(self, s: dict[str, float], f: SecurityFaction, view: str) -> None:
+        """``s[key] += _faction_part(f, None, view)[key]`` for every key, without the part's
+        dict: each holder gets the same one sum (the side's share plus the loyalty to it),
+        and different holders' sums do not interact. (A loyalty key never names the security
+        services, so no two keys add to one holder; `strengths` checks.)"""
+        share = f.units / self.total_units
+        stance = f.stance
+        if view == "coup" and f.counterweight and stance == "obey":
+            side: str | None = self.office
+        elif view == "street":
+            side = self.office if stance == "obey" else committed_side(stance)
+            if stance == "stand_aside":
+                share *= 1.0 - f.cohesion  # the chief's followers sit out
+        else:
+            side = committed_side(stance)
+        if side is None:
+            for key, weight in f.loyalty.items():
+                s[SECURITY if key == SELF_INTEREST else key] += 0.0 + share * weight
+            return
+        own = share * f.cohesion
+        share *= 1.0 - f.cohesion
+        for key, weight in f.loyalty.items():
+            holder = SECURITY if key == SELF_INTEREST else key
+            if holder == side:
+                own = own + share * weight
+            else:
+                s[holder] += 0.0 + share * weight
+        s[side] += own
 
     def _holders_part(self, *, showdown: bool) -> dict[str, float]:
         """Every holder's strength from outside the factions: posts (in a showdown), the
