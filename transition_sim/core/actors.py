@@ -39,6 +39,38 @@ class Situation(NamedTuple):
     calm: bool = True  # no crisis today (docs/ODD.md §7.12)
 
 
+Turn = tuple[str, float, float, list[CampState], list[str], list[str], list[str], tuple[float, ...]]
+
+
+def _turn(model: TransitionModel, s: Situation) -> Turn:
+    """What every faction's options read alike on a day: the office holder, the bandwagon
+    weight, the burden of firing on peaceful crowds, the rivals, those that resist (and ask
+    factions to side with them), the sides a guardian weighs a coup for (a plain faction: the
+    resisting ones, then the services) and who is expected to win. Counted once in the factions'
+    turn (`ElitePolitics.factions_turn`; a coup, which can change any of it, forgets it)."""
+    el = model.elites
+    kept = el.turn_context if el.in_factions_turn else None
+    if kept is not None and kept[0] is s:
+        return kept[1]
+    win = s.win
+    office, rivals = el.office, el.rivals()
+    asked = [c.spec.name for c in rivals if c.status == RESISTING]
+    guarded = [c.spec.name for c in rivals if c.spec.name not in asked]
+    turn = (
+        office,
+        model.params.expectations.bandwagon,
+        model.repression_level / 3.0 * s.peaceful_share * (s.active_share > 0),
+        rivals,
+        asked,
+        [*asked, SECURITY],
+        [*asked, *guarded, SECURITY],
+        (win.get(office, 0.0), win[SECURITY], win[OPPOSITION]),
+    )
+    if el.in_factions_turn:
+        el.turn_context = (s, turn)
+    return turn
+
+
 class SecurityFaction(mesa.Agent):
     """A security service, 'a state within the state' [C-states-within-states].
 
@@ -87,21 +119,17 @@ class SecurityFaction(mesa.Agent):
         for the options every day has)."""
         m, el = self.model, self.model.elites
         ex = m.params.expectations
-        office, b, loyalty, win = el.office, ex.bandwagon, self.loyalty, s.win
-        peaceful_burden = m.repression_level / 3.0 * s.peaceful_share * (s.active_share > 0)
-        rivals = el.rivals()
-        asked = [c.spec.name for c in rivals if c.status == RESISTING]
+        office, b, burden, rivals, asked, plain, either, win_of = _turn(m, s)
+        loyalty, win = self.loyalty, s.win
         names = ["obey", "stand_aside", "defect"]
         values = [
-            loyalty.get(office, 0.0)
-            + b * win.get(office, 0.0)
-            - self.repression_aversion * peaceful_burden,
+            loyalty.get(office, 0.0) + b * win_of[0] - self.repression_aversion * burden,
             loyalty.get(SELF_INTEREST, 0.0)
-            + b * win[SECURITY]
+            + b * win_of[1]
             + (self.ordered_aside(rivals) if asked else 0.0),  # nobody resisting: no order
             loyalty.get(OPPOSITION, 0.0)
             + self.sympathy * ex.protest_weight * s.active_share
-            + b * win[OPPOSITION],
+            + b * win_of[2],
         ]
         # Siding with a camp, or a coup for it, only when it resists: nobody asked otherwise.
         for camp in asked:
@@ -109,12 +137,10 @@ class SecurityFaction(mesa.Agent):
             values.append(loyalty.get(camp, 0.0) + b * win[camp])
         # A guardian weighs removing the ruler to save the regime from the street, for the
         # services or for any camp in play (Casper & Tyson 2014) [A-guardian-coup].
-        sides: list[str] = asked
-        if self.guardian > 0:
-            sides = asked + [c.spec.name for c in rivals if c.spec.name not in asked]
-        guardian = decisions.guardian_value(self.guardian, win[OPPOSITION])
+        sides = either if self.guardian > 0 else plain
+        guardian = decisions.guardian_value(self.guardian, win_of[2])
         penalty = ex.coup_penalty
-        for side in (*sides, SECURITY):
+        for side in sides:
             key = SELF_INTEREST if side == SECURITY else side
             p = el.coup_odds(self, side)
             value = decisions.coup_utility(loyalty.get(key, 0.0), b, p, penalty)

@@ -113,6 +113,8 @@ class ElitePolitics:
         self.total_units = max(sum(f.units for f in factions), 1)
         self._coup_view_cache: CoupView | None = None
         self._in_factions_turn = False
+        # What the factions' options share on a day (`actors._turn`): kept for the turn.
+        self.turn_context: tuple | None = None
 
     # -- names and sets ----------------------------------------------------------------------------
     def label(self, holder: str) -> str:
@@ -325,12 +327,16 @@ class ElitePolitics:
     def factions_turn(self) -> Iterator[None]:
         """The factions step one after another: between two of them only their own stance
         changes (`note_stance`) or a coup (`forget_coup_view`) move strengths."""
-        self._in_factions_turn = True
+        self._in_factions_turn, self.turn_context = True, None
         try:
             yield
         finally:
-            self._in_factions_turn = False
+            self._in_factions_turn, self.turn_context = False, None
             self._coup_view_cache = None
+
+    @property
+    def in_factions_turn(self) -> bool:
+        return self._in_factions_turn
 
     def note_stance(self, faction: SecurityFaction) -> None:
         """``faction`` has just changed its stance: its part of the coup view follows."""
@@ -345,7 +351,8 @@ class ElitePolitics:
         view.parts[faction.name] = part
 
     def forget_coup_view(self) -> None:
-        self._coup_view_cache = None
+        """A coup can move anything: the turn's shared values are counted again too."""
+        self._coup_view_cache, self.turn_context = None, None
 
     def _coup_view(self) -> CoupView:
         if self._coup_view_cache is None:
