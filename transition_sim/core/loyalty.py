@@ -52,7 +52,8 @@ def tie(spec: Faction, dynamics: LoyaltyDynamics, camps: list[str]) -> Tie:
 
 def share_moved(rate: float, signal: float) -> float:
     """The share of a source that moves today: ``1 - exp(-rate * signal)`` (0 if either is 0)."""
-    return -math.expm1(-max(rate, 0.0) * max(signal, 0.0))
+    # (``0.0 if x < 0.0 else x`` is ``max(x, 0.0)``, NaN and -0.0 included, without the calls)
+    return -math.expm1(-(0.0 if rate < 0.0 else rate) * (0.0 if signal < 0.0 else signal))
 
 
 def move(
