@@ -307,21 +307,27 @@ class ElitePolitics:
                 to_side = to_side + share * weight
             elif holder == office:
                 to_office = (0.0 if to_office is None else to_office) + share * weight
+        # Each side's strength: the view's total with the faction's part swapped (0 for a camp
+        # out of play).
         total, camps = view.total, self.camps
-
-        def strength(key: str, committed: float | None) -> float:
-            """The view's total for ``key`` with the faction's part swapped."""
-            camp = camps.get(key)
-            if camp is not None and camp.status not in IN_PLAY:
-                return 0.0
-            value = total.get(key, 0.0)
-            if key in own:
-                value -= own[key]
-            if committed is not None:
-                value += committed
-            return value
-
-        return decisions.pair(strength(side, to_side), strength(office, to_office), self._exponent)
+        camp = camps.get(side)
+        if camp is not None and camp.status not in IN_PLAY:
+            for_side = 0.0
+        else:
+            for_side = total.get(side, 0.0)
+            if side in own:
+                for_side -= own[side]
+            for_side += to_side
+        camp = camps.get(office)
+        if camp is not None and camp.status not in IN_PLAY:
+            for_office = 0.0
+        else:
+            for_office = total.get(office, 0.0)
+            if office in own:
+                for_office -= own[office]
+            if to_office is not None:
+                for_office += to_office
+        return decisions.pair(for_side, for_office, self._exponent)
 
     @contextmanager
     def factions_turn(self) -> Iterator[None]:
