@@ -37,7 +37,7 @@ def _writable(folder: Path) -> bool:
 # The modules whose compiled code numba caches. Numba keys a cached function on its own file
 # only, but blocks.py and population.py inline this module's functions: the cache folder is
 # named by a digest of all of them, so that a change to any one recompiles every one.
-COMPILED_SOURCES = ("kernel.py", "blocks.py", "population.py")
+COMPILED_SOURCES = ("kernel.py", "blocks.py", "population.py", "daily.py")
 
 
 def _sources_digest() -> str:
