@@ -46,7 +46,7 @@ def _window_mismatches(table: np.ndarray, bits: np.ndarray, side: int) -> tuple[
             by_table[:] = 0
             by_window[:] = 0
             kernel._shift(by_table, table, old, new)
-            if kernel._shift_window(by_window, bits, side, old, new):
+            if kernel._shift_window(by_window, bits, side, kernel.reciprocal(side), old, new):
                 done += 1
                 bad += not np.array_equal(by_window, by_table)
     return bad, done
@@ -71,3 +71,19 @@ def test_rows_too_wide_for_a_window_have_no_masks() -> None:
     offsets = neighborhood_offsets(11, "von_neumann", 40)
     dxs, widths, ok = kernel.row_spans(offsets, 40)
     assert ok and len(kernel.row_bits(dxs, widths)) == 0
+
+
+@numba.njit
+def _division_mismatches(side: int, cells: np.ndarray) -> int:
+    magic = kernel.reciprocal(side)
+    bad = 0
+    for c in cells:
+        bad += kernel._row_col_by(c, side, magic) != (c // side, c % side)
+    return bad
+
+
+@pytest.mark.parametrize("side", [*range(1, 130), 1000, 4096, 10320, 10321, 20000])
+def test_row_and_column_by_multiplication_are_the_division(side: int) -> None:
+    size = side * side
+    cells = np.unique(np.r_[np.arange(min(size, 20_000)), np.arange(max(0, size - 20_000), size)])
+    assert _division_mismatches(side, cells.astype(np.int64)) == 0

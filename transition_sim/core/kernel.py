@@ -176,6 +176,25 @@ def _row_col(cell: int, side: int) -> tuple[int, int]:
 
 
 @numba.njit(cache=True, inline="always")
+def _row_col_by(cell: int, side: int, magic: np.uint64) -> tuple[int, int]:
+    """`_row_col` by a multiplication, ``magic = reciprocal(side)``: the row is
+    ``cell * magic >> 40``, exact for every cell of the grid when side**3 < 2**40 (the error
+    of magic, at most 1, times cell is then under 2**40 / side); if not, magic is 0 and the
+    division is used."""
+    if magic == 0:
+        return _row_col(cell, side)
+    c = _U64(cell)
+    x = (c * magic) >> _U64(40)
+    return np.int64(x), np.int64(c - x * _U64(side))
+
+
+@numba.njit(cache=True, inline="always")
+def reciprocal(side: int) -> np.uint64:
+    """``2**40 // side + 1`` for `_row_col_by`, or 0 where it would not be exact."""
+    return _U64(0) if side**3 >= 1 << 40 else _U64((1 << 40) // side + 1)
+
+
+@numba.njit(cache=True, inline="always")
 def uniform(s: np.ndarray) -> float:
     """A double in [0, 1) from the top 53 bits."""
     return float(_next(s) >> _U64(11)) * _UNIT
@@ -349,14 +368,17 @@ def _window_row(
 
 
 @numba.njit(cache=True, inline="always")
-def _shift_window(tally: np.ndarray, bits: np.ndarray, side: int, old: int, new: int) -> bool:
+def _shift_window(
+    tally: np.ndarray, bits: np.ndarray, side: int, magic: np.uint64, old: int, new: int
+) -> bool:
     """Move one tallied agent from `old` to `new` (a cell in its vision), every row of the two
     visions at once: one masked operation (two where the torus wraps) over the window of
     columns that holds both of the row's spans (`row_bits`), so that a row both visions cross
-    is read and written once. False, with nothing done, if the window is wider than the torus."""
+    is read and written once. False, with nothing done, if the window is wider than the torus.
+    (`magic`: see `_row_col_by`.)"""
     radius = (bits.shape[0] - 1) // 4
-    xa, ya = _row_col(old, side)
-    xb, yb = _row_col(new, side)
+    xa, ya = _row_col_by(old, side, magic)
+    xb, yb = _row_col_by(new, side, magic)
     half = side // 2
     dx, dy = xb - xa, yb - ya
     dx = dx - side if dx > half else (dx + side if dx < -half else dx)
@@ -585,6 +607,7 @@ def crowd_day(
     steer = sites.shape[0] > 0
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_scaled = k * _UNIT
+    magic = reciprocal(side)  # a cell's row and column without a division
 
     total = n + m
     order = np.arange(total)
@@ -668,7 +691,7 @@ def crowd_day(
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             else:
                 # Draws until an empty cell: exactly uniform over the empty cells in vision.
-                x, y = _row_col(cell, side)
+                x, y = _row_col_by(cell, side, magic)
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
                     c = _in_vision(x, y, _u(_below_scaled(r, k_scaled)), row_off, col_off, side)
@@ -686,7 +709,7 @@ def crowd_day(
             pos[au] = target
             if is_active or (not citizen and counted[_u(a - n)]):
                 tally = actives_seen if is_active else cops_seen
-                if windows and _shift_window(tally, bits, side, cell, target):
+                if windows and _shift_window(tally, bits, side, magic, cell, target):
                     pass
                 elif rows_ok:
                     _tally_rows(tally, dxs, widths, side, cell, -1)
