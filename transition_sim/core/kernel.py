@@ -88,11 +88,33 @@ from numba.extending import intrinsic  # noqa: E402
 
 numba.config.CACHE_DIR = _CACHE_DIR  # in case numba was imported before this module
 
+
+def _masked_vectors() -> bool:
+    """Whether numba compiles for a CPU with AVX-512 (masked vector loads and stores, which
+    `_shift_window` uses: elsewhere LLVM emulates them, correctly but slower than the rows one
+    by one). Numba's cache is kept per CPU and its features, so the answer stays with the code."""
+    if numba.config.CPU_FEATURES is not None:
+        return "+avx512f" in numba.config.CPU_FEATURES.split(",")
+    if numba.config.CPU_NAME not in (None, "host"):
+        return False
+    try:
+        from llvmlite import binding
+
+        return bool(binding.get_host_cpu_features().get("avx512f", False))
+    except (RuntimeError, OSError):
+        return False
+
+
+MASKED_VECTORS = _masked_vectors()
+
 QUIET, ACTIVE, JAILED = 0, 1, 2
 PEACEFUL, VIOLENT, CRIME = 0, 1, 2
 WINDOW = 32  # cells of a row one masked vector operation updates (`_add_masked`)
 MOVE_PROPOSALS = 8  # cells in vision an armed active weighs when heading for a site
 EMPTY_TRIES = 16  # random draws before a move falls back to scanning for empty cells
+# The widest grid `crowd_day` takes: side**3 < 2**40, for `_row_col_by` (10**8 cells: a
+# neighbour table of tens of GB at vision 7).
+MAX_SIDE = 10321
 
 # Layout of the parameter arrays `crowd_day` takes (floats, then integers).
 (
@@ -178,11 +200,9 @@ def _row_col(cell: int, side: int) -> tuple[int, int]:
 @numba.njit(cache=True, inline="always")
 def _row_col_by(cell: int, side: int, magic: np.uint64) -> tuple[int, int]:
     """`_row_col` by a multiplication, ``magic = reciprocal(side)``: the row is
-    ``cell * magic >> 40``, exact for every cell of the grid when side**3 < 2**40 (the error
-    of magic, at most 1, times cell is then under 2**40 / side); if not, magic is 0 and the
-    division is used."""
-    if magic == 0:
-        return _row_col(cell, side)
+    ``cell * magic >> 40``, exact for every cell of the grid when side <= `MAX_SIDE` (the error
+    of magic, at most 1, times cell is then under 2**40 / side). (A fallback to the division
+    here, never taken, made numba's code for a generic x86-64 CPU a quarter slower.)"""
     c = _U64(cell)
     x = (c * magic) >> _U64(40)
     return np.int64(x), np.int64(c - x * _U64(side))
@@ -190,8 +210,8 @@ def _row_col_by(cell: int, side: int, magic: np.uint64) -> tuple[int, int]:
 
 @numba.njit(cache=True, inline="always")
 def reciprocal(side: int) -> np.uint64:
-    """``2**40 // side + 1`` for `_row_col_by`, or 0 where it would not be exact."""
-    return _U64(0) if side**3 >= 1 << 40 else _U64((1 << 40) // side + 1)
+    """``2**40 // side + 1`` for `_row_col_by`."""
+    return _U64((1 << 40) // side + 1)
 
 
 @numba.njit(cache=True, inline="always")
@@ -593,7 +613,7 @@ def crowd_day(
     dxs, widths, rows_ok = row_spans(offsets, side)
     # Rows by windows (`_shift_window`) where the torus is wide enough that a window seldom
     # wraps (two operations a row then, no faster than the rows one by one).
-    wide = rows_ok and side > 2 * dxs.shape[0]
+    wide = MASKED_VECTORS and rows_ok and side > 2 * dxs.shape[0]
     bits = row_bits(dxs, widths) if wide else np.zeros(0, dtype=np.int64)
     windows = bits.shape[0] > 0
     # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
@@ -607,6 +627,8 @@ def crowd_day(
     steer = sites.shape[0] > 0
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_scaled = k * _UNIT
+    if side > MAX_SIDE:
+        raise ValueError("grid wider than kernel.MAX_SIDE")
     magic = reciprocal(side)  # a cell's row and column without a division
 
     total = n + m
