@@ -28,7 +28,8 @@ or leaving the active state 1 x.
   in a temporary worktree with its own environment; default f25fbef, the commit before issue 15's
   kernel work) and of this tree, each measured by this script in a fresh subprocess
   (``--baseline-only``), old and new alternating ``--repeats`` times; ratios are of time per
-  citizen-step, new / old, median (min-max) over the repeats.
+  citizen-step, new / old, median (min-max) over the repeats. The baseline and, by default, its
+  agents x8 (``--against-scales 1,8``: grids of side 59-151, n / 8 replications).
 
 A script, not a test: results go to benchmarks/results/kernel.json, never asserted.
 """
@@ -247,18 +248,20 @@ def scaling_table(label: str, results: list[tuple[str, dict[str, float]]]) -> di
     return table(columns, rows)
 
 
-def baseline_in(tree: Path, n: int, smoke: bool) -> dict[str, dict[str, float]]:
+def baseline_in(tree: Path, n: int, smoke: bool, scale: int = 1) -> dict[str, dict[str, float]]:
     """The raw baseline totals by grid side of `tree`'s kernel (its own environment and
-    baseline scenario), measured by this script in a fresh subprocess."""
+    baseline scenario, agents x `scale`), measured by this script in a fresh subprocess."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "kernel.json"
         subprocess.run(
             [str(tree / ".venv" / "bin" / "python"), __file__, "--baseline-only", "-n", str(n),
              "--scenario", str(tree / "scenarios" / BASELINE.name), "--out", str(out),
+             "--scale", str(scale),
              *(["--smoke"] if smoke else [])],
             check=True, capture_output=True,
         )  # fmt: skip
-        return json.loads(out.read_text())["baseline"]
+        runs = json.loads(out.read_text())["baseline"]
+        return runs if scale == 1 else {f"{side}@{scale}": t for side, t in runs.items()}
 
 
 def against_table(
@@ -269,15 +272,19 @@ def against_table(
     def rate(t: dict[str, float]) -> float:
         return t["citizen_steps"] / t["cpu_ns"] * 1e3  # M/s
 
-    sides = [s for s in runs["new"][0] if s != "all" and all(s in r for r in runs["old"])]
+    def order(key: str) -> tuple[int, int]:  # "side" or "side@scale" (agents x scale)
+        side, _, scale = key.partition("@")
+        return int(scale or 1), 1 << 30 if side == "all" else int(side)
+
+    sides = [s for s in runs["new"][0] if all(s in r for r in runs["old"])]
     rows = []
-    for side in [*sorted(sides, key=int), "all"]:
+    for side in sorted(sides, key=order):
         old = [rate(r[side]) for r in runs["old"]]
         new = [rate(r[side]) for r in runs["new"]]
         ratio = sorted(o / n for o, n in zip(old, new, strict=True))  # time new / old
         rows.append(
             [
-                "all" if side == "all" else f"{side}×{side}",
+                _grid(side),
                 f"{statistics.median(old):.1f} M/s",
                 f"{statistics.median(new):.1f} M/s",
                 f"{statistics.median(ratio):.2f} ({ratio[0]:.2f}–{ratio[-1]:.2f})",
@@ -292,6 +299,12 @@ def against_table(
     return table(columns, rows, note)
 
 
+def _grid(key: str) -> str:
+    side, _, scale = key.partition("@")
+    grid = "all" if side == "all" else f"{side}×{side}"
+    return f"{grid}, agents ×{scale}" if scale else grid
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=20, help="replications per measurement")
@@ -302,6 +315,12 @@ def main() -> None:
     ap.add_argument("--old-tree", type=Path, default=None, help="a checkout to use as the old")
     ap.add_argument("--repeats", type=int, default=3, help="old/new pairs for --against")
     ap.add_argument(
+        "--against-scales",
+        default="1,8",
+        help="agents multiples of the baseline for --against (x8: grids of side 59-151)",
+    )
+    ap.add_argument("--scale", type=int, default=1, help="agents x SCALE (with --baseline-only)")
+    ap.add_argument(
         "--baseline-only", action="store_true", help="only the baseline table (for --against)"
     )
     add_common_args(ap)
@@ -310,6 +329,9 @@ def main() -> None:
         args.n, args.scales, args.days = 1, "1,2", "3,6"
         args.old_tree, args.repeats = ROOT, 1
     base = load_scenario(args.scenario)
+    if args.scale != 1:
+        base = scaled(base, args.scale)
+        args.n = max(1, args.n // args.scale)
     if args.smoke:
         base = base.model_copy(update={"days": 6})
     probe = Probe()
@@ -354,8 +376,12 @@ def main() -> None:
     runs: dict[str, list[dict[str, dict[str, float]]]] = {"old": [], "new": []}
     with old_tree(args.against, args.old_tree) as old:
         for _ in range(args.repeats):
-            runs["old"].append(baseline_in(old, args.n, args.smoke))
-            runs["new"].append(baseline_in(ROOT, args.n, args.smoke))
+            pair: dict[str, dict[str, dict[str, float]]] = {"old": {}, "new": {}}
+            for scale in (int(x) for x in args.against_scales.split(",")):
+                pair["old"] |= baseline_in(old, args.n, args.smoke, scale)
+                pair["new"] |= baseline_in(ROOT, args.n, args.smoke, scale)
+            runs["old"].append(pair["old"])
+            runs["new"].append(pair["new"])
     label = commit(args.old_tree) if args.old_tree else args.against
     tables = {
         "baseline": baseline,

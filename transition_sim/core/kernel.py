@@ -9,7 +9,9 @@ citizens decide on the state at the start of their batch (docs/ODD.md §3).
 What makes it fast: the counts a citizen needs (deterring units and actives in her vision) are
 running tallies per cell, updated where they change (an active turns quiet or is jailed, an
 active or a deterring unit moves, a unit changes stance); vision is symmetric, so the tally of a
-cell is also the number of tallied agents that see it.
+cell is also the number of tallied agents that see it. On wide tori a tallied agent's move
+updates both visions row by row at once, each row one masked vector operation
+(`_shift_window`).
 
 Random numbers come from a xoshiro256** stream whose four words live in the region
 (`RegionCrowd.stream`, seeded from the replication's generator): the results depend on the seed
@@ -80,13 +82,39 @@ os.environ["NUMBA_CACHE_DIR"] = _CACHE_DIR
 
 import numba  # noqa: E402  (after NUMBA_CACHE_DIR is set)
 import numpy as np  # noqa: E402
+from llvmlite import ir  # noqa: E402
+from numba.core import cgutils, types  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
 
 numba.config.CACHE_DIR = _CACHE_DIR  # in case numba was imported before this module
 
+
+def _masked_vectors() -> bool:
+    """Whether numba compiles for a CPU with AVX-512 (masked vector loads and stores, which
+    `_shift_window` uses: elsewhere LLVM emulates them, correctly but slower than the rows one
+    by one). Numba's cache is kept per CPU and its features, so the answer stays with the code."""
+    if numba.config.CPU_FEATURES is not None:
+        return "+avx512f" in numba.config.CPU_FEATURES.split(",")
+    if numba.config.CPU_NAME not in (None, "host"):
+        return False
+    try:
+        from llvmlite import binding
+
+        return bool(binding.get_host_cpu_features().get("avx512f", False))
+    except (RuntimeError, OSError):
+        return False
+
+
+MASKED_VECTORS = _masked_vectors()
+
 QUIET, ACTIVE, JAILED = 0, 1, 2
 PEACEFUL, VIOLENT, CRIME = 0, 1, 2
+WINDOW = 32  # cells of a row one masked vector operation updates (`_add_masked`)
 MOVE_PROPOSALS = 8  # cells in vision an armed active weighs when heading for a site
 EMPTY_TRIES = 16  # random draws before a move falls back to scanning for empty cells
+# The widest grid `crowd_day` takes: side**3 < 2**40, for `_row_col_by` (10**8 cells: a
+# neighbour table of tens of GB at vision 7).
+MAX_SIDE = 10321
 
 # Layout of the parameter arrays `crowd_day` takes (floats, then integers).
 (
@@ -167,6 +195,23 @@ def _row_col(cell: int, side: int) -> tuple[int, int]:
     """Row and column of `cell` (>= 0): unsigned division, without the sign fix-ups of //."""
     c, n = _U64(cell), _U64(side)
     return np.int64(c // n), np.int64(c % n)
+
+
+@numba.njit(cache=True, inline="always")
+def _row_col_by(cell: int, side: int, magic: np.uint64) -> tuple[int, int]:
+    """`_row_col` by a multiplication, ``magic = reciprocal(side)``: the row is
+    ``cell * magic >> 40``, exact for every cell of the grid when side <= `MAX_SIDE` (the error
+    of magic, at most 1, times cell is then under 2**40 / side). (A fallback to the division
+    here, never taken, made numba's code for a generic x86-64 CPU a quarter slower.)"""
+    c = _U64(cell)
+    x = (c * magic) >> _U64(40)
+    return np.int64(x), np.int64(c - x * _U64(side))
+
+
+@numba.njit(cache=True, inline="always")
+def reciprocal(side: int) -> np.uint64:
+    """``2**40 // side + 1`` for `_row_col_by`."""
+    return _U64((1 << 40) // side + 1)
 
 
 @numba.njit(cache=True, inline="always")
@@ -271,6 +316,108 @@ def _tally_rows(
                 cy = cy + side if cy < 0 else (cy - side if cy >= side else cy)
                 tally[_u(base + cy)] += delta
     tally[_u(cell)] -= delta  # the centre is in its row's span, not in vision
+
+
+@intrinsic
+def _add_masked(typingctx, tally, start, minus, plus):
+    """``tally[start + j] += (bit j of plus) - (bit j of minus)`` for j < `WINDOW`, as one
+    masked vector load and store: the cells whose bits are both clear are not read or written
+    (nor need they exist). `tally` is a contiguous int32 array, `minus` and `plus` integers."""
+    lanes = WINDOW
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(
+            context, builder, signature.args[0], ary, [args[1]], wraparound=False
+        )
+        i32 = ir.IntType(32)
+        vector, bits = ir.VectorType(i32, lanes), ir.VectorType(ir.IntType(1), lanes)
+        word = ir.IntType(lanes)
+        down = builder.bitcast(builder.trunc(args[2], word), bits)
+        up = builder.bitcast(builder.trunc(args[3], word), bits)
+        mask = builder.or_(down, up)
+        where = builder.bitcast(ptr, vector.as_pointer())
+        load = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(vector, [where.type, i32, bits, vector]),
+            f"llvm.masked.load.v{lanes}i32.p0",
+        )
+        store = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [vector, where.type, i32, bits]),
+            f"llvm.masked.store.v{lanes}i32.p0",
+        )
+        value = builder.call(load, [where, i32(4), mask, ir.Constant(vector, None)])
+        value = builder.add(value, builder.zext(up, vector))
+        value = builder.sub(value, builder.zext(down, vector))
+        builder.call(store, [value, where, i32(4), mask])
+        return context.get_dummy_value()
+
+    return types.void(tally, start, minus, plus), codegen
+
+
+@numba.njit(cache=True)
+def row_bits(dxs: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The vision's rows (`row_spans`) as bit masks for `_shift_window`: entry 2R + dx holds
+    the columns y - R .. y + R of the cell (x, y)'s row x + dx that are in its vision (bit
+    R + dy for column y + dy; the centre's bit clear), zero where |dx| > R; R the radius.
+    Empty if the rows are not -R..R or a move's window does not fit `WINDOW` columns."""
+    radius = (dxs.shape[0] - 1) // 2
+    if dxs.shape[0] != 2 * radius + 1 or dxs[0] != -radius or 3 * radius + 1 > WINDOW:
+        return np.zeros(0, dtype=np.int64)
+    bits = np.zeros(4 * radius + 1, dtype=np.int64)
+    for r in range(2 * radius + 1):
+        w = widths[r]
+        bits[r + radius] = ((1 << (2 * w + 1)) - 1) << (radius - w)
+    bits[2 * radius] &= ~(1 << radius)
+    return bits
+
+
+@numba.njit(cache=True, inline="always")
+def _window_row(
+    tally: np.ndarray, base: int, start: int, cut: int, down: np.int64, up: np.int64
+) -> None:
+    """One row of a window (`_shift_window`) whose first column is `start` and whose bits from
+    `cut` on wrap around to the row's column 0 (``base`` is the row's first cell)."""
+    if cut >= WINDOW:
+        _add_masked(tally, _u(base + start), down, up)
+    else:
+        low = (np.int64(1) << cut) - 1
+        _add_masked(tally, _u(base + start), down & low, up & low)
+        _add_masked(tally, _u(base), down >> cut, up >> cut)
+
+
+@numba.njit(cache=True, inline="always")
+def _shift_window(
+    tally: np.ndarray, bits: np.ndarray, side: int, magic: np.uint64, old: int, new: int
+) -> bool:
+    """Move one tallied agent from `old` to `new` (a cell in its vision), every row of the two
+    visions at once: one masked operation (two where the torus wraps) over the window of
+    columns that holds both of the row's spans (`row_bits`), so that a row both visions cross
+    is read and written once. False, with nothing done, if the window is wider than the torus.
+    (`magic`: see `_row_col_by`.)"""
+    radius = (bits.shape[0] - 1) // 4
+    xa, ya = _row_col_by(old, side, magic)
+    xb, yb = _row_col_by(new, side, magic)
+    half = side // 2
+    dx, dy = xb - xa, yb - ya
+    dx = dx - side if dx > half else (dx + side if dx < -half else dx)
+    dy = dy - side if dy > half else (dy + side if dy < -half else dy)
+    if 2 * radius + 1 + abs(dy) > side:
+        return False
+    start = ya - radius + min(0, dy)
+    start = start + side if start < 0 else start
+    cut = side - start
+    cut = WINDOW if cut >= 2 * radius + 1 + abs(dy) else cut  # no wrap
+    to_old, to_new = max(0, -dy), max(0, dy)  # the spans' shifts in the window
+    first = min(-radius, dx - radius)
+    row = xa + first
+    row = row + side if row < 0 else row
+    for q in range(first + 2 * radius, max(radius, dx + radius) + 2 * radius + 1):
+        down, up = bits[_u(q)] << to_old, bits[_u(q - dx)] << to_new
+        _window_row(tally, row * side, start, cut, down, up)
+        row = row + 1 if row + 1 < side else 0
+    return True
 
 
 @numba.njit(cache=True)
@@ -464,6 +611,11 @@ def crowd_day(
     stats = np.zeros(N_STATS, dtype=np.int64)
     sync_deterrence(nbr, pos, n, deters, counted, cops_seen)
     dxs, widths, rows_ok = row_spans(offsets, side)
+    # Rows by windows (`_shift_window`) where the torus is wide enough that a window seldom
+    # wraps (two operations a row then, no faster than the rows one by one).
+    wide = MASKED_VECTORS and rows_ok and side > 2 * dxs.shape[0]
+    bits = row_bits(dxs, widths) if wide else np.zeros(0, dtype=np.int64)
+    windows = bits.shape[0] > 0
     # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
     # m when no cell is twice in a vision (rows_ok), and at most k (small regions: fewer exp)
     ratios = min(k, m) + 1 if rows_ok else k + 1
@@ -475,6 +627,9 @@ def crowd_day(
     steer = sites.shape[0] > 0
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_scaled = k * _UNIT
+    if side > MAX_SIDE:
+        raise ValueError("grid wider than kernel.MAX_SIDE")
+    magic = reciprocal(side)  # a cell's row and column without a division
 
     total = n + m
     order = np.arange(total)
@@ -558,7 +713,7 @@ def crowd_day(
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             else:
                 # Draws until an empty cell: exactly uniform over the empty cells in vision.
-                x, y = _row_col(cell, side)
+                x, y = _row_col_by(cell, side, magic)
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
                     c = _in_vision(x, y, _u(_below_scaled(r, k_scaled)), row_off, col_off, side)
@@ -576,7 +731,9 @@ def crowd_day(
             pos[au] = target
             if is_active or (not citizen and counted[_u(a - n)]):
                 tally = actives_seen if is_active else cops_seen
-                if rows_ok:
+                if windows and _shift_window(tally, bits, side, magic, cell, target):
+                    pass
+                elif rows_ok:
                     _tally_rows(tally, dxs, widths, side, cell, -1)
                     _tally_rows(tally, dxs, widths, side, target, 1)
                 else:
