@@ -47,6 +47,7 @@ SPECIAL: dict[str, tuple[float, float, str | None]] = {
     "crowd.activation_batches": (1, 3, None),
     "crowd.max_jail_term": (15, 45, None),
     "crowd.hardship.low": (0.0, 0.2, None),
+    "crowd.hardship_skew": (1.0, 2.0, "below 1 hardship is skewed high, which no claim says"),
     "crowd.hardship.high": (0.4, 0.8, "a third either way, above the lower bound"),
     "crowd.risk_aversion.low": (0.0, 0.2, None),
     "crowd.risk_aversion.high": (0.8, 1.0, "at most 1"),

@@ -5,7 +5,9 @@ and per-case addresses with exit 2 and file:line: field."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from textwrap import dedent
 
 import pandas as pd
@@ -158,6 +160,10 @@ def refused(spec: Path, tmp_path: Path) -> str:
         ("case: case_b", "case: case_c", "20: patterns.0.case: no case 'case_c'"),
         ("region: Almaty", "region: Atlantis", "18: record.peak_crowd.region: no region"),
         ("address: crowd.contagion", "address: crowd.contagious", "11: parameters.1.address"),
+        ("metric: deaths", "metric: peak_crowd",
+         "20: patterns.0: a peak_crowd pattern names its region, and only it does"),
+        ("metric: deaths", "metric: peak_crowd, region: Atlantis",
+         "20: patterns.0.region: no region 'Atlantis' in case_b"),
     ],
 )  # fmt: skip
 def test_a_bad_spec_exits_2_with_file_line_and_field(
@@ -190,3 +196,30 @@ def test_an_address_a_case_removes_is_refused(tmp_path: Path) -> None:
     assert "fit.yaml:11: parameters.1.address: factions.army.guardian is not in case case_b" in (
         refused(spec, tmp_path)
     )
+
+
+def test_a_peak_crowd_pattern_reads_the_named_region_of_its_case() -> None:
+    """A case's peak crowd is scored in its city, as the record's is: the runs' rows carry the
+    region's peak in people, and the pattern's part is 0 inside the range and grows with the
+    orders of magnitude outside it."""
+    from transition_sim.studies.fit import distance_parts, evaluate, prepare
+
+    with TemporaryDirectory() as tmp:
+        spec = SPEC.replace(
+            "metric: deaths, range: [10, 100]", "metric: peak_crowd, region: Almaty, range: {r}"
+        )
+        problem = prepare(load_fit_spec(library(Path(tmp), spec.replace("{r}", "[1, 2]"))))
+        values = {"loyalty_dynamics.backfire": 0.05, "crowd.contagion": 0.1}
+        rows = pd.DataFrame(evaluate(problem, values, 11))
+    crowd = rows.loc[rows.case == "case_b", "peak_crowd"]
+    assert crowd.notna().all() and (crowd > 0).all()  # Almaty's crowd on day 0-6 of a shock
+    assert rows.loc[rows.case == "case_a", "peak_crowd"].isna().all()  # no pattern, no reading
+    median = float(crowd.median())
+    for low, high, expected in [
+        (median / 10, median * 10, 0.0),
+        (median * 10, median * 100, 1.0),
+        (median / 1000, median / 100, 2.0),
+    ]:
+        pattern = problem.patterns[0].model_copy(update={"range": (low, high)})
+        parts = distance_parts(replace(problem, patterns=(pattern,)), rows)
+        assert parts["patterns"] == pytest.approx(expected)

@@ -193,11 +193,26 @@ def main() -> None:
     ap.add_argument("--confirm", type=int, default=0, help="replications of the confirmation")
     ap.add_argument("--confirm-seed", type=int, default=11)
     ap.add_argument("--confirm-only", action="store_true", help="read results/finalists.csv")
+    ap.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="hold a parameter at a value for every point (repeatable; e.g. a grid over a"
+        " parameter the Kazakhstan record does not identify, crowd.hardship_skew)",
+    )
+    ap.add_argument(
+        "--results", type=Path, default=None, help="write results here (default: results/)"
+    )
     args = ap.parse_args()
 
-    base = load_scenario(BASELINE)
+    global RESULTS  # one folder per fixed setting; every writer below reads it
+    RESULTS = args.results or RESULTS
+    fixed = {path: float(value) for path, value in (f.split("=", 1) for f in args.fix)}
+    base = with_overrides(load_scenario(BASELINE), fixed)
     names = list(SPACE)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "fixed.json").write_text(json.dumps(fixed, indent=2) + "\n")
     if args.confirm_only:
         confirm(base, names, pd.read_csv(RESULTS / "finalists.csv"), args)
         return

@@ -37,6 +37,7 @@ __all__ = [
     "CrowdRules",
     "DayStats",
     "RegionCrowd",
+    "hardship_draw",
     "neighbor_table",
     "warm_up",
 ]
@@ -305,3 +306,14 @@ def warm_up() -> None:
     rules = CrowdRules(0.5, 0.1, 2.3, 3, True, 0, 0.1, 0.0, 0.1, 0.1, 0.1, 0.5, 1)
     crowd.step(rules)
     crowd.count_near(0, 1)
+
+
+def hardship_draw(
+    rng: np.random.Generator, low: float, high: float, skew: float, n: int
+) -> np.ndarray:
+    """Citizens' hardship on [low, high]: low + (high - low) * U**skew with U uniform. Skew 1 is
+    Epstein's uniform H (the same numbers as ``rng.uniform(low, high, n)``); above 1 few
+    citizens have much hardship, so a shock tips a graded share of them [A-hardship-skew]."""
+    if skew == 1.0:
+        return rng.uniform(low, high, n)
+    return low + (high - low) * rng.random(n) ** skew

@@ -37,6 +37,7 @@ from transition_sim.core.crowd import (
     VIOLENT,
     CrowdRules,
     RegionCrowd,
+    hardship_draw,
     square_window,
 )
 from transition_sim.core.daily import exposure, site_forces
@@ -242,7 +243,8 @@ class TransitionModel(mesa.Model):
                 crowd = block_crowd(sc, region, rng, side, n, unit_faction)
             else:
                 h, ra, shift = sc.crowd.hardship, sc.crowd.risk_aversion, region.hardship_shift
-                hardship = np.clip(rng.uniform(h.low, h.high, n) + shift, 0.0, 1.0)
+                hardship = hardship_draw(rng, h.low, h.high, sc.crowd.hardship_skew, n)
+                hardship = np.clip(hardship + shift, 0.0, 1.0)
                 risk = rng.uniform(ra.low, ra.high, n)
                 vision, shape = sc.vision_cells(), sc.crowd.neighborhood
                 crowd = RegionCrowd(rng, side, n, unit_faction, kind, hardship, risk, vision, shape)

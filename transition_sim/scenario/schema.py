@@ -201,6 +201,20 @@ class Crowd(Strict):
     # units in a citizen's sight do not depend on people_per_agent (with agents a unit agent
     # stands for people_per_agent of them).
     unit_people: Positive = 1000.0
+    # How hardship spreads over its range: H = low + (high - low) * U**hardship_skew, U uniform
+    # (1: Epstein's uniform H; above 1, few citizens have much hardship, so a shock tips a
+    # graded share of them rather than the whole city, Granovetter 1978) [A-hardship-skew].
+    hardship_skew: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+
+    @field_validator("hardship_skew")
+    @classmethod
+    def _skew_with_agents(cls, value: float, info: ValidationInfo) -> float:
+        if value != 1.0 and info.data.get("representation") == "blocks":
+            raise ValueError(
+                "a hardship_skew other than 1 is not implemented for representation: blocks"
+                " (their exact shares assume a uniform hardship)"
+            )
+        return value
 
     @field_validator("vision_people")
     @classmethod

@@ -9,7 +9,8 @@ each about 0 (on the record) to 1:
   share of runs inviting the patron outside the documented days, the median days to order
   (relative error), Almaty's median peak crowd (orders of magnitude from the sourced range);
 - ``patterns``: other cases' sourced numbers (the median of the particle's runs of that case,
-  orders of magnitude from the documented range, at most 2);
+  orders of magnitude from the documented range, at most 2), a case's peak crowd read in its
+  named region as the record's is;
 - ``classes``: the mean over cases of 1 - the share of the particle's runs that end in the
   observed class.
 
@@ -186,8 +187,11 @@ def prepare(sf: FitSpecFile) -> Problem:
     for i, pattern in enumerate(spec.patterns):
         if pattern.case not in names:
             raise sf.error(f"patterns.{i}.case", f"no case {pattern.case!r} in {folder}")
+        case = cases[names.index(pattern.case)]
+        if pattern.region is not None and pattern.region not in region_names(case.data):
+            raise sf.error(f"patterns.{i}.region", f"no region {pattern.region!r} in {case.name}")
     region = spec.record.peak_crowd.region
-    if region not in [r["name"] for r in base["regions"]]:
+    if region not in region_names(base):
         raise sf.error("record.peak_crowd.region", f"no region {region!r} in the base scenario")
     modes = tuple(
         float(base_value(base, p.path)) if p.distribution == "triangular" else math.nan
@@ -198,6 +202,10 @@ def prepare(sf: FitSpecFile) -> Problem:
         base_path.stem, base, tuple(cases), tuple(priors), modes, spec.record,
         tuple(spec.patterns), spec.replications, spec.seed, (w.record, w.patterns, w.classes),
     )  # fmt: skip
+
+
+def region_names(data: Mapping[str, Any]) -> list[str]:
+    return [r["name"] for r in data["regions"]]
 
 
 def _plain(sf: FitSpecFile, file: Path, scenario: Scenario, days: int | None) -> dict[str, Any]:
@@ -253,11 +261,16 @@ def evaluate(problem: Problem, values: Mapping[str, float], key: int) -> list[di
             _row(BASE_PREFIX + problem.base_name, r, None, result)
             | {"peak_crowd": _region_peak(result, region, ppa)}
         )
+    crowds = {p.case: p.region for p in problem.patterns if p.metric == "peak_crowd"}
     for i, case in enumerate(problem.cases, start=1):
         scenario = _scenario(case.data, values)
         for r in range(problem.replications):
             result = simulate(scenario, _seed(key, i, r))
-            rows.append(_row(case.name, r, case.observed, result))
+            row = _row(case.name, r, case.observed, result)
+            if case.name in crowds:
+                ppa = float(case.data["scale"]["people_per_agent"])
+                row["peak_crowd"] = _region_peak(result, crowds[case.name], ppa)
+            rows.append(row)
     return rows
 
 

@@ -130,10 +130,15 @@ class Record(Strict):
 
 
 class Pattern(Strict):
-    """A documented number of another case: the median over its runs against ``range``."""
+    """A documented number of another case: the median over its runs against ``range``. A
+    ``peak_crowd`` is the peak of protesters (people) in one ``region`` of the case, as the
+    record's is; the other metrics are the run's own."""
 
     case: Annotated[str, Field(min_length=1)]
-    metric: Literal["deaths", "detained", "peak_protesters", "days_to_order", "invitation_day"]
+    metric: Literal[
+        "deaths", "detained", "peak_protesters", "days_to_order", "invitation_day", "peak_crowd"
+    ]
+    region: Annotated[str, Field(min_length=1)] | None = None
     range: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]]
     source: Annotated[str, Field(min_length=1)]
 
@@ -141,6 +146,8 @@ class Pattern(Strict):
     def _ordered(self) -> Self:
         if self.range[0] > self.range[1]:
             raise ValueError(f"range: low ({self.range[0]:g}) above high ({self.range[1]:g})")
+        if (self.metric == "peak_crowd") != (self.region is not None):
+            raise ValueError("a peak_crowd pattern names its region, and only it does")
         return self
 
 
