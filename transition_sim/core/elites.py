@@ -307,27 +307,22 @@ class ElitePolitics:
                 to_side = to_side + share * weight
             elif holder == office:
                 to_office = (0.0 if to_office is None else to_office) + share * weight
-        # Each side's strength: the view's total with the faction's part swapped (0 for a camp
-        # out of play).
-        total, camps = view.total, self.camps
-        camp = camps.get(side)
-        if camp is not None and camp.status not in IN_PLAY:
-            for_side = 0.0
-        else:
-            for_side = total.get(side, 0.0)
-            if side in own:
-                for_side -= own[side]
-            for_side += to_side
-        camp = camps.get(office)
-        if camp is not None and camp.status not in IN_PLAY:
-            for_office = 0.0
-        else:
-            for_office = total.get(office, 0.0)
-            if office in own:
-                for_office -= own[office]
-            if to_office is not None:
-                for_office += to_office
+        for_side = self._swapped(view.total, own, side, to_side)
+        for_office = self._swapped(view.total, own, office, to_office)
         return decisions.pair(for_side, for_office, self._exponent)
+
+    def _swapped(
+        self, total: dict[str, float], own: dict[str, float], holder: str, part: float | None
+    ) -> float:
+        """``holder``'s strength in a view whose ``total`` counts a faction's ``own`` parts, with
+        them swapped for ``part`` (nothing added if None); 0 for a camp out of play."""
+        camp = self.camps.get(holder)
+        if camp is not None and camp.status not in IN_PLAY:
+            return 0.0
+        strength = total.get(holder, 0.0)
+        if holder in own:
+            strength -= own[holder]
+        return strength if part is None else strength + part
 
     @contextmanager
     def factions_turn(self) -> Iterator[None]:
