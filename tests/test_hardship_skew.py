@@ -1,4 +1,4 @@
-"""A skewed hardship (crowd.hardship_skew, docs/ODD.md §7.1): the stated distribution, Epstein's
+"""A skewed hardship (crowd.hardship_skew, docs/ODD.md §5): the stated distribution, Epstein's
 uniform kept exactly at 1, a graded crowd, and bad input refused."""
 
 from __future__ import annotations
