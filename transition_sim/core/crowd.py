@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 
-from transition_sim.core import kernel
+from transition_sim.core import daily, kernel
 from transition_sim.core.kernel import ACTIVE, CRIME, JAILED, PEACEFUL, QUIET, VIOLENT
 
 __all__ = [
@@ -274,18 +274,13 @@ class RegionCrowd:
         self.m -= k
 
     # -- queries used by the model ----------------------------------------------------------------
-    def count_near(self, cell: int, radius: int) -> tuple[int, np.ndarray]:
-        """Violent/criminal actives, and units by index, within Chebyshev `radius` of `cell`."""
-        window = square_window(cell, radius, self.side)
-        return kernel.count_near(window, self.occupant, self.n, self.kind, self.state)
-
     def site_forces(self, cell: int, radius: int, turned_faction: np.ndarray) -> tuple[int, ...]:
         """Within Chebyshev `radius` of `cell`: armed actives, units that do not deter and whose
         faction has turned (by faction index, the patron's last), and deterring units."""
-        rebels, units = self.count_near(cell, radius)
-        deters = self.unit_deters[units]
-        turned = turned_faction[self.unit_faction[units]]
-        return rebels, int((turned & ~deters).sum()), int(deters.sum())
+        return daily.site_forces(
+            square_window(cell, radius, self.side), self.occupant, self.n, self.kind, self.state,
+            self.unit_deters, self.unit_faction, turned_faction,
+        )  # fmt: skip
 
     def peaceful_near(self, cell: int, radius: int) -> int:
         """Peaceful actives within Chebyshev `radius` of `cell`."""
@@ -305,7 +300,7 @@ def warm_up() -> None:
     crowd.site_cells = np.array([0])
     rules = CrowdRules(0.5, 0.1, 2.3, 3, True, 0, 0.1, 0.0, 0.1, 0.1, 0.1, 0.5, 1)
     crowd.step(rules)
-    crowd.count_near(0, 1)
+    crowd.site_forces(0, 1, np.zeros(1, dtype=np.bool_))
 
 
 def hardship_draw(

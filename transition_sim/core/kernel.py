@@ -759,21 +759,3 @@ def crowd_day(
         else:
             stats[STAT_JAILED] += 1
     return stats
-
-
-@numba.njit(cache=True)
-def count_near(
-    window: np.ndarray, occupant: np.ndarray, n: int, kind: np.ndarray, state: np.ndarray
-) -> tuple[int, np.ndarray]:
-    """Armed actives (violent or crime), and units by index, on the cells of `window`."""
-    rebels = 0
-    units = np.empty(window.shape[0], dtype=np.int64)
-    found = 0
-    for c in window:
-        o = occupant[c]
-        if o >= n:
-            units[found] = o - n
-            found += 1
-        elif o >= 0 and state[o] == ACTIVE and kind[o] != PEACEFUL:
-            rebels += 1
-    return rebels, np.sort(units[:found])

@@ -38,9 +38,8 @@ from transition_sim.core.crowd import (
     CrowdRules,
     RegionCrowd,
     hardship_draw,
-    square_window,
 )
-from transition_sim.core.daily import exposure, site_forces
+from transition_sim.core.daily import exposure
 from transition_sim.core.elites import RESISTING, ElitePolitics, is_turned
 from transition_sim.core.kernel import N_STATS, STAT_ACTIVE, STAT_ARRESTS, STAT_ENGAGED, STAT_JAILED
 from transition_sim.core.population import block_crowd, make_population
@@ -462,7 +461,7 @@ class TransitionModel(mesa.Model):
                 site.seized = False  # patron troops guard the strategic sites: no contest
                 continue
             crowd = self.crowds[site.region]
-            rebels, turned, defenders = self._site_forces(crowd, site.cell, turned_faction)
+            rebels, turned, defenders = crowd.site_forces(site.cell, v.site_radius, turned_faction)
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             attackers = rebels + turned
@@ -479,18 +478,6 @@ class TransitionModel(mesa.Model):
         )  # fmt: skip
         if seat is not None and self.elites.office_is_camp:
             self.elites.oust_by_crowd(seat.name)
-
-    def _site_forces(
-        self, crowd: RegionCrowd | BlockCrowd, cell: int, turned_faction: np.ndarray
-    ) -> tuple[int, int, int]:
-        """`RegionCrowd.site_forces` in one compiled call (a block crowd counts its own)."""
-        radius = self.params.violence.site_radius
-        if isinstance(crowd, BlockCrowd):
-            return crowd.site_forces(cell, radius, turned_faction)
-        return site_forces(
-            square_window(cell, radius, crowd.side), crowd.occupant, crowd.n, crowd.kind,
-            crowd.state, crowd.unit_deters, crowd.unit_faction, turned_faction,
-        )  # fmt: skip
 
     def _is_seat(self, site: SiteState) -> bool:
         region = self.params.regions[site.region]
