@@ -371,20 +371,8 @@ class ElitePolitics:
         """What faction ``f`` adds to each holder's strength in a view (`strengths`):
         ``"street"``, ``"showdown"``, or ``"coup"`` (a showdown in which a counterweight that
         obeys counts for the office holder); ``committed`` is the side of a coup it weighs."""
-        share = f.units / self.total_units
+        side, share = self._side_and_share(f, committed, view)
         part: dict[str, float] = {}
-        if committed is not None:
-            side: str | None = committed
-        elif view == "coup" and f.counterweight and f.stance == "obey":
-            # A counterweight that obeys defends the office holder against any coup by
-            # others (Quinlivan 1999) [A-coup-proofing].
-            side = self.office
-        elif view == "street":
-            side = self.office if f.stance == "obey" else committed_side(f.stance)
-            if f.stance == "stand_aside":
-                share *= 1.0 - f.cohesion  # the chief's followers sit out
-        else:
-            side = committed_side(f.stance)
         if side is not None:
             part[side] = share * f.cohesion
             share *= 1.0 - f.cohesion
@@ -394,21 +382,31 @@ class ElitePolitics:
             part[holder] = get(holder, 0.0) + share * weight
         return part
 
+    def _side_and_share(
+        self, f: SecurityFaction, committed: str | None, view: str
+    ) -> tuple[str | None, float]:
+        """The side faction ``f``'s followers count for in a view, if any, and the share of all
+        units it counts with (`_faction_part`)."""
+        share = f.units / self.total_units
+        if committed is not None:
+            return committed, share
+        if view == "coup" and f.counterweight and f.stance == "obey":
+            # A counterweight that obeys defends the office holder against any coup by
+            # others (Quinlivan 1999) [A-coup-proofing].
+            return self.office, share
+        if view == "street":
+            if f.stance == "obey":
+                return self.office, share
+            if f.stance == "stand_aside":
+                share *= 1.0 - f.cohesion  # the chief's followers sit out
+        return committed_side(f.stance), share
+
     def _add_faction_part(self, s: dict[str, float], f: SecurityFaction, view: str) -> None:
         """``s[key] += _faction_part(f, None, view)[key]`` for every key, without the part's
         dict: each holder gets the same one sum (the side's share plus the loyalty to it),
         and different holders' sums do not interact. (A loyalty key never names the security
         services, so no two keys add to one holder; `strengths` checks.)"""
-        share = f.units / self.total_units
-        stance = f.stance
-        if view == "coup" and f.counterweight and stance == "obey":
-            side: str | None = self.office
-        elif view == "street":
-            side = self.office if stance == "obey" else committed_side(stance)
-            if stance == "stand_aside":
-                share *= 1.0 - f.cohesion  # the chief's followers sit out
-        else:
-            side = committed_side(stance)
+        side, share = self._side_and_share(f, None, view)
         if side is None:
             for key, weight in f.loyalty.items():
                 s[SECURITY if key == SELF_INTEREST else key] += 0.0 + share * weight
