@@ -39,7 +39,17 @@ class Situation(NamedTuple):
     calm: bool = True  # no crisis today (docs/ODD.md §7.12)
 
 
-Turn = tuple[str, float, float, list[CampState], list[str], list[str], list[str], tuple[float, ...]]
+class Turn(NamedTuple):
+    """What every faction's options read alike on a day (`_turn`)."""
+
+    office: str
+    bandwagon: float
+    burden: float  # of firing on peaceful crowds
+    rivals: list[CampState]
+    asked: list[str]  # resisting camps: they ask factions to side with them
+    plain: list[str]  # the sides a plain faction weighs a coup for
+    either: list[str]  # the sides a guardian weighs a coup for
+    win_of: tuple[float, float, float]  # expected winners: office, services, street
 
 
 def _turn(model: TransitionModel, s: Situation) -> Turn:
@@ -56,7 +66,7 @@ def _turn(model: TransitionModel, s: Situation) -> Turn:
     office, rivals = el.office, el.rivals()
     asked = [c.spec.name for c in rivals if c.status == RESISTING]
     guarded = [c.spec.name for c in rivals if c.spec.name not in asked]
-    turn = (
+    turn = Turn(
         office,
         model.params.expectations.bandwagon,
         model.repression_level / 3.0 * s.peaceful_share * (s.active_share > 0),
