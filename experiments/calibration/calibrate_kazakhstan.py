@@ -202,26 +202,24 @@ def main() -> None:
         " parameter the Kazakhstan record does not identify, crowd.hardship_skew)",
     )
     ap.add_argument(
-        "--results", type=Path, default=None, help="write results here (default: results/)"
+        "--results", type=Path, default=RESULTS, help="write results here (default: results/)"
     )
     args = ap.parse_args()
 
-    global RESULTS  # one folder per fixed setting; every writer below reads it
-    RESULTS = args.results or RESULTS
     fixed = {path: float(value) for path, value in (f.split("=", 1) for f in args.fix)}
     base = with_overrides(load_scenario(BASELINE), fixed)
     names = list(SPACE)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fixed.json").write_text(json.dumps(fixed, indent=2) + "\n")
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "fixed.json").write_text(json.dumps(fixed, indent=2) + "\n")
     if args.confirm_only:
-        confirm(base, names, pd.read_csv(RESULTS / "finalists.csv"), args)
+        confirm(base, names, pd.read_csv(args.results / "finalists.csv"), args)
         return
     if args.reuse_global:
-        global_table = pd.read_csv(RESULTS / "global.csv")
+        global_table = pd.read_csv(args.results / "global.csv")
     else:
         points = sample(names, args.points, args.seed, None, args.radius)
         global_table = pd.DataFrame(run_points(base, names, points, 0, args)).sort_values("total")
-        global_table.to_csv(RESULTS / "global.csv", index=False)
+        global_table.to_csv(args.results / "global.csv", index=False)
     if args.centre is None:
         centre = {n: float(global_table.iloc[0][n]) for n in names}
         points = sample(names, args.refine, args.seed + 1, centre, args.radius)
@@ -231,7 +229,7 @@ def main() -> None:
         points = sample(names, args.refine, args.seed + 2, centre, args.radius)
         refined = pd.DataFrame(run_points(base, names, points, 1000, args))
     table = pd.concat([global_table, refined]).sort_values("total")
-    table.to_csv(RESULTS / "lhs.csv", index=False)
+    table.to_csv(args.results / "lhs.csv", index=False)
 
     candidates = table.head(args.finalists)
     if args.centre is not None:  # the centre competes on the finalists' replications
@@ -248,16 +246,16 @@ def main() -> None:
     finals_table = pd.DataFrame(finals)
     finals_table["crowd_in_range"] = finals_table.peak_crowd == 0
     finals_table = finals_table.sort_values(["crowd_in_range", "total"], ascending=[False, True])
-    finals_table.to_csv(RESULTS / "finalists.csv", index=False)
+    finals_table.to_csv(args.results / "finalists.csv", index=False)
     if args.confirm:
         confirm(base, names, finals_table, args)
         return
-    choose(finals_table.iloc[0], names)
+    choose(finals_table.iloc[0], names, args.results)
 
 
-def choose(best: pd.Series, names: list[str]) -> None:
+def choose(best: pd.Series, names: list[str], results: Path) -> None:
     chosen = {n: float(best[n]) for n in names}
-    (RESULTS / "chosen.json").write_text(json.dumps(chosen, indent=2) + "\n")
+    (results / "chosen.json").write_text(json.dumps(chosen, indent=2) + "\n")
     print(json.dumps(chosen, indent=2))
 
 
@@ -276,8 +274,8 @@ def confirm(
     table = pd.DataFrame(rows)
     table["crowd_in_range"] = table.peak_crowd == 0
     table = table.sort_values(["crowd_in_range", "total"], ascending=[False, True])
-    table.to_csv(RESULTS / "confirmed.csv", index=False)
-    choose(table.iloc[0], names)
+    table.to_csv(args.results / "confirmed.csv", index=False)
+    choose(table.iloc[0], names, args.results)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from transition_sim.studies.fit import PATTERN_CAP as CAP
+from transition_sim.studies.patterns import log_distance
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,12 +51,6 @@ def library_at(overrides: dict[str, float], where: Path) -> Path:
     return where / "scenarios" / "cases"
 
 
-def log_distance(value: float, low: float, high: float) -> float:
-    if value <= 0:
-        return 2.0
-    return max(math.log10(low / value), math.log10(value / high), 0.0)
-
-
 def summarize(setting: str, record: dict, total: float) -> dict:
     peaks = [c["peak_crowd"] for c in record["cases"] if c.get("peak_crowd")]
     return {
@@ -64,7 +60,8 @@ def summarize(setting: str, record: dict, total: float) -> dict:
         "peaks_above": sum(p["verdict"] == "above" for p in peaks),
         "peaks_below": sum(p["verdict"] == "below" for p in peaks),
         "peak_log10_distance": round(
-            sum(log_distance(p["model_median"], *p["range"]) for p in peaks) / len(peaks), 3
+            sum(min(log_distance(p["model_median"], p["range"]), CAP) for p in peaks) / len(peaks),
+            3,
         ),
         "hits": record["hits"],
         "brier": round(record["brier"]["model"], 3),
