@@ -94,7 +94,15 @@ PARTS = {
 }
 
 
-def with_overrides(scenario: Scenario, overrides: dict[str, float]) -> Scenario:
+def fixed_value(text: str) -> object:
+    """A --fix value: JSON (1.5, "exact", true), else the text itself (exact)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, object]) -> Scenario:
     data = scenario.model_dump()
     for path, value in overrides.items():
         *parents, last = path.split(".")
@@ -198,15 +206,16 @@ def main() -> None:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="hold a parameter at a value for every point (repeatable; e.g. a grid over a"
-        " parameter the Kazakhstan record does not identify, crowd.hardship_skew)",
+        help="hold a parameter at a value (JSON, or a bare string) for every point (repeatable;"
+        " e.g. a grid over a parameter the Kazakhstan record does not identify,"
+        " crowd.hardship_skew=2, or a rule, crowd.arrest_ratio=exact)",
     )
     ap.add_argument(
         "--results", type=Path, default=RESULTS, help="write results here (default: results/)"
     )
     args = ap.parse_args()
 
-    fixed = {path: float(value) for path, value in (f.split("=", 1) for f in args.fix)}
+    fixed = {path: fixed_value(value) for path, value in (f.split("=", 1) for f in args.fix)}
     base = with_overrides(load_scenario(BASELINE), fixed)
     names = list(SPACE)
     args.results.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from transition_sim.studies.patterns import log_distance
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def set_path(data: dict, path: str, value: float) -> None:
+def set_path(data: dict, path: str, value: object) -> None:
     """Set a dotted path (list items by index) in a scenario's YAML data."""
     *parents, last = path.split(".")
     node = data
@@ -39,7 +39,7 @@ def set_path(data: dict, path: str, value: float) -> None:
     node[int(last) if isinstance(node, list) else last] = value
 
 
-def library_at(overrides: dict[str, float], where: Path) -> Path:
+def library_at(overrides: dict[str, object], where: Path) -> Path:
     """A copy of the library whose base scenario carries `overrides`; returns its cases folder."""
     data = yaml.safe_load((ROOT / "scenarios" / "kazakhstan_2022.yaml").read_text())
     for path, value in overrides.items():

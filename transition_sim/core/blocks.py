@@ -86,7 +86,8 @@ MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring
     VISION_CELLS,  # the cells in vision, a fractional outer ring counted by its share
     REACH,  # a unit's sight and move: the radius, in cells, of a disc of the vision's area
     MOORE,  # 1: the disc is a square (Moore vision), else a diamond (von Neumann)
-) = range(N_FLOAT, N_FLOAT + 5)
+    EXACT_RATIO,  # 1: P(arrest) from the ratio of units to actives unrounded (arrest_ratio)
+) = range(N_FLOAT, N_FLOAT + 6)
 # Layout of the integer parameters of `block_day`.
 MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
 _GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
@@ -248,7 +249,8 @@ def _decide(
     own = active[b, 0] + active[b, 1] + active[b, 2]
     seen = actives_seen[cell]
     actives = (seen + own) * f[PER_BLOCK] + f[SELF]
-    p = 1.0 - math.exp(-f[ARREST_CONSTANT] * np.rint(cops_seen[cell] / actives))
+    ratio = cops_seen[cell] / actives
+    p = 1.0 - math.exp(-f[ARREST_CONSTANT] * (ratio if f[EXACT_RATIO] != 0.0 else np.rint(ratio)))
     t = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     t -= f[MEMORY_EFFECT] * experience[b] + f[SOCIAL_SIGNAL] * seen / k
     lo, hi, rlo, rhi = traits[b, 0], traits[b, 1], traits[b, 2], traits[b, 3]
@@ -564,7 +566,7 @@ class BlockCrowd:
                 contagion, rules.memory_effect, rules.memory_gain, rules.memory_decay,
                 rules.crime_drive, self.hardship_extra,
                 self.people_per_agent / self.unit_people, 1.0 / self.unit_people, 0.0,
-                self.reach, float(self.shape != "von_neumann"),
+                self.reach, float(self.shape != "von_neumann"), float(rules.exact_ratio),
             ]
         )  # fmt: skip
 

@@ -99,6 +99,7 @@ class CrowdRules:
     memory_decay: float
     crime_drive: float  # grievance substitute of organized crime today (0 unless sponsored)
     arrests_per_unit: int
+    exact_ratio: bool = False  # P(arrest) from C / A unrounded (crowd.arrest_ratio: exact)
 
     def floats(self, hardship_extra: float) -> np.ndarray:
         """The kernel's float parameters (layout in `kernel`)."""
@@ -120,7 +121,13 @@ class CrowdRules:
     def ints(self) -> np.ndarray:
         """The kernel's integer parameters (layout in `kernel`)."""
         return np.array(
-            [self.max_jail_term, int(self.movement), self.batches, self.arrests_per_unit],
+            [
+                self.max_jail_term,
+                int(self.movement),
+                self.batches,
+                self.arrests_per_unit,
+                int(self.exact_ratio),
+            ],
             dtype=np.int64,
         )
 

@@ -130,8 +130,8 @@ MAX_SIDE = 10321
     HARDSHIP_EXTRA,
 ) = range(10)
 N_FLOAT = 10
-MAX_JAIL_TERM, MOVEMENT, BATCHES, ARRESTS_PER_UNIT = range(4)
-N_INT = 4
+MAX_JAIL_TERM, MOVEMENT, BATCHES, ARRESTS_PER_UNIT, EXACT_RATIO = range(5)
+N_INT = 5
 # Layout of the day's statistics (counts of agents), each "by kind" entry three wide.
 STAT_ACTIVE, STAT_QUIET, STAT_JAILED, STAT_ARRESTS, STAT_ENGAGED = 0, 3, 4, 5, 8
 N_STATS = 11
@@ -620,6 +620,7 @@ def crowd_day(
     # m when no cell is twice in a vision (rows_ok), and at most k (small regions: fewer exp)
     ratios = min(k, m) + 1 if rows_ok else k + 1
     p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(float(ratios)))
+    exact, arrest_k = ip[EXACT_RATIO] != 0, f[ARREST_CONSTANT]  # opt-in: the ratio unrounded
     not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
     base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
@@ -660,8 +661,11 @@ def crowd_day(
                 continue
             cell = _u(pos[iu])
             seen = actives_seen[cell]
-            # round half to even, like Python's round() in Mesa's example
-            p = p_arrest[_u(int(np.rint(cops_seen[cell] / (seen + 1.0))))]
+            ratio = cops_seen[cell] / (seen + 1.0)
+            if exact:
+                p = 1.0 - np.exp(-arrest_k * ratio)
+            else:  # round half to even, like Python's round() in Mesa's example
+                p = p_arrest[_u(int(np.rint(ratio)))]
             if kind[iu] == CRIME:
                 grievance = crime_drive  # organized crime acts for a sponsor
             else:

@@ -208,6 +208,7 @@ class TransitionModel(mesa.Model):
             memory_decay=c.memory_decay,
             crime_drive=0.0,
             arrests_per_unit=1,
+            exact_ratio=c.arrest_ratio == "exact",
         )
         self.situation = self._situation([0] * N_STATS)
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]

@@ -196,7 +196,10 @@ class Population:
         floats[:] = rules.floats(0.0)
         floats[:, kernel.CONTAGION_SIGNAL] = contagion
         floats[:, kernel.HARDSHIP_EXTRA] = [c.hardship_extra for c in self.crowds]
-        ints = (rules.max_jail_term, rules.movement, rules.batches, rules.arrests_per_unit)
+        ints = (
+            rules.max_jail_term, rules.movement, rules.batches, rules.arrests_per_unit,
+            rules.exact_ratio,
+        )  # fmt: skip
         if ints != self._ints_of:  # the same all run long, as a rule
             self._ints_of, self._ints = ints, rules.ints()
         f = self.flat

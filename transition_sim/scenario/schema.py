@@ -205,6 +205,11 @@ class Crowd(Strict):
     # (1: Epstein's uniform H; above 1, few citizens have much hardship, so a shock tips a
     # graded share of them rather than the whole city, Granovetter 1978) [A-hardship-skew].
     hardship_skew: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+    # The ratio of units to actives in sight in the estimated arrest probability
+    # P = 1 - exp(-k C / A): rounded to an integer (Epstein's as in Mesa's example: P = 0 once
+    # actives outnumber units about two to one, so crowds tip all or nothing), or exact
+    # (P grows smoothly with the units per active) [A-arrest-ratio].
+    arrest_ratio: Literal["rounded", "exact"] = "rounded"
 
     @field_validator("hardship_skew")
     @classmethod
