@@ -662,10 +662,8 @@ def crowd_day(
             cell = _u(pos[iu])
             seen = actives_seen[cell]
             ratio = cops_seen[cell] / (seen + 1.0)
-            if exact:
-                p = 1.0 - np.exp(-arrest_k * ratio)
-            else:  # round half to even, like Python's round() in Mesa's example
-                p = p_arrest[_u(int(np.rint(ratio)))]
+            # rounded half to even, like Python's round() in Mesa's example, unless exact
+            p = 1.0 - np.exp(-arrest_k * ratio) if exact else p_arrest[_u(int(np.rint(ratio)))]
             if kind[iu] == CRIME:
                 grievance = crime_drive  # organized crime acts for a sponsor
             else:
