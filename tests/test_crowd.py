@@ -105,8 +105,9 @@ def reference_day(c: RegionCrowd, r: CrowdRules) -> DayStats:
                 continue
             cell = c.pos[i]
             seen = len(actives_in_view(c, cell))
-            # Mesa: round(cops / actives) with Python's round, and math.exp
-            p = 1.0 - math.exp(-r.arrest_constant * round(deterring_in_view(c, cell) / (seen + 1)))
+            # Mesa: round(cops / actives) with Python's round, and math.exp (or unrounded)
+            ratio = deterring_in_view(c, cell) / (seen + 1)
+            p = 1.0 - math.exp(-r.arrest_constant * (ratio if r.exact_ratio else round(ratio)))
             if c.kind[i] == CRIME:
                 grievance = r.crime_drive
             else:
@@ -208,10 +209,11 @@ def assert_same_stats(a: DayStats, b: DayStats) -> None:
     extensions=st.booleans(),
     sites=st.integers(0, 2),
     per_unit=st.integers(1, 2),
+    exact=st.booleans(),
 )
 def test_kernel_matches_the_plain_python_rule(
     seed, side, density, unit_share, vision, shape, batches, movement, legitimacy, extensions,
-    sites, per_unit,
+    sites, per_unit, exact,
 ) -> None:  # fmt: skip
     """Day after day, with stances changing and patron units coming and going, the kernel and
     the reference produce the same grid, states, jail terms, memory, statistics and stream; and
@@ -233,6 +235,7 @@ def test_kernel_matches_the_plain_python_rule(
             batches=batches,
             arrests_per_unit=per_unit,
             max_jail_term=3,
+            exact_ratio=exact,
             **(
                 dict(
                     social_signal=0.3,
