@@ -151,9 +151,13 @@ def reference_day(c: RegionCrowd, r: CrowdRules) -> DayStats:
                         best, target = site_distance(c, x), x
             else:
                 for _ in range(kernel.EMPTY_TRIES):
-                    x = vision[kernel.below(s, k)]
-                    if c.occupant[x] < 0:
-                        target = x
+                    # three candidates per draw, the first empty taken (kernel.CANDIDATE_BITS)
+                    word, mask = int(kernel._next(s)), kernel.CANDIDATE_MASK
+                    fields = (word >> 43, (word >> 22) & mask, (word >> 1) & mask)
+                    cells = [vision[f * k >> kernel.CANDIDATE_BITS] for f in fields]
+                    empty = [x for x in cells if c.occupant[x] < 0]
+                    if empty:
+                        target = empty[0]
                         break
                 else:
                     empty = [x for x in vision if c.occupant[x] < 0]

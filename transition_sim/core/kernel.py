@@ -111,7 +111,14 @@ QUIET, ACTIVE, JAILED = 0, 1, 2
 PEACEFUL, VIOLENT, CRIME = 0, 1, 2
 WINDOW = 32  # cells of a row one masked vector operation updates (`_add_masked`)
 MOVE_PROPOSALS = 8  # cells in vision an armed active weighs when heading for a site
-EMPTY_TRIES = 16  # random draws before a move falls back to scanning for empty cells
+# A move's candidates: three cells in vision from each 64-bit draw, 21 bits each (bits 43-63,
+# 22-42, 1-21), scaled to {0..k-1} by multiply-shift. An index then has probability q / 2**21 or
+# (q + 1) / 2**21, q = 2**21 // k: any two cells' chances differ by a factor of at most
+# 1 + 1/q <= 1 + k / (2**21 - k): 5.3e-5 at k = 112 (von Neumann radius 7), 3.1e-3 at the widest
+# vision scenarios allow (Moore radius 40, k = 6,560).
+CANDIDATE_BITS = 21
+CANDIDATE_MASK = (1 << CANDIDATE_BITS) - 1
+EMPTY_TRIES = 6  # draws (3 candidates each) before a move falls back to scanning for empty cells
 # The widest grid `crowd_day` takes: side**3 < 2**40, for `_row_col_by` (10**8 cells: a
 # neighbour table of tens of GB at vision 7).
 MAX_SIDE = 10321
@@ -541,6 +548,44 @@ def _in_vision(x: int, y: int, j: np.uint64, row_off: np.ndarray, col_off: np.nd
 
 
 @numba.njit(cache=True, inline="always")
+def _candidate(field: np.uint64, k: np.uint64) -> np.uint64:
+    """A candidate's index in vision, floor(field * k / 2**bits), from a field of
+    `CANDIDATE_BITS` bits."""
+    return (field * k) >> _U64(CANDIDATE_BITS)
+
+
+@numba.njit(cache=True, inline="always")
+def _first_empty(
+    x: int,
+    y: int,
+    r: np.uint64,
+    k: np.uint64,
+    row_off: np.ndarray,
+    col_off: np.ndarray,
+    row_start: np.ndarray,
+    col_mod: np.ndarray,
+    occupant: np.ndarray,
+) -> tuple[int, bool]:
+    """Of the three candidates drawn by `r` (see `CANDIDATE_BITS`) in the vision of (x, y), the
+    first empty one (else the last), and whether any is empty. Branch-free: the three occupants
+    are loaded together and the cell picked by selects (which candidate is empty is a coin toss
+    the branch predictor cannot learn), the torus wrapped by table (`row_start[i]` is
+    (i mod side) * side, `col_mod[i]` is i mod side, for i < 2 * side): a compare would become
+    a branch."""
+    mask = _U64(CANDIDATE_MASK)
+    j0 = _candidate(r >> _U64(64 - CANDIDATE_BITS), k)
+    j1 = _candidate((r >> _U64(64 - 2 * CANDIDATE_BITS)) & mask, k)
+    j2 = _candidate((r >> _U64(64 - 3 * CANDIDATE_BITS)) & mask, k)
+    c0 = row_start[_u(x + row_off[j0])] + col_mod[_u(y + col_off[j0])]
+    c1 = row_start[_u(x + row_off[j1])] + col_mod[_u(y + col_off[j1])]
+    c2 = row_start[_u(x + row_off[j2])] + col_mod[_u(y + col_off[j2])]
+    o0, o1, o2 = occupant[_u(c0)], occupant[_u(c1)], occupant[_u(c2)]
+    cell = c1 if o1 < 0 else c2
+    cell = c0 if o0 < 0 else cell
+    return cell, (o0 | o1 | o2) < 0  # occupants are -1 (empty) or >= 0
+
+
+@numba.njit(cache=True, inline="always")
 def _any_empty(
     x: int,
     y: int,
@@ -627,7 +672,9 @@ def crowd_day(
     max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
     steer = sites.shape[0] > 0
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
-    k_scaled = k * _UNIT
+    k_u = _U64(k)
+    col_mod = np.arange(2 * side) % side  # the torus's wrap, by table (see `_first_empty`)
+    row_start = col_mod * side
     if side > MAX_SIDE:
         raise ValueError("grid wider than kernel.MAX_SIDE")
     magic = reciprocal(side)  # a cell's row and column without a division
@@ -714,12 +761,15 @@ def crowd_day(
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
             else:
-                # Draws until an empty cell: exactly uniform over the empty cells in vision.
+                # The first empty of i.i.d. uniform candidates: uniform over the empty cells
+                # in vision (to within `CANDIDATE_BITS`' quantization), three per draw.
                 x, y = _row_col_by(cell, side, magic)
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-                    c = _in_vision(x, y, _u(_below_scaled(r, k_scaled)), row_off, col_off, side)
-                    if occupant[_u(c)] < 0:
+                    c, empty = _first_empty(
+                        x, y, r, k_u, row_off, col_off, row_start, col_mod, occupant
+                    )
+                    if empty:
                         target = c
                         break
                 if target < 0:
