@@ -25,6 +25,7 @@ TABLES = {
     "kernel": {"baseline", "agents", "days", "against"},
     "loader": {"loads"},
     "memory": {"memory"},
+    "model_change": {"summary", "baseline"},
     "resolution": {"resolution"},
     "startup": {"startup"},
     "sweep": {"sweep"},

@@ -54,12 +54,13 @@ def biased_moves(c: RegionCrowd, moves: int) -> np.ndarray:
     """A planted bug: of each draw's three candidates, the empty one listed first in the vision
     (not the first drawn), so that cells early in the vision are favoured."""
     vision, k, mask = c.neighbors[CORNER], c.neighbors.shape[1], kernel.CANDIDATE_MASK
+    bits = kernel.CANDIDATE_BITS
     targets = np.empty(moves, dtype=np.int64)
     for i in range(moves):
         while True:
             word = int(kernel._next(c.stream))
             fields = (word >> 43, (word >> 22) & mask, (word >> 1) & mask)
-            empty = [j for f in fields if c.occupant[vision[j := f * k >> 21]] < 0]
+            empty = [j for f in fields if c.occupant[vision[j := f * k >> bits]] < 0]
             if empty:
                 targets[i] = vision[min(empty)]
                 break
