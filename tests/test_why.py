@@ -84,3 +84,14 @@ def test_cases_on_day_describe_each_run_once() -> None:
 def test_metrics_by_outcome_has_a_column_per_class(outcome: str) -> None:
     table = why.metrics_by_outcome(ensemble())
     assert f"{outcome} (6 runs)" in table.columns
+
+
+@pytest.mark.parametrize("p", [4.2e-05, 1e-12, 0.0])
+def test_tiny_p_values_read_without_e_notation(p: float) -> None:
+    """The parting table is prose for readers: 4.2e-05 once showed there as written."""
+    assert why.p_text(p) == "< 0.0001"
+
+
+def test_parting_table_names_the_event_and_its_p_value() -> None:
+    row = why.parting_table(ensemble()).iloc[0]
+    assert row["most different event"] == "crowd: surge (100% vs 0%, p = 0.0022)"

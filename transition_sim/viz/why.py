@@ -290,7 +290,7 @@ def event_contrast(results: Results, a: str, b: str, top: int = 6) -> pd.DataFra
                 f"runs ending in {humanize(b)}": f"{100 * in_b / len(rb):.0f}%",
                 "_diff": in_a / len(ra) - in_b / len(rb),
                 "difference (points)": f"{100 * (in_a / len(ra) - in_b / len(rb)):+.0f}",
-                "Fisher p": f"{p:.2g}",
+                "Fisher p": p_text(p),
                 "_p": p,
                 "median first day": f"{g['day'].median():.0f}",
             }
@@ -319,10 +319,21 @@ def parting_table(results: Results) -> pd.DataFrame:
                 "most different event": "–"
                 if events.empty
                 else f"{events.iloc[0]['event']} ({events.iloc[0].iloc[1]} vs"
-                f" {events.iloc[0].iloc[2]}, p = {events.iloc[0]['Fisher p']})",
+                f" {events.iloc[0].iloc[2]}, {_p_clause(events.iloc[0]['Fisher p'])})",
             }
         )
     return pd.DataFrame(rows)
+
+
+def p_text(p: float) -> str:
+    """A p-value for readers: two significant digits, never in e-notation (below 0.0001 it
+    reads "< 0.0001")."""
+    return "< 0.0001" if p < 1e-4 else f"{p:.2g}"
+
+
+def _p_clause(text: str) -> str:
+    """``p = 0.042`` or ``p < 0.0001`` from `p_text`'s output."""
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def _num(x: float) -> str:
