@@ -48,10 +48,15 @@ def main() -> None:
                         "hit": c["hit"],
                     }
                 )
-    table = pd.DataFrame(rows).drop(columns=["kazakhstan_total"])
-    table.to_csv(args.out, index=False)
-    print(table.to_string(index=False))
     per_case = pd.DataFrame(cases)
+    group = per_case.case.isin(OUSTERS).map({True: "ousters", False: "holds"})
+    popular = per_case.groupby(["base", "setting", group]).p_popular.mean().unstack()
+    popular = popular.rename(columns=lambda c: f"p_popular_{c}").reset_index()
+    table = pd.DataFrame(rows).drop(columns=["kazakhstan_total"]).merge(popular)
+    # Discrimination: the ousters' mean share of popular transitions minus the holds'.
+    table["ousters_minus_holds"] = table.p_popular_ousters - table.p_popular_holds
+    table.round(3).to_csv(args.out, index=False)
+    print(table.round(3).to_string(index=False))
     per_case.to_csv(args.out.with_name("cases.csv"), index=False)
     wide = per_case.pivot_table(
         index=["case", "observed"], columns=["base", "setting"], values="p_popular"
