@@ -29,8 +29,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "summary.csv")
     args = ap.parse_args()
     rows, cases = [], []
-    for path in sorted(HERE.glob("*/*/backtest.json")):
-        base, setting = path.parent.parent.name, path.parent.name
+    paths = sorted(HERE.glob("*/*/backtest.json")) + sorted(HERE.glob("calib_*/backtest.json"))
+    for path in paths:
+        # the bases' settings (base/setting/), and the re-fitted points (calib_*/: "refit")
+        refit = path.parent.name.startswith("calib_")
+        base = "refit" if refit else path.parent.parent.name
+        setting = path.parent.name
         record = json.loads(path.read_text())
         rows.append({"base": base, **summarize(setting, record, float("nan"))})
         for c in record["cases"]:
