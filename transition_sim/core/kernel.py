@@ -528,8 +528,8 @@ def _site_distance(cell: int, sites: np.ndarray, side: int) -> int:
 def _toward_site(
     cell: int, nbr: np.ndarray, occupant: np.ndarray, sites: np.ndarray, side: int, s: np.ndarray
 ) -> int:
-    """An armed active's move: of `MOVE_PROPOSALS` random cells in vision, the empty one
-    nearest a site (the first drawn on a tie), or -1 if none is empty."""
+    """An armed active's move (and a gathering peaceful one's): of `MOVE_PROPOSALS` random cells
+    in vision, the empty one nearest a site (the first drawn on a tie), or -1 if none is empty."""
     best, target = 2 * side, -1
     for _ in range(MOVE_PROPOSALS):
         c = nbr[cell, below(s, nbr.shape[1])]
@@ -758,12 +758,10 @@ def crowd_day(
             is_active = citizen and state[au] == ACTIVE
             cell = pos[au]
             target = -1
-            heads = steer and is_active and kind[au] != PEACEFUL
-            if steer and is_active and not heads and gather > 0.0:
-                heads = gather >= 1.0  # a draw only for a chance strictly between 0 and 1
-                if not heads:
-                    r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-                    heads = float(r >> _U64(11)) * _UNIT < gather
+            heads = steer and is_active and (kind[au] != PEACEFUL or gather >= 1.0)
+            if steer and is_active and not heads and gather > 0.0:  # a draw only if 0 < g < 1
+                r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                heads = float(r >> _U64(11)) * _UNIT < gather
             if heads:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
