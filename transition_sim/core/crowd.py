@@ -100,6 +100,7 @@ class CrowdRules:
     crime_drive: float  # grievance substitute of organized crime today (0 unless sponsored)
     arrests_per_unit: int
     exact_ratio: bool = False  # P(arrest) from C / A unrounded (crowd.arrest_ratio: exact)
+    gathering: float = 0.0  # chance a peaceful active's move heads for a site (crowd.gathering)
 
     def floats(self, hardship_extra: float) -> np.ndarray:
         """The kernel's float parameters (layout in `kernel`)."""
@@ -115,6 +116,7 @@ class CrowdRules:
                 self.memory_decay,
                 self.crime_drive,
                 hardship_extra,
+                self.gathering,
             ]
         )
 

@@ -135,8 +135,9 @@ MAX_SIDE = 10321
     MEMORY_DECAY,
     CRIME_DRIVE,
     HARDSHIP_EXTRA,
-) = range(10)
-N_FLOAT = 10
+    GATHERING,
+) = range(11)
+N_FLOAT = 11
 MAX_JAIL_TERM, MOVEMENT, BATCHES, ARRESTS_PER_UNIT, EXACT_RATIO = range(5)
 N_INT = 5
 # Layout of the day's statistics (counts of agents), each "by kind" entry three wide.
@@ -527,8 +528,8 @@ def _site_distance(cell: int, sites: np.ndarray, side: int) -> int:
 def _toward_site(
     cell: int, nbr: np.ndarray, occupant: np.ndarray, sites: np.ndarray, side: int, s: np.ndarray
 ) -> int:
-    """An armed active's move: of `MOVE_PROPOSALS` random cells in vision, the empty one
-    nearest a site (the first drawn on a tie), or -1 if none is empty."""
+    """An armed active's move (and a gathering peaceful one's): of `MOVE_PROPOSALS` random cells
+    in vision, the empty one nearest a site (the first drawn on a tie), or -1 if none is empty."""
     best, target = 2 * side, -1
     for _ in range(MOVE_PROPOSALS):
         c = nbr[cell, below(s, nbr.shape[1])]
@@ -650,7 +651,7 @@ def crowd_day(
     sequential activation). In a batch: 1. its citizens out of jail decide on the state at the
     start of the batch, the jailed serve a day; 2. its deterring units arrest, in order; 3.
     everyone in it who is not jailed moves, in order, to a uniformly random empty cell in
-    vision (armed actives: see `_toward_site`).
+    vision (armed actives, and peaceful ones with probability `GATHERING`: see `_toward_site`).
     """
     n, m, k = kind.shape[0], deters.shape[0], nbr.shape[1]
     stats = np.zeros(N_STATS, dtype=np.int64)
@@ -671,6 +672,7 @@ def crowd_day(
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
     max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
     steer = sites.shape[0] > 0
+    gather = f[GATHERING]  # opt-in: the chance a peaceful active's move heads for a site
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_u = _U64(k)
     col_mod = np.arange(2 * side) % side  # the torus's wrap, by table (see `_first_empty`)
@@ -756,7 +758,11 @@ def crowd_day(
             is_active = citizen and state[au] == ACTIVE
             cell = pos[au]
             target = -1
-            if steer and is_active and kind[au] != PEACEFUL:
+            heads = steer and is_active and (kind[au] != PEACEFUL or gather >= 1.0)
+            if steer and is_active and not heads and gather > 0.0:  # a draw only if 0 < g < 1
+                r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                heads = float(r >> _U64(11)) * _UNIT < gather
+            if heads:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]

@@ -209,6 +209,7 @@ class TransitionModel(mesa.Model):
             crime_drive=0.0,
             arrests_per_unit=1,
             exact_ratio=c.arrest_ratio == "exact",
+            gathering=c.gathering,
         )
         self.situation = self._situation([0] * N_STATS)
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]

@@ -210,6 +210,10 @@ class Crowd(Strict):
     # actives outnumber units about two to one, so crowds tip all or nothing), or exact
     # (P grows smoothly with the units per active) [A-arrest-ratio].
     arrest_ratio: Literal["rounded", "exact"] = "rounded"
+    # The chance that a peaceful active's move heads for a site, as an armed active's always
+    # does (0: Epstein's random walk; real nonviolent crowds converge on a focal square and the
+    # seat of power) [A-gathering].
+    gathering: Fraction = 0.0
 
     @field_validator("hardship_skew")
     @classmethod
@@ -218,6 +222,16 @@ class Crowd(Strict):
             raise ValueError(
                 "a hardship_skew other than 1 is not implemented for representation: blocks"
                 " (their exact shares assume a uniform hardship)"
+            )
+        return value
+
+    @field_validator("gathering")
+    @classmethod
+    def _gathering_with_agents(cls, value: float, info: ValidationInfo) -> float:
+        if value != 0.0 and info.data.get("representation") == "blocks":
+            raise ValueError(
+                "a gathering other than 0 is not implemented for representation: blocks"
+                " (blocks are places and do not move)"
             )
         return value
 
