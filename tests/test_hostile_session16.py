@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from scenario_files import BASELINE, write
+
+from transition_sim.scenario import ScenarioError
+from transition_sim.studies.spec import load_spec
+from transition_sim.studies.sweep import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATE = ROOT / "experiments" / "calibration" / "calibrate_kazakhstan.py"
@@ -65,3 +70,36 @@ def test_a_bad_calibration_fix_exits_2_without_a_traceback(tmp_path: Path, fix: 
     assert "Traceback" not in done.stderr
     assert says in done.stderr
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("1", "is 'rounded' (text), cannot set 1 (a number)"),
+        ("true", "is 'rounded' (text), cannot set True (a flag)"),
+    ],
+)
+def test_a_sweep_fixing_the_rule_to_a_non_name_says_what_it_is(
+    tmp_path: Path, value: str, says: str
+) -> None:
+    """A spec's `fixed:` that gives crowd.arrest_ratio (a name) a number or a flag is
+    refused at its line, saying what the field holds and what was given (it said "is
+    'rounded', not a number", as if the field were the number)."""
+    spec = write(
+        tmp_path / "spec.yaml",
+        f"""
+        name: t
+        scenario: {BASELINE}
+        design: grid
+        replications: 1
+        seed: 1
+        fixed: {{crowd.arrest_ratio: {value}}}
+        parameters:
+          - {{path: crowd.arrest_constant, values: [2.3]}}
+        """,
+    )
+    with pytest.raises(ScenarioError) as info:
+        prepare(load_spec(spec))
+    err = info.value
+    assert (err.line, err.field) == (6, "fixed.crowd.arrest_ratio")
+    assert says in err.message
