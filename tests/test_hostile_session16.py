@@ -103,3 +103,27 @@ def test_a_sweep_fixing_the_rule_to_a_non_name_says_what_it_is(
     err = info.value
     assert (err.line, err.field) == (6, "fixed.crowd.arrest_ratio")
     assert says in err.message
+
+
+@pytest.mark.parametrize(
+    ("stage", "table"), [("--reuse-global", "global"), ("--confirm-only", "finalists")]
+)
+def test_a_calibration_stage_reused_under_other_fixes_is_refused(
+    tmp_path: Path, stage: str, table: str
+) -> None:
+    """A results folder computed with --fix crowd.arrest_ratio=exact, continued without it:
+    the stored stage is not mixed with rounded points, and its record of the fixes is kept (it
+    was overwritten with the new --fix before the stored stage was read)."""
+    results = tmp_path / "r"
+    record = write(results / "fixed.json", '{"crowd.arrest_ratio": "exact"}\n')
+    write(results / f"{table}.csv", "point,total,peak_crowd\n")
+    done = subprocess.run(
+        [sys.executable, str(CALIBRATE), stage, "--results", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "fixed.json" in done.stderr
+    assert record.read_text() == '{"crowd.arrest_ratio": "exact"}\n'

@@ -242,8 +242,14 @@ def main() -> None:
 
     base, fixed = fixed_base(ap, args.fix)
     names = list(SPACE)
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / "fixed.json").write_text(json.dumps(fixed, indent=2) + "\n")
+    record = args.results / "fixed.json"
+    if args.confirm_only or args.reuse_global:  # a stored stage: only under the same fixes
+        then = json.loads(record.read_text()) if record.is_file() else {}
+        if then != fixed:
+            ap.error(f"{record} says the stored stages ran with --fix {then}, not {fixed}")
+    else:
+        args.results.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(fixed, indent=2) + "\n")
     if args.confirm_only:
         confirm(base, names, pd.read_csv(args.results / "finalists.csv"), args)
         return
