@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from scenario_files import BASELINE, write
+from test_arrest_ratio import one_day
 
+from transition_sim.core.crowd import ACTIVE, QUIET
 from transition_sim.scenario import ScenarioError
 from transition_sim.studies.spec import load_spec
 from transition_sim.studies.sweep import prepare
@@ -127,3 +129,11 @@ def test_a_calibration_stage_reused_under_other_fixes_is_refused(
     assert "Traceback" not in done.stderr
     assert "fixed.json" in done.stderr
     assert record.read_text() == '{"crowd.arrest_ratio": "exact"}\n'
+
+
+def test_two_actives_per_unit_are_not_deterred_by_the_rounded_ratio() -> None:
+    """C/A = 1/2 exactly (one unit, one other active and herself) rounds half to even, to 0:
+    the rounded rule does not deter there (docs/ODD.md §7.1 says C/A <= 0.5, not < 0.5); the
+    exact one does (P = 0.68 at k = 2.3)."""
+    assert one_day(units=1, actives=1, hardship=0.5, exact=False) == ACTIVE
+    assert one_day(units=1, actives=1, hardship=0.5, exact=True) == QUIET
