@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -13,12 +14,13 @@ from scenario_files import BASELINE, write
 from test_arrest_ratio import one_day
 
 from transition_sim.core.crowd import ACTIVE, QUIET
-from transition_sim.scenario import ScenarioError
+from transition_sim.scenario import ScenarioError, load_scenario
 from transition_sim.studies.spec import load_spec
 from transition_sim.studies.sweep import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATE = ROOT / "experiments" / "calibration" / "calibrate_kazakhstan.py"
+BENCH_RESOLUTION = ROOT / "benchmarks" / "bench_resolution.py"
 DELIMITER = re.compile(r"^\s*\|(\s*:?-+:?\s*\|)+\s*$")
 
 
@@ -137,3 +139,41 @@ def test_two_actives_per_unit_are_not_deterred_by_the_rounded_ratio() -> None:
     exact one does (P = 0.68 at k = 2.3)."""
     assert one_day(units=1, actives=1, hardship=0.5, exact=False) == ACTIVE
     assert one_day(units=1, actives=1, hardship=0.5, exact=True) == QUIET
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ("crowd.arrest_ratio=Exact", "--set: crowd.arrest_ratio: input should be 'rounded'"),
+        ("crowd.arrest_ration=exact", "--set: crowd.arrest_ration: unknown key"),
+        ("crowd.arrest_ratio", "--set crowd.arrest_ratio: expected PATH=VALUE"),
+    ],
+)
+def test_a_bad_resolution_setting_exits_2_without_a_traceback(
+    tmp_path: Path, setting: str, says: str
+) -> None:
+    """bench_resolution.py --set (which docs/ODD.md §8 uses for the exact rule): a refused
+    value, a mistyped key or a missing '=' is a usage error naming it, before anything runs."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH_RESOLUTION), "--smoke", "--set", setting],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert says in done.stderr
+
+
+def test_a_resolution_setting_takes_a_bare_name() -> None:
+    """`--set crowd.arrest_ratio=exact` (no JSON quotes) sets the rule, as calibrate's --fix."""
+    sys.path.insert(0, str(BENCH_RESOLUTION.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_resolution", BENCH_RESOLUTION)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH_RESOLUTION.parent))
+    scenario = module.with_values(load_scenario(BASELINE), ["crowd.arrest_ratio=exact"])
+    assert scenario.crowd.arrest_ratio == "exact"
