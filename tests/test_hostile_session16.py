@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from scenario_files import BASELINE, write
 from test_arrest_ratio import one_day
+from typer.testing import CliRunner
 
+from transition_sim.cli import app
 from transition_sim.core.crowd import ACTIVE, QUIET
 from transition_sim.scenario import ScenarioError, load_scenario
 from transition_sim.studies.spec import load_spec
@@ -177,3 +179,21 @@ def test_a_resolution_setting_takes_a_bare_name() -> None:
         sys.path.remove(str(BENCH_RESOLUTION.parent))
     scenario = module.with_values(load_scenario(BASELINE), ["crowd.arrest_ratio=exact"])
     assert scenario.crowd.arrest_ratio == "exact"
+
+
+def test_a_claim_counterfactual_with_a_bad_rule_says_so_plainly(tmp_path: Path) -> None:
+    """An `expects:` entry that sets crowd.arrest_ratio: Exact: exit 2 at its line, with the
+    loader's message (it was pydantic's raw text: '... [type=literal_error, input_value=...]')."""
+    text = (ROOT / "seeds" / "claims.yaml").read_text(encoding="utf-8")
+    old = "        set: {shocks.0.magnitude: 0.0}\n"
+    assert old in text
+    registry = tmp_path / "claims.yaml"
+    bad = "        set: {shocks.0.magnitude: 0.0, crowd.arrest_ratio: Exact}\n"
+    registry.write_text(text.replace(old, bad, 1), encoding="utf-8")
+    args = ["check-claims", "--claims", str(registry), "--only", "C-domestic-crisis", "-n", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    said = "invalid counterfactual: crowd.arrest_ratio: input should be 'rounded' or 'exact'"
+    assert said in result.output
+    assert "type=" not in result.output
