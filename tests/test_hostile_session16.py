@@ -14,9 +14,12 @@ from scenario_files import BASELINE, write
 from test_arrest_ratio import one_day
 from typer.testing import CliRunner
 
+from transition_sim.claims import load_priors
 from transition_sim.cli import app
 from transition_sim.core.crowd import ACTIVE, QUIET
+from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario
 from transition_sim.scenario import ScenarioError, load_scenario
+from transition_sim.scenario.schema import Scenario
 from transition_sim.studies.spec import load_spec
 from transition_sim.studies.sweep import prepare
 
@@ -197,3 +200,19 @@ def test_a_claim_counterfactual_with_a_bad_rule_says_so_plainly(tmp_path: Path) 
     said = "invalid counterfactual: crowd.arrest_ratio: input should be 'rounded' or 'exact'"
     assert said in result.output
     assert "type=" not in result.output
+
+
+def test_prior_draws_leave_blocks_their_uniform_hardship() -> None:
+    """`run` on a blocks scenario without a posterior draws the priors (the default, auto):
+    crowd.hardship_skew's prior (A-hardship-skew) must not be drawn there, since blocks refuse
+    any skew but 1. It was drawn, and every such run died with an internal error (exit 1)."""
+    data = load_scenario(BASELINE).model_dump(mode="json")
+    data["from_posterior"] = None
+    data["crowd"].update(representation="blocks", vision=None, vision_people=78_400)
+    scenario = Scenario.model_validate(data)
+    registry = load_priors()
+    uncertainty = Uncertainty(registry.priors, registry.coupled, 1, "seeds/claims.yaml")
+    assert any(p.path == "crowd.hardship_skew" for p in registry.priors)
+    drawn = [drawn_scenario(scenario, seed, uncertainty) for seed in range(3)]
+    assert all(s.crowd.hardship_skew == 1.0 for s in drawn)
+    assert len({s.crowd.arrest_constant for s in drawn}) == 3  # the other priors still drawn
