@@ -216,3 +216,29 @@ def test_prior_draws_leave_blocks_their_uniform_hardship() -> None:
     drawn = [drawn_scenario(scenario, seed, uncertainty) for seed in range(3)]
     assert all(s.crowd.hardship_skew == 1.0 for s in drawn)
     assert len({s.crowd.arrest_constant for s in drawn}) == 3  # the other priors still drawn
+
+
+@pytest.mark.parametrize("value", ["null", "[exact]", "{a: 1}"])
+def test_a_sweep_fixing_the_rule_to_null_or_a_list_is_one_error(tmp_path: Path, value: str):
+    """`fixed: {crowd.arrest_ratio: null}` (or a list, a mapping) is one error at the field's
+    own path; it was four, one per allowed type, at 'fixed.crowd.arrest_ratio.float', '.int',
+    '.bool' and '.str'."""
+    spec = write(
+        tmp_path / "spec.yaml",
+        f"""
+        name: t
+        scenario: {BASELINE}
+        design: grid
+        replications: 1
+        seed: 1
+        fixed: {{crowd.arrest_ratio: {value}}}
+        parameters:
+          - {{path: crowd.arrest_constant, values: [2.3]}}
+        """,
+    )
+    result = CliRunner().invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert f"{spec}:6: fixed.crowd.arrest_ratio: " in errors[0]
+    assert "a single number, flag or name" in errors[0]
