@@ -6,8 +6,9 @@ detentions at 2,000, 1,000 and 500 people per agent (issue 13, item 5).
         [--set crowd.vision=null --set crowd.vision_people=78400 ...]
 
 `--city` runs the one-city scenario of tests/test_resolution.py instead of the baseline (its
-deaths per capita are then per resident of that city); `--set PATH=JSON` changes a value of the
-scenario (keys between dots, list items by index) before the resolution is set: an experiment
+deaths per capita are then per resident of that city); `--set PATH=VALUE` (JSON, or a bare string
+such as crowd.arrest_ratio=exact) changes a value of the scenario (keys between dots, list items
+by index) before the resolution is set: an experiment
 on the crowd's rules, recorded in the results file.
 
 Every resolution runs the same seeds. Writes benchmarks/results/resolution.json: per resolution
@@ -28,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 from _common import ROOT, add_common_args, table, write
+from pydantic import ValidationError
 
 from transition_sim.ensemble.runner import run_ensemble
-from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.loader import describe_error, load_scenario
 from transition_sim.scenario.schema import Scenario
 
 RESOLUTIONS = (2000, 1000, 500)
@@ -44,8 +46,16 @@ def at_resolution(scenario: Scenario, people_per_agent: int, days: int) -> Scena
     return Scenario.model_validate(data)
 
 
+def set_value(text: str) -> object:
+    """A --set value: JSON (null, 1.5, "exact"), else the text itself (exact)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def with_values(scenario: Scenario, settings: list[str]) -> Scenario:
-    """The scenario with each ``PATH=JSON`` of `settings` applied."""
+    """The scenario with each ``PATH=VALUE`` of `settings` applied (`set_value`)."""
     data = scenario.model_dump()
     for setting in settings:
         path, _, value = setting.partition("=")
@@ -53,8 +63,22 @@ def with_values(scenario: Scenario, settings: list[str]) -> Scenario:
         node = data
         for key in parents:
             node = node[int(key)] if isinstance(node, list) else node[key]
-        node[int(last) if isinstance(node, list) else last] = json.loads(value)
+        node[int(last) if isinstance(node, list) else last] = set_value(value)
     return Scenario.model_validate(data)
+
+
+def check_settings(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A bad --set is a usage error (exit 2) naming it, before anything runs."""
+    for setting in args.set:
+        if "=" not in setting or setting.startswith("="):
+            ap.error(f"--set {setting}: expected PATH=VALUE")
+    try:
+        scenario_at(args, args.resolutions[0])
+    except ValidationError as exc:
+        field, message, _ = describe_error(exc.errors()[0])
+        ap.error(f"--set: {field}: {message}")
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        ap.error(f"--set: no such parameter ({exc})")
 
 
 def scenario_at(args: argparse.Namespace, people_per_agent: int) -> Scenario:
@@ -107,13 +131,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20220105)
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "kazakhstan_2022.yaml"))
     ap.add_argument("--city", action="store_true", help="the city of tests/test_resolution.py")
-    ap.add_argument("--set", action="append", default=[], metavar="PATH=JSON")
+    ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     ap.add_argument(
         "--resolutions", type=int, nargs="+", default=list(RESOLUTIONS), metavar="PPA",
         help="people per agent to compare (default: 2000 1000 500)",
     )  # fmt: skip
     add_common_args(ap)
     args = ap.parse_args()
+    check_settings(ap, args)
     if args.smoke:
         args.n, args.days, args.workers = 2, 3, 1
     results = {}

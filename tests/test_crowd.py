@@ -354,7 +354,7 @@ def test_moves_are_uniform_over_the_empty_cells_in_vision() -> None:
     """Mesa moves to a random empty cell in vision. A lone free citizen among jailed ones, put
     back on the same cell every day: her destinations are uniform over the empty cells (both
     the random draws and the scan that follows many misses are exercised: 2 of 24 cells are
-    empty, so 16 draws all miss a quarter of the time)."""
+    empty, so the 18 candidates of `kernel.EMPTY_TRIES` draws all miss a fifth of the time)."""
     c = crowd(25, 7, 0, hardship=0.0, vision=2, shape="moore", seed=1)
     centre = 24
     vision = c.neighbors[centre]

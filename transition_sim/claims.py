@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -786,7 +786,7 @@ def _target(value: Any, statistic: str, metrics: set[str] | None, fail: Any) -> 
 def counterfactual_scenario(expectation: Expectation, scenarios_dir: Path = SCENARIOS_DIR) -> Any:
     """The counterfactual as a validated `Scenario`: its file (or the baseline's) with the
     overrides set; `ExpectationError` (no location) naming the path or value that is wrong."""
-    from transition_sim.scenario.loader import ScenarioError
+    from transition_sim.scenario.loader import ScenarioError, describe_error
 
     name = expectation.scenario or expectation.baseline
     try:
@@ -800,11 +800,12 @@ def counterfactual_scenario(expectation: Expectation, scenarios_dir: Path = SCEN
         _set(data, str(path), value)
     try:
         return Scenario.model_validate(data)
-    except ValueError as err:
-        first = str(err).splitlines()
-        message = " ".join(first[1:3]).strip() if len(first) > 2 else str(err)
-        message = f"invalid counterfactual: {message}"
+    except ValidationError as err:
+        field, said, _ = describe_error(err.errors()[0])
+        message = f"invalid counterfactual: {field}: {said}" if field else said
         raise ExpectationError(Path(name), None, None, message) from None
+    except ValueError as err:
+        raise ExpectationError(Path(name), None, None, f"invalid counterfactual: {err}") from None
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:

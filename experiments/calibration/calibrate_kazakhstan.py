@@ -34,10 +34,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 from scipy.stats import qmc
 
 from transition_sim.ensemble.runner import run_ensemble
-from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.loader import describe_error, load_scenario
 from transition_sim.scenario.schema import Scenario
 from transition_sim.studies.patterns import log_distance, log_error, relative_error, window_miss
 
@@ -100,6 +101,30 @@ def fixed_value(text: str) -> object:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+def fixed_base(ap: argparse.ArgumentParser, fixes: list[str]) -> tuple[Scenario, dict[str, object]]:
+    """The baseline with the --fix values set, and those values; a bad one is a usage error
+    (exit 2) naming it, before anything runs."""
+    fixed: dict[str, object] = {}
+    for fix in fixes:
+        path, sep, value = fix.partition("=")
+        if not sep or not path:
+            ap.error(f"--fix {fix}: expected PATH=VALUE")
+        fixed[path] = fixed_value(value)
+    baseline = load_scenario(BASELINE)
+    for path, value in fixed.items():  # one at a time, to name the path that does not exist
+        try:
+            with_overrides(baseline, {path: value})
+        except ValidationError:
+            pass  # an invalid value: said below, with the field
+        except (KeyError, IndexError, ValueError, TypeError):
+            ap.error(f"--fix {path}: no such parameter in {BASELINE.name}")
+    try:
+        return with_overrides(baseline, fixed), fixed
+    except ValidationError as exc:
+        field, message, _ = describe_error(exc.errors()[0])
+        ap.error(f"--fix: {field}: {message}")
 
 
 def with_overrides(scenario: Scenario, overrides: dict[str, object]) -> Scenario:
@@ -215,11 +240,16 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    fixed = {path: fixed_value(value) for path, value in (f.split("=", 1) for f in args.fix)}
-    base = with_overrides(load_scenario(BASELINE), fixed)
+    base, fixed = fixed_base(ap, args.fix)
     names = list(SPACE)
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / "fixed.json").write_text(json.dumps(fixed, indent=2) + "\n")
+    record = args.results / "fixed.json"
+    if args.confirm_only or args.reuse_global:  # a stored stage: only under the same fixes
+        then = json.loads(record.read_text()) if record.is_file() else {}
+        if then != fixed:
+            ap.error(f"{record} says the stored stages ran with --fix {then}, not {fixed}")
+    else:
+        args.results.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(fixed, indent=2) + "\n")
     if args.confirm_only:
         confirm(base, names, pd.read_csv(args.results / "finalists.csv"), args)
         return

@@ -10,7 +10,8 @@ random batches whose citizens decide on the state at the start of their batch.
 
 On top of Epstein (all off by default): a social signal and protest memory that lower the
 threshold, contagion from other regions, three kinds of protester, armed actives that head for
-strategic sites, and units whose faction has stopped obeying (they neither deter nor arrest).
+strategic sites, units whose faction has stopped obeying (they neither deter nor arrest), and
+C/A unrounded in P (``CrowdRules.exact_ratio``, crowd.arrest_ratio: exact).
 
 A day of a region is one call of the compiled kernel (`transition_sim.core.kernel.crowd_day`);
 this module holds the region's arrays and what the model asks of them.

@@ -75,7 +75,16 @@ def drawn_values(
     """The scenario (plain data) with the parameters drawn from ``draw_seed`` (the seed of the
     draw's first replication), and the values set (coupled sets completed)."""
     data = scenario_values(scenario)
-    return with_values(data, _draw(data, draw_seed, uncertainty), uncertainty.coupled)
+    keep = _settled(data)
+    values = {p: v for p, v in _draw(data, draw_seed, uncertainty).items() if p not in keep}
+    return with_values(data, values, uncertainty.coupled)
+
+
+def _settled(data: dict[str, Any]) -> set[str]:
+    """Parameters the scenario's own settings allow at their value only, so not drawn: the
+    hardship skew with blocks (their exact shares assume a uniform hardship; the schema
+    refuses any other)."""
+    return {"crowd.hardship_skew"} if data["crowd"]["representation"] == "blocks" else set()
 
 
 def with_values(

@@ -141,9 +141,20 @@ def set_value(data: dict[str, Any], path: str, value: Any) -> Any:
     elif type(value) is type(old):
         new = value
     else:
-        raise PathError(_not_a_number(path, old) if _is_number(value) else f"is {old!r}")
+        raise PathError(f"is {old!r} ({_kind(old)}), cannot set {value!r} ({_kind(value)})")
     parent[key] = new
     return new
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in a message: a field's type and what was given differ."""
+    if isinstance(value, bool):
+        return "a flag"
+    if _is_number(value):
+        return "a number"
+    if value is None:
+        return "null"
+    return {str: "text", list: "a list", dict: "a section"}.get(type(value), type(value).__name__)
 
 
 def coupled_values(

@@ -44,7 +44,7 @@ from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic import model_validator as after
 from scipy import stats
 
@@ -217,6 +217,18 @@ class Design(Strict):
         return self
 
 
+def _single_value(value: Any) -> Any:
+    """A `fixed:` value is one number, flag or name: anything else is one error, not one per
+    type the value could have been."""
+    if value is None or isinstance(value, list | dict):
+        kind = "null" if value is None else type(value).__name__
+        raise ValueError(f"a single number, flag or name, not {kind}")
+    return value
+
+
+FixedValue = Annotated[float | int | bool | str, BeforeValidator(_single_value)]
+
+
 class Spec(Strict):
     """A validated experiment spec (module docstring)."""
 
@@ -224,7 +236,7 @@ class Spec(Strict):
     description: str = ""
     model: Annotated[str, Field(min_length=1)] = "transition"
     scenario: str | None = None
-    fixed: dict[str, float | int | bool | str] = {}
+    fixed: dict[str, FixedValue] = {}
     design: Design
     replications: Annotated[int, Field(ge=1)]
     seed: Annotated[int, Field(ge=0)]
