@@ -25,7 +25,7 @@ from transition_sim.scenario.address import (
     scenario_values,
     yaml_value,
 )
-from transition_sim.scenario.schema import Scenario
+from transition_sim.scenario.schema import BLOCKS_REFUSE, Scenario
 
 if TYPE_CHECKING:
     from transition_sim.claims import Prior
@@ -82,9 +82,10 @@ def drawn_values(
 
 def _settled(data: dict[str, Any]) -> set[str]:
     """Parameters the scenario's own settings allow at their value only, so not drawn: the
-    hardship skew with blocks (their exact shares assume a uniform hardship; the schema
-    refuses any other)."""
-    return {"crowd.hardship_skew"} if data["crowd"]["representation"] == "blocks" else set()
+    crowd rules blocks do not implement (`BLOCKS_REFUSE`; the schema refuses other values)."""
+    if data["crowd"]["representation"] != "blocks":
+        return set()
+    return {f"crowd.{name}" for name in BLOCKS_REFUSE}
 
 
 def with_values(

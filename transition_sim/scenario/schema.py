@@ -168,6 +168,14 @@ class Scale(Strict):
         return data
 
 
+# Crowd rules the blocks representation does not implement: with blocks, each must keep its
+# value here (the schema refuses any other, and prior draws leave it there).
+BLOCKS_REFUSE: dict[str, tuple[float, str]] = {
+    "hardship_skew": (1.0, "their exact shares assume a uniform hardship"),
+    "gathering": (0.0, "blocks are places and do not move"),
+}
+
+
 class Crowd(Strict):
     """The citizens' rule: Epstein's Model 1 plus social signal, memory and contagion."""
 
@@ -215,23 +223,14 @@ class Crowd(Strict):
     # seat of power) [A-gathering].
     gathering: Fraction = 0.0
 
-    @field_validator("hardship_skew")
+    @field_validator(*BLOCKS_REFUSE)
     @classmethod
-    def _skew_with_agents(cls, value: float, info: ValidationInfo) -> float:
-        if value != 1.0 and info.data.get("representation") == "blocks":
+    def _agents_only(cls, value: float, info: ValidationInfo) -> float:
+        default, why = BLOCKS_REFUSE[info.field_name]
+        if value != default and info.data.get("representation") == "blocks":
             raise ValueError(
-                "a hardship_skew other than 1 is not implemented for representation: blocks"
-                " (their exact shares assume a uniform hardship)"
-            )
-        return value
-
-    @field_validator("gathering")
-    @classmethod
-    def _gathering_with_agents(cls, value: float, info: ValidationInfo) -> float:
-        if value != 0.0 and info.data.get("representation") == "blocks":
-            raise ValueError(
-                "a gathering other than 0 is not implemented for representation: blocks"
-                " (blocks are places and do not move)"
+                f"a {info.field_name} other than {default:g} is not implemented for"
+                f" representation: blocks ({why})"
             )
         return value
 
