@@ -214,6 +214,10 @@ class Crowd(Strict):
     # does (0: Epstein's random walk; real nonviolent crowds converge on a focal square and the
     # seat of power) [A-gathering].
     gathering: Fraction = 0.0
+    # The chance that a deterring unit's move heads for a site, as an armed active's always does
+    # (0: Epstein's random walk; regimes post forces at the seat of power and strategic sites)
+    # [A-guarding].
+    guarding: Fraction = 0.0
 
     @field_validator("hardship_skew")
     @classmethod
@@ -225,12 +229,12 @@ class Crowd(Strict):
             )
         return value
 
-    @field_validator("gathering")
+    @field_validator("gathering", "guarding")
     @classmethod
-    def _gathering_with_agents(cls, value: float, info: ValidationInfo) -> float:
+    def _moves_with_agents(cls, value: float, info: ValidationInfo) -> float:
         if value != 0.0 and info.data.get("representation") == "blocks":
             raise ValueError(
-                "a gathering other than 0 is not implemented for representation: blocks"
+                f"a {info.field_name} other than 0 is not implemented for representation: blocks"
                 " (blocks are places and do not move)"
             )
         return value
