@@ -44,6 +44,7 @@ SPECIAL: dict[str, tuple[float, float, str | None]] = {
     "government.pact_credibility": (0.0, 0.8, "the registry's range; off at the baseline"),
     "violence.peaceful_occupation": (0.0, 1.0, "the registry's range; off at the baseline"),
     "crowd.gathering": (0.0, 1.0, "the registry's range [A-gathering]; off at the baseline"),
+    "crowd.guarding": (0.0, 1.0, "the registry's range [A-guarding]; off at the baseline"),
     "crowd.vision": (4, 10, None),
     "crowd.activation_batches": (1, 3, None),
     "crowd.max_jail_term": (15, 45, None),

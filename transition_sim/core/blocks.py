@@ -564,7 +564,7 @@ class BlockCrowd:
             [
                 rules.legitimacy, rules.threshold, rules.arrest_constant, rules.social_signal,
                 contagion, rules.memory_effect, rules.memory_gain, rules.memory_decay,
-                rules.crime_drive, self.hardship_extra, 0.0,  # gathering: agents only
+                rules.crime_drive, self.hardship_extra, 0.0, 0.0,  # gathering, guarding: agents
                 self.people_per_agent / self.unit_people, 1.0 / self.unit_people, 0.0,
                 self.reach, float(self.shape != "von_neumann"), float(rules.exact_ratio),
             ]

@@ -102,6 +102,7 @@ class CrowdRules:
     arrests_per_unit: int
     exact_ratio: bool = False  # P(arrest) from C / A unrounded (crowd.arrest_ratio: exact)
     gathering: float = 0.0  # chance a peaceful active's move heads for a site (crowd.gathering)
+    guarding: float = 0.0  # chance a deterring unit's move heads for a site (crowd.guarding)
 
     def floats(self, hardship_extra: float) -> np.ndarray:
         """The kernel's float parameters (layout in `kernel`)."""
@@ -118,6 +119,7 @@ class CrowdRules:
                 self.crime_drive,
                 hardship_extra,
                 self.gathering,
+                self.guarding,
             ]
         )
 

@@ -136,8 +136,9 @@ MAX_SIDE = 10321
     CRIME_DRIVE,
     HARDSHIP_EXTRA,
     GATHERING,
-) = range(11)
-N_FLOAT = 11
+    GUARDING,
+) = range(12)
+N_FLOAT = 12
 MAX_JAIL_TERM, MOVEMENT, BATCHES, ARRESTS_PER_UNIT, EXACT_RATIO = range(5)
 N_INT = 5
 # Layout of the day's statistics (counts of agents), each "by kind" entry three wide.
@@ -651,7 +652,8 @@ def crowd_day(
     sequential activation). In a batch: 1. its citizens out of jail decide on the state at the
     start of the batch, the jailed serve a day; 2. its deterring units arrest, in order; 3.
     everyone in it who is not jailed moves, in order, to a uniformly random empty cell in
-    vision (armed actives, and peaceful ones with probability `GATHERING`: see `_toward_site`).
+    vision (armed actives, peaceful ones with probability `GATHERING` and deterring units with
+    probability `GUARDING`: see `_toward_site`).
     """
     n, m, k = kind.shape[0], deters.shape[0], nbr.shape[1]
     stats = np.zeros(N_STATS, dtype=np.int64)
@@ -673,6 +675,7 @@ def crowd_day(
     max_jail, movement, per_unit = ip[MAX_JAIL_TERM], ip[MOVEMENT] != 0, ip[ARRESTS_PER_UNIT]
     steer = sites.shape[0] > 0
     gather = f[GATHERING]  # opt-in: the chance a peaceful active's move heads for a site
+    guard = f[GUARDING]  # opt-in: the chance a deterring unit's move heads for a site
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_u = _U64(k)
     col_mod = np.arange(2 * side) % side  # the torus's wrap, by table (see `_first_empty`)
@@ -758,10 +761,15 @@ def crowd_day(
             is_active = citizen and state[au] == ACTIVE
             cell = pos[au]
             target = -1
-            heads = steer and is_active and (kind[au] != PEACEFUL or gather >= 1.0)
-            if steer and is_active and not heads and gather > 0.0:  # a draw only if 0 < g < 1
+            # the chance this move heads for a site: armed actives always, peaceful ones
+            # `gather`, deterring units `guard`, anyone else never
+            chance = guard if not citizen and deters[_u(a - n)] else 0.0
+            if is_active:
+                chance = 1.0 if kind[au] != PEACEFUL else gather
+            heads = steer and chance >= 1.0
+            if steer and 0.0 < chance < 1.0:  # a draw only then
                 r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-                heads = float(r >> _U64(11)) * _UNIT < gather
+                heads = float(r >> _U64(11)) * _UNIT < chance
             if heads:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 target = _toward_site(cell, nbr, occupant, sites, side, s)

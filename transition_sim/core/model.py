@@ -210,6 +210,7 @@ class TransitionModel(mesa.Model):
             arrests_per_unit=1,
             exact_ratio=c.arrest_ratio == "exact",
             gathering=c.gathering,
+            guarding=c.guarding,
         )
         self.situation = self._situation([0] * N_STATS)
         self._shocks = [ScriptedShock(self, s) for s in sc.shocks]

@@ -173,6 +173,7 @@ class Scale(Strict):
 BLOCKS_REFUSE: dict[str, tuple[float, str]] = {
     "hardship_skew": (1.0, "their exact shares assume a uniform hardship"),
     "gathering": (0.0, "blocks are places and do not move"),
+    "guarding": (0.0, "blocks are places and do not move"),
 }
 
 
@@ -222,6 +223,10 @@ class Crowd(Strict):
     # does (0: Epstein's random walk; real nonviolent crowds converge on a focal square and the
     # seat of power) [A-gathering].
     gathering: Fraction = 0.0
+    # The chance that a deterring unit's move heads for a site, as an armed active's always does
+    # (0: Epstein's random walk; regimes post forces at the seat of power and strategic sites)
+    # [A-guarding].
+    guarding: Fraction = 0.0
 
     @field_validator(*BLOCKS_REFUSE)
     @classmethod
