@@ -7,8 +7,9 @@ Setting: the chosen point of experiments/calibration/results/arrest_exact_k1.5/ 
 ratio, arrest constant 1.5) with `crowd.gathering: 1` and `violence.peaceful_occupation: 0.5`
 (gather's g1_po0.5), applied to the baseline as `library_crowds.library_at` does. A JOB is
 `case` (as encoded) or `case:swap` (a SWAPS entry, applied to a temporary copy of the case
-file only: a diagnostic, never a proposal to edit the case). Seeds 0..n-1, as gather's
-mechanism.py (so its arrest_exact_k1.5/mechanism.csv rows at g1_po0.5 are the same runs).
+file only: a diagnostic, never a proposal to edit the case). `--base` and `--setting` name
+another point (a robustness check). Seeds 0..n-1, as gather's mechanism.py (so its
+arrest_exact_k1.5/mechanism.csv rows at g1_po0.5 are the same runs).
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def _fold_camps(d: dict) -> None:
     ruler["power"] = round(ruler["power"] + sum(c["power"] for c in others), 6)
     d["camps"] = [ruler]
     gone = {c["name"] for c in others}
+    if (d.get("patron") or {}).get("aligned_with") in gone:  # a patron backing the folded camp
+        d["patron"]["aligned_with"] = ruler["name"]
     for f in (d.get("factions") or {}).values():
         if f and "loyalty" in f:
             moved = sum(v for k, v in f["loyalty"].items() if k in gone)
@@ -134,13 +137,14 @@ def case_file(cases: Path, case: str, swap: str | None) -> Path:
     return out
 
 
-def one(job: tuple[str, int]) -> dict:
-    spec, seed = job
+def one(job: tuple[str, int, str, str]) -> dict:
+    spec, seed, base_dir, setting = job
     case, _, swap = spec.partition(":")
+    base = Path(base_dir)
     overrides = (
-        json.loads((BASE / "fixed.json").read_text())
-        | SETTING
-        | json.loads((BASE / "chosen.json").read_text())
+        json.loads((base / "fixed.json").read_text())
+        | json.loads(setting)
+        | json.loads((base / "chosen.json").read_text())
     )
     with tempfile.TemporaryDirectory() as tmp:
         cases = library_at(overrides, Path(tmp))
@@ -186,8 +190,11 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--base", type=Path, default=BASE, help="a calibration's results folder")
+    ap.add_argument("--setting", default=json.dumps(SETTING), help="JSON overrides on the base")
     args = ap.parse_args()
-    jobs = [(spec, seed) for spec in args.jobs for seed in range(args.n)]
+    base, setting = str(args.base.resolve()), args.setting
+    jobs = [(spec, seed, base, setting) for spec in args.jobs for seed in range(args.n)]
     rows = []
     with ProcessPoolExecutor(args.workers) as pool:
         for row in pool.map(one, jobs):
