@@ -3,7 +3,8 @@
     nice -n 5 uv run python experiments/calibration/results/gather/mechanism.py \
         BASE SETTING [SETTING ...] [--cases armenia_2018 ...] [-n 20] [--out FILE.csv]
 
-BASE and SETTING as in `run_library.py`. Per case, setting and seed (0..n-1), like
+BASE and SETTING as in `experiments/calibration/library_settings.py`. Per case, setting and
+seed (0..n-1), like
 experiments/fit/candidate_street.py: the outcome, the peak active share, the largest exposure
 of any faction's units on any day (`TransitionModel._exposure`, the signal of crowd pressure on
 loyalty), the most peaceful actives within the site radius of the seat of power on any day
@@ -26,10 +27,9 @@ from transition_sim.core.model import TransitionModel
 from transition_sim.scenario.loader import load_scenario
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))  # experiments/calibration
 from library_crowds import library_at  # noqa: E402
-from run_library import parse  # noqa: E402
+from library_settings import parse  # noqa: E402
 
 CASES = ["armenia_2018", "serbia_2000", "ukraine_2004", "belarus_2020", "venezuela_2017"]
 

@@ -1,12 +1,12 @@
-"""The library under the exact arrest ratio with peaceful actives gathering at sites.
+"""The case library at a calibrated point with settings added (no re-fit).
 
-    nice -n 5 uv run python experiments/calibration/results/gather/run_library.py \
-        BASE SETTING [SETTING ...] [-n 40] [--workers 2]
+    nice -n 5 uv run python experiments/calibration/library_settings.py \
+        BASE SETTING [SETTING ...] --out DIR [-n 40] [--workers 2]
 
-BASE is a calibration's results folder (its `fixed.json` and `chosen.json`: arrest_exact or
-arrest_exact_k1.5); each SETTING is `name:path=value,path=value` (e.g.
+BASE is a calibration's results folder (its `fixed.json` and `chosen.json`, e.g.
+results/arrest_exact_k1.5); each SETTING is `name:path=value,path=value` (values JSON, e.g.
 `g0.5_po0.5:crowd.gathering=0.5,violence.peaceful_occupation=0.5`). For each, a folder
-`<here>/<base name>/<name>/` gets `fixed.json` (the base's fixed values and the setting's),
+`DIR/<name>/` gets `fixed.json` (the base's fixed values and the setting's),
 `chosen.json` (the base's, unchanged) and `backtest.json` (`transition-sim backtest`, point
 values, each case's own seed, as `library_crowds.py` runs it). The Kazakhstan calibration's
 total is not re-measured here (`library_crowds.summarize` gets NaN).
@@ -17,13 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1]))  # experiments/calibration
-from library_crowds import library_at, summarize  # noqa: E402
+from library_crowds import library_at, summarize
 
 
 def parse(setting: str) -> tuple[str, dict[str, object]]:
@@ -39,6 +36,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("base", type=Path)
     ap.add_argument("settings", nargs="+")
+    ap.add_argument("--out", type=Path, required=True, help="a folder per setting goes here")
     ap.add_argument("-n", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
@@ -46,7 +44,7 @@ def main() -> None:
     chosen = json.loads((args.base / "chosen.json").read_text())
     for setting in args.settings:
         name, extra = parse(setting)
-        folder = HERE / args.base.name / name
+        folder = args.out / name
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "fixed.json").write_text(json.dumps(fixed | extra, indent=2) + "\n")
         (folder / "chosen.json").write_text(json.dumps(chosen, indent=2) + "\n")
