@@ -81,6 +81,23 @@ def test_a_bad_calibration_fix_exits_2_without_a_traceback(tmp_path: Path, fix: 
     assert not (tmp_path / "r").exists()
 
 
+def sweep_fixing_the_rule(tmp_path: Path, value: str) -> Path:
+    """A one-point sweep spec whose `fixed:` gives crowd.arrest_ratio ``value`` (YAML)."""
+    return write(
+        tmp_path / "spec.yaml",
+        f"""
+        name: t
+        scenario: {BASELINE}
+        design: grid
+        replications: 1
+        seed: 1
+        fixed: {{crowd.arrest_ratio: {value}}}
+        parameters:
+          - {{path: crowd.arrest_constant, values: [2.3]}}
+        """,
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "says"),
     [
@@ -94,19 +111,7 @@ def test_a_sweep_fixing_the_rule_to_a_non_name_says_what_it_is(
     """A spec's `fixed:` that gives crowd.arrest_ratio (a name) a number or a flag is
     refused at its line, saying what the field holds and what was given (it said "is
     'rounded', not a number", as if the field were the number)."""
-    spec = write(
-        tmp_path / "spec.yaml",
-        f"""
-        name: t
-        scenario: {BASELINE}
-        design: grid
-        replications: 1
-        seed: 1
-        fixed: {{crowd.arrest_ratio: {value}}}
-        parameters:
-          - {{path: crowd.arrest_constant, values: [2.3]}}
-        """,
-    )
+    spec = sweep_fixing_the_rule(tmp_path, value)
     with pytest.raises(ScenarioError) as info:
         prepare(load_spec(spec))
     err = info.value
@@ -227,19 +232,7 @@ def test_a_sweep_fixing_the_rule_to_null_or_a_list_is_one_error(tmp_path: Path, 
     """`fixed: {crowd.arrest_ratio: null}` (or a list, a mapping) is one error at the field's
     own path; it was four, one per allowed type, at 'fixed.crowd.arrest_ratio.float', '.int',
     '.bool' and '.str'."""
-    spec = write(
-        tmp_path / "spec.yaml",
-        f"""
-        name: t
-        scenario: {BASELINE}
-        design: grid
-        replications: 1
-        seed: 1
-        fixed: {{crowd.arrest_ratio: {value}}}
-        parameters:
-          - {{path: crowd.arrest_constant, values: [2.3]}}
-        """,
-    )
+    spec = sweep_fixing_the_rule(tmp_path, value)
     result = CliRunner().invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
