@@ -224,9 +224,15 @@ def reciprocal(side: int) -> np.uint64:
 
 
 @numba.njit(cache=True, inline="always")
+def _to_unit(r: np.uint64) -> float:
+    """A double in [0, 1) from the top 53 bits of ``r``."""
+    return float(r >> _U64(11)) * _UNIT
+
+
+@numba.njit(cache=True, inline="always")
 def uniform(s: np.ndarray) -> float:
-    """A double in [0, 1) from the top 53 bits."""
-    return float(_next(s) >> _U64(11)) * _UNIT
+    """A double in [0, 1) from the stream's next number."""
+    return _to_unit(_next(s))
 
 
 @numba.njit(cache=True, inline="always")
@@ -769,7 +775,7 @@ def crowd_day(
             heads = steer and chance >= 1.0
             if steer and 0.0 < chance < 1.0:  # a draw only then
                 r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-                heads = float(r >> _U64(11)) * _UNIT < chance
+                heads = _to_unit(r) < chance
             if heads:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 target = _toward_site(cell, nbr, occupant, sites, side, s)
