@@ -176,9 +176,9 @@ def _loo(
             message = f"column {column!r} is not an address of {file}: {reason}"
             raise CliError(message, file=str(posterior), field="--posterior")
         try:
-            check_rules(drawn, scenario_values(scenario), file)
+            check_rules(drawn, scenario_values(scenario))
         except RulesMismatch as err:
-            raise rules_error(err) from None
+            raise rules_error(err, file) from None
         base_seed = scenario.seed if seed is None else seed
         cases.append(
             Case(

@@ -264,16 +264,23 @@ def posterior_uncertainty(
         message = f"column {column!r} is not an address of the scenario: {reason}"
         raise CliError(message, file=str(path), field=field)
     try:
-        check_rules(drawn, scenario_values(scenario), file)
+        check_rules(drawn, scenario_values(scenario))
     except RulesMismatch as err:
-        raise rules_error(err) from None
+        raise rules_error(err, file) from None
     coupled = _prior_uncertainty(1, priors).coupled
     return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)
 
 
-def rules_error(err: RulesMismatch) -> CliError:
-    """A `posterior.RulesMismatch` under the contract (exit 2, located)."""
-    return CliError(err.message, file=err.file, line=err.line, field=err.field, text=str(err))
+def rules_error(err: RulesMismatch, file: Path | None = None) -> CliError:
+    """A `posterior.RulesMismatch` under the contract: exit 2, at the line of the scenario
+    ``file`` (or a file it extends) that writes the rule, if given."""
+    from transition_sim.scenario.loader import field_location
+
+    if file is None:
+        return CliError(err.message, field=err.field, text=f"{err.field}: {err.message}")
+    where, line = field_location(file, err.field)
+    text = f"{where}:{line}: {err.field}: {err.message}"
+    return CliError(err.message, file=str(where), line=line, field=err.field, text=text)
 
 
 def _prior_uncertainty(seeds_per_draw: int, priors: Path | None) -> Uncertainty:

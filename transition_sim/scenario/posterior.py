@@ -93,15 +93,11 @@ class PosteriorError(ValueError):
 
 class RulesMismatch(PosteriorError):
     """A scenario that runs another rule than the posterior's fit: ``field`` is the first such
-    rule's address, ``file`` and ``line`` where the scenario writes it (None if not known);
-    `str()` is ``file:line: field: message``."""
+    rule's address (the caller locates it in the scenario's file); `str()` is ``field: message``."""
 
-    def __init__(
-        self, message: str, field: str, file: str | None = None, line: int | None = None
-    ) -> None:
-        self.message, self.field, self.file, self.line = message, field, file, line
-        where = "" if file is None else f"{file}:{line}: " if line is not None else f"{file}: "
-        super().__init__(f"{where}{field}: {message}")
+    def __init__(self, message: str, field: str) -> None:
+        self.message, self.field = message, field
+        super().__init__(f"{field}: {message}")
 
 
 @dataclass(frozen=True)
@@ -298,14 +294,11 @@ def rule_mismatches(posterior: Posterior, data: Mapping[str, Any]) -> list[tuple
 
 
 def check_rules(
-    posterior: Posterior,
-    data: Mapping[str, Any],
-    scenario_file: str | Path | None = None,
-    scenario: str = "the scenario",
+    posterior: Posterior, data: Mapping[str, Any], scenario: str = "the scenario"
 ) -> None:
-    """Refuse (`RulesMismatch`, located in ``scenario_file`` if given) a scenario (plain data;
-    ``scenario`` names it in the message) that runs another rule than the posterior's fit; warn
-    once (`rules_unknown`) if the posterior records none."""
+    """Refuse (`RulesMismatch`; the caller locates its field in the scenario's file) a scenario
+    (plain data; ``scenario`` names it in the message) that runs another rule than the
+    posterior's fit; warn once (`rules_unknown`) if the posterior records none."""
     if RULES_KEY not in posterior.metadata:
         rules_unknown(posterior)
         return
@@ -320,13 +313,7 @@ def check_rules(
         " rule: run at point values (--point), draw from the priors (--uncertainty prior), or"
         " draw from a posterior fitted under this rule (--posterior DIR)"
     )
-    file = line = None
-    if scenario_file is not None:
-        from transition_sim.scenario.loader import field_location
-
-        located, line = field_location(scenario_file, address)
-        file = str(located)
-    raise RulesMismatch(message, address, file, line)
+    raise RulesMismatch(message, address)
 
 
 def _shown(value: Any) -> str:
