@@ -195,3 +195,15 @@ def test_a_fit_records_its_base_scenarios_rules(tmp_path: Path) -> None:
     rules = posterior_metadata(sf, prepare(sf), 1)[RULES_KEY]
     assert rules["crowd.arrest_ratio"] == "exact" and rules["crowd.gathering"] == 0.25
     assert set(rules) == set(RULES)
+
+
+def test_check_claims_refuses_a_posterior_fitted_under_another_rule(
+    tmp_path: Path, baseline_rules: dict
+) -> None:
+    folder = write_posterior(tmp_path / "fit", {"crowd.contagion": [0.1]}, [1], {})
+    record_rules(folder, {**baseline_rules, "crowd.arrest_ratio": "exact"})
+    result = cli.invoke(app, ["check-claims", "--posterior", str(folder), "-n", "2", "--json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert (error["file"], error["field"]) == (str(BASELINE_PATH), "crowd.arrest_ratio")
+    assert "--point" in error["message"] and "--uncertainty" not in error["message"]

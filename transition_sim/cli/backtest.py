@@ -176,7 +176,8 @@ def _loo(
             message = f"column {column!r} is not an address of {file}: {reason}"
             raise CliError(message, file=str(posterior), field="--posterior")
         try:
-            check_rules(drawn, scenario_values(scenario))
+            remedy = "leave the case out, or score a posterior fitted under its rule"
+            check_rules(drawn, scenario_values(scenario), "the case", remedy)
         except RulesMismatch as err:
             raise rules_error(err, file) from None
         base_seed = scenario.seed if seed is None else seed

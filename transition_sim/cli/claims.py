@@ -58,6 +58,13 @@ def _select(expectations: list, untested: list, only: list[str], registry: Path)
     )
 
 
+# What to do instead of drawing from a posterior fitted under another rule.
+REMEDY = (
+    "run at point values (--point), or draw from a posterior fitted under this rule"
+    " (--posterior DIR)"
+)
+
+
 def _parameters(
     baselines: list[str], posterior: Path | None, point: bool
 ) -> dict[str, Uncertainty | None]:
@@ -77,11 +84,13 @@ def _parameters(
         except ScenarioError as err:
             raise scenario_error(err) from None
         if posterior is not None:
-            out[baseline] = posterior_uncertainty(scenario, posterior, 1, None, file=file)
+            out[baseline] = posterior_uncertainty(
+                scenario, posterior, 1, None, file=file, remedy=REMEDY
+            )
         elif scenario.from_posterior is not None and not point:
             path = Path(scenario.from_posterior)
             out[baseline] = posterior_uncertainty(
-                scenario, path, 1, None, "from_posterior", file=file
+                scenario, path, 1, None, "from_posterior", file=file, remedy=REMEDY
             )
         else:
             out[baseline] = None

@@ -240,13 +240,16 @@ def posterior_uncertainty(
     priors: Path | None,
     field: str = "--posterior",
     file: Path | None = None,
+    remedy: str | None = None,
 ) -> Uncertainty:
     """Draws from the posterior at ``path`` (checked against ``scenario``, read from ``file``:
-    its columns and the model rules of its fit); coupled sets are the registry's, as for the
-    priors. A `CliError` (exit 2) naming the file and ``field``, or the scenario's rule."""
+    its columns and the model rules of its fit; ``remedy``: what to do instead of a refused
+    rule, default `run`'s); coupled sets are the registry's, as for the priors. A `CliError`
+    (exit 2) naming the file and ``field``, or the scenario's rule."""
     from transition_sim.ensemble.uncertainty import Uncertainty
     from transition_sim.scenario.address import scenario_values
     from transition_sim.scenario.posterior import (
+        RUN_REMEDY,
         PosteriorError,
         RulesMismatch,
         check_rules,
@@ -264,7 +267,7 @@ def posterior_uncertainty(
         message = f"column {column!r} is not an address of the scenario: {reason}"
         raise CliError(message, file=str(path), field=field)
     try:
-        check_rules(drawn, scenario_values(scenario))
+        check_rules(drawn, scenario_values(scenario), remedy=remedy or RUN_REMEDY)
     except RulesMismatch as err:
         raise rules_error(err, file) from None
     coupled = _prior_uncertainty(1, priors).coupled

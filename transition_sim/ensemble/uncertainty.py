@@ -162,7 +162,8 @@ def own_values_kept(
     from transition_sim.scenario.posterior import check_rules
 
     data, base = scenario_values(scenario), scenario_values(baseline)
-    check_rules(posterior, data, scenario=f"the counterfactual {scenario.name!r}")
+    remedy = "run at point values (--point), or under a posterior fitted under this rule"
+    check_rules(posterior, data, f"the counterfactual {scenario.name!r}", remedy)
     keep = [i for i, c in enumerate(posterior.columns) if _same_value(data, base, c)]
     if len(keep) == len(posterior.columns):
         return uncertainty

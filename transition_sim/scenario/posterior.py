@@ -293,12 +293,23 @@ def rule_mismatches(posterior: Posterior, data: Mapping[str, Any]) -> list[tuple
     return out
 
 
+# What to do instead, by default (`run`'s options); other commands name theirs.
+RUN_REMEDY = (
+    "run at point values (--point), draw from the priors (--uncertainty prior), or draw from a"
+    " posterior fitted under this rule (--posterior DIR)"
+)
+
+
 def check_rules(
-    posterior: Posterior, data: Mapping[str, Any], scenario: str = "the scenario"
+    posterior: Posterior,
+    data: Mapping[str, Any],
+    scenario: str = "the scenario",
+    remedy: str = RUN_REMEDY,
 ) -> None:
     """Refuse (`RulesMismatch`; the caller locates its field in the scenario's file) a scenario
-    (plain data; ``scenario`` names it in the message) that runs another rule than the
-    posterior's fit; warn once (`rules_unknown`) if the posterior records none."""
+    (plain data; ``scenario`` names it in the message, ``remedy`` says what to do instead) that
+    runs another rule than the posterior's fit; warn once (`rules_unknown`) if the posterior
+    records none."""
     if RULES_KEY not in posterior.metadata:
         rules_unknown(posterior)
         return
@@ -310,8 +321,7 @@ def check_rules(
     message = (
         f"{scenario} runs {_shown(ours)}, but the posterior {posterior.file} was fitted under"
         f" {address}: {_shown(theirs)}{more}. Its parameters mean something else under another"
-        " rule: run at point values (--point), draw from the priors (--uncertainty prior), or"
-        " draw from a posterior fitted under this rule (--posterior DIR)"
+        f" rule: {remedy}"
     )
     raise RulesMismatch(message, address)
 
