@@ -9,6 +9,7 @@ import json
 import typing
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from posterior_files import ADDRESSES, prior_draws_posterior
 from typer.testing import CliRunner
@@ -22,6 +23,7 @@ from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.posterior import (
     RULES,
     RULES_KEY,
+    PosteriorError,
     RulesMismatch,
     model_rules,
     read_posterior,
@@ -207,3 +209,16 @@ def test_check_claims_refuses_a_posterior_fitted_under_another_rule(
     error = json.loads(result.stdout)["error"]
     assert (error["file"], error["field"]) == (str(BASELINE_PATH), "crowd.arrest_ratio")
     assert "--point" in error["message"] and "--uncertainty" not in error["message"]
+
+
+@pytest.mark.parametrize("record", ['"exact"', "[1, 2]", '{"crowd.arrest_ratio": ["exact"]}'])
+def test_a_malformed_rules_record_is_not_a_posterior(tmp_path: Path, record: str) -> None:
+    """A record that cannot be compared is refused, never taken as 'no rules to check'."""
+    folder = write_posterior(tmp_path / "fit", {"crowd.contagion": [0.1]}, [1], {})
+    file = tmp_path / "fit" / "posterior.parquet"
+    table = pq.read_table(file)
+    meta = json.loads(table.schema.metadata[b"transition_sim"])
+    text = json.dumps(meta)[:-1] + f', "rules": {record}}}'
+    pq.write_table(table.replace_schema_metadata({b"transition_sim": text.encode()}), file)
+    with pytest.raises(PosteriorError, match="'rules' record is not a mapping"):
+        read_posterior(folder)

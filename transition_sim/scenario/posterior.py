@@ -39,6 +39,8 @@ __all__ = [
     "METADATA_KEY",
     "POSTERIOR_STREAM",
     "RULES",
+    "RULES_KEY",
+    "RUN_REMEDY",
     "Posterior",
     "PosteriorError",
     "RulesMismatch",
@@ -194,6 +196,11 @@ def _metadata(schema_metadata: Mapping[bytes, bytes], file: Path) -> dict[str, A
     kind = metadata.get("kind") if isinstance(metadata, dict) else None
     if kind != KIND:
         raise PosteriorError(f"{file} is not a posterior (its metadata kind is {kind!r})")
+    rules = metadata.get(RULES_KEY, {})
+    scalar = (str, int, float, bool, type(None))
+    if not isinstance(rules, dict) or not all(isinstance(v, scalar) for v in rules.values()):
+        message = f"{file}: its {RULES_KEY!r} record is not a mapping of addresses to values"
+        raise PosteriorError(message)
     return metadata
 
 
@@ -280,7 +287,7 @@ def rule_mismatches(posterior: Posterior, data: Mapping[str, Any]) -> list[tuple
     from transition_sim.scenario.schema import Scenario
 
     recorded = posterior.metadata.get(RULES_KEY)
-    if not isinstance(recorded, dict):
+    if recorded is None:
         return []
     defaults = model_rules(Scenario(name="defaults").model_dump(mode="json"))
     out = []
