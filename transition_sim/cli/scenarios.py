@@ -277,12 +277,15 @@ def posterior_uncertainty(
 def rules_error(err: RulesMismatch, file: Path | None = None) -> CliError:
     """A `posterior.RulesMismatch` under the contract: exit 2, at the line of the scenario
     ``file`` (or a file it extends) that writes the rule, if given."""
-    from transition_sim.scenario.loader import field_location
+    from transition_sim.scenario.loader import ScenarioError, field_location
 
     if file is None:
         return CliError(err.message, field=err.field, text=f"{err.field}: {err.message}")
-    where, line = field_location(file, err.field)
-    text = f"{where}:{line}: {err.field}: {err.message}"
+    try:
+        where, line = field_location(file, err.field)
+    except (ScenarioError, OSError):  # changed since it was loaded: name the file alone
+        where, line = file, None
+    text = f"{where}:{line}: {err}" if line is not None else f"{where}: {err}"
     return CliError(err.message, file=str(where), line=line, field=err.field, text=text)
 
 
