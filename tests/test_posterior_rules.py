@@ -130,6 +130,20 @@ def test_a_rule_the_record_lacks_counts_at_its_default(
     assert rule_mismatches(posterior, data) == [("crowd.guarding", 0.3, 0.0)]
 
 
+def test_vision_left_out_is_the_default_it_runs(recorded: Path) -> None:
+    """The baseline writes vision: 7 (cells); a scenario that leaves vision out runs 7 cells
+    too, but one that gives it in residents runs another rule."""
+    posterior = read_posterior(recorded)
+    data = scenario_values(load_scenario(BASELINE_PATH))
+    data["crowd"]["vision"] = None
+    assert rule_mismatches(posterior, data) == []
+    data["crowd"]["vision_people"] = 5000.0
+    assert [m[0] for m in rule_mismatches(posterior, data)] == [
+        "crowd.vision",
+        "crowd.vision_people",
+    ]
+
+
 def test_a_rule_the_posterior_draws_is_not_compared(tmp_path: Path, baseline_rules: dict) -> None:
     values = {"crowd.hardship_skew": [1.5, 2.0], "crowd.contagion": [0.1, 0.11]}
     write_posterior(tmp_path / "fit", values, [1, 1], {RULES_KEY: baseline_rules})

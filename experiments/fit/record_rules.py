@@ -82,7 +82,7 @@ def rules_at(commit: str, spec: Path) -> dict[str, Any]:
     from transition_sim.scenario.posterior import RULES, model_rules
     from transition_sim.scenario.schema import Scenario
 
-    defaults = model_rules(Scenario(name="defaults").model_dump(mode="json"))
+    defaults = Scenario(name="defaults").model_dump(mode="json")
     with tempfile.TemporaryDirectory(prefix="record-rules-") as tmp:
         archive = git("archive", commit, "transition_sim", "scenarios", "experiments/fit")
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
@@ -102,11 +102,9 @@ def rules_at(commit: str, spec: Path) -> dict[str, Any]:
             sys.exit(f"the scenarios were loaded by {loaded['package']}, not the fit's code")
 
     def rules(data: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for address in RULES:
-            section, name = address.split(".")
-            out[address] = data[section].get(name, defaults[address])
-        return out
+        """A rule the schema did not have then runs as its default does now."""
+        sections = {address.split(".")[0] for address in RULES}
+        return model_rules({s: {**defaults[s], **data[s]} for s in sections})
 
     base = rules(loaded["base"])
     for case, data in loaded["cases"].items():

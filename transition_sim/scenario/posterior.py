@@ -268,8 +268,15 @@ def write_posterior(
 
 
 def model_rules(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The value of each of `RULES` in ``data`` (a scenario as plain data), by address."""
-    return {address: _value_at(data, address) for address in RULES}
+    """The value of each of `RULES` in ``data`` (a scenario as plain data), by address; a vision
+    given by neither field is the cells it defaults to (`Scenario.vision_cells`), so that a
+    scenario leaving it out runs the rule of one that writes the default."""
+    from transition_sim.scenario.schema import Scenario
+
+    rules = {address: _value_at(data, address) for address in RULES}
+    if rules["crowd.vision"] is None and rules["crowd.vision_people"] is None:
+        rules["crowd.vision"] = Scenario(name="defaults").vision_cells()
+    return rules
 
 
 def _value_at(data: Mapping[str, Any], address: str) -> Any:
