@@ -58,6 +58,13 @@ def _select(expectations: list, untested: list, only: list[str], registry: Path)
     )
 
 
+# What to do instead of drawing from a posterior fitted under another rule.
+REMEDY = (
+    "run at point values (--point), or draw from a posterior fitted under this rule"
+    " (--posterior DIR)"
+)
+
+
 def _parameters(
     baselines: list[str], posterior: Path | None, point: bool
 ) -> dict[str, Uncertainty | None]:
@@ -77,10 +84,14 @@ def _parameters(
         except ScenarioError as err:
             raise scenario_error(err) from None
         if posterior is not None:
-            out[baseline] = posterior_uncertainty(scenario, posterior, 1, None)
+            out[baseline] = posterior_uncertainty(
+                scenario, posterior, 1, None, file=file, remedy=REMEDY
+            )
         elif scenario.from_posterior is not None and not point:
             path = Path(scenario.from_posterior)
-            out[baseline] = posterior_uncertainty(scenario, path, 1, None, "from_posterior")
+            out[baseline] = posterior_uncertainty(
+                scenario, path, 1, None, "from_posterior", file=file, remedy=REMEDY
+            )
         else:
             out[baseline] = None
     return out
@@ -119,8 +130,10 @@ def check_claims(
 ) -> None:
     """Run the panel's directional claims as paired comparisons: holds / fails / inconclusive."""
     from transition_sim.claims import DEFAULT_BASELINE, REGISTRY_PATH, SCENARIOS_DIR
+    from transition_sim.cli.scenarios import rules_error
     from transition_sim.ensemble.executors import raise_on_signals
     from transition_sim.scenario.loader import ScenarioError, load_scenario
+    from transition_sim.scenario.posterior import RulesMismatch
     from transition_sim.studies.claims_battery import known_metrics, run_battery
 
     registry_path = registry or REGISTRY_PATH
@@ -140,10 +153,13 @@ def check_claims(
         raise_on_signals(),
         progress_bar("check-claims") as progress,
     ):
-        records = run_battery(
-            expectations, untested, Path(tmp), replications=replications, seed=seed,
-            workers=workers, progress=lambda baseline: progress, uncertainties=drawn,
-        )  # fmt: skip
+        try:
+            records = run_battery(
+                expectations, untested, Path(tmp), replications=replications, seed=seed,
+                workers=workers, progress=lambda baseline: progress, uncertainties=drawn,
+            )  # fmt: skip
+        except RulesMismatch as err:  # a counterfactual that changes a rule of the posterior
+            raise rules_error(err) from None
     if json_output:
         typer.echo(json.dumps(records, indent=2))
     else:

@@ -20,6 +20,7 @@ from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted
 
 if TYPE_CHECKING:
     from transition_sim.ensemble.uncertainty import Uncertainty
+    from transition_sim.scenario.posterior import RulesMismatch
     from transition_sim.scenario.schema import Scenario
 
 # The ensemble's modules (numpy, pandas, pyarrow, the model) are imported by the commands that
@@ -30,6 +31,7 @@ __all__ = [
     "claims",
     "posterior_uncertainty",
     "register",
+    "rules_error",
     "run",
     "schema",
     "validate",
@@ -135,7 +137,7 @@ def run(
         raise CliError(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
-    drawn = _uncertainty(scenario, uncertainty, point, seeds_per_draw, priors, posterior)
+    drawn = _uncertainty(scenario, uncertainty, point, seeds_per_draw, priors, posterior, file)
     workers = workers or min(os.cpu_count() or 1, n)
 
     def hint() -> str:
@@ -204,6 +206,7 @@ def _uncertainty(
     seeds_per_draw: int,
     priors: Path | None,
     posterior: Path | None = None,
+    file: Path | None = None,
 ) -> Uncertainty | None:
     """What a run draws its parameters from (None: point values): by default the scenario's
     posterior if it names one, else the priors; a `CliError` (exit 2) locating a bad prior or
@@ -220,11 +223,10 @@ def _uncertainty(
             raise CliError(message, field="--seeds-per-draw")
         return None
     if posterior is not None:
-        return posterior_uncertainty(scenario, posterior, seeds_per_draw, priors)
+        return posterior_uncertainty(scenario, posterior, seeds_per_draw, priors, file=file)
     if scenario.from_posterior is not None and choice is not UncertaintyChoice.prior:
-        return posterior_uncertainty(
-            scenario, Path(scenario.from_posterior), seeds_per_draw, priors
-        )
+        path = Path(scenario.from_posterior)
+        return posterior_uncertainty(scenario, path, seeds_per_draw, priors, file=file)
     if choice is UncertaintyChoice.posterior:
         message = "the scenario names no from_posterior: give --posterior PATH"
         raise CliError(message, field="--uncertainty")
@@ -237,12 +239,23 @@ def posterior_uncertainty(
     seeds_per_draw: int,
     priors: Path | None,
     field: str = "--posterior",
+    file: Path | None = None,
+    remedy: str | None = None,
 ) -> Uncertainty:
-    """Draws from the posterior at ``path`` (checked against ``scenario``); coupled sets are
-    the registry's, as for the priors. A `CliError` (exit 2) naming the file and ``field``."""
+    """Draws from the posterior at ``path`` (checked against ``scenario``, read from ``file``:
+    its columns and the model rules of its fit; ``remedy``: what to do instead of a refused
+    rule, default `run`'s); coupled sets are the registry's, as for the priors. A `CliError`
+    (exit 2) naming the file and ``field``, or the scenario's rule."""
     from transition_sim.ensemble.uncertainty import Uncertainty
     from transition_sim.scenario.address import scenario_values
-    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
+    from transition_sim.scenario.posterior import (
+        RUN_REMEDY,
+        PosteriorError,
+        RulesMismatch,
+        check_rules,
+        read_posterior,
+        unknown_columns,
+    )
 
     try:
         drawn = read_posterior(path)
@@ -253,8 +266,27 @@ def posterior_uncertainty(
         column, reason = bad[0]
         message = f"column {column!r} is not an address of the scenario: {reason}"
         raise CliError(message, file=str(path), field=field)
+    try:
+        check_rules(drawn, scenario_values(scenario), remedy=remedy or RUN_REMEDY)
+    except RulesMismatch as err:
+        raise rules_error(err, file) from None
     coupled = _prior_uncertainty(1, priors).coupled
     return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)
+
+
+def rules_error(err: RulesMismatch, file: Path | None = None) -> CliError:
+    """A `posterior.RulesMismatch` under the contract: exit 2, at the line of the scenario
+    ``file`` (or a file it extends) that writes the rule, if given."""
+    from transition_sim.scenario.loader import ScenarioError, field_location
+
+    if file is None:
+        return CliError(err.message, field=err.field, text=f"{err.field}: {err.message}")
+    try:
+        where, line = field_location(file, err.field)
+    except (ScenarioError, OSError):  # changed since it was loaded: name the file alone
+        where, line = file, None
+    text = f"{where}:{line}: {err}" if line is not None else f"{where}: {err}"
+    return CliError(err.message, file=str(where), line=line, field=err.field, text=text)
 
 
 def _prior_uncertainty(seeds_per_draw: int, priors: Path | None) -> Uncertainty:

@@ -8,7 +8,8 @@ replication keeps its own seed for the crowd. With a posterior, the parameters i
 keep their point values (as in the fit that made it). So the parameters depend only on (base seed,
 replication, seeds_per_draw), never on the workers, and given its parameters a replication is the
 run `simulate` would give at point values. Coupled sets keep their sum
-(`scenario.address.coupled_values`).
+(`scenario.address.coupled_values`). A scenario drawing from a posterior runs the model rules its
+fit ran (`scenario.posterior.check_rules`, called where the draws are set up).
 """
 
 from __future__ import annotations
@@ -151,11 +152,18 @@ def own_values_kept(
     the posterior's columns whose value the scenario sets itself (differs from the baseline's,
     or that it lacks), since a counterfactual keeps what makes it one. The particles and their
     weights are unchanged, so replication r of both runs the same particle (common random
-    numbers hold under the posterior). Prior draws (no posterior) are returned as they are."""
+    numbers hold under the posterior). Prior draws (no posterior) are returned as they are.
+
+    A counterfactual that runs another model rule than the posterior's fit (`posterior.RULES`)
+    is refused (`posterior.RulesMismatch`): its particles' values would mean something else."""
     posterior = uncertainty.posterior
     if posterior is None:
         return uncertainty
+    from transition_sim.scenario.posterior import check_rules
+
     data, base = scenario_values(scenario), scenario_values(baseline)
+    remedy = "run at point values (--point), or under a posterior fitted under this rule"
+    check_rules(posterior, data, f"the counterfactual {scenario.name!r}", remedy)
     keep = [i for i, c in enumerate(posterior.columns) if _same_value(data, base, c)]
     if len(keep) == len(posterior.columns):
         return uncertainty

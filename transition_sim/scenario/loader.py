@@ -588,6 +588,13 @@ def _located_error(
     )
 
 
+def field_location(path: str | Path, field: str) -> tuple[Path, int]:
+    """Where the scenario file ``path`` (or a file it extends) writes ``field``, or its nearest
+    written ancestor (for a message about a loaded scenario's field)."""
+    _, locations, _ = _resolve(Path(path))
+    return locate(field, locations)
+
+
 def locate(field: str | None, locations: Locations) -> tuple[Path, int]:
     """The location of `field`, or of its nearest ancestor that is written in the file (a
     missing field is reported at its parent mapping)."""

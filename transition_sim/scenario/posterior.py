@@ -4,12 +4,22 @@ The file (written by the fit, read here; the format is agreed and fixed): one ro
 of the final generation, columns ``particle`` (int64), ``weight`` (float64, summing to 1), then
 one float64 column per fitted parameter named by its address in the scenario
 (`transition_sim.scenario.address`). The Parquet schema metadata key ``transition_sim`` holds
-JSON with ``"kind": "posterior"`` and the fit's provenance (spec, hashes, priors, generations).
+JSON with ``"kind": "posterior"`` and the fit's provenance (spec, hashes, priors, generations)
+and, since session 17, ``"rules"``: the model rules the fit held fixed (`RULES`, `model_rules`),
+each value at its address.
 
 A scenario names one with ``from_posterior: PATH`` (a folder holding ``posterior.parquet``, or
 the file itself; relative to the scenario file that writes it). A replication's draw takes one
 particle by weight from the draw's seed (`draw_particle`), so the draws depend on (base seed,
 replication, seeds per draw) only, like the priors' (`transition_sim.ensemble.uncertainty`).
+
+Rules. A particle's values mean what they mean under the rules the fit ran (the exact arrest
+ratio gives the same contagion another effect than the rounded one). A scenario that draws
+from a posterior must run those rules: `rule_mismatches` lists the rules it changes, and every
+path that draws (``run``, ``check-claims``, ``backtest --loo``, a counterfactual's draws in
+`transition_sim.ensemble.uncertainty.own_values_kept`) refuses it (`RulesMismatch`). A posterior
+written before the record (no ``"rules"`` key) is drawn from with one warning that its rules are
+unknown (`rules_unknown`): they cannot be established from the file alone.
 """
 
 from __future__ import annotations
@@ -28,11 +38,20 @@ __all__ = [
     "KIND",
     "METADATA_KEY",
     "POSTERIOR_STREAM",
+    "RULES",
+    "RULES_KEY",
+    "RUN_REMEDY",
     "Posterior",
     "PosteriorError",
+    "RulesMismatch",
+    "check_rules",
     "draw_particle",
+    "model_rules",
     "posterior_file",
     "read_posterior",
+    "record_rules",
+    "rule_mismatches",
+    "rules_unknown",
     "unknown_columns",
     "write_posterior",
 ]
@@ -47,8 +66,40 @@ MAX_BYTES = 1 << 28  # 256 MiB: a posterior of 10^6 particles x 30 parameters is
 POSTERIOR_STREAM = 0x504F5354  # "POST"
 
 
+# The settings that choose the model's rules, as opposed to a case's facts (its actors, sizes,
+# loyalties, events: what a counterfactual changes on purpose) and to a mechanism's rates (what
+# priors and fits draw). Criterion: every choice between formulations of the citizens' rule (each
+# Literal or bool field of `schema.Crowd`), every variation of Epstein's rule that is off at its
+# default (`schema.BLOCKS_REFUSE`, which blocks do not implement), and the neighbourhood a citizen
+# reads (in cells or in residents, and how far). tests/test_posterior_rules.py checks that every
+# Literal or bool field of Crowd and every BLOCKS_REFUSE entry is listed. A fit records their
+# values (`model_rules`); a rule a posterior holds as a column is drawn, not compared.
+RULES: tuple[str, ...] = (
+    "crowd.representation",
+    "crowd.arrest_ratio",
+    "crowd.activation",
+    "crowd.movement",
+    "crowd.neighborhood",
+    "crowd.vision",
+    "crowd.vision_people",
+    "crowd.hardship_skew",
+    "crowd.gathering",
+    "crowd.guarding",
+)
+RULES_KEY = "rules"
+
+
 class PosteriorError(ValueError):
     """A posterior file that cannot be used (the caller locates it: file, line, field)."""
+
+
+class RulesMismatch(PosteriorError):
+    """A scenario that runs another rule than the posterior's fit: ``field`` is the first such
+    rule's address (the caller locates it in the scenario's file); `str()` is ``field: message``."""
+
+    def __init__(self, message: str, field: str) -> None:
+        self.message, self.field = message, field
+        super().__init__(f"{field}: {message}")
 
 
 @dataclass(frozen=True)
@@ -145,6 +196,11 @@ def _metadata(schema_metadata: Mapping[bytes, bytes], file: Path) -> dict[str, A
     kind = metadata.get("kind") if isinstance(metadata, dict) else None
     if kind != KIND:
         raise PosteriorError(f"{file} is not a posterior (its metadata kind is {kind!r})")
+    rules = metadata.get(RULES_KEY, {})
+    scalar = (str, int, float, bool, type(None))
+    if not isinstance(rules, dict) or not all(isinstance(v, scalar) for v in rules.values()):
+        message = f"{file}: its {RULES_KEY!r} record is not a mapping of addresses to values"
+        raise PosteriorError(message)
     return metadata
 
 
@@ -209,3 +265,130 @@ def write_posterior(
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def model_rules(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The value of each of `RULES` in ``data`` (a scenario as plain data), by address; a vision
+    given by neither field is the cells it defaults to (`Scenario.vision_cells`), so that a
+    scenario leaving it out runs the rule of one that writes the default."""
+    from transition_sim.scenario.schema import Scenario
+
+    rules = {address: _value_at(data, address) for address in RULES}
+    if rules["crowd.vision"] is None and rules["crowd.vision_people"] is None:
+        rules["crowd.vision"] = Scenario(name="defaults").vision_cells()
+    return rules
+
+
+def _value_at(data: Mapping[str, Any], address: str) -> Any:
+    node: Any = data
+    for part in address.split("."):
+        node = node[part]
+    return node
+
+
+def rule_mismatches(posterior: Posterior, data: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """The rules ``data`` (a scenario as plain data) runs otherwise than the posterior's fit, as
+    (address, the scenario's value, the fit's value); none if the posterior records no rules. A
+    rule the record lacks (added to the schema after the fit) counts at its default, since a new
+    rule's default is, by this project's rule, the model as it was before it (golden hashes)."""
+    from transition_sim.scenario.schema import Scenario
+
+    recorded = posterior.metadata.get(RULES_KEY)
+    if recorded is None:
+        return []
+    defaults = model_rules(Scenario(name="defaults").model_dump(mode="json"))
+    out = []
+    for address, ours in model_rules(data).items():
+        if address in posterior.columns:
+            continue  # drawn: the particle sets it
+        theirs = recorded.get(address, defaults[address])
+        if ours != theirs:
+            out.append((address, ours, theirs))
+    return out
+
+
+# What to do instead, by default (`run`'s options); other commands name theirs.
+RUN_REMEDY = (
+    "run at point values (--point), draw from the priors (--uncertainty prior), or draw from a"
+    " posterior fitted under this rule (--posterior DIR)"
+)
+
+
+def check_rules(
+    posterior: Posterior,
+    data: Mapping[str, Any],
+    scenario: str = "the scenario",
+    remedy: str = RUN_REMEDY,
+) -> None:
+    """Refuse (`RulesMismatch`; the caller locates its field in the scenario's file) a scenario
+    (plain data; ``scenario`` names it in the message, ``remedy`` says what to do instead) that
+    runs another rule than the posterior's fit; warn once (`rules_unknown`) if the posterior
+    records none."""
+    if RULES_KEY not in posterior.metadata:
+        rules_unknown(posterior)
+        return
+    mismatches = rule_mismatches(posterior, data)
+    if not mismatches:
+        return
+    address, ours, theirs = mismatches[0]
+    more = "".join(f"; and {a}: {_shown(o)} (fitted: {_shown(t)})" for a, o, t in mismatches[1:])
+    message = (
+        f"{scenario} runs {_shown(ours)}, but the posterior {posterior.file} was fitted under"
+        f" {address}: {_shown(theirs)}{more}. Its parameters mean something else under another"
+        f" rule: {remedy}"
+    )
+    raise RulesMismatch(message, address)
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value)
+
+
+_WARNED: set[str] = set()
+
+
+def rules_unknown(posterior: Posterior) -> None:
+    """Say once per file and process, on stderr, that a posterior records no rules (written
+    before they were recorded): the scenario's rules cannot be checked against its fit's."""
+    import sys
+
+    if posterior.file in _WARNED:
+        return
+    _WARNED.add(posterior.file)
+    print(
+        f"warning: the posterior {posterior.file} records no model rules (written before they"
+        " were recorded): the scenario's rules (crowd.arrest_ratio, crowd.representation, ...)"
+        " are not checked against the fit's; record them (experiments/fit/record_rules.py) or"
+        " refit",
+        file=sys.stderr,
+    )
+
+
+def record_rules(path: str | Path, rules: Mapping[str, Any]) -> Path:
+    """Add ``rules`` (address: value, every one of `RULES`) to the metadata of the posterior at
+    ``path``, atomically; the columns (particles, weights, values) are written as they were.
+    For a posterior written before the fit recorded its rules (experiments/fit/record_rules.py
+    establishes them from its recorded spec and code)."""
+    import os
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    missing = [a for a in RULES if a not in rules]
+    if missing:
+        raise PosteriorError(f"the rules lack {', '.join(missing)}")
+    posterior = read_posterior(path)  # checked first: a posterior, and readable
+    file = Path(posterior.file)
+    table = pq.read_table(file)
+    meta = {**posterior.metadata, RULES_KEY: {a: rules[a] for a in RULES}}
+    others = {k: v for k, v in (table.schema.metadata or {}).items() if k != METADATA_KEY}
+    table = table.replace_schema_metadata({**others, METADATA_KEY: json.dumps(meta).encode()})
+    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".posterior-", suffix=".parquet")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return file

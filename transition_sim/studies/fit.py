@@ -574,6 +574,11 @@ def _predictive(problem: Problem, posterior: pd.DataFrame, map_: Callable) -> pd
 
 
 def posterior_metadata(sf: FitSpecFile, problem: Problem, generations: int) -> dict[str, Any]:
+    """The posterior's provenance: the spec and code it was fitted with, the priors, and the
+    model rules the base scenario held fixed (`scenario.posterior.RULES`: what a scenario drawing
+    from it must run, `scenario.posterior.check_rules`)."""
+    from transition_sim.scenario.posterior import RULES_KEY, model_rules
+
     priors = {}
     for prior, mode in zip(problem.priors, problem.modes, strict=True):
         entry = {"distribution": prior.distribution, "low": prior.low, "high": prior.high}
@@ -586,6 +591,7 @@ def posterior_metadata(sf: FitSpecFile, problem: Problem, generations: int) -> d
         "spec_sha256": file_sha256(sf.path),
         "code_sha256": code_hash(),
         "priors": priors,
+        RULES_KEY: model_rules(problem.base),
         "generations": generations,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
