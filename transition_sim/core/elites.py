@@ -150,6 +150,12 @@ class ElitePolitics:
             return False
         return ca.spec.ally_of == b or cb.spec.ally_of == a
 
+    def office_allies(self) -> list[CampState]:
+        """Camps in play allied with the office holder (its coalition partners); none when the
+        office is out of the camps."""
+        office = self.office
+        return [c for c in self.rivals() if self.allied(office, c.spec.name)]
+
     def can_receive(self, holder: str) -> bool:
         """Whether a defecting camp can go over to ``holder``: the street, or a camp in play."""
         return holder == OPPOSITION or (holder in self.camps and self.camps[holder].in_play)

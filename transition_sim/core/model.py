@@ -89,7 +89,11 @@ class ScriptedShock:
     def fire(self) -> None:
         """The shock's effects: its explicit ones plus ``magnitude`` times its trigger kind's
         effect per unit (`Scenario.triggers`). It fires before the step that simulates its day,
-        so the model's day is moved to it first: its events are logged on their own day."""
+        so the model's day is moved to it first: its events are logged on their own day.
+
+        The kind's legitimacy shift falls on the office holder and, times the kind's ``allies``
+        share, on each camp allied with it [A-coalition-blame]. A shock's explicit
+        ``legitimacy`` is the office holder's alone: it states what happens to that camp."""
         m, s, el = self.model, self.shock, self.model.elites
         m.day = s.day
         unit = m.params.triggers.effect(s.kind)
@@ -102,6 +106,10 @@ class ScriptedShock:
         performance = s.performance + s.magnitude * unit.performance
         m.performance = float(np.clip(m.performance + performance, 0.0, 1.0))
         legitimacy = s.legitimacy + s.magnitude * unit.legitimacy
+        if unit.allies > 0.0:
+            shared = s.magnitude * unit.legitimacy * unit.allies
+            for camp in el.office_allies():
+                camp.legitimacy = float(np.clip(camp.legitimacy + shared, 0.0, 1.0))
         el.legitimacy = float(np.clip(el.legitimacy + legitimacy, 0.0, 1.0))
         m.log("scenario", "shock", s.label)
         if s.event is not None:

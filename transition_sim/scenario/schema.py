@@ -537,12 +537,18 @@ class Aftermath(Strict):
 class TriggerEffect(Strict):
     """What one unit of a trigger does: hardship added where it applies, the office holder's
     legitimacy and the government's performance shifted once, and an outrage that cuts
-    citizens' activation threshold where it applies and then fades (`Triggers.outrage_decay`)."""
+    citizens' activation threshold where it applies and then fades (`Triggers.outrage_decay`).
+
+    ``allies`` is the share of the legitimacy shift that also falls on each camp in play allied
+    with the office holder (`ally_of` either way) when the shock fires: an act of the ruling
+    coalition (a stolen election, a term-limit evasion) discredits its partners in government
+    too [A-coalition-blame]. 0, the default, leaves them untouched."""
 
     hardship: Shift = 0.0
     legitimacy: Shift = 0.0
     performance: Shift = 0.0
     outrage: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    allies: Fraction = 0.0
 
 
 class Triggers(Strict):
