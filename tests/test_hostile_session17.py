@@ -83,3 +83,22 @@ def test_a_rules_record_holding_a_non_number_is_not_a_posterior(tmp_path: Path, 
     record = json.dumps(rules)[:-1] + f', "crowd.gathering": {value}}}'
     with pytest.raises(PosteriorError, match="'rules' record is not a mapping"):
         read_posterior(_with_rules_record(tmp_path, record))
+
+
+def test_a_fit_refuses_a_case_that_runs_another_rule_than_its_base(tmp_path: Path) -> None:
+    """A fit records one set of rules, its base's: a case of the library running another rule
+    would make the record false (and `backtest --loo` refuse the very case the fit ran). Refused
+    before the fit, at the case file's line (as experiments/fit/record_rules.py refuses it)."""
+    from test_fit import library
+
+    from transition_sim.scenario.loader import ScenarioError
+    from transition_sim.studies.fit import prepare
+    from transition_sim.studies.fit_spec import load_fit_spec
+
+    spec = library(tmp_path, case_b_extra="crowd:\n  gathering: 0.3\n")
+    with pytest.raises(ScenarioError) as caught:
+        prepare(load_fit_spec(spec))
+    error, case = caught.value, tmp_path / "cases" / "case_b.yaml"
+    line = case.read_text().splitlines().index("  gathering: 0.3") + 1
+    assert (error.file, error.line, error.field) == (case, line, "crowd.gathering")
+    assert "0.3" in error.message and "0.0" in error.message
