@@ -206,7 +206,8 @@ def test_a_fit_records_its_base_scenarios_rules(tmp_path: Path) -> None:
     base = tmp_path / "base.yaml"
     base.write_text(f"extends: {BASELINE_PATH}\ncrowd: {{arrest_ratio: exact, gathering: 0.25}}\n")
     spec = library(tmp_path)
-    spec.write_text(spec.read_text().replace(str(BASE), str(base)))
+    for file in [spec, *(tmp_path / "cases").glob("*.yaml")]:  # the cases run the base's rules
+        file.write_text(file.read_text().replace(str(BASE), str(base)))
     sf = load_fit_spec(spec)
     rules = posterior_metadata(sf, prepare(sf), 1)[RULES_KEY]
     assert rules["crowd.arrest_ratio"] == "exact" and rules["crowd.gathering"] == 0.25

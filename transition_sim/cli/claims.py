@@ -97,6 +97,51 @@ def _parameters(
     return out
 
 
+def _counterfactual_rules(
+    expectations: list, drawn: dict[str, Uncertainty | None], registry: Path
+) -> None:
+    """Refuse, before any comparison runs, a counterfactual that runs another model rule than
+    the posterior its baseline draws from: at the registry entry whose ``set:`` changes it, or
+    at the line of the counterfactual's scenario file that writes it."""
+    from transition_sim.claims import SCENARIOS_DIR, counterfactual_scenario
+    from transition_sim.cli.scenarios import rules_error
+    from transition_sim.scenario.address import scenario_values
+    from transition_sim.scenario.posterior import RulesMismatch, check_rules
+
+    for e in expectations:
+        uncertainty = drawn.get(e.baseline)
+        if uncertainty is None or uncertainty.posterior is None:
+            continue
+        data = scenario_values(counterfactual_scenario(e, SCENARIOS_DIR))
+        name = f"the counterfactual of {e.key} ({e.counterfactual()})"
+        try:
+            check_rules(uncertainty.posterior, data, name, REMEDY)
+        except RulesMismatch as err:
+            paths = [p for p in e.overrides if err.field == p or err.field.startswith(f"{p}.")]
+            if not paths:
+                raise rules_error(err, SCENARIOS_DIR / f"{e.scenario or e.baseline}.yaml") from None
+            line = _set_line(registry, e, paths[0])
+            text = f"{registry}:{line}: {err}"
+            raise CliError(
+                err.message, file=str(registry), line=line, field=err.field, text=text
+            ) from None
+
+
+def _set_line(registry: Path, e: Any, path: str) -> int | None:
+    """The line of the registry where the expectation ``e`` sets ``path`` (else its own)."""
+    from transition_sim.scenario.loader import read_located
+
+    data, where = read_located(registry)
+    i = next(
+        i for i, c in enumerate(data["claims"]) if isinstance(c, dict) and c.get("id") == e.claim
+    )
+    at = f"claims.{i}.expects.{int(e.key.partition('#')[2] or 1) - 1}"
+    for key in (f"{at}.set.{path}", f"{at}.set"):
+        if key in where:
+            return where[key][1]
+    return e.line
+
+
 def check_claims(
     json_output: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
     replications: Annotated[
@@ -146,6 +191,7 @@ def check_claims(
     if only:
         expectations, untested = _select(expectations, untested, only, registry_path)
     drawn = _parameters(list(dict.fromkeys(e.baseline for e in expectations)), posterior, point)
+    _counterfactual_rules(expectations, drawn, registry_path)
     runs = replications * (len({e.counterfactual() for e in expectations}) + 2)
     workers = workers or min(os.cpu_count() or 1, runs)
     with (

@@ -197,11 +197,18 @@ def _metadata(schema_metadata: Mapping[bytes, bytes], file: Path) -> dict[str, A
     if kind != KIND:
         raise PosteriorError(f"{file} is not a posterior (its metadata kind is {kind!r})")
     rules = metadata.get(RULES_KEY, {})
-    scalar = (str, int, float, bool, type(None))
-    if not isinstance(rules, dict) or not all(isinstance(v, scalar) for v in rules.values()):
+    if not isinstance(rules, dict) or not all(_rule_value(v) for v in rules.values()):
         message = f"{file}: its {RULES_KEY!r} record is not a mapping of addresses to values"
         raise PosteriorError(message)
     return metadata
+
+
+def _rule_value(value: Any) -> bool:
+    """A value a rule can take: a string, a flag, a finite number or none (JSON reads NaN and
+    Infinity, which equal no scenario's value: every draw would be refused at the scenario)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (str, int, bool, type(None)))
 
 
 def unknown_columns(posterior: Posterior, data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -156,6 +156,28 @@ def _check_shared(sf: FitSpecFile, files: Sequence[Path], cases: Sequence[Case])
                 raise sf.error(field, f"{address} is not in case {case.name}: {err}") from None
 
 
+def _check_rules(
+    sf: FitSpecFile, base: Mapping[str, Any], files: Sequence[Path], cases: Sequence[Case]
+) -> None:
+    """Refuse a case that runs another model rule than the base (`scenario.posterior.RULES`,
+    unless fitted): the posterior records one set of rules, the base's (`posterior_metadata`),
+    which a scenario drawing from it must run; located at the case file's line."""
+    from transition_sim.scenario.loader import field_location
+    from transition_sim.scenario.posterior import model_rules
+
+    rules = model_rules(base)
+    for file, case in zip(files, cases, strict=True):
+        for address, value in model_rules(case.data).items():
+            if value != rules[address] and address not in sf.spec.addresses:
+                where, line = field_location(file, address)
+                message = (
+                    f"case {case.name} runs {json.dumps(value)}, the base scenario"
+                    f" {json.dumps(rules[address])}: the posterior records one set of model"
+                    " rules, the base's; fit the cases under the base's rules"
+                )
+                raise ScenarioError(where, line, address, message)
+
+
 def prepare(sf: FitSpecFile) -> Problem:
     """Load the base and every case, resolve the priors and check the spec against them;
     `ScenarioError` (file:line: field) naming the spec's field when something does not fit."""
@@ -183,6 +205,7 @@ def prepare(sf: FitSpecFile) -> Problem:
     if not cases:
         raise sf.error("cases", f"no case files (*.yaml) in {folder}")
     _check_shared(sf, files, cases)
+    _check_rules(sf, base, files, cases)
     names = [c.name for c in cases]
     for i, pattern in enumerate(spec.patterns):
         if pattern.case not in names:
