@@ -26,8 +26,8 @@ in residents, and agents holding their people's mean traits, were tried and do n
 The same two tests for the blocks representation (``crowd.representation: blocks``, a block of
 residents holding the share who are active; docs/ODD.md §7.13), with vision in residents, are at the
 end of this module, marked ``full``: at 2,400 replications per resolution they take about 100 s of
-an idle 2-core machine (a sixth of the suite), so the default run deselects them and `uv run pytest
--m full tests/test_resolution.py` runs them (the issue's "fast in the tests, full in a benchmark";
+an idle 2-core machine (a sixth of the suite), so the default run skips them and `uv run pytest
+--full tests/test_resolution.py` runs them (the issue's "fast in the tests, full in a benchmark";
 `benchmarks/bench_resolution.py --city --set ...` measures the same). Outcome shares pass. Deaths
 per capita FAIL by a hair and are marked xfail (strict): with every region holding its exact
 residents (block2), mean deaths per run are 240, 254 and 220 at 2,000, 1,000 and 500 (2,400
