@@ -88,6 +88,18 @@ def test_a_scenario_running_another_rule_is_refused_at_its_line(
     assert "Traceback" not in result.output
 
 
+def test_validate_refuses_what_a_default_run_refuses(recorded: Path, tmp_path: Path) -> None:
+    """`validate` says whether a file runs as typed: a default run draws from its posterior."""
+    file = scenario_file(tmp_path, recorded, "arrest_ratio: exact")
+    result = cli.invoke(app, ["validate", str(file), "--json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert (error["file"], error["line"], error["field"]) == (str(file), 6, "crowd.arrest_ratio")
+    assert "from_posterior" in error["message"] and "--point" in error["message"]
+    same = scenario_file(tmp_path, recorded, "arrest_ratio: rounded")
+    assert cli.invoke(app, ["validate", str(same)]).exit_code == 0
+
+
 def test_the_same_scenario_runs_at_point_values(recorded: Path, tmp_path: Path) -> None:
     file = scenario_file(tmp_path, recorded, "arrest_ratio: exact")
     result = cli.invoke(app, ["run", str(file), "-n", "1", "--point", "--json"])

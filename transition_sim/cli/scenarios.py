@@ -367,7 +367,7 @@ def validate(
     errors: list[CliError] = []
     for file in files:
         try:
-            load(file)
+            _drawable(load(file), file)
         except CliError as err:
             errors.append(err)
         else:
@@ -392,6 +392,22 @@ def validate(
         )
     if json_output:
         typer.echo(json.dumps({"valid": valid}))
+
+
+def _drawable(scenario: Scenario, file: Path) -> None:
+    """A scenario that names a posterior runs the model rules of its fit, as a default `run`
+    requires (`posterior.check_rules`): else the `CliError` `run` gives, at the rule's line."""
+    if scenario.from_posterior is None:
+        return
+    from transition_sim.scenario.address import scenario_values
+    from transition_sim.scenario.posterior import RulesMismatch, check_rules, read_posterior
+
+    remedy = "remove its from_posterior, or run it at point values (--point)"
+    try:
+        check_rules(read_posterior(Path(scenario.from_posterior)), scenario_values(scenario),
+                    remedy=remedy)  # fmt: skip
+    except RulesMismatch as err:
+        raise rules_error(err, file) from None
 
 
 def schema() -> None:
