@@ -121,6 +121,9 @@ def run(
     ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
+    from transition_sim.lazy import MESA_UNUSED, defer
+
+    defer(MESA_UNUSED)  # a run uses none of them: they load only if something touches them
     import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
 
     from transition_sim.ensemble import store
