@@ -9,15 +9,17 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.machinery
 import importlib.util
 import sys
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["MESA_UNUSED", "Deferred", "defer", "lazy_getattr"]
+__all__ = ["MESA_UNUSED", "Deferred", "defer", "importing", "lazy_getattr"]
 
 # ``import mesa`` imports these, and with them scipy.spatial (KDTree, cdist) and networkx: a
 # third of its time. The model uses only mesa.Model and mesa.Agent (mesa.model, mesa.agent).
@@ -99,3 +101,22 @@ def defer(names: Iterable[str]) -> list[str]:
         sys.modules[name] = module
         deferred.append(name)
     return deferred
+
+
+@contextmanager
+def importing() -> Iterator[None]:
+    """A block of imports run without the cyclic garbage collector, whose objects are then
+    moved to its permanent generation (`gc.freeze`).
+
+    A command's imports create a few hundred thousand objects that live until it exits and
+    hold almost no garbage; the collector, triggered every 700 allocations, scanned them over
+    and over (a sixth of ``run -n 1``'s CPU time). Frozen, they are never scanned again; the
+    collector runs as usual after the block, on what the command creates next."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

@@ -121,16 +121,18 @@ def run(
     ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
-    from transition_sim.lazy import MESA_UNUSED, defer
+    from transition_sim.lazy import MESA_UNUSED, defer, importing
 
-    defer(MESA_UNUSED)  # a run uses none of them: they load only if something touches them
-    import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
+    with importing():
+        defer(MESA_UNUSED)  # a run uses none of them: they load only if something touches them
+        import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
 
-    from transition_sim.ensemble import store
-    from transition_sim.ensemble.job import run_to_folder
-    from transition_sim.ensemble.lock import LockedError
-    from transition_sim.ensemble.runner import resolve, run_ensemble
-    from transition_sim.ensemble.summary import render_summary, summarize
+        import transition_sim.core.model  # noqa: F401  what `simulate` imports, here
+        from transition_sim.ensemble import store
+        from transition_sim.ensemble.job import run_to_folder
+        from transition_sim.ensemble.lock import LockedError
+        from transition_sim.ensemble.runner import resolve, run_ensemble
+        from transition_sim.ensemble.summary import render_summary, summarize
 
     scenario = resolve(load(file), replications, seed)
     n = scenario.replications
