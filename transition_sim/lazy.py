@@ -55,14 +55,18 @@ class Deferred(types.ModuleType):
 
     def __getattr__(self, attr: str) -> Any:
         spec = self.__spec__
-        self.__class__ = types.ModuleType  # from now on an ordinary module
-        if spec.submodule_search_locations is not None:
-            self.__path__ = spec.submodule_search_locations
-        try:
-            spec.loader.exec_module(self)  # type: ignore[union-attr]
-        except BaseException:
-            sys.modules.pop(spec.name, None)  # as a failed import leaves it: not imported
-            raise
+        parent = spec.name.rpartition(".")[0]
+        if parent:
+            importlib.import_module(parent)  # first, as an import would (it may use this one)
+        if type(self) is Deferred:
+            self.__class__ = types.ModuleType  # from now on an ordinary module
+            if spec.submodule_search_locations is not None:
+                self.__path__ = spec.submodule_search_locations
+            try:
+                spec.loader.exec_module(self)  # type: ignore[union-attr]
+            except BaseException:
+                sys.modules.pop(spec.name, None)  # as a failed import leaves it: not imported
+                raise
         return getattr(self, attr)
 
 

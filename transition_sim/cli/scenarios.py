@@ -125,7 +125,10 @@ def run(
 
     with importing():
         defer(MESA_UNUSED)  # a run uses none of them: they load only if something touches them
-        import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
+        # pandas too, until our own modules use it, right after Mesa: Mesa's import walks every
+        # module loaded so far (its module logger calls inspect.stack), half as many without it
+        defer(["pandas"])
+        import mesa  # noqa: F401  first, for the same reason
 
         import transition_sim.core.model  # noqa: F401  what `simulate` imports, here
         from transition_sim.ensemble import store
