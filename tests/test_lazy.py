@@ -17,7 +17,7 @@ from transition_sim.lazy import defer, importing
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
-UNUSED = ("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx")
+UNUSED = ("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py")
 
 # The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
 # whether a deferred part of Mesa still works when used.
@@ -31,7 +31,9 @@ except SystemExit as exit:
     assert not exit.code, exit.code
 loaded = [m for m in {unused!r} if m in sys.modules and not isinstance(sys.modules[m], Deferred)]
 import mesa
+import numpy
 grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
+numpy.testing.assert_equal(1, 1)
 print(json.dumps({{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}))
 """
 
@@ -44,7 +46,7 @@ def test_run_leaves_what_it_does_not_use_unloaded() -> None:
     ).stdout
     seen = json.loads(out.splitlines()[-1])
     assert seen["loaded"] == []
-    assert seen["cells"] == 9  # a deferred package, loaded by its first use, works
+    assert seen["cells"] == 9  # a deferred package, loaded by its first use, works (and numpy's)
     assert "mesa.model.Model" in seen["mesa"]
 
 

@@ -4,7 +4,8 @@
 - `lazy_getattr`: a package's names imported on first use (PEP 562), so that importing a light
   submodule does not pull in its heavy siblings;
 - `defer`: other packages' modules, not imported yet, made to load on their first attribute
-  access (`MESA_UNUSED`: the parts of Mesa that ``import mesa`` loads and a run never uses).
+  access; `defer_for_run`: those a run of the model never uses (`MESA_UNUSED`, `NUMPY_UNUSED`);
+- `importing`: a block of imports without the cyclic garbage collector.
 """
 
 from __future__ import annotations
@@ -19,11 +20,23 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["MESA_UNUSED", "Deferred", "defer", "importing", "lazy_getattr"]
+__all__ = [
+    "MESA_UNUSED",
+    "NUMPY_UNUSED",
+    "Deferred",
+    "defer",
+    "defer_for_run",
+    "importing",
+    "lazy_getattr",
+]
 
 # ``import mesa`` imports these, and with them scipy.spatial (KDTree, cdist) and networkx: a
 # third of its time. The model uses only mesa.Model and mesa.Agent (mesa.model, mesa.agent).
 MESA_UNUSED = ("mesa.discrete_space", "mesa.space", "mesa.experimental.continuous_space")
+# numba's first compilation (or cache load) checks for BLAS by importing scipy.linalg, whose
+# array-API layer looks up every attribute of numpy (scipy._external.array_api_compat.numpy),
+# which imports these two (and charset_normalizer, unittest, ...): a fifth of that import.
+NUMPY_UNUSED = ("numpy.f2py", "numpy.testing")
 
 
 def lazy_getattr(package: str, modules: Mapping[str, str]) -> Callable[[str], Any]:
@@ -74,7 +87,7 @@ def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
     """Where ``name`` would be found, without importing its parent packages (which
     `importlib.util.find_spec` does)."""
     top, *rest = name.split(".")
-    spec = importlib.util.find_spec(top)
+    spec = sys.modules[top].__spec__ if top in sys.modules else importlib.util.find_spec(top)
     for i in range(len(rest)):
         if spec is None or spec.submodule_search_locations is None:
             return None
@@ -86,15 +99,15 @@ def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
 def defer(names: Iterable[str]) -> list[str]:
     """Make each module of ``names`` load at its first use (see `Deferred`); the names deferred.
 
-    Only for a module that its parent package imports itself (``import pkg.mod as mod`` or
-    ``from pkg import mod`` in the package's ``__init__``): that binds it as the package's
-    attribute, which the import system would otherwise do when it loads the module. A module
-    that cannot be found, or that is imported already, or one of whose packages is, is left
-    alone: it loads as usual."""
+    A submodule is bound as its package's attribute, as the import system does when it loads
+    one: here if the package is imported already; else by the package's own import, so that
+    case is only for a module that its package imports itself (``import pkg.mod as mod`` or
+    ``from pkg import mod`` in its ``__init__``). A module that is imported already, or that
+    cannot be found, is left alone: it loads as usual."""
     deferred = []
     for name in names:
-        parts = name.split(".")
-        if any(".".join(parts[:i]) in sys.modules for i in range(1, len(parts) + 1)):
+        parent, _, child = name.rpartition(".")
+        if name in sys.modules or isinstance(sys.modules.get(parent), Deferred):
             continue
         spec = _spec(name)
         if spec is None or not hasattr(spec.loader, "exec_module"):
@@ -103,6 +116,8 @@ def defer(names: Iterable[str]) -> list[str]:
         vars(module).pop("__path__", None)
         module.__class__ = Deferred
         sys.modules[name] = module
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
         deferred.append(name)
     return deferred
 
@@ -124,3 +139,15 @@ def importing() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def defer_for_run() -> list[str]:
+    """Defer what running the model imports and never uses (`MESA_UNUSED`, `NUMPY_UNUSED`), and
+    pandas until its first use; the names deferred. Call it before importing Mesa.
+
+    pandas is used, right after (by the ensemble's tables); it is deferred only while Mesa is
+    imported: Mesa's module logger (inspect.stack) walks every module loaded so far, and pandas
+    is half of them."""
+    import numpy  # noqa: F401  NUMPY_UNUSED is bound to it, as the import system would
+
+    return defer([*MESA_UNUSED, *NUMPY_UNUSED, "pandas"])

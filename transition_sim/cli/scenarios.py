@@ -121,14 +121,11 @@ def run(
     ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
-    from transition_sim.lazy import MESA_UNUSED, defer, importing
+    from transition_sim.lazy import defer_for_run, importing
 
     with importing():
-        defer(MESA_UNUSED)  # a run uses none of them: they load only if something touches them
-        # pandas too, until our own modules use it, right after Mesa: Mesa's import walks every
-        # module loaded so far (its module logger calls inspect.stack), half as many without it
-        defer(["pandas"])
-        import mesa  # noqa: F401  first, for the same reason
+        defer_for_run()  # what a run never uses loads only if something touches it
+        import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
 
         import transition_sim.core.model  # noqa: F401  what `simulate` imports, here
         from transition_sim.ensemble import store
