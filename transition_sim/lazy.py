@@ -58,9 +58,10 @@ class Deferred(types.ModuleType):
     Until then it holds only what the import system sets (``__name__``, ``__spec__``,
     ``__file__``, ...), so that ``import name`` and ``from parent import name`` bind it without
     running it. The standard library's `importlib.util.LazyLoader` cannot be used here: its
-    module loads at *any* attribute access, and on Python 3.12 the ``import`` statement itself
-    reads ``__spec__`` (to see whether the module is still initializing), so the first
-    ``import mesa.discrete_space`` in Mesa's own ``__init__`` would load it at once.
+    module loads at *any* attribute access, and the ``import`` statement itself reads
+    ``__spec__`` (to see whether the module is still initializing), so the first ``import
+    mesa.discrete_space`` in Mesa's own ``__init__`` would load it at once (CPython issue
+    gh-127036, open as of Python 3.14).
 
     A package's ``__path__`` is held back too: importing one of its submodules needs it, and so
     runs the package first, as a normal import would.
