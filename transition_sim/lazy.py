@@ -61,7 +61,7 @@ class Deferred(types.ModuleType):
     module loads at *any* attribute access, and the ``import`` statement itself reads
     ``__spec__`` (to see whether the module is still initializing), so the first ``import
     mesa.discrete_space`` in Mesa's own ``__init__`` would load it at once (CPython issue
-    gh-127036, open as of Python 3.14).
+    gh-127036, closed without a change: Python 3.15's ``lazy import`` statement answers it).
 
     A package's ``__path__`` is held back too: importing one of its submodules needs it, and so
     runs the package first, as a normal import would.
