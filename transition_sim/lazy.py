@@ -35,7 +35,7 @@ __all__ = [
 MESA_UNUSED = ("mesa.discrete_space", "mesa.space", "mesa.experimental.continuous_space")
 # numba's first compilation (or cache load) checks for BLAS by importing scipy.linalg, whose
 # array-API layer looks up every attribute of numpy (scipy._external.array_api_compat.numpy),
-# which imports these two (and charset_normalizer, unittest, ...): a fifth of that import.
+# which imports these two (and charset_normalizer, unittest, ...): a third of that import.
 NUMPY_UNUSED = ("numpy.f2py", "numpy.testing")
 
 
