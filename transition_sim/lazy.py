@@ -1,11 +1,42 @@
-"""Names of a package imported on first use (PEP 562), so that importing a light submodule does
-not pull in its heavy siblings (the command line's start-up, issue 15)."""
+"""Imports deferred to first use, so that a command does not pay for modules it never touches
+(the command line's start-up, issue 15).
+
+- `lazy_getattr`: a package's names imported on first use (PEP 562), so that importing a light
+  submodule does not pull in its heavy siblings;
+- `defer`: other packages' modules, not imported yet, made to load on their first attribute
+  access; `defer_for_run`: those a run of the model never uses (`MESA_UNUSED`, `NUMPY_UNUSED`);
+- `importing`: a block of imports without the cyclic garbage collector.
+"""
 
 from __future__ import annotations
 
+import gc
 import importlib
-from collections.abc import Callable, Mapping
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
+
+__all__ = [
+    "MESA_UNUSED",
+    "NUMPY_UNUSED",
+    "Deferred",
+    "defer",
+    "defer_for_run",
+    "importing",
+    "lazy_getattr",
+]
+
+# ``import mesa`` imports these, and with them scipy.spatial (KDTree, cdist) and networkx: a
+# third of its time. The model uses only mesa.Model and mesa.Agent (mesa.model, mesa.agent).
+MESA_UNUSED = ("mesa.discrete_space", "mesa.space", "mesa.experimental.continuous_space")
+# numba's first compilation (or cache load) checks for BLAS by importing scipy.linalg, whose
+# array-API layer looks up every attribute of numpy (scipy._external.array_api_compat.numpy),
+# which imports these two (and charset_normalizer, unittest, ...): a third of that import.
+NUMPY_UNUSED = ("numpy.f2py", "numpy.testing")
 
 
 def lazy_getattr(package: str, modules: Mapping[str, str]) -> Callable[[str], Any]:
@@ -19,3 +50,105 @@ def lazy_getattr(package: str, modules: Mapping[str, str]) -> Callable[[str], An
         return value
 
     return __getattr__
+
+
+class Deferred(types.ModuleType):
+    """A module whose code runs at the first access to an attribute it does not have yet.
+
+    Until then it holds only what the import system sets (``__name__``, ``__spec__``,
+    ``__file__``, ...), so that ``import name`` and ``from parent import name`` bind it without
+    running it. The standard library's `importlib.util.LazyLoader` cannot be used here: its
+    module loads at *any* attribute access, and the ``import`` statement itself reads
+    ``__spec__`` (to see whether the module is still initializing), so the first ``import
+    mesa.discrete_space`` in Mesa's own ``__init__`` would load it at once (CPython issue
+    gh-127036, closed without a change: Python 3.15's ``lazy import`` statement answers it).
+
+    A package's ``__path__`` is held back too: importing one of its submodules needs it, and so
+    runs the package first, as a normal import would.
+    """
+
+    def __getattr__(self, attr: str) -> Any:
+        spec = self.__spec__
+        parent = spec.name.rpartition(".")[0]
+        if parent:
+            importlib.import_module(parent)  # first, as an import would (it may use this one)
+        if type(self) is Deferred:
+            self.__class__ = types.ModuleType  # from now on an ordinary module
+            if spec.submodule_search_locations is not None:
+                self.__path__ = spec.submodule_search_locations
+            try:
+                spec.loader.exec_module(self)  # type: ignore[union-attr]
+            except BaseException:
+                sys.modules.pop(spec.name, None)  # as a failed import leaves it: not imported
+                raise
+        return getattr(self, attr)
+
+
+def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
+    """Where ``name`` would be found, without importing its parent packages (which
+    `importlib.util.find_spec` does)."""
+    top, *rest = name.split(".")
+    spec = sys.modules[top].__spec__ if top in sys.modules else importlib.util.find_spec(top)
+    for i in range(len(rest)):
+        if spec is None or spec.submodule_search_locations is None:
+            return None
+        path = list(spec.submodule_search_locations)
+        spec = importlib.machinery.PathFinder.find_spec(".".join([top, *rest[: i + 1]]), path)
+    return spec
+
+
+def defer(names: Iterable[str]) -> list[str]:
+    """Make each module of ``names`` load at its first use (see `Deferred`); the names deferred.
+
+    A submodule is bound as its package's attribute, as the import system does when it loads
+    one: here if the package is imported already; else by the package's own import, so that
+    case is only for a module that its package imports itself (``import pkg.mod as mod`` or
+    ``from pkg import mod`` in its ``__init__``). A module that is imported already, or that
+    cannot be found, is left alone: it loads as usual."""
+    deferred = []
+    for name in names:
+        parent, _, child = name.rpartition(".")
+        if name in sys.modules or isinstance(sys.modules.get(parent), Deferred):
+            continue
+        spec = _spec(name)
+        if spec is None or not hasattr(spec.loader, "exec_module"):
+            continue
+        module = importlib.util.module_from_spec(spec)
+        vars(module).pop("__path__", None)
+        module.__class__ = Deferred
+        sys.modules[name] = module
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
+        deferred.append(name)
+    return deferred
+
+
+@contextmanager
+def importing() -> Iterator[None]:
+    """A block of imports run without the cyclic garbage collector, whose objects are then
+    moved to its permanent generation (`gc.freeze`).
+
+    A command's imports create a few hundred thousand objects that live until it exits and
+    hold almost no garbage; the collector, triggered every 700 allocations, scanned them over
+    and over (a sixth of ``run -n 1``'s CPU time). Frozen, they are never scanned again; the
+    collector runs as usual after the block, on what the command creates next."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def defer_for_run() -> list[str]:
+    """Defer what running the model imports and never uses (`MESA_UNUSED`, `NUMPY_UNUSED`), and
+    pandas until its first use; the names deferred. Call it before importing Mesa.
+
+    pandas is used, right after (by the ensemble's tables); it is deferred only while Mesa is
+    imported: Mesa's module logger (inspect.stack) walks every module loaded so far, and pandas
+    is half of them."""
+    import numpy  # noqa: F401  NUMPY_UNUSED is bound to it, as the import system would
+
+    return defer([*MESA_UNUSED, *NUMPY_UNUSED, "pandas"])

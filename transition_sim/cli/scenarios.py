@@ -123,13 +123,18 @@ def run(
     ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
-    import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
+    from transition_sim.lazy import defer_for_run, importing
 
-    from transition_sim.ensemble import store
-    from transition_sim.ensemble.job import run_to_folder
-    from transition_sim.ensemble.lock import LockedError
-    from transition_sim.ensemble.runner import resolve, run_ensemble
-    from transition_sim.ensemble.summary import render_summary, summarize
+    with importing():
+        defer_for_run()  # what a run never uses loads only if something touches it
+        import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
+
+        import transition_sim.core.model  # noqa: F401  what `simulate` imports, here
+        from transition_sim.ensemble import store
+        from transition_sim.ensemble.job import run_to_folder
+        from transition_sim.ensemble.lock import LockedError
+        from transition_sim.ensemble.runner import resolve, run_ensemble
+        from transition_sim.ensemble.summary import render_summary, summarize
 
     scenario = resolve(load(file), replications, seed)
     n = scenario.replications

@@ -1,0 +1,145 @@
+"""Start-up: modules deferred to their first use (`transition_sim.lazy.defer`) and imports run
+with the collector paused (`importing`); ``run`` leaves the parts of Mesa it never uses (and
+with them scipy.spatial and networkx) unloaded, and they still work when something uses them."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from transition_sim.lazy import defer, importing
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+UNUSED = ("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py")
+
+# The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
+# whether a deferred part of Mesa still works when used.
+RUN = """
+import json, sys
+from transition_sim.cli import app
+from transition_sim.lazy import Deferred
+try:
+    app(sys.argv[1:], prog_name="transition-sim")
+except SystemExit as exit:
+    assert not exit.code, exit.code
+loaded = [m for m in {unused!r} if m in sys.modules and not isinstance(sys.modules[m], Deferred)]
+import mesa
+import numpy
+grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
+numpy.testing.assert_equal(1, 1)
+print(json.dumps({{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}))
+"""
+
+
+def test_run_leaves_what_it_does_not_use_unloaded() -> None:
+    code = RUN.format(unused=UNUSED)
+    args = ["run", str(BASELINE), "--point", "-n", "1", "-w", "1", "--json"]
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    seen = json.loads(out.splitlines()[-1])
+    assert seen["loaded"] == []
+    assert seen["cells"] == 9  # a deferred package, loaded by its first use, works (and numpy's)
+    assert "mesa.model.Model" in seen["mesa"]
+
+
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A package ``lazytest_pkg`` whose code records each time it runs (in ``sys.ran``): a
+    parent that imports a child ``child`` (itself a package with a module ``leaf``), and a
+    module ``broken`` that fails once."""
+    root = tmp_path / "lazytest_pkg"
+    (root / "child").mkdir(parents=True)
+    record = "import sys\nsys.ran = [*getattr(sys, 'ran', []), __name__]\n"
+    (root / "__init__.py").write_text(record + "from lazytest_pkg import child\n")
+    (root / "child" / "__init__.py").write_text(record + "VALUE = 42\n")
+    (root / "child" / "leaf.py").write_text(record + "LEAF = 'leaf'\n")
+    fail_once = "if not any(n.endswith('broken') for n in sys.ran[:-1]): raise ValueError('x')\n"
+    (root / "broken.py").write_text(record + fail_once + "OK = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "ran", [], raising=False)
+    yield "lazytest_pkg"
+    for name in [m for m in sys.modules if m.split(".")[0] == "lazytest_pkg"]:
+        del sys.modules[name]
+
+
+def test_a_deferred_module_runs_at_its_first_attribute_only(package: str) -> None:
+    assert defer([f"{package}.child"]) == [f"{package}.child"]
+    import lazytest_pkg  # its own `from lazytest_pkg import child` binds the deferred child
+
+    assert sys.ran == ["lazytest_pkg"]
+    import lazytest_pkg.child  # an import statement does not load it either
+
+    assert sys.ran == ["lazytest_pkg"]
+    assert lazytest_pkg.child.VALUE == 42
+    assert lazytest_pkg.child.VALUE == 42
+    assert sys.ran == ["lazytest_pkg", "lazytest_pkg.child"]  # once
+    assert type(lazytest_pkg.child) is type(sys)  # an ordinary module from then on
+
+
+def test_a_deferred_package_runs_before_its_submodules(package: str) -> None:
+    defer([f"{package}.child"])
+    from lazytest_pkg.child import leaf
+
+    assert sys.ran == ["lazytest_pkg", "lazytest_pkg.child", "lazytest_pkg.child.leaf"]
+    assert leaf.LEAF == "leaf"
+
+
+def test_a_deferred_module_that_fails_is_not_left_imported(package: str) -> None:
+    defer([f"{package}.broken"])
+    import lazytest_pkg.broken as broken
+
+    with pytest.raises(ValueError):
+        _ = broken.OK
+    assert "lazytest_pkg.broken" not in sys.modules  # as after a failed import
+    import lazytest_pkg.broken  # a new import runs it again, as usual
+
+    assert lazytest_pkg.broken.OK
+
+
+def test_what_is_imported_already_or_not_found_is_left_alone(package: str) -> None:
+    import lazytest_pkg
+
+    assert defer([f"{package}.child", f"{package}.nothing", "no_such_module_x"]) == []
+    assert type(lazytest_pkg.child) is type(sys)
+
+
+def test_importing_pauses_the_collector_then_freezes_what_it_made() -> None:
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    frozen = gc.get_freeze_count()
+    try:
+        with importing():
+            cycles = [[] for _ in range(50_000)]
+            for c in cycles:
+                c.append(c)  # garbage the collector would look at, every 700 allocations
+            assert not gc.isenabled()
+        assert collections == []
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(cycles)
+    finally:
+        gc.callbacks.remove(count)
+        gc.unfreeze()  # the rest of the test session collects as usual
+
+
+def test_importing_leaves_a_disabled_collector_disabled() -> None:
+    gc.disable()
+    try:
+        with importing():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
