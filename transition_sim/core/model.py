@@ -148,8 +148,8 @@ class TransitionModel(mesa.Model):
         self.day = 0
         self.events: list[tuple[int, str, str, str]] = []
         # A day's record: its day, counts (regions x `kernel.N_STATS`), deaths by region and
-        # national values (`_record`).
-        self.rows: list[tuple[int, np.ndarray, np.ndarray, dict]] = []
+        # national values (`_record`; named by `_national_columns`).
+        self.rows: list[tuple[int, np.ndarray, np.ndarray, tuple]] = []
 
         self.performance = sc.government.performance
         self.repression_level = 0
@@ -180,10 +180,14 @@ class TransitionModel(mesa.Model):
         self.government = Government(self) if sc.government.enabled else None
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
         self.elites.patron = self.patron
-        # Whether any actor reads who elites expect to win (`Situation.win`): see `_NotCounted`.
         # The national columns' names, in the record's order (the holders never change).
-        self._power_columns = [f"power_{holder}" for holder in self.elites.power]
-        self._stance_columns = [f"stance_{f.name}" for f in self.factions]
+        self._national_columns = (
+            *[f"power_{holder}" for holder in self.elites.power],
+            *("office", "legitimacy", "regime_legitimacy", "repression_level", "sites_seized"),
+            "patron_troops",
+            *[f"stance_{f.name}" for f in self.factions],
+        )
+        # Whether any actor reads who elites expect to win (`Situation.win`): see `_NotCounted`.
         self._deciding = any(f.autonomous for f in self.factions)
         self._win_read = self._deciding or any(c.defection > 0.0 for c in sc.camps)
         self._build_regions()
@@ -710,21 +714,24 @@ class TransitionModel(mesa.Model):
     def _record(self, stats: np.ndarray, deaths: np.ndarray) -> None:
         """Keep today's numbers: per region (rows in scenario order) and national. The day's
         counts are kept as the compiled day returned them (a fresh array, read-only from
-        here on) and turned into the table's columns once, in `_timeseries_table`."""
+        here on) and turned into the table's columns once, in `_timeseries_table`; the national
+        values as a tuple in the order of `_national_columns` (a dict a day cost twice as much)."""
         el, patron = self.elites, self.patron
-        national = dict(zip(self._power_columns, el.power.values(), strict=True))
-        national["office"] = el.office
-        national["legitimacy"] = el.legitimacy
-        national["regime_legitimacy"] = el.regime_legitimacy()
-        national["repression_level"] = self.repression_level
-        national["sites_seized"] = self.situation.sites_seized
-        national["patron_troops"] = patron.troops if patron and patron.state == "deployed" else 0
-        national.update(zip(self._stance_columns, [f.stance for f in self.factions], strict=True))
+        national = (
+            *el.power.values(),
+            el.office,
+            el.legitimacy,
+            el.regime_legitimacy(),
+            self.repression_level,
+            self.situation.sites_seized,
+            patron.troops if patron and patron.state == "deployed" else 0,
+            *[f.stance for f in self.factions],
+        )
         self.rows.append((self.day, stats, deaths, national))
 
     def timeseries_table(self) -> pa.Table:
         """One row per (day, region) plus region "all" (the sum over regions), as columns."""
-        return _timeseries_table(self.rows, self.params)
+        return _timeseries_table(self.rows, self._national_columns, self.params)
 
     def timeseries(self) -> pd.DataFrame:
         return self.timeseries_table().to_pandas()
@@ -812,7 +819,9 @@ class TransitionModel(mesa.Model):
         return RunResult(
             outcome=outcomes.classify(self.final_state()),
             metrics=self.metrics(),
-            timeseries=partial(_timeseries_table, list(self.rows), self.params),
+            timeseries=partial(
+                _timeseries_table, list(self.rows), self._national_columns, self.params
+            ),
             events=partial(_events_table, list(self.events), self.params),
         )
 
@@ -825,9 +834,12 @@ def _vision_size(crowd: RegionCrowd | BlockCrowd) -> float:
 
 
 def _timeseries_table(
-    rows: list[tuple[int, np.ndarray, np.ndarray, dict]], scenario: Scenario
+    rows: list[tuple[int, np.ndarray, np.ndarray, tuple]],
+    national: tuple[str, ...],
+    scenario: Scenario,
 ) -> pa.Table:
-    """`TransitionModel.timeseries_table` of the recorded ``rows``."""
+    """`TransitionModel.timeseries_table` of the recorded ``rows`` (their national values named
+    by ``national``)."""
     regions = [r.name for r in scenario.regions] + ["all"]
     k, n = len(regions), len(rows)
     days = np.array([day for day, _, _, _ in rows], dtype=np.int64)
@@ -855,8 +867,8 @@ def _timeseries_table(
         "arrests": counts[:, 5],
         "deaths": values[:, 6],
     }
-    for name in rows[0][3] if rows else ():
-        columns[name] = np.repeat(np.array([nat[name] for _, _, _, nat in rows]), k)
+    for i, name in enumerate(national if rows else ()):
+        columns[name] = np.repeat(np.array([nat[i] for _, _, _, nat in rows]), k)
     return pa.table(columns)
 
 

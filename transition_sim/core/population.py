@@ -176,11 +176,11 @@ class Population:
 
     def packed(self) -> bool:
         """Whether every crowd's arrays are still the views of the flat arrays."""
-        get = self._get
-        for c, views in zip(self.crowds, self._views, strict=True):  # loops: checked daily
-            for now, view in zip(get(c), views, strict=True):
-                if now is not view:
-                    return False
+        # `REPLACED` written out: checked daily, two attribute reads a region are cheaper than
+        # a getter's tuple and an inner loop (a sixth of the time)
+        for c, (pos, cops_seen) in zip(self.crowds, self._views, strict=True):
+            if c.pos is not pos or c.cops_seen is not cops_seen:
+                return False
         return True
 
     def refresh(self) -> None:
