@@ -243,7 +243,7 @@ class TransitionModel(mesa.Model):
             )
             n = round(sc.crowd.citizen_density * side * side)
             violent, crime = sc.protester_shares(region)
-            kind = rng.choice(3, size=n, p=[1.0 - violent - crime, violent, crime]).astype(np.int8)
+            kind = _kinds(rng, [1.0 - violent - crime, violent, crime], n)
             unit_faction = np.repeat(np.arange(len(sc.factions)), per_region_units[:, r])
             if sc.crowd.representation == "blocks":  # opt-in (docs/ODD.md §7.13)
                 crowd = block_crowd(sc, region, rng, side, n, unit_faction)
@@ -511,9 +511,9 @@ class TransitionModel(mesa.Model):
             return
         office = el.office
         repression = self._peaceful_repression(totals) if d.backfire else 0.0
-        exposure = (  # Python floats: read one at a time below
+        exposure = (  # Python floats: read one at a time below (none without peaceful actives)
             self._exposure(stats, totals).tolist()
-            if d.crowd_pressure
+            if d.crowd_pressure and totals[STAT_ACTIVE + PEACEFUL]
             else [0.0] * len(self.factions)
         )
         odds = (
@@ -824,6 +824,15 @@ class TransitionModel(mesa.Model):
             ),
             events=partial(_events_table, list(self.events), self.params),
         )
+
+
+def _kinds(rng: np.random.Generator, shares: list[float], n: int) -> np.ndarray:
+    """``rng.choice(3, size=n, p=shares)`` as int8, by the operations it does for that call
+    (numpy's `Generator.choice` with ``p`` and replacement: the same draws), without its checks
+    of ``p``, which cost as much as the draws (each region of each replication)."""
+    cdf = np.cumsum(shares)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right").astype(np.int8)
 
 
 def _vision_size(crowd: RegionCrowd | BlockCrowd) -> float:
