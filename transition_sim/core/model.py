@@ -227,13 +227,13 @@ class TransitionModel(mesa.Model):
         pops = np.array([r.urban_population for r in sc.regions], dtype=float)
         per_region_units = np.zeros((len(sc.factions), len(sc.regions)), dtype=np.int64)
         names = [r.name for r in sc.regions]
-        for i, (name, spec) in enumerate(sc.factions.items()):
+        for i, (faction, spec) in enumerate(zip(self.factions, sc.factions.values(), strict=True)):
             shares = (
                 np.array([spec.deployment.get(n, 0.0) for n in names])
                 if spec.deployment is not None
                 else pops
             )
-            per_region_units[i] = split_units(sc.faction_units(name), shares)
+            per_region_units[i] = split_units(faction.units, shares)  # sc.faction_units
         self.crowds: list[RegionCrowd] = []
         self.sites: list[SiteState] = []
         self.unit_follows: list[np.ndarray] = []
