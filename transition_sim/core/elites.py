@@ -9,8 +9,7 @@ coercive contest (`decisions.tullock`) over the holders' strengths (`ElitePoliti
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -80,6 +79,24 @@ class Street:
 
     active_share: float = 0.0
     sponsored_share: float = 0.0
+
+
+class FactionsTurn:
+    """`ElitePolitics.factions_turn`: a class rather than a generator, entered every day (a
+    quarter of the cost)."""
+
+    __slots__ = ("elites",)
+
+    def __init__(self, elites: ElitePolitics) -> None:
+        self.elites = elites
+
+    def __enter__(self) -> None:
+        self.elites._in_factions_turn, self.elites.turn_context = True, None
+
+    def __exit__(self, *exc: object) -> None:
+        el = self.elites
+        el._in_factions_turn, el.turn_context = False, None
+        el._coup_view_cache = None
 
 
 class ElitePolitics:
@@ -330,16 +347,11 @@ class ElitePolitics:
             strength -= own[holder]
         return strength if part is None else strength + part
 
-    @contextmanager
-    def factions_turn(self) -> Iterator[None]:
+    def factions_turn(self) -> FactionsTurn:
         """The factions step one after another: between two of them only their own stance
-        changes (`note_stance`) or a coup (`forget_coup_view`) move strengths."""
-        self._in_factions_turn, self.turn_context = True, None
-        try:
-            yield
-        finally:
-            self._in_factions_turn, self.turn_context = False, None
-            self._coup_view_cache = None
+        changes (`note_stance`) or a coup (`forget_coup_view`) move strengths. A context
+        manager (`with el.factions_turn(): ...`)."""
+        return FactionsTurn(self)
 
     @property
     def in_factions_turn(self) -> bool:

@@ -156,8 +156,8 @@ class TransitionModel(mesa.Model):
         self.day = 0
         self.events: list[tuple[int, str, str, str]] = []
         # A day's record: its day, counts (regions x `kernel.N_STATS`), deaths by region and
-        # national values (`_record`).
-        self.rows: list[tuple[int, np.ndarray, np.ndarray, dict]] = []
+        # national values (`_record`; named by `_national_columns`).
+        self.rows: list[tuple[int, np.ndarray, np.ndarray, tuple]] = []
 
         self.performance = sc.government.performance
         self.repression_level = 0
@@ -188,10 +188,14 @@ class TransitionModel(mesa.Model):
         self.government = Government(self) if sc.government.enabled else None
         self.patron = ForeignPatron(self) if sc.patron.enabled else None
         self.elites.patron = self.patron
-        # Whether any actor reads who elites expect to win (`Situation.win`): see `_NotCounted`.
         # The national columns' names, in the record's order (the holders never change).
-        self._power_columns = [f"power_{holder}" for holder in self.elites.power]
-        self._stance_columns = [f"stance_{f.name}" for f in self.factions]
+        self._national_columns = (
+            *[f"power_{holder}" for holder in self.elites.power],
+            *("office", "legitimacy", "regime_legitimacy", "repression_level", "sites_seized"),
+            "patron_troops",
+            *[f"stance_{f.name}" for f in self.factions],
+        )
+        # Whether any actor reads who elites expect to win (`Situation.win`): see `_NotCounted`.
         self._deciding = any(f.autonomous for f in self.factions)
         self._win_read = self._deciding or any(c.defection > 0.0 for c in sc.camps)
         self._build_regions()
@@ -231,13 +235,13 @@ class TransitionModel(mesa.Model):
         pops = np.array([r.urban_population for r in sc.regions], dtype=float)
         per_region_units = np.zeros((len(sc.factions), len(sc.regions)), dtype=np.int64)
         names = [r.name for r in sc.regions]
-        for i, (name, spec) in enumerate(sc.factions.items()):
+        for i, (faction, spec) in enumerate(zip(self.factions, sc.factions.values(), strict=True)):
             shares = (
                 np.array([spec.deployment.get(n, 0.0) for n in names])
                 if spec.deployment is not None
                 else pops
             )
-            per_region_units[i] = split_units(sc.faction_units(name), shares)
+            per_region_units[i] = split_units(faction.units, shares)  # sc.faction_units
         self.crowds: list[RegionCrowd] = []
         self.sites: list[SiteState] = []
         self.unit_follows: list[np.ndarray] = []
@@ -247,7 +251,7 @@ class TransitionModel(mesa.Model):
             )
             n = round(sc.crowd.citizen_density * side * side)
             violent, crime = sc.protester_shares(region)
-            kind = rng.choice(3, size=n, p=[1.0 - violent - crime, violent, crime]).astype(np.int8)
+            kind = _kinds(rng, [1.0 - violent - crime, violent, crime], n)
             unit_faction = np.repeat(np.arange(len(sc.factions)), per_region_units[:, r])
             if sc.crowd.representation == "blocks":  # opt-in (docs/ODD.md §7.13)
                 crowd = block_crowd(sc, region, rng, side, n, unit_faction)
@@ -515,9 +519,9 @@ class TransitionModel(mesa.Model):
             return
         office = el.office
         repression = self._peaceful_repression(totals) if d.backfire else 0.0
-        exposure = (  # Python floats: read one at a time below
+        exposure = (  # Python floats: read one at a time below (none without peaceful actives)
             self._exposure(stats, totals).tolist()
-            if d.crowd_pressure
+            if d.crowd_pressure and totals[STAT_ACTIVE + PEACEFUL]
             else [0.0] * len(self.factions)
         )
         odds = (
@@ -718,21 +722,24 @@ class TransitionModel(mesa.Model):
     def _record(self, stats: np.ndarray, deaths: np.ndarray) -> None:
         """Keep today's numbers: per region (rows in scenario order) and national. The day's
         counts are kept as the compiled day returned them (a fresh array, read-only from
-        here on) and turned into the table's columns once, in `_timeseries_table`."""
+        here on) and turned into the table's columns once, in `_timeseries_table`; the national
+        values as a tuple in the order of `_national_columns` (a dict a day cost twice as much)."""
         el, patron = self.elites, self.patron
-        national = dict(zip(self._power_columns, el.power.values(), strict=True))
-        national["office"] = el.office
-        national["legitimacy"] = el.legitimacy
-        national["regime_legitimacy"] = el.regime_legitimacy()
-        national["repression_level"] = self.repression_level
-        national["sites_seized"] = self.situation.sites_seized
-        national["patron_troops"] = patron.troops if patron and patron.state == "deployed" else 0
-        national.update(zip(self._stance_columns, [f.stance for f in self.factions], strict=True))
+        national = (
+            *el.power.values(),
+            el.office,
+            el.legitimacy,
+            el.regime_legitimacy(),
+            self.repression_level,
+            self.situation.sites_seized,
+            patron.troops if patron and patron.state == "deployed" else 0,
+            *[f.stance for f in self.factions],
+        )
         self.rows.append((self.day, stats, deaths, national))
 
     def timeseries_table(self) -> pa.Table:
         """One row per (day, region) plus region "all" (the sum over regions), as columns."""
-        return _timeseries_table(self.rows, self.params)
+        return _timeseries_table(self.rows, self._national_columns, self.params)
 
     def timeseries(self) -> pd.DataFrame:
         return self.timeseries_table().to_pandas()
@@ -820,9 +827,20 @@ class TransitionModel(mesa.Model):
         return RunResult(
             outcome=outcomes.classify(self.final_state()),
             metrics=self.metrics(),
-            timeseries=partial(_timeseries_table, list(self.rows), self.params),
+            timeseries=partial(
+                _timeseries_table, list(self.rows), self._national_columns, self.params
+            ),
             events=partial(_events_table, list(self.events), self.params),
         )
+
+
+def _kinds(rng: np.random.Generator, shares: list[float], n: int) -> np.ndarray:
+    """``rng.choice(3, size=n, p=shares)`` as int8, by the operations it does for that call
+    (numpy's `Generator.choice` with ``p`` and replacement: the same draws), without its checks
+    of ``p``, which cost as much as the draws (each region of each replication)."""
+    cdf = np.cumsum(shares)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right").astype(np.int8)
 
 
 def _vision_size(crowd: RegionCrowd | BlockCrowd) -> float:
@@ -833,9 +851,12 @@ def _vision_size(crowd: RegionCrowd | BlockCrowd) -> float:
 
 
 def _timeseries_table(
-    rows: list[tuple[int, np.ndarray, np.ndarray, dict]], scenario: Scenario
+    rows: list[tuple[int, np.ndarray, np.ndarray, tuple]],
+    national: tuple[str, ...],
+    scenario: Scenario,
 ) -> pa.Table:
-    """`TransitionModel.timeseries_table` of the recorded ``rows``."""
+    """`TransitionModel.timeseries_table` of the recorded ``rows`` (their national values named
+    by ``national``)."""
     regions = [r.name for r in scenario.regions] + ["all"]
     k, n = len(regions), len(rows)
     days = np.array([day for day, _, _, _ in rows], dtype=np.int64)
@@ -863,8 +884,8 @@ def _timeseries_table(
         "arrests": counts[:, 5],
         "deaths": values[:, 6],
     }
-    for name in rows[0][3] if rows else ():
-        columns[name] = np.repeat(np.array([nat[name] for _, _, _, nat in rows]), k)
+    for i, name in enumerate(national if rows else ()):
+        columns[name] = np.repeat(np.array([nat[i] for _, _, _, nat in rows]), k)
     return pa.table(columns)
 
 
