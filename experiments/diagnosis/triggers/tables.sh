@@ -1,6 +1,6 @@
 #!/bin/sh
-# The tables of README.md from runs/ (after runs.sh and runs2.sh): tables.md, scores.csv (one row
-# per constant and value) and moved_cases.csv (each case whose shares or peak moved).
+# The tables of README.md from runs/ (after runs.sh, runs2.sh, runs3.sh): tables.md,
+# scores.csv (one row per constant and value), moved_cases.csv (each case whose shares or peak moved).
 set -e
 D=experiments/diagnosis/triggers
 rm -f $D/scores.csv $D/moved_cases.csv $D/tables.md
@@ -25,3 +25,5 @@ T "disputed_election and term_limit_evasion legitimacy together" "-0.2=$D/runs/b
 T triggers.focal_killing.outrage "0.05=$D/runs/fk0.05" "0.1 $S" "0.15=$D/runs/fk0.15" \
   "0.2=$D/runs/fk0.2"
 T triggers.leader_illness.legitimacy "0=$D/runs/li0" "-0.1 $S" "-0.2=$D/runs/li-0.2"
+T triggers.long_decline.performance "-0.05=$D/runs/ld-0.05" "-0.1 $S" "-0.2=$D/runs/ld-0.2"
+T triggers.outrage_decay "0.1=$D/runs/od0.1" "0.2 $S" "0.5=$D/runs/od0.5"
