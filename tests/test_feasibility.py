@@ -208,7 +208,7 @@ def test_time_series_estimate_is_close_to_measured(regions: int, days: int) -> N
     model.timeseries()  # once first: pandas' lazy imports and caches are not the run's
     tracemalloc.start()
     try:
-        model.rows = [(d, stats.copy(), deaths.copy(), dict(national)) for d in range(days)]
+        model.rows = [(d, stats.copy(), deaths.copy(), tuple(list(national))) for d in range(days)]
         model.timeseries()
         measured = tracemalloc.get_traced_memory()[1]
     finally:
