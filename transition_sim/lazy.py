@@ -79,7 +79,12 @@ class Deferred(types.ModuleType):
             try:
                 spec.loader.exec_module(self)  # type: ignore[union-attr]
             except BaseException:
-                sys.modules.pop(spec.name, None)  # as a failed import leaves it: not imported
+                # As a failed import leaves it: not imported, and not bound to its package
+                # (else ``from parent import name`` would take this half-run module, not retry).
+                sys.modules.pop(spec.name, None)
+                package, child = sys.modules.get(parent), spec.name.rpartition(".")[2]
+                if package is not None and vars(package).get(child) is self:
+                    delattr(package, child)
                 raise
         return getattr(self, attr)
 
