@@ -41,3 +41,32 @@ def test_a_deferred_module_that_failed_is_imported_again_by_from_import(failing_
 
     assert flaky.OK
     assert sys.flaky_runs == 2  # type: ignore[attr-defined]
+
+
+def test_garbage_left_before_the_imports_is_not_frozen_for_good() -> None:
+    """`importing()` freezes what lives after the imports; a caller's garbage (a cycle dropped
+    before an in-process command) must still be collectable, not moved to the permanent
+    generation."""
+    import gc
+    import weakref
+
+    from transition_sim.lazy import importing
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # a cycle: only the cyclic collector frees it
+    alive = weakref.ref(node)
+    was = gc.isenabled()
+    gc.disable()  # so that nothing collects it before the block
+    del node
+    try:
+        with importing():
+            pass
+        gc.collect()
+        assert alive() is None
+    finally:
+        gc.unfreeze()
+        if was:
+            gc.enable()
