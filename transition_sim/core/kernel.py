@@ -118,6 +118,8 @@ MOVE_PROPOSALS = 8  # cells in vision an armed active weighs when heading for a 
 # vision scenarios allow (Moore radius 40, k = 6,560).
 CANDIDATE_BITS = 21
 CANDIDATE_MASK = (1 << CANDIDATE_BITS) - 1
+# P(arrest) by units and actives seen (`_p_by_counts`) for up to `P_UNITS` - 1 units seen.
+P_UNITS, P_SEEN = 16, 32
 EMPTY_TRIES = 6  # draws (3 candidates each) before a move falls back to scanning for empty cells
 # The widest grid `crowd_day` takes: side**3 < 2**40, for `_row_col_by` (10**8 cells: a
 # neighbour table of tens of GB at vision 7).
@@ -346,7 +348,9 @@ def _add_masked(typingctx, tally, start, minus, plus):
             context, builder, signature.args[0], ary, [args[1]], wraparound=False
         )
         i32 = ir.IntType(32)
-        vector, bits = ir.VectorType(i32, lanes), ir.VectorType(ir.IntType(1), lanes)
+        item = context.get_value_type(signature.args[0].dtype)
+        size = item.width // 8
+        vector, bits = ir.VectorType(item, lanes), ir.VectorType(ir.IntType(1), lanes)
         word = ir.IntType(lanes)
         down = builder.bitcast(builder.trunc(args[2], word), bits)
         up = builder.bitcast(builder.trunc(args[3], word), bits)
@@ -355,17 +359,17 @@ def _add_masked(typingctx, tally, start, minus, plus):
         load = cgutils.get_or_insert_function(
             builder.module,
             ir.FunctionType(vector, [where.type, i32, bits, vector]),
-            f"llvm.masked.load.v{lanes}i32.p0",
+            f"llvm.masked.load.v{lanes}i{item.width}.p0",
         )
         store = cgutils.get_or_insert_function(
             builder.module,
             ir.FunctionType(ir.VoidType(), [vector, where.type, i32, bits]),
-            f"llvm.masked.store.v{lanes}i32.p0",
+            f"llvm.masked.store.v{lanes}i{item.width}.p0",
         )
-        value = builder.call(load, [where, i32(4), mask, ir.Constant(vector, None)])
+        value = builder.call(load, [where, i32(size), mask, ir.Constant(vector, None)])
         value = builder.add(value, builder.zext(up, vector))
         value = builder.sub(value, builder.zext(down, vector))
-        builder.call(store, [value, where, i32(4), mask])
+        builder.call(store, [value, where, i32(size), mask])
         return context.get_dummy_value()
 
     return types.void(tally, start, minus, plus), codegen
@@ -454,7 +458,7 @@ def sync_deterrence(
 @numba.njit(cache=True)
 def fresh_tally(nbr: np.ndarray, cells: np.ndarray, size: int) -> np.ndarray:
     """For every cell, how many of `cells` see it (a count from scratch)."""
-    tally = np.zeros(size, dtype=np.int32)
+    tally = np.zeros(size, dtype=np.int16)
     for c in cells:
         _tally(tally, nbr, c, 1)
     return tally
@@ -517,6 +521,21 @@ def _arrest(
                 return True
             left -= 1
     raise RuntimeError("tally of actives in vision is out of date")
+
+
+@numba.njit(cache=True)
+def _p_by_counts(p_arrest: np.ndarray) -> np.ndarray:
+    """P(arrest) as `crowd_day` rounds it, ``p_arrest[rint(c / (s + 1.0))]``, at entry
+    ``c * P_SEEN + s`` for c < `P_UNITS` units and s < `P_SEEN` actives seen. Exact for more
+    actives seen, at s = `P_SEEN` - 1: the ratio rounds to 0 once s >= 2c (c / (s + 1) < 1/2),
+    and P_SEEN > 2 (P_UNITS - 1). Ratios beyond `p_arrest` (more units than any vision holds)
+    never occur: clamped."""
+    table = np.empty(P_UNITS * P_SEEN)
+    top = p_arrest.shape[0] - 1
+    for c in range(P_UNITS):
+        for s in range(P_SEEN):
+            table[c * P_SEEN + s] = p_arrest[min(int(np.rint(c / (s + 1.0))), top)]
+    return table
 
 
 @numba.njit(cache=True)
@@ -675,6 +694,8 @@ def crowd_day(
     ratios = min(k, m) + 1 if rows_ok else k + 1
     p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(float(ratios)))
     exact, arrest_k = ip[EXACT_RATIO] != 0, f[ARREST_CONSTANT]  # opt-in: the ratio unrounded
+    p_by = _p_by_counts(p_arrest)
+    share = np.arange(k + 1) / k  # the share of a vision active, by the actives seen (<= k)
     not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
     base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
@@ -718,16 +739,21 @@ def crowd_day(
                 jail[iu] -= 1
                 continue
             cell = _u(pos[iu])
-            seen = actives_seen[cell]
-            ratio = cops_seen[cell] / (seen + 1.0)
-            # rounded half to even, like Python's round() in Mesa's example, unless exact
-            p = 1.0 - np.exp(-arrest_k * ratio) if exact else p_arrest[_u(int(np.rint(ratio)))]
+            seen, cops = actives_seen[cell], cops_seen[cell]
+            # rounded half to even, like Python's round() in Mesa's example, unless exact; by
+            # table for the usual few units seen (no division and rounding on the way)
+            if exact:
+                p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
+            elif cops < P_UNITS:
+                p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
+            else:
+                p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
             if kind[iu] == CRIME:
                 grievance = crime_drive  # organized crime acts for a sponsor
             else:
                 grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
             active = _is_active(
-                grievance, risk[iu], p, base_threshold, experience[iu], seen / k, memory, social
+                grievance, risk[iu], p, base_threshold, experience[iu], share[_u(seen)], memory, social
             )
             new = ACTIVE if active else QUIET
             if state[iu] != new:  # applied below, in order, once the batch has decided
