@@ -721,57 +721,54 @@ def crowd_day(
         j = _below_scaled(r, (i + 1) * _UNIT)
         order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
-    size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
-    decision = np.empty(size + 1, dtype=np.int8)  # the batch's changes of state: to what,
-    changed = np.empty(size + 1, dtype=np.int64)  # and whose
-    start = 0
-    for b in range(batches):
-        stop = start + size + (b < bigger)
-        # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
-        # (Indices as _u(...): every index here is >= 0.)
-        changes = 0
-        for t in range(start, stop):
-            i = order[_u(t)]
-            if i >= n:
-                continue
-            iu = _u(i)
-            if jail[iu] > 0:
-                jail[iu] -= 1
-                continue
-            cell = _u(pos[iu])
-            seen, cops = actives_seen[cell], cops_seen[cell]
-            # rounded half to even, like Python's round() in Mesa's example, unless exact; by
-            # table for the usual few units seen (no division and rounding on the way)
-            if exact:
-                p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
-            elif cops < P_UNITS:
-                p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
-            else:
-                p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
-            if kind[iu] == CRIME:
-                grievance = crime_drive  # organized crime acts for a sponsor
-            else:
-                grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
-            active = _is_active(
-                grievance, risk[iu], p, base_threshold, experience[iu], share[_u(seen)], memory, social
-            )
-            new = ACTIVE if active else QUIET
-            if state[iu] != new:  # applied below, in order, once the batch has decided
-                changed[_u(changes)], decision[_u(changes)] = i, new
-                changes += 1
-        for q in range(changes):
-            new, i = decision[_u(q)], _u(changed[_u(q)])
-            if state[i] == ACTIVE or new == ACTIVE:
-                delta = -1 if state[i] == ACTIVE else 1
-                if rows_ok:
-                    _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
-                else:
-                    _tally(actives_seen, nbr, pos[i], delta)
-            state[i] = new
-        # 2. Deterring units that see an active arrest, in order.
-        for t in range(start, stop):
+    if batches == total:
+        # Random sequential activation (one agent a batch): the steps below agent by agent,
+        # in one pass (the same operations in the same order, no batch's bookkeeping).
+        for t in range(total):
             a = order[_u(t)]
-            if a >= n and deters[_u(a - n)] and actives_seen[_u(pos[_u(a)])] > 0:
+            au = _u(a)
+            citizen = a < n
+            if citizen:
+                iu = au
+                if jail[iu] > 0:
+                    jail[iu] -= 1
+                else:
+                    cell = _u(pos[iu])
+                    seen, cops = actives_seen[cell], cops_seen[cell]
+                    # rounded half to even, like Python's round() in Mesa's example, unless
+                    # exact; by table for the usual few units seen (no division, no rounding)
+                    if exact:
+                        p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
+                    elif cops < P_UNITS:
+                        p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
+                    else:
+                        p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
+                    if kind[iu] == CRIME:
+                        grievance = crime_drive  # organized crime acts for a sponsor
+                    else:
+                        grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
+                    active = _is_active(
+                        grievance,
+                        risk[iu],
+                        p,
+                        base_threshold,
+                        experience[iu],
+                        share[_u(seen)],
+                        memory,
+                        social,
+                    )
+                    new = ACTIVE if active else QUIET
+                    if state[iu] != new:
+                        if state[iu] == ACTIVE or new == ACTIVE:
+                            delta = -1 if state[iu] == ACTIVE else 1
+                            if rows_ok:
+                                _tally_rows(actives_seen, dxs, widths, side, pos[iu], delta)
+                            else:
+                                _tally(actives_seen, nbr, pos[iu], delta)
+                        state[iu] = new
+                if state[au] == JAILED:
+                    continue
+            elif deters[_u(a - n)] and actives_seen[_u(pos[au])] > 0:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 for _ in range(per_unit):
                     if not _arrest(
@@ -780,15 +777,7 @@ def crowd_day(
                     ):  # fmt: skip
                         break
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
-        # 3. Everyone not in jail moves, in order.
-        if not movement:
-            start = stop
-            continue
-        for t in range(start, stop):
-            a = order[_u(t)]
-            au = _u(a)
-            citizen = a < n
-            if citizen and state[au] == JAILED:
+            if not movement:
                 continue
             is_active = citizen and state[au] == ACTIVE
             cell = pos[au]
@@ -836,7 +825,130 @@ def crowd_day(
                     _tally_rows(tally, dxs, widths, side, target, 1)
                 else:
                     _shift(tally, nbr, cell, target)
-        start = stop
+    else:
+        size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
+        decision = np.empty(size + 1, dtype=np.int8)  # the batch's changes of state: to what,
+        changed = np.empty(size + 1, dtype=np.int64)  # and whose
+        start = 0
+        for b in range(batches):
+            stop = start + size + (b < bigger)
+            # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
+            # (Indices as _u(...): every index here is >= 0.)
+            changes = 0
+            for t in range(start, stop):
+                i = order[_u(t)]
+                if i >= n:
+                    continue
+                iu = _u(i)
+                if jail[iu] > 0:
+                    jail[iu] -= 1
+                    continue
+                cell = _u(pos[iu])
+                seen, cops = actives_seen[cell], cops_seen[cell]
+                # rounded half to even, like Python's round() in Mesa's example, unless exact; by
+                # table for the usual few units seen (no division and rounding on the way)
+                if exact:
+                    p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
+                elif cops < P_UNITS:
+                    p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
+                else:
+                    p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
+                if kind[iu] == CRIME:
+                    grievance = crime_drive  # organized crime acts for a sponsor
+                else:
+                    grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
+                active = _is_active(
+                    grievance,
+                    risk[iu],
+                    p,
+                    base_threshold,
+                    experience[iu],
+                    share[_u(seen)],
+                    memory,
+                    social,
+                )
+                new = ACTIVE if active else QUIET
+                if state[iu] != new:  # applied below, in order, once the batch has decided
+                    changed[_u(changes)], decision[_u(changes)] = i, new
+                    changes += 1
+            for q in range(changes):
+                new, i = decision[_u(q)], _u(changed[_u(q)])
+                if state[i] == ACTIVE or new == ACTIVE:
+                    delta = -1 if state[i] == ACTIVE else 1
+                    if rows_ok:
+                        _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
+                    else:
+                        _tally(actives_seen, nbr, pos[i], delta)
+                state[i] = new
+            # 2. Deterring units that see an active arrest, in order.
+            for t in range(start, stop):
+                a = order[_u(t)]
+                if a >= n and deters[_u(a - n)] and actives_seen[_u(pos[_u(a)])] > 0:
+                    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+                    for _ in range(per_unit):
+                        if not _arrest(
+                            a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
+                            max_jail, s, stats,
+                        ):  # fmt: skip
+                            break
+                    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+            # 3. Everyone not in jail moves, in order.
+            if not movement:
+                start = stop
+                continue
+            for t in range(start, stop):
+                a = order[_u(t)]
+                au = _u(a)
+                citizen = a < n
+                if citizen and state[au] == JAILED:
+                    continue
+                is_active = citizen and state[au] == ACTIVE
+                cell = pos[au]
+                target = -1
+                # the chance this move heads for a site: armed actives always, peaceful ones
+                # `gather`, deterring units `guard`, anyone else never
+                chance = guard if not citizen and deters[_u(a - n)] else 0.0
+                if is_active:
+                    chance = 1.0 if kind[au] != PEACEFUL else gather
+                heads = steer and chance >= 1.0
+                if steer and 0.0 < chance < 1.0:  # a draw only then
+                    r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                    heads = _to_unit(r) < chance
+                if heads:
+                    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+                    target = _toward_site(cell, nbr, occupant, sites, side, s)
+                    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+                else:
+                    # The first empty of i.i.d. uniform candidates: uniform over the empty cells
+                    # in vision (to within `CANDIDATE_BITS`' quantization), three per draw.
+                    x, y = _row_col_by(cell, side, magic)
+                    for _ in range(EMPTY_TRIES):
+                        r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                        c, empty = _first_empty(
+                            x, y, r, k_u, row_off, col_off, row_start, col_mod, occupant
+                        )
+                        if empty:
+                            target = c
+                            break
+                    if target < 0:
+                        target, s0, s1, s2, s3 = _any_empty(
+                            x, y, row_off, col_off, side, occupant, s0, s1, s2, s3
+                        )
+                if target < 0:
+                    continue
+                occupant[_u(cell)] = -1
+                occupant[_u(target)] = a
+                pos[au] = target
+                if is_active or (not citizen and counted[_u(a - n)]):
+                    tally = actives_seen if is_active else cops_seen
+                    if windows and _shift_window(tally, bits, side, magic, cell, target):
+                        pass
+                    elif rows_ok:
+                        _tally_rows(tally, dxs, widths, side, cell, -1)
+                        _tally_rows(tally, dxs, widths, side, target, 1)
+                    else:
+                        _shift(tally, nbr, cell, target)
+            start = stop
     s[0], s[1], s[2], s[3] = s0, s1, s2, s3
 
     # End of day: protest memory, then the counts.
