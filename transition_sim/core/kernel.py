@@ -270,15 +270,15 @@ def shuffle(a: np.ndarray, s: np.ndarray) -> None:
 def _tally(tally: np.ndarray, nbr: np.ndarray, cell: int, delta: int) -> None:
     """Add `delta` to the tally of every cell in `cell`'s vision."""
     for j in range(nbr.shape[1]):
-        tally[nbr[cell, j]] += delta
+        tally[_u(nbr[cell, j])] += delta
 
 
 @numba.njit(cache=True, inline="always")
 def _shift(tally: np.ndarray, nbr: np.ndarray, old: int, new: int) -> None:
     """Move one tallied agent from `old` to `new`."""
     for j in range(nbr.shape[1]):
-        tally[nbr[old, j]] -= 1
-        tally[nbr[new, j]] += 1
+        tally[_u(nbr[old, j])] -= 1
+        tally[_u(nbr[new, j])] += 1
 
 
 @numba.njit(cache=True)
@@ -511,8 +511,8 @@ def _arrest(
         return False
     left = below(s, actives_seen[cell])
     for j in range(nbr.shape[1]):
-        o = occupant[nbr[cell, j]]
-        if 0 <= o < n and state[o] == ACTIVE:
+        o = occupant[_u(nbr[cell, j])]
+        if 0 <= o < n and state[_u(o)] == ACTIVE:
             if left == 0:
                 _tally(actives_seen, nbr, pos[o], -1)
                 state[o] = JAILED
@@ -532,8 +532,9 @@ def _p_by_counts(p_arrest: np.ndarray) -> np.ndarray:
     never occur: clamped."""
     table = np.empty(P_UNITS * P_SEEN)
     top = p_arrest.shape[0] - 1
+    table[:] = p_arrest[0]  # where s >= 2c
     for c in range(P_UNITS):
-        for s in range(P_SEEN):
+        for s in range(min(2 * c, P_SEEN)):
             table[c * P_SEEN + s] = p_arrest[min(int(np.rint(c / (s + 1.0))), top)]
     return table
 
@@ -705,7 +706,8 @@ def crowd_day(
     guard = f[GUARDING]  # opt-in: the chance a deterring unit's move heads for a site
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_u = _U64(k)
-    col_mod = np.arange(2 * side) % side  # the torus's wrap, by table (see `_first_empty`)
+    col_mod = np.arange(2 * side)  # the torus's wrap, by table (see `_first_empty`)
+    col_mod[side:] -= side
     row_start = col_mod * side
     if side > MAX_SIDE:
         raise ValueError("grid wider than kernel.MAX_SIDE")
@@ -953,19 +955,24 @@ def crowd_day(
 
     # End of day: protest memory, then the counts.
     gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
-    remember = gain != 0.0 or decay != 0.0
+    remember, keep = gain != 0.0 or decay != 0.0, 1.0 - decay
+    quiet = jailed = 0  # counted in locals: `stats` is memory the compiler must write through
     for i in range(n):
+        iu = _u(i)
+        now = state[iu]
         if remember:
-            e = experience[i] * (1.0 - decay)
-            if state[i] == ACTIVE:
+            e = experience[iu] * keep
+            if now == ACTIVE:
                 e += gain * (1.0 - e)
-            experience[i] = e
-        if state[i] == ACTIVE:
-            stats[STAT_ACTIVE + kind[i]] += 1
-            if cops_seen[pos[i]] > 0:
-                stats[STAT_ENGAGED + kind[i]] += 1
-        elif state[i] == QUIET:
-            stats[STAT_QUIET] += 1
+            experience[iu] = e
+        if now == ACTIVE:
+            stats[STAT_ACTIVE + kind[iu]] += 1
+            if cops_seen[_u(pos[iu])] > 0:
+                stats[STAT_ENGAGED + kind[iu]] += 1
+        elif now == QUIET:
+            quiet += 1
         else:
-            stats[STAT_JAILED] += 1
+            jailed += 1
+    stats[STAT_QUIET] += quiet
+    stats[STAT_JAILED] += jailed
     return stats
