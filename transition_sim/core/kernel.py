@@ -90,17 +90,20 @@ numba.config.CACHE_DIR = _CACHE_DIR  # in case numba was imported before this mo
 
 
 def _masked_vectors() -> bool:
-    """Whether numba compiles for a CPU with AVX-512 (masked vector loads and stores, which
-    `_shift_window` uses: elsewhere LLVM emulates them, correctly but slower than the rows one
-    by one). Numba's cache is kept per CPU and its features, so the answer stays with the code."""
+    """Whether numba compiles for a CPU with AVX-512 F and BW (masked vector loads and stores
+    of int16, which `_shift_window` uses: elsewhere LLVM emulates them, correctly but slower
+    than the rows one by one). Numba's cache is kept per CPU and its features, so the answer
+    stays with the code."""
     if numba.config.CPU_FEATURES is not None:
-        return "+avx512f" in numba.config.CPU_FEATURES.split(",")
+        features = numba.config.CPU_FEATURES.split(",")
+        return "+avx512f" in features and "+avx512bw" in features
     if numba.config.CPU_NAME not in (None, "host"):
         return False
     try:
         from llvmlite import binding
 
-        return bool(binding.get_host_cpu_features().get("avx512f", False))
+        host = binding.get_host_cpu_features()
+        return bool(host.get("avx512f", False) and host.get("avx512bw", False))
     except (RuntimeError, OSError):
         return False
 
@@ -339,7 +342,8 @@ def _tally_rows(
 def _add_masked(typingctx, tally, start, minus, plus):
     """``tally[start + j] += (bit j of plus) - (bit j of minus)`` for j < `WINDOW`, as one
     masked vector load and store: the cells whose bits are both clear are not read or written
-    (nor need they exist). `tally` is a contiguous int32 array, `minus` and `plus` integers."""
+    (nor need they exist). `tally` is a contiguous integer array (the tallies: int16),
+    `minus` and `plus` integers."""
     lanes = WINDOW
 
     def codegen(context, builder, signature, args):
@@ -457,7 +461,9 @@ def sync_deterrence(
 
 @numba.njit(cache=True)
 def fresh_tally(nbr: np.ndarray, cells: np.ndarray, size: int) -> np.ndarray:
-    """For every cell, how many of `cells` see it (a count from scratch)."""
+    """For every cell, how many of `cells` see it (a count from scratch). As int16: at most
+    k <= 6,560 agents see a cell (one agent a cell), and a window row (`_shift_window`) is
+    then one 512-bit masked operation."""
     tally = np.zeros(size, dtype=np.int16)
     for c in cells:
         _tally(tally, nbr, c, 1)
