@@ -90,17 +90,20 @@ numba.config.CACHE_DIR = _CACHE_DIR  # in case numba was imported before this mo
 
 
 def _masked_vectors() -> bool:
-    """Whether numba compiles for a CPU with AVX-512 (masked vector loads and stores, which
-    `_shift_window` uses: elsewhere LLVM emulates them, correctly but slower than the rows one
-    by one). Numba's cache is kept per CPU and its features, so the answer stays with the code."""
+    """Whether numba compiles for a CPU with AVX-512 F and BW (masked vector loads and stores
+    of int16, which `_shift_window` uses: elsewhere LLVM emulates them, correctly but slower
+    than the rows one by one). Numba's cache is kept per CPU and its features, so the answer
+    stays with the code."""
     if numba.config.CPU_FEATURES is not None:
-        return "+avx512f" in numba.config.CPU_FEATURES.split(",")
+        features = numba.config.CPU_FEATURES.split(",")
+        return "+avx512f" in features and "+avx512bw" in features
     if numba.config.CPU_NAME not in (None, "host"):
         return False
     try:
         from llvmlite import binding
 
-        return bool(binding.get_host_cpu_features().get("avx512f", False))
+        host = binding.get_host_cpu_features()
+        return bool(host.get("avx512f", False) and host.get("avx512bw", False))
     except (RuntimeError, OSError):
         return False
 
@@ -118,6 +121,8 @@ MOVE_PROPOSALS = 8  # cells in vision an armed active weighs when heading for a 
 # vision scenarios allow (Moore radius 40, k = 6,560).
 CANDIDATE_BITS = 21
 CANDIDATE_MASK = (1 << CANDIDATE_BITS) - 1
+# P(arrest) by units and actives seen (`_p_by_counts`) for up to `P_UNITS` - 1 units seen.
+P_UNITS, P_SEEN = 16, 32
 EMPTY_TRIES = 6  # draws (3 candidates each) before a move falls back to scanning for empty cells
 # The widest grid `crowd_day` takes: side**3 < 2**40, for `_row_col_by` (10**8 cells: a
 # neighbour table of tens of GB at vision 7).
@@ -268,15 +273,15 @@ def shuffle(a: np.ndarray, s: np.ndarray) -> None:
 def _tally(tally: np.ndarray, nbr: np.ndarray, cell: int, delta: int) -> None:
     """Add `delta` to the tally of every cell in `cell`'s vision."""
     for j in range(nbr.shape[1]):
-        tally[nbr[cell, j]] += delta
+        tally[_u(nbr[cell, j])] += delta
 
 
 @numba.njit(cache=True, inline="always")
 def _shift(tally: np.ndarray, nbr: np.ndarray, old: int, new: int) -> None:
     """Move one tallied agent from `old` to `new`."""
     for j in range(nbr.shape[1]):
-        tally[nbr[old, j]] -= 1
-        tally[nbr[new, j]] += 1
+        tally[_u(nbr[old, j])] -= 1
+        tally[_u(nbr[new, j])] += 1
 
 
 @numba.njit(cache=True)
@@ -337,7 +342,8 @@ def _tally_rows(
 def _add_masked(typingctx, tally, start, minus, plus):
     """``tally[start + j] += (bit j of plus) - (bit j of minus)`` for j < `WINDOW`, as one
     masked vector load and store: the cells whose bits are both clear are not read or written
-    (nor need they exist). `tally` is a contiguous int32 array, `minus` and `plus` integers."""
+    (nor need they exist). `tally` is a contiguous integer array (the tallies: int16),
+    `minus` and `plus` integers."""
     lanes = WINDOW
 
     def codegen(context, builder, signature, args):
@@ -346,7 +352,9 @@ def _add_masked(typingctx, tally, start, minus, plus):
             context, builder, signature.args[0], ary, [args[1]], wraparound=False
         )
         i32 = ir.IntType(32)
-        vector, bits = ir.VectorType(i32, lanes), ir.VectorType(ir.IntType(1), lanes)
+        item = context.get_value_type(signature.args[0].dtype)
+        size = item.width // 8
+        vector, bits = ir.VectorType(item, lanes), ir.VectorType(ir.IntType(1), lanes)
         word = ir.IntType(lanes)
         down = builder.bitcast(builder.trunc(args[2], word), bits)
         up = builder.bitcast(builder.trunc(args[3], word), bits)
@@ -355,17 +363,17 @@ def _add_masked(typingctx, tally, start, minus, plus):
         load = cgutils.get_or_insert_function(
             builder.module,
             ir.FunctionType(vector, [where.type, i32, bits, vector]),
-            f"llvm.masked.load.v{lanes}i32.p0",
+            f"llvm.masked.load.v{lanes}i{item.width}.p0",
         )
         store = cgutils.get_or_insert_function(
             builder.module,
             ir.FunctionType(ir.VoidType(), [vector, where.type, i32, bits]),
-            f"llvm.masked.store.v{lanes}i32.p0",
+            f"llvm.masked.store.v{lanes}i{item.width}.p0",
         )
-        value = builder.call(load, [where, i32(4), mask, ir.Constant(vector, None)])
+        value = builder.call(load, [where, i32(size), mask, ir.Constant(vector, None)])
         value = builder.add(value, builder.zext(up, vector))
         value = builder.sub(value, builder.zext(down, vector))
-        builder.call(store, [value, where, i32(4), mask])
+        builder.call(store, [value, where, i32(size), mask])
         return context.get_dummy_value()
 
     return types.void(tally, start, minus, plus), codegen
@@ -453,8 +461,10 @@ def sync_deterrence(
 
 @numba.njit(cache=True)
 def fresh_tally(nbr: np.ndarray, cells: np.ndarray, size: int) -> np.ndarray:
-    """For every cell, how many of `cells` see it (a count from scratch)."""
-    tally = np.zeros(size, dtype=np.int32)
+    """For every cell, how many of `cells` see it (a count from scratch). As int16: at most
+    k <= 6,560 agents see a cell (one agent a cell), and a window row (`_shift_window`) is
+    then one 512-bit masked operation."""
+    tally = np.zeros(size, dtype=np.int16)
     for c in cells:
         _tally(tally, nbr, c, 1)
     return tally
@@ -507,8 +517,8 @@ def _arrest(
         return False
     left = below(s, actives_seen[cell])
     for j in range(nbr.shape[1]):
-        o = occupant[nbr[cell, j]]
-        if 0 <= o < n and state[o] == ACTIVE:
+        o = occupant[_u(nbr[cell, j])]
+        if 0 <= o < n and state[_u(o)] == ACTIVE:
             if left == 0:
                 _tally(actives_seen, nbr, pos[o], -1)
                 state[o] = JAILED
@@ -517,6 +527,22 @@ def _arrest(
                 return True
             left -= 1
     raise RuntimeError("tally of actives in vision is out of date")
+
+
+@numba.njit(cache=True)
+def _p_by_counts(p_arrest: np.ndarray) -> np.ndarray:
+    """P(arrest) as `crowd_day` rounds it, ``p_arrest[rint(c / (s + 1.0))]``, at entry
+    ``c * P_SEEN + s`` for c < `P_UNITS` units and s < `P_SEEN` actives seen. Exact for more
+    actives seen, at s = `P_SEEN` - 1: the ratio rounds to 0 once s >= 2c (c / (s + 1) < 1/2),
+    and P_SEEN > 2 (P_UNITS - 1). Ratios beyond `p_arrest` (more units than any vision holds)
+    never occur: clamped."""
+    table = np.empty(P_UNITS * P_SEEN)
+    top = p_arrest.shape[0] - 1
+    table[:] = p_arrest[0]  # where s >= 2c
+    for c in range(P_UNITS):
+        for s in range(min(2 * c, P_SEEN)):
+            table[c * P_SEEN + s] = p_arrest[min(int(np.rint(c / (s + 1.0))), top)]
+    return table
 
 
 @numba.njit(cache=True)
@@ -675,6 +701,8 @@ def crowd_day(
     ratios = min(k, m) + 1 if rows_ok else k + 1
     p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(float(ratios)))
     exact, arrest_k = ip[EXACT_RATIO] != 0, f[ARREST_CONSTANT]  # opt-in: the ratio unrounded
+    p_by = _p_by_counts(p_arrest)
+    share = np.arange(k + 1) / k  # the share of a vision active, by the actives seen (<= k)
     not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
     base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
@@ -684,7 +712,8 @@ def crowd_day(
     guard = f[GUARDING]  # opt-in: the chance a deterring unit's move heads for a site
     row_off, col_off = offsets[:, 0].copy(), offsets[:, 1].copy()
     k_u = _U64(k)
-    col_mod = np.arange(2 * side) % side  # the torus's wrap, by table (see `_first_empty`)
+    col_mod = np.arange(2 * side)  # the torus's wrap, by table (see `_first_empty`)
+    col_mod[side:] -= side
     row_start = col_mod * side
     if side > MAX_SIDE:
         raise ValueError("grid wider than kernel.MAX_SIDE")
@@ -700,52 +729,54 @@ def crowd_day(
         j = _below_scaled(r, (i + 1) * _UNIT)
         order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
-    size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
-    decision = np.empty(size + 1, dtype=np.int8)  # the batch's changes of state: to what,
-    changed = np.empty(size + 1, dtype=np.int64)  # and whose
-    start = 0
-    for b in range(batches):
-        stop = start + size + (b < bigger)
-        # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
-        # (Indices as _u(...): every index here is >= 0.)
-        changes = 0
-        for t in range(start, stop):
-            i = order[_u(t)]
-            if i >= n:
-                continue
-            iu = _u(i)
-            if jail[iu] > 0:
-                jail[iu] -= 1
-                continue
-            cell = _u(pos[iu])
-            seen = actives_seen[cell]
-            ratio = cops_seen[cell] / (seen + 1.0)
-            # rounded half to even, like Python's round() in Mesa's example, unless exact
-            p = 1.0 - np.exp(-arrest_k * ratio) if exact else p_arrest[_u(int(np.rint(ratio)))]
-            if kind[iu] == CRIME:
-                grievance = crime_drive  # organized crime acts for a sponsor
-            else:
-                grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
-            active = _is_active(
-                grievance, risk[iu], p, base_threshold, experience[iu], seen / k, memory, social
-            )
-            new = ACTIVE if active else QUIET
-            if state[iu] != new:  # applied below, in order, once the batch has decided
-                changed[_u(changes)], decision[_u(changes)] = i, new
-                changes += 1
-        for q in range(changes):
-            new, i = decision[_u(q)], _u(changed[_u(q)])
-            if state[i] == ACTIVE or new == ACTIVE:
-                delta = -1 if state[i] == ACTIVE else 1
-                if rows_ok:
-                    _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
-                else:
-                    _tally(actives_seen, nbr, pos[i], delta)
-            state[i] = new
-        # 2. Deterring units that see an active arrest, in order.
-        for t in range(start, stop):
+    if batches == total:
+        # Random sequential activation (one agent a batch): the steps below agent by agent,
+        # in one pass (the same operations in the same order, no batch's bookkeeping).
+        for t in range(total):
             a = order[_u(t)]
-            if a >= n and deters[_u(a - n)] and actives_seen[_u(pos[_u(a)])] > 0:
+            au = _u(a)
+            citizen = a < n
+            if citizen:
+                iu = au
+                if jail[iu] > 0:
+                    jail[iu] -= 1
+                else:
+                    cell = _u(pos[iu])
+                    seen, cops = actives_seen[cell], cops_seen[cell]
+                    # rounded half to even, like Python's round() in Mesa's example, unless
+                    # exact; by table for the usual few units seen (no division, no rounding)
+                    if exact:
+                        p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
+                    elif cops < P_UNITS:
+                        p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
+                    else:
+                        p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
+                    if kind[iu] == CRIME:
+                        grievance = crime_drive  # organized crime acts for a sponsor
+                    else:
+                        grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
+                    active = _is_active(
+                        grievance,
+                        risk[iu],
+                        p,
+                        base_threshold,
+                        experience[iu],
+                        share[_u(seen)],
+                        memory,
+                        social,
+                    )
+                    new = ACTIVE if active else QUIET
+                    if state[iu] != new:
+                        if state[iu] == ACTIVE or new == ACTIVE:
+                            delta = -1 if state[iu] == ACTIVE else 1
+                            if rows_ok:
+                                _tally_rows(actives_seen, dxs, widths, side, pos[iu], delta)
+                            else:
+                                _tally(actives_seen, nbr, pos[iu], delta)
+                        state[iu] = new
+                if state[au] == JAILED:
+                    continue
+            elif deters[_u(a - n)] and actives_seen[_u(pos[au])] > 0:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 for _ in range(per_unit):
                     if not _arrest(
@@ -754,15 +785,7 @@ def crowd_day(
                     ):  # fmt: skip
                         break
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
-        # 3. Everyone not in jail moves, in order.
-        if not movement:
-            start = stop
-            continue
-        for t in range(start, stop):
-            a = order[_u(t)]
-            au = _u(a)
-            citizen = a < n
-            if citizen and state[au] == JAILED:
+            if not movement:
                 continue
             is_active = citizen and state[au] == ACTIVE
             cell = pos[au]
@@ -810,24 +833,152 @@ def crowd_day(
                     _tally_rows(tally, dxs, widths, side, target, 1)
                 else:
                     _shift(tally, nbr, cell, target)
-        start = stop
+    else:
+        size, bigger = divmod(total, batches)  # as np.array_split: the first `bigger` have one more
+        decision = np.empty(size + 1, dtype=np.int8)  # the batch's changes of state: to what,
+        changed = np.empty(size + 1, dtype=np.int64)  # and whose
+        start = 0
+        for b in range(batches):
+            stop = start + size + (b < bigger)
+            # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
+            # (Indices as _u(...): every index here is >= 0.)
+            changes = 0
+            for t in range(start, stop):
+                i = order[_u(t)]
+                if i >= n:
+                    continue
+                iu = _u(i)
+                if jail[iu] > 0:
+                    jail[iu] -= 1
+                    continue
+                cell = _u(pos[iu])
+                seen, cops = actives_seen[cell], cops_seen[cell]
+                # rounded half to even, like Python's round() in Mesa's example, unless exact; by
+                # table for the usual few units seen (no division and rounding on the way)
+                if exact:
+                    p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
+                elif cops < P_UNITS:
+                    p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
+                else:
+                    p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
+                if kind[iu] == CRIME:
+                    grievance = crime_drive  # organized crime acts for a sponsor
+                else:
+                    grievance = min(max(hardship[iu] + extra, 0.0), 1.0) * not_legit
+                active = _is_active(
+                    grievance,
+                    risk[iu],
+                    p,
+                    base_threshold,
+                    experience[iu],
+                    share[_u(seen)],
+                    memory,
+                    social,
+                )
+                new = ACTIVE if active else QUIET
+                if state[iu] != new:  # applied below, in order, once the batch has decided
+                    changed[_u(changes)], decision[_u(changes)] = i, new
+                    changes += 1
+            for q in range(changes):
+                new, i = decision[_u(q)], _u(changed[_u(q)])
+                if state[i] == ACTIVE or new == ACTIVE:
+                    delta = -1 if state[i] == ACTIVE else 1
+                    if rows_ok:
+                        _tally_rows(actives_seen, dxs, widths, side, pos[i], delta)
+                    else:
+                        _tally(actives_seen, nbr, pos[i], delta)
+                state[i] = new
+            # 2. Deterring units that see an active arrest, in order.
+            for t in range(start, stop):
+                a = order[_u(t)]
+                if a >= n and deters[_u(a - n)] and actives_seen[_u(pos[_u(a)])] > 0:
+                    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+                    for _ in range(per_unit):
+                        if not _arrest(
+                            a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
+                            max_jail, s, stats,
+                        ):  # fmt: skip
+                            break
+                    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+            # 3. Everyone not in jail moves, in order.
+            if not movement:
+                start = stop
+                continue
+            for t in range(start, stop):
+                a = order[_u(t)]
+                au = _u(a)
+                citizen = a < n
+                if citizen and state[au] == JAILED:
+                    continue
+                is_active = citizen and state[au] == ACTIVE
+                cell = pos[au]
+                target = -1
+                # the chance this move heads for a site: armed actives always, peaceful ones
+                # `gather`, deterring units `guard`, anyone else never
+                chance = guard if not citizen and deters[_u(a - n)] else 0.0
+                if is_active:
+                    chance = 1.0 if kind[au] != PEACEFUL else gather
+                heads = steer and chance >= 1.0
+                if steer and 0.0 < chance < 1.0:  # a draw only then
+                    r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                    heads = _to_unit(r) < chance
+                if heads:
+                    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+                    target = _toward_site(cell, nbr, occupant, sites, side, s)
+                    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+                else:
+                    # The first empty of i.i.d. uniform candidates: uniform over the empty cells
+                    # in vision (to within `CANDIDATE_BITS`' quantization), three per draw.
+                    x, y = _row_col_by(cell, side, magic)
+                    for _ in range(EMPTY_TRIES):
+                        r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+                        c, empty = _first_empty(
+                            x, y, r, k_u, row_off, col_off, row_start, col_mod, occupant
+                        )
+                        if empty:
+                            target = c
+                            break
+                    if target < 0:
+                        target, s0, s1, s2, s3 = _any_empty(
+                            x, y, row_off, col_off, side, occupant, s0, s1, s2, s3
+                        )
+                if target < 0:
+                    continue
+                occupant[_u(cell)] = -1
+                occupant[_u(target)] = a
+                pos[au] = target
+                if is_active or (not citizen and counted[_u(a - n)]):
+                    tally = actives_seen if is_active else cops_seen
+                    if windows and _shift_window(tally, bits, side, magic, cell, target):
+                        pass
+                    elif rows_ok:
+                        _tally_rows(tally, dxs, widths, side, cell, -1)
+                        _tally_rows(tally, dxs, widths, side, target, 1)
+                    else:
+                        _shift(tally, nbr, cell, target)
+            start = stop
     s[0], s[1], s[2], s[3] = s0, s1, s2, s3
 
     # End of day: protest memory, then the counts.
     gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
-    remember = gain != 0.0 or decay != 0.0
+    remember, keep = gain != 0.0 or decay != 0.0, 1.0 - decay
+    quiet = jailed = 0  # counted in locals: `stats` is memory the compiler must write through
     for i in range(n):
+        iu = _u(i)
+        now = state[iu]
         if remember:
-            e = experience[i] * (1.0 - decay)
-            if state[i] == ACTIVE:
+            e = experience[iu] * keep
+            if now == ACTIVE:
                 e += gain * (1.0 - e)
-            experience[i] = e
-        if state[i] == ACTIVE:
-            stats[STAT_ACTIVE + kind[i]] += 1
-            if cops_seen[pos[i]] > 0:
-                stats[STAT_ENGAGED + kind[i]] += 1
-        elif state[i] == QUIET:
-            stats[STAT_QUIET] += 1
+            experience[iu] = e
+        if now == ACTIVE:
+            stats[STAT_ACTIVE + kind[iu]] += 1
+            if cops_seen[_u(pos[iu])] > 0:
+                stats[STAT_ENGAGED + kind[iu]] += 1
+        elif now == QUIET:
+            quiet += 1
         else:
-            stats[STAT_JAILED] += 1
+            jailed += 1
+    stats[STAT_QUIET] += quiet
+    stats[STAT_JAILED] += jailed
     return stats
