@@ -49,14 +49,15 @@ def main() -> None:
         (folder / "fixed.json").write_text(json.dumps(fixed | extra, indent=2) + "\n")
         (folder / "chosen.json").write_text(json.dumps(chosen, indent=2) + "\n")
         with tempfile.TemporaryDirectory() as tmp:
-            cases = library_at(fixed | extra | chosen, Path(tmp))
-            command = ["transition-sim", "backtest", str(cases), "-n", str(args.n)]
-            out = subprocess.run(
-                [*command, "-w", str(args.workers), "--json"],
-                capture_output=True, text=True, check=True,
-            ).stdout  # fmt: skip
+            out = backtest(library_at(fixed | extra | chosen, Path(tmp)), args.n, args.workers)
         (folder / "backtest.json").write_text(out)
         print(name, summarize(name, json.loads(out), float("nan")), flush=True)
+
+
+def backtest(cases: Path, n: int, workers: int) -> str:
+    """`transition-sim backtest` of the folder ``cases``: its JSON record, as text."""
+    command = ["transition-sim", "backtest", str(cases), "-n", str(n), "-w", str(workers)]
+    return subprocess.run([*command, "--json"], capture_output=True, text=True, check=True).stdout
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "FILE_NAME",
@@ -244,11 +247,7 @@ def write_posterior(
 ) -> Path:
     """Write a posterior file in the agreed format (for tests and for posteriors made of prior
     draws; the fit writes its own), atomically. ``metadata`` gets ``"kind": "posterior"``."""
-    import os
-    import tempfile
-
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -262,8 +261,17 @@ def write_posterior(
     }
     meta = {**metadata, "kind": KIND}
     table = pa.table(columns).replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
-    target = folder / FILE_NAME
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".posterior-", suffix=".parquet")
+    return _write(table, folder / FILE_NAME)
+
+
+def _write(table: pa.Table, target: Path) -> Path:
+    """Write ``table`` to ``target`` atomically (a temporary file beside it, then renamed)."""
+    import os
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".posterior-", suffix=".parquet")
     os.close(fd)
     try:
         pq.write_table(table, tmp)
@@ -376,9 +384,6 @@ def record_rules(path: str | Path, rules: Mapping[str, Any]) -> Path:
     ``path``, atomically; the columns (particles, weights, values) are written as they were.
     For a posterior written before the fit recorded its rules (experiments/fit/record_rules.py
     establishes them from its recorded spec and code)."""
-    import os
-    import tempfile
-
     import pyarrow.parquet as pq
 
     missing = [a for a in RULES if a not in rules]
@@ -390,12 +395,4 @@ def record_rules(path: str | Path, rules: Mapping[str, Any]) -> Path:
     meta = {**posterior.metadata, RULES_KEY: {a: rules[a] for a in RULES}}
     others = {k: v for k, v in (table.schema.metadata or {}).items() if k != METADATA_KEY}
     table = table.replace_schema_metadata({**others, METADATA_KEY: json.dumps(meta).encode()})
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".posterior-", suffix=".parquet")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return file
+    return _write(table, file)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "experiments" / "calibration"))
 
 from library_crowds import library_at  # noqa: E402
-from library_settings import parse  # noqa: E402
+from library_settings import backtest, parse  # noqa: E402
 
 
 def keep_only(cases: Path, stems: set[str]) -> None:
@@ -57,11 +56,7 @@ def main() -> None:
             cases = library_at(overrides, Path(tmp))
             if stems is not None:
                 keep_only(cases, stems)
-            command = ["transition-sim", "backtest", str(cases), "-n", str(args.n)]
-            out = subprocess.run(
-                [*command, "-w", str(args.workers), "--json"],
-                capture_output=True, text=True, check=True,
-            ).stdout  # fmt: skip
+            out = backtest(cases, args.n, args.workers)
         (folder / "backtest.json").write_text(out)
         print(name, json.loads(out)["hits"], "hits of", len(json.loads(out)["cases"]), flush=True)
 
