@@ -143,15 +143,9 @@ def _loo(
         score,
     )
     from transition_sim.claims import PriorError, load_priors
-    from transition_sim.cli.scenarios import rules_error
+    from transition_sim.cli.scenarios import refuse_other_rules
     from transition_sim.scenario.address import scenario_values
-    from transition_sim.scenario.posterior import (
-        PosteriorError,
-        RulesMismatch,
-        check_rules,
-        read_posterior,
-        unknown_columns,
-    )
+    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
 
     if not loo:
         raise CliError("--posterior needs --loo", field="--posterior")
@@ -175,11 +169,8 @@ def _loo(
             column, reason = bad[0]
             message = f"column {column!r} is not an address of {file}: {reason}"
             raise CliError(message, file=str(posterior), field="--posterior")
-        try:
-            remedy = "leave the case out, or score a posterior fitted under its rule"
-            check_rules(drawn, scenario_values(scenario), "the case", remedy)
-        except RulesMismatch as err:
-            raise rules_error(err, file) from None
+        remedy = "leave the case out, or score a posterior fitted under its rule"
+        refuse_other_rules(drawn, scenario, file, remedy, "the case")
         base_seed = scenario.seed if seed is None else seed
         cases.append(
             Case(

@@ -20,7 +20,7 @@ from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted
 
 if TYPE_CHECKING:
     from transition_sim.ensemble.uncertainty import Uncertainty
-    from transition_sim.scenario.posterior import RulesMismatch
+    from transition_sim.scenario.posterior import Posterior, RulesMismatch
     from transition_sim.scenario.schema import Scenario
 
 # The ensemble's modules (numpy, pandas, pyarrow, the model) are imported by the commands that
@@ -256,8 +256,6 @@ def posterior_uncertainty(
     from transition_sim.scenario.posterior import (
         RUN_REMEDY,
         PosteriorError,
-        RulesMismatch,
-        check_rules,
         read_posterior,
         unknown_columns,
     )
@@ -271,12 +269,27 @@ def posterior_uncertainty(
         column, reason = bad[0]
         message = f"column {column!r} is not an address of the scenario: {reason}"
         raise CliError(message, file=str(path), field=field)
-    try:
-        check_rules(drawn, scenario_values(scenario), remedy=remedy or RUN_REMEDY)
-    except RulesMismatch as err:
-        raise rules_error(err, file) from None
+    refuse_other_rules(drawn, scenario, file, remedy or RUN_REMEDY)
     coupled = _prior_uncertainty(1, priors).coupled
     return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)
+
+
+def refuse_other_rules(
+    posterior: Posterior,
+    scenario: Scenario,
+    file: Path | None,
+    remedy: str,
+    name: str = "the scenario",
+) -> None:
+    """`posterior.check_rules` under the contract: a scenario (``name``, read from ``file``)
+    that runs another model rule than the posterior's fit is a `rules_error` (exit 2)."""
+    from transition_sim.scenario.address import scenario_values
+    from transition_sim.scenario.posterior import RulesMismatch, check_rules
+
+    try:
+        check_rules(posterior, scenario_values(scenario), name, remedy)
+    except RulesMismatch as err:
+        raise rules_error(err, file) from None
 
 
 def rules_error(err: RulesMismatch, file: Path | None = None) -> CliError:
@@ -404,15 +417,10 @@ def _drawable(scenario: Scenario, file: Path) -> None:
     requires (`posterior.check_rules`): else the `CliError` `run` gives, at the rule's line."""
     if scenario.from_posterior is None:
         return
-    from transition_sim.scenario.address import scenario_values
-    from transition_sim.scenario.posterior import RulesMismatch, check_rules, read_posterior
+    from transition_sim.scenario.posterior import read_posterior
 
     remedy = "remove its from_posterior, or run it at point values (--point)"
-    try:
-        check_rules(read_posterior(Path(scenario.from_posterior)), scenario_values(scenario),
-                    remedy=remedy)  # fmt: skip
-    except RulesMismatch as err:
-        raise rules_error(err, file) from None
+    refuse_other_rules(read_posterior(Path(scenario.from_posterior)), scenario, file, remedy)
 
 
 def schema() -> None:
