@@ -94,6 +94,28 @@ def crowd_pressure(loyalty: Loyalty, office: str, rate: float, exposure: float, 
     return move(loyalty, office, t.street, share_moved(rate, exposure), t)
 
 
+def size_signal(share: float, midpoint: float, steepness: float) -> float:
+    """How loud a crowd of ``share`` of its city's residents is as a public signal (0..1): a
+    logistic in the log of the share, ``share^k / (share^k + midpoint^k)``, 1/2 at ``midpoint``
+    and 0 without a crowd [A-loyalty-crowd-size]. In the log because participation spans orders
+    of magnitude (a thousandth to half of a city) and what the literature reads is a proportion
+    (Chenoweth & Stephan 2011's 3.5%): ten times below the midpoint is as far as ten times above."""
+    if share <= 0.0:
+        return 0.0
+    # logistic(k * ln(share / midpoint)), written to stay finite for any share and steepness
+    z = steepness * math.log(share / midpoint)
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0.0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def crowd_size(loyalty: Loyalty, office: str, rate: float, signal: float, t: Tie) -> Loyalty:
+    """How many people are in the streets of its units' cities, a public signal that the
+    regime's hold is failing, moves a faction's loyalty from the office holder towards the
+    street (Chenoweth & Stephan 2011; Nepstad 2011; Casper & Tyson 2014)
+    [A-loyalty-crowd-size]. ``signal`` (0..1): over its units, `size_signal` of their city's
+    active share times the city's peaceful share of actives."""
+    return move(loyalty, office, t.street, share_moved(rate, signal), t)
+
+
 def cascade(
     loyalty: Loyalty,
     office: str,

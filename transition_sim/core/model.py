@@ -515,13 +515,18 @@ class TransitionModel(mesa.Model):
         docs/ODD.md §7.5); nothing moves while every rate is 0."""
         d, el = self.params.loyalty_dynamics, self.elites
         rates = (d.backfire, d.crowd_pressure, d.cascade, d.elite_split, d.patron_pay, d.recovery)
-        if not any(rates) or not el.office_is_camp:
+        if not (any(rates) or d.crowd_size) or not el.office_is_camp:
             return
         office = el.office
         repression = self._peaceful_repression(totals) if d.backfire else 0.0
         exposure = (  # Python floats: read one at a time below (none without peaceful actives)
             self._exposure(stats, totals).tolist()
             if d.crowd_pressure and totals[STAT_ACTIVE + PEACEFUL]
+            else [0.0] * len(self.factions)
+        )
+        size = (  # 0 by default: nothing computed, nothing moves
+            self._size_signal(stats)
+            if d.crowd_size and totals[STAT_ACTIVE + PEACEFUL]
             else [0.0] * len(self.factions)
         )
         odds = (
@@ -553,6 +558,8 @@ class TransitionModel(mesa.Model):
                 lam = loyalty.backfire(lam, office, d.backfire, repression, t)
             if exposure[i] > 0.0:
                 lam = loyalty.crowd_pressure(lam, office, d.crowd_pressure, exposure[i], t)
+            if size[i] > 0.0:
+                lam = loyalty.crowd_size(lam, office, d.crowd_size, size[i], t)
             if d.cascade and not_obeying[i]:
                 lam = loyalty.cascade(
                     lam, office, d.cascade, not_obeying[i], f.threshold, d.cascade_spread, t
@@ -575,6 +582,25 @@ class TransitionModel(mesa.Model):
         if arrested <= 0.0:
             return 0.0
         return self.repression_level / 3.0 * arrested / (arrested + active)
+
+    def _size_signal(self, stats: np.ndarray) -> list[float]:
+        """Per faction, the crowd's size as its units read it (0..1): over its domestic units,
+        `loyalty.size_signal` of their city's active share of residents times the city's
+        peaceful share of actives [A-loyalty-crowd-size]. A faction without units reads 0."""
+        d = self.params.loyalty_dynamics
+        k = len(self.factions)
+        active = stats[:, ACTIVES].sum(axis=1).tolist()
+        peaceful = stats[:, STAT_ACTIVE + PEACEFUL].tolist()
+        units = np.zeros(k)
+        heard = np.zeros(k)
+        for r, (c, follows) in enumerate(zip(self.crowds, self.unit_follows, strict=True)):
+            here = np.bincount(c.unit_faction[: len(follows)], minlength=k)[:k]
+            units += here
+            if active[r] > 0:
+                share = float(self.region_share[r])
+                loud = loyalty.size_signal(share, d.crowd_size_midpoint, d.crowd_size_steepness)
+                heard += here * (loud * peaceful[r] / active[r])
+        return [float(h / n) if n > 0 else 0.0 for h, n in zip(heard, units, strict=True)]
 
     def _exposure(self, stats: np.ndarray, totals: list[int]) -> np.ndarray:
         """Per faction, how full of peaceful actives its units' field of vision is (0..1): the

@@ -511,6 +511,11 @@ class LoyaltyDynamics(Strict):
 
     backfire: NonNegative = 0.0  # repression of peaceful crowds -> loyalty to the street
     crowd_pressure: NonNegative = 0.0  # a large peaceful crowd facing the units -> the street
+    # The crowd's size as a public signal: how many of its city's residents are in the streets,
+    # a logistic in the log of that share (midpoint, steepness) -> the street [A-loyalty-crowd-size]
+    crowd_size: NonNegative = 0.0
+    crowd_size_midpoint: Annotated[float, Field(gt=0.0, le=1.0)] = 0.035
+    crowd_size_steepness: Positive = 2.0
     cascade: NonNegative = 0.0  # other units not obeying -> loyalty away from the ruler
     cascade_spread: Positive = 0.1  # how gradual the cascade's threshold is
     cascade_thresholds: Range = Range(low=0.2, high=0.6)  # per faction, drawn each run
