@@ -7,8 +7,10 @@ seat contest and the ruler's exit odds, day by day (issue 13, session 18; analys
 Settings (`SETTINGS`): `shipped` (the baseline's point values, the rounded arrest ratio) and
 `exact` (the chosen point of experiments/calibration/results/arrest_exact_k1.5/: exact arrest
 ratio, arrest constant 1.5), each applied to the baseline as `library_crowds.library_at` does;
-`--extra` adds JSON overrides (e.g. the mechanism's fields). Seeds: `replication_seed(case's
-seed, r)` for r = 0..n-1, the backtest's replications. One row per run.
+`--extra` adds JSON overrides (e.g. the mechanism's fields). `--ignite` adds to a temporary copy
+of each case file a disputed election on day 0 (the library's usual legitimacy shock, -0.5): a
+diagnostic of what stops the path once a crowd exists, never a proposal to edit a case. Seeds:
+`replication_seed(case's seed, r)` for r = 0..n-1, the backtest's replications. One row per run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from transition_sim.core import decisions
 from transition_sim.core.model import TransitionModel
@@ -81,11 +84,19 @@ def instrument(model: TransitionModel) -> list[dict]:
     return days
 
 
-def one(job: tuple[str, int, str, str]) -> dict:
-    case, r, setting, extra = job
+IGNITION = {"day": 0, "label": "diagnostic", "kind": "disputed_election", "magnitude": 1.0}
+
+
+def one(job: tuple[str, int, str, str, bool]) -> dict:
+    case, r, setting, extra, ignite = job
     with tempfile.TemporaryDirectory() as tmp:
         cases = library_at(overrides(setting, json.loads(extra)), Path(tmp))
-        scenario = load_scenario(cases / f"{case}.yaml")
+        path = cases / f"{case}.yaml"
+        if ignite:
+            data = yaml.safe_load(path.read_text())
+            data["shocks"] = [*(data.get("shocks") or []), IGNITION]
+            path.write_text(yaml.safe_dump(data, sort_keys=False))
+        scenario = load_scenario(path)
     seed = replication_seed(scenario.seed, r)
     model = TransitionModel(scenario, seed=seed)
     days = instrument(model)
@@ -135,11 +146,14 @@ def main() -> None:
     ap.add_argument("cases", nargs="+")
     ap.add_argument("--setting", default="shipped")
     ap.add_argument("--extra", default="{}", help="JSON overrides on the setting")
+    ap.add_argument("--ignite", action="store_true", help="add a disputed election on day 0")
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    jobs = [(c, r, args.setting, args.extra) for c in args.cases for r in range(args.n)]
+    jobs = [
+        (c, r, args.setting, args.extra, args.ignite) for c in args.cases for r in range(args.n)
+    ]
     rows = []
     with ProcessPoolExecutor(args.workers) as pool:
         for row in pool.map(one, jobs):
