@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
 from transition_sim.backtest import case_files
 from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
@@ -133,6 +134,15 @@ def _resolve_prior(sf: FitSpecFile, i: int, base: Mapping[str, Any]) -> Prior:
     if not prior.low <= value <= prior.high:
         message = f"the base's value {value:g} is outside [{prior.low:g}, {prior.high:g}]"
         raise sf.error(field, message)
+    for end in (prior.low, prior.high):  # a particle there must run, not crash the fit midway
+        try:
+            _scenario(base, {p.address: end})
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(k) for k in first["loc"])
+            message = f"the prior reaches {end:g}, which the scenario refuses: {where}: "
+            message += first["msg"]
+            raise sf.error(field, message) from None
     return prior
 
 

@@ -1,0 +1,61 @@
+"""Hostile checks of session 18's changes (the crowd's size as a public signal, the fit spec with
+the trigger constants and the signal's rate free): what broke, kept as tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+from typer.testing import CliRunner
+
+from transition_sim.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+cli = CliRunner()
+
+FIT = f"""\
+name: tiny
+scenario: {BASE}
+cases: cases
+seed: 7
+population: 4
+generations: 1
+replications: 1
+days: 4
+parameters:
+  - {{address: loyalty_dynamics.crowd_size, prior: A-loyalty-crowd-size}}
+  - {{address: loyalty_dynamics.crowd_size_steepness, prior: {{distribution: uniform, low: -1.0, high: 6.0}}}}
+record:
+  replications: 1
+  deaths: {{value: 231, source: F-toll}}
+  detained: {{value: 9900, source: F-toll}}
+  invitation_day: {{range: [2, 6], source: F-csto-invited}}
+  days_to_order: {{value: 9, source: F-csto-withdrawal}}
+  peak_crowd: {{region: Almaty, range: [5000, 50000], source: A-peak-crowd}}
+"""  # noqa: E501
+
+
+def test_a_fit_whose_prior_reaches_a_value_the_schema_refuses_exits_2_before_running(
+    tmp_path: Path,
+) -> None:
+    """A prior that draws values the scenario refuses (a steepness below 0) is refused when the
+    spec is read, at its line (exit 2, file:line: field), not by an internal error (exit 1) at
+    the first particle drawn there, minutes into the fit."""
+    (tmp_path / "cases").mkdir()
+    for name, outcome in (("case_a", "incumbent_holds"), ("case_b", "popular_transition")):
+        case = f"""\
+            extends: {BASE}
+            name: {name}
+            observed: {{outcome: {outcome}, crisis: mass_protest}}
+            """
+        (tmp_path / "cases" / f"{name}.yaml").write_text(dedent(case))
+    spec = tmp_path / "fit.yaml"
+    spec.write_text(FIT)
+    out = tmp_path / "out"
+    result = cli.invoke(app, ["fit", str(spec), "-o", str(out), "-w", "1"])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert f"{spec}:11: parameters.1.prior:" in result.output, result.output
+    assert "crowd_size_steepness" in result.output
+    assert not (out / "posterior.parquet").exists()
