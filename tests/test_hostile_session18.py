@@ -8,6 +8,7 @@ from textwrap import dedent
 
 from typer.testing import CliRunner
 
+from transition_sim.claims import REGISTRY_PATH
 from transition_sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,3 +60,24 @@ def test_a_fit_whose_prior_reaches_a_value_the_schema_refuses_exits_2_before_run
     assert f"{spec}:11: parameters.1.prior:" in result.output, result.output
     assert "crowd_size_steepness" in result.output
     assert not (out / "posterior.parquet").exists()
+
+
+STEEPNESS_PRIOR = "loyalty_dynamics.crowd_size_steepness: [uniform, 1.0, 6.0]"
+
+
+def test_run_refuses_a_registry_prior_reaching_a_value_the_schema_refuses(tmp_path: Path) -> None:
+    """`run --uncertainty prior` with a registry whose prior reaches a value the scenario
+    refuses (a steepness of -1) exits 2 at that prior's line before any run, not with an
+    internal error (exit 1) at the first replication that draws below 0."""
+    text = REGISTRY_PATH.read_text(encoding="utf-8")
+    assert text.count(STEEPNESS_PRIOR) == 1
+    registry = tmp_path / "claims.yaml"
+    registry.write_text(text.replace(STEEPNESS_PRIOR, STEEPNESS_PRIOR.replace("1.0", "-1.0")))
+    line = text[: text.index(STEEPNESS_PRIOR)].count("\n") + 1
+    args = ["run", str(BASE), "--uncertainty", "prior", "--priors", str(registry)]
+    result = cli.invoke(app, [*args, "-n", "1", "-w", "1", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    field = "A-loyalty-crowd-size.priors.loyalty_dynamics.crowd_size_steepness"
+    assert f"{registry}:{line}: {field}:" in result.output, result.output
+    assert not (tmp_path / "out" / "runs.parquet").exists()

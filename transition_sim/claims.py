@@ -511,6 +511,9 @@ def prior_problems(priors: Priors, scenario_path: str | Path = BASELINE_PATH) ->
         elif not p.low <= value <= p.high:
             message = f"the scenario's value {value:g} is outside [{p.low:g}, {p.high:g}]"
             problems.append(PriorError(priors.file, p.line, field_, message))
+    for p, end, why in _refused_ends(priors, values):
+        message = f"the prior reaches {end:g}, which the scenario refuses: {why}"
+        problems.append(PriorError(priors.file, p.line, f"{p.entry}.priors.{p.path}", message))
     for i, members in enumerate(priors.coupled):
         for m in members:
             try:
@@ -522,6 +525,42 @@ def prior_problems(priors: Priors, scenario_path: str | Path = BASELINE_PATH) ->
                 line = _node_lines(priors.file.read_text(encoding="utf-8")).get(f"coupled.{i}")
                 problems.append(PriorError(priors.file, line, f"coupled.{i}", message))
     return problems
+
+
+def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
+    """The ends of the priors that the scenario (``values``, plain data) refuses: a draw there
+    would stop a run midway. Only the priors `draw_priors` draws for it, outside coupled sets
+    (whose draws are rescaled). Every low at once, then every high; one by one on a refusal."""
+    from transition_sim.scenario.address import apply_values  # here: as `draw_priors`'s numpy
+
+    def refusal(changes: dict[str, float]) -> str | None:
+        try:
+            Scenario.model_validate(apply_values(values, changes)[0])
+        except ValidationError as err:
+            first = err.errors()[0]
+            return ".".join(str(k) for k in first["loc"]) + ": " + first["msg"]
+        except ValueError as err:  # a value its path cannot take (a list's length, say)
+            return str(err)
+        return None
+
+    coupled = {m for members in priors.coupled for m in members}
+    drawn = []
+    for p in priors.priors:
+        try:
+            value = yaml_value(values, p.path)
+        except KeyError:
+            continue
+        if p.path not in coupled and _is_number(value) and p.low <= value <= p.high:
+            drawn.append(p)
+    refused = []
+    for end in ("low", "high"):
+        if refusal({p.path: getattr(p, end) for p in drawn}) is None:
+            continue
+        for p in drawn:
+            why = refusal({p.path: getattr(p, end)})
+            if why is not None:
+                refused.append((p, float(getattr(p, end)), why))
+    return refused
 
 
 def unprioried(registry: Registry, priors: Priors, paths: set[str] | list[str]) -> list[str]:
