@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
 from typer.testing import CliRunner
 
 from transition_sim.claims import REGISTRY_PATH
@@ -81,3 +82,36 @@ def test_run_refuses_a_registry_prior_reaching_a_value_the_schema_refuses(tmp_pa
     field = "A-loyalty-crowd-size.priors.loyalty_dynamics.crowd_size_steepness"
     assert f"{registry}:{line}: {field}:" in result.output, result.output
     assert not (tmp_path / "out" / "runs.parquet").exists()
+
+
+ZERO_CITIZENS = """\
+name: a region without citizens
+camps:
+  - {name: a, incumbent: true, power: 0.5}
+  - {name: b, power: 0.5}
+regions:
+  - {name: capital, urban_population: 2000000, sites: [{name: s}]}
+  - {name: hamlet, urban_population: 1, sites: [{name: t}]}
+factions:
+  p: {units: 20, loyalty: {a: 1.0}}
+scale: {people_per_agent: 1000}
+crowd: {citizen_density: 0.05, representation: REPRESENTATION}
+loyalty_dynamics: {crowd_size: 0.5}
+"""
+
+
+@pytest.mark.parametrize("representation", ["agents", "blocks"])
+def test_a_region_whose_grid_holds_no_citizen_is_refused_at_its_line(
+    tmp_path: Path, representation: str
+) -> None:
+    """A region whose grid holds no citizen (1 resident at 1,000 people per agent) is refused
+    when the file is read (exit 2, file:line: field), not run: with agents its active share is
+    0/0 and NaN reaches every region's contagion signal; with blocks the model stopped on a
+    division by zero (exit 1)."""
+    path = tmp_path / "x.yaml"
+    path.write_text(ZERO_CITIZENS.replace("REPRESENTATION", representation))
+    result = cli.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert f"{path}:7: regions.1.urban_population:" in result.output, result.output
+    assert "Traceback" not in result.output

@@ -215,7 +215,7 @@ def check_feasible(
     if problems:
         return problems
     regions = grids(scenario)
-    problems = _crowding(scenario, regions)
+    problems = _no_citizens(scenario, regions) or _crowding(scenario, regions)
     if problems:
         return problems
     if available is None:
@@ -286,6 +286,23 @@ def _number(x: float) -> str:
     if not math.isfinite(x):
         return "more than 10^308"
     return f"{x:,.0f}" if x < 1e12 else f"{x:.3g}"
+
+
+def _no_citizens(scenario: Scenario, regions: list[Grid]) -> list[Problem]:
+    """Regions whose grid holds no citizen: their active share is 0/0 (NaN in every region's
+    contagion signal) and blocks cannot share out their residents."""
+    sc = scenario
+    return [
+        (
+            f"regions.{i}.urban_population",
+            f"region {sc.regions[i].name!r} has no citizen: its {g.side}x{g.side} grid at"
+            f" crowd.citizen_density {sc.crowd.citizen_density:g} holds none of its"
+            f" {sc.regions[i].urban_population:,} residents at {sc.scale.people_per_agent:,}"
+            " people per agent; raise its urban_population or lower scale.people_per_agent",
+        )
+        for i, g in enumerate(regions)
+        if g.citizens < 1
+    ]
 
 
 def _crowding(scenario: Scenario, regions: list[Grid]) -> list[Problem]:
