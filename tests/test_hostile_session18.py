@@ -115,3 +115,45 @@ def test_a_region_whose_grid_holds_no_citizen_is_refused_at_its_line(
     assert isinstance(result.exception, SystemExit)
     assert f"{path}:7: regions.1.urban_population:" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+TWO_CITIES = """\
+name: two cities
+camps:
+  - {name: a, incumbent: true, power: 0.5}
+  - {name: b, power: 0.5}
+regions:
+  - {name: loud, urban_population: 20000, sites: [{name: s}]}
+  - {name: quiet, urban_population: 20000, sites: [{name: t}]}
+factions:
+  here: {units: 10, loyalty: {a: 1.0}, deployment: {loud: 1.0}}
+  there: {units: 10, loyalty: {a: 1.0}, deployment: {quiet: 1.0}}
+  both: {units: 10, loyalty: {a: 1.0}}
+loyalty_dynamics: {crowd_size: 0.5}
+"""
+
+
+def test_units_hear_the_crowd_of_their_own_city_only(tmp_path: Path) -> None:
+    """The signal is what a faction's units hear of their own city (docs/ODD.md §7.5): with a
+    peaceful crowd of 10% of one city and none in the other, a faction deployed in the loud
+    city reads it, one deployed in the quiet city reads nothing, one spread over both reads
+    half. (A national share in place of the city's passed tests/test_ouster.py.)"""
+    import numpy as np
+
+    from transition_sim.core.kernel import N_STATS, PEACEFUL, STAT_ACTIVE
+    from transition_sim.core.loyalty import size_signal
+    from transition_sim.core.model import TransitionModel
+    from transition_sim.scenario.loader import load_scenario
+
+    path = tmp_path / "x.yaml"
+    path.write_text(TWO_CITIES)
+    m = TransitionModel(load_scenario(path), 1)
+    stats = np.zeros((2, N_STATS), dtype=np.int64)
+    stats[0, STAT_ACTIVE + PEACEFUL] = round(0.1 * m._citizens[0])
+    m.region_share = stats[:, STAT_ACTIVE : STAT_ACTIVE + 3].sum(axis=1) / m._citizens
+    here, there, both = m._size_signal(stats)
+    d = m.params.loyalty_dynamics
+    loud = size_signal(float(m.region_share[0]), d.crowd_size_midpoint, d.crowd_size_steepness)
+    assert here == pytest.approx(loud) and loud > 0.5
+    assert there == 0.0
+    assert both == pytest.approx(loud / 2)
