@@ -1,6 +1,7 @@
 """Start-up: modules deferred to their first use (`transition_sim.lazy.defer`) and imports run
 with the collector paused (`importing`); ``run`` leaves the parts of Mesa it never uses (and
-with them scipy.spatial and networkx) unloaded, and they still work when something uses them."""
+with them scipy.spatial and networkx) and pandas unloaded, and they still work when something
+uses them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from transition_sim.lazy import defer, importing
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
-UNUSED = ("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py")
+UNUSED = ("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py", "pandas")
 
 # The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
 # whether a deferred part of Mesa still works when used.
@@ -34,13 +35,16 @@ import mesa
 import numpy
 grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
 numpy.testing.assert_equal(1, 1)
-print(json.dumps({{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}))
+import pandas
+seen = {{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}
+print(json.dumps(seen | {{"rows": len(pandas.DataFrame({{"a": [1, 2]}}))}}))
 """
 
 
 def test_run_leaves_what_it_does_not_use_unloaded() -> None:
     code = RUN.format(unused=UNUSED)
-    args = ["run", str(BASELINE), "--point", "-n", "1", "-w", "1", "--json"]
+    # as typed: parameters drawn from the scenario's posterior (read, drawn, summarized)
+    args = ["run", str(BASELINE), "-n", "2", "-w", "1", "--json"]
     out = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
@@ -48,6 +52,7 @@ def test_run_leaves_what_it_does_not_use_unloaded() -> None:
     assert seen["loaded"] == []
     assert seen["cells"] == 9  # a deferred package, loaded by its first use, works (and numpy's)
     assert "mesa.model.Model" in seen["mesa"]
+    assert seen["rows"] == 2  # and pandas, after the run
 
 
 @pytest.fixture
