@@ -1,7 +1,7 @@
 """Start-up: modules deferred to their first use (`transition_sim.lazy.defer`) and imports run
 with the collector paused (`importing`); ``run`` leaves the parts of Mesa it never uses (and
-with them scipy.spatial and networkx) and pandas unloaded, and they still work when something
-uses them."""
+with them scipy.spatial and networkx), pandas and scipy.linalg (its cython_blas only, numba's
+check) unloaded, and they still work when something uses them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from transition_sim.lazy import defer, importing
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
-UNUSED = ("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py", "pandas")
+UNUSED = (
+    *("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py"),
+    *("pandas", "scipy.linalg"),
+)
 
 # The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
 # whether a deferred part of Mesa still works when used.
@@ -35,7 +38,8 @@ import mesa
 import numpy
 grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
 numpy.testing.assert_equal(1, 1)
-import pandas
+import pandas, scipy.linalg
+assert scipy.linalg.norm(numpy.ones(4)) == 2
 seen = {{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}
 print(json.dumps(seen | {{"rows": len(pandas.DataFrame({{"a": [1, 2]}}))}}))
 """
@@ -58,14 +62,16 @@ def test_run_leaves_what_it_does_not_use_unloaded() -> None:
 @pytest.fixture
 def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A package ``lazytest_pkg`` whose code records each time it runs (in ``sys.ran``): a
-    parent that imports a child ``child`` (itself a package with a module ``leaf``), and a
-    module ``broken`` that fails once."""
+    parent that imports a child ``child``, and not ``solo`` (both packages with a module
+    ``leaf``), and a module ``broken`` that fails once."""
     root = tmp_path / "lazytest_pkg"
-    (root / "child").mkdir(parents=True)
     record = "import sys\nsys.ran = [*getattr(sys, 'ran', []), __name__]\n"
+    (root / "__init__.py").parent.mkdir()
     (root / "__init__.py").write_text(record + "from lazytest_pkg import child\n")
-    (root / "child" / "__init__.py").write_text(record + "VALUE = 42\n")
-    (root / "child" / "leaf.py").write_text(record + "LEAF = 'leaf'\n")
+    for sub in ("child", "solo"):
+        (root / sub).mkdir()
+        (root / sub / "__init__.py").write_text(record + "VALUE = 42\n")
+        (root / sub / "leaf.py").write_text(record + "LEAF = 'leaf'\n")
     fail_once = "if not any(n.endswith('broken') for n in sys.ran[:-1]): raise ValueError('x')\n"
     (root / "broken.py").write_text(record + fail_once + "OK = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -95,6 +101,20 @@ def test_a_deferred_package_runs_before_its_submodules(package: str) -> None:
 
     assert sys.ran == ["lazytest_pkg", "lazytest_pkg.child", "lazytest_pkg.child.leaf"]
     assert leaf.LEAF == "leaf"
+
+
+def test_a_package_deferred_with_open_submodules_runs_at_its_first_attribute(package: str) -> None:
+    assert defer([f"{package}.solo"], open_submodules=True) == [f"{package}.solo"]
+    assert sys.ran == ["lazytest_pkg", "lazytest_pkg.child"]  # its parent, imported at once
+    import lazytest_pkg.solo.leaf  # as numba imports scipy.linalg.cython_blas
+
+    ran = ["lazytest_pkg", "lazytest_pkg.child", "lazytest_pkg.solo.leaf"]
+    assert sys.ran == ran
+    leaf = sys.modules["lazytest_pkg.solo.leaf"]
+    assert leaf.LEAF == "leaf"
+    assert lazytest_pkg.solo.VALUE == 42
+    assert lazytest_pkg.solo.leaf is leaf
+    assert sys.ran == [*ran, "lazytest_pkg.solo"]
 
 
 def test_a_deferred_module_that_fails_is_not_left_imported(package: str) -> None:
