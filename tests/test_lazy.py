@@ -1,7 +1,7 @@
 """Start-up: modules deferred to their first use (`transition_sim.lazy.defer`) and imports run
 with the collector paused (`importing`); ``run`` leaves the parts of Mesa it never uses (and
-with them scipy.spatial and networkx), pandas and scipy.linalg (its cython_blas only, numba's
-check) unloaded, and they still work when something uses them."""
+with them scipy.spatial and networkx), pandas, asyncio (tqdm's) and scipy.linalg (its
+cython_blas only, numba's check) unloaded, and they still work when something uses them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 UNUSED = (
     *("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py"),
-    *("pandas", "scipy.linalg"),
+    *("pandas", "scipy.linalg", "asyncio"),
 )
 
 # The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
@@ -38,8 +38,9 @@ import mesa
 import numpy
 grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
 numpy.testing.assert_equal(1, 1)
-import pandas, scipy.linalg
+import asyncio, pandas, scipy.linalg
 assert scipy.linalg.norm(numpy.ones(4)) == 2
+assert asyncio.run(asyncio.sleep(0, result=3)) == 3
 seen = {{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}
 print(json.dumps(seen | {{"rows": len(pandas.DataFrame({{"a": [1, 2]}}))}}))
 """

@@ -5,7 +5,7 @@
   submodule does not pull in its heavy siblings;
 - `defer`: other packages' modules, not imported yet, made to load on their first attribute
   access; `defer_for_run`: those a run of the model never uses (`MESA_UNUSED`, `NUMPY_UNUSED`,
-  `OPEN_UNUSED`, pandas);
+  `STDLIB_UNUSED`, `OPEN_UNUSED`, pandas);
 - `importing`: a block of imports without the cyclic garbage collector.
 """
 
@@ -25,6 +25,7 @@ __all__ = [
     "MESA_UNUSED",
     "NUMPY_UNUSED",
     "OPEN_UNUSED",
+    "STDLIB_UNUSED",
     "Deferred",
     "defer",
     "defer_for_run",
@@ -39,6 +40,9 @@ MESA_UNUSED = ("mesa.discrete_space", "mesa.space", "mesa.experimental.continuou
 # array-API layer looks up every attribute of numpy (scipy._external.array_api_compat.numpy),
 # which imports these two (and charset_normalizer, unittest, ...): a third of that import.
 NUMPY_UNUSED = ("numpy.f2py", "numpy.testing")
+# Mesa imports its batch runner, which imports tqdm.auto, which imports asyncio (for tqdm's
+# asynchronous bar, whose methods alone use it) and with it ssl: 0.02-0.03 s a run never uses.
+STDLIB_UNUSED = ("asyncio",)
 # That check is ``import scipy.linalg.cython_blas`` (numba.np.arraymath, at its first load): a
 # module that needs nothing of its package, whose ``__init__`` (all of scipy.linalg, and
 # scipy's array-API layer) costs 0.07-0.15 s. Deferred with its submodules open, the package
@@ -167,11 +171,11 @@ def importing() -> Iterator[None]:
 
 def defer_for_run() -> list[str]:
     """Defer what running the model imports and never uses (`MESA_UNUSED`, `NUMPY_UNUSED`,
-    `OPEN_UNUSED`, pandas); the names deferred. Call it before importing Mesa.
+    `STDLIB_UNUSED`, `OPEN_UNUSED`, pandas); the names deferred. Call it before importing Mesa.
 
     Mesa, pyarrow and the model import pandas and use it only for DataFrames, which `run`
     (without ``--out``'s report) never builds."""
     import numpy  # noqa: F401  NUMPY_UNUSED is bound to it, as the import system would
 
-    deferred = defer([*MESA_UNUSED, *NUMPY_UNUSED, "pandas"])
+    deferred = defer([*MESA_UNUSED, *NUMPY_UNUSED, *STDLIB_UNUSED, "pandas"])
     return deferred + defer(OPEN_UNUSED, open_submodules=True)
