@@ -125,17 +125,22 @@ def run(
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
     from transition_sim.lazy import defer_for_run, importing
 
+    output_errors: tuple[type[Exception], ...] = ()
     with importing():
         defer_for_run()  # what a run never uses loads only if something touches it
         import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
 
         import transition_sim.core.model  # noqa: F401  what `simulate` imports, here
-        from transition_sim.ensemble import store
-        from transition_sim.ensemble.job import run_to_folder
-        from transition_sim.ensemble.lock import LockedError
         from transition_sim.ensemble.runner import resolve, run_batches
         from transition_sim.ensemble.summary import render_summary, summarize_runs
         from transition_sim.ensemble.tables import stack
+
+        if out is not None:  # only a result folder needs the store (and Parquet's writer)
+            from transition_sim.ensemble import store
+            from transition_sim.ensemble.job import run_to_folder
+            from transition_sim.ensemble.lock import LockedError
+
+            output_errors = (store.OutputError, LockedError)
 
     scenario = resolve(load(file), replications, seed)
     n = scenario.replications
@@ -181,7 +186,7 @@ def run(
                     command=sys.argv,
                     uncertainty=drawn,
                 )
-        except (store.OutputError, LockedError) as err:
+        except output_errors as err:
             raise output_error(err) from None
         except Interrupted as err:
             raise _interrupted(err, out, hint()) from None
