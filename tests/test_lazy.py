@@ -1,7 +1,8 @@
 """Start-up: modules deferred to their first use (`transition_sim.lazy.defer`) and imports run
 with the collector paused (`importing`); ``run`` leaves the parts of Mesa it never uses (and
-with them scipy.spatial and networkx), pandas, asyncio (tqdm's) and scipy.linalg (its
-cython_blas only, numba's check) unloaded, and they still work when something uses them."""
+with them scipy.spatial and networkx), pandas, asyncio (tqdm's), scipy.linalg (its
+cython_blas only, numba's check) and the other commands' modules unloaded, and they still work
+when something uses them."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 UNUSED = (
     *("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py"),
-    *("pandas", "scipy.linalg", "asyncio"),
+    *("pandas", "scipy.linalg", "asyncio", "transition_sim.cli.studies", "transition_sim.cli.fit"),
 )
 
 # The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
