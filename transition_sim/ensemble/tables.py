@@ -85,6 +85,8 @@ def numbers(values: np.ndarray) -> pa.Array:
     """A one-dimensional numpy array of numbers as an Arrow array without nulls (NaN stays NaN,
     as `pa.array` leaves it), sharing its memory."""
     values = np.ascontiguousarray(values)
+    if values.ndim != 1 or values.dtype.kind not in "iuf":  # e.g. bools: Arrow packs bits
+        raise TypeError(f"numbers: need a 1-d array of numbers, got {values.dtype} {values.shape}")
     dtype = pa.from_numpy_dtype(values.dtype)
     return pa.Array.from_buffers(dtype, len(values), [None, pa.py_buffer(values)])
 
