@@ -42,3 +42,30 @@ def test_help_imports_no_heavy_library(args: list[str]) -> None:
 def test_a_command_that_checks_a_scenario_still_imports_them() -> None:
     # the check above would pass vacuously if the child never saw the libraries
     assert "numpy" in imported_by("validate", str(BASELINE))
+
+
+def test_the_lazy_commands_are_those_their_modules_register() -> None:
+    """`LAZY_COMMANDS` names each module's commands, in order: a command added to a module
+    but not to the table would be missing from the command line."""
+    import importlib
+
+    import typer
+
+    from transition_sim.cli import LAZY_COMMANDS
+
+    for module, names in LAZY_COMMANDS.items():
+        commands = typer.Typer()
+        importlib.import_module(f"transition_sim.cli.{module}").register(commands)
+        registered = [info.name or info.callback.__name__ for info in commands.registered_commands]
+        assert registered == list(names), module
+
+
+def test_every_command_is_listed_in_order_and_resolves() -> None:
+    import typer.main
+
+    from transition_sim.cli import LAZY_COMMANDS, app
+
+    group = typer.main.get_command(app)
+    lazy = [name for names in LAZY_COMMANDS.values() for name in names]
+    assert list(group.commands) == ["run", "validate", "schema", "claims", *lazy]  # --help's
+    assert [group.commands[name].name for name in lazy] == lazy  # converted on first use

@@ -1,6 +1,8 @@
 """Start-up: modules deferred to their first use (`transition_sim.lazy.defer`) and imports run
 with the collector paused (`importing`); ``run`` leaves the parts of Mesa it never uses (and
-with them scipy.spatial and networkx) unloaded, and they still work when something uses them."""
+with them scipy.spatial and networkx), pandas, asyncio (tqdm's), scipy.linalg (its
+cython_blas only, numba's check) and the other commands' modules unloaded, and they still work
+when something uses them."""
 
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ from transition_sim.lazy import defer, importing
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
-UNUSED = ("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py")
+UNUSED = (
+    *("mesa.discrete_space", "mesa.space", "scipy.spatial", "networkx", "numpy.f2py"),
+    *("pandas", "scipy.linalg", "asyncio", "transition_sim.cli.studies", "transition_sim.cli.fit"),
+)
 
 # The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
 # whether a deferred part of Mesa still works when used.
@@ -34,13 +39,18 @@ import mesa
 import numpy
 grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
 numpy.testing.assert_equal(1, 1)
-print(json.dumps({{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}))
+import asyncio, pandas, scipy.linalg
+assert scipy.linalg.norm(numpy.ones(4)) == 2
+assert asyncio.run(asyncio.sleep(0, result=3)) == 3
+seen = {{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}
+print(json.dumps(seen | {{"rows": len(pandas.DataFrame({{"a": [1, 2]}}))}}))
 """
 
 
 def test_run_leaves_what_it_does_not_use_unloaded() -> None:
     code = RUN.format(unused=UNUSED)
-    args = ["run", str(BASELINE), "--point", "-n", "1", "-w", "1", "--json"]
+    # as typed: parameters drawn from the scenario's posterior (read, drawn, summarized)
+    args = ["run", str(BASELINE), "-n", "2", "-w", "1", "--json"]
     out = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
@@ -48,19 +58,22 @@ def test_run_leaves_what_it_does_not_use_unloaded() -> None:
     assert seen["loaded"] == []
     assert seen["cells"] == 9  # a deferred package, loaded by its first use, works (and numpy's)
     assert "mesa.model.Model" in seen["mesa"]
+    assert seen["rows"] == 2  # and pandas, after the run
 
 
 @pytest.fixture
 def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A package ``lazytest_pkg`` whose code records each time it runs (in ``sys.ran``): a
-    parent that imports a child ``child`` (itself a package with a module ``leaf``), and a
-    module ``broken`` that fails once."""
+    parent that imports a child ``child``, and not ``solo`` (both packages with a module
+    ``leaf``), and a module ``broken`` that fails once."""
     root = tmp_path / "lazytest_pkg"
-    (root / "child").mkdir(parents=True)
     record = "import sys\nsys.ran = [*getattr(sys, 'ran', []), __name__]\n"
+    (root / "__init__.py").parent.mkdir()
     (root / "__init__.py").write_text(record + "from lazytest_pkg import child\n")
-    (root / "child" / "__init__.py").write_text(record + "VALUE = 42\n")
-    (root / "child" / "leaf.py").write_text(record + "LEAF = 'leaf'\n")
+    for sub in ("child", "solo"):
+        (root / sub).mkdir()
+        (root / sub / "__init__.py").write_text(record + "VALUE = 42\n")
+        (root / sub / "leaf.py").write_text(record + "LEAF = 'leaf'\n")
     fail_once = "if not any(n.endswith('broken') for n in sys.ran[:-1]): raise ValueError('x')\n"
     (root / "broken.py").write_text(record + fail_once + "OK = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -90,6 +103,20 @@ def test_a_deferred_package_runs_before_its_submodules(package: str) -> None:
 
     assert sys.ran == ["lazytest_pkg", "lazytest_pkg.child", "lazytest_pkg.child.leaf"]
     assert leaf.LEAF == "leaf"
+
+
+def test_a_package_deferred_with_open_submodules_runs_at_its_first_attribute(package: str) -> None:
+    assert defer([f"{package}.solo"], open_submodules=True) == [f"{package}.solo"]
+    assert sys.ran == ["lazytest_pkg", "lazytest_pkg.child"]  # its parent, imported at once
+    import lazytest_pkg.solo.leaf  # as numba imports scipy.linalg.cython_blas
+
+    ran = ["lazytest_pkg", "lazytest_pkg.child", "lazytest_pkg.solo.leaf"]
+    assert sys.ran == ran
+    leaf = sys.modules["lazytest_pkg.solo.leaf"]
+    assert leaf.LEAF == "leaf"
+    assert lazytest_pkg.solo.VALUE == 42
+    assert lazytest_pkg.solo.leaf is leaf
+    assert sys.ran == [*ran, "lazytest_pkg.solo"]
 
 
 def test_a_deferred_module_that_fails_is_not_left_imported(package: str) -> None:

@@ -161,3 +161,33 @@ def test_render_summary_lists_outcomes_and_metrics() -> None:
     assert "invitation_day" in text
     assert "50.0%" in text
     assert "95% CI" in text
+
+
+def test_an_arrow_runs_table_summarizes_as_its_dataframe() -> None:
+    """`run` summarizes Arrow tables (without pandas); a metric some runs lack (null when
+    stacked), NaN, integers and drawn parameters give the same summary as from pandas."""
+    from transition_sim.ensemble.summary import summarize_runs
+    from transition_sim.ensemble.tables import runs_table, stack
+    from transition_sim.ensemble.uncertainty import Uncertainty
+
+    rng = np.random.default_rng(3)
+    parts = [
+        runs_table(
+            list(range(i, i + 4)),
+            list(range(100 + i, 104 + i)),
+            [OUTCOMES[j % 3] for j in rng.integers(0, 6, 4)],
+            [
+                {"deaths": float(rng.integers(0, 50)), "legitimacy": rng.random()}
+                | ({"invitation_day": float("nan") if j else 3.0} if i else {})
+                for j in range(4)
+            ],
+        )
+        for i in (0, 4, 8)
+    ]
+    runs = stack(parts)
+    assert runs["invitation_day"].null_count == 4
+    drawn = Uncertainty(priors=(), seeds_per_draw=2)
+    for uncertainty in (None, drawn):
+        arrow = summarize_runs(runs, "s", 7, uncertainty=uncertainty)
+        frame = summarize_runs(runs.to_pandas(), "s", 7, uncertainty=uncertainty)
+        assert json.dumps(arrow) == json.dumps(frame)

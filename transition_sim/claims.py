@@ -395,10 +395,27 @@ class PriorError(ValueError):
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _node_lines(text: str) -> dict[str, int]:
-    """Line of each prior, fixed list and coupled set, keyed by a field name
-    (``A-id.priors.PATH``, ``A-id.fixed``, ``coupled.I``)."""
-    root = yaml.compose(text, Loader=_SafeLoader)
+def _priors_data(root: yaml.Node | None) -> Any:
+    """The registry's document as `load_priors` reads it: of a mapping, only ``assumptions``
+    and ``coupled`` are built into Python values (the claims and facts, most of the file, are
+    not: `run` with drawn parameters reads the registry)."""
+    loader = _SafeLoader("")
+    try:
+        if not isinstance(root, yaml.MappingNode):
+            return None if root is None else loader.construct_document(root)
+        wanted = ("assumptions", "coupled")
+        return {
+            key.value: loader.construct_object(value, deep=True)
+            for key, value in root.value
+            if key.value in wanted
+        }
+    finally:
+        loader.dispose()
+
+
+def _node_lines(root: yaml.Node | None) -> dict[str, int]:
+    """Line of each prior, fixed list and coupled set in the registry's composed document,
+    keyed by a field name (``A-id.priors.PATH``, ``A-id.fixed``, ``coupled.I``)."""
     lines: dict[str, int] = {}
     if not isinstance(root, yaml.MappingNode):
         return lines
@@ -432,8 +449,9 @@ def load_priors(path: str | Path | None = None) -> Priors:
     file = Path(path or REGISTRY_PATH)
     text = file.read_text(encoding="utf-8")
     try:
-        data = yaml.load(text, Loader=_SafeLoader) or {}
-        lines = _node_lines(text)
+        root = yaml.compose(text, Loader=_SafeLoader)  # parsed once: values and lines
+        data = _priors_data(root) or {}
+        lines = _node_lines(root)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -522,7 +540,8 @@ def prior_problems(priors: Priors, scenario_path: str | Path = BASELINE_PATH) ->
                 ok = False
             if not ok:
                 message = f"{m} is not a number of {Path(scenario_path).name}"
-                line = _node_lines(priors.file.read_text(encoding="utf-8")).get(f"coupled.{i}")
+                root = yaml.compose(priors.file.read_text(encoding="utf-8"), Loader=_SafeLoader)
+                line = _node_lines(root).get(f"coupled.{i}")
                 problems.append(PriorError(priors.file, line, f"coupled.{i}", message))
     return problems
 

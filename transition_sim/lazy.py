@@ -4,7 +4,8 @@
 - `lazy_getattr`: a package's names imported on first use (PEP 562), so that importing a light
   submodule does not pull in its heavy siblings;
 - `defer`: other packages' modules, not imported yet, made to load on their first attribute
-  access; `defer_for_run`: those a run of the model never uses (`MESA_UNUSED`, `NUMPY_UNUSED`);
+  access; `defer_for_run`: those a run of the model never uses (`MESA_UNUSED`, `NUMPY_UNUSED`,
+  `STDLIB_UNUSED`, `OPEN_UNUSED`, pandas);
 - `importing`: a block of imports without the cyclic garbage collector.
 """
 
@@ -23,6 +24,8 @@ from typing import Any
 __all__ = [
     "MESA_UNUSED",
     "NUMPY_UNUSED",
+    "OPEN_UNUSED",
+    "STDLIB_UNUSED",
     "Deferred",
     "defer",
     "defer_for_run",
@@ -37,6 +40,14 @@ MESA_UNUSED = ("mesa.discrete_space", "mesa.space", "mesa.experimental.continuou
 # array-API layer looks up every attribute of numpy (scipy._external.array_api_compat.numpy),
 # which imports these two (and charset_normalizer, unittest, ...): a third of that import.
 NUMPY_UNUSED = ("numpy.f2py", "numpy.testing")
+# Mesa imports its batch runner, which imports tqdm.auto, which imports asyncio (for tqdm's
+# asynchronous bar, whose methods alone use it) and with it ssl: 0.02-0.03 s a run never uses.
+STDLIB_UNUSED = ("asyncio",)
+# That check is ``import scipy.linalg.cython_blas`` (numba.np.arraymath, at its first load): a
+# module that needs nothing of its package, whose ``__init__`` (all of scipy.linalg, and
+# scipy's array-API layer) costs 0.07-0.15 s. Deferred with its submodules open, the package
+# runs only when something uses it (the kernels use no BLAS).
+OPEN_UNUSED = ("scipy.linalg",)
 
 
 def lazy_getattr(package: str, modules: Mapping[str, str]) -> Callable[[str], Any]:
@@ -64,7 +75,8 @@ class Deferred(types.ModuleType):
     gh-127036, closed without a change: Python 3.15's ``lazy import`` statement answers it).
 
     A package's ``__path__`` is held back too: importing one of its submodules needs it, and so
-    runs the package first, as a normal import would.
+    runs the package first, as a normal import would; unless it was deferred with its
+    submodules open (`defer`'s ``open_submodules``): then they are imported without it.
     """
 
     def __getattr__(self, attr: str) -> Any:
@@ -102,8 +114,11 @@ def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
     return spec
 
 
-def defer(names: Iterable[str]) -> list[str]:
+def defer(names: Iterable[str], *, open_submodules: bool = False) -> list[str]:
     """Make each module of ``names`` load at its first use (see `Deferred`); the names deferred.
+    With ``open_submodules``, a package's submodules can be imported without running it (for
+    a package whose submodules do not need it, which Python's own import does not allow); its
+    parents are imported first, so that they still run before its submodules.
 
     A submodule is bound as its package's attribute, as the import system does when it loads
     one: here if the package is imported already; else by the package's own import, so that
@@ -113,13 +128,16 @@ def defer(names: Iterable[str]) -> list[str]:
     deferred = []
     for name in names:
         parent, _, child = name.rpartition(".")
+        if open_submodules and parent:
+            importlib.import_module(parent)
         if name in sys.modules or isinstance(sys.modules.get(parent), Deferred):
             continue
         spec = _spec(name)
         if spec is None or not hasattr(spec.loader, "exec_module"):
             continue
         module = importlib.util.module_from_spec(spec)
-        vars(module).pop("__path__", None)
+        if not open_submodules:
+            vars(module).pop("__path__", None)
         module.__class__ = Deferred
         sys.modules[name] = module
         if parent in sys.modules:
@@ -152,12 +170,12 @@ def importing() -> Iterator[None]:
 
 
 def defer_for_run() -> list[str]:
-    """Defer what running the model imports and never uses (`MESA_UNUSED`, `NUMPY_UNUSED`), and
-    pandas until its first use; the names deferred. Call it before importing Mesa.
+    """Defer what running the model imports and never uses (`MESA_UNUSED`, `NUMPY_UNUSED`,
+    `STDLIB_UNUSED`, `OPEN_UNUSED`, pandas); the names deferred. Call it before importing Mesa.
 
-    pandas is used, right after (by the ensemble's tables); it is deferred only while Mesa is
-    imported: Mesa's module logger (inspect.stack) walks every module loaded so far, and pandas
-    is half of them."""
+    Mesa, pyarrow and the model import pandas and use it only for DataFrames, which `run`
+    (without ``--out``'s report) never builds."""
     import numpy  # noqa: F401  NUMPY_UNUSED is bound to it, as the import system would
 
-    return defer([*MESA_UNUSED, *NUMPY_UNUSED, "pandas"])
+    deferred = defer([*MESA_UNUSED, *NUMPY_UNUSED, *STDLIB_UNUSED, "pandas"])
+    return deferred + defer(OPEN_UNUSED, open_submodules=True)

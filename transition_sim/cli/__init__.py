@@ -12,25 +12,98 @@ from __future__ import annotations
 
 import atexit
 import gc
-from typing import Annotated
+import importlib
+from collections.abc import Iterator, MutableMapping
+from typing import Annotated, Any
 
 import typer
+import typer.main
 
 import transition_sim
-from transition_sim.cli import backtest, claims, dashboard, fit, scenarios, studies
+from transition_sim.cli import scenarios
 from transition_sim.cli.errors import ErrorContractGroup
 
-__all__ = ["app"]
+__all__ = ["LAZY_COMMANDS", "app"]
+
+# The other modules of commands, imported when one of their commands is used (or listed, by
+# ``--help``), so that ``run`` pays for neither their import nor their commands' conversion
+# (0.02-0.03 s of its start-up): module -> its commands, in the order of ``--help``, which
+# lists ``scenarios``' first.
+LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
+    "dashboard": ("dashboard", "report"),
+    "backtest": ("backtest",),
+    "studies": ("sweep", "sensitivity", "compare", "discover"),
+    "claims": ("check-claims",),
+    "fit": ("fit",),
+}
 
 # At exit, every object still alive moves to the permanent generation, which the interpreter's
 # final collection skips (a fifth of a short run's CPU time went to it). The exit is otherwise
 # normal: buffered output is flushed and atexit handlers run.
 atexit.register(gc.freeze)
 
+
+class LazyCommands(MutableMapping[str, Any]):
+    """A group's commands by name, in order, those of `LAZY_COMMANDS` converted (by typer, as
+    it does the others) when first looked up."""
+
+    def __init__(self, commands: MutableMapping[str, Any]) -> None:
+        self._built = dict(commands)
+        self._pending = {
+            name: module
+            for module, names in LAZY_COMMANDS.items()
+            for name in names
+            if name not in self._built
+        }
+        self._order = [*self._built, *self._pending]
+
+    def _load(self, module: str) -> None:
+        commands = typer.Typer()
+        importlib.import_module(f"transition_sim.cli.{module}").register(commands)
+        for info in commands.registered_commands:
+            command = typer.main.get_command_from_info(
+                info,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+            assert command.name is not None
+            self[command.name] = command
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._pending:
+            self._load(self._pending[name])
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._pending.pop(name, None)
+        if name not in self._order:
+            self._order.append(name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if self._pending.pop(name, None) is None:
+            del self._built[name]
+        self._order.remove(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+class Group(ErrorContractGroup):
+    """The command line's group: the error contract, and `LazyCommands`."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands(self.commands)
+
+
 app = typer.Typer(
     name="transition-sim",
     help="Agent-based simulator of elite power transitions.",
-    cls=ErrorContractGroup,
+    cls=Group,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     add_completion=False,
@@ -53,10 +126,5 @@ def main(
     """Agent-based simulator of elite power transitions."""
 
 
-# The order of registration is the order of ``--help``.
+# ``run``, ``validate``, ``schema``, ``claims``; then `LAZY_COMMANDS`: the order of ``--help``.
 scenarios.register(app)
-dashboard.register(app)
-backtest.register(app)
-studies.register(app)
-claims.register(app)
-fit.register(app)

@@ -12,13 +12,13 @@ import pyarrow as pa
 __all__ = ["RunResult", "as_arrow"]
 
 # A table, or a function that builds it (called once, on first use).
-TableSource = pa.Table | pd.DataFrame | Callable[[], pa.Table]
+type TableSource = pa.Table | pd.DataFrame | Callable[[], pa.Table]
 
 
 def as_arrow(table: pa.Table | pd.DataFrame) -> pa.Table:
     """An Arrow table for ``table``, without pandas' schema metadata (the index, dtypes), so
     that tables from pandas and from the model stack and store alike."""
-    if isinstance(table, pd.DataFrame):
+    if not isinstance(table, pa.Table):  # a DataFrame (not pandas' type: it may be unloaded)
         table = pa.Table.from_pandas(table, preserve_index=False)
     return table.replace_schema_metadata(None)
 

@@ -19,10 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from transition_sim.core.results import RunResult
@@ -31,6 +30,9 @@ from transition_sim.ensemble.tables import replication_column, runs_table, stack
 from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario, first_of_draw
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SimulateFn = Callable[[Scenario, int], RunResult]
 ProgressFn = Callable[[int, int], None]
@@ -50,6 +52,7 @@ __all__ = [
     "counter",
     "replication_seed",
     "resolve",
+    "run_batches",
     "run_ensemble",
     "run_one",
     "run_task",
@@ -253,10 +256,45 @@ def resolve(scenario: Scenario, replications: int | None, seed: int | None) -> S
 
 
 def _frame(tables: Sequence[pa.Table | None], columns: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
     kept = [t for t in tables if t is not None]
     if not kept:
         return pd.DataFrame({name: [] for name in columns})
     return stack(kept).to_pandas()
+
+
+def run_batches(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: ProgressFn | None = None,
+    simulate_fn: SimulateFn | None = None,
+    *,
+    scheduler: str | None = None,
+    executor: TaskExecutor | None = None,
+    keep: Keep = "all",
+    uncertainty: Uncertainty | None = None,
+) -> tuple[Scenario, list[Batch]]:
+    """The scenario as run (`resolve`) and the batches of its replications in order: Arrow
+    tables, no DataFrame (so without importing pandas). Arguments as for `run_ensemble`."""
+    resolved = resolve(scenario, replications, seed)
+    n, base_seed = resolved.replications, resolved.seed
+    workers = max(1, min(workers, n))
+    with stream(
+        resolved,
+        base_seed,
+        split(range(n), task_size(n, workers), workers),
+        workers=workers,
+        scheduler=scheduler,
+        executor=executor,
+        simulate_fn=simulate_fn,
+        keep=keep,
+        on_finished=counter(progress, n),
+        uncertainty=uncertainty,
+    ) as batches:
+        return resolved, list(batches)
 
 
 def run_ensemble(
@@ -273,7 +311,8 @@ def run_ensemble(
     uncertainty: Uncertainty | None = None,
 ) -> Ensemble:
     """Run ``replications`` seeded replications of ``scenario`` (defaults: the scenario's own)
-    and hold every table in memory (for a result folder, see `job.run_to_folder`).
+    and hold every table in memory, as DataFrames (for a result folder, see
+    `job.run_to_folder`; for Arrow tables, `run_batches`, whose arguments these are).
 
     ``workers`` > 1 runs them on a process pool, ``scheduler`` on a Dask cluster, ``executor``
     on one the caller opened; the result is identical either way. ``progress(done, total)`` is
@@ -282,22 +321,18 @@ def run_ensemble(
     picklable, i.e. a module-level function. ``keep="summary"`` keeps the runs table only.
     ``uncertainty`` draws each replication's parameters from priors (point values if None).
     """
-    resolved = resolve(scenario, replications, seed)
-    n, base_seed = resolved.replications, resolved.seed
-    workers = max(1, min(workers, n))
-    with stream(
-        resolved,
-        base_seed,
-        split(range(n), task_size(n, workers), workers),
-        workers=workers,
+    resolved, collected = run_batches(
+        scenario,
+        replications,
+        seed,
+        workers,
+        progress,
+        simulate_fn,
         scheduler=scheduler,
         executor=executor,
-        simulate_fn=simulate_fn,
         keep=keep,
-        on_finished=counter(progress, n),
         uncertainty=uncertainty,
-    ) as batches:
-        collected = list(batches)
+    )
     runs = stack([b.runs for b in collected]).to_pandas()
     return Ensemble(
         runs=runs,
@@ -305,6 +340,6 @@ def run_ensemble(
         events=_frame([b.events for b in collected], ["replication"]),
         seeds=runs["seed"].tolist(),
         scenario=resolved,
-        base_seed=base_seed,
+        base_seed=resolved.seed,
         uncertainty=uncertainty,
     )

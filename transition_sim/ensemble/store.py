@@ -601,7 +601,7 @@ def finish(
     result.mkdir()
     for name in kept_tables(keep):
         assemble(staging, name, result / f"{name}.parquet", parts)
-    runs = pq.read_table(result / "runs.parquet").to_pandas()
+    runs = pq.read_table(result / "runs.parquet")
     summary = summarize_runs(runs, scenario.name, scenario.seed, uncertainty=uncertainty)
     del runs
     write_text_atomic(result / "summary.json", json_text(summary))

@@ -22,16 +22,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from transition_sim.ensemble.runner import Ensemble
 from transition_sim.ensemble.uncertainty import Uncertainty, describe, draw_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 try:
     from transition_sim.core.outcomes import OUTCOMES
@@ -136,32 +139,49 @@ def _variance_shares(
     return out
 
 
+def _values(runs: pa.Table | pd.DataFrame, name: str) -> list[Any]:
+    """A column of a runs table, Arrow or pandas, as Python values."""
+    if isinstance(runs, pa.Table):
+        return runs.column(name).to_pylist()  # not `to_numpy`: it imports pandas
+    return runs[name].tolist()
+
+
+def _floats(runs: pa.Table | pd.DataFrame, name: str) -> np.ndarray:
+    """A metric's column of a runs table as float64, NaN where it is missing."""
+    if isinstance(runs, pa.Table):
+        return np.array(runs.column(name).to_pylist(), dtype=np.float64)  # None -> NaN
+    return runs[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
 def summarize_runs(
-    runs: pd.DataFrame,
+    runs: pa.Table | pd.DataFrame,
     scenario: str,
     seed: int,
     outcomes: Sequence[str] = OUTCOMES,
     uncertainty: Uncertainty | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready summary (shape in the module docstring) of a runs table: one row per
-    run, ``outcome`` and one column per metric (plus ``replication`` and ``seed``)."""
-    metric_columns = [c for c in runs.columns if c not in RUN_COLUMNS]
+    """The JSON-ready summary (shape in the module docstring) of a runs table, Arrow or pandas
+    (`run` summarizes Arrow tables, without importing pandas): one row per run, ``outcome``
+    and one column per metric (plus ``replication`` and ``seed``)."""
+    columns = runs.column_names if isinstance(runs, pa.Table) else list(runs.columns)
+    observed = _values(runs, "outcome")
     summary = {
         "scenario": scenario,
         "replications": len(runs),
         "seed": seed,
-        "outcomes": _outcome_summary(runs["outcome"].tolist(), outcomes),
+        "outcomes": _outcome_summary(observed, outcomes),
         "metrics": {
-            name: _metric_summary(runs[name].to_numpy(dtype="float64", na_value=np.nan))
-            for name in metric_columns
+            name: _metric_summary(_floats(runs, name))
+            for name in columns
+            if name not in RUN_COLUMNS
         },
     }
     if uncertainty is None:
         return summary
     k = uncertainty.seeds_per_draw
-    groups = np.array([draw_of(int(r), k) for r in runs["replication"]], dtype="int64")
+    groups = np.array([draw_of(int(r), k) for r in _values(runs, "replication")], dtype="int64")
     summary["uncertainty"] = describe(uncertainty) | {"draws": len(np.unique(groups))}
-    shares = _variance_shares(runs["outcome"].tolist(), list(summary["outcomes"]), groups)
+    shares = _variance_shares(observed, list(summary["outcomes"]), groups)
     for name, entry in summary["outcomes"].items():
         entry["variance_share"] = shares[name] if k > 1 else None
     return summary

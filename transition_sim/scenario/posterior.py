@@ -154,8 +154,9 @@ def read_posterior(path: str | Path) -> Posterior:
     try:
         # One thread: a small file, and Arrow's thread pool started here aborted the process
         # at exit now and then ("terminate called without an active exception": `validate`
-        # of the 38 shipped files, 5 of 20 runs; 0 of 20 without the pool).
-        table = pq.read_table(pa.BufferReader(raw), use_threads=False)
+        # of the 38 shipped files, 5 of 20 runs; 0 of 20 without the pool). One file, so
+        # `ParquetFile`: `pq.read_table` imports pyarrow.dataset, which imports pandas.
+        table = pq.ParquetFile(pa.BufferReader(raw)).read(use_threads=False)
     except (pa.ArrowException, OSError, ValueError) as err:
         raise PosteriorError(f"{file} is not a Parquet file ({err})") from None
     metadata = _metadata(table.schema.metadata or {}, file)
