@@ -157,3 +157,34 @@ def test_units_hear_the_crowd_of_their_own_city_only(tmp_path: Path) -> None:
     assert here == pytest.approx(loud) and loud > 0.5
     assert there == 0.0
     assert both == pytest.approx(loud / 2)
+
+
+# -- a posterior whose particles the scenario refuses (left by hostile19, fixed by the integrator)
+def _refused_posterior(folder: Path) -> Path:
+    """A posterior whose second particle has a negative steepness (the schema wants > 0)."""
+    from posterior_files import _metadata
+
+    from transition_sim.scenario.posterior import write_posterior
+
+    address = "loyalty_dynamics.crowd_size_steepness"
+    write_posterior(folder, {address: [2.0, -1.0, 3.0]}, [1.0, 1.0, 1.0], _metadata(()))
+    return folder
+
+
+def test_run_refuses_a_posterior_particle_the_scenario_refuses(tmp_path: Path) -> None:
+    """Before: exit 1, 'internal error: ValidationError', midway through the draws."""
+    posterior = _refused_posterior(tmp_path / "p")
+    result = cli.invoke(app, ["run", str(BASE), "--posterior", str(posterior), "-n", "4"])
+    assert result.exit_code == 2, result.output
+    assert "crowd_size_steepness" in result.output and "-1" in result.output
+    assert "posterior.parquet" in result.output and "Traceback" not in result.output
+
+
+def test_a_scenario_naming_such_a_posterior_is_refused_at_its_line(tmp_path: Path) -> None:
+    posterior = _refused_posterior(tmp_path / "p")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {BASE}\nname: s\nfrom_posterior: {posterior}\n")
+    result = cli.invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 2, result.output
+    assert f"{scenario}:3: from_posterior:" in result.output
+    assert "crowd_size_steepness=-1" in result.output

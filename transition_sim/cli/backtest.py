@@ -145,7 +145,7 @@ def _loo(
     from transition_sim.claims import PriorError, load_priors
     from transition_sim.cli.scenarios import refuse_other_rules
     from transition_sim.scenario.address import scenario_values
-    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
+    from transition_sim.scenario.posterior import PosteriorError, column_problems, read_posterior
 
     if not loo:
         raise CliError("--posterior needs --loo", field="--posterior")
@@ -164,11 +164,10 @@ def _loo(
         if scenario.observed is None:
             err = NotACase(f"{file}: observed: a case needs the recorded outcome", file)
             raise CliError(str(err), file=str(file), field="observed")
-        bad = unknown_columns(drawn, scenario_values(scenario))
+        bad = column_problems(drawn, scenario_values(scenario), str(file))
         if bad:
-            column, reason = bad[0]
-            message = f"column {column!r} is not an address of {file}: {reason}"
-            raise CliError(message, file=str(posterior), field="--posterior")
+            text = f"{drawn.file}: --posterior: {bad[0]}"
+            raise CliError(bad[0], file=str(posterior), field="--posterior", text=text)
         remedy = "leave the case out, or score a posterior fitted under its rule"
         refuse_other_rules(drawn, scenario, file, remedy, "the case")
         base_seed = scenario.seed if seed is None else seed

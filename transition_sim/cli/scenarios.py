@@ -264,19 +264,18 @@ def posterior_uncertainty(
     from transition_sim.scenario.posterior import (
         RUN_REMEDY,
         PosteriorError,
+        column_problems,
         read_posterior,
-        unknown_columns,
     )
 
     try:
         drawn = read_posterior(path)
     except PosteriorError as err:
         raise CliError(str(err), file=str(path), field=field) from None
-    bad = unknown_columns(drawn, scenario_values(scenario))
+    bad = column_problems(drawn, scenario_values(scenario))
     if bad:
-        column, reason = bad[0]
-        message = f"column {column!r} is not an address of the scenario: {reason}"
-        raise CliError(message, file=str(path), field=field)
+        text = f"{drawn.file}: {field}: {bad[0]}"
+        raise CliError(bad[0], file=str(path), field=field, text=text)
     refuse_other_rules(drawn, scenario, file, remedy or RUN_REMEDY)
     coupled = _prior_uncertainty(1, priors).coupled
     return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)

@@ -519,7 +519,7 @@ def _with_posterior(
     scenario (`ScenarioError` at the field's line otherwise). With ``folders`` (a server's
     load) it is dropped instead."""
     from transition_sim.scenario.address import scenario_values
-    from transition_sim.scenario.posterior import PosteriorError, read_posterior, unknown_columns
+    from transition_sim.scenario.posterior import PosteriorError, column_problems, read_posterior
 
     if folders is not None:
         # A server (the dashboard) reads no file outside its folders, and runs at point
@@ -531,12 +531,10 @@ def _with_posterior(
         posterior = read_posterior(target)
     except PosteriorError as err:
         raise ScenarioError(file, line, "from_posterior", str(err)) from None
-    bad = unknown_columns(posterior, scenario_values(scenario))
+    bad = column_problems(posterior, scenario_values(scenario))
     if bad:
-        column, reason = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        message = f"column {column!r} is not an address of the scenario: {reason}{more}"
-        raise ScenarioError(file, line, "from_posterior", message)
+        raise ScenarioError(file, line, "from_posterior", bad[0] + more)
     return scenario.model_copy(update={"from_posterior": str(Path(posterior.file).resolve())})
 
 
