@@ -123,6 +123,8 @@ CANDIDATE_BITS = 21
 CANDIDATE_MASK = (1 << CANDIDATE_BITS) - 1
 # P(arrest) by units and actives seen (`_p_by_counts`) for up to `P_UNITS` - 1 units seen.
 P_UNITS, P_SEEN = 16, 32
+# Turns ahead whose agent's fields, and whose agent's cell's, `crowd_day` prefetches.
+PREFETCH_AGENTS, PREFETCH_CELLS = 4, 2
 EMPTY_TRIES = 6  # draws (3 candidates each) before a move falls back to scanning for empty cells
 # The widest grid `crowd_day` takes: side**3 < 2**40, for `_row_col_by` (10**8 cells: a
 # neighbour table of tens of GB at vision 7).
@@ -339,6 +341,30 @@ def _tally_rows(
 
 
 @intrinsic
+def _prefetch(typingctx, ary, index):
+    """Ask the CPU to fetch ``ary[index]``'s cache line (a hint: nothing is read, nothing can
+    fault, the index need not be in range). `crowd_day` visits agents in a random order: each
+    agent's entries are in a different line of each array, mostly outside the first-level
+    cache."""
+
+    def codegen(context, builder, signature, args):
+        ary_t = signature.args[0]
+        arr = context.make_array(ary_t)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, ary_t, arr, [args[1]], wraparound=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fetch = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # read, highest locality (keep in every level), data cache
+        builder.call(fetch, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(ary, index), codegen
+
+
+@intrinsic
 def _add_masked(typingctx, tally, start, minus, plus):
     """``tally[start + j] += (bit j of plus) - (bit j of minus)`` for j < `WINDOW`, as one
     masked vector load and store: the cells whose bits are both clear are not read or written
@@ -436,6 +462,17 @@ def _shift_window(
     first = min(-radius, dx - radius)
     row = xa + first
     row = row + side if row < 0 else row
+    if side <= WINDOW:
+        # A narrow torus: a whole row is one window; the spans, rotated to their columns
+        # around the row, are one masked operation (not two where they wrap).
+        ring = (np.int64(1) << side) - 1
+        for q in range(first + 2 * radius, max(radius, dx + radius) + 2 * radius + 1):
+            down, up = bits[_u(q)] << to_old, bits[_u(q - dx)] << to_new
+            down = ((down << start) | (down >> (side - start))) & ring
+            up = ((up << start) | (up >> (side - start))) & ring
+            _add_masked(tally, _u(row * side), down, up)
+            row = row + 1 if row + 1 < side else 0
+        return True
     for q in range(first + 2 * radius, max(radius, dx + radius) + 2 * radius + 1):
         down, up = bits[_u(q)] << to_old, bits[_u(q - dx)] << to_new
         _window_row(tally, row * side, start, cut, down, up)
@@ -510,17 +547,30 @@ def _arrest(
     max_jail_term: int,
     s: np.ndarray,
     stats: np.ndarray,
+    row_off: np.ndarray,
+    col_off: np.ndarray,
+    side: int,
+    dxs: np.ndarray,
+    widths: np.ndarray,
+    rows_ok: bool,
 ) -> bool:
-    """Unit u jails a uniformly random active in its vision; False if it sees none."""
+    """Unit u jails a uniformly random active in its vision; False if it sees none. The vision
+    is walked in the neighbour table's order, from the offsets (`_in_vision`: the table's row
+    of a cell is a cache miss on large grids), and the tally updated by rows where they are the
+    vision (`row_spans`)."""
     cell = pos[n + u]
     if actives_seen[cell] == 0:
         return False
     left = below(s, actives_seen[cell])
-    for j in range(nbr.shape[1]):
-        o = occupant[_u(nbr[cell, j])]
+    x, y = _row_col(cell, side)
+    for j in range(row_off.shape[0]):
+        o = occupant[_u(_in_vision(x, y, _u(j), row_off, col_off, side))]
         if 0 <= o < n and state[_u(o)] == ACTIVE:
             if left == 0:
-                _tally(actives_seen, nbr, pos[o], -1)
+                if rows_ok:
+                    _tally_rows(actives_seen, dxs, widths, side, pos[o], -1)
+                else:
+                    _tally(actives_seen, nbr, pos[o], -1)
                 state[o] = JAILED
                 jail[o] = below(s, max_jail_term + 1)
                 stats[STAT_ARRESTS + kind[o]] += 1
@@ -691,9 +741,10 @@ def crowd_day(
     stats = np.zeros(N_STATS, dtype=np.int64)
     sync_deterrence(nbr, pos, n, deters, counted, cops_seen)
     dxs, widths, rows_ok = row_spans(offsets, side)
-    # Rows by windows (`_shift_window`) where the torus is wide enough that a window seldom
-    # wraps (two operations a row then, no faster than the rows one by one).
-    wide = MASKED_VECTORS and rows_ok and side > 2 * dxs.shape[0]
+    # Rows by windows (`_shift_window`): on a torus at most `WINDOW` wide one operation a row,
+    # on a wide one one a row but where a window wraps (two then), on the tori between mostly
+    # two (which costs about as much as the rows one by one, `_tally_rows`).
+    wide = MASKED_VECTORS and rows_ok and (side <= WINDOW or side > 2 * dxs.shape[0])
     bits = row_bits(dxs, widths) if wide else np.zeros(0, dtype=np.int64)
     windows = bits.shape[0] > 0
     # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
@@ -729,10 +780,26 @@ def crowd_day(
         j = _below_scaled(r, (i + 1) * _UNIT)
         order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
+    n_top = max(n - 1, 0)  # the last citizen (`_prefetch`)
     if batches == total:
         # Random sequential activation (one agent a batch): the steps below agent by agent,
         # in one pass (the same operations in the same order, no batch's bookkeeping).
         for t in range(total):
+            # The lines of agents a few turns ahead (their fields, then their cell's), fetched
+            # while this one acts (`_prefetch`; no branch: clamped to the last turn, citizens).
+            b = order[_u(min(t + PREFETCH_AGENTS, total - 1))]
+            bc = _u(min(b, n_top))
+            _prefetch(jail, bc)
+            _prefetch(hardship, bc)
+            _prefetch(risk, bc)
+            _prefetch(experience, bc)
+            _prefetch(kind, bc)
+            _prefetch(state, bc)
+            _prefetch(pos, _u(b))
+            cell_b = _u(pos[_u(order[_u(min(t + PREFETCH_CELLS, total - 1))])])
+            _prefetch(occupant, cell_b)
+            _prefetch(actives_seen, cell_b)
+            _prefetch(cops_seen, cell_b)
             a = order[_u(t)]
             au = _u(a)
             citizen = a < n
@@ -781,7 +848,7 @@ def crowd_day(
                 for _ in range(per_unit):
                     if not _arrest(
                         a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
-                        max_jail, s, stats,
+                        max_jail, s, stats, row_off, col_off, side, dxs, widths, rows_ok,
                     ):  # fmt: skip
                         break
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
@@ -896,7 +963,7 @@ def crowd_day(
                     for _ in range(per_unit):
                         if not _arrest(
                             a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
-                            max_jail, s, stats,
+                            max_jail, s, stats, row_off, col_off, side, dxs, widths, rows_ok,
                         ):  # fmt: skip
                             break
                     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
