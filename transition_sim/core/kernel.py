@@ -655,7 +655,8 @@ def _first_empty(
     are loaded together and the cell picked by selects (which candidate is empty is a coin toss
     the branch predictor cannot learn), the torus wrapped by table (`row_start[i]` is
     (i mod side) * side, `col_mod[i]` is i mod side, for i < 2 * side): a compare would become
-    a branch."""
+    a branch. `occupant`: negative where a cell is empty, else >= 0 (the agents' `occupant`,
+    or its marks in `crowd_day`)."""
     mask = _U64(CANDIDATE_MASK)
     j0 = _candidate(r >> _U64(64 - CANDIDATE_BITS), k)
     j1 = _candidate((r >> _U64(64 - 2 * CANDIDATE_BITS)) & mask, k)
@@ -784,6 +785,11 @@ def crowd_day(
     if batches == total:
         # Random sequential activation (one agent a batch): the steps below agent by agent,
         # in one pass (the same operations in the same order, no batch's bookkeeping).
+        # `occupant` in a byte a cell, -1 empty and 0 taken (what `_first_empty` reads), kept
+        # with it by the moves: the moves' candidates are read here, in an eighth of the lines.
+        marks = np.empty(occupant.shape[0], dtype=np.int8)
+        for c in range(occupant.shape[0]):
+            marks[_u(c)] = min(occupant[_u(c)], 0)
         for t in range(total):
             # The lines of agents a few turns ahead (their fields, then their cell's), fetched
             # while this one acts (`_prefetch`; no branch: clamped to the last turn, citizens).
@@ -797,7 +803,7 @@ def crowd_day(
             _prefetch(state, bc)
             _prefetch(pos, _u(b))
             cell_b = _u(pos[_u(order[_u(min(t + PREFETCH_CELLS, total - 1))])])
-            _prefetch(occupant, cell_b)
+            _prefetch(marks, cell_b)
             _prefetch(actives_seen, cell_b)
             _prefetch(cops_seen, cell_b)
             a = order[_u(t)]
@@ -877,7 +883,7 @@ def crowd_day(
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
                     c, empty = _first_empty(
-                        x, y, r, k_u, row_off, col_off, row_start, col_mod, occupant
+                        x, y, r, k_u, row_off, col_off, row_start, col_mod, marks
                     )
                     if empty:
                         target = c
@@ -890,6 +896,7 @@ def crowd_day(
                 continue
             occupant[_u(cell)] = -1
             occupant[_u(target)] = a
+            marks[_u(cell)], marks[_u(target)] = -1, 0
             pos[au] = target
             if is_active or (not citizen and counted[_u(a - n)]):
                 tally = actives_seen if is_active else cops_seen
