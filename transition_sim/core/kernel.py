@@ -703,7 +703,59 @@ def _any_empty(
 
 
 @numba.njit(cache=True)
+def vision_rows(offsets: np.ndarray, side: int) -> np.ndarray:
+    """What `crowd_day` needs of the vision's rows (`row_spans`, `row_bits`), in one array that
+    depends on the vision and the side alone, so that a caller stepping the same region day
+    after day computes it once (`crowd_day_rows`): whether the rows are the vision, the number
+    of rows and of masks, then the rows' offsets, their half-widths and the masks (the masks
+    only where `_shift_window` serves: see `crowd_day_rows`)."""
+    dxs, widths, rows_ok = row_spans(offsets, side)
+    # Rows by windows (`_shift_window`): on a torus at most `WINDOW` wide one operation a row,
+    # on a wide one one a row but where a window wraps (two then), on the tori between mostly
+    # two (which costs about as much as the rows one by one, `_tally_rows`).
+    wide = MASKED_VECTORS and rows_ok and (side <= WINDOW or side > 2 * dxs.shape[0])
+    bits = row_bits(dxs, widths) if wide else np.zeros(0, dtype=np.int64)
+    rows, nbits = dxs.shape[0], bits.shape[0]
+    out = np.empty(3 + 2 * rows + nbits, dtype=np.int64)
+    out[0], out[1], out[2] = rows_ok, rows, nbits
+    out[3 : 3 + rows] = dxs
+    out[3 + rows : 3 + 2 * rows] = widths
+    out[3 + 2 * rows :] = bits
+    return out
+
+
+@numba.njit(cache=True)
 def crowd_day(
+    nbr: np.ndarray,
+    offsets: np.ndarray,
+    occupant: np.ndarray,
+    pos: np.ndarray,
+    kind: np.ndarray,
+    hardship: np.ndarray,
+    risk: np.ndarray,
+    state: np.ndarray,
+    jail: np.ndarray,
+    experience: np.ndarray,
+    deters: np.ndarray,
+    counted: np.ndarray,
+    cops_seen: np.ndarray,
+    actives_seen: np.ndarray,
+    sites: np.ndarray,
+    side: int,
+    f: np.ndarray,
+    ip: np.ndarray,
+    s: np.ndarray,
+) -> np.ndarray:
+    """`crowd_day_rows` with the vision's rows computed here (`vision_rows`)."""
+    return crowd_day_rows(
+        vision_rows(offsets, side), nbr, offsets, occupant, pos, kind, hardship, risk, state,
+        jail, experience, deters, counted, cops_seen, actives_seen, sites, side, f, ip, s,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def crowd_day_rows(
+    rows: np.ndarray,
     nbr: np.ndarray,
     offsets: np.ndarray,
     occupant: np.ndarray,
@@ -726,10 +778,11 @@ def crowd_day(
 ) -> np.ndarray:
     """One day of one region, in place; returns the day's statistics (layout `STAT_*`).
 
-    `nbr[c]` lists the cells in the vision of cell c, `offsets[j]` the (row, column) offset of
-    `nbr[c, j]` from c, mod side; `occupant[c]` is the agent on c or -1;
-    agents are citizens 0..n-1 then units n..n+m-1 (`pos`); `cops_seen` and `actives_seen` are
-    the running tallies (`counted` says which units `cops_seen` counts).
+    `rows` is `vision_rows(offsets, side)`; `nbr[c]` lists the cells in the vision of cell c,
+    `offsets[j]` the (row, column) offset of `nbr[c, j]` from c, mod side; `occupant[c]` is
+    the agent on c or -1; agents are citizens 0..n-1 then units n..n+m-1 (`pos`); `cops_seen`
+    and `actives_seen` are the running tallies (`counted` says which units `cops_seen`
+    counts).
 
     The order of all agents is shuffled and cut into batches (one agent each for random
     sequential activation). In a batch: 1. its citizens out of jail decide on the state at the
@@ -741,12 +794,9 @@ def crowd_day(
     n, m, k = kind.shape[0], deters.shape[0], nbr.shape[1]
     stats = np.zeros(N_STATS, dtype=np.int64)
     sync_deterrence(nbr, pos, n, deters, counted, cops_seen)
-    dxs, widths, rows_ok = row_spans(offsets, side)
-    # Rows by windows (`_shift_window`): on a torus at most `WINDOW` wide one operation a row,
-    # on a wide one one a row but where a window wraps (two then), on the tori between mostly
-    # two (which costs about as much as the rows one by one, `_tally_rows`).
-    wide = MASKED_VECTORS and rows_ok and (side <= WINDOW or side > 2 * dxs.shape[0])
-    bits = row_bits(dxs, widths) if wide else np.zeros(0, dtype=np.int64)
+    rows_ok, n_rows = rows[0] != 0, rows[1]
+    dxs, widths = rows[3 : 3 + n_rows], rows[3 + n_rows : 3 + 2 * n_rows]
+    bits = rows[3 + 2 * n_rows : 3 + 2 * n_rows + rows[2]]
     windows = bits.shape[0] > 0
     # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
     # m when no cell is twice in a vision (rows_ok), and at most k (small regions: fewer exp)
