@@ -102,8 +102,8 @@ class Probe:
     citizen-steps and operation counts, by grid side."""
 
     def __init__(self) -> None:
-        # The model's day of a region: with its vision's rows computed once (`crowd_day_rows`,
-        # since they were) or in each call (`crowd_day`, older trees, run by --against).
+        # The model's day of a region: with its vision's rows and tables kept from day to day
+        # (`crowd_day_rows`) or computed in each call (`crowd_day`: older trees, --against).
         self.day = getattr(kernel, "crowd_day_rows", kernel.crowd_day)
         self.timed = _compiled_timer(self.day) if _clock_gettime is not None else None
         self.ts = np.zeros(4, dtype=np.int64)
@@ -113,18 +113,23 @@ class Probe:
         self.by_side: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
     def __call__(self, *a: Any) -> np.ndarray:
-        if len(a) == 26:  # an older tree: no vision rows
-            a = (*a[:4], None, None, *a[4:])
-        (nbr, nbr_at, offsets, offsets_at, rows, rows_at, sides, occupant, cops_seen,
-         actives_seen, cell_at, pos, agent_at, kind, hardship, risk, state, jail, experience,
-         citizen_at, deters, counted, unit_at, sites, site_at, floats, ints,
+        if len(a) == 26:  # an older tree: no vision rows, no kept tables
+            a = (*a[:4], None, None, None, None, *a[4:])
+        (nbr, nbr_at, offsets, offsets_at, rows, rows_at, tables, tables_at, sides, occupant,
+         cops_seen, actives_seen, cell_at, pos, agent_at, kind, hardship, risk, state, jail,
+         experience, citizen_at, deters, counted, unit_at, sites, site_at, floats, ints,
          streams) = a  # fmt: skip
         out = np.empty((len(sides), kernel.N_STATS), dtype=np.int64)
         for r, side in enumerate(sides):
             k = offsets_at[r + 1] - offsets_at[r]
             c, g, u = (slice(at[r], at[r + 1]) for at in (citizen_at, cell_at, unit_at))
             out[r] = self.region(
-                () if rows is None else (rows[rows_at[r] : rows_at[r + 1]],),
+                ()
+                if rows is None
+                else (
+                    rows[rows_at[r] : rows_at[r + 1]],
+                    tables[tables_at[r] : tables_at[r + 1]],
+                ),
                 nbr[nbr_at[r] : nbr_at[r + 1]].reshape(side * side, k),
                 offsets[offsets_at[r] : offsets_at[r + 1]],
                 occupant[g], pos[agent_at[r] : agent_at[r + 1]], kind[c], hardship[c], risk[c],
@@ -135,8 +140,8 @@ class Probe:
         return out
 
     def region(self, rows: tuple, *a: Any) -> np.ndarray:
-        """One region's day; `a` are `kernel.crowd_day`'s arguments, `rows` its vision's rows
-        where the tree's day takes them (`kernel.crowd_day_rows`)."""
+        """One region's day; `a` are `kernel.crowd_day`'s arguments, `rows` its vision's rows and
+        kept tables where the tree's day takes them (`kernel.crowd_day_rows`)."""
         nbr, pos, state, deters, counted, side, stream = (
             a[0],
             a[3],

@@ -702,6 +702,27 @@ def _any_empty(
     return -1, s0, s1, s2, s3
 
 
+TABLES_HEAD = 3  # `day_tables`: filled (1.0), the arrest constant and the ratios they are for
+
+
+def day_tables(k: int) -> np.ndarray:
+    """Room for a region's per-day tables (`crowd_day_rows`'s `tables`) for a vision of `k`
+    cells, not yet filled: P(arrest) by units and actives seen (`_p_by_counts`), the share of
+    the vision active by actives seen, and P(arrest) by ratio (at most k + 1 ratios)."""
+    return np.zeros(TABLES_HEAD + P_UNITS * P_SEEN + 2 * (k + 1))
+
+
+@numba.njit(cache=True)
+def _fill_day_tables(tables: np.ndarray, arrest_k: float, ratios: int, k: int) -> None:
+    """Fill `tables` (`day_tables`) for this arrest constant and number of ratios."""
+    p_arrest = 1.0 - np.exp(-arrest_k * np.arange(float(ratios)))
+    head = TABLES_HEAD + P_UNITS * P_SEEN
+    tables[TABLES_HEAD:head] = _p_by_counts(p_arrest)
+    tables[head : head + k + 1] = np.arange(k + 1) / k
+    tables[head + k + 1 : head + k + 1 + ratios] = p_arrest
+    tables[0], tables[1], tables[2] = 1.0, arrest_k, ratios
+
+
 @numba.njit(cache=True)
 def vision_rows(offsets: np.ndarray, side: int) -> np.ndarray:
     """What `crowd_day` needs of the vision's rows (`row_spans`, `row_bits`), in one array that
@@ -746,16 +767,19 @@ def crowd_day(
     ip: np.ndarray,
     s: np.ndarray,
 ) -> np.ndarray:
-    """`crowd_day_rows` with the vision's rows computed here (`vision_rows`)."""
+    """`crowd_day_rows` with the vision's rows and the day's tables computed here
+    (`vision_rows`, `day_tables`)."""
+    tables = np.zeros(TABLES_HEAD + P_UNITS * P_SEEN + 2 * (nbr.shape[1] + 1))
     return crowd_day_rows(
-        vision_rows(offsets, side), nbr, offsets, occupant, pos, kind, hardship, risk, state,
-        jail, experience, deters, counted, cops_seen, actives_seen, sites, side, f, ip, s,
+        vision_rows(offsets, side), tables, nbr, offsets, occupant, pos, kind, hardship, risk,
+        state, jail, experience, deters, counted, cops_seen, actives_seen, sites, side, f, ip, s,
     )  # fmt: skip
 
 
 @numba.njit(cache=True)
 def crowd_day_rows(
     rows: np.ndarray,
+    tables: np.ndarray,
     nbr: np.ndarray,
     offsets: np.ndarray,
     occupant: np.ndarray,
@@ -778,11 +802,12 @@ def crowd_day_rows(
 ) -> np.ndarray:
     """One day of one region, in place; returns the day's statistics (layout `STAT_*`).
 
-    `rows` is `vision_rows(offsets, side)`; `nbr[c]` lists the cells in the vision of cell c,
-    `offsets[j]` the (row, column) offset of `nbr[c, j]` from c, mod side; `occupant[c]` is
-    the agent on c or -1; agents are citizens 0..n-1 then units n..n+m-1 (`pos`); `cops_seen`
-    and `actives_seen` are the running tallies (`counted` says which units `cops_seen`
-    counts).
+    `rows` is `vision_rows(offsets, side)`, `tables` the region's `day_tables` (filled here
+    when their inputs changed: a caller keeps them from day to day); `nbr[c]` lists the cells
+    in the vision of cell c, `offsets[j]` the (row, column) offset of `nbr[c, j]` from c, mod
+    side; `occupant[c]` is the agent on c or -1; agents are citizens 0..n-1 then units
+    n..n+m-1 (`pos`); `cops_seen` and `actives_seen` are the running tallies (`counted` says
+    which units `cops_seen` counts).
 
     The order of all agents is shuffled and cut into batches (one agent each for random
     sequential activation). In a batch: 1. its citizens out of jail decide on the state at the
@@ -801,10 +826,14 @@ def crowd_day_rows(
     # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
     # m when no cell is twice in a vision (rows_ok), and at most k (small regions: fewer exp)
     ratios = min(k, m) + 1 if rows_ok else k + 1
-    p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(float(ratios)))
     exact, arrest_k = ip[EXACT_RATIO] != 0, f[ARREST_CONSTANT]  # opt-in: the ratio unrounded
-    p_by = _p_by_counts(p_arrest)
-    share = np.arange(k + 1) / k  # the share of a vision active, by the actives seen (<= k)
+    # P(arrest) by ratio and by counts, and the share of a vision active by the actives seen
+    # (<= k): kept in `tables` from the day before unless their inputs changed (`day_tables`)
+    if not (tables[0] == 1.0 and tables[1] == arrest_k and tables[2] == ratios):
+        _fill_day_tables(tables, arrest_k, ratios, k)
+    p_by = tables[TABLES_HEAD : TABLES_HEAD + P_UNITS * P_SEEN]
+    share = tables[TABLES_HEAD + P_UNITS * P_SEEN : TABLES_HEAD + P_UNITS * P_SEEN + k + 1]
+    p_arrest = tables[TABLES_HEAD + P_UNITS * P_SEEN + k + 1 :][:ratios]
     not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
     base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]

@@ -83,6 +83,8 @@ def population_day(
     offsets_at: np.ndarray,
     rows: np.ndarray,
     rows_at: np.ndarray,
+    tables: np.ndarray,
+    tables_at: np.ndarray,
     sides: np.ndarray,
     occupant: np.ndarray,
     cops_seen: np.ndarray,
@@ -118,6 +120,7 @@ def population_day(
         u0, u1 = unit_at[r], unit_at[r + 1]
         out[r] = kernel.crowd_day_rows(
             rows[rows_at[r] : rows_at[r + 1]],
+            tables[tables_at[r] : tables_at[r + 1]],
             nbr[nbr_at[r] : nbr_at[r + 1]].reshape((side * side, k)),
             offsets[offsets_at[r] : offsets_at[r + 1]],
             occupant[g0:g1],
@@ -180,13 +183,17 @@ class Population:
         self.unit_at, self.cell_at = flat["unit_deters@"], flat["occupant@"]
         (self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.rows, self.rows_at,
          self.sides) = _tables(tuple((c.vision, c.shape, c.side) for c in cs))  # fmt: skip
+        # Each region's per-day tables (`kernel.day_tables`), kept from day to day: filled by
+        # the kernel on the first day, and again whenever their inputs change.
+        room = [kernel.day_tables(k).shape[0] for k in np.diff(self.offsets_at)]
+        self.day_tables, self.day_tables_at = np.zeros(sum(room)), _starts(room)
         self._views = [self._get(c) for c in cs]
         self.layout += 1
         # `population_day`'s arguments that only a packing changes, in its order (`step`).
         f = flat
         self._packed_args = (
             self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.rows, self.rows_at,
-            self.sides,
+            self.day_tables, self.day_tables_at, self.sides,
             f["occupant"], f["cops_seen"], f["actives_seen"], self.cell_at,
             f["pos"], self.agent_at,
             f["kind"], f["hardship"], f["risk_aversion"], f["state"], f["jail"],
