@@ -70,10 +70,10 @@ except (AttributeError, OSError):  # no libc clock_gettime: timed from Python in
     _clock_gettime = None
 
 
-def _compiled_timer() -> Any:
-    """`crowd_day` between two reads of the thread's CPU clock, in compiled code: (the day's
-    statistics, nanoseconds)."""
-    clock, day = _clock_gettime, kernel.crowd_day
+def _compiled_timer(day: Any) -> Any:
+    """`day` (the kernel's day of one region) between two reads of the thread's CPU clock, in
+    compiled code: (the day's statistics, nanoseconds)."""
+    clock = _clock_gettime
 
     @numba.njit
     def timed(ts: np.ndarray, *a: Any) -> tuple[np.ndarray, int]:
@@ -102,7 +102,10 @@ class Probe:
     citizen-steps and operation counts, by grid side."""
 
     def __init__(self) -> None:
-        self.timed = _compiled_timer() if _clock_gettime is not None else None
+        # The model's day of a region: with its vision's rows and tables kept from day to day
+        # (`crowd_day_rows`) or computed in each call (`crowd_day`: older trees, --against).
+        self.day = getattr(kernel, "crowd_day_rows", kernel.crowd_day)
+        self.timed = _compiled_timer(self.day) if _clock_gettime is not None else None
         self.ts = np.zeros(4, dtype=np.int64)
         self.reset()
 
@@ -110,14 +113,23 @@ class Probe:
         self.by_side: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
     def __call__(self, *a: Any) -> np.ndarray:
-        (nbr, nbr_at, offsets, offsets_at, sides, occupant, cops_seen, actives_seen, cell_at,
-         pos, agent_at, kind, hardship, risk, state, jail, experience, citizen_at, deters,
-         counted, unit_at, sites, site_at, floats, ints, streams) = a  # fmt: skip
+        if len(a) == 26:  # an older tree: no vision rows, no kept tables
+            a = (*a[:4], None, None, None, None, *a[4:])
+        (nbr, nbr_at, offsets, offsets_at, rows, rows_at, tables, tables_at, sides, occupant,
+         cops_seen, actives_seen, cell_at, pos, agent_at, kind, hardship, risk, state, jail,
+         experience, citizen_at, deters, counted, unit_at, sites, site_at, floats, ints,
+         streams) = a  # fmt: skip
         out = np.empty((len(sides), kernel.N_STATS), dtype=np.int64)
         for r, side in enumerate(sides):
             k = offsets_at[r + 1] - offsets_at[r]
             c, g, u = (slice(at[r], at[r + 1]) for at in (citizen_at, cell_at, unit_at))
             out[r] = self.region(
+                ()
+                if rows is None
+                else (
+                    rows[rows_at[r] : rows_at[r + 1]],
+                    tables[tables_at[r] : tables_at[r + 1]],
+                ),
                 nbr[nbr_at[r] : nbr_at[r + 1]].reshape(side * side, k),
                 offsets[offsets_at[r] : offsets_at[r + 1]],
                 occupant[g], pos[agent_at[r] : agent_at[r + 1]], kind[c], hardship[c], risk[c],
@@ -127,7 +139,9 @@ class Probe:
             )  # fmt: skip
         return out
 
-    def region(self, *a: Any) -> np.ndarray:
+    def region(self, rows: tuple, *a: Any) -> np.ndarray:
+        """One region's day; `a` are `kernel.crowd_day`'s arguments, `rows` its vision's rows and
+        kept tables where the tree's day takes them (`kernel.crowd_day_rows`)."""
         nbr, pos, state, deters, counted, side, stream = (
             a[0],
             a[3],
@@ -142,9 +156,9 @@ class Probe:
         tallied_units = counted.copy()
         start = time.thread_time_ns()
         if self.timed is not None:
-            stats, cpu = self.timed(self.ts, *a)
+            stats, cpu = self.timed(self.ts, *rows, *a)
         else:
-            stats = kernel.crowd_day(*a)
+            stats = self.day(*rows, *a)
         call = time.thread_time_ns() - start
         cpu = call if self.timed is None else cpu
         moved = pos != before_pos

@@ -53,7 +53,11 @@ def _window_mismatches(table: np.ndarray, bits: np.ndarray, side: int) -> tuple[
 
 
 @pytest.mark.parametrize("shape", ["von_neumann", "moore"])
-@pytest.mark.parametrize(("radius", "side"), [(1, 3), (2, 5), (3, 7), (7, 15), (7, 23), (10, 31)])
+# sides up to kernel.WINDOW: a row's spans rotated into one operation; above: a window of the
+# row, cut in two where it wraps
+@pytest.mark.parametrize(
+    ("radius", "side"), [(1, 3), (2, 5), (3, 7), (7, 15), (7, 23), (10, 31), (7, 33), (3, 40)]
+)
 def test_a_move_by_windows_shifts_the_cells_of_the_table(
     shape: str, radius: int, side: int
 ) -> None:

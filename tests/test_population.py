@@ -102,7 +102,7 @@ def test_the_kernel_sees_each_days_stances_as_patron_units_join_and_leave(monkey
             | np.concatenate([~follows, np.ones(c.m - len(follows), dtype=bool)])
             for c, follows in zip(model.crowds, model.unit_follows, strict=True)
         ]
-        np.testing.assert_array_equal(args[18], np.concatenate(expected))  # deters, all units
+        np.testing.assert_array_equal(args[22], np.concatenate(expected))  # deters, all units
         patron_days.append(
             any(c.m > len(f) for c, f in zip(model.crowds, model.unit_follows, strict=True))
         )

@@ -123,6 +123,8 @@ CANDIDATE_BITS = 21
 CANDIDATE_MASK = (1 << CANDIDATE_BITS) - 1
 # P(arrest) by units and actives seen (`_p_by_counts`) for up to `P_UNITS` - 1 units seen.
 P_UNITS, P_SEEN = 16, 32
+# Turns ahead whose agent's fields, and whose agent's cell's, `crowd_day` prefetches.
+PREFETCH_AGENTS, PREFETCH_CELLS = 4, 2
 EMPTY_TRIES = 6  # draws (3 candidates each) before a move falls back to scanning for empty cells
 # The widest grid `crowd_day` takes: side**3 < 2**40, for `_row_col_by` (10**8 cells: a
 # neighbour table of tens of GB at vision 7).
@@ -339,6 +341,30 @@ def _tally_rows(
 
 
 @intrinsic
+def _prefetch(typingctx, ary, index):
+    """Ask the CPU to fetch ``ary[index]``'s cache line (a hint: nothing is read, nothing can
+    fault, the index need not be in range). `crowd_day` visits agents in a random order: each
+    agent's entries are in a different line of each array, mostly outside the first-level
+    cache."""
+
+    def codegen(context, builder, signature, args):
+        ary_t = signature.args[0]
+        arr = context.make_array(ary_t)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, ary_t, arr, [args[1]], wraparound=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fetch = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # read, highest locality (keep in every level), data cache
+        builder.call(fetch, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(ary, index), codegen
+
+
+@intrinsic
 def _add_masked(typingctx, tally, start, minus, plus):
     """``tally[start + j] += (bit j of plus) - (bit j of minus)`` for j < `WINDOW`, as one
     masked vector load and store: the cells whose bits are both clear are not read or written
@@ -436,6 +462,17 @@ def _shift_window(
     first = min(-radius, dx - radius)
     row = xa + first
     row = row + side if row < 0 else row
+    if side <= WINDOW:
+        # A narrow torus: a whole row is one window; the spans, rotated to their columns
+        # around the row, are one masked operation (not two where they wrap).
+        ring = (np.int64(1) << side) - 1
+        for q in range(first + 2 * radius, max(radius, dx + radius) + 2 * radius + 1):
+            down, up = bits[_u(q)] << to_old, bits[_u(q - dx)] << to_new
+            down = ((down << start) | (down >> (side - start))) & ring
+            up = ((up << start) | (up >> (side - start))) & ring
+            _add_masked(tally, _u(row * side), down, up)
+            row = row + 1 if row + 1 < side else 0
+        return True
     for q in range(first + 2 * radius, max(radius, dx + radius) + 2 * radius + 1):
         down, up = bits[_u(q)] << to_old, bits[_u(q - dx)] << to_new
         _window_row(tally, row * side, start, cut, down, up)
@@ -510,17 +547,30 @@ def _arrest(
     max_jail_term: int,
     s: np.ndarray,
     stats: np.ndarray,
+    row_off: np.ndarray,
+    col_off: np.ndarray,
+    side: int,
+    dxs: np.ndarray,
+    widths: np.ndarray,
+    rows_ok: bool,
 ) -> bool:
-    """Unit u jails a uniformly random active in its vision; False if it sees none."""
+    """Unit u jails a uniformly random active in its vision; False if it sees none. The vision
+    is walked in the neighbour table's order, from the offsets (`_in_vision`: the table's row
+    of a cell is a cache miss on large grids), and the tally updated by rows where they are the
+    vision (`row_spans`)."""
     cell = pos[n + u]
     if actives_seen[cell] == 0:
         return False
     left = below(s, actives_seen[cell])
-    for j in range(nbr.shape[1]):
-        o = occupant[_u(nbr[cell, j])]
+    x, y = _row_col(cell, side)
+    for j in range(row_off.shape[0]):
+        o = occupant[_u(_in_vision(x, y, _u(j), row_off, col_off, side))]
         if 0 <= o < n and state[_u(o)] == ACTIVE:
             if left == 0:
-                _tally(actives_seen, nbr, pos[o], -1)
+                if rows_ok:
+                    _tally_rows(actives_seen, dxs, widths, side, pos[o], -1)
+                else:
+                    _tally(actives_seen, nbr, pos[o], -1)
                 state[o] = JAILED
                 jail[o] = below(s, max_jail_term + 1)
                 stats[STAT_ARRESTS + kind[o]] += 1
@@ -605,7 +655,8 @@ def _first_empty(
     are loaded together and the cell picked by selects (which candidate is empty is a coin toss
     the branch predictor cannot learn), the torus wrapped by table (`row_start[i]` is
     (i mod side) * side, `col_mod[i]` is i mod side, for i < 2 * side): a compare would become
-    a branch."""
+    a branch. `occupant`: negative where a cell is empty, else >= 0 (the agents' `occupant`,
+    or its marks in `crowd_day`)."""
     mask = _U64(CANDIDATE_MASK)
     j0 = _candidate(r >> _U64(64 - CANDIDATE_BITS), k)
     j1 = _candidate((r >> _U64(64 - 2 * CANDIDATE_BITS)) & mask, k)
@@ -651,6 +702,49 @@ def _any_empty(
     return -1, s0, s1, s2, s3
 
 
+TABLES_HEAD = 3  # `day_tables`: filled (1.0), the arrest constant and the ratios they are for
+
+
+def day_tables(k: int) -> np.ndarray:
+    """Room for a region's per-day tables (`crowd_day_rows`'s `tables`) for a vision of `k`
+    cells, not yet filled: P(arrest) by units and actives seen (`_p_by_counts`), the share of
+    the vision active by actives seen, and P(arrest) by ratio (at most k + 1 ratios)."""
+    return np.zeros(TABLES_HEAD + P_UNITS * P_SEEN + 2 * (k + 1))
+
+
+@numba.njit(cache=True)
+def _fill_day_tables(tables: np.ndarray, arrest_k: float, ratios: int, k: int) -> None:
+    """Fill `tables` (`day_tables`) for this arrest constant and number of ratios."""
+    p_arrest = 1.0 - np.exp(-arrest_k * np.arange(float(ratios)))
+    head = TABLES_HEAD + P_UNITS * P_SEEN
+    tables[TABLES_HEAD:head] = _p_by_counts(p_arrest)
+    tables[head : head + k + 1] = np.arange(k + 1) / k
+    tables[head + k + 1 : head + k + 1 + ratios] = p_arrest
+    tables[0], tables[1], tables[2] = 1.0, arrest_k, ratios
+
+
+@numba.njit(cache=True)
+def vision_rows(offsets: np.ndarray, side: int) -> np.ndarray:
+    """What `crowd_day` needs of the vision's rows (`row_spans`, `row_bits`), in one array that
+    depends on the vision and the side alone, so that a caller stepping the same region day
+    after day computes it once (`crowd_day_rows`): whether the rows are the vision, the number
+    of rows and of masks, then the rows' offsets, their half-widths and the masks (the masks
+    only where `_shift_window` serves: see `crowd_day_rows`)."""
+    dxs, widths, rows_ok = row_spans(offsets, side)
+    # Rows by windows (`_shift_window`): on a torus at most `WINDOW` wide one operation a row,
+    # on a wide one one a row but where a window wraps (two then), on the tori between mostly
+    # two (which costs about as much as the rows one by one, `_tally_rows`).
+    wide = MASKED_VECTORS and rows_ok and (side <= WINDOW or side > 2 * dxs.shape[0])
+    bits = row_bits(dxs, widths) if wide else np.zeros(0, dtype=np.int64)
+    rows, nbits = dxs.shape[0], bits.shape[0]
+    out = np.empty(3 + 2 * rows + nbits, dtype=np.int64)
+    out[0], out[1], out[2] = rows_ok, rows, nbits
+    out[3 : 3 + rows] = dxs
+    out[3 + rows : 3 + 2 * rows] = widths
+    out[3 + 2 * rows :] = bits
+    return out
+
+
 @numba.njit(cache=True)
 def crowd_day(
     nbr: np.ndarray,
@@ -673,12 +767,47 @@ def crowd_day(
     ip: np.ndarray,
     s: np.ndarray,
 ) -> np.ndarray:
+    """`crowd_day_rows` with the vision's rows and the day's tables computed here
+    (`vision_rows`, `day_tables`)."""
+    tables = np.zeros(TABLES_HEAD + P_UNITS * P_SEEN + 2 * (nbr.shape[1] + 1))
+    return crowd_day_rows(
+        vision_rows(offsets, side), tables, nbr, offsets, occupant, pos, kind, hardship, risk,
+        state, jail, experience, deters, counted, cops_seen, actives_seen, sites, side, f, ip, s,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def crowd_day_rows(
+    rows: np.ndarray,
+    tables: np.ndarray,
+    nbr: np.ndarray,
+    offsets: np.ndarray,
+    occupant: np.ndarray,
+    pos: np.ndarray,
+    kind: np.ndarray,
+    hardship: np.ndarray,
+    risk: np.ndarray,
+    state: np.ndarray,
+    jail: np.ndarray,
+    experience: np.ndarray,
+    deters: np.ndarray,
+    counted: np.ndarray,
+    cops_seen: np.ndarray,
+    actives_seen: np.ndarray,
+    sites: np.ndarray,
+    side: int,
+    f: np.ndarray,
+    ip: np.ndarray,
+    s: np.ndarray,
+) -> np.ndarray:
     """One day of one region, in place; returns the day's statistics (layout `STAT_*`).
 
-    `nbr[c]` lists the cells in the vision of cell c, `offsets[j]` the (row, column) offset of
-    `nbr[c, j]` from c, mod side; `occupant[c]` is the agent on c or -1;
-    agents are citizens 0..n-1 then units n..n+m-1 (`pos`); `cops_seen` and `actives_seen` are
-    the running tallies (`counted` says which units `cops_seen` counts).
+    `rows` is `vision_rows(offsets, side)`, `tables` the region's `day_tables` (filled here
+    when their inputs changed: a caller keeps them from day to day); `nbr[c]` lists the cells
+    in the vision of cell c, `offsets[j]` the (row, column) offset of `nbr[c, j]` from c, mod
+    side; `occupant[c]` is the agent on c or -1; agents are citizens 0..n-1 then units
+    n..n+m-1 (`pos`); `cops_seen` and `actives_seen` are the running tallies (`counted` says
+    which units `cops_seen` counts).
 
     The order of all agents is shuffled and cut into batches (one agent each for random
     sequential activation). In a batch: 1. its citizens out of jail decide on the state at the
@@ -690,19 +819,21 @@ def crowd_day(
     n, m, k = kind.shape[0], deters.shape[0], nbr.shape[1]
     stats = np.zeros(N_STATS, dtype=np.int64)
     sync_deterrence(nbr, pos, n, deters, counted, cops_seen)
-    dxs, widths, rows_ok = row_spans(offsets, side)
-    # Rows by windows (`_shift_window`) where the torus is wide enough that a window seldom
-    # wraps (two operations a row then, no faster than the rows one by one).
-    wide = MASKED_VECTORS and rows_ok and side > 2 * dxs.shape[0]
-    bits = row_bits(dxs, widths) if wide else np.zeros(0, dtype=np.int64)
+    rows_ok, n_rows = rows[0] != 0, rows[1]
+    dxs, widths = rows[3 : 3 + n_rows], rows[3 + n_rows : 3 + 2 * n_rows]
+    bits = rows[3 + 2 * n_rows : 3 + 2 * n_rows + rows[2]]
     windows = bits.shape[0] > 0
     # P(arrest) by the rounded ratio of units to actives seen, at most the units seen: at most
     # m when no cell is twice in a vision (rows_ok), and at most k (small regions: fewer exp)
     ratios = min(k, m) + 1 if rows_ok else k + 1
-    p_arrest = 1.0 - np.exp(-f[ARREST_CONSTANT] * np.arange(float(ratios)))
     exact, arrest_k = ip[EXACT_RATIO] != 0, f[ARREST_CONSTANT]  # opt-in: the ratio unrounded
-    p_by = _p_by_counts(p_arrest)
-    share = np.arange(k + 1) / k  # the share of a vision active, by the actives seen (<= k)
+    # P(arrest) by ratio and by counts, and the share of a vision active by the actives seen
+    # (<= k): kept in `tables` from the day before unless their inputs changed (`day_tables`)
+    if not (tables[0] == 1.0 and tables[1] == arrest_k and tables[2] == ratios):
+        _fill_day_tables(tables, arrest_k, ratios, k)
+    p_by = tables[TABLES_HEAD : TABLES_HEAD + P_UNITS * P_SEEN]
+    share = tables[TABLES_HEAD + P_UNITS * P_SEEN : TABLES_HEAD + P_UNITS * P_SEEN + k + 1]
+    p_arrest = tables[TABLES_HEAD + P_UNITS * P_SEEN + k + 1 :][:ratios]
     not_legit, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
     base_threshold = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     memory, social, crime_drive = f[MEMORY_EFFECT], f[SOCIAL_SIGNAL], f[CRIME_DRIVE]
@@ -729,10 +860,31 @@ def crowd_day(
         j = _below_scaled(r, (i + 1) * _UNIT)
         order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
+    n_top = max(n - 1, 0)  # the last citizen (`_prefetch`)
     if batches == total:
         # Random sequential activation (one agent a batch): the steps below agent by agent,
         # in one pass (the same operations in the same order, no batch's bookkeeping).
+        # `occupant` in a byte a cell, -1 empty and 0 taken (what `_first_empty` reads), kept
+        # with it by the moves: the moves' candidates are read here, in an eighth of the lines.
+        marks = np.empty(occupant.shape[0], dtype=np.int8)
+        for c in range(occupant.shape[0]):
+            marks[_u(c)] = min(occupant[_u(c)], 0)
         for t in range(total):
+            # The lines of agents a few turns ahead (their fields, then their cell's), fetched
+            # while this one acts (`_prefetch`; no branch: clamped to the last turn, citizens).
+            b = order[_u(min(t + PREFETCH_AGENTS, total - 1))]
+            bc = _u(min(b, n_top))
+            _prefetch(jail, bc)
+            _prefetch(hardship, bc)
+            _prefetch(risk, bc)
+            _prefetch(experience, bc)
+            _prefetch(kind, bc)
+            _prefetch(state, bc)
+            _prefetch(pos, _u(b))
+            cell_b = _u(pos[_u(order[_u(min(t + PREFETCH_CELLS, total - 1))])])
+            _prefetch(marks, cell_b)
+            _prefetch(actives_seen, cell_b)
+            _prefetch(cops_seen, cell_b)
             a = order[_u(t)]
             au = _u(a)
             citizen = a < n
@@ -781,7 +933,7 @@ def crowd_day(
                 for _ in range(per_unit):
                     if not _arrest(
                         a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
-                        max_jail, s, stats,
+                        max_jail, s, stats, row_off, col_off, side, dxs, widths, rows_ok,
                     ):  # fmt: skip
                         break
                 s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
@@ -810,7 +962,7 @@ def crowd_day(
                 for _ in range(EMPTY_TRIES):
                     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
                     c, empty = _first_empty(
-                        x, y, r, k_u, row_off, col_off, row_start, col_mod, occupant
+                        x, y, r, k_u, row_off, col_off, row_start, col_mod, marks
                     )
                     if empty:
                         target = c
@@ -823,6 +975,7 @@ def crowd_day(
                 continue
             occupant[_u(cell)] = -1
             occupant[_u(target)] = a
+            marks[_u(cell)], marks[_u(target)] = -1, 0
             pos[au] = target
             if is_active or (not citizen and counted[_u(a - n)]):
                 tally = actives_seen if is_active else cops_seen
@@ -896,7 +1049,7 @@ def crowd_day(
                     for _ in range(per_unit):
                         if not _arrest(
                             a - n, n, nbr, occupant, pos, kind, state, jail, actives_seen,
-                            max_jail, s, stats,
+                            max_jail, s, stats, row_off, col_off, side, dxs, widths, rows_ok,
                         ):  # fmt: skip
                             break
                     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]

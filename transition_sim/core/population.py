@@ -43,19 +43,26 @@ REPLACED = ("pos", "cops_seen")
 
 @lru_cache(maxsize=4)
 def _tables(key: tuple[tuple[int, str, int], ...]) -> tuple[np.ndarray, ...]:
-    """The regions' neighbour tables and vision offsets, flat and concatenated, with where
-    each region's starts (shared, read-only: every replication of a scenario has the same).
+    """The regions' neighbour tables, vision offsets and vision rows (`kernel.vision_rows`), flat
+    and concatenated, with where each region's starts, and their sides (shared, read-only:
+    every replication of a scenario has the same).
     Several regions' tables are copied (memory: the tables once more, for the last few
     scenarios run); one region's is used as it is."""
     from transition_sim.core.crowd import neighbor_table, neighborhood_offsets
 
     tables = [neighbor_table(v, shape, side).ravel() for v, shape, side in key]
     offsets = [neighborhood_offsets(v, shape, side) for v, shape, side in key]
+    rows = [
+        kernel.vision_rows(np.ascontiguousarray(o, dtype=np.int64), side)
+        for o, (_, _, side) in zip(offsets, key, strict=True)
+    ]
     out = (
         np.concatenate(tables) if len(tables) > 1 else tables[0],
         _starts([len(t) for t in tables]),
         np.ascontiguousarray(np.concatenate(offsets), dtype=np.int64),
         _starts([len(o) for o in offsets]),
+        np.concatenate(rows),
+        _starts([len(r) for r in rows]),
         np.array([side for _, _, side in key], dtype=np.int64),
     )
     for a in out:
@@ -74,6 +81,10 @@ def population_day(
     nbr_at: np.ndarray,
     offsets: np.ndarray,
     offsets_at: np.ndarray,
+    rows: np.ndarray,
+    rows_at: np.ndarray,
+    tables: np.ndarray,
+    tables_at: np.ndarray,
     sides: np.ndarray,
     occupant: np.ndarray,
     cops_seen: np.ndarray,
@@ -107,7 +118,9 @@ def population_day(
         c0, c1 = citizen_at[r], citizen_at[r + 1]
         g0, g1 = cell_at[r], cell_at[r + 1]
         u0, u1 = unit_at[r], unit_at[r + 1]
-        out[r] = kernel.crowd_day(
+        out[r] = kernel.crowd_day_rows(
+            rows[rows_at[r] : rows_at[r + 1]],
+            tables[tables_at[r] : tables_at[r + 1]],
             nbr[nbr_at[r] : nbr_at[r + 1]].reshape((side * side, k)),
             offsets[offsets_at[r] : offsets_at[r + 1]],
             occupant[g0:g1],
@@ -168,15 +181,19 @@ class Population:
         self.flat = flat
         self.citizen_at, self.agent_at = flat["kind@"], flat["pos@"]
         self.unit_at, self.cell_at = flat["unit_deters@"], flat["occupant@"]
-        self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.sides = _tables(
-            tuple((c.vision, c.shape, c.side) for c in cs)
-        )
+        (self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.rows, self.rows_at,
+         self.sides) = _tables(tuple((c.vision, c.shape, c.side) for c in cs))  # fmt: skip
+        # Each region's per-day tables (`kernel.day_tables`), kept from day to day: filled by
+        # the kernel on the first day, and again whenever their inputs change.
+        room = [kernel.day_tables(k).shape[0] for k in np.diff(self.offsets_at)]
+        self.day_tables, self.day_tables_at = np.zeros(sum(room)), _starts(room)
         self._views = [self._get(c) for c in cs]
         self.layout += 1
         # `population_day`'s arguments that only a packing changes, in its order (`step`).
         f = flat
         self._packed_args = (
-            self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.sides,
+            self.nbr, self.nbr_at, self.offsets, self.offsets_at, self.rows, self.rows_at,
+            self.day_tables, self.day_tables_at, self.sides,
             f["occupant"], f["cops_seen"], f["actives_seen"], self.cell_at,
             f["pos"], self.agent_at,
             f["kind"], f["hardship"], f["risk_aversion"], f["state"], f["jail"],
