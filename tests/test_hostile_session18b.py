@@ -3,6 +3,7 @@ bug found in that session broke."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import transition_sim
@@ -22,3 +23,24 @@ def test_claims_fixture_leaves_the_module_bound_to_its_package() -> None:
         pass
     assert sys.modules["transition_sim.claims"] is module
     assert transition_sim.claims is module
+
+
+def test_scipy_linalg_submodules_import_after_a_run_deferred_it() -> None:
+    """After `defer_for_run` (``run``, or a command after it in the same process), a submodule
+    of scipy.linalg imported first (as sklearn's and statsmodels' modules do: ``from
+    scipy.linalg.lapack import get_lapack_funcs``) works, and the package with it; numba's
+    check (``scipy.linalg.cython_blas``) still loads without the package. With the package
+    deferred with its submodules open, blas ran first, imported the package, whose
+    ``__init__`` imported the half-run blas: ImportError."""
+    code = (
+        "import sys\n"
+        "from transition_sim.lazy import defer_for_run\n"
+        "defer_for_run()\n"
+        "import scipy.linalg.cython_blas\n"
+        "assert type(sys.modules['scipy.linalg']).__name__ == 'Deferred'\n"
+        "from scipy.linalg.lapack import get_lapack_funcs\n"
+        "import scipy.linalg\n"
+        "assert scipy.linalg.solve([[2.0]], [1.0])[0] == 0.5\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -25,6 +25,7 @@ __all__ = [
     "MESA_UNUSED",
     "NUMPY_UNUSED",
     "OPEN_UNUSED",
+    "OPEN_USED",
     "STDLIB_UNUSED",
     "Deferred",
     "defer",
@@ -46,8 +47,12 @@ STDLIB_UNUSED = ("asyncio",)
 # That check is ``import scipy.linalg.cython_blas`` (numba.np.arraymath, at its first load): a
 # module that needs nothing of its package, whose ``__init__`` (all of scipy.linalg, and
 # scipy's array-API layer) costs 0.07-0.15 s. Deferred with its submodules open, the package
-# runs only when something uses it (the kernels use no BLAS).
+# runs only when something uses it (the kernels use no BLAS). Only that module is imported
+# without it (`OPEN_USED`, at once: every run's numba imports it); the package is closed again
+# after, since its other submodules need it (``import scipy.linalg.blas`` with the package open
+# failed: blas imports the package, whose ``__init__`` imports the half-run blas).
 OPEN_UNUSED = ("scipy.linalg",)
+OPEN_USED = ("scipy.linalg.cython_blas",)
 
 
 def lazy_getattr(package: str, modules: Mapping[str, str]) -> Callable[[str], Any]:
@@ -178,4 +183,9 @@ def defer_for_run() -> list[str]:
     import numpy  # noqa: F401  NUMPY_UNUSED is bound to it, as the import system would
 
     deferred = defer([*MESA_UNUSED, *NUMPY_UNUSED, *STDLIB_UNUSED, "pandas"])
-    return deferred + defer(OPEN_UNUSED, open_submodules=True)
+    opened = defer(OPEN_UNUSED, open_submodules=True)
+    for name in OPEN_USED:
+        importlib.import_module(name)
+    for name in opened:  # closed: a submodule imported from now on runs the package first
+        vars(sys.modules[name]).pop("__path__", None)
+    return deferred + opened
