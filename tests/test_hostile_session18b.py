@@ -44,3 +44,24 @@ def test_scipy_linalg_submodules_import_after_a_run_deferred_it() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_submodule_of_a_deferred_package_is_not_run_twice() -> None:
+    """After `defer_for_run`, ``import mesa.discrete_space.grid`` (first touch of the deferred
+    package) gives the module the package imported, not a second run of it: one class
+    ``OrthogonalMooreGrid``, whichever way it is reached (isinstance works across). The
+    package ran at the read of its ``__path__``, after the import system's last look in
+    sys.modules, which then ran grid.py again into a second module."""
+    code = (
+        "import sys\n"
+        "from transition_sim.lazy import defer_for_run\n"
+        "defer_for_run()\n"
+        "import mesa\n"
+        "import mesa.discrete_space.grid as grid\n"
+        "import mesa.discrete_space\n"
+        "assert grid is sys.modules['mesa.discrete_space.grid']\n"
+        "assert mesa.discrete_space.OrthogonalMooreGrid is grid.OrthogonalMooreGrid\n"
+        "assert grid.__spec__.name == 'mesa.discrete_space.grid' and grid.__spec__.origin\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
