@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 import transition_sim
 
@@ -65,3 +68,27 @@ def test_a_submodule_of_a_deferred_package_is_not_run_twice() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_priors_refuse_a_registry_the_safe_loader_refuses_outside_the_assumptions(
+    tmp_path: Path,
+) -> None:
+    """`load_priors` (``run --priors``, drawn parameters) builds only the assumptions and coupled
+    sets into values, but a tag the safe loader cannot build elsewhere (a claim's
+    ``!!python/object``) is still refused at its line, as `yaml.load` refused it (the run
+    went ahead); merge keys still load."""
+    from transition_sim.claims import REGISTRY_PATH, PriorError, load_priors
+
+    text = REGISTRY_PATH.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("  - id: C-")) + 1
+    lines.insert(at, "    bogus: !!python/object:os.system x\n")
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(PriorError) as err:
+        load_priors(bad)
+    assert str(err.value).startswith(f"{bad}:{at + 1}: yaml: ")
+    merged = text.replace("claims:\n", "base: &b {x: 1}\nother:\n  <<: *b\nclaims:\n", 1)
+    bad.write_text(merged, encoding="utf-8")
+    shifted = [(p.path, p.low, p.high, p.line - 3) for p in load_priors(bad).priors]
+    assert shifted == [(p.path, p.low, p.high, p.line) for p in load_priors().priors]
