@@ -13,21 +13,17 @@ import pytest
 import yaml
 from rich.console import Console
 
-import transition_sim
-
 if TYPE_CHECKING:
     from transition_sim.claims import Registry
 
 
 @pytest.fixture(scope="module")
 def claims() -> Iterator[types.ModuleType]:
-    """The module, imported here rather than at collection, and taken off the package afterwards:
-    tests/test_cli.py swaps `transition_sim.claims` in sys.modules, which the CLI's import only
-    sees while the package has no `claims` attribute of its own."""
-    module = importlib.import_module("transition_sim.claims")
-    yield module
-    if getattr(transition_sim, "claims", None) is module:
-        delattr(transition_sim, "claims")
+    """The module, imported here rather than at collection. It stays bound to the package, as
+    the import system leaves it: taking it off (while it stays in sys.modules) broke every later
+    ``import transition_sim.claims; transition_sim.claims.X`` in the same session (the import
+    finds the module loaded and does not bind it again); tests/test_cli.py's swap sets both."""
+    yield importlib.import_module("transition_sim.claims")
 
 
 @pytest.fixture(scope="module")

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import gc
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "MESA_UNUSED",
     "NUMPY_UNUSED",
     "OPEN_UNUSED",
+    "OPEN_USED",
     "STDLIB_UNUSED",
     "Deferred",
     "defer",
@@ -46,8 +48,12 @@ STDLIB_UNUSED = ("asyncio",)
 # That check is ``import scipy.linalg.cython_blas`` (numba.np.arraymath, at its first load): a
 # module that needs nothing of its package, whose ``__init__`` (all of scipy.linalg, and
 # scipy's array-API layer) costs 0.07-0.15 s. Deferred with its submodules open, the package
-# runs only when something uses it (the kernels use no BLAS).
+# runs only when something uses it (the kernels use no BLAS). Only that module is imported
+# without it (`OPEN_USED`, at once: every run's numba imports it); the package is closed again
+# after, since its other submodules need it (``import scipy.linalg.blas`` with the package open
+# failed: blas imports the package, whose ``__init__`` imports the half-run blas).
 OPEN_UNUSED = ("scipy.linalg",)
+OPEN_USED = ("scipy.linalg.cython_blas",)
 
 
 def lazy_getattr(package: str, modules: Mapping[str, str]) -> Callable[[str], Any]:
@@ -88,8 +94,11 @@ class Deferred(types.ModuleType):
             self.__class__ = types.ModuleType  # from now on an ordinary module
             if spec.submodule_search_locations is not None:
                 self.__path__ = spec.submodule_search_locations
+            before = set(sys.modules) if attr == "__path__" else None
             try:
                 spec.loader.exec_module(self)  # type: ignore[union-attr]
+                if before is not None:  # an import of a submodule: see `_AlreadyLoaded`
+                    _AlreadyLoaded.names.update(set(sys.modules) - before)
             except BaseException:
                 # As a failed import leaves it: not imported, and not bound to its package
                 # (else ``from parent import name`` would take this half-run module, not retry).
@@ -99,6 +108,35 @@ class Deferred(types.ModuleType):
                     delattr(package, child)
                 raise
         return getattr(self, attr)
+
+
+class _AlreadyLoaded(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The import of a submodule of a deferred package runs the package when it reads its
+    ``__path__``, after the import system's last look in sys.modules: if the package's
+    ``__init__`` imported the submodule, it would then run the submodule again, into a second
+    module (a second copy of every class: ``mesa.discrete_space.grid.OrthogonalMooreGrid is not
+    mesa.discrete_space.OrthogonalMooreGrid``). For those names (`names`, once each), this
+    finder, first on the meta path, hands the import system the module already loaded."""
+
+    names: ClassVar[set[str]] = set()
+
+    def find_spec(
+        self, name: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        module = sys.modules.get(name)
+        if name not in self.names or module is None or target is not None:  # (a reload)
+            return None
+        self.names.discard(name)
+        origin = getattr(module, "__file__", None)
+        return importlib.machinery.ModuleSpec(name, _AlreadyLoaded(), origin=origin)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = sys.modules[spec.name]
+        self._spec = module.__spec__  # the import system sets ``__spec__`` to this one's
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__spec__ = self._spec  # run already: only its own spec put back
 
 
 def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
@@ -125,6 +163,8 @@ def defer(names: Iterable[str], *, open_submodules: bool = False) -> list[str]:
     case is only for a module that its package imports itself (``import pkg.mod as mod`` or
     ``from pkg import mod`` in its ``__init__``). A module that is imported already, or that
     cannot be found, is left alone: it loads as usual."""
+    if not any(isinstance(finder, _AlreadyLoaded) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _AlreadyLoaded())
     deferred = []
     for name in names:
         parent, _, child = name.rpartition(".")
@@ -178,4 +218,9 @@ def defer_for_run() -> list[str]:
     import numpy  # noqa: F401  NUMPY_UNUSED is bound to it, as the import system would
 
     deferred = defer([*MESA_UNUSED, *NUMPY_UNUSED, *STDLIB_UNUSED, "pandas"])
-    return deferred + defer(OPEN_UNUSED, open_submodules=True)
+    opened = defer(OPEN_UNUSED, open_submodules=True)
+    for name in OPEN_USED:
+        importlib.import_module(name)
+    for name in opened:  # closed: a submodule imported from now on runs the package first
+        vars(sys.modules[name]).pop("__path__", None)
+    return deferred + opened
