@@ -95,3 +95,17 @@ def test_priors_refuse_a_registry_the_safe_loader_refuses_outside_the_assumption
     bad.write_text(merged, encoding="utf-8")
     shifted = [(p.path, p.low, p.high, p.line - 3) for p in load_priors(bad).priors]
     assert shifted == [(p.path, p.low, p.high, p.line) for p in load_priors().priors]
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    """``python -m transition_sim`` failed (no __main__.py); it is the same app, same errors."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "transition_sim", "validate", "no-such-file.yaml"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "no-such-file.yaml" in done.stderr and "Traceback" not in done.stderr
