@@ -8,6 +8,7 @@ imports are resolved, and ``from pkg import name`` points at ``pkg.name`` when t
 The layers, lowest first; a layer may import only from the layers before it:
 
     scenario < claims < core < simulate < ensemble < backtest < viz < studies < dashboard < cli
+    < __main__
 
 (`scenario`: the scenario files, their schema and geometry; `claims`: the registry of claims;
 `core`: the model and its `RunResult`; `simulate`: the one pure function; `ensemble`: one
@@ -39,6 +40,7 @@ LAYERS = (
     "studies",
     "dashboard",
     "cli",
+    "__main__",  # ``python -m transition_sim``: the command line
 )
 
 
