@@ -588,18 +588,16 @@ class TransitionModel(mesa.Model):
         `loyalty.size_signal` of their city's active share of residents times the city's
         peaceful share of actives [A-loyalty-crowd-size]. A faction without units reads 0."""
         d = self.params.loyalty_dynamics
-        k = len(self.factions)
+        self._unit_layout()
         active = stats[:, ACTIVES].sum(axis=1).tolist()
         peaceful = stats[:, STAT_ACTIVE + PEACEFUL].tolist()
-        units = np.zeros(k)
-        heard = np.zeros(k)
-        for r, (c, follows) in enumerate(zip(self.crowds, self.unit_follows, strict=True)):
-            here = np.bincount(c.unit_faction[: len(follows)], minlength=k)[:k]
-            units += here
+        heard = np.zeros(len(self.factions))
+        for r, here in enumerate(self._units_by_region):
             if active[r] > 0:
                 share = float(self.region_share[r])
                 loud = loyalty.size_signal(share, d.crowd_size_midpoint, d.crowd_size_steepness)
                 heard += here * (loud * peaceful[r] / active[r])
+        units = self._unit_count
         return [float(h / n) if n > 0 else 0.0 for h, n in zip(heard, units, strict=True)]
 
     def _exposure(self, stats: np.ndarray, totals: list[int]) -> np.ndarray:
@@ -610,29 +608,38 @@ class TransitionModel(mesa.Model):
         k, p = len(self.factions), self.population
         if not totals[STAT_ACTIVE + PEACEFUL]:
             return np.zeros(k)  # no peaceful actives: every weight below is 0
-        if self._exposure_layout != p.layout:
-            self._exposure_layout = p.layout
-            m = [len(f) for f in self.unit_follows]
-            region = np.repeat(np.arange(len(m)), m)
-            self._unit_slots = np.concatenate(
-                [p.agent_at[r] + c.n + np.arange(m[r]) for r, c in enumerate(self.crowds)]
-            ).astype(np.int64)
-            self._unit_cell_at = p.cell_at[region]
-            capacity = np.array([_vision_size(c) for c in self.crowds]) * (
-                self.params.crowd.citizen_density
-            )
-            self._unit_capacity = capacity[region]
-            self._unit_region = region
-            self._unit_bin = region * k + np.concatenate(
-                [c.unit_faction[: m[r]] for r, c in enumerate(self.crowds)]
-            )
-            bins = len(self.crowds) * k
-            self._unit_count = np.bincount(self._unit_bin, minlength=bins).reshape(-1, k).sum(0)
+        self._unit_layout()
         return exposure(
             stats, STAT_ACTIVE + PEACEFUL, STAT_ACTIVE, p.flat["pos"], p.flat["actives_seen"],
             self._unit_slots, self._unit_cell_at, self._unit_capacity, self._unit_region,
             self._unit_bin, self._unit_count, k,
         )  # fmt: skip
+
+    def _unit_layout(self) -> None:
+        """Where the domestic units are in the flat arrays (the patron's come after them in a
+        region), their regions and factions, and their counts by region and faction, kept until
+        the population's layout changes."""
+        k, p = len(self.factions), self.population
+        if self._exposure_layout == p.layout:
+            return
+        self._exposure_layout = p.layout
+        m = [len(f) for f in self.unit_follows]
+        region = np.repeat(np.arange(len(m)), m)
+        self._unit_slots = np.concatenate(
+            [p.agent_at[r] + c.n + np.arange(m[r]) for r, c in enumerate(self.crowds)]
+        ).astype(np.int64)
+        self._unit_cell_at = p.cell_at[region]
+        capacity = np.array([_vision_size(c) for c in self.crowds]) * (
+            self.params.crowd.citizen_density
+        )
+        self._unit_capacity = capacity[region]
+        self._unit_region = region
+        self._unit_bin = region * k + np.concatenate(
+            [c.unit_faction[: m[r]] for r, c in enumerate(self.crowds)]
+        )
+        bins = len(self.crowds) * k
+        self._units_by_region = np.bincount(self._unit_bin, minlength=bins).reshape(-1, k)
+        self._unit_count = self._units_by_region.sum(0)
 
     def _not_obeying(self) -> list[dict[str, float]]:
         """For each faction, the other factions' units that do not obey, as shares of all other
