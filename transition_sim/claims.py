@@ -572,17 +572,7 @@ def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, f
     """The ends of the priors that the scenario (``values``, plain data) refuses: a draw there
     would stop a run midway. Only the priors `draw_priors` draws for it, outside coupled sets
     (whose draws are rescaled). Every low at once, then every high; one by one on a refusal."""
-    from transition_sim.scenario.address import apply_values  # here: as `draw_priors`'s numpy
-
-    def refusal(changes: dict[str, float]) -> str | None:
-        try:
-            Scenario.model_validate(apply_values(values, changes)[0])
-        except ValidationError as err:
-            first = err.errors()[0]
-            return ".".join(str(k) for k in first["loc"]) + ": " + first["msg"]
-        except ValueError as err:  # a value its path cannot take (a list's length, say)
-            return str(err)
-        return None
+    from transition_sim.scenario.address import refusal  # here: as `draw_priors`'s numpy
 
     coupled = {m for members in priors.coupled for m in members}
     drawn = []
@@ -595,10 +585,10 @@ def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, f
             drawn.append(p)
     refused = []
     for end in ("low", "high"):
-        if refusal({p.path: getattr(p, end) for p in drawn}) is None:
+        if refusal(values, {p.path: getattr(p, end) for p in drawn}) is None:
             continue
         for p in drawn:
-            why = refusal({p.path: getattr(p, end)})
+            why = refusal(values, {p.path: getattr(p, end)})
             if why is not None:
                 refused.append((p, float(getattr(p, end)), why))
     return refused

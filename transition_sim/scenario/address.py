@@ -33,6 +33,7 @@ __all__ = [
     "apply_values",
     "base_value",
     "coupled_values",
+    "refusal",
     "scenario_values",
     "set_value",
     "yaml_value",
@@ -205,3 +206,19 @@ def apply_values(
     out = json.loads(json.dumps(data))  # a deep copy; plain data, and faster than deepcopy
     applied = coupled_values(values, out, coupled)
     return out, {path: float(set_value(out, path, value)) for path, value in applied.items()}
+
+
+def refusal(data: Mapping[str, Any], values: Mapping[str, float]) -> str | None:
+    """Why the scenario refuses ``data`` (see `scenario_values`) with ``values`` set, as
+    ``field: message`` (pydantic's first error), or None if it is a valid scenario: a draw or
+    particle there would stop a run midway."""
+    from pydantic import ValidationError
+
+    try:
+        Scenario.model_validate(apply_values(data, values)[0])
+    except ValidationError as err:
+        first = err.errors()[0]
+        return ".".join(str(k) for k in first["loc"]) + ": " + first["msg"]
+    except ValueError as err:  # a value its path cannot take (a list's length, say)
+        return str(err)
+    return None

@@ -240,32 +240,17 @@ def column_problems(
     messages): each column that is not the address of a single number, else the first particle
     the scenario refuses (a draw of it would stop a run midway; 0.3 ms a particle). Empty if
     every particle can run."""
+    from transition_sim.scenario.address import refusal
+
     unknown = unknown_columns(posterior, data)
     if unknown:
         return [f"column {c!r} is not an address of {what}: {why}" for c, why in unknown]
     for row in dict.fromkeys(posterior.values):
-        why = _refusal(data, dict(zip(posterior.columns, row, strict=True)))
+        why = refusal(data, dict(zip(posterior.columns, row, strict=True)))
         if why is not None:
             shown = ", ".join(f"{c}={v:g}" for c, v in zip(posterior.columns, row, strict=True))
             return [f"{what} refuses a particle ({shown}): {why}"]
     return []
-
-
-def _refusal(data: Mapping[str, Any], values: Mapping[str, float]) -> str | None:
-    """Why the scenario refuses ``values`` (by address), or None."""
-    from pydantic import ValidationError
-
-    from transition_sim.scenario.address import apply_values
-    from transition_sim.scenario.schema import Scenario
-
-    try:
-        Scenario.model_validate(apply_values(data, values)[0])
-    except ValidationError as err:
-        first = err.errors()[0]
-        return ".".join(str(k) for k in first["loc"]) + ": " + first["msg"]
-    except ValueError as err:  # a value its address cannot take
-        return str(err)
-    return None
 
 
 def draw_particle(posterior: Posterior, draw_seed: int) -> int:

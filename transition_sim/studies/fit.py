@@ -44,12 +44,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import ValidationError
 
 from transition_sim.backtest import case_files
 from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
 from transition_sim.ensemble.store import atomic_write, code_hash, file_sha256
-from transition_sim.scenario.address import PathError, apply_values, base_value
+from transition_sim.scenario.address import PathError, apply_values, base_value, refusal
 from transition_sim.scenario.loader import ScenarioError, load_scenario
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
@@ -135,14 +134,9 @@ def _resolve_prior(sf: FitSpecFile, i: int, base: Mapping[str, Any]) -> Prior:
         message = f"the base's value {value:g} is outside [{prior.low:g}, {prior.high:g}]"
         raise sf.error(field, message)
     for end in (prior.low, prior.high):  # a particle there must run, not crash the fit midway
-        try:
-            _scenario(base, {p.address: end})
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(k) for k in first["loc"])
-            message = f"the prior reaches {end:g}, which the scenario refuses: {where}: "
-            message += first["msg"]
-            raise sf.error(field, message) from None
+        why = refusal(base, {p.address: end})
+        if why is not None:
+            raise sf.error(field, f"the prior reaches {end:g}, which the scenario refuses: {why}")
     return prior
 
 
