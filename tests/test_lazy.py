@@ -2,20 +2,23 @@
 with the collector paused (`importing`); ``run`` leaves the parts of Mesa it never uses (and
 with them scipy.spatial and networkx), pandas, asyncio (tqdm's), scipy.linalg (its
 cython_blas only, numba's check) and the other commands' modules unloaded, and they still work
-when something uses them."""
+when something uses them; the collector does not scan what the command line and numba's first
+cache load make; Mesa's import reads no source files."""
 
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from transition_sim.lazy import defer, importing
+from transition_sim.lazy import defer, frames_without_source, importing
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
@@ -27,14 +30,28 @@ UNUSED = (
 # The command in a child process; then what of UNUSED is loaded (a `Deferred` one is not), and
 # whether a deferred part of Mesa still works when used.
 RUN = """
-import json, sys
+import gc, json, linecache, sys
 from transition_sim.cli import app
+unfrozen, frozen = len(gc.get_objects()), gc.get_freeze_count()
+in_registries = []
+def collection(phase, info):
+    frame = sys._getframe(1)
+    while phase == "start" and frame is not None:
+        if frame.f_code.co_name == "load_additional_registries":  # numba's first cache load
+            in_registries.append(info["generation"])
+            break
+        frame = frame.f_back
+gc.callbacks.append(collection)
 from transition_sim.lazy import Deferred
 try:
     app(sys.argv[1:], prog_name="transition-sim")
 except SystemExit as exit:
     assert not exit.code, exit.code
 loaded = [m for m in {unused!r} if m in sys.modules and not isinstance(sys.modules[m], Deferred)]
+import mesa.mesa_logging
+source_read = sorted(linecache.cache)
+seen = {{"unfrozen": unfrozen, "frozen": frozen, "in_registries": in_registries}}
+seen |= {{"source_read": source_read, "loggers": sorted(mesa.mesa_logging._module_loggers)}}
 import mesa
 import numpy
 grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
@@ -42,23 +59,62 @@ numpy.testing.assert_equal(1, 1)
 import asyncio, pandas, scipy.linalg
 assert scipy.linalg.norm(numpy.ones(4)) == 2
 assert asyncio.run(asyncio.sleep(0, result=3)) == 3
-seen = {{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}
+seen |= {{"loaded": loaded, "cells": len(grid.all_cells), "mesa": str(mesa.Model)}}
 print(json.dumps(seen | {{"rows": len(pandas.DataFrame({{"a": [1, 2]}}))}}))
 """
 
 
-def test_run_leaves_what_it_does_not_use_unloaded() -> None:
+@pytest.fixture(scope="module")
+def seen() -> dict[str, Any]:
+    """What the child process saw (`RUN`) around one ``run``."""
     code = RUN.format(unused=UNUSED)
     # as typed: parameters drawn from the scenario's posterior (read, drawn, summarized)
     args = ["run", str(BASELINE), "-n", "2", "-w", "1", "--json"]
     out = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
-    seen = json.loads(out.splitlines()[-1])
+    return json.loads(out.splitlines()[-1])
+
+
+def test_run_leaves_what_it_does_not_use_unloaded(seen: dict[str, Any]) -> None:
     assert seen["loaded"] == []
     assert seen["cells"] == 9  # a deferred package, loaded by its first use, works (and numpy's)
     assert "mesa.model.Model" in seen["mesa"]
     assert seen["rows"] == 2  # and pandas, after the run
+
+
+def test_the_command_lines_imports_are_frozen(seen: dict[str, Any]) -> None:
+    # so that the full collection each command's imports start with has little to scan
+    assert seen["unfrozen"] < seen["frozen"]
+
+
+def test_numbas_first_cache_load_runs_without_the_collector(seen: dict[str, Any]) -> None:
+    assert seen["in_registries"] == []
+
+
+def test_importing_mesa_reads_no_source_and_names_its_logger_as_before(
+    seen: dict[str, Any],
+) -> None:
+    # inspect's source context for every frame on the stack: Mesa's and the command line's
+    # (numba reads the kernels' source only if it compiles them, on a cold cache)
+    read = [f for f in seen["source_read"] if "/mesa/" in f or "/typer/" in f or "/cli/" in f]
+    assert read == []
+    assert "mesa.model" in seen["loggers"]  # the module Mesa's logger looks up on the stack
+
+
+def test_frames_without_source_gives_the_frames_and_is_undone() -> None:
+    def caller() -> tuple[list[inspect.FrameInfo], list[inspect.FrameInfo]]:
+        return inspect.stack(), inspect.getouterframes(inspect.currentframe())
+
+    with frames_without_source():
+        stack, outer = caller()
+    here = sys._getframe()
+    for frames in (stack, outer):
+        assert [f.function for f in frames[:2]] == ["caller", here.f_code.co_name]
+        assert frames[1].frame is here
+        assert frames[1].filename == __file__
+        assert frames[0].code_context is None
+    assert inspect.stack()[0].code_context is not None  # restored after the block
 
 
 @pytest.fixture

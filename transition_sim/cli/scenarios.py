@@ -123,14 +123,22 @@ def run(
     ] = None,
 ) -> None:
     """Run an ensemble of replications of a scenario and summarize the outcomes."""
-    from transition_sim.lazy import defer_for_run, importing
+    from transition_sim.lazy import defer_for_run, frames_without_source, importing
 
     output_errors: tuple[type[Exception], ...] = ()
     with importing():
         defer_for_run()  # what a run never uses loads only if something touches it
-        import mesa  # noqa: F401  first: its import inspects the stack, cheaper before the rest
+        with frames_without_source():  # Mesa's logger looks up its module on the stack
+            import mesa  # noqa: F401
 
         import transition_sim.core.model  # noqa: F401  what `simulate` imports, here
+        from transition_sim.core.kernel import seed_stream
+
+        # numba's first load of a compiled function from its cache installs its typing and
+        # lowering registries (a quarter of a short run, a hundred thousand objects): made
+        # here, they are not scanned by the collector as they grow, and frozen after. Every
+        # run's crowd (agents or blocks) seeds its stream with this one.
+        seed_stream(0)
         from transition_sim.ensemble.runner import resolve, run_batches
         from transition_sim.ensemble.summary import render_summary, summarize_runs
         from transition_sim.ensemble.tables import stack
