@@ -42,6 +42,12 @@ def collection(phase, info):
             break
         frame = frame.f_back
 gc.callbacks.append(collection)
+import os
+reads = []
+def opened(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].endswith(".yaml"):
+        reads.append(os.path.realpath(args[0]))
+sys.addaudithook(opened)
 from transition_sim.lazy import Deferred
 try:
     app(sys.argv[1:], prog_name="transition-sim")
@@ -51,6 +57,7 @@ loaded = [m for m in {unused!r} if m in sys.modules and not isinstance(sys.modul
 import mesa.mesa_logging
 source_read = sorted(linecache.cache)
 seen = {{"unfrozen": unfrozen, "frozen": frozen, "in_registries": in_registries}}
+seen |= {{"scenario_reads": reads.count(os.path.realpath(sys.argv[2]))}}
 seen |= {{"source_read": source_read, "loggers": sorted(mesa.mesa_logging._module_loggers)}}
 import mesa
 import numpy
@@ -100,6 +107,11 @@ def test_importing_mesa_reads_no_source_and_names_its_logger_as_before(
     read = [f for f in seen["source_read"] if "/mesa/" in f or "/typer/" in f or "/cli/" in f]
     assert read == []
     assert "mesa.model" in seen["loggers"]  # the module Mesa's logger looks up on the stack
+
+
+def test_run_as_typed_reads_the_baseline_once(seen: dict[str, Any]) -> None:
+    # the registry's priors are checked against the baseline: the scenario run, here
+    assert seen["scenario_reads"] == 1
 
 
 def test_frames_without_source_gives_the_frames_and_is_undone() -> None:

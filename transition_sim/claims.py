@@ -530,18 +530,22 @@ def _list_parent(path: str) -> str:
     return parent if last.isdigit() and parent else path
 
 
-def prior_problems(priors: Priors, scenario_path: str | Path = BASELINE_PATH) -> list[PriorError]:
+def prior_problems(
+    priors: Priors, scenario_path: str | Path = BASELINE_PATH, scenario: Scenario | None = None
+) -> list[PriorError]:
     """What is wrong with ``priors`` against a scenario (the baseline by default): a path that
     is not a single number there, or whose value lies outside its prior's range; a coupled
-    member that is not a number. Empty when all is well."""
-    values = load_scenario(scenario_path).model_dump(mode="json")
+    member that is not a number. Empty when all is well. ``scenario``: the one in
+    ``scenario_path``, if the caller has loaded it already (it is not read again)."""
+    loaded = load_scenario(scenario_path) if scenario is None else scenario
+    values = loaded.model_dump(mode="json")
     problems = []
     for p in priors.priors:
         field_ = f"{p.entry}.priors.{p.path}"
         try:
             value = yaml_value(values, p.path)
         except KeyError:
-            problem = _path_problem(p.path, load_scenario(scenario_path))
+            problem = _path_problem(p.path, loaded)
             message = problem or f"{p.path} is not set in {Path(scenario_path).name}"
             problems.append(PriorError(priors.file, p.line, field_, message))
             continue

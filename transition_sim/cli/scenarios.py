@@ -150,13 +150,16 @@ def run(
 
             output_errors = (store.OutputError, LockedError)
 
-    scenario = resolve(load(file), replications, seed)
+    loaded = load(file)
+    scenario = resolve(loaded, replications, seed)
     n = scenario.replications
     if resume and out is None:
         raise CliError(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
-    drawn = _uncertainty(scenario, uncertainty, point, seeds_per_draw, priors, posterior, file)
+    drawn = _uncertainty(
+        scenario, uncertainty, point, seeds_per_draw, priors, posterior, file, loaded
+    )
     workers = workers or min(os.cpu_count() or 1, n)
 
     def hint() -> str:
@@ -228,10 +231,11 @@ def _uncertainty(
     priors: Path | None,
     posterior: Path | None = None,
     file: Path | None = None,
+    loaded: Scenario | None = None,
 ) -> Uncertainty | None:
     """What a run draws its parameters from (None: point values): by default the scenario's
     posterior if it names one, else the priors; a `CliError` (exit 2) locating a bad prior or
-    posterior, or a contradictory choice."""
+    posterior, or a contradictory choice. ``loaded``: the scenario as read from ``file``."""
     if point and choice not in (UncertaintyChoice.auto, UncertaintyChoice.point):
         raise CliError(f"--point contradicts --uncertainty {choice.value}", field="--point")
     if posterior is not None and (point or choice is UncertaintyChoice.point):
@@ -244,14 +248,18 @@ def _uncertainty(
             raise CliError(message, field="--seeds-per-draw")
         return None
     if posterior is not None:
-        return posterior_uncertainty(scenario, posterior, seeds_per_draw, priors, file=file)
+        return posterior_uncertainty(
+            scenario, posterior, seeds_per_draw, priors, file=file, loaded=loaded
+        )
     if scenario.from_posterior is not None and choice is not UncertaintyChoice.prior:
         path = Path(scenario.from_posterior)
-        return posterior_uncertainty(scenario, path, seeds_per_draw, priors, file=file)
+        return posterior_uncertainty(
+            scenario, path, seeds_per_draw, priors, file=file, loaded=loaded
+        )
     if choice is UncertaintyChoice.posterior:
         message = "the scenario names no from_posterior: give --posterior PATH"
         raise CliError(message, field="--uncertainty")
-    return _prior_uncertainty(seeds_per_draw, priors)
+    return _prior_uncertainty(seeds_per_draw, priors, file, loaded)
 
 
 def posterior_uncertainty(
@@ -262,11 +270,13 @@ def posterior_uncertainty(
     field: str = "--posterior",
     file: Path | None = None,
     remedy: str | None = None,
+    loaded: Scenario | None = None,
 ) -> Uncertainty:
     """Draws from the posterior at ``path`` (checked against ``scenario``, read from ``file``:
     its columns and the model rules of its fit; ``remedy``: what to do instead of a refused
-    rule, default `run`'s); coupled sets are the registry's, as for the priors. A `CliError`
-    (exit 2) naming the file and ``field``, or the scenario's rule."""
+    rule, default `run`'s); coupled sets are the registry's, as for the priors (``loaded``: the
+    scenario as read from ``file``, see `_prior_uncertainty`). A `CliError` (exit 2) naming the
+    file and ``field``, or the scenario's rule."""
     from transition_sim.ensemble.uncertainty import Uncertainty
     from transition_sim.scenario.address import scenario_values
     from transition_sim.scenario.posterior import (
@@ -285,7 +295,7 @@ def posterior_uncertainty(
         text = f"{drawn.file}: {field}: {bad[0]}"
         raise CliError(bad[0], file=str(path), field=field, text=text)
     refuse_other_rules(drawn, scenario, file, remedy or RUN_REMEDY)
-    coupled = _prior_uncertainty(1, priors).coupled
+    coupled = _prior_uncertainty(1, priors, file, loaded).coupled
     return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)
 
 
@@ -322,14 +332,22 @@ def rules_error(err: RulesMismatch, file: Path | None = None) -> CliError:
     return CliError(err.message, file=str(where), line=line, field=err.field, text=text)
 
 
-def _prior_uncertainty(seeds_per_draw: int, priors: Path | None) -> Uncertainty:
-    """Draws from the priors of the registry (`CliError` locating a bad one)."""
-    from transition_sim.claims import ROOT, PriorError, load_priors, prior_problems
+def _prior_uncertainty(
+    seeds_per_draw: int,
+    priors: Path | None,
+    file: Path | None = None,
+    loaded: Scenario | None = None,
+) -> Uncertainty:
+    """Draws from the priors of the registry (`CliError` locating a bad one), checked against
+    the baseline scenario: ``loaded`` (read from ``file``) if that is the baseline's file, which
+    is then not read again."""
+    from transition_sim.claims import BASELINE_PATH, ROOT, PriorError, load_priors, prior_problems
     from transition_sim.ensemble.uncertainty import Uncertainty
 
+    same = file is not None and Path(file).resolve() == Path(BASELINE_PATH).resolve()
     try:
         registry = load_priors(priors)
-        problems = prior_problems(registry)
+        problems = prior_problems(registry, scenario=loaded if same else None)
     except PriorError as err:
         problems = [err]
     except OSError as err:
