@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "kazakhstan_2022.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
 HEAVY = ("numpy", "pandas", "pyarrow", "mesa", "numba")
 CHILD = """
 import json, sys
@@ -69,3 +71,12 @@ def test_every_command_is_listed_in_order_and_resolves() -> None:
     lazy = [name for names in LAZY_COMMANDS.values() for name in names]
     assert list(group.commands) == ["run", "validate", "schema", "claims", *lazy]  # --help's
     assert [group.commands[name].name for name in lazy] == lazy  # converted on first use
+
+
+def test_uv_run_does_not_compile_the_environment_at_every_command() -> None:
+    """uv applies `[tool.uv]`'s ``compile-bytecode`` to the sync every ``uv run`` does, and so
+    compiles the whole environment again at every command (astral-sh/uv#12202: about 1 s of
+    CPU on ``uv run transition-sim run ... -n 1``, which itself takes 0.9 s). The README's
+    install compiles once instead (``uv sync --compile-bytecode``)."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert not settings["tool"].get("uv", {}).get("compile-bytecode", False)
