@@ -48,6 +48,12 @@ def opened(event, args):
     if event == "open" and isinstance(args[0], str) and args[0].endswith(".yaml"):
         reads.append(os.path.realpath(args[0]))
 sys.addaudithook(opened)
+import transition_sim.scenario.posterior as posterior
+checks = []
+def counted(*args, check=posterior.column_problems):
+    checks.append(1)
+    return check(*args)
+posterior.column_problems = counted
 from transition_sim.lazy import Deferred
 try:
     app(sys.argv[1:], prog_name="transition-sim")
@@ -57,7 +63,7 @@ loaded = [m for m in {unused!r} if m in sys.modules and not isinstance(sys.modul
 import mesa.mesa_logging
 source_read = sorted(linecache.cache)
 seen = {{"unfrozen": unfrozen, "frozen": frozen, "in_registries": in_registries}}
-seen |= {{"scenario_reads": reads.count(os.path.realpath(sys.argv[2]))}}
+seen |= {{"scenario_reads": reads.count(os.path.realpath(sys.argv[2])), "checks": len(checks)}}
 seen |= {{"source_read": source_read, "loggers": sorted(mesa.mesa_logging._module_loggers)}}
 import mesa
 import numpy
@@ -112,6 +118,11 @@ def test_importing_mesa_reads_no_source_and_names_its_logger_as_before(
 def test_run_as_typed_reads_the_baseline_once(seen: dict[str, Any]) -> None:
     # the registry's priors are checked against the baseline: the scenario run, here
     assert seen["scenario_reads"] == 1
+
+
+def test_run_as_typed_checks_the_posteriors_particles_once(seen: dict[str, Any]) -> None:
+    # the loader checks the scenario's from_posterior (the baseline's): the run does not again
+    assert seen["checks"] == 1
 
 
 def test_frames_without_source_gives_the_frames_and_is_undone() -> None:

@@ -254,7 +254,7 @@ def _uncertainty(
     if scenario.from_posterior is not None and choice is not UncertaintyChoice.prior:
         path = Path(scenario.from_posterior)
         return posterior_uncertainty(
-            scenario, path, seeds_per_draw, priors, file=file, loaded=loaded
+            scenario, path, seeds_per_draw, priors, file=file, loaded=loaded, checked=True
         )
     if choice is UncertaintyChoice.posterior:
         message = "the scenario names no from_posterior: give --posterior PATH"
@@ -271,12 +271,15 @@ def posterior_uncertainty(
     file: Path | None = None,
     remedy: str | None = None,
     loaded: Scenario | None = None,
+    checked: bool = False,
 ) -> Uncertainty:
     """Draws from the posterior at ``path`` (checked against ``scenario``, read from ``file``:
     its columns and the model rules of its fit; ``remedy``: what to do instead of a refused
     rule, default `run`'s); coupled sets are the registry's, as for the priors (``loaded``: the
-    scenario as read from ``file``, see `_prior_uncertainty`). A `CliError` (exit 2) naming the
-    file and ``field``, or the scenario's rule."""
+    scenario as read from ``file``, see `_prior_uncertainty`; ``checked``: the posterior is the
+    scenario's ``from_posterior``, whose particles the loader has just checked against it, as
+    `column_problems` does: not again). A `CliError` (exit 2) naming the file and ``field``, or
+    the scenario's rule."""
     from transition_sim.ensemble.uncertainty import Uncertainty
     from transition_sim.scenario.address import scenario_values
     from transition_sim.scenario.posterior import (
@@ -290,7 +293,7 @@ def posterior_uncertainty(
         drawn = read_posterior(path)
     except PosteriorError as err:
         raise CliError(str(err), file=str(path), field=field) from None
-    bad = column_problems(drawn, scenario_values(scenario))
+    bad = [] if checked else column_problems(drawn, scenario_values(scenario))
     if bad:
         text = f"{drawn.file}: {field}: {bad[0]}"
         raise CliError(bad[0], file=str(path), field=field, text=text)
