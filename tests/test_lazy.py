@@ -62,9 +62,12 @@ except SystemExit as exit:
 loaded = [m for m in {unused!r} if m in sys.modules and not isinstance(sys.modules[m], Deferred)]
 import mesa.mesa_logging
 source_read = sorted(linecache.cache)
+import inspect
+scanned = len(inspect.modulesbyfile)  # inspect.getmodule's record of a search of sys.modules
 seen = {{"unfrozen": unfrozen, "frozen": frozen, "in_registries": in_registries}}
 seen |= {{"scenario_reads": reads.count(os.path.realpath(sys.argv[2])), "checks": len(checks)}}
 seen |= {{"source_read": source_read, "loggers": sorted(mesa.mesa_logging._module_loggers)}}
+seen |= {{"scanned": scanned}}
 import mesa
 import numpy
 grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3), random=None)
@@ -112,6 +115,7 @@ def test_importing_mesa_reads_no_source_and_names_its_logger_as_before(
     # (numba reads the kernels' source only if it compiles them, on a cold cache)
     read = [f for f in seen["source_read"] if "/mesa/" in f or "/typer/" in f or "/cli/" in f]
     assert read == []
+    assert seen["scanned"] == 0  # nor searches every module loaded for a frame's file
     assert "mesa.model" in seen["loggers"]  # the module Mesa's logger looks up on the stack
 
 
@@ -129,8 +133,12 @@ def test_frames_without_source_gives_the_frames_and_is_undone() -> None:
     def caller() -> tuple[list[inspect.FrameInfo], list[inspect.FrameInfo]]:
         return inspect.stack(), inspect.getouterframes(inspect.currentframe())
 
+    getmodule = inspect.getmodule
     with frames_without_source():
         stack, outer = caller()
+        module = inspect.getmodule(stack[1].frame)
+    assert module is sys.modules[__name__]
+    assert inspect.getmodule is getmodule
     here = sys._getframe()
     for frames in (stack, outer):
         assert [f.function for f in frames[:2]] == ["caller", here.f_code.co_name]
