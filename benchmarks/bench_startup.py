@@ -10,11 +10,20 @@ so that both see the same load. Measured per command: the CPU time of the proces
 children (user + system), and wall time.
 
 - ``--help`` and ``run scenarios/kazakhstan_2022.yaml --point -n 1``, with bytecode present,
-  and without (see `Envs`); and ``run scenarios/kazakhstan_2022.yaml -n 1`` as typed (`AS_TYPED`);
+  and without (see `Envs`); ``run scenarios/kazakhstan_2022.yaml -n 1`` (`AS_TYPED`), and the
+  same through ``uv run`` (`UV_RUN`: what the README says to type; it includes uv's own work,
+  e.g. the whole environment's bytecode compiled again at every ``uv run`` when `[tool.uv]`
+  sets ``compile-bytecode``, astral-sh/uv#12202);
 - ``run scenarios/kazakhstan_2022.yaml -n N -w 2``: wall time;
-- ``--fresh-env``: each tree is also installed into a new environment (``uv sync --frozen``,
-  with the tree's own `[tool.uv]` settings, e.g. ``compile-bytecode``) and the first
-  ``--help``, ``run --point -n 1`` and ``run -n 1`` there are timed once.
+- ``--fresh-env``: each tree is also installed into a new environment as the README says
+  (``uv sync --frozen --compile-bytecode``, with the tree's own `[tool.uv]` settings), the
+  project's own compiled modules are deleted from the tree (`forget_bytecode`: as on a fresh
+  clone; numba's cache is kept), and these are timed once each, in order: ``uv run
+  transition-sim run SCENARIO -n 1`` as typed (the first command after the install, which
+  compiles the project's modules, since ``uv sync`` compiles only the libraries), the same
+  again (a later run), ``--help`` and ``run --point -n 1``, all as on most machines (bytecode
+  written); then, the project's modules deleted again, the command as typed in a shell with
+  ``PYTHONDONTWRITEBYTECODE`` set (as on the machine measured: they are compiled at every run).
 
 A script, not a test: results go to benchmarks/results/startup.json, never asserted.
 """
@@ -39,6 +48,7 @@ SCENARIO = "scenarios/kazakhstan_2022.yaml"
 # ``run SCENARIO -n 1`` without ``--point``: since issue 16 it draws its parameters (here from
 # the scenario's posterior, read with the registry of priors); an older tree runs point values.
 AS_TYPED = "run -n 1, as typed"
+UV_RUN = "run -n 1, as typed with uv run"
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -91,7 +101,14 @@ def point(cli: str, tree: Path) -> list[str]:
     return ["--point"] if "--point" in shown.stdout else []
 
 
-def commands(cli: str, n: int, flags: list[str]) -> dict[str, tuple[list[str], str]]:
+def uv_run(tree: Path, *args: str) -> list[str]:
+    """``uv run transition-sim ARGS`` in `tree` (``--locked``: fail, rather than re-lock, if
+    its lock file is stale)."""
+    uv = shutil.which("uv") or "uv"
+    return [uv, "run", "--locked", "-q", "--project", str(tree), "transition-sim", *args]
+
+
+def commands(cli: str, tree: Path, n: int, flags: list[str]) -> dict[str, tuple[list[str], str]]:
     """Name: (command line, mode)."""
     run1 = [cli, "run", SCENARIO, *flags, "-n", "1"]
     out = {
@@ -100,6 +117,7 @@ def commands(cli: str, n: int, flags: list[str]) -> dict[str, tuple[list[str], s
         "run -n 1": (run1, "bytecode"),
         "run -n 1, no bytecode": (run1, "no bytecode"),
         AS_TYPED: ([cli, "run", SCENARIO, "-n", "1"], "bytecode"),
+        UV_RUN: (uv_run(tree, "run", SCENARIO, "-n", "1"), "bytecode"),
     }
     if n:
         out[f"run -n {n} -w 2"] = (
@@ -109,24 +127,38 @@ def commands(cli: str, n: int, flags: list[str]) -> dict[str, tuple[list[str], s
     return out
 
 
+def forget_bytecode(tree: Path) -> None:
+    """Delete the project's own compiled modules in `tree`, as on a fresh clone (numba's cache
+    folders, also under ``__pycache__``, are kept)."""
+    for pyc in (tree / "transition_sim").rglob("*.pyc"):
+        if pyc.parent.name == "__pycache__":
+            pyc.unlink()
+
+
 def fresh_env(tree: Path, numba_cache: str) -> dict[str, tuple[float, float]]:
-    """The first --help and run -n 1 in a new environment of `tree` (uv sync --frozen), with
-    the shell's own settings (e.g. PYTHONDONTWRITEBYTECODE) and a warm numba cache."""
+    """Commands in a new environment of `tree`, installed as the README says, with a warm
+    numba cache (see the module's docstring)."""
     env_dir = Path(tempfile.mkdtemp(prefix="ts-env-"))
-    env = os.environ | {"UV_PROJECT_ENVIRONMENT": str(env_dir / "venv")}
+    venv = env_dir / "venv"
+    env = os.environ | {"UV_PROJECT_ENVIRONMENT": str(venv), "NUMBA_CACHE_DIR": numba_cache}
+    for name in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"):
+        env.pop(name, None)
     try:
         uv = shutil.which("uv") or "uv"
-        sync = [uv, "sync", "--frozen", "-q", "--project", str(tree), "--python", sys.executable]
-        subprocess.run(sync, env=env, check=True)
-        cli = str(env_dir / "venv" / "bin" / "transition-sim")
-        env = os.environ | {"NUMBA_CACHE_DIR": numba_cache}
-        help_time = timed([cli, "--help"], tree, env)  # first: nothing imported before it
+        sync = [uv, "sync", "--frozen", "-q", "--compile-bytecode", "--project", str(tree)]
+        subprocess.run([*sync, "--python", sys.executable], env=env, check=True)
+        cli = str(venv / "bin" / "transition-sim")
+        typed = uv_run(tree, "run", SCENARIO, "-n", "1")
+        forget_bytecode(tree)
+        out = {f"{AS_TYPED}, fresh environment, first run": timed(typed, tree, env)}
+        out[f"{AS_TYPED}, fresh environment, later run"] = timed(typed, tree, env)
+        out["--help, fresh environment"] = timed([cli, "--help"], tree, env)
         run1 = [cli, "run", SCENARIO, *point(cli, tree), "-n", "1"]
-        return {
-            "--help, fresh environment": help_time,
-            "run -n 1, fresh environment": timed(run1, tree, env),
-            f"{AS_TYPED}, fresh environment": timed([cli, "run", SCENARIO, "-n", "1"], tree, env),
-        }
+        out["run -n 1, fresh environment"] = timed(run1, tree, env)
+        forget_bytecode(tree)
+        shell = env | {"PYTHONDONTWRITEBYTECODE": "1"}
+        out[f"{AS_TYPED}, fresh environment, PYTHONDONTWRITEBYTECODE"] = timed(typed, tree, shell)
+        return out
     finally:
         shutil.rmtree(env_dir, ignore_errors=True)
 
@@ -159,7 +191,8 @@ def main() -> None:
                 timed(run1, tree, envs(name, mode))
         for _ in range(args.repeats):
             for name, tree in trees.items():
-                for label, (command, mode) in commands(clis[name], args.n, flags[name]).items():
+                listed = commands(clis[name], tree, args.n, flags[name])
+                for label, (command, mode) in listed.items():
                     if args.smoke and (mode != "bytecode" or "-w" in command):
                         continue
                     env = None if args.smoke else envs(name, mode)  # smoke: the shell's own
