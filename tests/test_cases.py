@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -120,17 +121,92 @@ def test_each_case_encodes_its_forces_by_the_rules(path: Path) -> None:
             assert f.kind == "patrimonial", name
 
 
+# README rule 14: the features a file states on its "# [14] seizure: ...; decline: ..." line.
+FEATURES = re.compile(r"^\[14\] seizure: (none|\d{4}-\d{2}-\d{2})\b.*?; decline: (none|\d+\.\d)\b")
+WINDOW_DAYS = 5 * 365.25  # rule 14's window, five years before the crisis (A-standing-legitimacy)
+
+
+def stated_features(text: str) -> tuple[date | None, float | None]:
+    """The seizure's date and the decline's magnitude a case file states under rule 14 (None:
+    the file says none); the statement may wrap over several comment lines."""
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("# [14] seizure:")]
+    assert len(starts) == 1, "one rule-14 statement per file"
+    block = []
+    for line in lines[starts[0] :]:
+        if not line.startswith("# ") or (block and line.startswith("# [14]")):
+            break
+        block.append(line[2:])
+    found = FEATURES.match(" ".join(block))
+    assert found, " ".join(block)
+    seizure, decline = found.groups()
+    return (
+        None if seizure == "none" else date.fromisoformat(seizure),
+        None if decline == "none" else float(decline),
+    )
+
+
+def standing_legitimacy(path: Path, case: Scenario) -> float:
+    """README rule 14: 0.85 (the baseline's incumbent), less the term-limit evasion's shift for a
+    seizure of office in the five years before the crisis, and at most the performance a long
+    decline before it leaves; the decline must be the file's `long_decline` shocks, on day 0."""
+    seizure, decline = stated_features(path.read_text(encoding="utf-8"))
+    legitimacy = BASELINE.incumbent.legitimacy
+    if seizure is not None:
+        assert 0 < (case.start_date - seizure).days <= WINDOW_DAYS, (seizure, case.start_date)
+        legitimacy += BASELINE.triggers.term_limit_evasion.legitimacy
+    declines = [s for s in case.shocks if s.kind == "long_decline"]
+    assert all(s.day == 0 for s in declines), "a decline precedes the crisis: day 0"
+    if decline is None:
+        assert declines == [], "a long_decline shock needs the rule-14 decline stated"
+        return legitimacy
+    assert decline >= 1.0, "rule 14's threshold: a tenth of income per head"
+    assert abs(sum(s.magnitude for s in declines) - decline) < 1e-9, declines
+    performance = BASELINE.government.performance
+    return min(legitimacy, performance + decline * BASELINE.triggers.long_decline.performance)
+
+
+def test_standing_legitimacy_reads_the_stated_features(tmp_path: Path) -> None:
+    """Rule 14 as the test reads it: a file that says none keeps 0.85; a seizure in the window
+    costs the term-limit shift; a decline caps legitimacy at its performance; a seizure before
+    the window, a stated decline without its shock (or the reverse) or no statement fails."""
+    nepal = load_scenario(CASES[0].parent / "nepal_2006.yaml")
+    path = tmp_path / "case.yaml"
+
+    def legit(seizure: str, decline: str, case: Scenario = nepal) -> float:
+        path.write_text(f"# [14] seizure: {seizure}; decline: {decline}.\n", encoding="utf-8")
+        return standing_legitimacy(path, case)
+
+    decline = nepal.shocks[0].model_copy(update={"kind": "long_decline", "magnitude": 2.0})
+    falls = nepal.model_copy(update={"shocks": [decline]})
+    assert legit("none", "none") == pytest.approx(0.85)
+    assert legit("2005-02-01 (a self-coup)", "none") == pytest.approx(0.35)
+    assert legit("none", "2.0 (a figure)", falls) == pytest.approx(0.6)
+    assert legit("2005-02-01 (a self-coup)", "2.0 (a figure)", falls) == pytest.approx(0.35)
+    for seizure, decline, case in [
+        ("1999-02-01 (too old)", "none", nepal),
+        ("none", "2.0 (no shock in the file)", nepal),
+        ("none", "none", falls),  # the shock without its statement
+        ("none", "0.5 (under a tenth)", falls),
+    ]:
+        with pytest.raises(AssertionError):
+            legit(seizure, decline, case)
+    path.write_text("# no statement\n", encoding="utf-8")
+    with pytest.raises(AssertionError):
+        standing_legitimacy(path, nepal)
+
+
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_each_case_encodes_its_camps_power_and_patron_by_the_rules(path: Path) -> None:
-    """README rules 1, 8 and 10: every camp's stakes are the baseline's, legitimacy is 0.85 for
-    the ruler and 0.6 for the others, the others resist as the baseline's family does, only a
-    coalition partner allied to the ruler may defect, the security services hold 0.2, and a
-    patron's cost is one of the two the rule names."""
+    """README rules 1, 8, 10 and 14: every camp's stakes are the baseline's, legitimacy is the
+    ruler's standing (rule 14) and 0.6 for the others, the others resist as the baseline's
+    family does, only a coalition partner allied to the ruler may defect, the security services
+    hold 0.2, and a patron's cost is one of the two the rule names."""
     case = load_scenario(path)
     for camp in case.camps:
         assert (camp.punishment, camp.exit_keeps, camp.exit_safety) == (1.0, 0.5, 0.2), camp.name
         if camp.incumbent:
-            assert camp.legitimacy == 0.85, camp.name
+            assert abs(camp.legitimacy - standing_legitimacy(path, case)) < 1e-9, camp.name
             continue
         assert (camp.legitimacy, camp.cohesion, camp.resistance) == (0.6, 0.7, 0.5), camp.name
         assert camp.defection in (0.0, 0.1), camp.name
