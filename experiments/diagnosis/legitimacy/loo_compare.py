@@ -50,6 +50,8 @@ def row(label: str, record: dict) -> str:
 def main() -> None:
     control = json.loads((HERE / "loo_control" / "loo.json").read_text())
     rule = json.loads((HERE / "loo" / "loo.json").read_text())
+    audited_path = HERE / "loo_audited" / "loo.json"
+    audited = json.loads(audited_path.read_text()) if audited_path.exists() else None
     head = ["run", "Brier in sample", "Brier left out", "29 without Kazakhstan (in / out)",
             "left out - uniform [95%]", "left out - base rates [95%]",
             "modal right (in / out, of 30)", "first six: right, Brier (out)",
@@ -58,6 +60,9 @@ def main() -> None:
     print("|" + "---|" * len(head))
     print(row("control (main, ece0b27)", control))
     print(row("rule 14", rule))
+    if audited is not None:  # after the audit re-encoded four files; the cases below compare it
+        print(row("rule 14, audited", audited))
+        rule = audited
     a = control["all"]["brier"]
     print(f"\n(uniform {a['uniform']:.3f}, base rates {a['base_rates']:.3f})\n")
     print("| case | observed | P(observed) left out | modal left out |")
