@@ -140,8 +140,8 @@ def run(
         # run's crowd (agents or blocks) seeds its stream with this one.
         seed_stream(0)
         if getattr(seed_stream, "stats", None) and seed_stream.stats.cache_misses:
-            # compiled, not loaded (a cold cache): the compiler's cyclic garbage, tens of
-            # thousands of objects, is collected here rather than frozen for the whole run
+            # compiled, not loaded (a cold cache): the compiler's cyclic garbage, thousands of
+            # objects, is collected here rather than frozen for the whole run
             import gc
 
             gc.collect()
