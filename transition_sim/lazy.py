@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import _thread
 import gc
 import importlib
 import importlib.abc
@@ -238,6 +239,12 @@ def _getmodule(obj: object, _filename: str | None = None) -> types.ModuleType | 
 
 
 _inspect_getmodule = inspect.getmodule
+# `frames_without_source`'s blocks open (in any thread) and inspect's functions before the first:
+# the last block to close, not each, puts them back. Threads that each ran `run` in one process
+# otherwise left them replaced for good: a block that opened inside another saved the
+# replacements and restored them after the outer one had put inspect's own back.
+_blocks_lock = _thread.allocate_lock()
+_blocks: list[tuple[Any, ...]] = []
 
 
 @contextmanager
@@ -251,14 +258,21 @@ def frames_without_source() -> Iterator[None]:
     the stack (the command line's, the import system's), and each of the three searches every
     module loaded so far for the file of a frame (0.04-0.05 s of ``run``'s start-up, for a
     module's name and a function's). Mesa uses only the frame, its function's name and its
-    module, which are the same here."""
-    saved = inspect.stack, inspect.getouterframes, inspect.getmodule
-    inspect.stack, inspect.getouterframes = _stack, _outer_frames  # type: ignore[assignment]
-    inspect.getmodule = _getmodule
+    module, which are the same here. The functions are module attributes, shared by every
+    thread: blocks may overlap or nest, and inspect's own are back once all have closed."""
+    with _blocks_lock:
+        own = _blocks[0] if _blocks else (inspect.stack, inspect.getouterframes, inspect.getmodule)
+        _blocks.append(own)
+        inspect.stack, inspect.getouterframes = _stack, _outer_frames  # type: ignore[assignment]
+        inspect.getmodule = _getmodule
     try:
         yield
     finally:
-        inspect.stack, inspect.getouterframes, inspect.getmodule = saved  # type: ignore[assignment]
+        with _blocks_lock:
+            own = _blocks.pop()
+            if not _blocks:
+                inspect.stack, inspect.getouterframes = own[:2]  # type: ignore[assignment]
+                inspect.getmodule = own[2]
 
 
 def defer_for_run() -> list[str]:

@@ -139,6 +139,12 @@ def run(
         # here, they are not scanned by the collector as they grow, and frozen after. Every
         # run's crowd (agents or blocks) seeds its stream with this one.
         seed_stream(0)
+        if getattr(seed_stream, "stats", None) and seed_stream.stats.cache_misses:
+            # compiled, not loaded (a cold cache): the compiler's cyclic garbage, thousands of
+            # objects, is collected here rather than frozen for the whole run
+            import gc
+
+            gc.collect()
         from transition_sim.ensemble.runner import resolve, run_batches
         from transition_sim.ensemble.summary import render_summary, summarize_runs
         from transition_sim.ensemble.tables import stack
