@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import CliError
+from transition_sim.cli.errors import CliError, refuse_file_out
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
 
@@ -151,6 +151,7 @@ def _loo(
         raise CliError("--posterior needs --loo", field="--posterior")
     if posterior is None:
         raise CliError("--loo needs --posterior DIR (the fitted posterior)", field="--posterior")
+    refuse_file_out(out)
     try:
         drawn = read_posterior(posterior)
     except PosteriorError as err:

@@ -34,6 +34,7 @@ __all__ = [
     "ErrorContractGroup",
     "internal_error",
     "output_error",
+    "refuse_file_out",
     "report",
     "scenario_error",
     "usage_error",
@@ -124,6 +125,28 @@ def output_error(err: Exception) -> CliError:
     """An output folder that cannot be used (`store.OutputError`, `lock.LockedError`)."""
     path = getattr(err, "path", None) or getattr(err, "target", None)
     return CliError(str(err), 2, field="--out", details={"path": str(path)})
+
+
+def refuse_file_out(out: Path | None, field: str = "--out", *, force: bool = False) -> None:
+    """Refuse, before any work, an output folder ``out`` that is an existing file (or a link to
+    one) or lies under one: exit 2, ``OUT: --out: message``, like the other option errors;
+    nothing is written. With ``force`` a link is left to the store, which replaces the link."""
+    if out is None or (force and out.is_symlink()):
+        return
+    for path in (out, *out.parents):
+        try:
+            if path.is_dir():
+                return
+            exists = path.exists()
+        except OSError:  # e.g. not searchable: the store says why it cannot write there
+            return
+        if exists:
+            what = "exists" if path == out else f"is under {path}, which exists"
+            message = f"{what} and is not a directory: give a folder"
+            text = f"{out}: {field}: {message}"
+            raise CliError(
+                message, file=str(out), field=field, text=text, details={"path": str(out)}
+            )
 
 
 def report(err: CliError, json_errors: bool) -> int:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from transition_sim.cli.errors import CliError, scenario_error
+from transition_sim.cli.errors import refuse_file_out, scenario_error
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
 
 __all__ = ["register"]
@@ -53,8 +53,7 @@ def register(app: typer.Typer) -> None:
         from transition_sim.studies.fit import run_fit
         from transition_sim.studies.fit_spec import load_fit_spec
 
-        if out.exists() and not out.is_dir():
-            raise CliError(f"{out}: not a folder", field="--out", text=f"{out}: not a folder")
+        refuse_file_out(out)
 
         def log(text: str) -> None:
             if not json_output:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import CliError, output_error
+from transition_sim.cli.errors import CliError, output_error, refuse_file_out
 from transition_sim.cli.loading import load, loader
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
@@ -148,6 +148,7 @@ def run(
         raise CliError(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
+    refuse_file_out(out, force=force)
     drawn = _uncertainty(scenario, uncertainty, point, seeds_per_draw, priors, posterior, file)
     workers = workers or min(os.cpu_count() or 1, n)
 

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from transition_sim.cli.errors import CliError, output_error, scenario_error
+from transition_sim.cli.errors import CliError, output_error, refuse_file_out, scenario_error
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
@@ -147,6 +147,7 @@ def _sweep(
             f" not {method}",
         )  # fmt: skip
     out = out or _default_out(spec)
+    refuse_file_out(out, force=force)
     total = len(exp.points) * exp.spec.replications
     workers = workers or min(os.cpu_count() or 1, total)
     options = ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
@@ -269,6 +270,7 @@ def compare(
         raise _error("compare needs at least two scenario files", field="SCENARIOS")
     if len({str(s) for s in scenarios}) < len(scenarios):
         raise _error("a scenario file is given twice", field="SCENARIOS")
+    refuse_file_out(out, force=force)
     loaded = [load(path) for path in scenarios]
     n = replications or loaded[0].replications
     base_seed = loaded[0].seed if seed is None else seed
@@ -359,6 +361,7 @@ def discover(
     from transition_sim.studies.discover import DiscoveryError
     from transition_sim.studies.studies import run_discover
 
+    refuse_file_out(out)
     try:
         result = run_discover(
             results, outcome, min_coverage=min_coverage, out=out, command=sys.argv

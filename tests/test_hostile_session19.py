@@ -1,0 +1,144 @@
+"""Hostile tests of session 19 (smalls): each states a behaviour that a bug found in that
+session broke (bad input exits 2 with ``file:line: field: message`` and loses nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from textwrap import dedent
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from transition_sim.cli import app
+from transition_sim.ensemble.summary import summarize_runs
+
+ROOT = Path(__file__).resolve().parents[1]
+cli = CliRunner()
+
+TINY = "name: tiny\ndays: 5\nreplications: 2\n"
+
+
+def toy_morris(tmp_path: Path) -> Path:
+    path = tmp_path / "toy.yaml"
+    path.write_text(
+        dedent(
+            """\
+            name: toy
+            model: sweep_functions:toy
+            design: {method: morris, samples: 2, levels: 4}
+            replications: 1
+            seed: 11
+            parameters:
+              - {path: x, bounds: [0, 1]}
+              - {path: y, bounds: [0, 1]}
+            """
+        )
+    )
+    return path
+
+
+def out_commands(tmp_path: Path) -> dict[str, list[str]]:
+    """Every command with an output folder, each as far as its ``--out`` (appended)."""
+    (tmp_path / "a.yaml").write_text(TINY)
+    (tmp_path / "b.yaml").write_text(TINY.replace("tiny", "other"))
+    spec = str(toy_morris(tmp_path))
+    (tmp_path / "results").mkdir()
+    return {
+        "run": ["run", str(tmp_path / "a.yaml"), "-w", "1"],
+        "sweep": ["sweep", spec, "--allow-code", "-w", "1"],
+        "sensitivity": ["sensitivity", spec, "--allow-code", "-w", "1"],
+        "compare": ["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-w", "1"],
+        "discover": ["discover", str(tmp_path / "results"), "--outcome", "incumbent_holds"],
+        "fit": ["fit", str(ROOT / "experiments" / "fit" / "library.yaml"), "-w", "1"],
+        "backtest": ["backtest", str(ROOT / "scenarios" / "cases"), "--loo", "--posterior", "p"],
+    }
+
+
+@pytest.mark.parametrize(
+    "command", ["run", "sweep", "sensitivity", "compare", "discover", "fit", "backtest"]
+)
+@pytest.mark.parametrize("under", [False, True])
+def test_an_out_that_is_a_file_is_refused_as_an_option_error(
+    tmp_path: Path, command: str, under: bool
+) -> None:
+    """``--out FILE`` (or a folder under a file) is refused by every command before any work,
+    as the other option errors are: exit 2, ``OUT: --out: message``, the JSON error locating
+    it, the file untouched and nothing written beside it. It said "output path ... exists and is
+    not a directory" with no field, or "FILE: not a folder" (fit), each its own way."""
+    args = out_commands(tmp_path)[command]
+    target = tmp_path / "a-file"
+    target.write_text("keep me\n")
+    out = target / "sub" if under else target
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = cli.invoke(app, [*args, "--out", str(out), "--json"])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors and errors[0].startswith(f"error: {out}: --out: "), result.stderr
+    assert "not a directory" in errors[0]
+    error = json.loads(result.stdout)["error"]
+    assert (error["file"], error["field"]) == (str(out), "--out")
+    assert "Traceback" not in result.output
+    assert target.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_link_to_a_file_is_left_to_the_store_under_force(tmp_path: Path) -> None:
+    """With ``--force``, an ``--out`` that is a link to a file is the store's to replace (the
+    link, never its target), as before: only without it is the link refused up front."""
+    from transition_sim.cli.errors import CliError, refuse_file_out
+
+    target = tmp_path / "a-file"
+    target.write_text("keep me\n")
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    with pytest.raises(CliError) as refused:
+        refuse_file_out(link)
+    assert (refused.value.file, refused.value.field) == (str(link), "--out")
+    refuse_file_out(link, force=True)
+
+
+# --- summaries of runs tables with columns that are not numbers -------------------------------
+
+
+def runs_with(column: str, values: list) -> pd.DataFrame:
+    n = len(values)
+    outcomes = ["incumbent_holds", "popular_transition"] * n
+    return pd.DataFrame(
+        {
+            "replication": range(n),
+            "seed": range(10, 10 + n),
+            "outcome": outcomes[:n],
+            "deaths": np.arange(n, dtype="float64"),
+            column: values,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("started", [dt.datetime(2022, 1, d) for d in (2, 3, 4)]),
+        ("started", [dt.datetime(2022, 1, 2), None, dt.datetime(2022, 1, 4)]),
+        ("lasted", [dt.timedelta(days=d) for d in (1, 2, 3)]),
+        ("regime", ["a", "b", None]),
+    ],
+)
+def test_a_column_that_is_not_numbers_is_left_out_alike_from_arrow_and_pandas(
+    column: str, values: list
+) -> None:
+    """A runs table with a timestamp (or duration, or text) column summarizes the same from
+    Arrow and from pandas, that column left out of the metrics and the numbers kept. Arrow
+    raised TypeError (a datetime is no float); pandas took quantiles of nanoseconds, with NaT
+    the smallest integer."""
+    frame = runs_with(column, values)
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    from_arrow = summarize_runs(arrow, "s", 1)
+    from_pandas = summarize_runs(frame, "s", 1)
+    assert json.dumps(from_arrow) == json.dumps(from_pandas)
+    assert list(from_arrow["metrics"]) == ["deaths"]
+    assert from_arrow["metrics"]["deaths"]["n"] == 3
