@@ -142,3 +142,41 @@ def test_a_column_that_is_not_numbers_is_left_out_alike_from_arrow_and_pandas(
     assert json.dumps(from_arrow) == json.dumps(from_pandas)
     assert list(from_arrow["metrics"]) == ["deaths"]
     assert from_arrow["metrics"]["deaths"]["n"] == 3
+
+
+# --- integers past what a scenario file takes -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["run", "{tiny}", "-w", "1", "--seed"], "--seed"),
+        (["run", "{tiny}", "-w", "1", "-n"], "--replications"),
+        (["compare", "{tiny}", "{other}", "-w", "1", "--seed"], "--seed"),
+        (["compare", "{tiny}", "{other}", "-w", "1", "-n"], "--replications"),
+        (["backtest", "{empty}", "--seed"], "--seed"),
+        (["check-claims", "--claims", "{missing}", "--seed"], "--seed"),
+    ],
+)
+def test_a_seed_or_count_a_scenario_file_refuses_is_refused_as_an_option(
+    tmp_path: Path, args: list[str], field: str
+) -> None:
+    """``--seed`` and ``-n`` above 2^53 are refused (exit 2, the option named) as the same
+    numbers are in a scenario file: ``run --seed 99999999999999999999999 --out DIR`` ran and
+    wrote a scenario.resolved.yaml that does not load again (seed: number too large)."""
+    (tmp_path / "a.yaml").write_text(TINY)
+    (tmp_path / "b.yaml").write_text(TINY.replace("tiny", "other"))
+    (tmp_path / "empty").mkdir()
+    paths = {
+        "{tiny}": str(tmp_path / "a.yaml"),
+        "{other}": str(tmp_path / "b.yaml"),
+        "{empty}": str(tmp_path / "empty"),
+        "{missing}": str(tmp_path / "missing.yaml"),
+    }
+    (tmp_path / "a-file").write_text("")  # without the limit: refused, not run for ever
+    out = ["--out", str(tmp_path / "a-file")] if args[0] in ("run", "compare") else []
+    argv = [paths.get(a, a) for a in args] + [str(2**53 + 1), *out, "--json"]
+    result = cli.invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["error"]["field"] == field
+    assert "Traceback" not in result.output

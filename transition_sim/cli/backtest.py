@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import CliError, refuse_file_out
+from transition_sim.cli.errors import MAX_INTEGER, CliError, refuse_file_out
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
 
@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         seed: Annotated[
-            int | None, typer.Option(min=0, help="Base seed. Default: each case's own.")
+            int | None,
+            typer.Option(min=0, max=MAX_INTEGER, help="Base seed. Default: each case's own."),
         ] = None,
         workers: Annotated[
             int | None,

@@ -29,6 +29,7 @@ from typer.core import TyperGroup
 from transition_sim.ensemble.executors import Interrupted
 
 __all__ = [
+    "MAX_INTEGER",
     "TRACEBACK_VARIABLE",
     "CliError",
     "ErrorContractGroup",
@@ -39,6 +40,10 @@ __all__ = [
     "scenario_error",
     "usage_error",
 ]
+
+# The largest --seed or --replications, as in a scenario file (`scenario.loader.MAX_INTEGER`,
+# not imported: the loader is slow to import): a run's scenario.resolved.yaml must load again.
+MAX_INTEGER = 2**53
 
 TRACEBACK_VARIABLE = "TRANSITION_SIM_TRACEBACK"  # set to 1 to print tracebacks on stderr too
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import CliError, output_error, refuse_file_out
+from transition_sim.cli.errors import MAX_INTEGER, CliError, output_error, refuse_file_out
 from transition_sim.cli.loading import load, loader
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
@@ -58,10 +58,13 @@ class KeepChoice(StrEnum):
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.", dir_okay=False)],
     replications: Annotated[
-        int | None, typer.Option("--replications", "-n", min=1, help="Default: the scenario's.")
+        int | None,
+        typer.Option(
+            "--replications", "-n", min=1, max=MAX_INTEGER, help="Default: the scenario's."
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Base seed. Default: the scenario's.")
+        int | None, typer.Option(min=0, max=MAX_INTEGER, help="Base seed. Default: the scenario's.")
     ] = None,
     workers: Annotated[
         int | None,

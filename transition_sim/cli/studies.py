@@ -24,7 +24,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from transition_sim.cli.errors import CliError, output_error, refuse_file_out, scenario_error
+from transition_sim.cli.errors import (
+    MAX_INTEGER,
+    CliError,
+    output_error,
+    refuse_file_out,
+    scenario_error,
+)
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
@@ -249,10 +255,14 @@ def compare(
         list[Path], typer.Argument(help="Scenario files; the first is the reference.")
     ],
     replications: Annotated[
-        int | None, typer.Option("--replications", "-n", min=2, help="Default: the reference's.")
+        int | None,
+        typer.Option(
+            "--replications", "-n", min=2, max=MAX_INTEGER, help="Default: the reference's."
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Common base seed. Default: the reference's.")
+        int | None,
+        typer.Option(min=0, max=MAX_INTEGER, help="Common base seed. Default: the reference's."),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Keep runs and report here.")
