@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from textwrap import dedent
 
@@ -180,3 +181,43 @@ def test_a_seed_or_count_a_scenario_file_refuses_is_refused_as_an_option(
     assert result.exit_code == 2, result.output
     assert json.loads(result.stdout)["error"]["field"] == field
     assert "Traceback" not in result.output
+
+
+# --- run --priors FILE ---------------------------------------------------------------------
+
+
+def priors_file(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "priors.yaml"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "bytes":
+        path.write_bytes(b"\xff\xfe assumptions: []\n")
+    elif kind == "empty":
+        path.write_text("")
+    elif kind == "no priors":
+        path.write_text("assumptions: []\n")
+    elif kind == "pipe":
+        os.mkfifo(path)  # nobody writes: a blocking read waits for ever
+    return path
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("kind", ["missing", "folder", "bytes", "empty", "no priors", "pipe"])
+def test_a_priors_file_that_cannot_be_drawn_from_is_an_option_error(
+    tmp_path: Path, kind: str
+) -> None:
+    """``run --uncertainty prior --priors FILE`` with a file that is missing, a folder, not
+    UTF-8, empty, without a prior, or a pipe exits 2 with ``FILE: --priors: message``, before
+    any run. Bytes ended in an internal error (exit 1, UnicodeDecodeError), a pipe hung the
+    run, an empty registry ran "drawn from 0 priors", and the others named no option."""
+    if kind == "pipe" and not hasattr(os, "mkfifo"):
+        pytest.skip("needs FIFOs")
+    scenario = tmp_path / "a.yaml"
+    scenario.write_text(TINY)
+    priors = priors_file(tmp_path, kind)
+    args = ["run", str(scenario), "-w", "1", "--uncertainty", "prior", "--priors", str(priors)]
+    result = cli.invoke(app, [*args, "--json"])
+    assert result.exit_code == 2, result.output
+    assert f"error: {priors}: --priors: " in result.stderr, result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert (error["file"], error["field"]) == (str(priors), "--priors")

@@ -247,7 +247,12 @@ def _uncertainty(
     if choice is UncertaintyChoice.posterior:
         message = "the scenario names no from_posterior: give --posterior PATH"
         raise CliError(message, field="--uncertainty")
-    return _prior_uncertainty(seeds_per_draw, priors)
+    drawn = _prior_uncertainty(seeds_per_draw, priors)
+    if not drawn.priors:  # e.g. an empty file: the run would say "drawn" and draw nothing
+        message = "no priors to draw from (no assumption has priors:); or run with --point"
+        where = str(priors or drawn.source)
+        raise CliError(message, file=where, field="--priors", text=f"{where}: --priors: {message}")
+    return drawn
 
 
 def posterior_uncertainty(
@@ -323,6 +328,8 @@ def _prior_uncertainty(seeds_per_draw: int, priors: Path | None) -> Uncertainty:
     from transition_sim.claims import ROOT, PriorError, load_priors, prior_problems
     from transition_sim.ensemble.uncertainty import Uncertainty
 
+    if priors is not None:
+        _check_registry_file(priors)
     try:
         registry = load_priors(priors)
         problems = prior_problems(registry)
@@ -330,7 +337,8 @@ def _prior_uncertainty(seeds_per_draw: int, priors: Path | None) -> Uncertainty:
         problems = [err]
     except OSError as err:
         message = f"cannot read: {err.strerror or err}"
-        raise CliError(message, file=str(priors), field="--priors") from None
+        text = f"{priors}: --priors: {message}"
+        raise CliError(message, file=str(priors), field="--priors", text=text) from None
     if problems:
         first = problems[0]
         raise CliError(
@@ -350,6 +358,24 @@ def _prior_uncertainty(seeds_per_draw: int, priors: Path | None) -> Uncertainty:
     if source.is_relative_to(ROOT):  # the repository's registry: a path that travels
         source = source.relative_to(ROOT)
     return Uncertainty(registry.priors, registry.coupled, seeds_per_draw, str(source))
+
+
+def _check_registry_file(priors: Path) -> None:
+    """Read ``--priors`` as every YAML input is (`scenario.loader.read_located`: a regular
+    UTF-8 file, no duplicate keys), so that a pipe does not hang the run, bytes do not end it
+    in an internal error, and a folder is named as such: exit 2 naming the file and option."""
+    from transition_sim.cli.errors import scenario_error
+    from transition_sim.scenario.loader import ScenarioError, read_located
+
+    try:
+        read_located(priors)
+    except ScenarioError as err:
+        if err.line is not None:  # inside the file: at its line and field
+            raise scenario_error(err) from None
+        empty = err.message.startswith("file is empty")  # its remedy is a scenario's
+        message = "file is empty: no priors to draw from" if empty else err.message
+        text = f"{priors}: --priors: {message}"
+        raise CliError(message, file=str(priors), field="--priors", text=text) from None
 
 
 def _write_run_report(out: Path) -> None:
