@@ -221,3 +221,41 @@ def test_a_priors_file_that_cannot_be_drawn_from_is_an_option_error(
     assert f"error: {priors}: --priors: " in result.stderr, result.stderr
     error = json.loads(result.stdout)["error"]
     assert (error["file"], error["field"]) == (str(priors), "--priors")
+
+
+# --- --posterior PATH that is not a posterior ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("run", "not parquet"),
+        ("run", "folder without one"),
+        ("backtest", "not parquet"),
+        ("backtest", "folder without one"),
+        ("check-claims", "not parquet"),  # seconds: it reads the registry and baselines first
+    ],
+)
+def test_a_posterior_option_that_is_not_one_names_the_option(
+    tmp_path: Path, command: str, kind: str
+) -> None:
+    """``--posterior PATH`` that cannot be read (not Parquet, a folder without
+    posterior.parquet) is ``PATH: --posterior: message`` (exit 2), as the other option errors
+    are; it was the message alone, with no field."""
+    path = tmp_path / "posterior"
+    if kind == "not parquet":
+        path.write_text("particle,weight\n")
+    else:
+        path.mkdir()
+    scenario = tmp_path / "a.yaml"
+    scenario.write_text(TINY)
+    args = {
+        "run": ["run", str(scenario), "-w", "1"],
+        "check-claims": ["check-claims", "-n", "2", "--only", "C-domestic-crisis"],
+        "backtest": ["backtest", str(ROOT / "scenarios" / "cases"), "--loo"],
+    }[command]
+    result = cli.invoke(app, [*args, "--posterior", str(path), "--json"])
+    assert result.exit_code == 2, result.output
+    assert f"error: {path}: --posterior: " in result.stderr, result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert (error["file"], error["field"]) == (str(path), "--posterior")

@@ -156,7 +156,8 @@ def _loo(
     try:
         drawn = read_posterior(posterior)
     except PosteriorError as err:
-        raise CliError(str(err), file=str(posterior), field="--posterior") from None
+        text = f"{posterior}: --posterior: {err}"
+        raise CliError(str(err), file=str(posterior), field="--posterior", text=text) from None
     files = case_files(folder)
     if not files:
         raise CliError(f"{folder}: no case files (*.yaml) here", file=str(folder))

@@ -280,7 +280,8 @@ def posterior_uncertainty(
     try:
         drawn = read_posterior(path)
     except PosteriorError as err:
-        raise CliError(str(err), file=str(path), field=field) from None
+        text = f"{path}: {field}: {err}"
+        raise CliError(str(err), file=str(path), field=field, text=text) from None
     bad = column_problems(drawn, scenario_values(scenario))
     if bad:
         text = f"{drawn.file}: {field}: {bad[0]}"
