@@ -259,3 +259,33 @@ def test_a_posterior_option_that_is_not_one_names_the_option(
     assert f"error: {path}: --posterior: " in result.stderr, result.stderr
     error = json.loads(result.stdout)["error"]
     assert (error["file"], error["field"]) == (str(path), "--posterior")
+
+
+def test_fit_refuses_a_folder_that_holds_no_earlier_fit(tmp_path: Path) -> None:
+    """``fit --out DIR`` with a folder of other files (here a run's results) is refused before
+    the fit (exit 2, ``DIR: --out:``): the fit wrote its report.html over the run's and its
+    files beside the others. (The spec here is missing: without the check, that error came
+    first, so this states the order too.)"""
+    folder = tmp_path / "run-results"
+    folder.mkdir()
+    (folder / "report.html").write_text("the run's report\n")
+    (folder / "manifest.json").write_text("{}\n")
+    result = cli.invoke(app, ["fit", str(tmp_path / "no-spec.yaml"), "--out", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {folder}: --out: " in result.stderr, result.stderr
+    assert (folder / "report.html").read_text() == "the run's report\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "report.html"]
+
+
+def test_fit_may_replace_an_earlier_fit_or_fill_an_empty_folder(tmp_path: Path) -> None:
+    """An earlier fit's folder (it has posterior.parquet) or an empty one is not refused: the
+    error is then the missing spec's."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "posterior.parquet").write_text("")
+    (earlier / "fit.log").write_text("")
+    (tmp_path / "empty").mkdir()
+    for folder in (earlier, tmp_path / "empty"):
+        result = cli.invoke(app, ["fit", str(tmp_path / "no-spec.yaml"), "--out", str(folder)])
+        assert result.exit_code == 2, result.output
+        assert "--out" not in result.stderr and "no-spec.yaml" in result.stderr, result.stderr
