@@ -289,3 +289,21 @@ def test_fit_may_replace_an_earlier_fit_or_fill_an_empty_folder(tmp_path: Path) 
         result = cli.invoke(app, ["fit", str(tmp_path / "no-spec.yaml"), "--out", str(folder)])
         assert result.exit_code == 2, result.output
         assert "--out" not in result.stderr and "no-spec.yaml" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file", "in a missing folder"])
+def test_report_out_that_cannot_be_the_report_file_is_bad_input(tmp_path: Path, where: str):
+    """``report DIR --out PATH`` where PATH is a folder, or sits under a file or in a missing
+    folder, exits 2 with ``PATH: --out: message`` before the report is made; it was exit 1
+    with the system's message ("[Errno 21] Is a directory: '.x.tmp' -> 'x'")."""
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "folder").mkdir()
+    out = {
+        "a folder": tmp_path / "folder",
+        "under a file": tmp_path / "a-file" / "report.html",
+        "in a missing folder": tmp_path / "missing" / "report.html",
+    }[where]
+    result = cli.invoke(app, ["report", str(tmp_path / "results"), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {out}: --out: " in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "folder"]

@@ -80,6 +80,7 @@ def report(
     from transition_sim.viz.report import write_report
     from transition_sim.viz.results import ResultsError, load_output
 
+    _check_report_path(out)
     problems = verify_manifest(results_dir, ignore=(REPORT_FILE,)) if results_dir.is_dir() else []
     if problems:
         shown = "; ".join(problems[:3]) + (
@@ -102,6 +103,19 @@ def report(
     except OSError as err:
         _fail(str(err), code=1)
     typer.echo(f"report written to {path}", err=True)
+
+
+def _check_report_path(out: Path | None) -> None:
+    """``report --out`` names the HTML file: a folder, or a file in a folder that is missing or
+    is a file, is bad input (exit 2, ``OUT: --out: message``), not a system error (exit 1)."""
+    if out is None:
+        return
+    folder = out.parent
+    if out.is_dir():
+        _fail(f"{out}: --out: is a folder: give the report's file (e.g. {out / 'report.html'})")
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        _fail(f"{out}: --out: {folder} {what}")
 
 
 def register(app: typer.Typer) -> None:
