@@ -307,3 +307,27 @@ def test_report_out_that_cannot_be_the_report_file_is_bad_input(tmp_path: Path, 
     assert result.exit_code == 2, result.output
     assert f"error: {out}: --out: " in result.stderr, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "folder"]
+
+
+@pytest.mark.parametrize(
+    ("option", "path"),
+    [
+        ("--results", "a-file"),
+        ("--scenarios", "a-file"),
+        ("--workdir", "a-file"),
+        ("--workdir", "a-file/sub"),
+    ],
+)
+def test_dashboard_folder_options_given_a_file_are_option_errors(
+    tmp_path: Path, option: str, path: str
+) -> None:
+    """``dashboard --results/--scenarios/--workdir FILE`` exits 2 with ``FILE: OPTION:``
+    before the app is made: --results and --scenarios said "no such folder" of a file that
+    exists, --workdir ended in a system error (exit 1, NotADirectoryError) after the import."""
+    (tmp_path / "a-file").write_text("keep me\n")
+    given = tmp_path / path
+    result = cli.invoke(app, ["dashboard", option, str(given), "--port", "1"])
+    assert result.exit_code == 2, result.output
+    assert f"error: {given}: {option}: " in result.stderr, result.stderr
+    assert "no such folder" not in result.stderr
+    assert (tmp_path / "a-file").read_text() == "keep me\n"

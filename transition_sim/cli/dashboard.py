@@ -8,6 +8,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from transition_sim.cli.errors import refuse_file_out
+
 __all__ = ["dashboard", "register", "report"]
 
 
@@ -45,12 +47,14 @@ def dashboard(
     from transition_sim.viz.results import ResultsError, load_output
 
     for folder in results or []:
+        _check_folder(folder, "--results")
         try:
             load_output(folder)
         except ResultsError as err:
             _fail(str(err))
-    if scenarios is not None and not scenarios.is_dir():
-        _fail(f"{scenarios}: no such folder")
+    if scenarios is not None:
+        _check_folder(scenarios, "--scenarios")
+    refuse_file_out(workdir, "--workdir")
     app = create_app(scenarios, list(results or []), workdir, workers or os.cpu_count() or 1)
     typer.echo(f"dashboard at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     serve(app, host, port)
@@ -103,6 +107,12 @@ def report(
     except OSError as err:
         _fail(str(err), code=1)
     typer.echo(f"report written to {path}", err=True)
+
+
+def _check_folder(folder: Path, option: str) -> None:
+    """A folder option given a file or nothing: exit 2, ``PATH: --option: message``."""
+    if not folder.is_dir():
+        _fail(f"{folder}: {option}: {'is not a folder' if folder.exists() else 'no such folder'}")
 
 
 def _check_report_path(out: Path | None) -> None:
