@@ -331,3 +331,36 @@ def test_dashboard_folder_options_given_a_file_are_option_errors(
     assert f"error: {given}: {option}: " in result.stderr, result.stderr
     assert "no such folder" not in result.stderr
     assert (tmp_path / "a-file").read_text() == "keep me\n"
+
+
+# --- YAML values PyYAML's constructor fails on --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("2022-02-30", "start_date"),  # a date's form, no date: the field refuses the text
+        ("2022-13-01", "start_date"),
+        ("2022-01-01T25:00:00", "start_date"),
+        ("!!timestamp soon", "start_date"),
+        ("!!int many", None),  # an explicit tag it cannot read: invalid YAML at the line
+        ("!!float much", None),
+        ("!!bool maybe", None),
+    ],
+)
+def test_a_value_yaml_cannot_construct_is_located_not_an_internal_error(
+    tmp_path: Path, value: str, field: str | None
+) -> None:
+    """A scenario value PyYAML fails to construct (a 30th of February, ``!!int many``) is a
+    located error (exit 2 at its line, the field where it has one); it was an internal error
+    (exit 1: ValueError, KeyError or AttributeError from the constructor)."""
+    from transition_sim.scenario import ScenarioError, load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: x\ndays: 5\nstart_date: {value}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert (err.value.line, err.value.field) == (3, field), str(err.value)
+    result = cli.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {path}:3: "), result.stderr
