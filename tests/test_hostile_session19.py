@@ -364,3 +364,26 @@ def test_a_value_yaml_cannot_construct_is_located_not_an_internal_error(
     result = cli.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"error: {path}:3: "), result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "fit", "backtest"])
+def test_a_scheduler_that_is_no_address_is_an_option_error(tmp_path: Path, command: str) -> None:
+    """``--scheduler 'not an address'`` exits 2 naming the option, before any work; it was an
+    internal error (exit 1, Dask's ValueError "missing port number") once the run had begun."""
+    args = out_commands(tmp_path)[command] + ["--out", str(tmp_path / "out")]
+    result = cli.invoke(app, [*args, "--scheduler", "not an address", "--json"])
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["error"]["field"] == "--scheduler"
+    assert "error: --scheduler: " in result.stderr, result.stderr
+
+
+def test_a_scheduler_variable_that_is_no_address_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same address in $DASK_SCHEDULER_ADDRESS (the default of --scheduler) is refused
+    naming the variable."""
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "nowhere")
+    args = out_commands(tmp_path)["run"]
+    result = cli.invoke(app, [*args, "--json"])
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["error"]["field"] == "$DASK_SCHEDULER_ADDRESS"

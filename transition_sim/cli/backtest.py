@@ -10,7 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import MAX_INTEGER, CliError, refuse_file_out
+from transition_sim.cli.errors import (
+    MAX_INTEGER,
+    CliError,
+    refuse_bad_scheduler,
+    refuse_file_out,
+)
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
 
@@ -153,6 +158,7 @@ def _loo(
     if posterior is None:
         raise CliError("--loo needs --posterior DIR (the fitted posterior)", field="--posterior")
     refuse_file_out(out)
+    refuse_bad_scheduler(scheduler)
     try:
         drawn = read_posterior(posterior)
     except PosteriorError as err:

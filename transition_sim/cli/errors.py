@@ -35,6 +35,7 @@ __all__ = [
     "ErrorContractGroup",
     "internal_error",
     "output_error",
+    "refuse_bad_scheduler",
     "refuse_file_out",
     "report",
     "scenario_error",
@@ -152,6 +153,26 @@ def refuse_file_out(out: Path | None, field: str = "--out", *, force: bool = Fal
             raise CliError(
                 message, file=str(out), field=field, text=text, details={"path": str(out)}
             )
+
+
+def refuse_bad_scheduler(scheduler: str | None) -> None:
+    """A Dask scheduler address (``--scheduler``, else ``$DASK_SCHEDULER_ADDRESS``) with no
+    HOST:PORT is refused before any work (exit 2, naming the option or the variable), not an
+    internal error from Dask's parser once the run has begun."""
+    from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
+
+    field = "--scheduler" if scheduler else f"${DASK_ADDRESS_VARIABLE}"
+    address = scheduler or os.environ.get(DASK_ADDRESS_VARIABLE)
+    if not address:
+        return
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls", "ws", "wss"):
+        return  # other transports (inproc, ucx) write addresses their own way: Dask checks
+    host, colon, port = rest.rpartition(":")
+    if colon and host and port.isdigit() and 0 < int(port) < 65536:
+        return
+    message = f"{address!r} is not a scheduler address: expected tcp://HOST:PORT"
+    raise CliError(message, field=field, text=f"{field}: {message}")
 
 
 def report(err: CliError, json_errors: bool) -> int:

@@ -11,7 +11,12 @@ from typing import Annotated
 
 import typer
 
-from transition_sim.cli.errors import CliError, refuse_file_out, scenario_error
+from transition_sim.cli.errors import (
+    CliError,
+    refuse_bad_scheduler,
+    refuse_file_out,
+    scenario_error,
+)
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
 
 __all__ = ["register"]
@@ -54,6 +59,7 @@ def register(app: typer.Typer) -> None:
         from transition_sim.studies.fit_spec import load_fit_spec
 
         refuse_file_out(out)
+        refuse_bad_scheduler(scheduler)
         _refuse_other_folder(out)
 
         def log(text: str) -> None:

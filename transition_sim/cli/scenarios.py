@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import MAX_INTEGER, CliError, output_error, refuse_file_out
+from transition_sim.cli.errors import (
+    MAX_INTEGER,
+    CliError,
+    output_error,
+    refuse_bad_scheduler,
+    refuse_file_out,
+)
 from transition_sim.cli.loading import load, loader
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
@@ -152,6 +158,7 @@ def run(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
     refuse_file_out(out, force=force)
+    refuse_bad_scheduler(scheduler)
     drawn = _uncertainty(scenario, uncertainty, point, seeds_per_draw, priors, posterior, file)
     workers = workers or min(os.cpu_count() or 1, n)
 

@@ -28,6 +28,7 @@ from transition_sim.cli.errors import (
     MAX_INTEGER,
     CliError,
     output_error,
+    refuse_bad_scheduler,
     refuse_file_out,
     scenario_error,
 )
@@ -154,6 +155,7 @@ def _sweep(
         )  # fmt: skip
     out = out or _default_out(spec)
     refuse_file_out(out, force=force)
+    refuse_bad_scheduler(scheduler)
     total = len(exp.points) * exp.spec.replications
     workers = workers or min(os.cpu_count() or 1, total)
     options = ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
@@ -281,6 +283,7 @@ def compare(
     if len({str(s) for s in scenarios}) < len(scenarios):
         raise _error("a scenario file is given twice", field="SCENARIOS")
     refuse_file_out(out, force=force)
+    refuse_bad_scheduler(scheduler)
     loaded = [load(path) for path in scenarios]
     n = replications or loaded[0].replications
     base_seed = loaded[0].seed if seed is None else seed
