@@ -387,3 +387,55 @@ def test_a_scheduler_variable_that_is_no_address_is_named(
     result = cli.invoke(app, [*args, "--json"])
     assert result.exit_code == 2, result.output
     assert json.loads(result.stdout)["error"]["field"] == "$DASK_SCHEDULER_ADDRESS"
+
+
+# --- posterior files ------------------------------------------------------------------------
+
+
+def spoiled_posterior(tmp_path: Path, spoil: str) -> Path:
+    """A three-particle posterior (prior draws) with one thing wrong in its table."""
+    import pyarrow.parquet as pq
+    from posterior_files import prior_draws_posterior
+
+    folder = prior_draws_posterior(tmp_path / "fit", 3)
+    file = folder / "posterior.parquet"
+    table = pq.read_table(file)
+    meta = table.schema.metadata
+    if spoil == "null weight":
+        table = table.set_column(1, "weight", pa.array([None, 1.0, 1.0], pa.float64()))
+    elif spoil == "null particle":
+        table = table.set_column(0, "particle", pa.array([None, 1, 2], pa.int64()))
+    elif spoil == "column twice":
+        table = table.append_column(table.column_names[2], table.column(2))
+    elif spoil == "weights whose sum overflows":
+        table = table.set_column(1, "weight", pa.array([1e308] * 3))
+    pq.write_table(table.replace_schema_metadata(meta), file)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "spoil", ["null weight", "null particle", "column twice", "weights whose sum overflows"]
+)
+def test_a_posterior_table_with_a_hole_is_a_posterior_error(tmp_path: Path, spoil: str) -> None:
+    """A posterior with a null weight or particle, a column twice, or finite weights whose sum
+    is infinite is a `PosteriorError` (exit 2 where a command reads it). The first three were
+    TypeError or KeyError (an internal error, exit 1); the last read as weights all 0."""
+    from transition_sim.scenario.posterior import PosteriorError, read_posterior
+
+    folder = spoiled_posterior(tmp_path, spoil)
+    with pytest.raises(PosteriorError):
+        read_posterior(folder)
+    scenario = tmp_path / "a.yaml"
+    scenario.write_text(TINY)
+    result = cli.invoke(app, ["run", str(scenario), "-w", "1", "--posterior", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {folder}: --posterior: " in result.stderr, result.stderr
+
+
+def test_check_claims_unknown_only_names_the_registry_and_option(tmp_path: Path) -> None:
+    """``check-claims --only NOPE``: ``REGISTRY: --only: unknown claim id`` (exit 2); it was
+    the message alone."""
+    result = cli.invoke(app, ["check-claims", "--only", "NOPE", "-n", "2"])
+    assert result.exit_code == 2, result.output
+    assert ": --only: unknown claim id 'NOPE'" in result.stderr, result.stderr
+    assert result.stderr.startswith("error: ") and "claims.yaml: --only: " in result.stderr

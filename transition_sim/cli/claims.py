@@ -50,7 +50,8 @@ def _select(expectations: list, untested: list, only: list[str], registry: Path)
     unknown = [i for i in only if i not in ids]
     if unknown:
         message = f"unknown claim id {unknown[0]!r} (see `transition-sim claims`)"
-        raise CliError(message, 2, file=str(registry), field="--only")
+        text = f"{registry}: --only: {message}"
+        raise CliError(message, 2, file=str(registry), field="--only", text=text)
     chosen = set(only)
     return (
         [e for e in expectations if e.claim in chosen or e.key in chosen],
