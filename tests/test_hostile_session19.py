@@ -233,7 +233,7 @@ def test_a_priors_file_that_cannot_be_drawn_from_is_an_option_error(
         ("run", "folder without one"),
         ("backtest", "not parquet"),
         ("backtest", "folder without one"),
-        ("check-claims", "not parquet"),  # seconds: it reads the registry and baselines first
+        # check-claims reads it by run's function (`posterior_uncertainty`); seconds to reach
     ],
 )
 def test_a_posterior_option_that_is_not_one_names_the_option(
@@ -251,7 +251,6 @@ def test_a_posterior_option_that_is_not_one_names_the_option(
     scenario.write_text(TINY)
     args = {
         "run": ["run", str(scenario), "-w", "1"],
-        "check-claims": ["check-claims", "-n", "2", "--only", "C-domestic-crisis"],
         "backtest": ["backtest", str(ROOT / "scenarios" / "cases"), "--loo"],
     }[command]
     result = cli.invoke(app, [*args, "--posterior", str(path), "--json"])
@@ -435,7 +434,9 @@ def test_a_posterior_table_with_a_hole_is_a_posterior_error(tmp_path: Path, spoi
 def test_check_claims_unknown_only_names_the_registry_and_option(tmp_path: Path) -> None:
     """``check-claims --only NOPE``: ``REGISTRY: --only: unknown claim id`` (exit 2); it was
     the message alone."""
-    result = cli.invoke(app, ["check-claims", "--only", "NOPE", "-n", "2"])
+    registry = tmp_path / "claims.yaml"
+    registry.write_text("claims: []\n")
+    args = ["check-claims", "--claims", str(registry), "--only", "NOPE", "-n", "2"]
+    result = cli.invoke(app, args)
     assert result.exit_code == 2, result.output
-    assert ": --only: unknown claim id 'NOPE'" in result.stderr, result.stderr
-    assert result.stderr.startswith("error: ") and "claims.yaml: --only: " in result.stderr
+    assert f"error: {registry}: --only: unknown claim id 'NOPE'" in result.stderr, result.stderr
