@@ -440,3 +440,23 @@ def test_check_claims_unknown_only_names_the_registry_and_option(tmp_path: Path)
     result = cli.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert f"error: {registry}: --only: unknown claim id 'NOPE'" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("runs", ["removed", "emptied", "not parquet"])
+def test_discover_on_a_sweep_folder_without_readable_runs_is_bad_input(
+    tmp_path: Path, runs: str
+) -> None:
+    """``discover DIR`` where DIR's runs/ is gone, empty or holds a file that is no Parquet
+    exits 2 naming the folder; it was a system error (FileNotFoundError), an internal error
+    (KeyError 'point') or one from Arrow (ArrowInvalid), exit 1."""
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "spec.yaml").write_text(toy_morris(tmp_path).read_text())
+    if runs != "removed":
+        (folder / "runs").mkdir()
+    if runs == "not parquet":
+        (folder / "runs" / "part-000000000.parquet").write_text("junk\n")
+    result = cli.invoke(app, ["discover", str(folder), "--outcome", "incumbent_holds", "--json"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {folder}: "), result.stderr
+    assert json.loads(result.stdout)["error"]["file"] == str(folder)

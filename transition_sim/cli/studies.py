@@ -368,6 +368,8 @@ def discover(
     json_output: JsonOutput = False,
 ) -> None:
     """Scenario discovery: PRIM boxes (coverage, density) and feature importances."""
+    from pyarrow import ArrowInvalid
+
     from transition_sim.ensemble.lock import LockedError
     from transition_sim.ensemble.store import OutputError
     from transition_sim.scenario.loader import ScenarioError
@@ -375,10 +377,14 @@ def discover(
     from transition_sim.studies.studies import run_discover
 
     refuse_file_out(out)
+    _refuse_folder_without_runs(results)
     try:
         result = run_discover(
             results, outcome, min_coverage=min_coverage, out=out, command=sys.argv
         )
+    except ArrowInvalid as err:  # a part of runs/ that is no Parquet file: the folder's fault
+        message = f"cannot read its runs: {str(err)[:200]}"
+        raise _error(f"{results}: {message}", file=str(results), field="RESULTS") from None
     except ScenarioError as err:
         raise scenario_error(err) from None
     except (OutputError, LockedError) as err:
@@ -389,6 +395,14 @@ def discover(
         typer.echo(json.dumps(result, indent=2))
     else:
         _print_discovery(result, Console())
+
+
+def _refuse_folder_without_runs(results: Path) -> None:
+    """A sweep folder with no runs (runs/ removed or emptied) is bad input, exit 2: not a
+    system error (FileNotFoundError) nor an internal one (KeyError) from reading nothing."""
+    if (results / "spec.yaml").is_file() and not any((results / "runs").glob("part-*.parquet")):
+        message = "no runs (runs/part-*.parquet): not a whole sweep folder"
+        raise _error(f"{results}: {message}", file=str(results), field="RESULTS")
 
 
 def _print_discovery(result: dict[str, Any], console: Console) -> None:
