@@ -460,3 +460,19 @@ def test_discover_on_a_sweep_folder_without_readable_runs_is_bad_input(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"error: {folder}: "), result.stderr
     assert json.loads(result.stdout)["error"]["file"] == str(folder)
+
+
+def test_report_force_on_a_sweep_whose_runs_are_damaged_is_bad_input(tmp_path: Path) -> None:
+    """``report DIR --force`` on a sweep folder whose runs part is no Parquet file (changed
+    since written: --force reports it anyway) exits 2 naming the folder; it was an internal
+    error (ArrowInvalid, exit 1)."""
+    folder = tmp_path / "sweep"
+    (folder / "runs").mkdir(parents=True)
+    (folder / "spec.yaml").write_text(toy_morris(tmp_path).read_text())
+    (folder / "runs" / "part-000000000.parquet").write_text("junk\n")
+    points = {"point": [0, 1], "x": [0.2, 0.8], "y": [0.5, 0.5], "n": [1, 1]}
+    points |= {"share_incumbent_holds": [1.0, 0.0], "share_popular_transition": [0.0, 1.0]}
+    pd.DataFrame(points).to_parquet(folder / "points.parquet")
+    result = cli.invoke(app, ["report", str(folder), "--force"])
+    assert result.exit_code == 2, result.output
+    assert f"error: {folder}: cannot read its runs: " in result.stderr, result.stderr

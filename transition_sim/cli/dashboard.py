@@ -79,6 +79,8 @@ def report(
     The folder's files are checked against its manifest first: a folder edited since it was
     written is refused (exit 2), or with --force reported with a warning, and then the report
     is not added to the manifest."""
+    from pyarrow import ArrowInvalid
+
     from transition_sim.dashboard.discovery import report_sections
     from transition_sim.ensemble.store import REPORT_FILE, verify_manifest
     from transition_sim.viz.report import write_report
@@ -104,6 +106,8 @@ def report(
         )
     except ResultsError as err:
         _fail(str(err))
+    except ArrowInvalid as err:  # a sweep's part that is no Parquet file (--force got here)
+        _fail(f"{results_dir}: cannot read its runs: {str(err)[:200]}")
     except OSError as err:
         _fail(str(err), code=1)
     typer.echo(f"report written to {path}", err=True)
