@@ -12,6 +12,7 @@ from rich.console import Console
 
 from transition_sim.cli.errors import (
     MAX_INTEGER,
+    MAX_WORKERS,
     CliError,
     refuse_bad_scheduler,
     refuse_file_out,
@@ -44,7 +45,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workers: Annotated[
             int | None,
-            typer.Option("--workers", "-w", min=1, help="Processes. Default: CPUs (same results)."),
+            typer.Option(
+                "--workers",
+                "-w",
+                min=1,
+                max=MAX_WORKERS,
+                help="Processes. Default: CPUs (same results).",
+            ),
         ] = None,
         json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
         loo: Annotated[

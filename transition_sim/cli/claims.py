@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from transition_sim.cli.errors import MAX_INTEGER, CliError, scenario_error
+from transition_sim.cli.errors import MAX_INTEGER, MAX_WORKERS, CliError, scenario_error
 from transition_sim.cli.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -150,7 +150,10 @@ def check_claims(
     ] = 200,
     seed: Annotated[int, typer.Option(min=0, max=MAX_INTEGER, help="Common base seed.")] = 2022,
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Local processes (same results).")
+        int | None,
+        typer.Option(
+            "--workers", "-w", min=1, max=MAX_WORKERS, help="Local processes (same results)."
+        ),
     ] = None,
     only: Annotated[
         list[str] | None,

@@ -8,7 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from transition_sim.cli.errors import refuse_file_out
+from transition_sim.cli.errors import MAX_WORKERS, refuse_file_out
 
 __all__ = ["dashboard", "register", "report"]
 
@@ -39,7 +39,9 @@ def dashboard(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Processes per run. Default: CPUs."),
+        typer.Option(
+            "--workers", "-w", min=1, max=MAX_WORKERS, help="Processes per run. Default: CPUs."
+        ),
     ] = None,
 ) -> None:
     """Open the interactive dashboard in the browser (http://HOST:PORT)."""

@@ -30,6 +30,7 @@ from transition_sim.ensemble.executors import Interrupted
 
 __all__ = [
     "MAX_INTEGER",
+    "MAX_WORKERS",
     "TRACEBACK_VARIABLE",
     "CliError",
     "ErrorContractGroup",
@@ -45,6 +46,9 @@ __all__ = [
 # The largest --seed or --replications, as in a scenario file (`scenario.loader.MAX_INTEGER`,
 # not imported: the loader is slow to import): a run's scenario.resolved.yaml must load again.
 MAX_INTEGER = 2**53
+# The most local processes --workers starts: more is a typo, and past 2^31 the pool's semaphore
+# raised OverflowError (an internal error).
+MAX_WORKERS = 4096
 
 TRACEBACK_VARIABLE = "TRANSITION_SIM_TRACEBACK"  # set to 1 to print tracebacks on stderr too
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from transition_sim.cli.errors import (
+    MAX_WORKERS,
     CliError,
     refuse_bad_scheduler,
     refuse_file_out,
@@ -33,7 +34,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
         workers: Annotated[
             int | None,
-            typer.Option("--workers", "-w", min=1, help="Local processes. Default: CPUs."),
+            typer.Option(
+                "--workers", "-w", min=1, max=MAX_WORKERS, help="Local processes. Default: CPUs."
+            ),
         ] = None,
         scheduler: Annotated[
             str | None,

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from transition_sim.cli.errors import (
     MAX_INTEGER,
+    MAX_WORKERS,
     CliError,
     output_error,
     refuse_bad_scheduler,
@@ -74,7 +75,13 @@ def run(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Processes. Default: CPUs (same results)."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=MAX_WORKERS,
+            help="Processes. Default: CPUs (same results).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,

@@ -26,6 +26,7 @@ from rich.text import Text
 
 from transition_sim.cli.errors import (
     MAX_INTEGER,
+    MAX_WORKERS,
     CliError,
     output_error,
     refuse_bad_scheduler,
@@ -40,7 +41,13 @@ __all__ = ["register"]
 
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Local processes. Default: CPUs (same results)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        max=MAX_WORKERS,
+        help="Local processes. Default: CPUs (same results).",
+    ),
 ]
 Scheduler = Annotated[
     str | None,
