@@ -497,3 +497,17 @@ def test_workers_past_what_a_machine_runs_is_an_option_error(args: list[str]) ->
     result = cli.invoke(app, [*args, "-w", str(10**20)])
     assert result.exit_code == 2, result.output
     assert "'--workers'" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "fit", "report"])
+def test_an_out_name_the_system_refuses_is_an_option_error(tmp_path: Path, command: str) -> None:
+    """An ``--out`` whose name is too long for the file system exits 2 with ``OUT: --out:``
+    before any work; it was a system error (exit 1, OSError from a stat in the store)."""
+    out = tmp_path / ("x" * 300)
+    if command == "report":
+        args = ["report", str(tmp_path / "results")]
+    else:
+        args = out_commands(tmp_path)[command]
+    result = cli.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {out}: --out: cannot be used: " in result.stderr, result.stderr

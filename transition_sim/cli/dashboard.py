@@ -127,9 +127,13 @@ def _check_report_path(out: Path | None) -> None:
     if out is None:
         return
     folder = out.parent
-    if out.is_dir():
+    try:
+        is_dir, folder_is_dir = out.is_dir(), folder.is_dir()
+    except OSError as err:  # a name too long, a folder not searchable
+        _fail(f"{out}: --out: cannot be used: {err.strerror or err}")
+    if is_dir:
         _fail(f"{out}: --out: is a folder: give the report's file (e.g. {out / 'report.html'})")
-    if not folder.is_dir():
+    if not folder_is_dir:
         what = "is not a folder" if folder.exists() else "does not exist"
         _fail(f"{out}: --out: {folder} {what}")
 

@@ -139,24 +139,23 @@ def output_error(err: Exception) -> CliError:
 
 def refuse_file_out(out: Path | None, field: str = "--out", *, force: bool = False) -> None:
     """Refuse, before any work, an output folder ``out`` that is an existing file (or a link to
-    one) or lies under one: exit 2, ``OUT: --out: message``, like the other option errors;
-    nothing is written. With ``force`` a link is left to the store, which replaces the link."""
-    if out is None or (force and out.is_symlink()):
+    one) or lies under one, or a path the system refuses (a name too long): exit 2,
+    ``OUT: --out: message``, like the other option errors; nothing is written. With ``force``
+    a link is left to the store, which replaces the link."""
+    if out is None:
         return
     for path in (out, *out.parents):
         try:
-            if path.is_dir():
+            if path.is_dir() or (force and path == out and out.is_symlink()):
                 return
-            exists = path.exists()
-        except OSError:  # e.g. not searchable: the store says why it cannot write there
-            return
-        if exists:
+            if not path.exists():
+                continue
             what = "exists" if path == out else f"is under {path}, which exists"
             message = f"{what} and is not a directory: give a folder"
-            text = f"{out}: {field}: {message}"
-            raise CliError(
-                message, file=str(out), field=field, text=text, details={"path": str(out)}
-            )
+        except OSError as err:  # a name too long, a folder not searchable: bad input too
+            message = f"cannot be used: {err.strerror or err}"
+        text = f"{out}: {field}: {message}"
+        raise CliError(message, file=str(out), field=field, text=text, details={"path": str(out)})
 
 
 def refuse_bad_scheduler(scheduler: str | None) -> None:
