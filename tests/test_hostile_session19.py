@@ -511,3 +511,22 @@ def test_an_out_name_the_system_refuses_is_an_option_error(tmp_path: Path, comma
     result = cli.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert f"error: {out}: --out: cannot be used: " in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare"])
+def test_an_out_folder_the_store_refuses_names_it_and_the_option(
+    tmp_path: Path, command: str
+) -> None:
+    """An ``--out`` folder that holds other files (refused by the store, not up front) is
+    ``PATH: --out: message`` too, with the path as the JSON error's file; it was the store's
+    message alone."""
+    args = out_commands(tmp_path)[command]
+    out = tmp_path / "full"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me\n")
+    result = cli.invoke(app, [*args, "--out", str(out), "--json"])
+    assert result.exit_code == 2, result.output
+    assert f"error: {out}: --out: " in result.stderr, result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert (error["file"], error["field"]) == (str(out), "--out")
+    assert (out / "mine.txt").read_text() == "keep me\n"

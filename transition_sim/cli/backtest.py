@@ -250,7 +250,8 @@ def _loo(
             )
     except OutputError as err:
         message = str(err).replace("use --force to discard them", "remove it to start again")
-        raise CliError(message, file=str(out), field="--out") from None
+        text = f"{out}: --out: {message}"
+        raise CliError(message, file=str(out), field="--out", text=text) from None
     result = score(cases, counts, [w for w in without if w in stems])
     record = result.to_dict() | {"posterior": {"file": drawn.file, "sha256": drawn.sha256}}
     if out is not None:

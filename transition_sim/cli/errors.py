@@ -132,9 +132,11 @@ def scenario_error(err: Any) -> CliError:
 
 
 def output_error(err: Exception) -> CliError:
-    """An output folder that cannot be used (`store.OutputError`, `lock.LockedError`)."""
+    """An output folder that cannot be used (`store.OutputError`, `lock.LockedError`): exit 2,
+    ``PATH: --out: message`` as the other option errors."""
     path = getattr(err, "path", None) or getattr(err, "target", None)
-    return CliError(str(err), 2, field="--out", details={"path": str(path)})
+    where = {"file": str(path), "text": f"{path}: --out: {err}"} if path else {}
+    return CliError(str(err), 2, field="--out", details={"path": str(path)}, **where)
 
 
 def refuse_file_out(out: Path | None, field: str = "--out", *, force: bool = False) -> None:
