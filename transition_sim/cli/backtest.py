@@ -10,7 +10,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import CliError
+from transition_sim.cli.errors import (
+    MAX_INTEGER,
+    MAX_WORKERS,
+    CliError,
+    refuse_bad_scheduler,
+    refuse_file_out,
+)
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
 
@@ -34,11 +40,18 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         seed: Annotated[
-            int | None, typer.Option(min=0, help="Base seed. Default: each case's own.")
+            int | None,
+            typer.Option(min=0, max=MAX_INTEGER, help="Base seed. Default: each case's own."),
         ] = None,
         workers: Annotated[
             int | None,
-            typer.Option("--workers", "-w", min=1, help="Processes. Default: CPUs (same results)."),
+            typer.Option(
+                "--workers",
+                "-w",
+                min=1,
+                max=MAX_WORKERS,
+                help="Processes. Default: CPUs (same results).",
+            ),
         ] = None,
         json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
         loo: Annotated[
@@ -151,10 +164,13 @@ def _loo(
         raise CliError("--posterior needs --loo", field="--posterior")
     if posterior is None:
         raise CliError("--loo needs --posterior DIR (the fitted posterior)", field="--posterior")
+    refuse_file_out(out)
+    refuse_bad_scheduler(scheduler)
     try:
         drawn = read_posterior(posterior)
     except PosteriorError as err:
-        raise CliError(str(err), file=str(posterior), field="--posterior") from None
+        text = f"{posterior}: --posterior: {err}"
+        raise CliError(str(err), file=str(posterior), field="--posterior", text=text) from None
     files = case_files(folder)
     if not files:
         raise CliError(f"{folder}: no case files (*.yaml) here", file=str(folder))
@@ -234,7 +250,8 @@ def _loo(
             )
     except OutputError as err:
         message = str(err).replace("use --force to discard them", "remove it to start again")
-        raise CliError(message, file=str(out), field="--out") from None
+        text = f"{out}: --out: {message}"
+        raise CliError(message, file=str(out), field="--out", text=text) from None
     result = score(cases, counts, [w for w in without if w in stems])
     record = result.to_dict() | {"posterior": {"file": drawn.file, "sha256": drawn.sha256}}
     if out is not None:

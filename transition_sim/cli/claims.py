@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from transition_sim.cli.errors import CliError, scenario_error
+from transition_sim.cli.errors import MAX_INTEGER, MAX_WORKERS, CliError, scenario_error
 from transition_sim.cli.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -50,7 +50,8 @@ def _select(expectations: list, untested: list, only: list[str], registry: Path)
     unknown = [i for i in only if i not in ids]
     if unknown:
         message = f"unknown claim id {unknown[0]!r} (see `transition-sim claims`)"
-        raise CliError(message, 2, file=str(registry), field="--only")
+        text = f"{registry}: --only: {message}"
+        raise CliError(message, 2, file=str(registry), field="--only", text=text)
     chosen = set(only)
     return (
         [e for e in expectations if e.claim in chosen or e.key in chosen],
@@ -147,9 +148,12 @@ def check_claims(
     replications: Annotated[
         int, typer.Option("--replications", "-n", min=2, help="Replications per scenario.")
     ] = 200,
-    seed: Annotated[int, typer.Option(min=0, help="Common base seed.")] = 2022,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_INTEGER, help="Common base seed.")] = 2022,
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Local processes (same results).")
+        int | None,
+        typer.Option(
+            "--workers", "-w", min=1, max=MAX_WORKERS, help="Local processes (same results)."
+        ),
     ] = None,
     only: Annotated[
         list[str] | None,

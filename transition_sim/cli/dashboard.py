@@ -8,6 +8,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from transition_sim.cli.errors import MAX_WORKERS, refuse_file_out
+
 __all__ = ["dashboard", "register", "report"]
 
 
@@ -37,7 +39,9 @@ def dashboard(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Processes per run. Default: CPUs."),
+        typer.Option(
+            "--workers", "-w", min=1, max=MAX_WORKERS, help="Processes per run. Default: CPUs."
+        ),
     ] = None,
 ) -> None:
     """Open the interactive dashboard in the browser (http://HOST:PORT)."""
@@ -45,12 +49,14 @@ def dashboard(
     from transition_sim.viz.results import ResultsError, load_output
 
     for folder in results or []:
+        _check_folder(folder, "--results")
         try:
             load_output(folder)
         except ResultsError as err:
             _fail(str(err))
-    if scenarios is not None and not scenarios.is_dir():
-        _fail(f"{scenarios}: no such folder")
+    if scenarios is not None:
+        _check_folder(scenarios, "--scenarios")
+    refuse_file_out(workdir, "--workdir")
     app = create_app(scenarios, list(results or []), workdir, workers or os.cpu_count() or 1)
     typer.echo(f"dashboard at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     serve(app, host, port)
@@ -75,11 +81,14 @@ def report(
     The folder's files are checked against its manifest first: a folder edited since it was
     written is refused (exit 2), or with --force reported with a warning, and then the report
     is not added to the manifest."""
+    from pyarrow import ArrowInvalid
+
     from transition_sim.dashboard.discovery import report_sections
     from transition_sim.ensemble.store import REPORT_FILE, verify_manifest
     from transition_sim.viz.report import write_report
     from transition_sim.viz.results import ResultsError, load_output
 
+    _check_report_path(out)
     problems = verify_manifest(results_dir, ignore=(REPORT_FILE,)) if results_dir.is_dir() else []
     if problems:
         shown = "; ".join(problems[:3]) + (
@@ -99,9 +108,34 @@ def report(
         )
     except ResultsError as err:
         _fail(str(err))
+    except ArrowInvalid as err:  # a sweep's part that is no Parquet file (--force got here)
+        _fail(f"{results_dir}: cannot read its runs: {str(err)[:200]}")
     except OSError as err:
         _fail(str(err), code=1)
     typer.echo(f"report written to {path}", err=True)
+
+
+def _check_folder(folder: Path, option: str) -> None:
+    """A folder option given a file or nothing: exit 2, ``PATH: --option: message``."""
+    if not folder.is_dir():
+        _fail(f"{folder}: {option}: {'is not a folder' if folder.exists() else 'no such folder'}")
+
+
+def _check_report_path(out: Path | None) -> None:
+    """``report --out`` names the HTML file: a folder, or a file in a folder that is missing or
+    is a file, is bad input (exit 2, ``OUT: --out: message``), not a system error (exit 1)."""
+    if out is None:
+        return
+    folder = out.parent
+    try:
+        is_dir, folder_is_dir = out.is_dir(), folder.is_dir()
+    except OSError as err:  # a name too long, a folder not searchable
+        _fail(f"{out}: --out: cannot be used: {err.strerror or err}")
+    if is_dir:
+        _fail(f"{out}: --out: is a folder: give the report's file (e.g. {out / 'report.html'})")
+    if not folder_is_dir:
+        what = "is not a folder" if folder.exists() else "does not exist"
+        _fail(f"{out}: --out: {folder} {what}")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,15 +29,26 @@ from typer.core import TyperGroup
 from transition_sim.ensemble.executors import Interrupted
 
 __all__ = [
+    "MAX_INTEGER",
+    "MAX_WORKERS",
     "TRACEBACK_VARIABLE",
     "CliError",
     "ErrorContractGroup",
     "internal_error",
     "output_error",
+    "refuse_bad_scheduler",
+    "refuse_file_out",
     "report",
     "scenario_error",
     "usage_error",
 ]
+
+# The largest --seed or --replications, as in a scenario file (`scenario.loader.MAX_INTEGER`,
+# not imported: the loader is slow to import): a run's scenario.resolved.yaml must load again.
+MAX_INTEGER = 2**53
+# The most local processes --workers starts: more is a typo, and past 2^31 the pool's semaphore
+# raised OverflowError (an internal error).
+MAX_WORKERS = 4096
 
 TRACEBACK_VARIABLE = "TRANSITION_SIM_TRACEBACK"  # set to 1 to print tracebacks on stderr too
 
@@ -121,9 +132,52 @@ def scenario_error(err: Any) -> CliError:
 
 
 def output_error(err: Exception) -> CliError:
-    """An output folder that cannot be used (`store.OutputError`, `lock.LockedError`)."""
+    """An output folder that cannot be used (`store.OutputError`, `lock.LockedError`): exit 2,
+    ``PATH: --out: message`` as the other option errors."""
     path = getattr(err, "path", None) or getattr(err, "target", None)
-    return CliError(str(err), 2, field="--out", details={"path": str(path)})
+    where = {"file": str(path), "text": f"{path}: --out: {err}"} if path else {}
+    return CliError(str(err), 2, field="--out", details={"path": str(path)}, **where)
+
+
+def refuse_file_out(out: Path | None, field: str = "--out", *, force: bool = False) -> None:
+    """Refuse, before any work, an output folder ``out`` that is an existing file (or a link to
+    one) or lies under one, or a path the system refuses (a name too long): exit 2,
+    ``OUT: --out: message``, like the other option errors; nothing is written. With ``force``
+    a link is left to the store, which replaces the link."""
+    if out is None:
+        return
+    for path in (out, *out.parents):
+        try:
+            if path.is_dir() or (force and path == out and out.is_symlink()):
+                return
+            if not path.exists():
+                continue
+            what = "exists" if path == out else f"is under {path}, which exists"
+            message = f"{what} and is not a directory: give a folder"
+        except OSError as err:  # a name too long, a folder not searchable: bad input too
+            message = f"cannot be used: {err.strerror or err}"
+        text = f"{out}: {field}: {message}"
+        raise CliError(message, file=str(out), field=field, text=text, details={"path": str(out)})
+
+
+def refuse_bad_scheduler(scheduler: str | None) -> None:
+    """A Dask scheduler address (``--scheduler``, else ``$DASK_SCHEDULER_ADDRESS``) with no
+    HOST:PORT is refused before any work (exit 2, naming the option or the variable), not an
+    internal error from Dask's parser once the run has begun."""
+    from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
+
+    field = "--scheduler" if scheduler else f"${DASK_ADDRESS_VARIABLE}"
+    address = scheduler or os.environ.get(DASK_ADDRESS_VARIABLE)
+    if not address:
+        return
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls", "ws", "wss"):
+        return  # other transports (inproc, ucx) write addresses their own way: Dask checks
+    host, colon, port = rest.rpartition(":")
+    if colon and host and port.isdigit() and 0 < int(port) < 65536:
+        return
+    message = f"{address!r} is not a scheduler address: expected tcp://HOST:PORT"
+    raise CliError(message, field=field, text=f"{field}: {message}")
 
 
 def report(err: CliError, json_errors: bool) -> int:

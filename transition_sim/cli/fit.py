@@ -11,7 +11,13 @@ from typing import Annotated
 
 import typer
 
-from transition_sim.cli.errors import CliError, scenario_error
+from transition_sim.cli.errors import (
+    MAX_WORKERS,
+    CliError,
+    refuse_bad_scheduler,
+    refuse_file_out,
+    scenario_error,
+)
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
 
 __all__ = ["register"]
@@ -28,7 +34,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
         workers: Annotated[
             int | None,
-            typer.Option("--workers", "-w", min=1, help="Local processes. Default: CPUs."),
+            typer.Option(
+                "--workers", "-w", min=1, max=MAX_WORKERS, help="Local processes. Default: CPUs."
+            ),
         ] = None,
         scheduler: Annotated[
             str | None,
@@ -53,8 +61,9 @@ def register(app: typer.Typer) -> None:
         from transition_sim.studies.fit import run_fit
         from transition_sim.studies.fit_spec import load_fit_spec
 
-        if out.exists() and not out.is_dir():
-            raise CliError(f"{out}: not a folder", field="--out", text=f"{out}: not a folder")
+        refuse_file_out(out)
+        refuse_bad_scheduler(scheduler)
+        _refuse_other_folder(out)
 
         def log(text: str) -> None:
             if not json_output:
@@ -89,3 +98,21 @@ def register(app: typer.Typer) -> None:
                 f"{summary['generations']} generations (stopped: {result.stopped}); posterior,"
                 f" diagnostics, predictive draws and report.html in {out}"
             )
+
+
+def _refuse_other_folder(out: Path) -> None:
+    """A fit replaces its own files in ``out`` (posterior, diagnostics, report.html...): a folder
+    that holds files and no earlier fit (a run's results, anyone's files) is refused, exit 2,
+    before its report.html or anything else is overwritten."""
+    from transition_sim.studies.fit import DATABASE, DIAGNOSTICS, POSTERIOR, PREDICTIVE
+
+    try:
+        names = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+    except OSError:
+        return  # unreadable: the fit's own write says why
+    if not names or {POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE} & set(names):
+        return
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    message = f"holds files and no earlier fit ({shown}): give a new or empty folder"
+    text = f"{out}: --out: {message}"
+    raise CliError(message, file=str(out), field="--out", text=text, details={"path": str(out)})

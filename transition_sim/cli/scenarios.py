@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from transition_sim.cli.errors import CliError, output_error
+from transition_sim.cli.errors import (
+    MAX_INTEGER,
+    MAX_WORKERS,
+    CliError,
+    output_error,
+    refuse_bad_scheduler,
+    refuse_file_out,
+)
 from transition_sim.cli.loading import load, loader
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
@@ -58,14 +65,23 @@ class KeepChoice(StrEnum):
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.", dir_okay=False)],
     replications: Annotated[
-        int | None, typer.Option("--replications", "-n", min=1, help="Default: the scenario's.")
+        int | None,
+        typer.Option(
+            "--replications", "-n", min=1, max=MAX_INTEGER, help="Default: the scenario's."
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Base seed. Default: the scenario's.")
+        int | None, typer.Option(min=0, max=MAX_INTEGER, help="Base seed. Default: the scenario's.")
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Processes. Default: CPUs (same results)."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=MAX_WORKERS,
+            help="Processes. Default: CPUs (same results).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
@@ -163,6 +179,8 @@ def run(
         raise CliError(
             "--resume needs --out (the directory of the interrupted run)", field="--resume"
         )
+    refuse_file_out(out, force=force)
+    refuse_bad_scheduler(scheduler)
     drawn = _uncertainty(
         scenario, uncertainty, point, seeds_per_draw, priors, posterior, file, loaded
     )
@@ -265,7 +283,12 @@ def _uncertainty(
     if choice is UncertaintyChoice.posterior:
         message = "the scenario names no from_posterior: give --posterior PATH"
         raise CliError(message, field="--uncertainty")
-    return _prior_uncertainty(seeds_per_draw, priors, file, loaded)
+    drawn = _prior_uncertainty(seeds_per_draw, priors, file, loaded)
+    if not drawn.priors:  # e.g. an empty file: the run would say "drawn" and draw nothing
+        message = "no priors to draw from (no assumption has priors:); or run with --point"
+        where = str(priors or drawn.source)
+        raise CliError(message, file=where, field="--priors", text=f"{where}: --priors: {message}")
+    return drawn
 
 
 def posterior_uncertainty(
@@ -298,7 +321,8 @@ def posterior_uncertainty(
     try:
         drawn = read_posterior(path)
     except PosteriorError as err:
-        raise CliError(str(err), file=str(path), field=field) from None
+        text = f"{path}: {field}: {err}"
+        raise CliError(str(err), file=str(path), field=field, text=text) from None
     bad = [] if checked else column_problems(drawn, scenario_values(scenario))
     if bad:
         text = f"{drawn.file}: {field}: {bad[0]}"
@@ -353,6 +377,8 @@ def _prior_uncertainty(
     from transition_sim.claims import BASELINE_PATH, ROOT, PriorError, load_priors, prior_problems
     from transition_sim.ensemble.uncertainty import Uncertainty
 
+    if priors is not None:
+        _check_registry_file(priors)
     same = file is not None and Path(file).resolve() == Path(BASELINE_PATH).resolve()
     try:
         registry = load_priors(priors)
@@ -361,7 +387,8 @@ def _prior_uncertainty(
         problems = [err]
     except OSError as err:
         message = f"cannot read: {err.strerror or err}"
-        raise CliError(message, file=str(priors), field="--priors") from None
+        text = f"{priors}: --priors: {message}"
+        raise CliError(message, file=str(priors), field="--priors", text=text) from None
     if problems:
         first = problems[0]
         raise CliError(
@@ -381,6 +408,24 @@ def _prior_uncertainty(
     if source.is_relative_to(ROOT):  # the repository's registry: a path that travels
         source = source.relative_to(ROOT)
     return Uncertainty(registry.priors, registry.coupled, seeds_per_draw, str(source))
+
+
+def _check_registry_file(priors: Path) -> None:
+    """Read ``--priors`` as every YAML input is (`scenario.loader.read_located`: a regular
+    UTF-8 file, no duplicate keys), so that a pipe does not hang the run, bytes do not end it
+    in an internal error, and a folder is named as such: exit 2 naming the file and option."""
+    from transition_sim.cli.errors import scenario_error
+    from transition_sim.scenario.loader import ScenarioError, read_located
+
+    try:
+        read_located(priors)
+    except ScenarioError as err:
+        if err.line is not None:  # inside the file: at its line and field
+            raise scenario_error(err) from None
+        empty = err.message.startswith("file is empty")  # its remedy is a scenario's
+        message = "file is empty: no priors to draw from" if empty else err.message
+        text = f"{priors}: --priors: {message}"
+        raise CliError(message, file=str(priors), field="--priors", text=text) from None
 
 
 def _write_run_report(out: Path) -> None:

@@ -24,7 +24,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from transition_sim.cli.errors import CliError, output_error, scenario_error
+from transition_sim.cli.errors import (
+    MAX_INTEGER,
+    MAX_WORKERS,
+    CliError,
+    output_error,
+    refuse_bad_scheduler,
+    refuse_file_out,
+    scenario_error,
+)
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
@@ -33,7 +41,13 @@ __all__ = ["register"]
 
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Local processes. Default: CPUs (same results)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        max=MAX_WORKERS,
+        help="Local processes. Default: CPUs (same results).",
+    ),
 ]
 Scheduler = Annotated[
     str | None,
@@ -147,6 +161,8 @@ def _sweep(
             f" not {method}",
         )  # fmt: skip
     out = out or _default_out(spec)
+    refuse_file_out(out, force=force)
+    refuse_bad_scheduler(scheduler)
     total = len(exp.points) * exp.spec.replications
     workers = workers or min(os.cpu_count() or 1, total)
     options = ["-w", str(workers)] + (["--scheduler", scheduler] if scheduler else [])
@@ -248,10 +264,14 @@ def compare(
         list[Path], typer.Argument(help="Scenario files; the first is the reference.")
     ],
     replications: Annotated[
-        int | None, typer.Option("--replications", "-n", min=2, help="Default: the reference's.")
+        int | None,
+        typer.Option(
+            "--replications", "-n", min=2, max=MAX_INTEGER, help="Default: the reference's."
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Common base seed. Default: the reference's.")
+        int | None,
+        typer.Option(min=0, max=MAX_INTEGER, help="Common base seed. Default: the reference's."),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Keep runs and report here.")
@@ -269,6 +289,8 @@ def compare(
         raise _error("compare needs at least two scenario files", field="SCENARIOS")
     if len({str(s) for s in scenarios}) < len(scenarios):
         raise _error("a scenario file is given twice", field="SCENARIOS")
+    refuse_file_out(out, force=force)
+    refuse_bad_scheduler(scheduler)
     loaded = [load(path) for path in scenarios]
     n = replications or loaded[0].replications
     base_seed = loaded[0].seed if seed is None else seed
@@ -353,16 +375,23 @@ def discover(
     json_output: JsonOutput = False,
 ) -> None:
     """Scenario discovery: PRIM boxes (coverage, density) and feature importances."""
+    from pyarrow import ArrowInvalid
+
     from transition_sim.ensemble.lock import LockedError
     from transition_sim.ensemble.store import OutputError
     from transition_sim.scenario.loader import ScenarioError
     from transition_sim.studies.discover import DiscoveryError
     from transition_sim.studies.studies import run_discover
 
+    refuse_file_out(out)
+    _refuse_folder_without_runs(results)
     try:
         result = run_discover(
             results, outcome, min_coverage=min_coverage, out=out, command=sys.argv
         )
+    except ArrowInvalid as err:  # a part of runs/ that is no Parquet file: the folder's fault
+        message = f"cannot read its runs: {str(err)[:200]}"
+        raise _error(f"{results}: {message}", file=str(results), field="RESULTS") from None
     except ScenarioError as err:
         raise scenario_error(err) from None
     except (OutputError, LockedError) as err:
@@ -373,6 +402,14 @@ def discover(
         typer.echo(json.dumps(result, indent=2))
     else:
         _print_discovery(result, Console())
+
+
+def _refuse_folder_without_runs(results: Path) -> None:
+    """A sweep folder with no runs (runs/ removed or emptied) is bad input, exit 2: not a
+    system error (FileNotFoundError) nor an internal one (KeyError) from reading nothing."""
+    if (results / "spec.yaml").is_file() and not any((results / "runs").glob("part-*.parquet")):
+        message = "no runs (runs/part-*.parquet): not a whole sweep folder"
+        raise _error(f"{results}: {message}", file=str(results), field="RESULTS")
 
 
 def _print_discovery(result: dict[str, Any], console: Console) -> None:

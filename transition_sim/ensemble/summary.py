@@ -8,7 +8,8 @@ The summary is a plain JSON-ready dict (it is written to ``summary.json`` and pr
      "metrics": {name: {"median": m, "p05": a, "p95": b, "n": count}}}
 
 Metrics are summarized over the runs where they are defined (finite, i.e. not NaN); ``n`` says
-how many.
+how many. A metric is a column of numbers (integers, floats, booleans, or nulls only): other
+columns (timestamps, durations, text) are not summarized, the same for Arrow and pandas tables.
 
 With parameters drawn from priors (`uncertainty.Uncertainty`), shares and quantiles are over
 seeds and parameters together, and the summary adds ``"uncertainty": {"mode": "prior",
@@ -146,6 +147,32 @@ def _values(runs: pa.Table | pd.DataFrame, name: str) -> list[Any]:
     return runs[name].tolist()
 
 
+def _is_metric(runs: pa.Table | pd.DataFrame, name: str) -> bool:
+    """Whether a column holds numbers (integers, floats, booleans, or only nulls), Arrow or
+    pandas alike: a timestamp's pandas value is nanoseconds (NaT the smallest integer), an
+    Arrow one a datetime; neither is a number to take quantiles of."""
+    if isinstance(runs, pa.Table):
+        kind = runs.schema.field(name).type
+        types = pa.types
+        return (
+            types.is_integer(kind)
+            or types.is_floating(kind)
+            or types.is_boolean(kind)
+            or types.is_null(kind)
+        )
+    column = runs[name]
+    if column.dtype.kind in "biuf":
+        return True
+    if column.dtype.kind != "O" or column.dtype.name == "category":  # datetimes, durations...
+        return False  # (a category is Arrow's dictionary, not a number either)
+    # Python objects (pandas' type for a column with None in it, or of text): numbers only,
+    # as Arrow would type them (a column of None is Arrow's null type)
+    import pandas as pd  # loaded: ``runs`` is a DataFrame
+
+    number = (bool, int, float, np.bool_, np.integer, np.floating)
+    return all(isinstance(v, number) or v is None or v is pd.NA for v in column.tolist())
+
+
 def _floats(runs: pa.Table | pd.DataFrame, name: str) -> np.ndarray:
     """A metric's column of a runs table as float64, NaN where it is missing."""
     if isinstance(runs, pa.Table):
@@ -173,7 +200,7 @@ def summarize_runs(
         "metrics": {
             name: _metric_summary(_floats(runs, name))
             for name in columns
-            if name not in RUN_COLUMNS
+            if name not in RUN_COLUMNS and _is_metric(runs, name)
         },
     }
     if uncertainty is None:

@@ -124,9 +124,26 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
         data.extend(self.construct_sequence(node))
         self.item_lines[id(data)] = [item.start_mark.line + 1 for item in node.value]
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, AttributeError):  # 2022-02-30 has a date's form and is none: the
+            return self.construct_scalar(node)  # text, which the field refuses at its line
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as exc:
+            # a tag PyYAML's constructor fails on (!!int foo, !!bool maybe): a located error
+            tag = node.tag.rsplit(":", 1)[-1]
+            value = f" {node.value!r}" if isinstance(node, yaml.ScalarNode) else ""
+            problem = f"cannot read{value} as {tag} ({type(exc).__name__}: {exc})"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_yaml_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_yaml_seq)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
 def _check_duplicates(node: yaml.MappingNode) -> None:

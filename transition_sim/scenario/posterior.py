@@ -162,6 +162,9 @@ def read_posterior(path: str | Path) -> Posterior:
         raise PosteriorError(f"{file} is not a Parquet file ({err})") from None
     metadata = _metadata(table.schema.metadata or {}, file)
     names = table.column_names
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # Arrow cannot name one of them (KeyError)
+        raise PosteriorError(f"{file}: column {twice[0]!r} appears more than once")
     for name in RESERVED:
         if name not in names:
             raise PosteriorError(f"{file} has no {name!r} column (columns: {', '.join(names)})")
@@ -171,15 +174,19 @@ def read_posterior(path: str | Path) -> Posterior:
     for name in (*RESERVED, *columns):
         if not (pa.types.is_floating(table[name].type) or pa.types.is_integer(table[name].type)):
             raise PosteriorError(f"{file}: column {name!r} is {table[name].type}, not a number")
-    weights = [float(w) for w in table["weight"].to_pylist()]
-    if not weights:
+    if table.num_rows == 0:
         raise PosteriorError(f"{file} has no particle")
-    if any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise PosteriorError(f"{file}: weights must be finite, non-negative and not all zero")
+    if table["weight"].null_count or table["particle"].null_count:
+        missing = "weight" if table["weight"].null_count else "particle"
+        raise PosteriorError(f"{file}: a {missing} is missing (null)")
+    weights = [float(w) for w in table["weight"].to_pylist()]
+    total = sum(weights)  # the normalizer as it always was (fsum may differ in the last bit)
+    if any(not math.isfinite(w) or w < 0 for w in weights) or not 0 < total < math.inf:
+        message = "weights must be finite, non-negative and not all zero, and their sum finite"
+        raise PosteriorError(f"{file}: {message}")
     rows = list(zip(*(table[c].to_pylist() for c in columns), strict=True))
     if any(v is None or not math.isfinite(float(v)) for row in rows for v in row):
         raise PosteriorError(f"{file}: a parameter value is missing or not finite")
-    total = sum(weights)
     return Posterior(
         file=str(file),
         columns=columns,
