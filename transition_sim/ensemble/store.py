@@ -95,6 +95,7 @@ __all__ = [
     "finish",
     "finished_parts",
     "lock_output",
+    "nothing_to_resume",
     "open_ledger",
     "open_staging",
     "output_errors",
@@ -222,6 +223,9 @@ def check_output_dir(
     interrupted run needs ``resume`` (continue it) or ``force`` (discard it).
     """
     path = output_path(out, force=force)
+    staging = staging_path(path)
+    if resume and not force and not staging.is_dir():  # a mistyped --out must not start over
+        raise OutputError(path, nothing_to_resume(path))
     if path.is_symlink():  # forced: the link will be replaced, its target left alone
         return path
     if path.exists() and not path.is_dir():
@@ -238,7 +242,6 @@ def check_output_dir(
                 f"output directory {path} holds files that are not results ({shown}); --force"
                 " only replaces a result directory: choose another --out",
             )
-    staging = staging_path(path)
     if staging.exists() and not (resume or force):
         raise OutputError(
             staging,
@@ -246,6 +249,13 @@ def check_output_dir(
             " or discard it with --force",
         )
     return path
+
+
+def nothing_to_resume(path: Path) -> str:
+    return (
+        f"--resume: nothing to resume in {path}: no interrupted run is there; check --out,"
+        " or run without --resume to start a new one"
+    )
 
 
 @functools.cache
