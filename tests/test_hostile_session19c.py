@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+from test_job import SCENARIO, Stop
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
+from transition_sim.ensemble import store
+from transition_sim.ensemble.executors import Interrupted
+from transition_sim.ensemble.job import run_to_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
@@ -43,3 +48,43 @@ def test_resume_onto_a_folder_holding_no_interrupted_run_is_refused(
     assert isinstance(result.exception, SystemExit)
     assert f"{out}: --out: --resume: nothing to resume in {out}" in result.output
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("damage", [b"{", b"[]", b"\xff\xfe"])
+def test_a_damaged_run_json_is_refused_on_resume_and_its_parts_kept(
+    tmp_path: Path, damage: bytes
+) -> None:
+    """A `run.json` that cannot be read (truncated, not an object, not text) makes `--resume`
+    refuse, naming the file, and leaves the finished parts for the user to decide: it was
+    taken as "nothing computed yet" and the staging folder was silently started over."""
+    out = tmp_path / "results"
+    with pytest.raises(Interrupted):
+        run_to_folder(SCENARIO, out, simulate_fn=Stop(at=30))
+    staging = store.staging_path(out)
+    parts = sorted((staging / "runs").glob("part-*.parquet"))
+    assert parts
+    (staging / "run.json").write_bytes(damage)
+    calls = Stop()
+    with pytest.raises(store.OutputError, match="--force") as refused:
+        run_to_folder(SCENARIO, out, resume=True, simulate_fn=calls)
+    assert refused.value.path == staging / "run.json"
+    assert str(staging / "run.json") in str(refused.value)
+    assert calls.seeds == []
+    assert sorted((staging / "runs").glob("part-*.parquet")) == parts
+    run_to_folder(SCENARIO, out, force=True, simulate_fn=calls)  # the user's choice: start over
+    assert len(calls.seeds) == SCENARIO.replications
+
+
+def test_a_damaged_ledger_is_refused_and_its_parts_kept(tmp_path: Path) -> None:
+    """The same for a job's ledger (a sweep's `.parts.json`, LOO's `ledger.json`): one that
+    cannot be read was replaced by an empty one and every recorded part deleted."""
+    folder = tmp_path / "job"
+    folder.mkdir()
+    assert store.open_ledger(folder, ["runs"], "ledger.json") == set()
+    store.write_part(folder, 0, {"runs": pa.table({"x": [1]})})
+    store.record_part(folder, 0, ["runs"], "ledger.json")
+    assert store.open_ledger(folder, ["runs"], "ledger.json") == {0}
+    (folder / "ledger.json").write_text('{"code": ', encoding="utf-8")
+    with pytest.raises(store.OutputError, match=r"ledger\.json"):
+        store.open_ledger(folder, ["runs"], "ledger.json")
+    assert store.part_path(folder, "runs", 0).is_file()

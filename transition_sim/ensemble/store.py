@@ -305,6 +305,35 @@ def _read_state(staging: Path, name: str = RUN_STATE) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
+def _stored_state(folder: Path, name: str, tables: Sequence[str]) -> dict[str, Any] | None:
+    """The state ``name`` of an interrupted job in ``folder``; None if it was never written and
+    no part was (nothing was computed). One that cannot be read is an `OutputError` naming it:
+    the parts it records are never discarded unasked."""
+    path = folder / name
+    if not path.exists() and not any(
+        any((folder / table).glob("part-*.parquet")) for table in tables
+    ):
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        problem = None if isinstance(state, dict) else "it is not a JSON object"
+    except FileNotFoundError:
+        problem = "it is missing, but finished parts are there"
+    except UnicodeDecodeError as err:
+        problem = f"it is not UTF-8 text ({err.reason})"
+    except ValueError as err:
+        problem = f"it is not valid JSON ({err})"
+    except OSError as err:
+        problem = f"it cannot be read ({err.strerror or err})"
+    if problem is not None:
+        raise OutputError(
+            path,
+            f"{path}: the record of the interrupted run is damaged: {problem}; its finished"
+            " parts cannot be trusted: use --force to discard them",
+        )
+    return state
+
+
 def open_staging(
     out: Path, identity: Mapping[str, Any], *, resume: bool = False
 ) -> tuple[Path, set[int]]:
@@ -316,7 +345,7 @@ def open_staging(
     output's location is writable.
     """
     staging = staging_path(out)
-    state = _read_state(staging) if resume and staging.exists() else None
+    state = _stored_state(staging, RUN_STATE, TABLES) if resume and staging.exists() else None
     if state is not None:
         changed = [key for key in identity if state.get(key) != identity[key]]
         if changed:
@@ -369,7 +398,7 @@ def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
     """The parts of ``folder`` that a resumed job keeps: those recorded in ``ledger``, checked
     (`check_parts`), by the same code (`code_files`; `OutputError` naming the files that
     changed). Files of parts not recorded are removed; a new ledger is started if none."""
-    state = _read_state(folder, ledger)
+    state = _stored_state(folder, ledger, tables)
     if state is None:
         state = {"code": code_files(), "parts": {}}
         write_text_atomic(folder / ledger, json_text(state))
