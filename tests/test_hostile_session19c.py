@@ -88,3 +88,24 @@ def test_a_damaged_ledger_is_refused_and_its_parts_kept(tmp_path: Path) -> None:
     with pytest.raises(store.OutputError, match=r"ledger\.json"):
         store.open_ledger(folder, ["runs"], "ledger.json")
     assert store.part_path(folder, "runs", 0).is_file()
+
+
+@pytest.mark.parametrize("given", ["", ".", ".."])
+def test_run_refuses_the_current_folder_as_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """`run --out .` (or an empty --out, which is the same path) in an empty folder replaced
+    the current folder by the results, and the report then failed in the deleted folder; a
+    run's results replace their folder as a whole, so the current folder (or one holding it)
+    is refused before anything runs, and nothing is written beside it."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = cli.invoke(app, ["run", str(BASELINE), "-n", "1", "-w", "1", "--out", given])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    target = here if given != ".." else tmp_path
+    assert f"{target}: --out: output directory {target} " in result.output
+    assert "current folder" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
+    assert list(here.iterdir()) == []

@@ -102,6 +102,7 @@ __all__ = [
     "publish",
     "record_in_manifest",
     "record_part",
+    "refuse_current_folder",
     "result_files",
     "run_identity",
     "saved_replications",
@@ -211,6 +212,22 @@ def output_path(out: str | os.PathLike[str], *, force: bool = False) -> Path:
     if not path.name:
         raise OutputError(path, f"cannot use {path} as an output directory")
     return path
+
+
+def refuse_current_folder(path: Path) -> None:
+    """Refuse an output folder that is the current folder or holds it (``--out .``, an empty
+    ``--out``, ``--out ..``): results replace their folder as a whole (`publish`), which would
+    leave the process, and the user's shell, in a deleted folder. Whatever it holds and even
+    with ``force``: the rule is about where, not what."""
+    here = Path(os.getcwd())
+    target = Path(os.path.realpath(path))
+    if here == target or target in here.parents:
+        what = "is the current folder" if here == target else f"holds the current folder {here}"
+        raise OutputError(
+            path,
+            f"output directory {path} {what} (an empty --out or '.' is the current folder):"
+            " results replace their folder as a whole; give a new folder, e.g. --out results",
+        )
 
 
 def check_output_dir(
@@ -683,6 +700,7 @@ def write_results(
     same guarantees as a streamed run). Raises `OutputError` if ``out_dir`` cannot take them
     (`check_output_dir`), `lock.LockedError` if another run writes there. Returns the folder."""
     out = output_path(out_dir, force=force)
+    refuse_current_folder(out)
     with lock_output(out):
         check_output_dir(out, force=force)
         identity = run_identity(scenario, keep, ensemble.replications, ensemble.uncertainty)
