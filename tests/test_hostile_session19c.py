@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from test_job import SCENARIO, Stop
@@ -109,3 +110,41 @@ def test_run_refuses_the_current_folder_as_out(
     assert "current folder" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
     assert list(here.iterdir()) == []
+
+
+def test_loo_counts_saved_under_other_coupled_sets_are_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`backtest --loo --out` saves each particle's counts under an identity of what they
+    depend on; the registry's coupled sets (which complete each particle's values) were left
+    out of it, so a rerun after changing them reused the stale counts."""
+    from posterior_files import prior_draws_posterior
+    from test_loo import contagion_decides
+
+    from transition_sim.backtest import loo
+    from transition_sim.claims import load_priors
+    from transition_sim.scenario.loader import load_scenario
+    from transition_sim.scenario.posterior import read_posterior
+
+    runs: list[int] = []
+
+    def counted(scenario, seed: int):  # type: ignore[no-untyped-def]
+        runs.append(seed)
+        return contagion_decides(scenario, seed)
+
+    monkeypatch.setattr(loo, "simulate", counted)
+    drawn = read_posterior(prior_draws_posterior(tmp_path / "fit", 2, ("crowd.contagion",)))
+    file = ROOT / "scenarios" / "cases" / "armenia_2018.yaml"
+    scenario = load_scenario(file).model_copy(update={"days": 3})
+    case = loo.Case(scenario.name, str(file), scenario, "popular_transition", "popular", 1)
+    registry = load_priors().coupled
+    assert registry
+
+    def count(coupled: tuple) -> int:
+        runs.clear()
+        loo.run_counts([case], drawn, [0, 1], np.ones(2) / 2, 1, coupled, out=tmp_path / "loo")
+        return len(runs)
+
+    assert count(registry) == 2
+    assert count(registry) == 0  # the same thing: continued from the saved counts
+    assert count(registry[1:]) == 2  # a set removed from the registry: counted again
