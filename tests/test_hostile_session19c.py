@@ -3,6 +3,9 @@ behaviour that a bug found by a hostile tester broke."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +151,61 @@ def test_loo_counts_saved_under_other_coupled_sets_are_not_reused(
     assert count(registry) == 2
     assert count(registry) == 0  # the same thing: continued from the saved counts
     assert count(registry[1:]) == 2  # a set removed from the registry: counted again
+
+
+FIT = f"""\
+name: tiny
+scenario: {BASELINE}
+cases: cases
+seed: 7
+population: 4
+generations: 40
+replications: 1
+days: 4
+parameters:
+  - {{address: loyalty_dynamics.crowd_size, prior: A-loyalty-crowd-size}}
+record:
+  replications: 1
+  deaths: {{value: 231, source: F-toll}}
+  detained: {{value: 9900, source: F-toll}}
+  invitation_day: {{range: [2, 6], source: F-csto-invited}}
+  days_to_order: {{value: 9, source: F-csto-withdrawal}}
+  peak_crowd: {{region: Almaty, range: [5000, 50000], source: A-peak-crowd}}
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_fit_stops_on_a_signal_with_a_message(tmp_path: Path, signum: int) -> None:
+    """`fit` stops at once on SIGINT (even one its shell set to be ignored, as for a job run in
+    the background) or SIGTERM, exit 128 + the signal, saying it stopped and cannot be
+    resumed. It installed no handler: an ignored Ctrl-C let the generations run on, and
+    SIGTERM killed it with no message."""
+    (tmp_path / "cases").mkdir()
+    for name, outcome in (("case_a", "incumbent_holds"), ("case_b", "popular_transition")):
+        text = f"extends: {BASELINE}\nname: {name}\n"
+        text += f"observed: {{outcome: {outcome}, crisis: mass_protest}}\n"
+        (tmp_path / "cases" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "fit.yaml").write_text(FIT, encoding="utf-8")
+    command = [sys.executable, "-m", "transition_sim", "fit", "fit.yaml", "-o", "out", "-w", "2"]
+    fit = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert fit.stderr is not None
+    for line in fit.stderr:
+        if line.startswith("generation 0"):
+            break
+    fit.send_signal(signum)
+    try:
+        _, rest = fit.communicate(timeout=20)  # ignored, the 40 generations run for minutes
+    finally:
+        fit.kill()
+        fit.communicate()
+    assert fit.returncode == 128 + signum, rest
+    assert f"interrupted by {signal.Signals(signum).name}" in rest
+    assert "cannot be resumed" in rest
+    assert "Traceback" not in rest
