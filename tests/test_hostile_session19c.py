@@ -186,7 +186,7 @@ def test_fit_stops_on_a_signal_with_a_message(tmp_path: Path, signum: int) -> No
         text += f"observed: {{outcome: {outcome}, crisis: mass_protest}}\n"
         (tmp_path / "cases" / f"{name}.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "fit.yaml").write_text(FIT, encoding="utf-8")
-    command = [sys.executable, "-m", "transition_sim", "fit", "fit.yaml", "-o", "out", "-w", "2"]
+    command = [sys.executable, "-m", "transition_sim", "fit", "fit.yaml", "-o", "out", "-w", "1"]
     fit = subprocess.Popen(
         command,
         cwd=tmp_path,
@@ -201,7 +201,7 @@ def test_fit_stops_on_a_signal_with_a_message(tmp_path: Path, signum: int) -> No
             break
     fit.send_signal(signum)
     try:
-        _, rest = fit.communicate(timeout=20)  # ignored, the 40 generations run for minutes
+        _, rest = fit.communicate(timeout=60)  # ignored, the 40 generations run for minutes
     finally:
         fit.kill()
         fit.communicate()
