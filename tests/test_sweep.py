@@ -170,7 +170,7 @@ def test_an_interrupted_sweep_resumes_to_the_same_runs(
     for stop_at in (100, 150):
         CALLS.update(n=0, stop_at=stop_at)
         with pytest.raises(KeyboardInterrupt):
-            run_sweep(exp_int, out, resume=True)
+            run_sweep(exp_int, out, resume=out.exists())  # nothing to resume at first
         stored = pd.read_parquet(out / "runs")
         assert 0 < len(stored) < 360
         assert not stored.duplicated(["point", "replication"]).any()

@@ -307,14 +307,21 @@ def _means(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def identity(
-    cases: Sequence[Case], posterior: Posterior, rows: Sequence[int], replications: int
+    cases: Sequence[Case],
+    posterior: Posterior,
+    rows: Sequence[int],
+    replications: int,
+    coupled: tuple,
 ) -> str:
-    """What the counts depend on (the code aside: the ledger checks it), as a short hash."""
+    """What the counts depend on (the code aside: the ledger checks it), as a short hash: the
+    registry's coupled sets too, which complete each particle's values (`with_values`).
+    (Counts saved before they were part of it are in folders of another name: not reused.)"""
     record = {
         "posterior": posterior.sha256,
         "rows": list(rows),
         "replications": replications,
         "cases": [(c.file, c.seed, scenario_values(c.scenario)) for c in cases],
+        "coupled": [list(members) for members in coupled],
     }
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -360,7 +367,7 @@ def run_counts(
     done: set[int] = set()
     folder = None
     if out is not None:
-        folder = Path(out) / f"counts-{identity(cases, posterior, rows, replications)}"
+        folder = Path(out) / f"counts-{identity(cases, posterior, rows, replications, coupled)}"
         folder.mkdir(parents=True, exist_ok=True)
         done = store.open_ledger(folder, ("counts",), "ledger.json")
         for s in done:

@@ -18,7 +18,11 @@ from transition_sim.cli.errors import (
     refuse_file_out,
     scenario_error,
 )
-from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
+from transition_sim.ensemble.executors import (
+    DASK_ADDRESS_VARIABLE,
+    Interrupted,
+    raise_on_signals,
+)
 
 __all__ = ["register"]
 
@@ -65,17 +69,33 @@ def register(app: typer.Typer) -> None:
         refuse_bad_scheduler(scheduler)
         _refuse_other_folder(out)
 
+        received: list[int] = []
+
         def log(text: str) -> None:
+            """Say how far the fit got; called after each generation, so that also stops it
+            if the signal's exception was lost (raised where Python only prints it)."""
+            if received:
+                raise Interrupted(received[0])
             if not json_output:
                 typer.echo(text, err=True)
 
-        try:
-            result = run_fit(
-                load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
-                scheduler=scheduler, budget_minutes=budget_minutes, log=log,
-            )  # fmt: skip
-        except ScenarioError as err:
-            raise scenario_error(err) from None
+        # As `run` and `sweep`: SIGINT (even one the shell set to be ignored) and SIGTERM stop
+        # the fit at once, its workers killed, with a message and exit 130/143.
+        with raise_on_signals() as signals:
+            received = signals
+            try:
+                result = run_fit(
+                    load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
+                    scheduler=scheduler, budget_minutes=budget_minutes, log=log,
+                )  # fmt: skip
+            except ScenarioError as err:
+                raise scenario_error(err) from None
+            except Interrupted as err:
+                raise _interrupted(err, out) from None
+            except Exception as err:
+                if received:  # e.g. workers killed by the same signal, noticed first
+                    raise _interrupted(Interrupted(received[0]), out) from err
+                raise
         last = result.diagnostics.iloc[-1]
         summary = {
             "out": str(out),
@@ -98,6 +118,14 @@ def register(app: typer.Typer) -> None:
                 f"{summary['generations']} generations (stopped: {result.stopped}); posterior,"
                 f" diagnostics, predictive draws and report.html in {out}"
             )
+
+
+def _interrupted(err: Interrupted, out: Path) -> CliError:
+    text = (
+        f"{err}; the fit stopped before its end, so {out} is incomplete; a fit cannot be"
+        " resumed: run it again to start over"
+    )
+    return CliError(str(err), err.exit_code, text=text, details={"out": str(out)})
 
 
 def _refuse_other_folder(out: Path) -> None:

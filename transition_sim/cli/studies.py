@@ -289,6 +289,9 @@ def compare(
         raise _error("compare needs at least two scenario files", field="SCENARIOS")
     if len({str(s) for s in scenarios}) < len(scenarios):
         raise _error("a scenario file is given twice", field="SCENARIOS")
+    if resume and out is None:
+        raise _error("--resume needs --out (the folder of the interrupted comparison)",
+                     field="--resume")  # fmt: skip
     refuse_file_out(out, force=force)
     refuse_bad_scheduler(scheduler)
     loaded = [load(path) for path in scenarios]

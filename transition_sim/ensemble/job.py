@@ -93,6 +93,7 @@ def run_to_folder(
     parts saved so far stay in the staging folder for ``resume``.
     """
     out = store.output_path(out, force=force)
+    store.refuse_current_folder(out)
     n = scenario.replications
     size = part_size(scenario, keep)
     with store.lock_output(out):

@@ -95,12 +95,14 @@ __all__ = [
     "finish",
     "finished_parts",
     "lock_output",
+    "nothing_to_resume",
     "open_ledger",
     "open_staging",
     "output_errors",
     "publish",
     "record_in_manifest",
     "record_part",
+    "refuse_current_folder",
     "result_files",
     "run_identity",
     "saved_replications",
@@ -212,6 +214,22 @@ def output_path(out: str | os.PathLike[str], *, force: bool = False) -> Path:
     return path
 
 
+def refuse_current_folder(path: Path) -> None:
+    """Refuse an output folder that is the current folder or holds it (``--out .``, an empty
+    ``--out``, ``--out ..``): results replace their folder as a whole (`publish`), which would
+    leave the process, and the user's shell, in a deleted folder. Whatever it holds and even
+    with ``force``: the rule is about where, not what."""
+    here = Path(os.getcwd())
+    target = Path(os.path.realpath(path))
+    if here == target or target in here.parents:
+        what = "is the current folder" if here == target else f"holds the current folder {here}"
+        raise OutputError(
+            path,
+            f"output directory {path} {what} (an empty --out or '.' is the current folder):"
+            " results replace their folder as a whole; give a new folder, e.g. --out results",
+        )
+
+
 def check_output_dir(
     out: str | os.PathLike[str], *, force: bool = False, resume: bool = False
 ) -> Path:
@@ -222,6 +240,9 @@ def check_output_dir(
     interrupted run needs ``resume`` (continue it) or ``force`` (discard it).
     """
     path = output_path(out, force=force)
+    staging = staging_path(path)
+    if resume and not force and not staging.is_dir():  # a mistyped --out must not start over
+        raise OutputError(path, nothing_to_resume(path))
     if path.is_symlink():  # forced: the link will be replaced, its target left alone
         return path
     if path.exists() and not path.is_dir():
@@ -238,7 +259,6 @@ def check_output_dir(
                 f"output directory {path} holds files that are not results ({shown}); --force"
                 " only replaces a result directory: choose another --out",
             )
-    staging = staging_path(path)
     if staging.exists() and not (resume or force):
         raise OutputError(
             staging,
@@ -246,6 +266,13 @@ def check_output_dir(
             " or discard it with --force",
         )
     return path
+
+
+def nothing_to_resume(path: Path) -> str:
+    return (
+        f"--resume: nothing to resume in {path}: no interrupted run is there; check --out,"
+        " or run without --resume to start a new one"
+    )
 
 
 @functools.cache
@@ -295,6 +322,35 @@ def _read_state(staging: Path, name: str = RUN_STATE) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
+def _stored_state(folder: Path, name: str, tables: Sequence[str]) -> dict[str, Any] | None:
+    """The state ``name`` of an interrupted job in ``folder``; None if it was never written and
+    no part was (nothing was computed). One that cannot be read is an `OutputError` naming it:
+    the parts it records are never discarded unasked."""
+    path = folder / name
+    if not path.exists() and not any(
+        any((folder / table).glob("part-*.parquet")) for table in tables
+    ):
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        problem = None if isinstance(state, dict) else "it is not a JSON object"
+    except FileNotFoundError:
+        problem = "it is missing, but finished parts are there"
+    except UnicodeDecodeError as err:
+        problem = f"it is not UTF-8 text ({err.reason})"
+    except ValueError as err:
+        problem = f"it is not valid JSON ({err})"
+    except OSError as err:
+        problem = f"it cannot be read ({err.strerror or err})"
+    if problem is not None:
+        raise OutputError(
+            path,
+            f"{path}: the record of the interrupted run is damaged: {problem}; its finished"
+            " parts cannot be trusted: use --force to discard them",
+        )
+    return state
+
+
 def open_staging(
     out: Path, identity: Mapping[str, Any], *, resume: bool = False
 ) -> tuple[Path, set[int]]:
@@ -306,7 +362,7 @@ def open_staging(
     output's location is writable.
     """
     staging = staging_path(out)
-    state = _read_state(staging) if resume and staging.exists() else None
+    state = _stored_state(staging, RUN_STATE, TABLES) if resume and staging.exists() else None
     if state is not None:
         changed = [key for key in identity if state.get(key) != identity[key]]
         if changed:
@@ -359,7 +415,7 @@ def open_ledger(folder: Path, tables: Sequence[str], ledger: str) -> set[int]:
     """The parts of ``folder`` that a resumed job keeps: those recorded in ``ledger``, checked
     (`check_parts`), by the same code (`code_files`; `OutputError` naming the files that
     changed). Files of parts not recorded are removed; a new ledger is started if none."""
-    state = _read_state(folder, ledger)
+    state = _stored_state(folder, ledger, tables)
     if state is None:
         state = {"code": code_files(), "parts": {}}
         write_text_atomic(folder / ledger, json_text(state))
@@ -644,6 +700,7 @@ def write_results(
     same guarantees as a streamed run). Raises `OutputError` if ``out_dir`` cannot take them
     (`check_output_dir`), `lock.LockedError` if another run writes there. Returns the folder."""
     out = output_path(out_dir, force=force)
+    refuse_current_folder(out)
     with lock_output(out):
         check_output_dir(out, force=force)
         identity = run_identity(scenario, keep, ensemble.replications, ensemble.uncertainty)

@@ -45,6 +45,7 @@ from transition_sim.ensemble.store import (
     file_sha256,
     fsync_dir,
     json_text,
+    nothing_to_resume,
     write_text_atomic,
 )
 from transition_sim.ensemble.summary import OUTCOMES, wilson_interval
@@ -301,7 +302,9 @@ def prepare_dir(
     """
     if out.exists() and not out.is_dir():
         raise SweepDirError(out, f"output path {out} exists and is not a directory")
-    if resume and (out / marker).is_file() and not force:
+    if resume and not force and not (out / marker).is_file():  # a mistyped --out
+        raise SweepDirError(out, nothing_to_resume(out))
+    if resume and not force:
         try:
             previous = stored_key(out)
         except ScenarioError as err:
