@@ -261,6 +261,9 @@ def test_prim_on_a_sweep_and_on_an_ensemble(page, server: Server, shots: Path) -
     )
     assert len(columns) == 2  # the fixture's two outputs
     page.wait_for_selector("#sensitivity-detail-chart .js-plotly-plot")
+    # Dash may still be replacing the summary's graph when the detail's appears (seen once in
+    # a full run under load: 1 chart): wait for the two, and fail if they never both show.
+    page.wait_for_function("() => document.querySelectorAll('#view .js-plotly-plot').length >= 2")
     assert page.locator("#view .js-plotly-plot").count() == 2
     page.screenshot(path=str(shots / "dashboard-sensitivity.png"))
 
