@@ -69,20 +69,18 @@ def register(app: typer.Typer) -> None:
         refuse_bad_scheduler(scheduler)
         _refuse_other_folder(out)
 
-        received: list[int] = []
-
-        def log(text: str) -> None:
-            """Say how far the fit got; called after each generation, so that also stops it
-            if the signal's exception was lost (raised where Python only prints it)."""
-            if received:
-                raise Interrupted(received[0])
-            if not json_output:
-                typer.echo(text, err=True)
-
         # As `run` and `sweep`: SIGINT (even one the shell set to be ignored) and SIGTERM stop
         # the fit at once, its workers killed, with a message and exit 130/143.
-        with raise_on_signals() as signals:
-            received = signals
+        with raise_on_signals() as received:
+
+            def log(text: str) -> None:
+                """Say how far the fit got; called after each generation, so that also stops
+                it if the signal's exception was lost (raised where Python only prints it)."""
+                if received:
+                    raise Interrupted(received[0])
+                if not json_output:
+                    typer.echo(text, err=True)
+
             try:
                 result = run_fit(
                     load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
