@@ -80,3 +80,36 @@ def test_uv_run_does_not_compile_the_environment_at_every_command() -> None:
     install compiles once instead (``uv sync --compile-bytecode``)."""
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert not settings["tool"].get("uv", {}).get("compile-bytecode", False)
+
+
+def test_an_editable_install_compiles_the_projects_modules(tmp_path: Path) -> None:
+    """The first command after ``uv sync`` would otherwise compile the project's own modules
+    (uv compiles only the libraries; an editable install leaves the project in its tree): the
+    build hook (hatch_build.py) compiles them into the tree's ``__pycache__`` folders. Installed
+    here from a copy of the tree, as uv installs a fresh clone, into a new environment."""
+    import importlib.util
+    import os
+    import shutil
+
+    uv = os.environ.get("UV") or shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH (the README's commands run the tests through uv run)")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("pyproject.toml", "hatch_build.py", "README.md"):
+        shutil.copy(ROOT / name, tree / name)
+    shutil.copytree(
+        ROOT / "transition_sim", tree / "transition_sim", ignore=shutil.ignore_patterns("*.pyc")
+    )
+    modules = sorted((tree / "transition_sim").rglob("*.py"))
+    assert not list((tree / "transition_sim").rglob("*.pyc"))
+    venv = tmp_path / "venv"
+    subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--no-deps", "--python", str(venv / "bin" / "python"),
+         "-e", str(tree)],
+        check=True,
+    )
+    tag = sys.implementation.cache_tag
+    missing = [m for m in modules if not Path(importlib.util.cache_from_source(str(m))).exists()]
+    assert tag and not missing, f"not compiled at install: {missing[:5]}"
