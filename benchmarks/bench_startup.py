@@ -24,7 +24,8 @@ children (user + system), and wall time.
   SCENARIO -n 1`` as typed (the first command after the install), the same again (a later
   run), ``--help`` and ``run --point -n 1``, all as on most machines (bytecode written); then,
   the project's modules deleted and the project installed again, the command as typed in a
-  shell with ``PYTHONDONTWRITEBYTECODE`` set (as on the machine measured).
+  shell with ``PYTHONDONTWRITEBYTECODE`` set (as on the machine measured). Repeated
+  ``--repeats`` times, a new environment each time, old and new alternating.
 
 A script, not a test: results go to benchmarks/results/startup.json, never asserted.
 """
@@ -202,7 +203,7 @@ def main() -> None:
                         continue
                     env = None if args.smoke else envs(name, mode)  # smoke: the shell's own
                     results[label][name].append(timed(command, tree, env))
-        if args.fresh_env:
+        for _ in range(args.repeats if args.fresh_env else 0):  # a new environment each time
             for name, tree in trees.items():
                 numba_cache = envs(name, "bytecode")["NUMBA_CACHE_DIR"]
                 for label, value in fresh_env(tree, numba_cache).items():
