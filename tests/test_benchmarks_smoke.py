@@ -7,6 +7,7 @@ The scripts run concurrently, each in its own process, once for the module.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,14 @@ def test_script_runs_and_writes_its_tables(smoke: dict[str, Any], name: str) -> 
 def test_readme_tables_regenerate_from_the_results(smoke: dict[str, Any], tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text((ROOT / "README.md").read_text())
+    # A README table may come from a second measurement by a script, kept under another name
+    # (e.g. startup_hook.json, by bench_startup.py): taken from the committed results, and
+    # it must hold the tables of the script that wrote it.
+    for name in re.findall(r"<!-- bench:([\w-]+)/[\w-]+ -->", readme.read_text()):
+        if name not in TABLES:
+            record = json.loads((BENCHMARKS / "results" / f"{name}.json").read_text())
+            assert set(record["tables"]) == TABLES[record["benchmark"]], name
+            (smoke["folder"] / f"{name}.json").write_text(json.dumps(record))
     command = [sys.executable, str(BENCHMARKS / "tables.py"), "--results", str(smoke["folder"]),
                "--readme", str(readme)]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True)
