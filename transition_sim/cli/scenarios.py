@@ -122,6 +122,7 @@ def run(
         int,
         typer.Option(
             min=1,
+            max=MAX_INTEGER,
             help="With drawn parameters: run each draw with this many seeds, to split each"
             " outcome's variance between parameters and seeds (needs 2 or more).",
         ),

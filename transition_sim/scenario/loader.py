@@ -501,6 +501,24 @@ def _inside(target: Path, folders: tuple[Path, ...]) -> bool:
     return any(here.is_relative_to(folder) for folder in folders)
 
 
+def scenario_file_problem(path: Path) -> str | None:
+    """Why ``path``, named by a spec as its scenario, cannot be one, or None: missing, a folder,
+    or not a regular file (a device, pipe or socket), each said as such (a folder or a pipe is
+    not "not found"). Only ``stat`` (a pipe is not opened); the load itself checks again what
+    it opens (`_read_text`)."""
+    try:
+        kind = path.stat().st_mode
+    except FileNotFoundError:
+        return f"scenario file not found: {path}"
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long, a loop of links
+        return f"cannot open the scenario file {path}: {getattr(exc, 'strerror', None) or exc}"
+    if stat.S_ISDIR(kind):
+        return f"{path} is a directory, not a scenario file"
+    if not stat.S_ISREG(kind):
+        return f"{path} is not a regular file (a device, pipe or socket), not a scenario file"
+    return None
+
+
 def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file, and check that it can run; raise
     `ScenarioError` if it cannot, naming the file, line and field of every problem.

@@ -49,7 +49,7 @@ from transition_sim.backtest import case_files
 from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
 from transition_sim.ensemble.store import atomic_write, code_hash, file_sha256
 from transition_sim.scenario.address import PathError, apply_values, base_value, refusal
-from transition_sim.scenario.loader import ScenarioError, load_scenario
+from transition_sim.scenario.loader import ScenarioError, load_scenario, scenario_file_problem
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
 from transition_sim.studies.fit_spec import (
@@ -187,8 +187,9 @@ def prepare(sf: FitSpecFile) -> Problem:
     `ScenarioError` (file:line: field) naming the spec's field when something does not fit."""
     spec = sf.spec
     base_path = sf.resolve(spec.scenario)
-    if not base_path.is_file():
-        raise sf.error("scenario", f"no scenario file {base_path}")
+    problem = scenario_file_problem(base_path)
+    if problem is not None:
+        raise sf.error("scenario", problem)
     folder = sf.resolve(spec.cases)
     if not folder.is_dir():
         raise sf.error("cases", f"no folder {folder}")
