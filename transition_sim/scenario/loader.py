@@ -519,14 +519,20 @@ def scenario_file_problem(path: Path) -> str | None:
     return None
 
 
-def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, *, within: Sequence[Path] | None = None, posterior: bool = True
+) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file, and check that it can run; raise
     `ScenarioError` if it cannot, naming the file, line and field of every problem.
 
     With ``within`` (folders), the file it extends must be in one of them (links resolved), or
     it is refused with one message whatever the file is: a server reads no other file for a
     file it did not write. The files in those folders are the server's own, and may extend
-    what they like."""
+    what they like.
+
+    With ``posterior=False`` a ``from_posterior`` is dropped unread, as for a server: for a
+    caller that runs the scenario at its point values only (the fit, which may be writing that
+    very posterior)."""
     path = Path(path)
     folders = None if within is None else tuple(Path(f).resolve() for f in within)
     data, locations, files = _resolve(path, (), folders)
@@ -541,6 +547,8 @@ def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> 
     if problems:
         located = [(*locate(field, locations), field, message) for field, message in problems]
         raise _located_error(located, files)
+    if scenario.from_posterior is not None and not posterior:
+        return scenario.model_copy(update={"from_posterior": None})
     if scenario.from_posterior is not None:
         scenario = _with_posterior(scenario, locations, folders)
     return scenario
