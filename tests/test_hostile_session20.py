@@ -103,3 +103,35 @@ def test_a_fit_spec_whose_scenario_is_no_file_says_what_it_is(tmp_path: Path, ki
     assert result.exit_code == 2, result.output
     assert f"{spec}:2: scenario: {said}" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_draws_from_the_posterior_the_loader_checked_not_a_later_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The posterior a scenario names is read once: the loader reads and checks it, and the run
+    draws from those particles. It read the file a second time, so a file replaced in between
+    (by a fit writing there, say) was drawn from unchecked: here 4 particles instead of the 3
+    checked."""
+    import hashlib
+
+    from posterior_files import prior_draws_posterior
+
+    import transition_sim.ensemble.runner as runner
+
+    checked = prior_draws_posterior(tmp_path / "post", particles=3) / "posterior.parquet"
+    sha = hashlib.sha256(checked.read_bytes()).hexdigest()
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {BASELINE}\nname: s\ndays: 4\nfrom_posterior: post\n")
+    resolve = runner.resolve
+
+    def replace_then_resolve(*args, **kwargs):  # between the load and the draws
+        prior_draws_posterior(tmp_path / "other", particles=4)
+        os.replace(tmp_path / "other" / "posterior.parquet", checked)
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "resolve", replace_then_resolve)
+    result = cli.invoke(app, ["run", str(scenario), "-n", "2", "-w", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    drawn = json.loads(result.stdout)["uncertainty"]
+    assert hashlib.sha256(checked.read_bytes()).hexdigest() != sha  # it was replaced
+    assert (drawn["mode"], drawn["particles"], drawn["posterior_sha256"]) == ("posterior", 3, sha)
