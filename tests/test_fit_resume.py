@@ -217,3 +217,21 @@ def test_a_fit_into_the_posterior_its_base_draws_from_resumes(
     pd.testing.assert_frame_equal(
         pd.read_parquet(whole / "posterior.parquet"), pd.read_parquet(out / "posterior.parquet")
     )
+
+
+def test_a_folder_another_fit_holds_is_refused(
+    uninterrupted: tuple[Path, Path], interrupted: Path, tmp_path: Path
+) -> None:
+    """Two fits (a resumed one and another) in one folder would write one database: the second
+    is refused, exit 2, with the lock runs take; the folder is left as it was."""
+    from transition_sim.ensemble.lock import hold_lock
+
+    spec, _ = uninterrupted
+    out = tmp_path / "out"
+    shutil.copytree(interrupted, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with hold_lock(out):
+        result = cli.invoke(app, ["fit", str(spec), "--out", str(out), "-w", "1", "--resume"])
+    assert result.exit_code == 2, result.output
+    assert f"{out}: --out: {out} is in use by another run" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

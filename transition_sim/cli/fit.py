@@ -16,6 +16,7 @@ import typer
 from transition_sim.cli.errors import (
     MAX_WORKERS,
     CliError,
+    output_error,
     refuse_bad_scheduler,
     refuse_file_out,
     scenario_error,
@@ -73,6 +74,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit the shared parameters to the library with ABC-SMC (same spec, same posterior;
         an interrupted fit continues with --resume)."""
+        from transition_sim.ensemble.lock import LockedError
+        from transition_sim.ensemble.store import OutputError, lock_output
         from transition_sim.scenario.loader import ScenarioError
         from transition_sim.studies.fit import ResumeError, run_fit
         from transition_sim.studies.fit_spec import load_fit_spec
@@ -84,7 +87,7 @@ def register(app: typer.Typer) -> None:
         def hint() -> str:
             """The command that resumes this fit: the options that make its identity."""
             args = [str(spec), "--out", str(out)]
-            args += ["--budget-minutes", f"{budget_minutes:g}"] if budget_minutes else []
+            args += ["--budget-minutes", repr(budget_minutes)] if budget_minutes else []
             args += ["-w", str(workers)] if workers else []
             args += ["--scheduler", scheduler] if scheduler else []
             return shlex.join(["transition-sim", "fit", *args, "--resume"])
@@ -102,10 +105,16 @@ def register(app: typer.Typer) -> None:
                     typer.echo(text, err=True)
 
             try:
-                result = run_fit(
-                    load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
-                    scheduler=scheduler, budget_minutes=budget_minutes, log=log, resume=resume,
-                )  # fmt: skip
+                # One fit at a time in a folder (a second one, or a resume, would write the same
+                # database): the lock beside it that runs take, `DIR: --out: ... in use`.
+                with lock_output(out):
+                    result = run_fit(
+                        load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
+                        scheduler=scheduler, budget_minutes=budget_minutes, log=log,
+                        resume=resume,
+                    )  # fmt: skip
+            except (OutputError, LockedError) as err:
+                raise output_error(err) from None
             except ScenarioError as err:
                 raise scenario_error(err) from None
             except ResumeError as err:
