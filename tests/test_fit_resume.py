@@ -100,11 +100,13 @@ def test_a_stopped_fit_resumes_to_the_posterior_of_an_uninterrupted_one(
     assert json.loads((out / RECORD).read_text())["finished"] is True
 
 
-def test_a_fit_killed_by_sigterm_resumes_from_the_command_line_on_other_workers(
-    uninterrupted: tuple[Path, Path], tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_a_fit_stopped_by_a_signal_resumes_from_the_command_line_on_other_workers(
+    uninterrupted: tuple[Path, Path], tmp_path: Path, signum: int
 ) -> None:
-    """A real signal (SIGTERM after generation 0): exit 143 with the command that resumes it;
-    that command, with 2 workers instead of 1, gives the uninterrupted fit's posterior."""
+    """A real signal after generation 0: SIGTERM exits 143 with the command that resumes it;
+    SIGKILL leaves no word (and its lock file behind). Resumed with 2 workers instead of 1, the
+    fit is the uninterrupted one."""
     spec, whole = uninterrupted
     out = tmp_path / "out"
     command = [sys.executable, "-m", "transition_sim", "fit", str(spec), "-o", str(out), "-w", "1"]
@@ -113,7 +115,7 @@ def test_a_fit_killed_by_sigterm_resumes_from_the_command_line_on_other_workers(
     for line in fit.stderr:
         if line.startswith("generation 0"):
             break
-    fit.send_signal(signal.SIGTERM)
+    fit.send_signal(signum)
     try:
         _, rest = fit.communicate(timeout=60)
     finally:
@@ -121,9 +123,13 @@ def test_a_fit_killed_by_sigterm_resumes_from_the_command_line_on_other_workers(
         fit.communicate()
     if fit.returncode == 0:
         pytest.skip("the fit finished before the signal arrived")  # 3 tiny generations
-    assert fit.returncode == 143, rest
-    assert "Traceback" not in rest
-    assert f"transition-sim fit {spec} --out {out} -w 1 --resume" in rest
+    if signum == signal.SIGTERM:
+        assert fit.returncode == 143, rest
+        assert "Traceback" not in rest
+        assert f"transition-sim fit {spec} --out {out} -w 1 --resume" in rest
+    else:
+        assert fit.returncode == -signal.SIGKILL
+    assert not (out / "posterior.parquet").exists()
     result = cli.invoke(app, ["fit", str(spec), "--out", str(out), "-w", "2", "--resume"])
     assert result.exit_code == 0, result.output
     assert_same_fit(whole, out)
