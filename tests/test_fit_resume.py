@@ -100,7 +100,7 @@ def test_a_stopped_fit_resumes_to_the_posterior_of_an_uninterrupted_one(
     assert json.loads((out / RECORD).read_text())["finished"] is True
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_fit_stopped_by_a_signal_resumes_from_the_command_line_on_other_workers(
     uninterrupted: tuple[Path, Path], tmp_path: Path, signum: int
 ) -> None:
