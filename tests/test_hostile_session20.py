@@ -135,3 +135,21 @@ def test_a_run_draws_from_the_posterior_the_loader_checked_not_a_later_file(
     drawn = json.loads(result.stdout)["uncertainty"]
     assert hashlib.sha256(checked.read_bytes()).hexdigest() != sha  # it was replaced
     assert (drawn["mode"], drawn["particles"], drawn["posterior_sha256"]) == ("posterior", 3, sha)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["file", "pipe", "missing"])
+def test_a_fit_spec_whose_cases_is_no_folder_says_what_it_is(tmp_path: Path, kind: str) -> None:
+    """``cases:`` naming a file or a pipe said "no folder" of something that is there."""
+    spec = library(tmp_path)
+    target = tmp_path / "library"
+    if kind == "file":
+        target.write_text("")
+    elif kind == "pipe":
+        os.mkfifo(target)
+    spec.write_text(spec.read_text().replace("cases: cases", f"cases: {target}"))
+    result = cli.invoke(app, ["fit", str(spec), "--out", str(tmp_path / "out"), "-w", "1"])
+    assert result.exit_code == 2, result.output
+    said = f"no folder {target}" if kind == "missing" else f"{target} is not a folder"
+    assert f"{spec}:3: cases: {said}" in result.output

@@ -197,7 +197,8 @@ def prepare(sf: FitSpecFile) -> Problem:
         raise sf.error("scenario", problem)
     folder = sf.resolve(spec.cases)
     if not folder.is_dir():
-        raise sf.error("cases", f"no folder {folder}")
+        said = f"{folder} is not a folder" if folder.exists() else f"no folder {folder}"
+        raise sf.error("cases", said)
     # At point values (a particle's): a from_posterior is not read, and may be this fit's out.
     base = _plain(sf, base_path, load_scenario(base_path, posterior=False), spec.days)
     priors = []
