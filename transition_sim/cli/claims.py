@@ -73,7 +73,7 @@ def _parameters(
     else point values; a posterior that cannot be used exits 2 naming the file and field."""
     from transition_sim.claims import SCENARIOS_DIR
     from transition_sim.cli.scenarios import posterior_uncertainty
-    from transition_sim.scenario.loader import ScenarioError, load_scenario
+    from transition_sim.scenario.loader import ScenarioError, load_scenario_and_posterior
 
     if point and posterior is not None:
         raise CliError("--point contradicts --posterior", field="--posterior")
@@ -81,7 +81,7 @@ def _parameters(
     for baseline in baselines:
         file = SCENARIOS_DIR / f"{baseline}.yaml"
         try:
-            scenario = load_scenario(file)
+            scenario, checked = load_scenario_and_posterior(file)
         except ScenarioError as err:
             raise scenario_error(err) from None
         if posterior is not None:
@@ -91,8 +91,9 @@ def _parameters(
         elif scenario.from_posterior is not None and not point:
             path = Path(scenario.from_posterior)
             out[baseline] = posterior_uncertainty(
-                scenario, path, 1, None, "from_posterior", file=file, remedy=REMEDY
-            )
+                scenario, path, 1, None, "from_posterior", file=file, remedy=REMEDY,
+                checked=checked,
+            )  # fmt: skip
         else:
             out[baseline] = None
     return out

@@ -1,11 +1,13 @@
-"""``transition-sim fit SPEC --out DIR``: one ABC-SMC fit across the case library
+"""``transition-sim fit SPEC --out DIR [--resume]``: one ABC-SMC fit across the case library
 (`transition_sim.studies.fit`). Parsing and printing only; bad input (the spec, an address a
-case sets, an unknown prior) exits 2 with ``file:line: field: message``."""
+case sets, an unknown prior) exits 2 with ``file:line: field: message``, and a folder that
+``--resume`` cannot continue with ``DIR: --out: --resume: message``."""
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +16,7 @@ import typer
 from transition_sim.cli.errors import (
     MAX_WORKERS,
     CliError,
+    output_error,
     refuse_bad_scheduler,
     refuse_file_out,
     scenario_error,
@@ -58,16 +61,36 @@ def register(app: typer.Typer) -> None:
                 " within this many minutes.",
             ),
         ] = None,
+        resume: Annotated[
+            bool,
+            typer.Option(
+                "--resume",
+                help="Continue the interrupted fit in --out from its last finished generation"
+                " (same spec, code and --budget-minutes; any workers): the posterior it would"
+                " have given in one go.",
+            ),
+        ] = False,
         json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
     ) -> None:
-        """Fit the shared parameters to the library with ABC-SMC (same spec, same posterior)."""
+        """Fit the shared parameters to the library with ABC-SMC (same spec, same posterior;
+        an interrupted fit continues with --resume)."""
+        from transition_sim.ensemble.lock import LockedError
+        from transition_sim.ensemble.store import OutputError, lock_output
         from transition_sim.scenario.loader import ScenarioError
-        from transition_sim.studies.fit import run_fit
+        from transition_sim.studies.fit import ResumeError, run_fit
         from transition_sim.studies.fit_spec import load_fit_spec
 
         refuse_file_out(out)
         refuse_bad_scheduler(scheduler)
         _refuse_other_folder(out)
+
+        def hint() -> str:
+            """The command that resumes this fit: the options that make its identity."""
+            args = [str(spec), "--out", str(out)]
+            args += ["--budget-minutes", repr(budget_minutes)] if budget_minutes else []
+            args += ["-w", str(workers)] if workers else []
+            args += ["--scheduler", scheduler] if scheduler else []
+            return shlex.join(["transition-sim", "fit", *args, "--resume"])
 
         # As `run` and `sweep`: SIGINT (even one the shell set to be ignored) and SIGTERM stop
         # the fit at once, its workers killed, with a message and exit 130/143.
@@ -82,17 +105,28 @@ def register(app: typer.Typer) -> None:
                     typer.echo(text, err=True)
 
             try:
-                result = run_fit(
-                    load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
-                    scheduler=scheduler, budget_minutes=budget_minutes, log=log,
-                )  # fmt: skip
+                # One fit at a time in a folder (a second one, or a resume, would write the same
+                # database): the lock beside it that runs take, `DIR: --out: ... in use`.
+                with lock_output(out):
+                    result = run_fit(
+                        load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
+                        scheduler=scheduler, budget_minutes=budget_minutes, log=log,
+                        resume=resume,
+                    )  # fmt: skip
+            except (OutputError, LockedError) as err:
+                raise output_error(err) from None
             except ScenarioError as err:
                 raise scenario_error(err) from None
+            except ResumeError as err:
+                text = f"{out}: --out: {err}"
+                raise CliError(
+                    str(err), file=str(out), field="--out", text=text, details={"path": str(out)}
+                ) from None
             except Interrupted as err:
-                raise _interrupted(err, out) from None
+                raise _interrupted(err, out, hint()) from None
             except Exception as err:
                 if received:  # e.g. workers killed by the same signal, noticed first
-                    raise _interrupted(Interrupted(received[0]), out) from err
+                    raise _interrupted(Interrupted(received[0]), out, hint()) from err
                 raise
         last = result.diagnostics.iloc[-1]
         summary = {
@@ -118,10 +152,11 @@ def register(app: typer.Typer) -> None:
             )
 
 
-def _interrupted(err: Interrupted, out: Path) -> CliError:
+def _interrupted(err: Interrupted, out: Path, hint: str) -> CliError:
     text = (
-        f"{err}; the fit stopped before its end, so {out} is incomplete; a fit cannot be"
-        " resumed: run it again to start over"
+        f"{err}; the fit stopped before its end, so {out} is incomplete; its finished"
+        f" generations are kept: resume it with\n  {hint}\n(or run it again without --resume"
+        " to start over)"
     )
     return CliError(str(err), err.exit_code, text=text, details={"out": str(out)})
 
@@ -130,13 +165,13 @@ def _refuse_other_folder(out: Path) -> None:
     """A fit replaces its own files in ``out`` (posterior, diagnostics, report.html...): a folder
     that holds files and no earlier fit (a run's results, anyone's files) is refused, exit 2,
     before its report.html or anything else is overwritten."""
-    from transition_sim.studies.fit import DATABASE, DIAGNOSTICS, POSTERIOR, PREDICTIVE
+    from transition_sim.studies.fit import DATABASE, DIAGNOSTICS, POSTERIOR, PREDICTIVE, RECORD
 
     try:
         names = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
     except OSError:
         return  # unreadable: the fit's own write says why
-    if not names or {POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE} & set(names):
+    if not names or {POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE, RECORD} & set(names):
         return
     shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
     message = f"holds files and no earlier fit ({shown}): give a new or empty folder"

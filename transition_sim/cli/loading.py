@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from transition_sim.cli.errors import CliError, scenario_error
 
 if TYPE_CHECKING:
+    from transition_sim.scenario.posterior import Posterior
     from transition_sim.scenario.schema import Scenario
 
-__all__ = ["load", "loader"]
+__all__ = ["load", "load_checked", "loader"]
 
 
 def loader() -> ModuleType:
@@ -25,9 +26,15 @@ def loader() -> ModuleType:
 
 def load(path: Path) -> Scenario:
     """The scenario in ``path``; a `CliError` (exit 2) that locates every problem if invalid."""
+    return load_checked(path)[0]
+
+
+def load_checked(path: Path) -> tuple[Scenario, Posterior | None]:
+    """`load`, and the particles of the scenario's ``from_posterior`` as the loader read and
+    checked them (None without one): what a run draws from, not a second read of the file."""
     scenarios = loader()
     try:
-        return scenarios.load_scenario(path)
+        return scenarios.load_scenario_and_posterior(path)
     except scenarios.ScenarioError as err:
         raise scenario_error(err) from None
     except OSError as err:

@@ -21,7 +21,7 @@ from transition_sim.cli.errors import (
     refuse_bad_scheduler,
     refuse_file_out,
 )
-from transition_sim.cli.loading import load, loader
+from transition_sim.cli.loading import load_checked, loader
 from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
 
@@ -122,6 +122,7 @@ def run(
         int,
         typer.Option(
             min=1,
+            max=MAX_INTEGER,
             help="With drawn parameters: run each draw with this many seeds, to split each"
             " outcome's variance between parameters and seeds (needs 2 or more).",
         ),
@@ -172,7 +173,7 @@ def run(
 
             output_errors = (store.OutputError, LockedError)
 
-    loaded = load(file)
+    loaded, checked = load_checked(file)
     scenario = resolve(loaded, replications, seed)
     n = scenario.replications
     if resume and out is None:
@@ -182,7 +183,7 @@ def run(
     refuse_file_out(out, force=force)
     refuse_bad_scheduler(scheduler)
     drawn = _uncertainty(
-        scenario, uncertainty, point, seeds_per_draw, priors, posterior, file, loaded
+        scenario, uncertainty, point, seeds_per_draw, priors, posterior, file, loaded, checked
     )
     workers = workers or min(os.cpu_count() or 1, n)
 
@@ -256,6 +257,7 @@ def _uncertainty(
     posterior: Path | None = None,
     file: Path | None = None,
     loaded: Scenario | None = None,
+    checked: Posterior | None = None,
 ) -> Uncertainty | None:
     """What a run draws its parameters from (None: point values): by default the scenario's
     posterior if it names one, else the priors; a `CliError` (exit 2) locating a bad prior or
@@ -278,7 +280,7 @@ def _uncertainty(
     if scenario.from_posterior is not None and choice is not UncertaintyChoice.prior:
         path = Path(scenario.from_posterior)
         return posterior_uncertainty(
-            scenario, path, seeds_per_draw, priors, file=file, loaded=loaded, checked=True
+            scenario, path, seeds_per_draw, priors, file=file, loaded=loaded, checked=checked
         )
     if choice is UncertaintyChoice.posterior:
         message = "the scenario names no from_posterior: give --posterior PATH"
@@ -300,15 +302,16 @@ def posterior_uncertainty(
     file: Path | None = None,
     remedy: str | None = None,
     loaded: Scenario | None = None,
-    checked: bool = False,
+    checked: Posterior | None = None,
 ) -> Uncertainty:
     """Draws from the posterior at ``path`` (checked against ``scenario``, read from ``file``:
     its columns and the model rules of its fit; ``remedy``: what to do instead of a refused
     rule, default `run`'s); coupled sets are the registry's, as for the priors (``loaded``: the
-    scenario as read from ``file``, see `_prior_uncertainty`; ``checked``: the posterior is the
-    scenario's ``from_posterior``, whose particles the loader has just checked against it, as
-    `column_problems` does: not again). A `CliError` (exit 2) naming the file and ``field``, or
-    the scenario's rule."""
+    scenario as read from ``file``, see `_prior_uncertainty`; ``checked``: the particles of the
+    scenario's ``from_posterior`` as the loader read and checked them against it, as
+    `column_problems` does: drawn from as they are, the file neither read nor checked again,
+    for it may have been replaced in between). A `CliError` (exit 2) naming the file and
+    ``field``, or the scenario's rule."""
     from transition_sim.ensemble.uncertainty import Uncertainty
     from transition_sim.scenario.address import scenario_values
     from transition_sim.scenario.posterior import (
@@ -319,11 +322,11 @@ def posterior_uncertainty(
     )
 
     try:
-        drawn = read_posterior(path)
+        drawn = checked if checked is not None else read_posterior(path)
     except PosteriorError as err:
         text = f"{path}: {field}: {err}"
         raise CliError(str(err), file=str(path), field=field, text=text) from None
-    bad = [] if checked else column_problems(drawn, scenario_values(scenario))
+    bad = [] if checked is not None else column_problems(drawn, scenario_values(scenario))
     if bad:
         text = f"{drawn.file}: {field}: {bad[0]}"
         raise CliError(bad[0], file=str(path), field=field, text=text)
@@ -472,7 +475,7 @@ def validate(
     errors: list[CliError] = []
     for file in files:
         try:
-            _drawable(load(file), file)
+            _drawable(*load_checked(file), file)
         except CliError as err:
             errors.append(err)
         else:
@@ -499,15 +502,14 @@ def validate(
         typer.echo(json.dumps({"valid": valid}))
 
 
-def _drawable(scenario: Scenario, file: Path) -> None:
+def _drawable(scenario: Scenario, checked: Posterior | None, file: Path) -> None:
     """A scenario that names a posterior runs the model rules of its fit, as a default `run`
-    requires (`posterior.check_rules`): else the `CliError` `run` gives, at the rule's line."""
-    if scenario.from_posterior is None:
+    requires (`posterior.check_rules`): else the `CliError` `run` gives, at the rule's line.
+    ``checked``: its particles as the loader read them (not read again)."""
+    if scenario.from_posterior is None or checked is None:
         return
-    from transition_sim.scenario.posterior import read_posterior
-
     remedy = "remove its from_posterior, or run it at point values (--point)"
-    refuse_other_rules(read_posterior(Path(scenario.from_posterior)), scenario, file, remedy)
+    refuse_other_rules(checked, scenario, file, remedy)
 
 
 def schema() -> None:

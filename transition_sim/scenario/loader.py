@@ -31,13 +31,16 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from transition_sim.scenario.feasibility import check_feasible
 from transition_sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from transition_sim.scenario.posterior import Posterior
 
 # Limits on what a scenario file may hold (README "Limits", docs/ODD.md section 6). The largest
 # shipped scenario is 5 KB, 6 levels deep, with about 300 values.
@@ -501,14 +504,47 @@ def _inside(target: Path, folders: tuple[Path, ...]) -> bool:
     return any(here.is_relative_to(folder) for folder in folders)
 
 
-def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> Scenario:
+def scenario_file_problem(path: Path) -> str | None:
+    """Why ``path``, named by a spec as its scenario, cannot be one, or None: missing, a folder,
+    or not a regular file (a device, pipe or socket), each said as such (a folder or a pipe is
+    not "not found"). Only ``stat`` (a pipe is not opened); the load itself checks again what
+    it opens (`_read_text`)."""
+    try:
+        kind = path.stat().st_mode
+    except FileNotFoundError:
+        return f"scenario file not found: {path}"
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long, a loop of links
+        return f"cannot open the scenario file {path}: {getattr(exc, 'strerror', None) or exc}"
+    if stat.S_ISDIR(kind):
+        return f"{path} is a directory, not a scenario file"
+    if not stat.S_ISREG(kind):
+        return f"{path} is not a regular file (a device, pipe or socket), not a scenario file"
+    return None
+
+
+def load_scenario(
+    path: str | Path, *, within: Sequence[Path] | None = None, posterior: bool = True
+) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file, and check that it can run; raise
     `ScenarioError` if it cannot, naming the file, line and field of every problem.
 
     With ``within`` (folders), the file it extends must be in one of them (links resolved), or
     it is refused with one message whatever the file is: a server reads no other file for a
     file it did not write. The files in those folders are the server's own, and may extend
-    what they like."""
+    what they like.
+
+    With ``posterior=False`` a ``from_posterior`` is dropped unread, as for a server: for a
+    caller that runs the scenario at its point values only (the fit, which may be writing that
+    very posterior)."""
+    return load_scenario_and_posterior(path, within=within, posterior=posterior)[0]
+
+
+def load_scenario_and_posterior(
+    path: str | Path, *, within: Sequence[Path] | None = None, posterior: bool = True
+) -> tuple[Scenario, Posterior | None]:
+    """`load_scenario`, and the particles of its ``from_posterior`` as read and checked here
+    (None without one, or unread): what a run draws from, so that it does not read the file a
+    second time (it may have been replaced since)."""
     path = Path(path)
     folders = None if within is None else tuple(Path(f).resolve() for f in within)
     data, locations, files = _resolve(path, (), folders)
@@ -523,25 +559,27 @@ def load_scenario(path: str | Path, *, within: Sequence[Path] | None = None) -> 
     if problems:
         located = [(*locate(field, locations), field, message) for field, message in problems]
         raise _located_error(located, files)
+    if scenario.from_posterior is not None and not posterior:
+        return scenario.model_copy(update={"from_posterior": None}), None
     if scenario.from_posterior is not None:
-        scenario = _with_posterior(scenario, locations, folders)
-    return scenario
+        return _with_posterior(scenario, locations, folders)
+    return scenario, None
 
 
 def _with_posterior(
     scenario: Scenario, locations: Locations, folders: tuple[Path, ...] | None
-) -> Scenario:
+) -> tuple[Scenario, Posterior | None]:
     """``scenario`` with its ``from_posterior`` resolved against the file that writes it, once
     the posterior is checked: readable, a posterior, and every column an address of this
-    scenario (`ScenarioError` at the field's line otherwise). With ``folders`` (a server's
-    load) it is dropped instead."""
+    scenario (`ScenarioError` at the field's line otherwise); and the particles read. With
+    ``folders`` (a server's load) it is dropped instead, unread."""
     from transition_sim.scenario.address import scenario_values
     from transition_sim.scenario.posterior import PosteriorError, column_problems, read_posterior
 
     if folders is not None:
         # A server (the dashboard) reads no file outside its folders, and runs at point
         # values: the posterior is neither read nor kept.
-        return scenario.model_copy(update={"from_posterior": None})
+        return scenario.model_copy(update={"from_posterior": None}), None
     file, line = locations.get("from_posterior", (Path("?"), None))
     target = file.parent / str(scenario.from_posterior)
     try:
@@ -552,7 +590,8 @@ def _with_posterior(
     if bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         raise ScenarioError(file, line, "from_posterior", bad[0] + more)
-    return scenario.model_copy(update={"from_posterior": str(Path(posterior.file).resolve())})
+    resolved = str(Path(posterior.file).resolve())
+    return scenario.model_copy(update={"from_posterior": resolved}), posterior
 
 
 NO_VALUE = object()

@@ -21,7 +21,9 @@ proposals come from pyabc's `MappingSampler`, whose tasks are seeded here from t
 cluster), so the same spec gives the same posterior whatever the number of workers.
 
 Output (the format `from_posterior` reads): ``posterior.parquet``,
-``diagnostics.parquet``, ``predictive.parquet``, ``report.html`` and pyabc's ``abc.db``.
+``diagnostics.parquet``, ``predictive.parquet``, ``report.html``, pyabc's ``abc.db`` and the
+record ``fit.json`` (the fit's identity and, after each generation, its seconds and the next
+threshold): an interrupted fit resumes from the last one (`run_fit`'s ``resume``).
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ import pyarrow.parquet as pq
 
 from transition_sim.backtest import case_files
 from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
-from transition_sim.ensemble.store import atomic_write, code_hash, file_sha256
+from transition_sim.ensemble.store import atomic_write, code_hash, file_sha256, write_text_atomic
 from transition_sim.scenario.address import PathError, apply_values, base_value, refusal
-from transition_sim.scenario.loader import ScenarioError, load_scenario
+from transition_sim.scenario.loader import ScenarioError, load_scenario, scenario_file_problem
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
 from transition_sim.studies.fit_spec import (
@@ -64,18 +66,21 @@ from transition_sim.studies.patterns import log_distance, log_error, relative_er
 
 __all__ = [
     "POSTERIOR",
+    "RECORD",
     "Problem",
+    "ResumeError",
     "evaluate",
     "evaluation_key",
     "prepare",
     "run_fit",
 ]
 
-POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE = (
+POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE, RECORD = (
     "posterior.parquet",
     "diagnostics.parquet",
     "predictive.parquet",
     "abc.db",
+    "fit.json",  # the fit's identity and progress, after each generation (for --resume)
 )
 SUMMARIES = ("deaths", "detained", "invitation_day", "days_to_order", "peak_protesters")
 PATTERN_CAP = 2.0  # orders of magnitude: a pattern's part is at most this
@@ -187,12 +192,15 @@ def prepare(sf: FitSpecFile) -> Problem:
     `ScenarioError` (file:line: field) naming the spec's field when something does not fit."""
     spec = sf.spec
     base_path = sf.resolve(spec.scenario)
-    if not base_path.is_file():
-        raise sf.error("scenario", f"no scenario file {base_path}")
+    problem = scenario_file_problem(base_path)
+    if problem is not None:
+        raise sf.error("scenario", problem)
     folder = sf.resolve(spec.cases)
     if not folder.is_dir():
-        raise sf.error("cases", f"no folder {folder}")
-    base = _plain(sf, base_path, load_scenario(base_path), spec.days)
+        said = f"{folder} is not a folder" if folder.exists() else f"no folder {folder}"
+        raise sf.error("cases", said)
+    # At point values (a particle's): a from_posterior is not read, and may be this fit's out.
+    base = _plain(sf, base_path, load_scenario(base_path, posterior=False), spec.days)
     priors = []
     for i in range(len(spec.parameters)):
         try:
@@ -202,7 +210,7 @@ def prepare(sf: FitSpecFile) -> Problem:
     files = case_files(folder)
     cases = []
     for f in files:
-        scenario = load_scenario(f)
+        scenario = load_scenario(f, posterior=False)
         if scenario.observed is None:
             raise ScenarioError(f, None, "observed", "a case needs the recorded outcome")
         cases.append(Case(f.stem, _plain(sf, f, scenario, spec.days), scenario.observed.outcome))
@@ -412,7 +420,9 @@ def _until_accepted(payload: bytes, seed: int) -> tuple[Any, int]:
 def seeded_sampler(map_: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]], seed: int):
     """pyabc's `MappingSampler` with seeded tasks: each generation's ``n`` tasks get seeds drawn
     from one generator seeded with ``seed``, and ``map_`` returns results in task order, so the
-    accepted particles are the same whatever runs the tasks."""
+    accepted particles are the same whatever runs the tasks. ``skip(sizes)`` draws and drops the
+    seeds of generations already run (a resumed fit), so that the next generation gets the
+    seeds it would have got in one go."""
     import cloudpickle
     from pyabc.sampler import MappingSampler
 
@@ -420,6 +430,10 @@ def seeded_sampler(map_: Callable[[Callable[[Any], Any], Iterable[Any]], list[An
         def __init__(self) -> None:
             super().__init__(map_=map_, mapper_pickles=True)
             self.rng = np.random.default_rng(seed)
+
+        def skip(self, sizes: Iterable[int]) -> None:
+            for n in sizes:
+                self.rng.integers(0, 2**32 - 1, size=n)
 
         def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):  # type: ignore[override]
             payload = cloudpickle.dumps((simulate_one, self.sample_factory))
@@ -451,6 +465,103 @@ class FitResult:
     stopped: str  # why the SMC stopped
 
 
+class ResumeError(ValueError):
+    """A folder whose fit cannot be resumed (nothing interrupted there, or another spec, code,
+    scenarios or options than its record's): the command line's exit 2 on ``--resume``."""
+
+
+def problem_sha256(problem: Problem) -> str:
+    """What the fit's evaluations depend on beyond the spec file: the resolved base and cases,
+    the priors' shapes (not where the registry writes them), the record and the patterns."""
+
+    def plain(value: Any) -> Any:
+        if hasattr(value, "model_dump"):
+            return value.model_dump(mode="json")
+        raise TypeError(f"cannot hash {type(value).__name__}")
+
+    data = {
+        "base_name": problem.base_name,
+        "base": problem.base,
+        "cases": [[c.name, c.data, c.observed] for c in problem.cases],
+        "priors": [[p.path, p.distribution, p.low, p.high] for p in problem.priors],
+        "modes": [None if math.isnan(m) else m for m in problem.modes],
+        "record": problem.record,
+        "patterns": list(problem.patterns),
+        "replications": problem.replications,
+        "seed": problem.seed,
+        "weights": list(problem.weights),
+    }
+    text = json.dumps(data, sort_keys=True, default=plain, allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _identity(sf: FitSpecFile, problem: Problem, budget_minutes: float | None) -> dict[str, Any]:
+    """What a resumed fit must share with the interrupted one (the number of workers and the
+    scheduler are not in it: they do not change the posterior)."""
+    return {
+        "spec_sha256": file_sha256(sf.path),
+        "problem_sha256": problem_sha256(problem),
+        "code_sha256": code_hash(),
+        "options": {"budget_minutes": budget_minutes},
+    }
+
+
+_IDENTITY_TEXT = {
+    "spec_sha256": "the spec file {spec} changed since the fit there started",
+    "problem_sha256": (
+        "the scenarios, cases or priors the spec {spec} names changed since the fit there started"
+    ),
+    "code_sha256": "the code changed since the fit there started (its code hash differs)",
+}
+
+
+def _read_record(out: Path, identity: Mapping[str, Any], spec: Path) -> dict[str, Any]:
+    """The record of the interrupted fit in ``out``, checked against this one's ``identity``;
+    `ResumeError` saying why it cannot be resumed."""
+    start_over = "run the fit without --resume to start over"
+    record_path = out / RECORD
+    if not record_path.is_file():
+        if (out / DATABASE).exists():
+            raise ResumeError(
+                f"--resume: {out} holds a fit without a record of its progress ({RECORD}, written"
+                f" by fits that can be resumed): {start_over}"
+            )
+        raise ResumeError(f"--resume: nothing to resume in {out}: no interrupted fit is there")
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        _check_record(record)
+    except (OSError, ValueError) as err:
+        message = f"--resume: the record {record_path} is damaged ({err}): {start_over}"
+        raise ResumeError(message) from None
+    if record.get("finished"):
+        raise ResumeError(f"--resume: the fit in {out} finished: nothing to resume")
+    for key, text in _IDENTITY_TEXT.items():
+        if record.get(key) != identity[key]:
+            raise ResumeError(f"--resume: {text.format(spec=spec)}: {start_over}")
+    theirs = record["options"].get("budget_minutes")
+    if theirs != identity["options"]["budget_minutes"]:
+        were = "no --budget-minutes" if theirs is None else f"--budget-minutes {theirs:g}"
+        raise ResumeError(f"--resume: the fit in {out} was started with {were}: resume with it")
+    if not (out / DATABASE).is_file():
+        raise ResumeError(f"--resume: {out} has no {DATABASE}: {start_over}")
+    return record
+
+
+def _check_record(record: Any) -> None:
+    """A ValueError unless ``record`` has the shape `run_fit` writes (what resuming reads)."""
+    if not isinstance(record, dict) or record.get("kind") != "fit":
+        raise ValueError("not the record of a fit")
+    generations = record.get("generations")
+    if not isinstance(generations, list) or not isinstance(record.get("options"), dict):
+        raise ValueError("no list of generations or no options")
+    for g in generations:
+        numbers = [g.get("seconds"), g.get("next_epsilon")] if isinstance(g, dict) else [""]
+        if any(not (x is None or type(x) in (int, float)) for x in numbers):
+            raise ValueError("a generation's seconds or threshold is not a number")
+    if record.get("stopped") not in (None, "generations", "min_epsilon", "budget"):
+        raise ValueError("an unknown reason for stopping")
+
+
 def run_fit(
     sf: FitSpecFile,
     out: Path,
@@ -459,10 +570,18 @@ def run_fit(
     scheduler: str | None = None,
     budget_minutes: float | None = None,
     log: Callable[[str], None] = lambda text: None,
+    resume: bool = False,
 ) -> FitResult:
     """Fit the spec and write the output folder (module docstring). With ``budget_minutes``, no
     generation is started that would not finish, with the predictive draws, within the budget
-    (estimated from the last generation's time and acceptance)."""
+    (estimated from the last generation's time and acceptance; a resumed fit counts the
+    generations run before).
+
+    ``resume``: continue the interrupted fit in ``out`` from its last finished generation (pyabc's
+    database and the record ``fit.json``, written after each generation), with the same
+    posterior as had it run in one go: the proposals' seeds continue where they stopped and the
+    next threshold is the one recorded. `ResumeError` if there is no such fit or its spec, code,
+    scenarios or budget differ from this one's."""
     from pyabc import ABCSMC, MultivariateNormalTransition, QuantileEpsilon
 
     from transition_sim.ensemble.executors import open_executor
@@ -470,15 +589,25 @@ def run_fit(
     logging.getLogger("ABC").setLevel(logging.WARNING)
     problem = prepare(sf)
     spec = sf.spec
-    out.mkdir(parents=True, exist_ok=True)
+    identity = _identity(sf, problem, budget_minutes)
     db = out / DATABASE
-    # A new fit: pyabc would append a second run to the database, and a posterior left from an
-    # earlier fit must not pass for this one's if this one fails.
-    for name in (POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE):
-        (out / name).unlink(missing_ok=True)
+    record = _read_record(out, identity, sf.path) if resume else None
+    done = len(record["generations"]) if record else 0
+    if record is None or (done == 0 and record.get("stopped") is None):
+        # A new fit (or one stopped in its first generation: nothing to keep). pyabc would
+        # append a second run to the database, and a posterior left from an earlier fit must
+        # not pass for this one's if this one fails.
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE, RECORD):
+            (out / name).unlink(missing_ok=True)
+        record = {"kind": "fit", "spec": sf.path.name, **identity, "generations": []}
+        record |= {"stopped": None, "finished": False}
+        _write_record(out, record)
+        done = 0
     np.random.seed(spec.seed)  # pyabc draws in this process too (the first proposals)
     random.seed(spec.seed)
-    start = time.monotonic()
+    seconds = [math.nan if g["seconds"] is None else g["seconds"] for g in record["generations"]]
+    start = time.monotonic() - sum(s for s in seconds if math.isfinite(s))
     budget = math.inf if budget_minutes is None else budget_minutes * 60
     with open_executor(workers, scheduler) as executor:
         map_ = _ordered_map(executor)
@@ -491,22 +620,34 @@ def run_fit(
             eps=QuantileEpsilon(initial_epsilon=math.inf, alpha=spec.quantile),
             transitions=MultivariateNormalTransition(),
         )
-        abc.new(f"sqlite:///{db}", {"distance": 0.0})
-        seconds: list[float] = []
-        stopped = "generations"
-        for t in range(spec.generations):
+        if done == 0:
+            abc.new(f"sqlite:///{db}", {"distance": 0.0})
+        else:
+            done = _resumed(abc, db, record, spec)
+            seconds += [math.nan] * (done - len(seconds))  # a generation saved, not recorded
+        stopped = record.get("stopped")
+        if stopped is None and done > len(record["generations"]):
+            # Stopped between pyabc's saving of a generation and the record: decide as then.
+            t = done - 1
+            stopped = _why_stop(abc, t, spec, seconds, start, budget)
+            record["generations"].append({"seconds": None, "next_epsilon": None})
+            record["stopped"] = stopped
+            _write_record(out, record)
+        if done:
+            log(f"resumed after generation {done - 1}")
+        while stopped is None:
+            t = len(seconds)
             began = time.monotonic()
             abc.run(max_nr_populations=1)
             seconds.append(time.monotonic() - began)
-            history = abc.history
-            epsilon = float(history.get_all_populations().set_index("t").epsilon[t])
+            stopped = _why_stop(abc, t, spec, seconds, start, budget)
+            # The threshold pyabc set for the next generation: what a resumed fit starts from.
+            following = None if stopped else float(abc.eps(t + 1))
+            record["generations"].append({"seconds": seconds[-1], "next_epsilon": following})
+            record["stopped"] = stopped
+            _write_record(out, record)
+            epsilon = _epsilon(abc, t)
             log(f"generation {t}: epsilon {epsilon:.4g}, {seconds[-1]:.0f} s")
-            if epsilon <= spec.min_epsilon:
-                stopped = "min_epsilon"
-                break
-            if t + 1 < spec.generations and _over_budget(abc, seconds, start, budget, spec):
-                stopped = "budget"
-                break
         diagnostics = _diagnostics(abc.history, seconds)
         parts = distance_by_generation(abc.history)
         posterior = _posterior(abc.history, problem)
@@ -516,7 +657,58 @@ def run_fit(
     from transition_sim.studies.fit_report import write_fit_report
 
     write_fit_report(out, sf, problem, posterior, diagnostics, predictive, parts, stopped)
+    record["finished"] = True
+    _write_record(out, record)
     return FitResult(out, posterior, diagnostics, predictive, stopped)
+
+
+def _resumed(abc: Any, db: Path, record: Mapping[str, Any], spec: FitSpec) -> int:
+    """Load the interrupted fit's database into ``abc`` and set what pyabc keeps in memory
+    between generations and not in its database: the sampler's generator (advanced past the
+    generations run) and the next generation's threshold (recorded: pyabc's `load` would
+    start it from the initial threshold, infinity). The number of generations saved."""
+    try:
+        history = abc.load(f"sqlite:///{db}", 1)
+        saved = int(-1 if history.max_t is None else history.max_t) + 1
+    except Exception as err:  # not a database, or not pyabc's: SQLAlchemy's many errors
+        message = f"--resume: cannot read the fit's database {db} ({type(err).__name__})"
+        raise ResumeError(message) from None
+    recorded = len(record["generations"])
+    if not recorded <= saved <= recorded + 1:
+        raise ResumeError(
+            f"--resume: {db} holds {saved} generations and the record {recorded}: the folder"
+            " was changed; run the fit without --resume to start over"
+        )
+    abc.sampler.skip([spec.population] * saved)
+    following = record["generations"][-1]["next_epsilon"] if saved == recorded else None
+    if following is None:
+        # Stopped after pyabc saved the generation and before the record: its threshold as
+        # pyabc computes it (`QuantileEpsilon.update`), from the saved distances and weights.
+        abc.eps._update(saved, history.get_weighted_distances(t=saved - 1))
+    else:
+        abc.eps._look_up = {saved: float(following)}
+    return saved
+
+
+def _epsilon(abc: Any, t: int) -> float:
+    return float(abc.history.get_all_populations().set_index("t").epsilon[t])
+
+
+def _why_stop(
+    abc: Any, t: int, spec: FitSpec, seconds: list[float], start: float, budget: float
+) -> str | None:
+    """Why the fit stops after generation ``t`` (None: it goes on)."""
+    if _epsilon(abc, t) <= spec.min_epsilon:
+        return "min_epsilon"
+    if t + 1 >= spec.generations:
+        return "generations"
+    if _over_budget(abc, seconds, start, budget, spec):
+        return "budget"
+    return None
+
+
+def _write_record(out: Path, record: Mapping[str, Any]) -> None:
+    write_text_atomic(out / RECORD, json.dumps(record, indent=2, allow_nan=False) + "\n")
 
 
 def _over_budget(
@@ -525,8 +717,9 @@ def _over_budget(
     """Whether the next generation and the predictive draws would overrun the budget: the next
     generation costs the last one's time over the quantile (its threshold keeps about that share
     of what the last one accepted), or times the last growth if that was larger; the draws cost
-    about generation 0's time (all accepted)."""
-    if math.isinf(budget):
+    about generation 0's time (all accepted). A generation whose time is unknown (saved, then
+    the fit stopped before recording it) does not stop the fit."""
+    if math.isinf(budget) or not all(map(math.isfinite, seconds)):
         return False
     growth = 1 / spec.quantile
     if len(seconds) >= 2 and seconds[-2] > 0:

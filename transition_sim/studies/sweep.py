@@ -55,6 +55,7 @@ from transition_sim.scenario.loader import (
     ScenarioError,
     describe_error,
     load_scenario,
+    scenario_file_problem,
     scenario_hash,
     scenario_to_yaml,
 )
@@ -167,8 +168,9 @@ def _model(source: SpecFile, allow_code: bool) -> tuple[Model, str]:
     coupled = tuple(tuple(c) for c in spec.coupled)
     if spec.model == "transition":
         path = source.resolve(spec.scenario or "")
-        if not path.is_file():
-            raise source.error("scenario", f"scenario file not found: {path}")
+        problem = scenario_file_problem(path)
+        if problem is not None:
+            raise source.error("scenario", problem)
         base = load_scenario(path)
         data = base.model_dump(mode="json")
         _set_fixed(source, data)
