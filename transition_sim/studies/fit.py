@@ -502,7 +502,12 @@ def _identity(sf: FitSpecFile, problem: Problem, budget_minutes: float | None) -
         "spec_sha256": file_sha256(sf.path),
         "problem_sha256": problem_sha256(problem),
         "code_sha256": code_hash(),
-        "options": {"budget_minutes": budget_minutes},
+        # An infinite budget is none (and JSON holds no infinity: the record failed to write).
+        "options": {
+            "budget_minutes": None
+            if budget_minutes is None or math.isinf(budget_minutes)
+            else budget_minutes
+        },
     }
 
 
@@ -555,9 +560,12 @@ def _check_record(record: Any) -> None:
     if not isinstance(generations, list) or not isinstance(record.get("options"), dict):
         raise ValueError("no list of generations or no options")
     for g in generations:
-        numbers = [g.get("seconds"), g.get("next_epsilon")] if isinstance(g, dict) else [""]
-        if any(not (x is None or type(x) in (int, float)) for x in numbers):
-            raise ValueError("a generation's seconds or threshold is not a number")
+        if not isinstance(g, dict) or not {"seconds", "next_epsilon"} <= g.keys():
+            raise ValueError("a generation without its seconds or threshold")
+        numbers = [g["seconds"], g["next_epsilon"]]
+        # (json reads NaN and Infinity: no threshold nor time the fit writes)
+        if any(not (x is None or (type(x) in (int, float) and math.isfinite(x))) for x in numbers):
+            raise ValueError("a generation's seconds or threshold is not a finite number")
     if record.get("stopped") not in (None, "generations", "min_epsilon", "budget"):
         raise ValueError("an unknown reason for stopping")
 
@@ -681,11 +689,19 @@ def _resumed(abc: Any, db: Path, record: Mapping[str, Any], spec: FitSpec) -> in
         )
     abc.sampler.skip([spec.population] * saved)
     following = record["generations"][-1]["next_epsilon"] if saved == recorded else None
-    if following is None:
-        # Stopped after pyabc saved the generation and before the record: its threshold as
-        # pyabc computes it (`QuantileEpsilon.update`), from the saved distances and weights.
-        abc.eps._update(saved, history.get_weighted_distances(t=saved - 1))
-    else:
+    # The threshold as pyabc computes it (`QuantileEpsilon.update`), from the saved distances
+    # and weights: what a generation saved and not recorded resumes from, and the check of the
+    # recorded one (a record that disagrees, beyond rounding, was changed: an edited threshold
+    # ran another fit, silently, or, below every distance, for ever).
+    abc.eps._update(saved, history.get_weighted_distances(t=saved - 1))
+    computed = float(abc.eps._look_up[saved])
+    if following is not None:
+        if not math.isclose(float(following), computed, rel_tol=1e-9, abs_tol=1e-12):
+            raise ResumeError(
+                f"--resume: the record {db.parent / RECORD} is damaged (its threshold"
+                f" {following!r} is not the database's {computed!r}): run the fit without"
+                " --resume to start over"
+            )
         abc.eps._look_up = {saved: float(following)}
     return saved
 
