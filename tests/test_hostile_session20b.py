@@ -182,3 +182,41 @@ def test_a_refused_fit_creates_no_folder(
     result = cli.invoke(app, ["fit", str(spec), "--out", str(out), "-w", "1", *more])
     assert result.exit_code == 2, result.output
     assert not (tmp_path / "a").exists()
+
+
+def test_a_budget_still_holds_after_a_generation_saved_and_not_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between pyabc's saving of a generation and the record, the resumed fit does not
+    know that generation's time (None in fit.json). That one generation not stopping the fit is
+    as documented, but every later one did not either: `_over_budget` gave up while any time was
+    unknown, so the budget was off for the rest of the fit (and of any later resume). Here a
+    clock on which each generation takes 10^5 s against a 1000-minute budget: the fit must not
+    start a generation after the first one it runs in full."""
+    from types import SimpleNamespace
+
+    from test_fit import library
+    from test_fit_resume import THREE, stop_at
+
+    import transition_sim.studies.fit as fit_module
+    from transition_sim.studies.fit import RECORD, run_fit
+    from transition_sim.studies.fit_spec import load_fit_spec
+
+    spec = library(tmp_path, THREE.replace("generations: 3", "generations: 4"))
+    out = tmp_path / "out"
+    with pytest.raises(Interrupted):
+        run_fit(load_fit_spec(spec), out, workers=1, budget_minutes=1000,
+                log=stop_at("generation 1"))  # fmt: skip
+    record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    record["generations"].pop()  # generation 1 saved in abc.db, not recorded
+    (out / RECORD).write_text(json.dumps(record), encoding="utf-8")
+    calls = {"n": 0}
+
+    def slow_clock() -> float:
+        calls["n"] += 1
+        return 1e5 * calls["n"]
+
+    monkeypatch.setattr(fit_module, "time", SimpleNamespace(monotonic=slow_clock))
+    result = run_fit(load_fit_spec(spec), out, workers=1, budget_minutes=1000, resume=True)
+    assert result.stopped == "budget"
+    assert len(result.diagnostics) == 3  # generations 0 and 1 before, 2 after the resume
