@@ -734,8 +734,9 @@ def _over_budget(
     generation costs the last one's time over the quantile (its threshold keeps about that share
     of what the last one accepted), or times the last growth if that was larger; the draws cost
     about generation 0's time (all accepted). A generation whose time is unknown (saved, then
-    the fit stopped before recording it) does not stop the fit."""
-    if math.isinf(budget) or not all(map(math.isfinite, seconds)):
+    the fit stopped before recording it) does not stop the fit; the ones after it are timed
+    (an unknown time is not a growth)."""
+    if math.isinf(budget) or not math.isfinite(seconds[-1]):
         return False
     growth = 1 / spec.quantile
     if len(seconds) >= 2 and seconds[-2] > 0:
