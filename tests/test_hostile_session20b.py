@@ -220,3 +220,27 @@ def test_a_budget_still_holds_after_a_generation_saved_and_not_recorded(
     result = run_fit(load_fit_spec(spec), out, workers=1, budget_minutes=1000, resume=True)
     assert result.stopped == "budget"
     assert len(result.diagnostics) == 3  # generations 0 and 1 before, 2 after the resume
+
+
+def test_the_budget_a_refused_resume_names_is_the_one_that_resumes(
+    stopped_fit: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A resume without the fit's --budget-minutes is refused with the budget to give: it was
+    printed with ``:g`` (6 digits), so a fit started with 1000.123456789 said 1000.12, and
+    resuming with that was refused again, with the same advice, for ever."""
+    from test_fit_resume import stop_at
+
+    from transition_sim.studies.fit import run_fit
+    from transition_sim.studies.fit_spec import load_fit_spec
+
+    spec, _ = stopped_fit
+    out = tmp_path / "out"
+    with pytest.raises(Interrupted):
+        run_fit(load_fit_spec(spec), out, workers=1, budget_minutes=1000.123456789,
+                log=stop_at("generation 0"))  # fmt: skip
+    argv = ["fit", str(spec), "--out", str(out), "-w", "1", "--resume"]
+    refused = cli.invoke(app, argv)
+    assert refused.exit_code == 2, refused.output
+    said = refused.output.split("was started with --budget-minutes ")[1].split(":")[0]
+    resumed = cli.invoke(app, [*argv, "--budget-minutes", said])
+    assert resumed.exit_code == 0, resumed.output
