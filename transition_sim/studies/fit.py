@@ -545,7 +545,8 @@ def _read_record(out: Path, identity: Mapping[str, Any], spec: Path) -> dict[str
             raise ResumeError(f"--resume: {text.format(spec=spec)}: {start_over}")
     theirs = record["options"].get("budget_minutes")
     if theirs != identity["options"]["budget_minutes"]:
-        were = "no --budget-minutes" if theirs is None else f"--budget-minutes {theirs:g}"
+        # repr: exactly the number the record compares (:g said 1000.12 of 1000.123456789)
+        were = "no --budget-minutes" if theirs is None else f"--budget-minutes {theirs!r}"
         raise ResumeError(f"--resume: the fit in {out} was started with {were}: resume with it")
     if not (out / DATABASE).is_file():
         raise ResumeError(f"--resume: {out} has no {DATABASE}: {start_over}")
