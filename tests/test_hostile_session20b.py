@@ -83,7 +83,9 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("tamper", ["no keys", "NaN threshold", "another threshold"])
+@pytest.mark.parametrize(
+    "tamper", ["no keys", "NaN threshold", "another threshold", "budget not a number"]
+)
 def test_a_record_whose_threshold_is_not_the_fits_is_refused_as_damaged(
     stopped_fit: tuple[Path, Path], tmp_path: Path, tamper: str
 ) -> None:
@@ -103,6 +105,8 @@ def test_a_record_whose_threshold_is_not_the_fits_is_refused_as_damaged(
     last = record["generations"][-1]
     if tamper == "no keys":
         record["generations"][-1] = {}
+    elif tamper == "budget not a number":  # `:g` of a string: ValueError, exit 1
+        record["options"]["budget_minutes"] = "30"
     elif tamper == "NaN threshold":
         last["next_epsilon"] = math.nan
     else:
