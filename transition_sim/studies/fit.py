@@ -567,6 +567,9 @@ def _check_record(record: Any) -> None:
         # (json reads NaN and Infinity: no threshold nor time the fit writes)
         if any(not (x is None or (type(x) in (int, float) and math.isfinite(x))) for x in numbers):
             raise ValueError("a generation's seconds or threshold is not a finite number")
+    budget = record["options"].get("budget_minutes")
+    if not (budget is None or (type(budget) in (int, float) and math.isfinite(budget))):
+        raise ValueError("its budget is not a number")
     if record.get("stopped") not in (None, "generations", "min_epsilon", "budget"):
         raise ValueError("an unknown reason for stopping")
 
