@@ -170,7 +170,7 @@ def test_a_fit_with_an_infinite_budget_runs_as_on_main(
     assert (out / "posterior.parquet").is_file()
 
 
-@pytest.mark.parametrize("case", ["bad spec", "resume of nothing"])
+@pytest.mark.parametrize("case", ["bad spec", "no cases folder", "resume of nothing"])
 def test_a_refused_fit_creates_no_folder(
     stopped_fit: tuple[Path, Path], tmp_path: Path, case: str
 ) -> None:
@@ -181,6 +181,10 @@ def test_a_refused_fit_creates_no_folder(
     if case == "bad spec":
         spec = tmp_path / "bad.yaml"
         spec.write_text("name: x\nbogus: 1\n")
+    elif case == "no cases folder":  # refused as the fit prepares its problem
+        text = spec.read_text(encoding="utf-8").replace("cases: cases", "cases: missing")
+        spec = spec.parent / "no_cases.yaml"
+        spec.write_text(text, encoding="utf-8")
     more = ["--resume"] if case == "resume of nothing" else []
     out = tmp_path / "a" / "b" / "out"
     result = cli.invoke(app, ["fit", str(spec), "--out", str(out), "-w", "1", *more])
