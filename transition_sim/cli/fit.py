@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         from transition_sim.ensemble.lock import LockedError
         from transition_sim.ensemble.store import OutputError, lock_output, output_path
         from transition_sim.scenario.loader import ScenarioError
-        from transition_sim.studies.fit import ResumeError, run_fit
+        from transition_sim.studies.fit import ResumeError, prepare, run_fit
         from transition_sim.studies.fit_spec import load_fit_spec
 
         refuse_file_out(out)
@@ -105,9 +105,10 @@ def register(app: typer.Typer) -> None:
                     typer.echo(text, err=True)
 
             try:
-                # The spec, and a resume of no folder, refused before the lock: it creates the
-                # parents of --out.
+                # The spec (its file and what it names), and a resume of no folder, refused
+                # before the lock: it creates the parents of --out.
                 sf = load_fit_spec(spec)
+                problem = prepare(sf)
                 if resume and not out.is_dir():
                     raise ResumeError(
                         f"--resume: nothing to resume in {out}: no interrupted fit is there"
@@ -119,7 +120,7 @@ def register(app: typer.Typer) -> None:
                     result = run_fit(
                         sf, out, workers=workers or os.cpu_count() or 1,
                         scheduler=scheduler, budget_minutes=budget_minutes, log=log,
-                        resume=resume,
+                        resume=resume, problem=problem,
                     )  # fmt: skip
             except (OutputError, LockedError) as err:
                 raise output_error(err) from None

@@ -583,11 +583,13 @@ def run_fit(
     budget_minutes: float | None = None,
     log: Callable[[str], None] = lambda text: None,
     resume: bool = False,
+    problem: Problem | None = None,
 ) -> FitResult:
-    """Fit the spec and write the output folder (module docstring). With ``budget_minutes``, no
-    generation is started that would not finish, with the predictive draws, within the budget
-    (estimated from the last generation's time and acceptance; a resumed fit counts the
-    generations run before).
+    """Fit the spec and write the output folder (module docstring). ``problem``: the spec
+    `prepare`d already (the command line does, before it locks --out: a refusal writes
+    nothing). With ``budget_minutes``, no generation is started that would not finish, with
+    the predictive draws, within the budget (estimated from the last generation's time and
+    acceptance; a resumed fit counts the generations run before).
 
     ``resume``: continue the interrupted fit in ``out`` from its last finished generation (pyabc's
     database and the record ``fit.json``, written after each generation), with the same
@@ -599,7 +601,7 @@ def run_fit(
     from transition_sim.ensemble.executors import open_executor
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
-    problem = prepare(sf)
+    problem = prepare(sf) if problem is None else problem
     spec = sf.spec
     identity = _identity(sf, problem, budget_minutes)
     db = out / DATABASE
