@@ -75,9 +75,9 @@ def register(app: typer.Typer) -> None:
         """Fit the shared parameters to the library with ABC-SMC (same spec, same posterior;
         an interrupted fit continues with --resume)."""
         from transition_sim.ensemble.lock import LockedError
-        from transition_sim.ensemble.store import OutputError, lock_output
+        from transition_sim.ensemble.store import OutputError, lock_output, output_path
         from transition_sim.scenario.loader import ScenarioError
-        from transition_sim.studies.fit import ResumeError, run_fit
+        from transition_sim.studies.fit import ResumeError, prepare, run_fit
         from transition_sim.studies.fit_spec import load_fit_spec
 
         refuse_file_out(out)
@@ -105,13 +105,22 @@ def register(app: typer.Typer) -> None:
                     typer.echo(text, err=True)
 
             try:
+                # The spec (its file and what it names), and a resume of no folder, refused
+                # before the lock: it creates the parents of --out.
+                sf = load_fit_spec(spec)
+                problem = prepare(sf)
+                if resume and not out.is_dir():
+                    raise ResumeError(
+                        f"--resume: nothing to resume in {out}: no interrupted fit is there"
+                    )
                 # One fit at a time in a folder (a second one, or a resume, would write the same
-                # database): the lock beside it that runs take, `DIR: --out: ... in use`.
-                with lock_output(out):
+                # database): the lock beside it that runs take, `DIR: --out: ... in use`, on the
+                # folder itself as `run` takes it (a link resolved; `.` has no name to lock).
+                with lock_output(output_path(out)):
                     result = run_fit(
-                        load_fit_spec(spec), out, workers=workers or os.cpu_count() or 1,
+                        sf, out, workers=workers or os.cpu_count() or 1,
                         scheduler=scheduler, budget_minutes=budget_minutes, log=log,
-                        resume=resume,
+                        resume=resume, problem=problem,
                     )  # fmt: skip
             except (OutputError, LockedError) as err:
                 raise output_error(err) from None

@@ -17,6 +17,7 @@ An error never quotes another file's contents beyond a short key.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import gc
@@ -590,7 +591,10 @@ def _with_posterior(
     if bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         raise ScenarioError(file, line, "from_posterior", bad[0] + more)
+    # The file as `read_posterior` of the resolved path names it (the run's record, and its
+    # resume's identity, whatever the scenario's path as typed or the working folder).
     resolved = str(Path(posterior.file).resolve())
+    posterior = dataclasses.replace(posterior, file=resolved)
     return scenario.model_copy(update={"from_posterior": resolved}), posterior
 
 

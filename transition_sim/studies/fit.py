@@ -502,7 +502,12 @@ def _identity(sf: FitSpecFile, problem: Problem, budget_minutes: float | None) -
         "spec_sha256": file_sha256(sf.path),
         "problem_sha256": problem_sha256(problem),
         "code_sha256": code_hash(),
-        "options": {"budget_minutes": budget_minutes},
+        # An infinite budget is none (and JSON holds no infinity: the record failed to write).
+        "options": {
+            "budget_minutes": None
+            if budget_minutes is None or math.isinf(budget_minutes)
+            else budget_minutes
+        },
     }
 
 
@@ -540,7 +545,8 @@ def _read_record(out: Path, identity: Mapping[str, Any], spec: Path) -> dict[str
             raise ResumeError(f"--resume: {text.format(spec=spec)}: {start_over}")
     theirs = record["options"].get("budget_minutes")
     if theirs != identity["options"]["budget_minutes"]:
-        were = "no --budget-minutes" if theirs is None else f"--budget-minutes {theirs:g}"
+        # repr: exactly the number the record compares (:g said 1000.12 of 1000.123456789)
+        were = "no --budget-minutes" if theirs is None else f"--budget-minutes {theirs!r}"
         raise ResumeError(f"--resume: the fit in {out} was started with {were}: resume with it")
     if not (out / DATABASE).is_file():
         raise ResumeError(f"--resume: {out} has no {DATABASE}: {start_over}")
@@ -555,9 +561,15 @@ def _check_record(record: Any) -> None:
     if not isinstance(generations, list) or not isinstance(record.get("options"), dict):
         raise ValueError("no list of generations or no options")
     for g in generations:
-        numbers = [g.get("seconds"), g.get("next_epsilon")] if isinstance(g, dict) else [""]
-        if any(not (x is None or type(x) in (int, float)) for x in numbers):
-            raise ValueError("a generation's seconds or threshold is not a number")
+        if not isinstance(g, dict) or not {"seconds", "next_epsilon"} <= g.keys():
+            raise ValueError("a generation without its seconds or threshold")
+        numbers = [g["seconds"], g["next_epsilon"]]
+        # (json reads NaN and Infinity: no threshold nor time the fit writes)
+        if any(not (x is None or (type(x) in (int, float) and math.isfinite(x))) for x in numbers):
+            raise ValueError("a generation's seconds or threshold is not a finite number")
+    budget = record["options"].get("budget_minutes")
+    if not (budget is None or (type(budget) in (int, float) and math.isfinite(budget))):
+        raise ValueError("its budget is not a number")
     if record.get("stopped") not in (None, "generations", "min_epsilon", "budget"):
         raise ValueError("an unknown reason for stopping")
 
@@ -571,11 +583,13 @@ def run_fit(
     budget_minutes: float | None = None,
     log: Callable[[str], None] = lambda text: None,
     resume: bool = False,
+    problem: Problem | None = None,
 ) -> FitResult:
-    """Fit the spec and write the output folder (module docstring). With ``budget_minutes``, no
-    generation is started that would not finish, with the predictive draws, within the budget
-    (estimated from the last generation's time and acceptance; a resumed fit counts the
-    generations run before).
+    """Fit the spec and write the output folder (module docstring). ``problem``: the spec
+    `prepare`d already (the command line does, before it locks --out: a refusal writes
+    nothing). With ``budget_minutes``, no generation is started that would not finish, with
+    the predictive draws, within the budget (estimated from the last generation's time and
+    acceptance; a resumed fit counts the generations run before).
 
     ``resume``: continue the interrupted fit in ``out`` from its last finished generation (pyabc's
     database and the record ``fit.json``, written after each generation), with the same
@@ -587,7 +601,7 @@ def run_fit(
     from transition_sim.ensemble.executors import open_executor
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
-    problem = prepare(sf)
+    problem = prepare(sf) if problem is None else problem
     spec = sf.spec
     identity = _identity(sf, problem, budget_minutes)
     db = out / DATABASE
@@ -681,11 +695,19 @@ def _resumed(abc: Any, db: Path, record: Mapping[str, Any], spec: FitSpec) -> in
         )
     abc.sampler.skip([spec.population] * saved)
     following = record["generations"][-1]["next_epsilon"] if saved == recorded else None
-    if following is None:
-        # Stopped after pyabc saved the generation and before the record: its threshold as
-        # pyabc computes it (`QuantileEpsilon.update`), from the saved distances and weights.
-        abc.eps._update(saved, history.get_weighted_distances(t=saved - 1))
-    else:
+    # The threshold as pyabc computes it (`QuantileEpsilon.update`), from the saved distances
+    # and weights: what a generation saved and not recorded resumes from, and the check of the
+    # recorded one (a record that disagrees, beyond rounding, was changed: an edited threshold
+    # ran another fit, silently, or, below every distance, for ever).
+    abc.eps._update(saved, history.get_weighted_distances(t=saved - 1))
+    computed = float(abc.eps._look_up[saved])
+    if following is not None:
+        if not math.isclose(float(following), computed, rel_tol=1e-9, abs_tol=1e-12):
+            raise ResumeError(
+                f"--resume: the record {db.parent / RECORD} is damaged (its threshold"
+                f" {following!r} is not the database's {computed!r}): run the fit without"
+                " --resume to start over"
+            )
         abc.eps._look_up = {saved: float(following)}
     return saved
 
@@ -718,8 +740,9 @@ def _over_budget(
     generation costs the last one's time over the quantile (its threshold keeps about that share
     of what the last one accepted), or times the last growth if that was larger; the draws cost
     about generation 0's time (all accepted). A generation whose time is unknown (saved, then
-    the fit stopped before recording it) does not stop the fit."""
-    if math.isinf(budget) or not all(map(math.isfinite, seconds)):
+    the fit stopped before recording it) does not stop the fit; the ones after it are timed
+    (an unknown time is not a growth)."""
+    if math.isinf(budget) or not math.isfinite(seconds[-1]):
         return False
     growth = 1 / spec.quantile
     if len(seconds) >= 2 and seconds[-2] > 0:
