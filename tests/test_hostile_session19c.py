@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -202,9 +203,12 @@ def test_fit_stops_on_a_signal_with_a_message(tmp_path: Path, signum: int) -> No
     fit.send_signal(signum)
     try:
         _, rest = fit.communicate(timeout=60)  # ignored, the 40 generations run for minutes
-    finally:
+    except subprocess.TimeoutExpired:
+        fit.send_signal(signal.SIGUSR1)  # its threads' stacks to stderr (cli: faulthandler)
+        time.sleep(2)
         fit.kill()
-        fit.communicate()
+        _, stacks = fit.communicate()
+        pytest.fail(f"the fit did not stop within 60 s of the signal; its stacks:\n{stacks}")
     assert fit.returncode == 128 + signum, rest
     assert f"interrupted by {signal.Signals(signum).name}" in rest
     assert "--resume" in rest  # session 20: a fit can be resumed (tests/test_fit_resume.py)

@@ -11,8 +11,10 @@ and `studies`.
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import gc
 import importlib
+import signal
 from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
@@ -47,6 +49,10 @@ LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
 # final collection skips (a fifth of a short run's CPU time went to it). The exit is otherwise
 # normal: buffered output is flushed and atexit handlers run.
 atexit.register(gc.freeze)
+
+# `kill -USR1 PID` prints every thread's stack to stderr: how a command that hangs is diagnosed
+# (the fit's signal test sends it before killing a fit that did not stop in time).
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 class LazyCommands(MutableMapping[str, Any]):
