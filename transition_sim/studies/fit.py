@@ -643,7 +643,7 @@ def run_fit(
         if stopped is None and done > len(record["generations"]):
             # Stopped between pyabc's saving of a generation and the record: decide as then.
             t = done - 1
-            stopped = _why_stop(abc, t, spec, seconds, start, budget)
+            stopped = _why_stop(abc, _epsilon(abc, t), t, spec, seconds, start, budget)
             record["generations"].append({"seconds": None, "next_epsilon": None})
             record["stopped"] = stopped
             _write_record(out, record)
@@ -654,13 +654,13 @@ def run_fit(
             began = time.monotonic()
             abc.run(max_nr_populations=1)
             seconds.append(time.monotonic() - began)
-            stopped = _why_stop(abc, t, spec, seconds, start, budget)
+            epsilon = _epsilon(abc, t)
+            stopped = _why_stop(abc, epsilon, t, spec, seconds, start, budget)
             # The threshold pyabc set for the next generation: what a resumed fit starts from.
             following = None if stopped else float(abc.eps(t + 1))
             record["generations"].append({"seconds": seconds[-1], "next_epsilon": following})
             record["stopped"] = stopped
             _write_record(out, record)
-            epsilon = _epsilon(abc, t)
             log(f"generation {t}: epsilon {epsilon:.4g}, {seconds[-1]:.0f} s")
         diagnostics = _diagnostics(abc.history, seconds)
         parts = distance_by_generation(abc.history)
@@ -717,10 +717,17 @@ def _epsilon(abc: Any, t: int) -> float:
 
 
 def _why_stop(
-    abc: Any, t: int, spec: FitSpec, seconds: list[float], start: float, budget: float
+    abc: Any,
+    epsilon: float,
+    t: int,
+    spec: FitSpec,
+    seconds: list[float],
+    start: float,
+    budget: float,
 ) -> str | None:
-    """Why the fit stops after generation ``t`` (None: it goes on)."""
-    if _epsilon(abc, t) <= spec.min_epsilon:
+    """Why the fit stops after generation ``t``, whose threshold was ``epsilon`` (None: it
+    goes on)."""
+    if epsilon <= spec.min_epsilon:
         return "min_epsilon"
     if t + 1 >= spec.generations:
         return "generations"
