@@ -277,15 +277,17 @@ def test_fit_refuses_a_folder_that_holds_no_earlier_fit(tmp_path: Path) -> None:
 
 
 def test_fit_may_replace_an_earlier_fit_or_fill_an_empty_folder(tmp_path: Path) -> None:
-    """An earlier fit's folder (it has posterior.parquet) or an empty one is not refused: the
-    error is then the missing spec's."""
+    """An earlier fit's folder (it has posterior.parquet) with --force (session 21: without it,
+    tests/test_fit_folder.py), or an empty one, is not refused: the error is then the missing
+    spec's."""
     earlier = tmp_path / "earlier"
     earlier.mkdir()
     (earlier / "posterior.parquet").write_text("")
     (earlier / "fit.log").write_text("")
     (tmp_path / "empty").mkdir()
-    for folder in (earlier, tmp_path / "empty"):
-        result = cli.invoke(app, ["fit", str(tmp_path / "no-spec.yaml"), "--out", str(folder)])
+    for folder, more in ((earlier, ["--force"]), (tmp_path / "empty", [])):
+        args = ["fit", str(tmp_path / "no-spec.yaml"), "--out", str(folder), *more]
+        result = cli.invoke(app, args)
         assert result.exit_code == 2, result.output
         assert "--out" not in result.stderr and "no-spec.yaml" in result.stderr, result.stderr
 

@@ -2,8 +2,9 @@
 
 - Exit status: 0 success; 2 bad input or usage (an unknown option or bad value, an invalid
   scenario file, an output directory that cannot be used: an existing file, not writable, not
-  empty without ``--force``, or locked by another run); 1 an internal error (a bug, or the
-  machine failing, e.g. a full disk); 130 and 143 when stopped by SIGINT and SIGTERM.
+  empty without ``--force``, or locked by another run; a Dask scheduler that does not
+  answer); 1 an internal error (a bug, or the machine failing, e.g. a full disk); 130 and 143
+  when stopped by SIGINT and SIGTERM.
 - Messages go to stderr, as ``error: ...`` lines, never a traceback: for an internal error the
   traceback is written to a file the message names. stdout carries only results.
 - With ``--json``, an error also prints one object on stdout:
@@ -26,7 +27,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from transition_sim.ensemble.executors import Interrupted
+from transition_sim.ensemble.executors import Interrupted, SchedulerUnreachable
 
 __all__ = [
     "MAX_INTEGER",
@@ -216,6 +217,11 @@ class ErrorContractGroup(TyperGroup):
             code = report(err, json_errors)
         except Interrupted as err:
             code = report(CliError(str(err), err.exit_code), json_errors)
+        except SchedulerUnreachable as err:  # from any command that takes --scheduler
+            message = f"{err}: is the scheduler running, and is this its address?"
+            code = report(
+                CliError(message, field=err.field, text=f"{err.field}: {message}"), json_errors
+            )
         except Exception as err:
             code = report(internal_error(err), json_errors)
         if standalone_mode:

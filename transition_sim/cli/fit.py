@@ -1,5 +1,5 @@
-"""``transition-sim fit SPEC --out DIR [--resume]``: one ABC-SMC fit across the case library
-(`transition_sim.studies.fit`). Parsing and printing only; bad input (the spec, an address a
+"""``transition-sim fit SPEC --out DIR [--resume | --force]``: one ABC-SMC fit across the case
+library (`transition_sim.studies.fit`). Parsing and printing only; bad input (the spec, an address a
 case sets, an unknown prior) exits 2 with ``file:line: field: message``, and a folder that
 ``--resume`` cannot continue with ``DIR: --out: --resume: message``."""
 
@@ -70,6 +70,14 @@ def register(app: typer.Typer) -> None:
                 " have given in one go.",
             ),
         ] = False,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                help="Start over in an --out that holds an earlier fit (finished or"
+                " interrupted), replacing it.",
+            ),
+        ] = False,
         json_output: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
     ) -> None:
         """Fit the shared parameters to the library with ABC-SMC (same spec, same posterior;
@@ -82,7 +90,10 @@ def register(app: typer.Typer) -> None:
 
         refuse_file_out(out)
         refuse_bad_scheduler(scheduler)
-        _refuse_other_folder(out)
+        if force and resume:
+            message = "--force starts over and --resume continues: give one of them"
+            raise CliError(message, field="--force", text=f"--force: {message}")
+        _refuse_other_folder(out, keep_fit=resume or force)
 
         def hint() -> str:
             """The command that resumes this fit: the options that make its identity."""
@@ -164,25 +175,47 @@ def register(app: typer.Typer) -> None:
 def _interrupted(err: Interrupted, out: Path, hint: str) -> CliError:
     text = (
         f"{err}; the fit stopped before its end, so {out} is incomplete; its finished"
-        f" generations are kept: resume it with\n  {hint}\n(or run it again without --resume"
-        " to start over)"
+        f" generations are kept: resume it with\n  {hint}\n(or start over with --force in"
+        " place of --resume)"
     )
     return CliError(str(err), err.exit_code, text=text, details={"out": str(out)})
 
 
-def _refuse_other_folder(out: Path) -> None:
+def _refuse_other_folder(out: Path, *, keep_fit: bool) -> None:
     """A fit replaces its own files in ``out`` (posterior, diagnostics, report.html...): a folder
     that holds files and no earlier fit (a run's results, anyone's files) is refused, exit 2,
-    before its report.html or anything else is overwritten."""
+    before its report.html or anything else is overwritten. So is an earlier fit, unless
+    ``keep_fit`` (``--resume`` continues it, ``--force`` replaces it): as `run` refuses a folder
+    of results, a second fit with the same command must not discard hours of generations."""
     from transition_sim.studies.fit import DATABASE, DIAGNOSTICS, POSTERIOR, PREDICTIVE, RECORD
 
     try:
         names = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
     except OSError:
         return  # unreadable: the fit's own write says why
-    if not names or {POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE, RECORD} & set(names):
+    fit_files = {POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE, RECORD} & set(names)
+    if not names or (fit_files and keep_fit):
         return
-    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-    message = f"holds files and no earlier fit ({shown}): give a new or empty folder"
+    if fit_files:
+        message = _earlier_fit(out, RECORD, POSTERIOR in fit_files)
+    else:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        message = f"holds files and no earlier fit ({shown}): give a new or empty folder"
     text = f"{out}: --out: {message}"
     raise CliError(message, file=str(out), field="--out", text=text, details={"path": str(out)})
+
+
+def _earlier_fit(out: Path, record_name: str, has_posterior: bool) -> str:
+    """What the earlier fit in ``out`` is, and the options that use it."""
+    try:
+        record = json.loads((out / record_name).read_text(encoding="utf-8"))
+        finished = bool(record["finished"]) if isinstance(record, dict) else has_posterior
+        done = len(record["generations"]) if isinstance(record, dict) else None
+    except FileNotFoundError:  # a fit from before the record: its posterior says it finished
+        finished, done = has_posterior, None
+    except (OSError, ValueError, KeyError, TypeError):
+        finished, done = False, None
+    if finished:
+        return "holds a finished fit: give a new folder, or --force to replace it"
+    got = "" if done is None else f" ({done} generation{'' if done == 1 else 's'} finished)"
+    return f"holds an interrupted fit{got}: continue it with --resume, or start over with --force"

@@ -199,13 +199,26 @@ def _fork_warning_filtered() -> Iterator[None]:
 # -- a Dask cluster ----------------------------------------------------------------------------
 
 
+class SchedulerUnreachable(OSError):
+    """No Dask scheduler answered at ``address``, given by ``field`` (``--scheduler`` or the
+    ``DASK_SCHEDULER_ADDRESS`` variable): a typo or a cluster not started, so bad input (exit 2)
+    rather than the machine failing."""
+
+    def __init__(self, address: str, field: str, reason: str) -> None:
+        self.address, self.field = address, field
+        super().__init__(f"no Dask scheduler answers at {address} ({reason})")
+
+
 class DaskExecutor:
     """A Dask cluster behind the same interface (tasks are not pure: each is its own run)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, field: str = "--scheduler") -> None:
         from distributed import Client
 
-        self.client = Client(address)
+        try:
+            self.client = Client(address)
+        except OSError as err:  # refused or timed out (Dask's connect timeout, 30 s)
+            raise SchedulerUnreachable(address, field, str(err)) from err
         self._executor = self.client.get_executor(pure=False)
         self.workers = max(1, sum(self.client.nthreads().values()))
 
@@ -287,7 +300,9 @@ def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ta
     executor: TaskExecutor
     address = _dask_address(scheduler)
     if address is not None:
-        executor = DaskExecutor(address)
+        executor = DaskExecutor(
+            address, "--scheduler" if scheduler else f"${DASK_ADDRESS_VARIABLE}"
+        )
     elif workers <= 1:
         executor = SerialExecutor()
     else:

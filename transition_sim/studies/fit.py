@@ -523,7 +523,7 @@ _IDENTITY_TEXT = {
 def _read_record(out: Path, identity: Mapping[str, Any], spec: Path) -> dict[str, Any]:
     """The record of the interrupted fit in ``out``, checked against this one's ``identity``;
     `ResumeError` saying why it cannot be resumed."""
-    start_over = "run the fit without --resume to start over"
+    start_over = "start over with --force in place of --resume"
     record_path = out / RECORD
     if not record_path.is_file():
         if (out / DATABASE).exists():
@@ -691,7 +691,7 @@ def _resumed(abc: Any, db: Path, record: Mapping[str, Any], spec: FitSpec) -> in
     if not recorded <= saved <= recorded + 1:
         raise ResumeError(
             f"--resume: {db} holds {saved} generations and the record {recorded}: the folder"
-            " was changed; run the fit without --resume to start over"
+            " was changed; start over with --force in place of --resume"
         )
     abc.sampler.skip([spec.population] * saved)
     following = record["generations"][-1]["next_epsilon"] if saved == recorded else None
@@ -705,8 +705,8 @@ def _resumed(abc: Any, db: Path, record: Mapping[str, Any], spec: FitSpec) -> in
         if not math.isclose(float(following), computed, rel_tol=1e-9, abs_tol=1e-12):
             raise ResumeError(
                 f"--resume: the record {db.parent / RECORD} is damaged (its threshold"
-                f" {following!r} is not the database's {computed!r}): run the fit without"
-                " --resume to start over"
+                f" {following!r} is not the database's {computed!r}): start over with --force"
+                " in place of --resume"
             )
         abc.eps._look_up = {saved: float(following)}
     return saved
