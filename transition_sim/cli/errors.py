@@ -20,14 +20,19 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
-from transition_sim.ensemble.executors import Interrupted, SchedulerUnreachable
+from transition_sim.ensemble.executors import (
+    Interrupted,
+    SchedulerUnreachable,
+    raise_on_signals,
+)
 
 __all__ = [
     "MAX_INTEGER",
@@ -41,6 +46,7 @@ __all__ = [
     "refuse_file_out",
     "report",
     "scenario_error",
+    "stopped_by_signals",
     "usage_error",
 ]
 
@@ -179,6 +185,26 @@ def refuse_bad_scheduler(scheduler: str | None) -> None:
         return
     message = f"{address!r} is not a scheduler address: expected tcp://HOST:PORT"
     raise CliError(message, field=field, text=f"{field}: {message}")
+
+
+@contextmanager
+def stopped_by_signals(interrupted: Callable[[Interrupted], CliError]) -> Iterator[list[int]]:
+    """SIGINT (even one the shell set to be ignored) and SIGTERM stop the block at once
+    (`raise_on_signals`; yields the signals received) and become the command's message,
+    ``interrupted(err)``, with exit 130/143: how far it got and how to go on. An error that
+    follows a signal (e.g. workers killed by the same Ctrl-C, noticed first) is that signal's;
+    the command's own errors (`CliError`) pass unchanged."""
+    with raise_on_signals() as received:
+        try:
+            yield received
+        except Interrupted as err:
+            raise interrupted(err) from None
+        except CliError:
+            raise
+        except Exception as err:
+            if received:
+                raise interrupted(Interrupted(received[0])) from err
+            raise
 
 
 def report(err: CliError, json_errors: bool) -> int:

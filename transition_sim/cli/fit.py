@@ -20,12 +20,9 @@ from transition_sim.cli.errors import (
     refuse_bad_scheduler,
     refuse_file_out,
     scenario_error,
+    stopped_by_signals,
 )
-from transition_sim.ensemble.executors import (
-    DASK_ADDRESS_VARIABLE,
-    Interrupted,
-    raise_on_signals,
-)
+from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted
 
 __all__ = ["register"]
 
@@ -103,9 +100,8 @@ def register(app: typer.Typer) -> None:
             args += ["--scheduler", scheduler] if scheduler else []
             return shlex.join(["transition-sim", "fit", *args, "--resume"])
 
-        # As `run` and `sweep`: SIGINT (even one the shell set to be ignored) and SIGTERM stop
-        # the fit at once, its workers killed, with a message and exit 130/143.
-        with raise_on_signals() as received:
+        # As `run` and `sweep`: a signal stops the fit at once, its workers killed, exit 130/143.
+        with stopped_by_signals(lambda err: _interrupted(err, out, hint())) as received:
 
             def log(text: str) -> None:
                 """Say how far the fit got; called after each generation, so that also stops
@@ -142,12 +138,6 @@ def register(app: typer.Typer) -> None:
                 raise CliError(
                     str(err), file=str(out), field="--out", text=text, details={"path": str(out)}
                 ) from None
-            except Interrupted as err:
-                raise _interrupted(err, out, hint()) from None
-            except Exception as err:
-                if received:  # e.g. workers killed by the same signal, noticed first
-                    raise _interrupted(Interrupted(received[0]), out, hint()) from err
-                raise
         last = result.diagnostics.iloc[-1]
         summary = {
             "out": str(out),

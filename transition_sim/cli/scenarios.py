@@ -20,10 +20,11 @@ from transition_sim.cli.errors import (
     output_error,
     refuse_bad_scheduler,
     refuse_file_out,
+    stopped_by_signals,
 )
 from transition_sim.cli.loading import load_checked, loader
 from transition_sim.cli.progress import progress_bar
-from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted, raise_on_signals
+from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted
 
 if TYPE_CHECKING:
     from transition_sim.ensemble.uncertainty import Uncertainty
@@ -195,7 +196,10 @@ def run(
         args += ["--out", str(out), "--resume"] + (["--json"] if json_output else [])
         return shlex.join(["transition-sim", "run", *args])
 
-    with raise_on_signals() as received, progress_bar(scenario.name) as progress:
+    with (
+        stopped_by_signals(lambda err: _interrupted(err, out, hint())),
+        progress_bar(scenario.name) as progress,
+    ):
         try:
             if out is None:
                 # Arrow tables, summarized without pandas (a sixth of a short run's CPU)
@@ -224,12 +228,6 @@ def run(
                 )
         except output_errors as err:
             raise output_error(err) from None
-        except Interrupted as err:
-            raise _interrupted(err, out, hint()) from None
-        except Exception as err:
-            if received:  # e.g. workers killed by the same signal, noticed first
-                raise _interrupted(Interrupted(received[0]), out, hint()) from err
-            raise
     if json_output:
         typer.echo(json.dumps(summary, indent=2))
     else:

@@ -32,6 +32,7 @@ from transition_sim.cli.errors import (
     refuse_bad_scheduler,
     refuse_file_out,
     scenario_error,
+    stopped_by_signals,
 )
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
@@ -78,7 +79,7 @@ SpecArgument = Annotated[
 Out = Annotated[Path | None, typer.Option("--out", "-o", help="Default: results/SPEC-NAME.")]
 
 
-def _error(message: str, code: int = 2, **where: Any) -> Exception:
+def _error(message: str, code: int = 2, **where: Any) -> CliError:
     return CliError(message, code, **where)
 
 
@@ -95,18 +96,17 @@ def _saved(out: Path) -> int:
 def _study(resume_hint: str, out: Path) -> Iterator[Callable[[int, int], None]]:
     """Run a study under the CLI's contract: a progress bar on stderr, signals turned into an
     exit 130/143 that says how to resume, bad input into exit 2."""
-    from transition_sim.ensemble.executors import Interrupted, raise_on_signals
     from transition_sim.ensemble.lock import LockedError
     from transition_sim.ensemble.store import OutputError
     from transition_sim.scenario.loader import ScenarioError
     from transition_sim.studies.engine import EngineError
 
-    def interrupted(err: Any) -> Exception:
+    def interrupted(err: Any) -> CliError:
         saved = _saved(out)
         text = f"{err}; {saved} finished runs are kept in {out}\ncontinue with: {resume_hint}"
         return _error(str(err), err.exit_code, text=text, details={"saved": saved})
 
-    with raise_on_signals() as received, progress_bar(out.name) as progress:
+    with stopped_by_signals(interrupted), progress_bar(out.name) as progress:
         try:
             yield progress
         except ScenarioError as err:
@@ -115,12 +115,6 @@ def _study(resume_hint: str, out: Path) -> Iterator[Callable[[int, int], None]]:
             raise output_error(err) from None
         except EngineError as err:
             raise _error(str(err)) from None
-        except Interrupted as err:
-            raise interrupted(err) from None
-        except Exception as err:
-            if received:  # e.g. workers killed by the same signal, noticed first
-                raise interrupted(Interrupted(received[0])) from err
-            raise
 
 
 def _default_out(spec: Path) -> Path:

@@ -73,6 +73,7 @@ class SerialExecutor(Executor):
     workers = 1
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        raise_deferred()
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
@@ -152,6 +153,7 @@ class LocalPool(ProcessPoolExecutor):
             gc.unfreeze()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        raise_deferred()
         future = super().submit(fn, *args, **kwargs)
         self._unfreeze()  # a fork pool starts all its workers at the first submit
         return future
@@ -223,6 +225,7 @@ class DaskExecutor:
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        raise_deferred()
         return self._executor.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -328,6 +331,28 @@ class Interrupted(BaseException):  # like KeyboardInterrupt: not caught as an Ex
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
+# Packages in which a signal is not raised where it lands but at the next task submitted
+# (`raise_deferred`): an SQLite statement interrupted under SQLAlchemy leaves the database locked,
+# and pyabc's cleanup (`History.done`, in a ``finally``) then waited on that lock for ever.
+DEFER_IN = frozenset({"sqlalchemy", "sqlite3"})
+_deferred: list[int] = []  # a signal received and not raised yet
+
+
+def raise_deferred() -> None:
+    """Raise the `Interrupted` of a signal that could not be raised where it landed (every
+    executor's ``submit`` calls this first, and so does a fit after each generation)."""
+    if _deferred:
+        raise Interrupted(_deferred.pop())
+
+
+def _inside(frame: FrameType | None, packages: frozenset[str]) -> bool:
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).partition(".")[0] in packages:
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextmanager
 def raise_on_signals(
     signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
@@ -338,18 +363,79 @@ def raise_on_signals(
 
     The first signal raises, so that ``finally`` blocks and context managers clean up (the pool
     is killed, locks released). A second one while that cleanup runs exits at once.
+
+    Two places cannot take the exception, and there it waits for the next task submitted
+    (`raise_deferred`): inside `DEFER_IN` (above), and a finalizer (a weakref callback, a
+    ``__del__``), where Python only prints an exception ("Exception ignored in ...") and goes
+    on, so that a fit ran on for minutes.
     """
     received: list[int] = []
+    previous_hook = sys.unraisablehook
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if received:
             os._exit(128 + received[0])
         received.append(signum)
+        if _inside(frame, DEFER_IN):
+            _deferred.append(signum)
+            return
         raise Interrupted(signum)
 
+    def unraisable(args: Any) -> None:
+        if isinstance(args.exc_value, Interrupted) and received:
+            _deferred[:] = [args.exc_value.signum]  # lost: raised at the next task instead
+        else:
+            previous_hook(args)
+
     previous = {signum: signal.signal(signum, handler) for signum in signums}
+    sys.unraisablehook = unraisable
     try:
         yield received
     finally:
+        _deferred.clear()
+        sys.unraisablehook = previous_hook
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+class _Redelivery:
+    """Sends the first signal to the main thread again when its `Interrupted` was lost in a
+    finalizer. From a thread of its own, started by the first signal: the handler must not run
+    inside the unraisable hook (it would be lost again, for good), and a real signal wakes a
+    main thread blocked in a wait. Nothing is sent once `stop` is called (the block's handlers
+    are being restored)."""
+
+    def __init__(self, received: list[int]) -> None:
+        self.received = received
+        self.wanted = threading.Event()
+        self.lock = threading.RLock()  # the handler may run while this thread holds it
+        self.sent = False  # a redelivery on its way: the handler raises again, no exit
+        self.stopped = False
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="signal-redelivery", daemon=True).start()
+
+    def request(self) -> None:
+        self.wanted.set()
+
+    def arrived(self) -> bool:
+        with self.lock:
+            sent, self.sent = self.sent, False
+        return sent
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+        self.wanted.set()
+
+    def _run(self) -> None:
+        main = threading.main_thread().ident
+        assert main is not None
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            with self.lock:
+                if self.stopped:
+                    return
+                self.sent = True
+                signal.pthread_kill(main, self.received[0])
