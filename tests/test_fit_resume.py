@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fit_processes import fit_after_generation_0, rest_of
 from test_fit import BASE, SPEC, library
 from typer.testing import CliRunner
 
@@ -109,18 +108,9 @@ def test_a_fit_stopped_by_a_signal_resumes_from_the_command_line_on_other_worker
     fit is the uninterrupted one."""
     spec, whole = uninterrupted
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "transition_sim", "fit", str(spec), "-o", str(out), "-w", "1"]
-    fit = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    assert fit.stderr is not None
-    for line in fit.stderr:
-        if line.startswith("generation 0"):
-            break
+    fit = fit_after_generation_0(spec, out)
     fit.send_signal(signum)
-    try:
-        _, rest = fit.communicate(timeout=60)
-    finally:
-        fit.kill()
-        fit.communicate()
+    rest = rest_of(fit)
     if fit.returncode == 0:
         pytest.skip("the fit finished before the signal arrived")  # 3 tiny generations
     if signum == signal.SIGTERM:

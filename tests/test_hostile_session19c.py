@@ -4,14 +4,12 @@ behaviour that a bug found by a hostile tester broke."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from fit_processes import fit_after_generation_0, rest_of
 from test_job import SCENARIO, Stop
 from typer.testing import CliRunner
 
@@ -187,28 +185,9 @@ def test_fit_stops_on_a_signal_with_a_message(tmp_path: Path, signum: int) -> No
         text += f"observed: {{outcome: {outcome}, crisis: mass_protest}}\n"
         (tmp_path / "cases" / f"{name}.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "fit.yaml").write_text(FIT, encoding="utf-8")
-    command = [sys.executable, "-m", "transition_sim", "fit", "fit.yaml", "-o", "out", "-w", "1"]
-    fit = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
-    assert fit.stderr is not None
-    for line in fit.stderr:
-        if line.startswith("generation 0"):
-            break
+    fit = fit_after_generation_0("fit.yaml", "out", cwd=tmp_path, sigint_ignored=True)
     fit.send_signal(signum)
-    try:
-        _, rest = fit.communicate(timeout=60)  # ignored, the 40 generations run for minutes
-    except subprocess.TimeoutExpired:
-        fit.send_signal(signal.SIGUSR1)  # its threads' stacks to stderr (cli: faulthandler)
-        time.sleep(2)
-        fit.kill()
-        _, stacks = fit.communicate()
-        pytest.fail(f"the fit did not stop within 60 s of the signal; its stacks:\n{stacks}")
+    rest = rest_of(fit)  # ignored, the 40 generations run for minutes
     assert fit.returncode == 128 + signum, rest
     assert f"interrupted by {signal.Signals(signum).name}" in rest
     assert "--resume" in rest  # session 20: a fit can be resumed (tests/test_fit_resume.py)
