@@ -226,10 +226,11 @@ def _unit_tally(
     r = min(int(reach) + 1, (side - 1) // 2)  # no cell twice on a small torus
     x0, y0 = int(x), int(y)
     for i in range(x0 - r, x0 + r + 1):
-        dx = abs(i + 0.5 - x)
+        dx, row, col = abs(i + 0.5 - x), (i % side) * side, (y0 - r) % side
         for j in range(y0 - r, y0 + r + 1):
             if _within(dx, abs(j + 0.5 - y), reach, moore):
-                tally[(i % side) * side + j % side] += delta
+                tally[row + col] += delta
+            col = col + 1 if col + 1 < side else 0  # wrapped without a division
 
 
 @numba.njit(cache=True)
@@ -319,15 +320,14 @@ def _arrest(
     x0, y0 = int(x), int(y)
     seen, k = 0.0, 0
     for i in range(x0 - r, x0 + r + 1):
-        row = (i % side) * side
-        dx = abs(i + 0.5 - x)
+        dx, row, col = abs(i + 0.5 - x), (i % side) * side, (y0 - r) % side
         for j in range(y0 - r, y0 + r + 1):
-            cell = row + j % side
-            o = occupant[cell]
+            o = occupant[row + col]
             if o >= 0 and _within(dx, abs(j + 0.5 - y), reach, moore):
                 seen += active[o, 0] + active[o, 1] + active[o, 2]
-                sight[k] = cell
+                sight[k] = row + col
                 k += 1
+            col = col + 1 if col + 1 < side else 0  # wrapped without a division
     if seen <= 0.0:
         return
     frac = min(take / seen, 1.0)
