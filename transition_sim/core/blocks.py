@@ -217,6 +217,28 @@ def _within(dx: float, dy: float, reach: float, moore: bool) -> bool:
     return (max(dx, dy) if moore else dx + dy) <= reach
 
 
+@numba.njit(cache=True, inline="always")
+def _span(dx: float, y: float, y0: int, r: int, reach: float, moore: bool) -> tuple[int, int]:
+    """The columns j in y0-r..y0+r whose cell centre, in a row `dx` from the point (., y), is
+    within `reach` of it: an interval, lo > hi if none. The distance |j + 0.5 - y| grows (in
+    floats too) away from y0 = int(y): the interval is guessed, then fixed by `_within` at
+    its ends, so that it holds exactly the cells that testing each would find."""
+    if not _within(dx, abs(y0 + 0.5 - y), reach, moore):
+        return 1, 0
+    half = reach if moore else reach - dx
+    lo = min(max(int(math.ceil(y - 0.5 - half)), y0 - r), y0)
+    hi = max(min(int(math.floor(y - 0.5 + half)), y0 + r), y0)
+    while lo > y0 - r and _within(dx, abs(lo - 0.5 - y), reach, moore):
+        lo -= 1
+    while not _within(dx, abs(lo + 0.5 - y), reach, moore):
+        lo += 1
+    while hi < y0 + r and _within(dx, abs(hi + 1.5 - y), reach, moore):
+        hi += 1
+    while not _within(dx, abs(hi + 0.5 - y), reach, moore):
+        hi -= 1
+    return lo, hi
+
+
 @numba.njit(cache=True)
 def _unit_tally(
     tally: np.ndarray, x: float, y: float, reach: float, moore: bool, side: int, delta: float
@@ -226,10 +248,11 @@ def _unit_tally(
     r = min(int(reach) + 1, (side - 1) // 2)  # no cell twice on a small torus
     x0, y0 = int(x), int(y)
     for i in range(x0 - r, x0 + r + 1):
-        dx, row, col = abs(i + 0.5 - x), (i % side) * side, (y0 - r) % side
-        for j in range(y0 - r, y0 + r + 1):
-            if _within(dx, abs(j + 0.5 - y), reach, moore):
-                tally[row + col] += delta
+        dx = abs(i + 0.5 - x)
+        lo, hi = _span(dx, y, y0, r, reach, moore)
+        row, col = (i % side) * side, lo % side
+        for _ in range(lo, hi + 1):
+            tally[row + col] += delta
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
 
 
@@ -320,10 +343,11 @@ def _arrest(
     x0, y0 = int(x), int(y)
     seen, k = 0.0, 0
     for i in range(x0 - r, x0 + r + 1):
-        dx, row, col = abs(i + 0.5 - x), (i % side) * side, (y0 - r) % side
-        for j in range(y0 - r, y0 + r + 1):
+        lo, hi = _span(abs(i + 0.5 - x), y, y0, r, reach, moore)
+        row, col = (i % side) * side, lo % side
+        for _ in range(lo, hi + 1):
             o = occupant[row + col]
-            if o >= 0 and _within(dx, abs(j + 0.5 - y), reach, moore):
+            if o >= 0:
                 seen += active[o, 0] + active[o, 1] + active[o, 2]
                 sight[k] = row + col
                 k += 1
@@ -347,15 +371,15 @@ def _arrest(
             gone += a
             stats[STAT_ARRESTS + kind] += a
             # a / (max_jail + 1) released on each of the days start..start+terms-1, the rest
-            # on the last: the ring walked without a modulo per day (a costly division)
-            even, d = a / (max_jail + 1.0), kind * width + start
-            end = kind * width + width
-            for _ in range(terms):
+            # on the last: the ring in two runs, without a modulo per day (a costly division)
+            even, base = a / (max_jail + 1.0), kind * width
+            wrap = min(start + terms, width)
+            for d in range(base + start, base + wrap):
                 ring[o, d] += even
-                d += 1
-                if d == end:
-                    d = kind * width
-            ring[o, d] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
+            for d in range(base, base + start + terms - wrap):
+                ring[o, d] += even
+            last = (start + terms) % width
+            ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
         if gone > 0.0:
             _tally(actives_seen, nbr, wv, cell, -gone)
 
