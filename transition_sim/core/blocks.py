@@ -226,8 +226,8 @@ def _span(dx: float, y: float, y0: int, r: int, reach: float, moore: bool) -> tu
     if not _within(dx, abs(y0 + 0.5 - y), reach, moore):
         return 1, 0
     half = reach if moore else reach - dx
-    lo = min(max(int(math.ceil(y - 0.5 - half)), y0 - r), y0)
-    hi = max(min(int(math.floor(y - 0.5 + half)), y0 + r), y0)
+    lo = min(max(math.ceil(y - 0.5 - half), y0 - r), y0)
+    hi = max(min(math.floor(y - 0.5 + half), y0 + r), y0)
     while lo > y0 - r and _within(dx, abs(lo - 0.5 - y), reach, moore):
         lo -= 1
     while not _within(dx, abs(lo + 0.5 - y), reach, moore):
