@@ -337,7 +337,7 @@ def _arrest(
 ) -> None:
     """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
     sight, in proportion to their active people, for terms uniform on {0..max_jail} days
-    (`sight`: scratch for the cells of the blocks in sight, found once)."""
+    (`sight`: scratch for the cells of the blocks in sight with active people, found once)."""
     reach, moore = f[REACH], f[MOORE] != 0.0
     r = min(int(reach) + 1, (side - 1) // 2)
     x0, y0 = int(x), int(y)
@@ -348,9 +348,11 @@ def _arrest(
         for _ in range(lo, hi + 1):
             o = occupant[row + col]
             if o >= 0:
-                seen += active[o, 0] + active[o, 1] + active[o, 2]
-                sight[k] = row + col
-                k += 1
+                held = active[o, 0] + active[o, 1] + active[o, 2]
+                seen += held
+                if held > 0.0:  # a block with none active (all kinds 0: none < 0) loses none
+                    sight[k] = row + col
+                    k += 1
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
     if seen <= 0.0:
         return
