@@ -138,7 +138,7 @@ def rule_share(
     return _rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, e, np.empty(8))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _rule_share(
     lo: float,
     hi: float,
@@ -239,7 +239,7 @@ def _span(dx: float, y: float, y0: int, r: int, reach: float, moore: bool) -> tu
     return lo, hi
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _unit_tally(
     tally: np.ndarray, x: float, y: float, reach: float, moore: bool, side: int, delta: float
 ) -> None:
@@ -275,7 +275,7 @@ def sync_deterrence(
 
 
 # -- the day ----------------------------------------------------------------------------------
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _decide(
     b: int,
     nbr: np.ndarray,
@@ -315,7 +315,7 @@ def _decide(
         _tally(actives_seen, nbr, wv, cell, new - own)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _arrest(
     x: float,
     y: float,
