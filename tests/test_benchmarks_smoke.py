@@ -20,6 +20,7 @@ BENCHMARKS = ROOT / "benchmarks"
 # script name: the tables its results hold
 TABLES = {
     "baseline": {"baseline"},
+    "blocks": {"blocks"},
     "crowd": {"mesa"},
     "dashboard_views": {"views"},
     "ensemble": {"ensemble"},

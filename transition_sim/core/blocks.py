@@ -135,18 +135,40 @@ def rule_share(
     the active people are those above a hardship quantile that is piecewise linear in R, so
     the integrand over R's quantile is a piecewise cubic: 2-point Gauss-Legendre between the
     kinks is exact."""
+    return _rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, e, np.empty(8))
+
+
+@numba.njit(cache=True, inline="always")
+def _rule_share(
+    lo: float,
+    hi: float,
+    rlo: float,
+    rhi: float,
+    eh: float,
+    er: float,
+    p: float,
+    t: float,
+    nl: float,
+    e: float,
+    cuts: np.ndarray,
+) -> float:
+    """`rule_share`, with `cuts` (8 floats) its scratch: a block's decision allocates nothing."""
     if rhi <= rlo or p <= 0.0:
         q = _q(rlo, lo, hi, p, t, nl, e)
         return q - eh * q * (1.0 - q)
-    cuts = np.empty(8)
-    cuts[0], cuts[1] = 0.0, 1.0
-    m = 2
+    cuts[0] = 0.0
+    m = 1
     for c in (0.0, nl, nl * e, nl * (1.0 + e), nl * (lo + e), nl * (hi + e)):
         v = ((c - t) / p - rlo) / (rhi - rlo)
-        if 0.0 < v < 1.0:
-            cuts[m] = v
+        if 0.0 < v < 1.0:  # insertion sort: the kinks inside (0, 1), in order
+            i = m
+            while cuts[i - 1] > v:
+                cuts[i] = cuts[i - 1]
+                i -= 1
+            cuts[i] = v
             m += 1
-    cuts = np.sort(cuts[:m])
+    cuts[m] = 1.0
+    m += 1
     total = 0.0
     for i in range(m - 1):
         a, b = cuts[i], cuts[i + 1]
@@ -195,7 +217,29 @@ def _within(dx: float, dy: float, reach: float, moore: bool) -> bool:
     return (max(dx, dy) if moore else dx + dy) <= reach
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
+def _span(dx: float, y: float, y0: int, r: int, reach: float, moore: bool) -> tuple[int, int]:
+    """The columns j in y0-r..y0+r whose cell centre, in a row `dx` from the point (., y), is
+    within `reach` of it: an interval, lo > hi if none. The distance |j + 0.5 - y| grows (in
+    floats too) away from y0 = int(y): the interval is guessed, then fixed by `_within` at
+    its ends, so that it holds exactly the cells that testing each would find."""
+    if not _within(dx, abs(y0 + 0.5 - y), reach, moore):
+        return 1, 0
+    half = reach if moore else reach - dx
+    lo = min(max(math.ceil(y - 0.5 - half), y0 - r), y0)
+    hi = max(min(math.floor(y - 0.5 + half), y0 + r), y0)
+    while lo > y0 - r and _within(dx, abs(lo - 0.5 - y), reach, moore):
+        lo -= 1
+    while not _within(dx, abs(lo + 0.5 - y), reach, moore):
+        lo += 1
+    while hi < y0 + r and _within(dx, abs(hi + 1.5 - y), reach, moore):
+        hi += 1
+    while not _within(dx, abs(hi + 0.5 - y), reach, moore):
+        hi -= 1
+    return lo, hi
+
+
+@numba.njit(cache=True, inline="always")
 def _unit_tally(
     tally: np.ndarray, x: float, y: float, reach: float, moore: bool, side: int, delta: float
 ) -> None:
@@ -205,9 +249,11 @@ def _unit_tally(
     x0, y0 = int(x), int(y)
     for i in range(x0 - r, x0 + r + 1):
         dx = abs(i + 0.5 - x)
-        for j in range(y0 - r, y0 + r + 1):
-            if _within(dx, abs(j + 0.5 - y), reach, moore):
-                tally[(i % side) * side + j % side] += delta
+        lo, hi = _span(dx, y, y0, r, reach, moore)
+        row, col = (i % side) * side, lo % side
+        for _ in range(lo, hi + 1):
+            tally[row + col] += delta
+            col = col + 1 if col + 1 < side else 0  # wrapped without a division
 
 
 @numba.njit(cache=True)
@@ -229,7 +275,7 @@ def sync_deterrence(
 
 
 # -- the day ----------------------------------------------------------------------------------
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _decide(
     b: int,
     nbr: np.ndarray,
@@ -243,8 +289,10 @@ def _decide(
     cops_seen: np.ndarray,
     actives_seen: np.ndarray,
     f: np.ndarray,
+    cuts: np.ndarray,
 ) -> None:
-    """Block b's people decide: the active share of each kind, less its jailed people."""
+    """Block b's people decide: the active share of each kind, less its jailed people (`cuts`:
+    `_rule_share`'s scratch)."""
     cell, k = pos[b], f[VISION_CELLS]
     own = active[b, 0] + active[b, 1] + active[b, 2]
     seen = actives_seen[cell]
@@ -256,7 +304,7 @@ def _decide(
     lo, hi, rlo, rhi = traits[b, 0], traits[b, 1], traits[b, 2], traits[b, 3]
     eh, er = traits[b, 4], traits[b, 5]
     nl, extra = 1.0 - f[LEGITIMACY], f[HARDSHIP_EXTRA]
-    upset = rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, extra)
+    upset = _rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, extra, cuts)
     shares = (upset, upset, crime_share(rlo, rhi, er, p, t, f[CRIME_DRIVE]))
     new = 0.0
     for kind in range(3):
@@ -267,7 +315,7 @@ def _decide(
         _tally(actives_seen, nbr, wv, cell, new - own)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _arrest(
     x: float,
     y: float,
@@ -285,44 +333,57 @@ def _arrest(
     max_jail: int,
     clock: int,
     stats: np.ndarray,
+    sight: np.ndarray,
 ) -> None:
     """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
-    sight, in proportion to their active people, for terms uniform on {0..max_jail} days."""
+    sight, in proportion to their active people, for terms uniform on {0..max_jail} days
+    (`sight`: scratch for the cells of the blocks in sight with active people, found once)."""
     reach, moore = f[REACH], f[MOORE] != 0.0
     r = min(int(reach) + 1, (side - 1) // 2)
     x0, y0 = int(x), int(y)
-    seen = 0.0
+    seen, k = 0.0, 0
     for i in range(x0 - r, x0 + r + 1):
-        for j in range(y0 - r, y0 + r + 1):
-            o = occupant[(i % side) * side + j % side]
-            if o >= 0 and _within(abs(i + 0.5 - x), abs(j + 0.5 - y), reach, moore):
-                seen += active[o, 0] + active[o, 1] + active[o, 2]
+        lo, hi = _span(abs(i + 0.5 - x), y, y0, r, reach, moore)
+        row, col = (i % side) * side, lo % side
+        for _ in range(lo, hi + 1):
+            o = occupant[row + col]
+            if o >= 0:
+                held = active[o, 0] + active[o, 1] + active[o, 2]
+                seen += held
+                if held > 0.0:  # a block with none active (all kinds 0: none < 0) loses none
+                    sight[k] = row + col
+                    k += 1
+            col = col + 1 if col + 1 < side else 0  # wrapped without a division
     if seen <= 0.0:
         return
     frac = min(take / seen, 1.0)
     width = ring.shape[1] // 3
-    last = width - 2  # terms from here on outlast the run: kept together
-    for i in range(x0 - r, x0 + r + 1):
-        for j in range(y0 - r, y0 + r + 1):
-            cell = (i % side) * side + j % side
-            o = occupant[cell]
-            if o < 0 or not _within(abs(i + 0.5 - x), abs(j + 0.5 - y), reach, moore):
+    terms = min(max_jail, width - 2)  # terms from the last on outlast the run: kept together
+    for c in range(k):
+        cell = sight[c]
+        o = occupant[cell]
+        gone = 0.0
+        start = (clock + (1 if acted[o] else 0)) % width  # the day of its next decision
+        for kind in range(3):
+            a = active[o, kind] * frac
+            if a <= 0.0:
                 continue
-            gone = 0.0
-            start = clock + (1 if acted[o] else 0)  # the day of its next decision
-            for kind in range(3):
-                a = active[o, kind] * frac
-                if a <= 0.0:
-                    continue
-                active[o, kind] -= a
-                jailed[o, kind] += a
-                gone += a
-                stats[STAT_ARRESTS + kind] += a
-                for term in range(min(max_jail, last) + 1):
-                    share = 1.0 if term < min(max_jail, last) else max_jail + 1.0 - term
-                    ring[o, kind * width + (start + term) % width] += a * share / (max_jail + 1.0)
-            if gone > 0.0:
-                _tally(actives_seen, nbr, wv, cell, -gone)
+            active[o, kind] -= a
+            jailed[o, kind] += a
+            gone += a
+            stats[STAT_ARRESTS + kind] += a
+            # a / (max_jail + 1) released on each of the days start..start+terms-1, the rest
+            # on the last: the ring in two runs, without a modulo per day (a costly division)
+            even, base = a / (max_jail + 1.0), kind * width
+            wrap = min(start + terms, width)
+            for d in range(base + start, base + wrap):
+                ring[o, d] += even
+            for d in range(base, base + start + terms - wrap):
+                ring[o, d] += even
+            last = (start + terms) % width
+            ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
+        if gone > 0.0:
+            _tally(actives_seen, nbr, wv, cell, -gone)
 
 
 @numba.njit(cache=True)
@@ -362,6 +423,9 @@ def block_day(
     today = clock % width
     take = ip[ARRESTS_PER_UNIT] / f[PER_BLOCK]
     acted = np.zeros(n, dtype=np.bool_)
+    cuts = np.empty(8)
+    r = min(int(reach) + 1, (side - 1) // 2)
+    sight = np.empty((2 * r + 1) ** 2, dtype=np.int64)
     order = np.arange(n + m)
     shuffle(order, s)
     for a in order:
@@ -371,12 +435,12 @@ def block_day(
                 ring[a, kind * width + today] = 0.0
             acted[a] = True
             _decide(a, nbr, wv, pos, people, traits, active, jailed, experience, cops_seen,
-                    actives_seen, f)  # fmt: skip
+                    actives_seen, f, cuts)  # fmt: skip
             continue
         u = a - n
         if deters[u]:
             _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
-                    actives_seen, max_jail, clock, stats)  # fmt: skip
+                    actives_seen, max_jail, clock, stats, sight)  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
         inside, dx, dy = False, 0.0, 0.0

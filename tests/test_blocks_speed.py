@@ -1,0 +1,190 @@
+"""The structures that make the block kernel fast (core/blocks.py, session 21) give what the plain
+ones gave: tallies kept incrementally equal a fresh count after days with arrests, moves and
+units that stop deterring; a unit's window holds exactly the cells within its reach; a block's
+active share is the one sorting its kinks gives; every jailed person has a release day; and a
+day of blocks gives, bit for bit, what the kernel before those changes gave (a pin: the golden
+hashes hold no scenario of blocks)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transition_sim.core.blocks import (
+    _GAUSS,
+    BlockCrowd,
+    _q,
+    _unit_tally,
+    _within,
+    fresh_tally,
+    rule_share,
+)
+from transition_sim.core.crowd import CrowdRules
+
+# legitimacy, threshold, arrest constant, max jail term, movement, batches, social signal,
+# contagion, memory effect, gain, decay, crime drive, arrests per unit: many active people, a
+# short jail (its ring wraps within the days run) and units that arrest and move
+RULES = CrowdRules(0.3, 0.05, 2.3, 3, True, 0, 0.05, 0.1, 0.05, 0.2, 0.01, 0.3, 1)
+
+
+def crowd_of(shape: str, side: int = 30, n: int = 600, units: int = 25) -> BlockCrowd:
+    rng = np.random.default_rng(7)
+    return BlockCrowd.build(
+        rng, side, n, np.zeros(units, dtype=np.int64), (0.8, 0.12, 0.08), (0.0, 0.9),
+        (0.0, 1.0), 60.0, shape, 250, 1000.0, 3,
+    )  # fmt: skip
+
+
+def run_days(crowd: BlockCrowd, days: int) -> list[np.ndarray]:
+    """`days` days in which a third of the units stop deterring for a while (the tally of
+    deterring units follows them) and the contagion varies."""
+    out = []
+    for day in range(days):
+        crowd.unit_deters[:] = True
+        if 3 <= day < 7:
+            crowd.unit_deters[::3] = False
+        out.append(crowd.step(RULES, 0.1 * (day % 3)))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "side", "n"),
+    [("von_neumann", 30, 600), ("moore", 30, 600), ("von_neumann", 9, 60)],  # small torus
+)
+def test_tallies_kept_by_the_day_equal_a_fresh_count(shape: str, side: int, n: int) -> None:
+    crowd = crowd_of(shape, side, n)
+    x0 = crowd.ux.copy()
+    stats = np.array(run_days(crowd, 12))
+    assert stats[:, 5:8].sum() > 1.0  # people were detained
+    assert (crowd.ux != x0).all()  # every unit moved
+    active = crowd.active.sum(axis=1)
+    assert active.max() > 0.05  # and some people are active at the end
+    fresh = fresh_tally(
+        crowd.neighbors, crowd.vision_weights, crowd.pos[: crowd.n], active, side * side
+    )
+    assert np.allclose(crowd.actives_seen, fresh, rtol=1e-9, atol=1e-9)
+    deters = crowd.unit_deters
+    assert np.array_equal(crowd.cops_seen, crowd._units_seen(crowd.ux[deters], crowd.uy[deters]))
+
+
+def test_every_jailed_person_has_a_release_day() -> None:
+    crowd = crowd_of("von_neumann")
+    for day in range(9):  # past the ring's width (max jail 3 + 2): its runs wrap
+        crowd.step(RULES)
+        width = crowd.ring.shape[1] // 3
+        held = crowd.ring.reshape(crowd.n, 3, width).sum(axis=2)
+        assert np.allclose(held, crowd.jailed, rtol=1e-9, atol=1e-12), day
+    assert crowd.jailed.sum() > 0.1
+
+
+def brute_unit_tally(x: float, y: float, reach: float, moore: bool, side: int) -> np.ndarray:
+    """Every cell of the window tested one by one (the kernel before session 21)."""
+    tally = np.zeros(side * side)
+    r = min(int(reach) + 1, (side - 1) // 2)
+    x0, y0 = int(x), int(y)
+    for i in range(x0 - r, x0 + r + 1):
+        for j in range(y0 - r, y0 + r + 1):
+            if _within(abs(i + 0.5 - x), abs(j + 0.5 - y), reach, moore):
+                tally[(i % side) * side + j % side] += 1.0
+    return tally
+
+
+# points on cell borders and centres, and reaches that end exactly at a centre, as well as any
+coordinate = st.one_of(
+    st.integers(0, 59).map(float),
+    st.integers(0, 59).map(lambda i: i + 0.5),
+    st.floats(0.0, 59.999, allow_nan=False),
+)
+reach = st.one_of(st.integers(1, 24).map(lambda k: k / 2), st.floats(0.1, 12.0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=coordinate, y=coordinate, reach=reach, moore=st.booleans(), side=st.integers(3, 60))
+def test_a_units_window_holds_exactly_the_cells_within_reach(
+    x: float, y: float, reach: float, moore: bool, side: int
+) -> None:
+    x, y = x % side, y % side
+    tally = np.zeros(side * side)
+    _unit_tally(tally, x, y, reach, moore, side, 1.0)
+    assert np.array_equal(tally, brute_unit_tally(x, y, reach, moore, side))
+
+
+def sorted_rule_share(*args: float) -> float:
+    """`rule_share` as it was: its kinks collected, then sorted by numpy."""
+    lo, hi, rlo, rhi, eh, er, p, t, nl, e = args
+    if rhi <= rlo or p <= 0.0:
+        q = _q(rlo, lo, hi, p, t, nl, e)
+        return q - eh * q * (1.0 - q)
+    cuts = [0.0, 1.0]
+    for c in (0.0, nl, nl * e, nl * (1.0 + e), nl * (lo + e), nl * (hi + e)):
+        v = ((c - t) / p - rlo) / (rhi - rlo)
+        if 0.0 < v < 1.0:
+            cuts.append(v)
+    cuts = list(np.sort(np.array(cuts)))
+    total = 0.0
+    for a, b in itertools.pairwise(cuts):
+        if b <= a:
+            continue
+        for x in (a + (0.5 - _GAUSS) * (b - a), a + (0.5 + _GAUSS) * (b - a)):
+            q = _q(rlo + x * (rhi - rlo), lo, hi, p, t, nl, e)
+            total += 0.5 * (b - a) * (q - eh * q * (1.0 - q)) * (1.0 + er * (1.0 - 2.0 * x))
+    return total
+
+
+unit = st.floats(0.0, 1.0)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    lo=st.floats(-0.3, 0.8), width=st.floats(0.0, 1.0), rlo=unit, rwidth=st.floats(0.0, 1.0),
+    eh=st.floats(-1.0, 1.0), er=st.floats(-1.0, 1.0), p=st.floats(0.0, 1.0),
+    t=st.floats(-0.5, 0.5), nl=unit, e=st.floats(-0.5, 0.8),
+)  # fmt: skip
+def test_a_blocks_share_is_the_one_sorted_kinks_give(
+    lo: float, width: float, rlo: float, rwidth: float, eh: float, er: float, p: float,
+    t: float, nl: float, e: float,
+) -> None:  # fmt: skip
+    args = (lo, lo + width, rlo, rlo + rwidth, eh, er, p, t, nl, e)
+    assert rule_share(*args) == sorted_rule_share(*args)
+
+
+def test_equal_kinks_and_kinks_at_the_ends_are_kept_apart() -> None:
+    # nl * e == 0 == the first kink; (c - t) / p exactly at rlo or rhi: no segment lost or added
+    for args in [
+        (0.0, 0.7, 0.0, 1.0, 0.1, -0.2, 0.5, 0.0, 0.6, 0.0),
+        (0.0, 0.7, 0.0, 1.0, 0.0, 0.0, 0.5, -0.5, 0.5, 0.0),
+        (0.2, 0.2, 0.0, 1.0, 0.3, 0.3, 0.25, 0.05, 0.3, 0.4),
+    ]:
+        assert rule_share(*args) == sorted_rule_share(*args)
+        assert math.isfinite(rule_share(*args))
+
+
+def digest(shape: str) -> str:
+    """sha256 of a crowd's state and statistics over 15 days (see `run_days`)."""
+    crowd = crowd_of(shape)
+    h = hashlib.sha256()
+    for stats in run_days(crowd, 15):
+        h.update(np.ascontiguousarray(stats).tobytes())
+    for a in (crowd.active, crowd.jailed, crowd.ring, crowd.experience, crowd.ux, crowd.uy,
+              crowd.actives_seen, crowd.cops_seen):  # fmt: skip
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+# Computed by the kernel before session 21's changes (commit 2fe820e): those changes are exact.
+# A declared model change of the kernel updates these (and says so).
+PINNED = {
+    "von_neumann": "1312aaa8f545b86d4c5f26fb3bdd283ca66cd88163e878d5b88405104ffe9a70",
+    "moore": "facbe43f653839af6fd3de1d9a090e256e6b0432877e2f6f391ddcc30e484b1e",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(PINNED))
+def test_a_day_of_blocks_is_what_it_was(shape: str) -> None:
+    assert digest(shape) == PINNED[shape]
