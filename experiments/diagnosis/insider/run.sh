@@ -35,3 +35,15 @@ uv run python $D/inputs.py east_germany_1989 guinea_2008 sudan_1985 mali_2020 tu
 #    tunisia_1987 zimbabwe_2017 serbia_2000 armenia_2018 russia_2011 togo_2005 -> fixB_runs.csv)
 uv run python $D/compare.py $D/before.json $D/fixA_backtest.json $D/fixB_backtest.json \
     > $D/fixes_compare.md
+# Change C (section 7; applied on this branch since f8e755d): the library at point values with it,
+# the Kazakhstan baseline, and leave-one-out under the posterior against the control (the model of
+# f295b6e: `git show f295b6e:transition_sim/core/elites.py > transition_sim/core/elites.py`, run,
+# then `git checkout transition_sim/core/elites.py`).
+#   nice -n 5 uv run transition-sim backtest scenarios/cases -n 40 -w 2 --json > $D/fixC_backtest.json
+#   nice -n 5 uv run transition-sim run scenarios/kazakhstan_2022.yaml --point -n 500 -w 2 --json \
+#       > $D/kz500_fixC.json      (and kz500_before.json on the control)
+#   nice -n 5 uv run python $D/timeline.py zimbabwe_2017 --out $D/zimbabwe_2017_timeline_fixC.csv
+#   nice -n 5 uv run transition-sim backtest scenarios/cases --loo \
+#       --posterior experiments/fit/results/library -n 10 -w 2 --out $D/loo_fixC --json > /dev/null
+#       (and --out $D/loo_control on the control)
+#   uv run python $D/loo_compare.py > $D/loo_tables.md
