@@ -138,6 +138,11 @@ OVERRIDES = {
     "inertia0": ("expectations.inertia", 0.0),
     "temp0.2": ("expectations.stance_temperature", 0.2),
     "bandwagon0.8": ("expectations.bandwagon", 0.8),
+    # the shipped posterior's weighted means (experiments/fit/results/library), one at a time
+    "pact0.33": ("government.pact_credibility", 0.326),
+    "backfire0.13": ("loyalty_dynamics.backfire", 0.130),
+    "occupation0.3": ("violence.peaceful_occupation", 0.302),
+    "invite_t0.05": ("government.invite_temperature", 0.049),
 }
 
 

@@ -47,3 +47,5 @@ uv run python $D/compare.py $D/before.json $D/fixA_backtest.json $D/fixB_backtes
 #       --posterior experiments/fit/results/library -n 10 -w 2 --out $D/loo_fixC --json > /dev/null
 #       (and --out $D/loo_control on the control)
 #   uv run python $D/loo_compare.py > $D/loo_tables.md
+#   $R zimbabwe_2017 zimbabwe_2017@pact0.33 zimbabwe_2017@backfire0.13 zimbabwe_2017@occupation0.3 \
+#       zimbabwe_2017@invite_t0.05 tunisia_1987@pact0.33 -n 40 --out $D/fixC_posterior_terms.csv
