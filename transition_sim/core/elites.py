@@ -417,7 +417,24 @@ class ElitePolitics:
                 return self.office, share
             if f.stance == "stand_aside":
                 share *= 1.0 - f.cohesion  # the chief's followers sit out
-        return committed_side(f.stance), share
+        side = committed_side(f.stance)
+        if side is None and view != "street":
+            # In a showdown between camps, a chief who is a resisting camp's man more than the
+            # office holder's brings his followers to its side, as he follows its order to
+            # stand aside (`SecurityFaction.ordered_aside`) [C-knb-disloyal].
+            side = self.camp_man(f)
+        return side, share
+
+    def camp_man(self, f: SecurityFaction) -> str | None:
+        """The resisting camp whose man faction ``f``'s chief is: the one it is most loyal to,
+        if more than to the office holder; None if there is none."""
+        best, top = None, f.loyalty.get(self.office, 0.0)
+        for name, camp in self.camps.items():
+            if camp.status == RESISTING and name != self.office:
+                value = f.loyalty.get(name, 0.0)
+                if value > top:
+                    best, top = name, value
+        return best
 
     def _add_faction_part(self, s: dict[str, float], f: SecurityFaction, view: str) -> None:
         """``s[key] += _faction_part(f, None, view)[key]`` for every key, without the part's
