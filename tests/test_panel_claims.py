@@ -76,16 +76,11 @@ def test_baseline_deaths_are_in_the_hundreds() -> None:
     assert 100 <= runs("kazakhstan_2022")["deaths"].median() < 1000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Too weak for this test's criterion, not contradicted: the paired battery (N = 200)"
-    " finds the fall, 0.785 -> 0.625 (-0.16 [-0.215, -0.11]; README: the claims battery); here,"
-    " with 100 unpaired runs a side, 0.84 -> 0.67 is 2.8 standard errors, under the 3 this test"
-    " asks for.",
-)
 def test_without_the_patron_the_incumbent_holds_less_often() -> None:
     """Umarov: Russia 'acts in the moment of crisis'; without it (Kyrgyzstan 2010) the successor
-    would have been in trouble. Judged as a fall of at least three standard errors."""
+    would have been in trouble. Judged as a fall of at least three standard errors. (Strict
+    xfail until session 21, at 2.8: with the security chief counted for the camp he serves in a
+    showdown between camps, experiments/diagnosis/insider/, 0.79 -> 0.51, 4.15.)"""
     p0, p1 = share("kazakhstan_2022", "incumbent_holds"), share("kz_no_patron", "incumbent_holds")
     assert rise_z(p1, p0) >= 3.0, (p0, p1)
 
