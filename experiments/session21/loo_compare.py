@@ -1,0 +1,57 @@
+"""Leave-one-out scores before and after session 21, as Markdown (README "Leave-one-out scores").
+
+    uv run python experiments/session21/loo_compare.py > experiments/session21/loo_tables.md
+
+Rows: session 19's audited record (`../diagnosis/legitimacy/loo_audited/loo.json`: the fit
+shipped before change C, main's model then); change C under that same posterior
+(`../diagnosis/insider/loo_fixC/loo.json`); and change C under the fit re-run on it
+(`loo/loo.json`, `transition-sim backtest scenarios/cases --loo --posterior
+experiments/fit/results/library -n 10 -w 2 --out experiments/session21/loo`). Then each case's
+P(observed) left out, session 19 -> the re-fit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "diagnosis" / "legitimacy"))
+from loo_compare import modal, row  # noqa: E402  (the same columns as session 19's table)
+
+DIAGNOSIS = HERE.parent / "diagnosis"
+RUNS = (
+    ("session 19, audited (the old fit, no change C)", DIAGNOSIS / "legitimacy" / "loo_audited"),
+    ("change C, the old fit", DIAGNOSIS / "insider" / "loo_fixC"),
+    ("change C, re-fitted (session 21)", HERE / "loo"),
+)  # fmt: skip
+
+
+def main() -> None:
+    records = [(label, json.loads((d / "loo.json").read_text())) for label, d in RUNS]
+    head = ["run", "Brier in sample", "Brier left out", "29 without Kazakhstan (in / out)",
+            "left out - uniform [95%]", "left out - base rates [95%]",
+            "modal right (in / out, of 30)", "first six: right, Brier (out)",
+            "Pareto k > 0.7"]  # fmt: skip
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for label, record in records:
+        print(row(label, record))
+    a = records[0][1]["all"]["brier"]
+    print(f"\n(uniform {a['uniform']:.3f}, base rates {a['base_rates']:.3f})\n")
+    print("| case | observed | P(observed) left out | modal left out |")
+    print("|---|---|---|---|")
+    first, last = records[0][1], records[-1][1]
+    after = {c["case"]: c for c in last["cases"]}
+    for c in first["cases"]:
+        d = after[c["case"]]
+        o, x, y = c["observed"], c["forecast_loo"], d["forecast_loo"]
+        print(
+            f"| {c['case'].removeprefix('Case: ')} | {o} | {x[o]:.2f} -> {y[o]:.2f} "
+            f"| {modal(x)} -> {modal(y)} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
