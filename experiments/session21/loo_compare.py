@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "diagnosis" / "legitimacy"))
-from loo_compare import modal, row  # noqa: E402  (the same columns as session 19's table)
+from loo_compare import print_cases, row  # noqa: E402  (the same columns as session 19's table)
 
 DIAGNOSIS = HERE.parent / "diagnosis"
 RUNS = (
@@ -40,17 +40,7 @@ def main() -> None:
         print(row(label, record))
     a = records[0][1]["all"]["brier"]
     print(f"\n(uniform {a['uniform']:.3f}, base rates {a['base_rates']:.3f})\n")
-    print("| case | observed | P(observed) left out | modal left out |")
-    print("|---|---|---|---|")
-    first, last = records[0][1], records[-1][1]
-    after = {c["case"]: c for c in last["cases"]}
-    for c in first["cases"]:
-        d = after[c["case"]]
-        o, x, y = c["observed"], c["forecast_loo"], d["forecast_loo"]
-        print(
-            f"| {c['case'].removeprefix('Case: ')} | {o} | {x[o]:.2f} -> {y[o]:.2f} "
-            f"| {modal(x)} -> {modal(y)} |"
-        )
+    print_cases(records[0][1], records[-1][1])
 
 
 if __name__ == "__main__":

@@ -65,11 +65,16 @@ def main() -> None:
         rule = audited
     a = control["all"]["brier"]
     print(f"\n(uniform {a['uniform']:.3f}, base rates {a['base_rates']:.3f})\n")
+    print_cases(control, rule)
+
+
+def print_cases(before: dict, after: dict) -> None:
+    """Each case's P(observed) and modal class left out, ``before`` -> ``after``."""
     print("| case | observed | P(observed) left out | modal left out |")
     print("|---|---|---|---|")
-    after = {c["case"]: c for c in rule["cases"]}
-    for c in control["cases"]:
-        d = after[c["case"]]
+    later = {c["case"]: c for c in after["cases"]}
+    for c in before["cases"]:
+        d = later[c["case"]]
         o, x, y = c["observed"], c["forecast_loo"], d["forecast_loo"]
         print(
             f"| {c['case'].removeprefix('Case: ')} | {o} | {x[o]:.2f} -> {y[o]:.2f} "
