@@ -1,0 +1,59 @@
+"""Hostile tests of session 21's signal deferral (`raise_on_signals`) and the fit's refusal of a
+folder holding an earlier fit (`fit --force`)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from test_fit_resume import (  # noqa: F401 (fixtures)
+    assert_same_fit,
+    uninterrupted,
+)
+
+from transition_sim.ensemble.executors import Interrupted, raise_on_signals
+from transition_sim.studies.fit import DATABASE, run_fit
+from transition_sim.studies.fit_spec import load_fit_spec
+
+
+def particles_by_generation(db: Path) -> list[int]:
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{db}")
+    return [len(history.get_distribution(t=t)[0]) for t in range(history.max_t + 1)]
+
+
+def test_a_signal_in_pyabcs_saving_of_a_generation_does_not_store_part_of_it(
+    uninterrupted: tuple[Path, Path],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SIGINT landing in pyabc's own loop that builds a generation's rows (pyabc.storage,
+    between SQLAlchemy calls) was raised there; pyabc's cleanup (History.done, in a finally)
+    then flushed and committed the rows built so far: a generation of 2 particles of 8 in the
+    database, which --resume took for a saved generation (its posterior not the one of a fit
+    run in one go). Deferred like a signal in SQLAlchemy, the generation is saved whole."""
+    import pyabc.storage.history as pyabc_history
+
+    spec, whole = uninterrupted
+    sf = load_fit_spec(spec)
+    population = sf.spec.population
+    sample = pyabc_history.Sample
+    built = []
+
+    def signalled(*args, **kwargs):  # called from pyabc's loop, once per particle saved
+        built.append(1)
+        if len(built) == population + 3:  # the third particle of generation 1
+            signal.raise_signal(signal.SIGINT)
+        return sample(*args, **kwargs)
+
+    monkeypatch.setattr(pyabc_history, "Sample", signalled)
+    out = tmp_path / "out"
+    with pytest.raises(Interrupted), raise_on_signals():
+        run_fit(sf, out, workers=1)
+    monkeypatch.setattr(pyabc_history, "Sample", sample)
+    assert particles_by_generation(out / DATABASE) == [population, population]
+    run_fit(sf, out, workers=1, resume=True)
+    assert_same_fit(out, whole)
+
