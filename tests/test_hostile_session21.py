@@ -3,12 +3,16 @@ folder holding an earlier fit (`fit --force`)."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_fit_resume import (  # noqa: F401 (fixtures)
     assert_same_fit,
+    interrupted,
+    stop_at,
     uninterrupted,
 )
 
@@ -57,3 +61,20 @@ def test_a_signal_in_pyabcs_saving_of_a_generation_does_not_store_part_of_it(
     run_fit(sf, out, workers=1, resume=True)
     assert_same_fit(out, whole)
 
+
+def test_force_does_not_leave_the_earlier_fits_report_beside_the_new_fit(
+    uninterrupted: tuple[Path, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A fit started over (``--force``, or a fit stopped in its first generation) removes the
+    earlier fit's posterior, diagnostics, draws, database and record, so that they do not pass
+    for the new fit's if it stops; its report.html was kept, describing a posterior no longer
+    there beside the new fit's record."""
+    spec, whole = uninterrupted
+    out = tmp_path / "out"
+    shutil.copytree(whole, out)
+    assert (out / "report.html").is_file()
+    with pytest.raises(Interrupted):
+        run_fit(load_fit_spec(spec), out, workers=1, log=stop_at("generation 0"))
+    assert not (out / "report.html").exists()
+    assert len(pd.read_parquet(whole / "posterior.parquet"))  # the earlier fit, for contrast
