@@ -3,6 +3,7 @@ folder holding an earlier fit (`fit --force`)."""
 
 from __future__ import annotations
 
+import json
 import shlex
 import shutil
 import signal
@@ -112,3 +113,30 @@ def test_a_fit_stopped_before_its_folder_exists_does_not_say_resume_it(
     monkeypatch.setattr(fit_module, "prepare", prepare)
     again = CliRunner().invoke(app, [*shlex.split(command)[1:], "--json"])
     assert again.exit_code == 0, (command, again.output)
+
+
+@pytest.mark.parametrize("variable", [False, True])
+def test_a_scheduler_address_with_an_unknown_scheme_is_an_option_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: bool
+) -> None:
+    """A typo in the address's scheme (``tpc://``) was an internal error: exit 1, "ValueError:
+    unknown address scheme" and a traceback file, from Dask once the run had begun. It is bad
+    input like an address nobody answers: exit 2 naming the option (or the variable)."""
+    from test_hostile_session19 import out_commands
+    from typer.testing import CliRunner
+
+    from transition_sim.cli import app
+
+    address = "tpc://127.0.0.1:8786"
+    args = [*out_commands(tmp_path)["run"], "--out", str(tmp_path / "out"), "--json"]
+    if variable:
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
+    else:
+        args += ["--scheduler", address]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout.strip().splitlines()[-1])["error"]
+    assert error["field"] == ("$DASK_SCHEDULER_ADDRESS" if variable else "--scheduler")
+    assert address in error["message"] and "'tpc'" in error["message"]
+    assert "traceback" not in result.stderr.lower()
+    assert not (tmp_path / "out").exists()
