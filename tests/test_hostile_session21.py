@@ -140,3 +140,21 @@ def test_a_scheduler_address_with_an_unknown_scheme_is_an_option_error(
     assert address in error["message"] and "'tpc'" in error["message"]
     assert "traceback" not in result.stderr.lower()
     assert not (tmp_path / "out").exists()
+
+
+def test_a_deferred_signal_survives_a_nested_block() -> None:
+    """A signal deferred in an outer block (it landed in SQLAlchemy) is still raised at the
+    outer block's next task after an inner block (e.g. a command that calls another's code)
+    has come and gone: the inner block's exit cleared the module's deferred signal for all."""
+    from transition_sim.ensemble.executors import SerialExecutor
+
+    namespace: dict[str, object] = {"__name__": "sqlalchemy.engine.default", "signal": signal}
+    exec("def execute(signum):\n    signal.raise_signal(signum)\n", namespace)
+    execute = namespace["execute"]
+    assert callable(execute)
+    with pytest.raises(Interrupted) as info, raise_on_signals():
+        execute(signal.SIGTERM)  # deferred
+        with raise_on_signals():
+            pass
+        SerialExecutor().submit(int, "1")
+    assert info.value.signum == signal.SIGTERM

@@ -375,6 +375,7 @@ def raise_on_signals(
     """
     received: list[int] = []
     previous_hook = sys.unraisablehook
+    outer_deferred = _deferred[:]  # an enclosing block's, raised after this block if not here
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if received:
@@ -396,7 +397,7 @@ def raise_on_signals(
     try:
         yield received
     finally:
-        _deferred.clear()
+        _deferred[:] = outer_deferred
         sys.unraisablehook = previous_hook
         for signum, old in previous.items():
             signal.signal(signum, old)
