@@ -179,7 +179,18 @@ def refuse_bad_scheduler(scheduler: str | None) -> None:
         return
     scheme, _, rest = address.rpartition("://")
     if scheme not in ("", "tcp", "tls", "ws", "wss"):
-        return  # other transports (inproc, ucx) write addresses their own way: Dask checks
+        # other transports (inproc, ucx) write addresses their own way: Dask checks them, but a
+        # scheme it does not know (a typo, "tpc://") is bad input, not an internal error
+        try:
+            from distributed.comm.registry import get_backend
+        except ImportError:  # no Dask: the executor says so
+            return
+        try:
+            get_backend(scheme)
+        except ValueError as err:
+            message = f"{address!r} is not a scheduler address: {err}"
+            raise CliError(message, field=field, text=f"{field}: {message}") from None
+        return
     host, colon, port = rest.rpartition(":")
     if colon and host and port.isdigit() and 0 < int(port) < 65536:
         return

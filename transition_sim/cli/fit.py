@@ -163,6 +163,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _interrupted(err: Interrupted, out: Path, hint: str) -> CliError:
+    from transition_sim.studies.fit import RECORD
+
+    if not (out / RECORD).is_file():  # stopped before the fit began: nothing to resume
+        again = hint.removesuffix(" --resume")
+        text = f"{err}; the fit stopped before it began, so nothing is kept in {out}: run it"
+        text += f" again with\n  {again}"
+        return CliError(str(err), err.exit_code, text=text, details={"out": str(out)})
     text = (
         f"{err}; the fit stopped before its end, so {out} is incomplete; its finished"
         f" generations are kept: resume it with\n  {hint}\n(or start over with --force in"

@@ -331,10 +331,13 @@ class Interrupted(BaseException):  # like KeyboardInterrupt: not caught as an Ex
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
-# Packages in which a signal is not raised where it lands but at the next task submitted
-# (`raise_deferred`): an SQLite statement interrupted under SQLAlchemy leaves the database locked,
-# and pyabc's cleanup (`History.done`, in a ``finally``) then waited on that lock for ever.
-DEFER_IN = frozenset({"sqlalchemy", "sqlite3"})
+# Packages (or modules and their submodules) in which a signal is not raised where it lands but
+# at the next task submitted (`raise_deferred`): an SQLite statement interrupted under SQLAlchemy
+# leaves the database locked, and pyabc's cleanup (`History.done`, in a ``finally``) then waited
+# on that lock for ever; interrupted in pyabc's own loop that builds a generation's rows
+# (`pyabc.storage`), that cleanup committed the rows built so far: part of a generation, which
+# ``--resume`` took for a saved one.
+DEFER_IN = frozenset({"sqlalchemy", "sqlite3", "pyabc.storage"})
 _deferred: list[int] = []  # a signal received and not raised yet
 
 
@@ -347,7 +350,8 @@ def raise_deferred() -> None:
 
 def _inside(frame: FrameType | None, packages: frozenset[str]) -> bool:
     while frame is not None:
-        if str(frame.f_globals.get("__name__", "")).partition(".")[0] in packages:
+        name = str(frame.f_globals.get("__name__", ""))
+        if any(name == p or name.startswith(p + ".") for p in packages):
             return True
         frame = frame.f_back
     return False
@@ -371,6 +375,7 @@ def raise_on_signals(
     """
     received: list[int] = []
     previous_hook = sys.unraisablehook
+    outer_deferred = _deferred[:]  # an enclosing block's, raised after this block if not here
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if received:
@@ -392,7 +397,7 @@ def raise_on_signals(
     try:
         yield received
     finally:
-        _deferred.clear()
+        _deferred[:] = outer_deferred
         sys.unraisablehook = previous_hook
         for signum, old in previous.items():
             signal.signal(signum, old)

@@ -610,9 +610,11 @@ def run_fit(
     if record is None or (done == 0 and record.get("stopped") is None):
         # A new fit (or one stopped in its first generation: nothing to keep). pyabc would
         # append a second run to the database, and a posterior left from an earlier fit must
-        # not pass for this one's if this one fails.
+        # not pass for this one's if this one fails; nor its report.
+        from transition_sim.studies.fit_report import REPORT
+
         out.mkdir(parents=True, exist_ok=True)
-        for name in (POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE, RECORD):
+        for name in (POSTERIOR, DIAGNOSTICS, PREDICTIVE, DATABASE, RECORD, REPORT):
             (out / name).unlink(missing_ok=True)
         record = {"kind": "fit", "spec": sf.path.name, **identity, "generations": []}
         record |= {"stopped": None, "finished": False}
