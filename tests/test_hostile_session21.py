@@ -158,3 +158,49 @@ def test_a_deferred_signal_survives_a_nested_block() -> None:
             pass
         SerialExecutor().submit(int, "1")
     assert info.value.signum == signal.SIGTERM
+
+
+# --- backtest under a signal (the hostile tester's risk: it had no handler) -----------------
+_STOPPED_BACKTEST = """
+import os, signal, sys, time
+import transition_sim.backtest.loo as loo
+import transition_sim.backtest as backtest
+
+def signalled(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(60)  # the work going on, if the signal is not turned into an exit
+
+loo.run_counts = signalled
+backtest.run_backtest = signalled
+from transition_sim.cli import app
+app(sys.argv[1:], prog_name="transition-sim")
+"""
+
+
+@pytest.mark.parametrize("loo", [False, True], ids=["backtest", "backtest --loo"])
+def test_backtest_stops_on_a_signal_with_a_message(tmp_path: Path, loo: bool) -> None:
+    """SIGTERM during a backtest (or its leave-one-out run) exits 143 with a message saying what
+    was kept, as run and fit do; it had no handler, so SIGTERM killed it with no word (and a
+    SIGINT its shell set to be ignored was ignored)."""
+    import subprocess
+    import sys
+
+    from posterior_files import prior_draws_posterior
+    from test_loo import _library
+
+    library = _library(tmp_path / "cases", {"armenia": "armenia_2018"}, days=5)
+    args = ["backtest", str(library), "-n", "1", "-w", "1"]
+    if loo:
+        posterior = prior_draws_posterior(tmp_path / "fit", 3)
+        args += ["--loo", "--posterior", str(posterior), "--out", str(tmp_path / "loo")]
+    done = subprocess.run(
+        [sys.executable, "-c", _STOPPED_BACKTEST, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 143, done.stderr
+    assert "interrupted by SIGTERM" in done.stderr
+    assert "Traceback" not in done.stderr
+    kept = "kept in" if loo else "nothing was saved"
+    assert kept in done.stderr, done.stderr

@@ -16,9 +16,11 @@ from transition_sim.cli.errors import (
     CliError,
     refuse_bad_scheduler,
     refuse_file_out,
+    stopped_by_signals,
 )
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
+from transition_sim.ensemble.executors import Interrupted
 
 __all__ = ["register"]
 
@@ -117,10 +119,15 @@ def register(app: typer.Typer) -> None:
         for given, name in ((particles, "--particles"), (out, "--out"), (without, "--without")):
             if given is not None:
                 raise CliError(f"{name} needs --loo", field=name)
+
+        def interrupted(err: Interrupted) -> CliError:
+            return CliError(str(err), err.exit_code, text=f"{err}; nothing was saved")
+
         try:
-            result = run_backtest(
-                folder, load, replications or 200, seed, workers or os.cpu_count() or 1
-            )
+            with stopped_by_signals(interrupted):
+                result = run_backtest(
+                    folder, load, replications or 200, seed, workers or os.cpu_count() or 1
+                )
         except NotACase as err:
             raise CliError(str(err), file=err.file, field="observed") from None
         if json_output:
@@ -233,8 +240,16 @@ def _loo(
 
     from transition_sim.ensemble.store import OutputError
 
+    def interrupted(err: Interrupted) -> CliError:
+        kept = (
+            f"the particles finished so far are kept in {out}: the same command continues"
+            if out is not None
+            else "nothing was saved (with --out DIR the finished particles are kept)"
+        )
+        return CliError(str(err), err.exit_code, text=f"{err}; {kept}")
+
     try:
-        with progress_bar("LOO") as progress:
+        with stopped_by_signals(interrupted), progress_bar("LOO") as progress:
             counts = run_counts(
                 cases,
                 drawn,
