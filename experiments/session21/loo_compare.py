@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "diagnosis" / "legitimacy"))
-from loo_compare import print_cases, row  # noqa: E402  (the same columns as session 19's table)
+from loo_compare import print_cases, print_runs  # noqa: E402  (the same columns as session 19's table)
 
 DIAGNOSIS = HERE.parent / "diagnosis"
 RUNS = (
@@ -30,16 +30,7 @@ RUNS = (
 
 def main() -> None:
     records = [(label, json.loads((d / "loo.json").read_text())) for label, d in RUNS]
-    head = ["run", "Brier in sample", "Brier left out", "29 without Kazakhstan (in / out)",
-            "left out - uniform [95%]", "left out - base rates [95%]",
-            "modal right (in / out, of 30)", "first six: right, Brier (out)",
-            "Pareto k > 0.7"]  # fmt: skip
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for label, record in records:
-        print(row(label, record))
-    a = records[0][1]["all"]["brier"]
-    print(f"\n(uniform {a['uniform']:.3f}, base rates {a['base_rates']:.3f})\n")
+    print_runs(records)
     print_cases(records[0][1], records[-1][1])
 
 

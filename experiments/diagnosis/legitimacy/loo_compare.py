@@ -52,20 +52,26 @@ def main() -> None:
     rule = json.loads((HERE / "loo" / "loo.json").read_text())
     audited_path = HERE / "loo_audited" / "loo.json"
     audited = json.loads(audited_path.read_text()) if audited_path.exists() else None
+    runs = [("control (main, ece0b27)", control), ("rule 14", rule)]
+    if audited is not None:  # after the audit re-encoded four files; the cases below compare it
+        runs.append(("rule 14, audited", audited))
+        rule = audited
+    print_runs(runs)
+    print_cases(control, rule)
+
+
+def print_runs(runs: list[tuple[str, dict]]) -> None:
+    """One row per (label, loo.json record), then the uniform guess's and base rates' Brier."""
     head = ["run", "Brier in sample", "Brier left out", "29 without Kazakhstan (in / out)",
             "left out - uniform [95%]", "left out - base rates [95%]",
             "modal right (in / out, of 30)", "first six: right, Brier (out)",
             "Pareto k > 0.7"]  # fmt: skip
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
-    print(row("control (main, ece0b27)", control))
-    print(row("rule 14", rule))
-    if audited is not None:  # after the audit re-encoded four files; the cases below compare it
-        print(row("rule 14, audited", audited))
-        rule = audited
-    a = control["all"]["brier"]
+    for label, record in runs:
+        print(row(label, record))
+    a = runs[0][1]["all"]["brier"]
     print(f"\n(uniform {a['uniform']:.3f}, base rates {a['base_rates']:.3f})\n")
-    print_cases(control, rule)
 
 
 def print_cases(before: dict, after: dict) -> None:
