@@ -194,7 +194,7 @@ def _refuse_other_folder(out: Path, *, keep_fit: bool) -> None:
     if not names or (fit_files and keep_fit):
         return
     if fit_files:
-        message = _earlier_fit(out, RECORD, POSTERIOR in fit_files)
+        message = _earlier_fit(out / RECORD, POSTERIOR in fit_files)
     else:
         shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
         message = f"holds files and no earlier fit ({shown}): give a new or empty folder"
@@ -202,10 +202,10 @@ def _refuse_other_folder(out: Path, *, keep_fit: bool) -> None:
     raise CliError(message, file=str(out), field="--out", text=text, details={"path": str(out)})
 
 
-def _earlier_fit(out: Path, record_name: str, has_posterior: bool) -> str:
-    """What the earlier fit in ``out`` is, and the options that use it."""
+def _earlier_fit(record_file: Path, has_posterior: bool) -> str:
+    """What the earlier fit whose record is ``record_file`` is, and the options that use it."""
     try:
-        record = json.loads((out / record_name).read_text(encoding="utf-8"))
+        record = json.loads(record_file.read_text(encoding="utf-8"))
         finished = bool(record["finished"]) if isinstance(record, dict) else has_posterior
         done = len(record["generations"]) if isinstance(record, dict) else None
     except FileNotFoundError:  # a fit from before the record: its posterior says it finished
