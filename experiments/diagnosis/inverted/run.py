@@ -41,8 +41,6 @@ diagnosis = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(diagnosis)
 
 CASES = insider.CASES
-SWAPPED = ["kyrgyzstan_2010", "philippines_1986", "romania_1989", "tunisia_2011",
-           "russia_2011", "togo_2005", "venezuela_2017", "zimbabwe_2008", "sri_lanka_2022"]  # fmt: skip
 
 
 def _shocks(*new: dict, keep_events: bool = True):
@@ -99,8 +97,7 @@ SWAPS = {
     "patrimonial": _forces("patrimonial", 0.85, 0.15),
     "institutional": _forces("institutional", 0.6, 0.4),
     # the trigger: a "holds" case's disputed election given to a "popular" case and back
-    "disputed": _shocks({"day": 0, "label": "swap", "kind": "disputed_election",
-                         "magnitude": 1.0}),  # fmt: skip
+    "disputed": _shocks({"day": 0, "label": "swap", "kind": "disputed_election", "magnitude": 1.0}),
     "focal": _focal_in_capital,
     "no_trigger": _shocks(),
     "plus_disputed": _add_shock("disputed_election"),
