@@ -27,6 +27,7 @@ BASELINE = load_scenario(ROOT / "scenarios" / "kazakhstan_2022.yaml")
 CASE_FACTS = {
     "name", "description", "start_date", "days", "seed", "regions", "links", "factions",
     "camps", "power", "opposition", "patron", "shocks", "observed",
+    "regime",  # rule 15: the country's coup history, a documented fact
 }  # fmt: skip
 CASE_GOVERNMENT = {"concession_label", "offers_guarantees"}
 CASE_PROTESTERS = {"violent_share", "crime_share", "crime_sponsor"}

@@ -24,6 +24,16 @@ REPRESSION_LABELS = ("no repression", "riot control", "force authorized", "letha
 _COUP_SECURITY = f"coup:{SECURITY}"  # the coup every autonomous faction weighs every day
 
 
+def coup_trap_value(temperature: float, trap: float, history: float) -> float:
+    """What a country's coup history adds to the utility of each coup a faction weighs (the
+    coup trap: Londregan & Poole 1990; Powell 2012) [A-coup-trap]: ``temperature * trap *
+    history``, so that in the stance logit (at ``temperature``) a coup's odds against any other
+    option are multiplied by ``exp(trap * history)``: ``trap`` is the log of the factor one
+    recent coup multiplies them by, ``history`` the recency-weighted count of past coups
+    (`Regime.coup_history`). Rises with each; 0 without a history or with ``trap`` 0."""
+    return temperature * trap * history
+
+
 class Situation(NamedTuple):
     """Today's public signals, which every elite actor sees (immutable: a named tuple, which
     is built faster than a frozen dataclass, once a day)."""
@@ -103,6 +113,16 @@ class SecurityFaction(mesa.Agent):
         self.stance = spec.initial_stance
         self.counterweight = spec.counterweight
         self.guardian = spec.guardian
+        # The coup trap [A-coup-trap]: the country's past coups, weighed by their age on the
+        # crisis's first day, raise the odds of every coup this faction weighs (0 without any).
+        params = model.params
+        ex = params.expectations
+        history = (
+            params.regime.coup_history(params.start_date, ex.coup_memory)
+            if params.regime.coups
+            else 0.0
+        )
+        self.coup_trap = coup_trap_value(ex.stance_temperature, ex.coup_trap, history)
         dynamics = model.params.loyalty_dynamics
         self.tie = loyalty.tie(spec, dynamics, [c.name for c in model.params.camps])
         # The level loyalty recovers to, and the loyalty the daily mechanisms last left (a
@@ -155,6 +175,8 @@ class SecurityFaction(mesa.Agent):
             p = el.coup_odds(self, side)
             value = decisions.coup_utility(loyalty.get(key, 0.0), b, p, penalty)
             value += guardian
+            if self.coup_trap:  # added only when there is one: bit-identical without
+                value += self.coup_trap
             names.append(_COUP_SECURITY if side == SECURITY else f"coup:{side}")
             values.append(value)
         if self.stance in names:

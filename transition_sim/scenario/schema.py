@@ -503,6 +503,30 @@ class Expectations(Strict):
     power_weight: NonNegative = 1.0  # a camp's share of power, as strength in a showdown
     decision_temperature: Positive = 0.05  # camps' risky choices (purge, exit, strike)
     coup_penalty: NonNegative = 1.0  # a failed coup's cost in a faction's stance utility
+    # The coup trap (docs/ODD.md §7.5; A-coup-trap): the log of the factor by which one recent
+    # successful coup in the country's past (`regime.coups`) multiplies a faction's odds of
+    # choosing a coup on a day, and the half-life in years over which a past coup's weight fades.
+    # 0 (the default): the history does nothing, as before the mechanism existed.
+    coup_trap: NonNegative = 0.0
+    coup_memory: Positive = 10.0
+
+
+class Regime(Strict):
+    """Features of the regime recorded before the crisis (scenarios/cases/README.md, rule 15).
+
+    ``coups``: the dates of the successful coups in the country's past (Powell & Thyne 2011's
+    global data set: an attempt by the military or other elites within the state apparatus to
+    unseat the sitting executive, successful if its perpetrators held power for at least seven
+    days), all before the crisis's first day. The coup trap (`expectations.coup_trap`) weighs
+    each by its age (half-life `expectations.coup_memory`)."""
+
+    coups: list[dt.date] = []
+
+    def coup_history(self, on: dt.date, half_life: float) -> float:
+        """The recency-weighted count of past coups on date ``on``: each coup counts
+        ``0.5 ** (age in years / half_life)`` (1 on the day, a half after ``half_life`` years).
+        0 without coups; rises with every coup and falls with each one's age."""
+        return sum(0.5 ** (((on - d).days / 365.25) / half_life) for d in self.coups)
 
 
 class LoyaltyDynamics(Strict):
@@ -719,6 +743,9 @@ class Scenario(Strict):
     opposition: Opposition = Opposition()
     patron: Patron = Patron()
     expectations: Expectations = Expectations()
+    # Left out of dumps when empty, so a scenario without a coup history hashes and prints as
+    # before the section existed.
+    regime: Annotated[Regime, Field(exclude_if=lambda v: not v.coups)] = Regime()
     loyalty_dynamics: LoyaltyDynamics = LoyaltyDynamics()
     aftermath: Aftermath = Aftermath()
     order: Order = Order()
@@ -790,6 +817,12 @@ class Scenario(Strict):
                 f"observed.peak_crowd.region: region {crowd.region!r} is not defined"
                 f" (regions: {', '.join(names)}; or all)"
             )
+        for i, coup in enumerate(self.regime.coups):
+            if coup >= self.start_date:
+                raise ValueError(
+                    f"regime.coups.{i}: {coup} is not before the crisis's first day"
+                    f" (start_date {self.start_date}): only coups in the country's past count"
+                )
         if not self.factions:
             raise ValueError("factions: at least one security faction is needed")
         if len(self.factions) > MAX_FACTIONS:
