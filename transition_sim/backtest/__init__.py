@@ -24,6 +24,7 @@ from rich.table import Table
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import wilson_interval
+from transition_sim.ensemble.uncertainty import Uncertainty, describe
 from transition_sim.scenario.schema import PeakCrowd, Scenario
 
 # The literature's base rate for each kind of crisis: (classes, share, source). The share goes
@@ -126,6 +127,7 @@ class CaseResult:
 @dataclass(frozen=True)
 class Backtest:
     cases: list[CaseResult]
+    uncertainty: Uncertainty | None = None  # what the parameters were drawn from (None: point)
 
     def mean(self, attr: str) -> float:
         return sum(getattr(c, attr) for c in self.cases) / len(self.cases)
@@ -145,6 +147,7 @@ class Backtest:
                 "base_rates": self.mean("brier_base_rate"),
             },
             "hits": sum(c.hit for c in self.cases),
+            "parameters": describe(self.uncertainty),
             "peak_crowd": self.crowd_counts(),
             "base_rates": {
                 k: {"share": v[1], "classes": list(v[0]), "source": v[2]}
@@ -174,12 +177,15 @@ def evaluate(
     replications: int,
     seed: int | None = None,
     workers: int = 1,
+    uncertainty: Uncertainty | None = None,
 ) -> CaseResult:
-    """Run one case and score its outcome distribution against the observed outcome."""
+    """Run one case and score its outcome distribution against the observed outcome: at the
+    case's point values (``uncertainty`` None), or with each replication's parameters drawn
+    from ``uncertainty`` (the registry's priors: the parameters' uncertainty in the forecast)."""
     if scenario.observed is None:
         raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
-    # Point values, explicitly: the backtest scores the scenarios as written (`--loo` scores
-    # them under a posterior). A regional peak crowd needs the daily counts by region.
+    # Point values unless drawn parameters are asked for (`--loo` scores the cases under a
+    # posterior). A regional peak crowd needs the daily counts by region.
     record = scenario.observed.peak_crowd
     regional = record is not None and record.region != "all"
     ensemble = run_ensemble(
@@ -188,7 +194,7 @@ def evaluate(
         seed,
         workers=workers,
         keep="all" if regional else "summary",
-        uncertainty=None,
+        uncertainty=uncertainty,
     )
     runs = ensemble.runs
     crowd = (
@@ -235,9 +241,11 @@ def run_backtest(
     replications: int,
     seed: int | None = None,
     workers: int = 1,
+    uncertainty: Uncertainty | None = None,
 ) -> Backtest:
-    """Evaluate every case file in ``folder`` (each with its own seed unless ``seed`` is given).
-    Every file is loaded and checked before any is run, so bad input fails fast."""
+    """Evaluate every case file in ``folder`` (each with its own seed unless ``seed`` is given),
+    at point values or with parameters drawn from ``uncertainty``. Every file is loaded and
+    checked before any is run, so bad input fails fast."""
     files = case_files(folder)
     if not files:
         raise NotACase(f"{folder}: no case files (*.yaml) here", folder)
@@ -245,8 +253,9 @@ def run_backtest(
     for scenario, file in zip(scenarios, files, strict=True):
         if scenario.observed is None:
             raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
+    pairs = zip(scenarios, files, strict=True)
     return Backtest(
-        [evaluate(s, f, replications, seed, workers) for s, f in zip(scenarios, files, strict=True)]
+        [evaluate(s, f, replications, seed, workers, uncertainty) for s, f in pairs], uncertainty
     )
 
 
