@@ -13,10 +13,12 @@ recorded range. Plain functions over plain data; `transition_sim.cli.backtest` a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -54,6 +56,20 @@ def base_rate_forecast(crisis: str) -> dict[str, float]:
     classes, share, _ = BASE_RATES[crisis]
     rest = [k for k in OUTCOMES if k not in classes]
     return {k: share / len(classes) if k in classes else (1 - share) / len(rest) for k in OUTCOMES}
+
+
+BOOTSTRAP = 10_000  # resamples of the cases for each interval
+
+
+def bootstrap_interval(differences: Sequence[float], seed: int = 0) -> tuple[float, float]:
+    """Paired bootstrap 95% interval of the mean of per-case differences (cases resampled)."""
+    d = np.asarray(differences, dtype="float64")
+    if len(d) == 0:
+        return (math.nan, math.nan)
+    rng = np.random.default_rng([seed, 0x424F4F54])
+    means = d[rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
+    lo, hi = np.quantile(means, [0.025, 0.975])
+    return (float(lo), float(hi))
 
 
 def uniform_forecast() -> dict[str, float]:
@@ -132,6 +148,18 @@ class Backtest:
     def mean(self, attr: str) -> float:
         return sum(getattr(c, attr) for c in self.cases) / len(self.cases)
 
+    def differences(self) -> dict[str, dict[str, float | list[float]]]:
+        """The model's Brier minus each baseline's, per case, averaged: the mean and its paired
+        bootstrap 95% interval over cases (below 0: the model forecast better)."""
+        out: dict[str, dict[str, float | list[float]]] = {}
+        for name, attr in (("uniform", "brier_uniform"), ("base_rates", "brier_base_rate")):
+            d = [c.brier - getattr(c, attr) for c in self.cases]
+            out[f"model_minus_{name}"] = {
+                "mean": sum(d) / len(d),
+                "ci95": list(bootstrap_interval(d)),
+            }
+        return out
+
     def crowd_counts(self) -> dict[str, int]:
         """How many cases with a recorded peak crowd the model's median puts in each verdict."""
         checks = [c.peak_crowd for c in self.cases if c.peak_crowd is not None]
@@ -146,6 +174,7 @@ class Backtest:
                 "uniform": self.mean("brier_uniform"),
                 "base_rates": self.mean("brier_base_rate"),
             },
+            "brier_differences": self.differences(),
             "hits": sum(c.hit for c in self.cases),
             "parameters": describe(self.uncertainty),
             "peak_crowd": self.crowd_counts(),
@@ -284,6 +313,12 @@ def render(result: Backtest, console: Console) -> None:
     scores.add_row("uniform guess", f"{result.mean('brier_uniform'):.3f}")
     scores.add_row("literature base rates", f"{result.mean('brier_base_rate'):.3f}")
     console.print(scores)
+    for name, entry in result.differences().items():
+        lo, hi = entry["ci95"]  # type: ignore[misc]
+        console.print(
+            f"{name.replace('_', ' ')}: {entry['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+            " (paired bootstrap 95% over cases)"
+        )
     render_crowds(result, console)
     console.print(
         f"modal outcome right in {sum(c.hit for c in result.cases)} of {len(result.cases)}"
