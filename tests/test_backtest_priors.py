@@ -53,21 +53,25 @@ def test_drawn_parameters_forecast_what_run_draws_and_not_the_point_values(
     assert point.to_dict()["parameters"] == {"mode": "point"}
 
 
-def test_the_cli_draws_the_same_whatever_the_workers(tmp_path: Path) -> None:
+def test_the_cli_draws_from_the_priors_by_default_whatever_the_workers(tmp_path: Path) -> None:
     write_baseline_case(tmp_path)
-    base = ["backtest", str(tmp_path), "-n", "4", "--json", "--uncertainty", "prior"]
+    base = ["backtest", str(tmp_path), "-n", "4", "--json"]
     one = runner.invoke(app, [*base, "-w", "1"])
-    two = runner.invoke(app, [*base, "-w", "2", "--seeds-per-draw", "1"])
-    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    two = runner.invoke(app, [*base, "-w", "2", "--uncertainty", "prior"])
+    point = runner.invoke(app, [*base, "-w", "1", "--uncertainty", "point"])
+    assert {one.exit_code, two.exit_code, point.exit_code} == {0}, one.output + two.output
     assert json.loads(one.stdout) == json.loads(two.stdout)
     assert json.loads(one.stdout)["parameters"]["priors"] > 0
+    assert json.loads(point.stdout)["parameters"] == {"mode": "point"}
 
 
 @pytest.mark.parametrize(
     ("options", "field"),
     [
-        (["--seeds-per-draw", "2"], "--seeds-per-draw needs --uncertainty prior"),
-        (["--priors", "x.yaml"], "--priors needs --uncertainty prior"),
+        (["--uncertainty", "point", "--seeds-per-draw", "2"], "--seeds-per-draw needs drawn"),
+        (["--uncertainty", "point", "--priors", "x.yaml"], "--priors needs drawn parameters"),
+        (["--loo", "--seeds-per-draw", "2"], "--seeds-per-draw needs drawn parameters"),
+        (["--uncertainty", "point", "--loo"], "--uncertainty point contradicts --loo"),
         (["--uncertainty", "prior", "--loo"], "--uncertainty prior contradicts --loo"),
         (["--uncertainty", "posterior"], "--uncertainty"),
     ],

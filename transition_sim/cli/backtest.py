@@ -105,13 +105,15 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="With --loo: a Dask scheduler address.")
         ] = None,
         uncertainty: Annotated[
-            BacktestParameters,
+            BacktestParameters | None,
             typer.Option(
-                help="point (default): each case at its values (seed noise only); prior: each"
-                " replication draws the assumption-sourced parameters from their priors"
-                " (seeds/claims.yaml), so the forecast carries the parameters' uncertainty.",
+                help="prior (the default without --loo): each replication draws the"
+                " assumption-sourced parameters from their priors (seeds/claims.yaml), so the"
+                " forecast carries the parameters' uncertainty; point: each case at its values"
+                " (seed noise only). --loo draws from --posterior instead.",
+                show_default=False,
             ),
-        ] = BacktestParameters.point,
+        ] = None,
         seeds_per_draw: Annotated[
             int,
             typer.Option(
@@ -132,13 +134,14 @@ def register(app: typer.Typer) -> None:
 
         if not folder.is_dir():
             raise CliError(f"{folder}: not a folder of case files", file=str(folder))
-        drawn = uncertainty is BacktestParameters.prior
+        if uncertainty is not None and (loo or posterior is not None):
+            message = f"--uncertainty {uncertainty.value} contradicts --loo (which draws from"
+            raise CliError(f"{message} --posterior)", field="--uncertainty")
+        drawn = uncertainty is not BacktestParameters.point and not (loo or posterior)
         for given, name in ((seeds_per_draw != 1, "--seeds-per-draw"), (priors, "--priors")):
             if given and not drawn:
-                raise CliError(f"{name} needs --uncertainty prior", field=name)
-        if drawn and (loo or posterior is not None):
-            message = "--uncertainty prior contradicts --loo (which draws from --posterior)"
-            raise CliError(message, field="--uncertainty")
+                message = f"{name} needs drawn parameters (not --uncertainty point or --loo)"
+                raise CliError(message, field=name)
         if loo or posterior is not None:
             _loo(
                 folder,
