@@ -191,3 +191,18 @@ def test_cli_shows_the_crowd_in_the_table_and_the_json(tmp_path: Path) -> None:
     out = runner.invoke(app, ["backtest", str(tmp_path), "-n", "2", "-w", "1", "--json"])
     case = json.loads(out.stdout)["cases"][0]
     assert case["peak_crowd"]["verdict"] == "above" and case["peak_crowd"]["region"] == "city"
+
+
+def test_the_differences_from_the_baselines_are_paired_over_cases(tmp_path: Path) -> None:
+    """One perfect forecast (Brier 0) and one confident miss (2) against the uniform guess's
+    5/6 on each: the model is 1/6 worse on average, and resampling two cases spans the
+    difference of one case alone (-5/6) to the other alone (+7/6)."""
+    write_case(tmp_path, "a_quiet", "incumbent_holds")
+    write_case(tmp_path, "b_missed", "popular_transition")
+    result = backtest.run_backtest(tmp_path, load_scenario, replications=2, workers=1)
+    entry = result.to_dict()["brier_differences"]["model_minus_uniform"]
+    assert entry["mean"] == pytest.approx(1 / 6)
+    lo, hi = entry["ci95"]
+    assert lo == pytest.approx(-5 / 6) and hi == pytest.approx(7 / 6)
+    text = runner.invoke(app, ["backtest", str(tmp_path), "-n", "2", "-w", "1"]).stdout
+    assert "model minus uniform: +0.167 [-0.833, +1.167]" in text

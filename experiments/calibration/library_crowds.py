@@ -84,7 +84,7 @@ def main() -> None:
             cases = library_at(overrides, Path(tmp))
             command = ["transition-sim", "backtest", str(cases), "-n", str(args.n)]
             out = subprocess.run(
-                [*command, "-w", str(args.workers), "--json"],
+                [*command, "-w", str(args.workers), "--uncertainty", "point", "--json"],
                 capture_output=True,
                 text=True,
                 check=True,

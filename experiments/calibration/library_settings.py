@@ -57,7 +57,8 @@ def main() -> None:
 def backtest(cases: Path, n: int, workers: int) -> str:
     """`transition-sim backtest` of the folder ``cases``: its JSON record, as text."""
     command = ["transition-sim", "backtest", str(cases), "-n", str(n), "-w", str(workers)]
-    return subprocess.run([*command, "--json"], capture_output=True, text=True, check=True).stdout
+    command += ["--uncertainty", "point", "--json"]  # the point values these settings set
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
 if __name__ == "__main__":

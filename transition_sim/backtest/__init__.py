@@ -13,10 +13,12 @@ recorded range. Plain functions over plain data; `transition_sim.cli.backtest` a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -24,6 +26,7 @@ from rich.table import Table
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import wilson_interval
+from transition_sim.ensemble.uncertainty import Uncertainty, describe
 from transition_sim.scenario.schema import PeakCrowd, Scenario
 
 # The literature's base rate for each kind of crisis: (classes, share, source). The share goes
@@ -53,6 +56,20 @@ def base_rate_forecast(crisis: str) -> dict[str, float]:
     classes, share, _ = BASE_RATES[crisis]
     rest = [k for k in OUTCOMES if k not in classes]
     return {k: share / len(classes) if k in classes else (1 - share) / len(rest) for k in OUTCOMES}
+
+
+BOOTSTRAP = 10_000  # resamples of the cases for each interval
+
+
+def bootstrap_interval(differences: Sequence[float], seed: int = 0) -> tuple[float, float]:
+    """Paired bootstrap 95% interval of the mean of per-case differences (cases resampled)."""
+    d = np.asarray(differences, dtype="float64")
+    if len(d) == 0:
+        return (math.nan, math.nan)
+    rng = np.random.default_rng([seed, 0x424F4F54])
+    means = d[rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
+    lo, hi = np.quantile(means, [0.025, 0.975])
+    return (float(lo), float(hi))
 
 
 def uniform_forecast() -> dict[str, float]:
@@ -126,9 +143,22 @@ class CaseResult:
 @dataclass(frozen=True)
 class Backtest:
     cases: list[CaseResult]
+    uncertainty: Uncertainty | None = None  # what the parameters were drawn from (None: point)
 
     def mean(self, attr: str) -> float:
         return sum(getattr(c, attr) for c in self.cases) / len(self.cases)
+
+    def differences(self) -> dict[str, dict[str, float | list[float]]]:
+        """The model's Brier minus each baseline's, per case, averaged: the mean and its paired
+        bootstrap 95% interval over cases (below 0: the model forecast better)."""
+        out: dict[str, dict[str, float | list[float]]] = {}
+        for name, attr in (("uniform", "brier_uniform"), ("base_rates", "brier_base_rate")):
+            d = [c.brier - getattr(c, attr) for c in self.cases]
+            out[f"model_minus_{name}"] = {
+                "mean": sum(d) / len(d),
+                "ci95": list(bootstrap_interval(d)),
+            }
+        return out
 
     def crowd_counts(self) -> dict[str, int]:
         """How many cases with a recorded peak crowd the model's median puts in each verdict."""
@@ -144,7 +174,9 @@ class Backtest:
                 "uniform": self.mean("brier_uniform"),
                 "base_rates": self.mean("brier_base_rate"),
             },
+            "brier_differences": self.differences(),
             "hits": sum(c.hit for c in self.cases),
+            "parameters": describe(self.uncertainty),
             "peak_crowd": self.crowd_counts(),
             "base_rates": {
                 k: {"share": v[1], "classes": list(v[0]), "source": v[2]}
@@ -174,12 +206,15 @@ def evaluate(
     replications: int,
     seed: int | None = None,
     workers: int = 1,
+    uncertainty: Uncertainty | None = None,
 ) -> CaseResult:
-    """Run one case and score its outcome distribution against the observed outcome."""
+    """Run one case and score its outcome distribution against the observed outcome: at the
+    case's point values (``uncertainty`` None), or with each replication's parameters drawn
+    from ``uncertainty`` (the registry's priors: the parameters' uncertainty in the forecast)."""
     if scenario.observed is None:
         raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
-    # Point values, explicitly: the backtest scores the scenarios as written (`--loo` scores
-    # them under a posterior). A regional peak crowd needs the daily counts by region.
+    # Point values unless drawn parameters are asked for (`--loo` scores the cases under a
+    # posterior). A regional peak crowd needs the daily counts by region.
     record = scenario.observed.peak_crowd
     regional = record is not None and record.region != "all"
     ensemble = run_ensemble(
@@ -188,7 +223,7 @@ def evaluate(
         seed,
         workers=workers,
         keep="all" if regional else "summary",
-        uncertainty=None,
+        uncertainty=uncertainty,
     )
     runs = ensemble.runs
     crowd = (
@@ -235,9 +270,11 @@ def run_backtest(
     replications: int,
     seed: int | None = None,
     workers: int = 1,
+    uncertainty: Uncertainty | None = None,
 ) -> Backtest:
-    """Evaluate every case file in ``folder`` (each with its own seed unless ``seed`` is given).
-    Every file is loaded and checked before any is run, so bad input fails fast."""
+    """Evaluate every case file in ``folder`` (each with its own seed unless ``seed`` is given),
+    at point values or with parameters drawn from ``uncertainty``. Every file is loaded and
+    checked before any is run, so bad input fails fast."""
     files = case_files(folder)
     if not files:
         raise NotACase(f"{folder}: no case files (*.yaml) here", folder)
@@ -245,8 +282,9 @@ def run_backtest(
     for scenario, file in zip(scenarios, files, strict=True):
         if scenario.observed is None:
             raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
+    pairs = zip(scenarios, files, strict=True)
     return Backtest(
-        [evaluate(s, f, replications, seed, workers) for s, f in zip(scenarios, files, strict=True)]
+        [evaluate(s, f, replications, seed, workers, uncertainty) for s, f in pairs], uncertainty
     )
 
 
@@ -275,6 +313,12 @@ def render(result: Backtest, console: Console) -> None:
     scores.add_row("uniform guess", f"{result.mean('brier_uniform'):.3f}")
     scores.add_row("literature base rates", f"{result.mean('brier_base_rate'):.3f}")
     console.print(scores)
+    for name, entry in result.differences().items():
+        lo, hi = entry["ci95"]  # type: ignore[misc]
+        console.print(
+            f"{name.replace('_', ' ')}: {entry['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+            " (paired bootstrap 95% over cases)"
+        )
     render_crowds(result, console)
     console.print(
         f"modal outcome right in {sum(c.hit for c in result.cases)} of {len(result.cases)}"

@@ -40,7 +40,13 @@ from typing import Any
 
 import numpy as np
 
-from transition_sim.backtest import base_rate_forecast, brier, uniform_forecast
+from transition_sim.backtest import (
+    BOOTSTRAP,
+    base_rate_forecast,
+    bootstrap_interval,
+    brier,
+    uniform_forecast,
+)
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import replication_seed
 from transition_sim.ensemble.uncertainty import with_values
@@ -67,7 +73,6 @@ __all__ = [
 SMOOTHING = 0.5  # add-half: the pseudo-count of every class (module docstring)
 K_FLAG = 0.7  # Pareto k above which a case's leave-one-out estimate is flagged
 MIN_PSIS = 25  # particles needed to fit a Pareto tail (of at least 5: 20% of them)
-BOOTSTRAP = 10_000  # resamples of the cases for each interval
 CLASSES = tuple(OUTCOMES)
 
 
@@ -190,17 +195,6 @@ def log_score(forecast: dict[str, float], observed: str) -> float:
     """``-ln f(observed)``: 0 for certainty on what happened, infinite for certainty against."""
     p = forecast.get(observed, 0.0)
     return math.inf if p <= 0 else -math.log(p)
-
-
-def bootstrap_interval(differences: Sequence[float], seed: int = 0) -> tuple[float, float]:
-    """Paired bootstrap 95% interval of the mean of per-case differences (cases resampled)."""
-    d = np.asarray(differences, dtype="float64")
-    if len(d) == 0:
-        return (math.nan, math.nan)
-    rng = np.random.default_rng([seed, 0x424F4F54])
-    means = d[rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
-    lo, hi = np.quantile(means, [0.025, 0.975])
-    return (float(lo), float(hi))
 
 
 # -- the record ------------------------------------------------------------------------------------

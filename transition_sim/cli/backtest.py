@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +21,17 @@ from transition_sim.cli.errors import (
 )
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
+from transition_sim.cli.scenarios import prior_uncertainty
 from transition_sim.ensemble.executors import Interrupted
 
 __all__ = ["register"]
+
+
+class BacktestParameters(StrEnum):
+    """Where a backtest's parameters come from (`--loo` draws from a posterior instead)."""
+
+    point = "point"
+    prior = "prior"
 
 
 def register(app: typer.Typer) -> None:
@@ -95,12 +104,44 @@ def register(app: typer.Typer) -> None:
         scheduler: Annotated[
             str | None, typer.Option(help="With --loo: a Dask scheduler address.")
         ] = None,
+        uncertainty: Annotated[
+            BacktestParameters | None,
+            typer.Option(
+                help="prior (the default without --loo): each replication draws the"
+                " assumption-sourced parameters from their priors (seeds/claims.yaml), so the"
+                " forecast carries the parameters' uncertainty; point: each case at its values"
+                " (seed noise only). --loo draws from --posterior instead.",
+                show_default=False,
+            ),
+        ] = None,
+        seeds_per_draw: Annotated[
+            int,
+            typer.Option(
+                min=1,
+                max=MAX_INTEGER,
+                help="With --uncertainty prior: run each draw with this many seeds.",
+            ),
+        ] = 1,
+        priors: Annotated[
+            Path | None,
+            typer.Option(
+                help="With --uncertainty prior: the registry (default seeds/claims.yaml)."
+            ),
+        ] = None,
     ) -> None:
         """Run every case of a library and score the model against what history recorded."""
         from transition_sim.backtest import NotACase, render, run_backtest
 
         if not folder.is_dir():
             raise CliError(f"{folder}: not a folder of case files", file=str(folder))
+        if uncertainty is not None and (loo or posterior is not None):
+            message = f"--uncertainty {uncertainty.value} contradicts --loo (which draws from"
+            raise CliError(f"{message} --posterior)", field="--uncertainty")
+        drawn = uncertainty is not BacktestParameters.point and not (loo or posterior)
+        for given, name in ((seeds_per_draw != 1, "--seeds-per-draw"), (priors, "--priors")):
+            if given and not drawn:
+                message = f"{name} needs drawn parameters (not --uncertainty point or --loo)"
+                raise CliError(message, field=name)
         if loo or posterior is not None:
             _loo(
                 folder,
@@ -120,13 +161,20 @@ def register(app: typer.Typer) -> None:
             if given is not None:
                 raise CliError(f"{name} needs --loo", field=name)
 
+        parameters = prior_uncertainty(seeds_per_draw, priors) if drawn else None
+
         def interrupted(err: Interrupted) -> CliError:
             return CliError(str(err), err.exit_code, text=f"{err}; nothing was saved")
 
         try:
             with stopped_by_signals(interrupted):
                 result = run_backtest(
-                    folder, load, replications or 200, seed, workers or os.cpu_count() or 1
+                    folder,
+                    load,
+                    replications or 200,
+                    seed,
+                    workers or os.cpu_count() or 1,
+                    parameters,
                 )
         except NotACase as err:
             raise CliError(str(err), file=err.file, field="observed") from None

@@ -283,7 +283,7 @@ def _uncertainty(
     if choice is UncertaintyChoice.posterior:
         message = "the scenario names no from_posterior: give --posterior PATH"
         raise CliError(message, field="--uncertainty")
-    drawn = _prior_uncertainty(seeds_per_draw, priors, file, loaded)
+    drawn = prior_uncertainty(seeds_per_draw, priors, file, loaded)
     if not drawn.priors:  # e.g. an empty file: the run would say "drawn" and draw nothing
         message = "no priors to draw from (no assumption has priors:); or run with --point"
         where = str(priors or drawn.source)
@@ -305,7 +305,7 @@ def posterior_uncertainty(
     """Draws from the posterior at ``path`` (checked against ``scenario``, read from ``file``:
     its columns and the model rules of its fit; ``remedy``: what to do instead of a refused
     rule, default `run`'s); coupled sets are the registry's, as for the priors (``loaded``: the
-    scenario as read from ``file``, see `_prior_uncertainty`; ``checked``: the particles of the
+    scenario as read from ``file``, see `prior_uncertainty`; ``checked``: the particles of the
     scenario's ``from_posterior`` as the loader read and checked them against it, as
     `column_problems` does: drawn from as they are, the file neither read nor checked again,
     for it may have been replaced in between). A `CliError` (exit 2) naming the file and
@@ -329,7 +329,7 @@ def posterior_uncertainty(
         text = f"{drawn.file}: {field}: {bad[0]}"
         raise CliError(bad[0], file=str(path), field=field, text=text)
     refuse_other_rules(drawn, scenario, file, remedy or RUN_REMEDY)
-    coupled = _prior_uncertainty(1, priors, file, loaded).coupled
+    coupled = prior_uncertainty(1, priors, file, loaded).coupled
     return Uncertainty((), coupled, seeds_per_draw, drawn.file, drawn)
 
 
@@ -366,7 +366,7 @@ def rules_error(err: RulesMismatch, file: Path | None = None) -> CliError:
     return CliError(err.message, file=str(where), line=line, field=err.field, text=text)
 
 
-def _prior_uncertainty(
+def prior_uncertainty(
     seeds_per_draw: int,
     priors: Path | None,
     file: Path | None = None,

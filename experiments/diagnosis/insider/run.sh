@@ -4,7 +4,7 @@
 set -e
 D=experiments/diagnosis/insider
 R="nice -n 5 uv run python $D/run.py"
-nice -n 5 uv run transition-sim backtest scenarios/cases -n 40 -w 2 --json > $D/before.json
+nice -n 5 uv run transition-sim backtest scenarios/cases -n 40 -w 2 --uncertainty point --json > $D/before.json
 $R $(ls scenarios/cases/*.yaml | xargs -n1 basename | sed 's/.yaml//') -n 40 --out $D/library.csv
 G="east_germany_1989 guinea_2008 sudan_1985 mali_2020 tunisia_1987"
 J="$G zimbabwe_2017"
@@ -27,7 +27,7 @@ uv run python $D/inputs.py east_germany_1989 guinea_2008 sudan_1985 mali_2020 tu
     zimbabwe_2017 burkina_faso_2014 serbia_2000 ukraine_2004 nepal_2006 armenia_2018 > $D/inputs.md
 # The two rejected changes (section 5): apply a patch, run, revert.
 #   git apply $D/fixA_two_fronts.patch
-#   nice -n 5 uv run transition-sim backtest scenarios/cases -n 40 -w 2 --json > $D/fixA_backtest.json
+#   nice -n 5 uv run transition-sim backtest scenarios/cases -n 40 -w 2 --uncertainty point --json > $D/fixA_backtest.json
 #   $R mali_2020 serbia_2000 burkina_faso_2014 ukraine_2004 nepal_2006 togo_2005 sudan_1985 \
 #       -n 40 --out $D/fixA_runs.csv
 #   git apply -R $D/fixA_two_fronts.patch
@@ -39,7 +39,7 @@ uv run python $D/compare.py $D/before.json $D/fixA_backtest.json $D/fixB_backtes
 # the Kazakhstan baseline, and leave-one-out under the posterior against the control (the model of
 # f295b6e: `git show f295b6e:transition_sim/core/elites.py > transition_sim/core/elites.py`, run,
 # then `git checkout transition_sim/core/elites.py`).
-#   nice -n 5 uv run transition-sim backtest scenarios/cases -n 40 -w 2 --json > $D/fixC_backtest.json
+#   nice -n 5 uv run transition-sim backtest scenarios/cases -n 40 -w 2 --uncertainty point --json > $D/fixC_backtest.json
 #   nice -n 5 uv run transition-sim run scenarios/kazakhstan_2022.yaml --point -n 500 -w 2 --json \
 #       > $D/kz500_fixC.json      (and kz500_before.json on the control)
 #   nice -n 5 uv run python $D/timeline.py zimbabwe_2017 --out $D/zimbabwe_2017_timeline_fixC.csv

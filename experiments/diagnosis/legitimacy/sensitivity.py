@@ -210,7 +210,7 @@ def run_all() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{case}.yaml").write_text(variant_file(case, seized, magnitude))
         cmd = ["nice", "-n", "5", "uv", "run", "transition-sim", "backtest", str(folder),
-               "-n", "40", "-w", "2", "--json"]  # fmt: skip
+               "-n", "40", "-w", "2", "--uncertainty", "point", "--json"]  # fmt: skip
         print(name, file=sys.stderr)
         result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
         target.write_text(result.stdout)
