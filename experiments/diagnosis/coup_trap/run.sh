@@ -3,7 +3,7 @@
 set -e
 D=experiments/diagnosis/coup_trap
 REF=experiments/session21/backtest_shipped_n100.json  # "before": main's model, 100 per case
-nice -n 10 uv run transition-sim backtest scenarios/cases -n 100 -w 1 --json > $D/after_n100.json
+nice -n 10 uv run transition-sim backtest scenarios/cases -n 100 -w 1 --uncertainty point --json > $D/after_n100.json
 uv run python experiments/session21/table.py $D/after_n100.json > $D/after_table.md
 uv run python $D/sweep.py --check $REF $D/after_n100.json > $D/check_no_history.txt
 for t in 0.5 2.3 5 10 20; do

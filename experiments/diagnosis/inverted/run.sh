@@ -28,6 +28,6 @@ T=$(mktemp -d)
 uv run python $D/variant.py $T/t03 triggers.disputed_election.legitimacy=-0.3 \
   triggers.term_limit_evasion.legitimacy=-0.3
 uv run python $D/variant.py $T/focal triggers.focal_killing.outrage=0.2 triggers.outrage_decay=0.1
-nice -n 10 uv run transition-sim backtest $T/t03 -n 100 -w 1 --json > $D/t03_n100.json
-nice -n 10 uv run transition-sim backtest $T/focal -n 100 -w 1 --json > $D/focal_n100.json
+nice -n 10 uv run transition-sim backtest $T/t03 -n 100 -w 1 --uncertainty point --json > $D/t03_n100.json
+nice -n 10 uv run transition-sim backtest $T/focal -n 100 -w 1 --uncertainty point --json > $D/focal_n100.json
 (cd $D && uv run python stances.py russia_2011 "Armed Forces" > stances_russia.txt)

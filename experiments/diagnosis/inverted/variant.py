@@ -2,7 +2,7 @@
 diagnostic of a generic change, never a proposal to edit a case), for `transition-sim backtest`:
 
     uv run python experiments/diagnosis/inverted/variant.py OUTDIR KEY=VALUE [KEY=VALUE ...]
-    nice -n 10 uv run transition-sim backtest OUTDIR -n 20 -w 1 --json > F.json
+    nice -n 10 uv run transition-sim backtest OUTDIR -n 20 -w 1 --uncertainty point --json > F.json
 
 Each copy is the shipped case file with `extends` made absolute and each dotted KEY set to VALUE
 (YAML-parsed), e.g. `triggers.disputed_election.legitimacy=-0.3`. The cases' own seeds are kept,
