@@ -43,8 +43,10 @@ __all__ = [
     "DaskExecutor",
     "Interrupted",
     "LocalPool",
+    "SchedulerUnreachable",
     "SerialExecutor",
     "TaskExecutor",
+    "check_scheduler",
     "map_ordered",
     "open_executor",
     "raise_on_signals",
@@ -203,12 +205,72 @@ def _fork_warning_filtered() -> Iterator[None]:
 
 class SchedulerUnreachable(OSError):
     """No Dask scheduler answered at ``address``, given by ``field`` (``--scheduler`` or the
-    ``DASK_SCHEDULER_ADDRESS`` variable): a typo or a cluster not started, so bad input (exit 2)
-    rather than the machine failing."""
+    ``DASK_SCHEDULER_ADDRESS`` variable): a typo, a cluster not started, or another server (a
+    web server, a Dask worker) at that port, so bad input (exit 2) rather than the machine
+    failing."""
 
     def __init__(self, address: str, field: str, reason: str) -> None:
         self.address, self.field = address, field
         super().__init__(f"no Dask scheduler answers at {address} ({reason})")
+
+
+# How long past Dask's connect timeout a server that accepted the connection may take to answer
+# as a scheduler. Dask's own `connect` waits for the handshake's reply with no timeout at all.
+_ANSWER_GRACE_SECONDS = 5.0
+
+
+def check_scheduler(address: str, field: str) -> None:
+    """Raise `SchedulerUnreachable` unless a Dask scheduler answers at ``address`` in bounded
+    time: Dask's connect timeout (``distributed.comm.timeouts.connect``, 30 s by default) to
+    connect, and `_ANSWER_GRACE_SECONDS` more for its reply.
+
+    `distributed.Client` would wait for ever on a server that accepts the connection and never
+    speaks Dask (a plain TCP server, an HTTP server reading the rest of a request): its
+    handshake read has no timeout. So ask the server who it is first, under our own deadline,
+    in a thread of its own (an event loop may already run in this one).
+    """
+    import asyncio
+
+    import dask.config
+    from dask.utils import parse_timedelta
+
+    timeout = float(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s"))
+    outcome: list[str | BaseException] = []
+
+    async def identity() -> str:
+        from distributed.core import rpc
+
+        async with rpc(address, timeout=timeout) as server:
+            reply = await server.identity()
+        return str(reply.get("type")) if isinstance(reply, dict) else repr(reply)
+
+    def ask() -> None:
+        try:
+            outcome.append(
+                asyncio.run(asyncio.wait_for(identity(), timeout + _ANSWER_GRACE_SECONDS))
+            )
+        except BaseException as err:  # handed to the caller's thread
+            outcome.append(err)
+
+    asker = threading.Thread(target=ask, name="dask-scheduler-check", daemon=True)
+    asker.start()
+    asker.join(timeout + 2 * _ANSWER_GRACE_SECONDS)  # the event loop's own deadline comes first
+    if not outcome or isinstance(outcome[0], TimeoutError):
+        waited = f"{timeout + _ANSWER_GRACE_SECONDS:g} s"
+        reason = f"something accepted the connection but gave no Dask reply within {waited}"
+        raise SchedulerUnreachable(address, field, reason)
+    answer = outcome[0]
+    if isinstance(answer, OSError):  # refused, timed out, closed by the other side
+        raise SchedulerUnreachable(address, field, str(answer) or type(answer).__name__) from answer
+    if isinstance(answer, Exception):  # a reply Dask cannot read: not a Dask server
+        reason = f"the reply is not Dask's: {type(answer).__name__}: {answer}"
+        raise SchedulerUnreachable(address, field, reason) from answer
+    if isinstance(answer, BaseException):
+        raise answer
+    if answer != "Scheduler":
+        raise SchedulerUnreachable(
+            address, field, f"a Dask {answer} answers there, not a scheduler"
+        )
 
 
 class DaskExecutor:
@@ -217,6 +279,7 @@ class DaskExecutor:
     def __init__(self, address: str, field: str = "--scheduler") -> None:
         from distributed import Client
 
+        check_scheduler(address, field)
         try:
             self.client = Client(address)
         except OSError as err:  # refused or timed out (Dask's connect timeout, 30 s)
