@@ -206,8 +206,13 @@ def stopped_by_signals(interrupted: Callable[[Interrupted], CliError]) -> Iterat
     (`raise_on_signals`; yields the signals received) and become the command's message,
     ``interrupted(err)``, with exit 130/143: how far it got and how to go on. An error that
     follows a signal (e.g. workers killed by the same Ctrl-C, noticed first) is that signal's;
-    the command's own errors (`CliError`) pass unchanged."""
-    with raise_on_signals() as received:
+    the command's own errors (`CliError`) pass unchanged. A second signal exits at once, the
+    same message on stderr (only: no ``--json`` object) under a line that says so."""
+
+    def exit_message(signum: int) -> str:
+        return interrupted(Interrupted(signum)).text
+
+    with raise_on_signals(exit_message=exit_message) as received:
         try:
             yield received
         except Interrupted as err:

@@ -27,6 +27,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -34,7 +35,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any, Protocol
 
@@ -115,6 +116,7 @@ def _init_worker(parent: int) -> None:
     """Run in each pool worker as it starts."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent acts
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    signal.set_wakeup_fd(-1)  # nor the parent's watcher's socket (`raise_on_signals`)
     if not _set_parent_death_signal():
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     if os.getppid() != parent:  # the parent died before we asked to follow it
@@ -191,7 +193,7 @@ def _fork_warning_filtered() -> Iterator[None]:
     The warning is kept when the caller has started Python threads, the case it is about.
     """
     with warnings.catch_warnings():
-        if threading.active_count() == 1:
+        if threading.active_count() == 1 + len(_watchers):  # a watcher holds no lock
             warnings.filterwarnings(
                 "ignore",
                 message=r".*use of fork\(\) may lead to deadlocks",
@@ -420,16 +422,53 @@ def _inside(frame: FrameType | None, packages: frozenset[str]) -> bool:
     return False
 
 
+_EXIT_MESSAGE_SECONDS = 2.0  # the most a second signal waits for the command's message
+_STOP_WATCHING = 0  # no signal's number: the byte that stops a watcher
+_watchers: set[threading.Thread] = set()  # `raise_on_signals`' threads, running now
+
+
+def _exit_at_once(first: int, again: int, message: Callable[[int], str] | None) -> None:
+    """A second signal: say what is kept (``message(first)``, computed in a thread of its own and
+    given up after `_EXIT_MESSAGE_SECONDS`: it may need a lock this process holds) and exit
+    now with 128 + the first signal's number, with no cleanup: the command's files are written
+    atomically and SQLite rolls back a transaction left open, so what was saved stays whole."""
+    lines = [f"interrupted by {signal.Signals(again).name} again: stopped at once"]
+    if message is not None:
+        said: list[str] = []
+
+        def compute() -> None:
+            with suppress(BaseException):  # the exit below must happen
+                said.append(message(first))
+
+        helper = threading.Thread(target=compute, name="exit-message", daemon=True)
+        helper.start()
+        helper.join(_EXIT_MESSAGE_SECONDS)
+        lines += said[:1]
+    text = "".join(f"error: {line}\n" for part in lines for line in part.splitlines())
+    try:
+        os.write(2, text.encode("utf-8", "replace"))  # not sys.stderr: its lock may be held
+    finally:
+        os._exit(128 + first)
+
+
 @contextmanager
 def raise_on_signals(
     signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
+    *,
+    exit_message: Callable[[int], str] | None = None,
 ) -> Iterator[list[int]]:
     """Turn ``signums`` into `Interrupted` in this (the main) thread while the block runs;
     yield the list of signals received (to tell an interrupt from its side effects, e.g.
     workers killed by the same Ctrl-C).
 
     The first signal raises, so that ``finally`` blocks and context managers clean up (the pool
-    is killed, locks released). A second one while that cleanup runs exits at once.
+    is killed, locks released). A second one exits at once (`_exit_at_once`), with
+    ``exit_message(first signal)`` on stderr (what is kept, and how to go on), whatever the main
+    thread is doing: Python runs a signal handler only between bytecodes, so a main thread
+    waiting in C (SQLite waiting up to 120 s for a lock another process holds, pyabc's
+    timeout) ran neither signal's handler until the wait ended. A thread watches the signals
+    as they arrive instead (`signal.set_wakeup_fd`: the C handler writes each signal's number
+    to a socket) and exits on the second one.
 
     Two places cannot take the exception, and there it waits for the next task submitted
     (`raise_deferred`): inside `DEFER_IN` (above), and a finalizer (a weakref callback, a
@@ -439,10 +478,17 @@ def raise_on_signals(
     received: list[int] = []
     previous_hook = sys.unraisablehook
     outer_deferred = _deferred[:]  # an enclosing block's, raised after this block if not here
+    exiting = threading.Lock()  # taken by whichever of the handler and the watcher exits
+
+    def exit_now(first: int, again: int) -> None:
+        if exiting.acquire(blocking=False):
+            _exit_at_once(first, again, exit_message)
+        while True:  # the other one is exiting
+            time.sleep(1)
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if received:
-            os._exit(128 + received[0])
+            exit_now(received[0], signum)
         received.append(signum)
         if _inside(frame, DEFER_IN):
             _deferred.append(signum)
@@ -455,12 +501,38 @@ def raise_on_signals(
         else:
             previous_hook(args)
 
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+
+    def watch() -> None:
+        """Count the signals as they arrive, not as their handler runs (it may not yet have,
+        and it runs once for two signals that arrive before it does): exit on the second."""
+        seen: list[int] = []
+        while True:
+            for signum in reader.recv(64):
+                if signum == _STOP_WATCHING:
+                    return
+                if signum in signums:
+                    if seen:
+                        exit_now(seen[0], signum)
+                    seen.append(signum)
+
     previous = {signum: signal.signal(signum, handler) for signum in signums}
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, name="second-signal", daemon=True)
+    _watchers.add(watcher)
+    watcher.start()
     sys.unraisablehook = unraisable
     try:
         yield received
     finally:
         _deferred[:] = outer_deferred
         sys.unraisablehook = previous_hook
-        for signum, old in previous.items():
-            signal.signal(signum, old)
+        signal.set_wakeup_fd(previous_fd)
+        for signum, action in previous.items():
+            signal.signal(signum, action)
+        writer.send(bytes([_STOP_WATCHING]))  # not its close: forked workers hold copies
+        watcher.join()
+        _watchers.discard(watcher)
+        writer.close()
+        reader.close()
