@@ -19,6 +19,7 @@ made and not served, as tests do), jobs start Dash's way.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -29,7 +30,19 @@ from typing import Any
 
 from dash import DiskcacheManager
 
-__all__ = ["ForkedJobs"]
+__all__ = ["JOB_NAME", "LAUNCHER_NAME", "ForkedJobs"]
+
+# The processes' names (``ps -o comm``, psutil's ``name()``; Linux): the launcher is the server's
+# child, and its jobs its own children.
+LAUNCHER_NAME, JOB_NAME = "dashboard-jobs", "dashboard-job"
+_PR_SET_NAME = 15  # from <linux/prctl.h>
+
+
+def _name_process(name: str) -> None:
+    """Set this process's name where Linux allows; nothing elsewhere."""
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
 class ForkedJobs(DiskcacheManager):
@@ -81,6 +94,7 @@ class ForkedJobs(DiskcacheManager):
         """The launcher: fork a job for each request, answer its pid; end with the server."""
         from transition_sim.ensemble.executors import _set_parent_death_signal
 
+        _name_process(LAUNCHER_NAME)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, and so us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished jobs
@@ -117,6 +131,7 @@ class ForkedJobs(DiskcacheManager):
 
 def _run_job(job_fn: Any, key: str, progress_key: str, args: Any, context: Any) -> None:
     """In a job: run Dash's job function (it stores the result or the error), then exit."""
+    _name_process(JOB_NAME)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a run's own pool waits for its workers
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     code = 0
