@@ -77,3 +77,38 @@ def test_a_second_sigint_exits_at_once_while_sqlite_waits_for_a_lock(
     result = CliRunner().invoke(app, ["fit", str(spec), "--out", str(out), "-w", "1", "--resume"])
     assert result.exit_code == 0, result.output
     assert_same_fit(whole, out)
+
+
+_FORKED_CHILD = """
+import os, signal, sys, time
+from transition_sim.ensemble.executors import Interrupted, raise_on_signals
+
+try:
+    with raise_on_signals():
+        pid = os.fork()
+        if pid == 0:  # a child with a Python handler of its own, signalled (as Ctrl-C reaches it)
+            signal.signal(signal.SIGINT, lambda *args: None)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        time.sleep(0.5)  # the watcher has read whatever the child wrote
+        signal.raise_signal(signal.SIGINT)  # this process's first signal
+        time.sleep(5)
+except Interrupted:
+    print("orderly")
+"""
+
+
+def test_a_forked_childs_signal_is_not_counted_as_the_parents(tmp_path: Path) -> None:
+    """A child forked inside the block inherits the wakeup socket: its signals, written there,
+    made the parent's first Ctrl-C count as a second (exit at once, no cleanup). Forgotten at
+    the fork (`executors._forget_watchers`), the parent's first signal stops it as a first."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED_CHILD], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["orderly"]

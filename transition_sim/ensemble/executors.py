@@ -427,6 +427,20 @@ _STOP_WATCHING = 0  # no signal's number: the byte that stops a watcher
 _watchers: set[threading.Thread] = set()  # `raise_on_signals`' threads, running now
 
 
+def _forget_watchers() -> None:
+    """In a child forked while a watcher runs: its signals are its own, not to be written to the
+    parent's watcher (which would count one Ctrl-C to the group twice), and the thread is not
+    here. Run at once after the fork, before the child's own code (a pool's initializer)."""
+    if _watchers:
+        _watchers.clear()
+        with suppress(ValueError):  # forked from another thread than the main one
+            signal.set_wakeup_fd(-1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_watchers)
+
+
 def _exit_at_once(first: int, again: int, message: Callable[[int], str] | None) -> None:
     """A second signal: say what is kept (``message(first)``, computed in a thread of its own and
     given up after `_EXIT_MESSAGE_SECONDS`: it may need a lock this process holds) and exit
