@@ -62,11 +62,11 @@ class ForkedJobs(DiskcacheManager):
             return
         from multiprocess import Pipe  # Dash's own dependency: pickles more (dill)
 
-        from transition_sim.ensemble.executors import _fork_warning_filtered
+        from transition_sim.ensemble.executors import fork_warning_filtered
 
         ours, theirs = Pipe()
         server = os.getpid()
-        with _fork_warning_filtered():  # warns still if Python threads run: call it before them
+        with fork_warning_filtered():  # warns still if Python threads run: call it before them
             pid = os.fork()
         if pid == 0:  # the launcher
             code = 0
@@ -92,15 +92,13 @@ class ForkedJobs(DiskcacheManager):
 
     def _serve(self, requests: Any, server: int) -> None:
         """The launcher: fork a job for each request, answer its pid; end with the server."""
-        from transition_sim.ensemble.executors import _set_parent_death_signal
+        from transition_sim.ensemble.executors import follow_parent
 
         _name_process(LAUNCHER_NAME)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, and so us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished jobs
-        _set_parent_death_signal()
-        if os.getppid() != server:
-            return
+        follow_parent(server)  # exits with the server, even killed
         while True:
             try:
                 name, key, progress_key, args, context = requests.recv()

@@ -48,6 +48,8 @@ __all__ = [
     "SerialExecutor",
     "TaskExecutor",
     "check_scheduler",
+    "follow_parent",
+    "fork_warning_filtered",
     "map_ordered",
     "open_executor",
     "raise_on_signals",
@@ -106,6 +108,15 @@ def _set_parent_death_signal() -> bool:
         return False
 
 
+def follow_parent(parent: int) -> None:
+    """Make this process (a child of ``parent``) exit when its parent dies: the kernel's death
+    signal where there is one, else a thread watching the parent's pid."""
+    if not _set_parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we asked to follow it
+        os._exit(1)
+
+
 def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(_PARENT_POLL_SECONDS)
@@ -117,10 +128,7 @@ def _init_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent acts
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
     signal.set_wakeup_fd(-1)  # nor the parent's watcher's socket (`raise_on_signals`)
-    if not _set_parent_death_signal():
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before we asked to follow it
-        os._exit(1)
+    follow_parent(parent)
 
 
 # -- local processes ---------------------------------------------------------------------------
@@ -185,7 +193,7 @@ class LocalPool(ProcessPoolExecutor):
 
 
 @contextmanager
-def _fork_warning_filtered() -> Iterator[None]:
+def fork_warning_filtered() -> Iterator[None]:
     """Silence Python 3.12's fork-with-threads warning when only native threads exist.
 
     numpy's BLAS and Arrow start native thread pools at import, so the warning would fire on
@@ -375,7 +383,7 @@ def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ta
         executor = SerialExecutor()
     else:
         executor = LocalPool(workers)
-    with _fork_warning_filtered():
+    with fork_warning_filtered():
         try:
             yield executor
             executor.shutdown(wait=True)
