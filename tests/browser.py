@@ -49,6 +49,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _name(process: psutil.Process) -> str | None:
+    try:
+        return process.name()
+    except psutil.NoSuchProcess:
+        return None
+
+
 class DashboardProcess:
     """`transition-sim dashboard ARGS` in its own process on a free port, its log in `root`."""
 
@@ -76,11 +83,15 @@ class DashboardProcess:
         raise RuntimeError("dashboard did not start")
 
     def jobs(self) -> list[psutil.Process]:
-        """Processes the server started (background runs)."""
-        return psutil.Process(self.process.pid).children(recursive=True)
+        """Processes the server started (background runs), not the launcher that starts them
+        (`transition_sim.dashboard.jobs`), there as long as the server."""
+        from transition_sim.dashboard.jobs import LAUNCHER_NAME
+
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        return [child for child in children if _name(child) != LAUNCHER_NAME]
 
     def stop(self) -> None:
-        for child in self.jobs():
+        for child in psutil.Process(self.process.pid).children(recursive=True):
             child.kill()
         self.process.terminate()
         try:

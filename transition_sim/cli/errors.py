@@ -170,32 +170,34 @@ def refuse_file_out(out: Path | None, field: str = "--out", *, force: bool = Fal
 def refuse_bad_scheduler(scheduler: str | None) -> None:
     """A Dask scheduler address (``--scheduler``, else ``$DASK_SCHEDULER_ADDRESS``) with no
     HOST:PORT is refused before any work (exit 2, naming the option or the variable), not an
-    internal error from Dask's parser once the run has begun."""
-    from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE
+    internal error from Dask's parser once the run has begun; so is an address where no Dask
+    scheduler answers (`check_scheduler`: nothing listens, or another server does), which
+    before left a run's folder begun behind, or hung for ever in Dask's handshake."""
+    from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, check_scheduler
 
     field = "--scheduler" if scheduler else f"${DASK_ADDRESS_VARIABLE}"
     address = scheduler or os.environ.get(DASK_ADDRESS_VARIABLE)
     if not address:
+        return
+    try:
+        from distributed.comm.registry import get_backend
+    except ImportError:  # no Dask: the executor says so
         return
     scheme, _, rest = address.rpartition("://")
     if scheme not in ("", "tcp", "tls", "ws", "wss"):
         # other transports (inproc, ucx) write addresses their own way: Dask checks them, but a
         # scheme it does not know (a typo, "tpc://") is bad input, not an internal error
         try:
-            from distributed.comm.registry import get_backend
-        except ImportError:  # no Dask: the executor says so
-            return
-        try:
             get_backend(scheme)
         except ValueError as err:
             message = f"{address!r} is not a scheduler address: {err}"
             raise CliError(message, field=field, text=f"{field}: {message}") from None
-        return
-    host, colon, port = rest.rpartition(":")
-    if colon and host and port.isdigit() and 0 < int(port) < 65536:
-        return
-    message = f"{address!r} is not a scheduler address: expected tcp://HOST:PORT"
-    raise CliError(message, field=field, text=f"{field}: {message}")
+    else:
+        host, colon, port = rest.rpartition(":")
+        if not (colon and host and port.isdigit() and 0 < int(port) < 65536):
+            message = f"{address!r} is not a scheduler address: expected tcp://HOST:PORT"
+            raise CliError(message, field=field, text=f"{field}: {message}")
+    check_scheduler(address, field)  # `SchedulerUnreachable`: exit 2 (`ErrorContractGroup`)
 
 
 @contextmanager
@@ -204,8 +206,13 @@ def stopped_by_signals(interrupted: Callable[[Interrupted], CliError]) -> Iterat
     (`raise_on_signals`; yields the signals received) and become the command's message,
     ``interrupted(err)``, with exit 130/143: how far it got and how to go on. An error that
     follows a signal (e.g. workers killed by the same Ctrl-C, noticed first) is that signal's;
-    the command's own errors (`CliError`) pass unchanged."""
-    with raise_on_signals() as received:
+    the command's own errors (`CliError`) pass unchanged. A second signal exits at once, the
+    same message on stderr (only: no ``--json`` object) under a line that says so."""
+
+    def exit_message(signum: int) -> str:
+        return interrupted(Interrupted(signum)).text
+
+    with raise_on_signals(exit_message=exit_message) as received:
         try:
             yield received
         except Interrupted as err:

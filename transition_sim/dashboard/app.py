@@ -8,10 +8,11 @@ import tempfile
 from pathlib import Path
 
 import diskcache
-from dash import Dash, DiskcacheManager
+from dash import Dash
 
 from transition_sim.claims import ROOT
 from transition_sim.dashboard.callbacks import register_callbacks
+from transition_sim.dashboard.jobs import ForkedJobs
 from transition_sim.dashboard.layout import page
 from transition_sim.dashboard.why_callbacks import register_why_callbacks
 from transition_sim.dashboard.workspace import Workspace
@@ -44,7 +45,7 @@ def create_app(
         root = Path(tempfile.mkdtemp(prefix="transition-sim-dashboard-"))
         atexit.register(shutil.rmtree, root, ignore_errors=True)
     workspace = Workspace(root, scenarios or default_scenarios(), results)
-    manager = DiskcacheManager(diskcache.Cache(str(root / "jobs")))
+    manager = ForkedJobs(diskcache.Cache(str(root / "jobs")))  # `serve` starts its launcher
     app = Dash(
         __name__,
         title="transition-sim dashboard",
@@ -62,9 +63,10 @@ def create_app(
 
 def warm_up(scenario_file: Path | None) -> None:
     """Run one day of a scenario here, so that the compiled crowd kernel is loaded (or compiled)
-    once, before the page is served: runs are processes forked from this one and inherit it, so
-    a first run starts at once instead of after seconds of "loading the crowd kernel". Anything
-    that goes wrong is left for the run to report."""
+    once, before the page is served: runs are processes forked from this one (through the
+    launcher `ForkedJobs` forks after this) and inherit it, so a first run starts at once
+    instead of after seconds of "loading the crowd kernel". Anything that goes wrong is left
+    for the run to report."""
     if scenario_file is None:
         return
     try:
@@ -79,4 +81,7 @@ def warm_up(scenario_file: Path | None) -> None:
 
 def serve(app: Dash, host: str = "127.0.0.1", port: int = 8050) -> None:
     warm_up(app.server.config.get(WARM_UP))
+    manager = getattr(app, "_background_manager", None)
+    if isinstance(manager, ForkedJobs):  # before the server's threads: jobs fork from it
+        manager.start()
     app.run(host=host, port=port, debug=False)

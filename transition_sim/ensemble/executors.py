@@ -27,6 +27,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -34,7 +35,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any, Protocol
 
@@ -43,8 +44,12 @@ __all__ = [
     "DaskExecutor",
     "Interrupted",
     "LocalPool",
+    "SchedulerUnreachable",
     "SerialExecutor",
     "TaskExecutor",
+    "check_scheduler",
+    "follow_parent",
+    "fork_warning_filtered",
     "map_ordered",
     "open_executor",
     "raise_on_signals",
@@ -103,6 +108,15 @@ def _set_parent_death_signal() -> bool:
         return False
 
 
+def follow_parent(parent: int) -> None:
+    """Make this process (a child of ``parent``) exit when its parent dies: the kernel's death
+    signal where there is one, else a thread watching the parent's pid."""
+    if not _set_parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we asked to follow it
+        os._exit(1)
+
+
 def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(_PARENT_POLL_SECONDS)
@@ -113,10 +127,8 @@ def _init_worker(parent: int) -> None:
     """Run in each pool worker as it starts."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent acts
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
-    if not _set_parent_death_signal():
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before we asked to follow it
-        os._exit(1)
+    signal.set_wakeup_fd(-1)  # nor the parent's watcher's socket (`raise_on_signals`)
+    follow_parent(parent)
 
 
 # -- local processes ---------------------------------------------------------------------------
@@ -181,7 +193,7 @@ class LocalPool(ProcessPoolExecutor):
 
 
 @contextmanager
-def _fork_warning_filtered() -> Iterator[None]:
+def fork_warning_filtered() -> Iterator[None]:
     """Silence Python 3.12's fork-with-threads warning when only native threads exist.
 
     numpy's BLAS and Arrow start native thread pools at import, so the warning would fire on
@@ -189,7 +201,7 @@ def _fork_warning_filtered() -> Iterator[None]:
     The warning is kept when the caller has started Python threads, the case it is about.
     """
     with warnings.catch_warnings():
-        if threading.active_count() == 1:
+        if threading.active_count() == 1 + len(_watchers):  # a watcher holds no lock
             warnings.filterwarnings(
                 "ignore",
                 message=r".*use of fork\(\) may lead to deadlocks",
@@ -203,12 +215,72 @@ def _fork_warning_filtered() -> Iterator[None]:
 
 class SchedulerUnreachable(OSError):
     """No Dask scheduler answered at ``address``, given by ``field`` (``--scheduler`` or the
-    ``DASK_SCHEDULER_ADDRESS`` variable): a typo or a cluster not started, so bad input (exit 2)
-    rather than the machine failing."""
+    ``DASK_SCHEDULER_ADDRESS`` variable): a typo, a cluster not started, or another server (a
+    web server, a Dask worker) at that port, so bad input (exit 2) rather than the machine
+    failing."""
 
     def __init__(self, address: str, field: str, reason: str) -> None:
         self.address, self.field = address, field
         super().__init__(f"no Dask scheduler answers at {address} ({reason})")
+
+
+# How long past Dask's connect timeout a server that accepted the connection may take to answer
+# as a scheduler. Dask's own `connect` waits for the handshake's reply with no timeout at all.
+_ANSWER_GRACE_SECONDS = 5.0
+
+
+def check_scheduler(address: str, field: str) -> None:
+    """Raise `SchedulerUnreachable` unless a Dask scheduler answers at ``address`` in bounded
+    time: Dask's connect timeout (``distributed.comm.timeouts.connect``, 30 s by default) to
+    connect, and `_ANSWER_GRACE_SECONDS` more for its reply.
+
+    `distributed.Client` would wait for ever on a server that accepts the connection and never
+    speaks Dask (a plain TCP server, an HTTP server reading the rest of a request): its
+    handshake read has no timeout. So ask the server who it is first, under our own deadline,
+    in a thread of its own (an event loop may already run in this one).
+    """
+    import asyncio
+
+    import dask.config
+    from dask.utils import parse_timedelta
+
+    timeout = float(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s"))
+    outcome: list[str | BaseException] = []
+
+    async def identity() -> str:
+        from distributed.core import rpc
+
+        async with rpc(address, timeout=timeout) as server:
+            reply = await server.identity()
+        return str(reply.get("type")) if isinstance(reply, dict) else repr(reply)
+
+    def ask() -> None:
+        try:
+            outcome.append(
+                asyncio.run(asyncio.wait_for(identity(), timeout + _ANSWER_GRACE_SECONDS))
+            )
+        except BaseException as err:  # handed to the caller's thread
+            outcome.append(err)
+
+    asker = threading.Thread(target=ask, name="dask-scheduler-check", daemon=True)
+    asker.start()
+    asker.join(timeout + 2 * _ANSWER_GRACE_SECONDS)  # the event loop's own deadline comes first
+    if not outcome or isinstance(outcome[0], TimeoutError):
+        waited = f"{timeout + _ANSWER_GRACE_SECONDS:g} s"
+        reason = f"something accepted the connection but gave no Dask reply within {waited}"
+        raise SchedulerUnreachable(address, field, reason)
+    answer = outcome[0]
+    if isinstance(answer, OSError):  # refused, timed out, closed by the other side
+        raise SchedulerUnreachable(address, field, str(answer) or type(answer).__name__) from answer
+    if isinstance(answer, Exception):  # a reply Dask cannot read: not a Dask server
+        reason = f"the reply is not Dask's: {type(answer).__name__}: {answer}"
+        raise SchedulerUnreachable(address, field, reason) from answer
+    if isinstance(answer, BaseException):
+        raise answer
+    if answer != "Scheduler":
+        raise SchedulerUnreachable(
+            address, field, f"a Dask {answer} answers there, not a scheduler"
+        )
 
 
 class DaskExecutor:
@@ -217,6 +289,7 @@ class DaskExecutor:
     def __init__(self, address: str, field: str = "--scheduler") -> None:
         from distributed import Client
 
+        check_scheduler(address, field)
         try:
             self.client = Client(address)
         except OSError as err:  # refused or timed out (Dask's connect timeout, 30 s)
@@ -310,7 +383,7 @@ def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ta
         executor = SerialExecutor()
     else:
         executor = LocalPool(workers)
-    with _fork_warning_filtered():
+    with fork_warning_filtered():
         try:
             yield executor
             executor.shutdown(wait=True)
@@ -357,16 +430,67 @@ def _inside(frame: FrameType | None, packages: frozenset[str]) -> bool:
     return False
 
 
+_EXIT_MESSAGE_SECONDS = 2.0  # the most a second signal waits for the command's message
+_STOP_WATCHING = 0  # no signal's number: the byte that stops a watcher
+_watchers: set[threading.Thread] = set()  # `raise_on_signals`' threads, running now
+
+
+def _forget_watchers() -> None:
+    """In a child forked while a watcher runs: its signals are its own, not to be written to the
+    parent's watcher (which would count one Ctrl-C to the group twice), and the thread is not
+    here. Run at once after the fork, before the child's own code (a pool's initializer)."""
+    if _watchers:
+        _watchers.clear()
+        with suppress(ValueError):  # forked from another thread than the main one
+            signal.set_wakeup_fd(-1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_watchers)
+
+
+def _exit_at_once(first: int, again: int, message: Callable[[int], str] | None) -> None:
+    """A second signal: say what is kept (``message(first)``, computed in a thread of its own and
+    given up after `_EXIT_MESSAGE_SECONDS`: it may need a lock this process holds) and exit
+    now with 128 + the first signal's number, with no cleanup: the command's files are written
+    atomically and SQLite rolls back a transaction left open, so what was saved stays whole."""
+    lines = [f"interrupted by {signal.Signals(again).name} again: stopped at once"]
+    if message is not None:
+        said: list[str] = []
+
+        def compute() -> None:
+            with suppress(BaseException):  # the exit below must happen
+                said.append(message(first))
+
+        helper = threading.Thread(target=compute, name="exit-message", daemon=True)
+        helper.start()
+        helper.join(_EXIT_MESSAGE_SECONDS)
+        lines += said[:1]
+    text = "".join(f"error: {line}\n" for part in lines for line in part.splitlines())
+    try:
+        os.write(2, text.encode("utf-8", "replace"))  # not sys.stderr: its lock may be held
+    finally:
+        os._exit(128 + first)
+
+
 @contextmanager
 def raise_on_signals(
     signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
+    *,
+    exit_message: Callable[[int], str] | None = None,
 ) -> Iterator[list[int]]:
     """Turn ``signums`` into `Interrupted` in this (the main) thread while the block runs;
     yield the list of signals received (to tell an interrupt from its side effects, e.g.
     workers killed by the same Ctrl-C).
 
     The first signal raises, so that ``finally`` blocks and context managers clean up (the pool
-    is killed, locks released). A second one while that cleanup runs exits at once.
+    is killed, locks released). A second one exits at once (`_exit_at_once`), with
+    ``exit_message(first signal)`` on stderr (what is kept, and how to go on), whatever the main
+    thread is doing: Python runs a signal handler only between bytecodes, so a main thread
+    waiting in C (SQLite waiting up to 120 s for a lock another process holds, pyabc's
+    timeout) ran neither signal's handler until the wait ended. A thread watches the signals
+    as they arrive instead (`signal.set_wakeup_fd`: the C handler writes each signal's number
+    to a socket) and exits on the second one.
 
     Two places cannot take the exception, and there it waits for the next task submitted
     (`raise_deferred`): inside `DEFER_IN` (above), and a finalizer (a weakref callback, a
@@ -376,10 +500,17 @@ def raise_on_signals(
     received: list[int] = []
     previous_hook = sys.unraisablehook
     outer_deferred = _deferred[:]  # an enclosing block's, raised after this block if not here
+    exiting = threading.Lock()  # taken by whichever of the handler and the watcher exits
+
+    def exit_now(first: int, again: int) -> None:
+        if exiting.acquire(blocking=False):
+            _exit_at_once(first, again, exit_message)
+        while True:  # the other one is exiting
+            time.sleep(1)
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if received:
-            os._exit(128 + received[0])
+            exit_now(received[0], signum)
         received.append(signum)
         if _inside(frame, DEFER_IN):
             _deferred.append(signum)
@@ -392,12 +523,38 @@ def raise_on_signals(
         else:
             previous_hook(args)
 
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+
+    def watch() -> None:
+        """Count the signals as they arrive, not as their handler runs (it may not yet have,
+        and it runs once for two signals that arrive before it does): exit on the second."""
+        seen: list[int] = []
+        while True:
+            for signum in reader.recv(64):
+                if signum == _STOP_WATCHING:
+                    return
+                if signum in signums:
+                    if seen:
+                        exit_now(seen[0], signum)
+                    seen.append(signum)
+
     previous = {signum: signal.signal(signum, handler) for signum in signums}
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, name="second-signal", daemon=True)
+    _watchers.add(watcher)
+    watcher.start()
     sys.unraisablehook = unraisable
     try:
         yield received
     finally:
         _deferred[:] = outer_deferred
         sys.unraisablehook = previous_hook
-        for signum, old in previous.items():
-            signal.signal(signum, old)
+        signal.set_wakeup_fd(previous_fd)
+        for signum, action in previous.items():
+            signal.signal(signum, action)
+        writer.send(bytes([_STOP_WATCHING]))  # not its close: forked workers hold copies
+        watcher.join()
+        _watchers.discard(watcher)
+        writer.close()
+        reader.close()
