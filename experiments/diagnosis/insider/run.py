@@ -339,11 +339,16 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers) as pool:
         for part in pool.map(one, jobs, chunksize=2):
             rows.extend(part)
+    write_rows(rows, args.out)
+
+
+def write_rows(rows: list[dict], out: Path) -> None:
+    """The runs' rows as a CSV, written atomically, and a one-line JSON note of it."""
     df = pd.DataFrame(rows)
-    tmp = args.out.with_suffix(".tmp")
+    tmp = out.with_suffix(".tmp")
     df.to_csv(tmp, index=False, float_format="%.5g")
-    tmp.replace(args.out)
-    print(json.dumps({"rows": len(df), "out": str(args.out)}))
+    tmp.replace(out)
+    print(json.dumps({"rows": len(df), "out": str(out)}))
 
 
 if __name__ == "__main__":

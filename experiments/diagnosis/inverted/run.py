@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -174,11 +173,7 @@ def main() -> None:
     jobs = [(spec, rep) for spec in args.jobs for rep in range(args.n)]
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(one, jobs, chunksize=2))
-    df = pd.DataFrame(rows)
-    tmp = args.out.with_suffix(".tmp")
-    df.to_csv(tmp, index=False, float_format="%.5g")
-    tmp.replace(args.out)
-    print(json.dumps({"rows": len(df), "out": str(args.out)}))
+    insider.write_rows(rows, args.out)
 
 
 if __name__ == "__main__":
