@@ -143,9 +143,11 @@ def test_a_loyalty_moved_by_its_slider_is_rebalanced(page, server: Server, shots
     assert sum(after) == pytest.approx(1.0)  # the set still adds up
     # The others shared what was left in proportion to what they had.
     assert after[1] * before[2] == pytest.approx(after[2] * before[1], abs=1e-6)
-    for p in paths:  # each changed value carries its badge
-        assert page.locator(f'[data-path="{p}"] button.reset').is_visible()
-    assert page.inner_text("#changed-count") == f"{len(paths)} values changed"
+    for p in paths:  # each changed value carries its badge (drawn by a later callback: wait)
+        page.wait_for_selector(f'[data-path="{p}"] button.reset', state="visible")
+    count = f"{len(paths)} values changed"
+    shown = "document.querySelector('#changed-count').innerText"
+    page.wait_for_function(f"() => {shown} === '{count}'")
     assert "add up" in page.inner_text('[data-group="factions.KNB"] .coupled-rule')
     page.screenshot(path=str(shots / "dashboard-rebalanced.png"))
 

@@ -36,6 +36,9 @@ from transition_sim.ensemble.lock import hold_lock
 with hold_lock(sys.argv[1]):
     child = os.fork() if sys.argv[2] == "fork" else -1  # a child that outlives us, like a worker
     if child == 0:
+        # The fork hooks have run before this line (the child's copy of the lock is closed):
+        # said, so that the test does not race the child's start on a loaded machine.
+        print("started", os.getpid(), flush=True)
         time.sleep(60)
         os._exit(0)
     print("locked", child, flush=True)
@@ -55,9 +58,9 @@ def test_the_lock_dies_with_its_holder_even_by_sigkill(tmp_path: Path, with_chil
     child = -1
     try:
         assert holder.stdout is not None
-        word, child_pid = holder.stdout.readline().split()
-        assert word == "locked"
-        child = int(child_pid)
+        said = dict(holder.stdout.readline().split() for _ in range(2 if with_child else 1))
+        child = int(said["locked"])  # and, with a child, it has "started" (in either order)
+        assert not with_child or int(said["started"]) == child
         with pytest.raises(LockedError), hold_lock(target):
             pass
         holder.kill()
