@@ -193,4 +193,3 @@ def test_jobs_still_start_after_the_launcher_dies(tmp_path: Path) -> None:
         BaseBackgroundCallbackManager.functions[:] = [
             f for f in BaseBackgroundCallbackManager.functions if f[0] != name
         ]
-

@@ -162,6 +162,12 @@ def register(app: typer.Typer) -> None:
                 raise CliError(f"{name} needs --loo", field=name)
 
         parameters = prior_uncertainty(seeds_per_draw, priors) if drawn else None
+        if parameters is not None and not parameters.priors:
+            # As `run`: a registry with no prior would be scored as drawn and draw nothing.
+            message = "no priors to draw from (no assumption has priors:); or --uncertainty point"
+            where = str(priors or parameters.source)
+            text = f"{where}: --priors: {message}"
+            raise CliError(message, file=where, field="--priors", text=text)
 
         def interrupted(err: Interrupted) -> CliError:
             return CliError(str(err), err.exit_code, text=f"{err}; nothing was saved")
