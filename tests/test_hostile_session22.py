@@ -193,3 +193,22 @@ def test_jobs_still_start_after_the_launcher_dies(tmp_path: Path) -> None:
         BaseBackgroundCallbackManager.functions[:] = [
             f for f in BaseBackgroundCallbackManager.functions if f[0] != name
         ]
+
+
+# -- regime.coups ----------------------------------------------------------------------------
+
+
+def test_a_coup_listed_twice_is_refused_at_its_line(tmp_path: Path) -> None:
+    """`regime.coups` lists the dates of a country's past successful coups (rule 15); a date
+    written twice (a copy slip) counted that coup twice in the coup trap's history, silently:
+    bad input, exit 2 at the file's line naming the second entry."""
+    path = tmp_path / "twice.yaml"
+    path.write_text(
+        f"extends: {Path(BASELINE_PATH).resolve()}\nname: twice\ndays: 3\n"
+        "regime: {coups: [1963-01-13, 1967-01-13, 1963-01-13]}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:4: regime.coups.2:" in result.stderr
+    assert "Traceback" not in result.output
