@@ -818,6 +818,8 @@ class Scenario(Strict):
                 f" (regions: {', '.join(names)}; or all)"
             )
         for i, coup in enumerate(self.regime.coups):
+            if coup in self.regime.coups[:i]:  # a copy slip: the coup would count twice
+                raise ValueError(f"regime.coups.{i}: {coup} is listed twice")
             if coup >= self.start_date:
                 raise ValueError(
                     f"regime.coups.{i}: {coup} is not before the crisis's first day"
