@@ -72,6 +72,14 @@ def test_backtest_refuses_before_any_run_a_case_the_priors_push_out_of_bounds(
     assert at_point.exit_code == 0, at_point.output  # the case itself is valid
 
 
+def test_a_blocks_case_is_not_refused_for_the_parameters_it_settles(tmp_path: Path) -> None:
+    """The check above leaves out what a case settles itself: a blocks crowd keeps
+    `BLOCKS_REFUSE`'s values and never draws them, so their priors' ends are not its refusal."""
+    _case(tmp_path / "cases", "blocks", "crowd: {representation: blocks}\n")
+    result = runner.invoke(app, ["backtest", str(tmp_path / "cases"), "-n", "1", "-w", "1"])
+    assert result.exit_code == 0, result.output
+
+
 # -- a signal while the scheduler is asked who it is ----------------------------------------------
 
 
