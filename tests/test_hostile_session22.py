@@ -80,6 +80,18 @@ def test_a_blocks_case_is_not_refused_for_the_parameters_it_settles(tmp_path: Pa
     assert result.exit_code == 0, result.output
 
 
+def test_run_under_the_priors_refuses_a_scenario_they_push_out_of_bounds(tmp_path: Path) -> None:
+    """The same hole in `run --uncertainty prior` (older than session 22, the same check):
+    a scenario other than the baseline ended midway with exit 1, ValidationError."""
+    extra = "government: {escalation_thresholds: [0.004, 0.0042, 0.03]}\n"
+    case = _case(tmp_path, "thresholds", extra)
+    args = ["run", str(case), "-n", "4", "-w", "1", "--uncertainty", "prior"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert str(case) in result.stderr and "escalation_thresholds" in result.stderr
+    assert "internal error" not in result.stderr
+
+
 # -- a signal while the scheduler is asked who it is ----------------------------------------------
 
 
