@@ -598,6 +598,34 @@ def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, f
     return refused
 
 
+def refused_draws(priors: Priors, scenario: Scenario, file: str | Path) -> list[PriorError]:
+    """For a scenario other than the baseline drawn from ``priors`` (a case of the library, read
+    from ``file``), what `prior_problems` checks of the baseline's: the ends of the priors it
+    refuses, at which a draw would stop a run midway (a prior crossing one of its own numbers).
+    Paths the scenario settles itself (a blocks crowd's `BLOCKS_REFUSE`) are not drawn."""
+    from transition_sim.scenario.schema import BLOCKS_REFUSE
+
+    values = scenario.model_dump(mode="json")
+    settled = set()
+    if values["crowd"]["representation"] == "blocks":
+        settled = {f"crowd.{name}" for name in BLOCKS_REFUSE}
+    drawn = Priors(
+        priors.file,
+        tuple(p for p in priors.priors if p.path not in settled),
+        priors.fixed,
+        priors.coupled,
+    )
+    return [
+        PriorError(
+            priors.file,
+            p.line,
+            f"{p.entry}.priors.{p.path}",
+            f"the prior reaches {end:g}, which {file} refuses: {why}",
+        )
+        for p, end, why in _refused_ends(drawn, values)
+    ]
+
+
 def unprioried(registry: Registry, priors: Priors, paths: set[str] | list[str]) -> list[str]:
     """The assumption-sourced numbers among ``paths`` (named by an assumption, no fact pins
     their value) with neither a prior nor a place in a `fixed:` list. A list of numbers counts

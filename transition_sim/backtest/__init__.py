@@ -282,10 +282,32 @@ def run_backtest(
     for scenario, file in zip(scenarios, files, strict=True):
         if scenario.observed is None:
             raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
+    if uncertainty is not None and uncertainty.posterior is None:
+        refuse_refused_draws(scenarios, files, uncertainty)
     pairs = zip(scenarios, files, strict=True)
     return Backtest(
         [evaluate(s, f, replications, seed, workers, uncertainty) for s, f in pairs], uncertainty
     )
+
+
+def refuse_refused_draws(
+    scenarios: Sequence[Scenario], files: Sequence[Path], uncertainty: Uncertainty
+) -> None:
+    """Raise the first `claims.PriorError` of a case that a prior's end would make invalid
+    (the registry is checked against the baseline only): before any run, not midway."""
+    from transition_sim.claims import ROOT, Priors, refused_draws
+
+    source = Path(uncertainty.source)
+    registry = Priors(
+        source if source.is_absolute() else ROOT / source,
+        uncertainty.priors,
+        (),
+        uncertainty.coupled,
+    )
+    for scenario, file in zip(scenarios, files, strict=True):
+        problems = refused_draws(registry, scenario, file)
+        if problems:
+            raise problems[0]
 
 
 def render(result: Backtest, console: Console) -> None:

@@ -131,6 +131,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every case of a library and score the model against what history recorded."""
         from transition_sim.backtest import NotACase, render, run_backtest
+        from transition_sim.claims import PriorError
 
         if not folder.is_dir():
             raise CliError(f"{folder}: not a folder of case files", file=str(folder))
@@ -162,6 +163,12 @@ def register(app: typer.Typer) -> None:
                 raise CliError(f"{name} needs --loo", field=name)
 
         parameters = prior_uncertainty(seeds_per_draw, priors) if drawn else None
+        if parameters is not None and not parameters.priors:
+            # As `run`: a registry with no prior would be scored as drawn and draw nothing.
+            message = "no priors to draw from (no assumption has priors:); or --uncertainty point"
+            where = str(priors or parameters.source)
+            text = f"{where}: --priors: {message}"
+            raise CliError(message, file=where, field="--priors", text=text)
 
         def interrupted(err: Interrupted) -> CliError:
             return CliError(str(err), err.exit_code, text=f"{err}; nothing was saved")
@@ -178,6 +185,12 @@ def register(app: typer.Typer) -> None:
                 )
         except NotACase as err:
             raise CliError(str(err), file=err.file, field="observed") from None
+        except PriorError as err:  # a case a prior's end makes invalid (`refused_draws`)
+            text = f"{err}; or --uncertainty point"
+            file = str(err.file)
+            raise CliError(
+                err.message, file=file, line=err.line, field=err.field, text=text
+            ) from None
         if json_output:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:

@@ -197,7 +197,16 @@ def refuse_bad_scheduler(scheduler: str | None) -> None:
         if not (colon and host and port.isdigit() and 0 < int(port) < 65536):
             message = f"{address!r} is not a scheduler address: expected tcp://HOST:PORT"
             raise CliError(message, field=field, text=f"{field}: {message}")
-    check_scheduler(address, field)  # `SchedulerUnreachable`: exit 2 (`ErrorContractGroup`)
+
+    def interrupted(err: Interrupted) -> CliError:
+        text = f"{err} while asking {address} for a Dask scheduler; nothing was run"
+        return CliError(str(err), err.exit_code, text=text)
+
+    # The check may wait Dask's connect timeout and more (35 s by default), before the
+    # command's own signal block: a Ctrl-C or SIGTERM then is the command's, 130/143 with a
+    # message, not typer's silent 130 or a death by the signal.
+    with stopped_by_signals(interrupted):
+        check_scheduler(address, field)  # `SchedulerUnreachable`: exit 2 (`ErrorContractGroup`)
 
 
 @contextmanager

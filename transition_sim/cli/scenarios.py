@@ -288,6 +288,15 @@ def _uncertainty(
         message = "no priors to draw from (no assumption has priors:); or run with --point"
         where = str(priors or drawn.source)
         raise CliError(message, file=where, field="--priors", text=f"{where}: --priors: {message}")
+    from transition_sim.backtest import refuse_refused_draws
+    from transition_sim.claims import PriorError
+
+    try:  # the registry was checked against the baseline: a draw must not stop this one midway
+        refuse_refused_draws([scenario], [file or Path(scenario.name)], drawn)
+    except PriorError as err:
+        text = f"{err}; or run with --point"
+        file_, line, field = str(err.file), err.line, err.field
+        raise CliError(err.message, file=file_, line=line, field=field, text=text) from None
     return drawn
 
 

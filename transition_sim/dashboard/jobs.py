@@ -90,6 +90,20 @@ class ForkedJobs(DiskcacheManager):
             os.waitpid(self._launcher_pid, 0)
         self._launcher = self._launcher_pid = None
 
+    def _lost(self) -> None:
+        """Forget a launcher that is gone (reap it, say so once on stderr)."""
+        pid, self._launcher_pid = self._launcher_pid, None
+        with suppress(OSError):
+            self._launcher.close()
+        self._launcher = None
+        if pid is not None:
+            with suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        print(
+            "warning: the dashboard's job launcher is gone; runs start from the server itself",
+            file=sys.stderr,
+        )
+
     def _serve(self, requests: Any, server: int) -> None:
         """The launcher: fork a job for each request, answer its pid; end with the server."""
         from transition_sim.ensemble.executors import follow_parent
@@ -120,8 +134,14 @@ class ForkedJobs(DiskcacheManager):
             return super().call_job_fn(key, job_fn, args, context)  # defined after: Dash's way
         request = (name, key, self._make_progress_key(key), args, dict(context))
         with self._asking:
-            self._launcher.send(request)
-            answer = self._launcher.recv()
+            try:
+                self._launcher.send(request)
+                answer = self._launcher.recv()
+            except (OSError, EOFError):  # the launcher died (killed, out of memory)
+                self._lost()
+                answer = None
+        if answer is None:  # Dash's way from now on, rather than no job ever again
+            return super().call_job_fn(key, job_fn, args, context)
         if isinstance(answer, BaseException):
             raise answer
         return int(answer)

@@ -817,7 +817,11 @@ class Scenario(Strict):
                 f"observed.peak_crowd.region: region {crowd.region!r} is not defined"
                 f" (regions: {', '.join(names)}; or all)"
             )
+        listed: set[dt.date] = set()
         for i, coup in enumerate(self.regime.coups):
+            if coup in listed:  # a copy slip: the coup would count twice
+                raise ValueError(f"regime.coups.{i}: {coup} is listed twice")
+            listed.add(coup)
             if coup >= self.start_date:
                 raise ValueError(
                     f"regime.coups.{i}: {coup} is not before the crisis's first day"
