@@ -91,3 +91,21 @@ def test_a_bad_registry_exits_2_naming_it(tmp_path: Path) -> None:
     result = runner.invoke(app, ["backtest", str(tmp_path / "cases"), "-n", "1", *options])
     assert result.exit_code == 2, result.output
     assert "priors.yaml" in result.stderr and "Traceback" not in result.output
+
+
+def test_each_case_says_how_many_parameters_its_draws_set(tmp_path: Path) -> None:
+    """A case on the baseline draws the baseline's priors; a case of its own (an Epstein city,
+    none of the baseline's factions or camps) draws fewer: the record says so per case."""
+    write_baseline_case(tmp_path)
+    (tmp_path / "z_city.yaml").write_text(
+        "name: z_city\ndays: 3\nseed: 2\n"
+        "observed: {outcome: incumbent_holds, crisis: mass_protest}\n",
+        encoding="utf-8",
+    )
+    drawn = prior_uncertainty(1, None)
+    result = backtest.run_backtest(tmp_path, load_scenario, 2, workers=1, uncertainty=drawn)
+    on_baseline, city = (c.parameters_drawn for c in result.cases)
+    assert on_baseline is not None and city is not None
+    assert 0 <= city < on_baseline <= len(drawn.priors)
+    point = backtest.run_backtest(tmp_path, load_scenario, 2, workers=1)
+    assert [c.parameters_drawn for c in point.cases] == [None, None]

@@ -26,7 +26,7 @@ from rich.table import Table
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import wilson_interval
-from transition_sim.ensemble.uncertainty import Uncertainty, describe
+from transition_sim.ensemble.uncertainty import Uncertainty, describe, drawn_values
 from transition_sim.scenario.schema import PeakCrowd, Scenario
 
 # The literature's base rate for each kind of crisis: (classes, share, source). The share goes
@@ -134,6 +134,10 @@ class CaseResult:
     brier_base_rate: float
     moves: dict[str, float] = field(default_factory=dict)  # share of runs with each elite move
     peak_crowd: CrowdCheck | None = None  # only for a case that records its peak crowd
+    # How many parameters each draw sets in this case (None at point values): the priors name
+    # the baseline's addresses, and a case without one of its factions, camps or regions keeps
+    # its own values there.
+    parameters_drawn: int | None = None
 
     @property
     def hit(self) -> bool:
@@ -261,7 +265,20 @@ def evaluate(
         brier_base_rate=brier(base_rate_forecast(scenario.observed.crisis), observed),
         moves=moves,
         peak_crowd=crowd,
+        parameters_drawn=None if uncertainty is None else drawn_count(scenario, uncertainty),
     )
+
+
+def drawn_count(scenario: Scenario, uncertainty: Uncertainty) -> int:
+    """How many of the priors' (or the posterior's) parameters a draw sets in ``scenario``
+    (the coupled members it completes not counted)."""
+    _, values = drawn_values(scenario, scenario.seed, uncertainty)
+    names = (
+        {p.path for p in uncertainty.priors}
+        if uncertainty.posterior is None
+        else set(uncertainty.posterior.columns)
+    )
+    return len(names & values.keys())
 
 
 def run_backtest(
