@@ -22,7 +22,7 @@ def main(folder: Path) -> None:
     diagnostics = pd.read_parquet(folder / "diagnostics.parquet")
     parts = distance_by_generation(History(f"sqlite:///{folder / 'abc.db'}"))
     table = diagnostics.merge(parts, on="generation")
-    columns = ["generation", "epsilon", "evaluations", "acceptance", "ESS (of 30)", "record"]
+    columns = ["generation", "epsilon", "evaluations", "acceptance", "ESS", "record"]
     print("| " + " | ".join([*columns, "patterns", "classes"]) + " |")
     print("|---|---|---|---|---|---|---|---|")
     for r in table.itertuples():
