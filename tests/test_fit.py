@@ -131,6 +131,29 @@ def test_the_same_spec_and_seed_give_the_same_fit_on_any_executor(
     pd.testing.assert_frame_equal(a.drop(columns="seconds"), b.drop(columns="seconds"))
 
 
+def test_a_per_parameter_proposal_draws_each_parameter_by_its_own_kernel(
+    fitted: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`proposal: per_parameter` gives another fit from the same seed (its second generation is
+    proposed by one kernel per parameter), and pyabc's own transition is the one built."""
+    from pyabc.transition import AggregatedTransition
+
+    from transition_sim.studies.fit import prepare, proposal_kernel
+
+    _, joint = fitted
+    sf = load_fit_spec(
+        library(tmp_path, SPEC.replace("seed: 7", "seed: 7\nproposal: per_parameter"))
+    )
+    kernel = proposal_kernel(sf.spec, prepare(sf))
+    assert isinstance(kernel, AggregatedTransition)
+    assert sorted(k[0] if isinstance(k, tuple) else k for k in kernel.mapping) == sorted(ADDRESSES)
+    run_fit(sf, tmp_path / "out", workers=1)
+    a, b = (pd.read_parquet(p / "posterior.parquet") for p in (joint, tmp_path / "out"))
+    assert len(b) == 8 and b.weight.sum() == pytest.approx(1.0)
+    assert not a[ADDRESSES].equals(b[ADDRESSES])  # generation 1 was proposed another way
+    assert b["crowd.contagion"].between(0.05, 0.2).all()
+
+
 def test_a_budget_stops_before_a_generation_that_would_overrun(tmp_path: Path) -> None:
     spec = library(tmp_path)
     result = run_fit(load_fit_spec(spec), tmp_path / "out", budget_minutes=1e-4)
@@ -164,6 +187,8 @@ def refused(spec: Path, tmp_path: Path) -> str:
          "20: patterns.0: a peak_crowd pattern names its region, and only it does"),
         ("metric: deaths", "metric: peak_crowd, region: Atlantis",
          "20: patterns.0.region: no region 'Atlantis' in case_b"),
+        ("seed: 7", "seed: 7\nproposal: independent",
+         "5: proposal: input should be 'joint' or 'per_parameter'"),
     ],
 )  # fmt: skip
 def test_a_bad_spec_exits_2_with_file_line_and_field(

@@ -448,6 +448,17 @@ def seeded_sampler(map_: Callable[[Callable[[Any], Any], Iterable[Any]], list[An
     return SeededSampler()
 
 
+def proposal_kernel(spec: FitSpec, problem: Problem) -> Any:
+    """pyabc's transition for ``spec.proposal``: one multivariate normal kernel over every
+    parameter, or one per parameter (a factorised proposal; `FitSpec.proposal`)."""
+    from pyabc import MultivariateNormalTransition
+    from pyabc.transition import AggregatedTransition
+
+    if spec.proposal == "joint":
+        return MultivariateNormalTransition()
+    return AggregatedTransition({p.path: MultivariateNormalTransition() for p in problem.priors})
+
+
 def _ordered_map(executor: Any) -> Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]]:
     def map_(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         futures = [executor.submit(fn, item) for item in items]
@@ -596,7 +607,7 @@ def run_fit(
     posterior as had it run in one go: the proposals' seeds continue where they stopped and the
     next threshold is the one recorded. `ResumeError` if there is no such fit or its spec, code,
     scenarios or budget differ from this one's."""
-    from pyabc import ABCSMC, MultivariateNormalTransition, QuantileEpsilon
+    from pyabc import ABCSMC, QuantileEpsilon
 
     from transition_sim.ensemble.executors import open_executor
 
@@ -634,7 +645,7 @@ def run_fit(
             population_size=spec.population,
             sampler=seeded_sampler(map_, spec.seed),
             eps=QuantileEpsilon(initial_epsilon=math.inf, alpha=spec.quantile),
-            transitions=MultivariateNormalTransition(),
+            transitions=proposal_kernel(spec, problem),
         )
         if done == 0:
             abc.new(f"sqlite:///{db}", {"distance": 0.0})

@@ -10,6 +10,7 @@ population: 40          # particles per generation
 generations: 5          # at most (generation 0 is drawn from the priors)
 min_epsilon: 0.0        # stop once a generation's threshold is at or below this
 quantile: 0.5           # the next threshold: this quantile of the last generation's distances
+proposal: joint         # joint: one kernel over all parameters; per_parameter: one kernel each
 replications: 2         # runs of each case per particle
 days: null              # set every scenario's horizon (short test fits); null keeps each file's
 parameters:             # shared addresses of the base that no case file sets itself
@@ -170,6 +171,13 @@ class FitSpec(Strict):
     generations: Annotated[int, Field(ge=1, le=1000)]
     min_epsilon: Annotated[float, Field(ge=0)] = 0.0
     quantile: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    # How the next generation's proposals are drawn from the last one's particles: one
+    # multivariate normal kernel over every parameter (pyabc's default; the shipped fits), or one
+    # kernel per parameter, drawn independently. In 11 dimensions a joint kernel fitted to a few
+    # dozen particles is so uneven that the importance weights (prior over proposal) collapse:
+    # fitted to 60 prior draws, its weights keep an effective sample size of 0.7% of the
+    # proposals, per-parameter kernels 38% (experiments/session22/proposal_ess.md).
+    proposal: Literal["joint", "per_parameter"] = "joint"
     replications: Annotated[int, Field(ge=1, le=10_000)]
     days: Annotated[int, Field(ge=1, le=3650)] | None = None
     parameters: Annotated[list[FitParameter], Field(min_length=1)]
