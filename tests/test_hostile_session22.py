@@ -8,12 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import silent_server
 from typer.testing import CliRunner
 
 from transition_sim.claims import BASELINE_PATH
@@ -95,35 +95,11 @@ def test_run_under_the_priors_refuses_a_scenario_they_push_out_of_bounds(tmp_pat
 # -- a signal while the scheduler is asked who it is ----------------------------------------------
 
 
-@pytest.fixture
-def silent_server() -> Iterator[tuple[str, list[socket.socket]]]:
+@pytest.fixture(name="silent_server")
+def _silent_server() -> Iterator[tuple[str, list[socket.socket]]]:
     """A TCP server that accepts connections and never writes a byte (the check waits for it)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.settimeout(0.2)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"tcp://127.0.0.1:{server.getsockname()[1]}", accepted
-    finally:
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        server.close()
+    with silent_server() as served:
+        yield served
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
