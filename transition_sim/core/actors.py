@@ -117,11 +117,7 @@ class SecurityFaction(mesa.Agent):
         # crisis's first day, raise the odds of every coup this faction weighs (0 without any).
         params = model.params
         ex = params.expectations
-        history = (
-            params.regime.coup_history(params.start_date, ex.coup_memory)
-            if params.regime.coups
-            else 0.0
-        )
+        history = params.regime.coup_history(params.start_date, ex.coup_memory)  # 0: no coups
         self.coup_trap = coup_trap_value(ex.stance_temperature, ex.coup_trap, history)
         dynamics = model.params.loyalty_dynamics
         self.tie = loyalty.tie(spec, dynamics, [c.name for c in model.params.camps])
@@ -175,8 +171,7 @@ class SecurityFaction(mesa.Agent):
             p = el.coup_odds(self, side)
             value = decisions.coup_utility(loyalty.get(key, 0.0), b, p, penalty)
             value += guardian
-            if self.coup_trap:  # added only when there is one: bit-identical without
-                value += self.coup_trap
+            value += self.coup_trap  # 0.0 without a coup history: adds nothing
             names.append(_COUP_SECURITY if side == SECURITY else f"coup:{side}")
             values.append(value)
         if self.stance in names:
