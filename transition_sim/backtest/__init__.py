@@ -26,7 +26,12 @@ from rich.table import Table
 from transition_sim.core.outcomes import OUTCOMES
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import wilson_interval
-from transition_sim.ensemble.uncertainty import Uncertainty, describe, drawn_values
+from transition_sim.ensemble.uncertainty import (
+    Uncertainty,
+    describe,
+    drawn_values,
+    refuse_refused_draws,
+)
 from transition_sim.scenario.schema import PeakCrowd, Scenario
 
 # The literature's base rate for each kind of crisis: (classes, share, source). The share goes
@@ -305,26 +310,6 @@ def run_backtest(
     return Backtest(
         [evaluate(s, f, replications, seed, workers, uncertainty) for s, f in pairs], uncertainty
     )
-
-
-def refuse_refused_draws(
-    scenarios: Sequence[Scenario], files: Sequence[Path], uncertainty: Uncertainty
-) -> None:
-    """Raise the first `claims.PriorError` of a case that a prior's end would make invalid
-    (the registry is checked against the baseline only): before any run, not midway."""
-    from transition_sim.claims import ROOT, Priors, refused_draws
-
-    source = Path(uncertainty.source)
-    registry = Priors(
-        source if source.is_absolute() else ROOT / source,
-        uncertainty.priors,
-        (),
-        uncertainty.coupled,
-    )
-    for scenario, file in zip(scenarios, files, strict=True):
-        problems = refused_draws(registry, scenario, file)
-        if problems:
-            raise problems[0]
 
 
 def render(result: Backtest, console: Console) -> None:

@@ -21,10 +21,12 @@ from transition_sim.cli.errors import (
 )
 from transition_sim.cli.loading import load
 from transition_sim.cli.progress import progress_bar
-from transition_sim.cli.scenarios import prior_uncertainty
+from transition_sim.cli.scenarios import prior_error, prior_uncertainty, refuse_no_priors
 from transition_sim.ensemble.executors import Interrupted
 
 __all__ = ["register"]
+
+POINT = "or --uncertainty point"  # the backtest's remedy for priors it cannot draw from
 
 
 class BacktestParameters(StrEnum):
@@ -163,12 +165,8 @@ def register(app: typer.Typer) -> None:
                 raise CliError(f"{name} needs --loo", field=name)
 
         parameters = prior_uncertainty(seeds_per_draw, priors) if drawn else None
-        if parameters is not None and not parameters.priors:
-            # As `run`: a registry with no prior would be scored as drawn and draw nothing.
-            message = "no priors to draw from (no assumption has priors:); or --uncertainty point"
-            where = str(priors or parameters.source)
-            text = f"{where}: --priors: {message}"
-            raise CliError(message, file=where, field="--priors", text=text)
+        if parameters is not None:
+            refuse_no_priors(parameters, priors, POINT)
 
         def interrupted(err: Interrupted) -> CliError:
             return CliError(str(err), err.exit_code, text=f"{err}; nothing was saved")
@@ -186,11 +184,7 @@ def register(app: typer.Typer) -> None:
         except NotACase as err:
             raise CliError(str(err), file=err.file, field="observed") from None
         except PriorError as err:  # a case a prior's end makes invalid (`refused_draws`)
-            text = f"{err}; or --uncertainty point"
-            file = str(err.file)
-            raise CliError(
-                err.message, file=file, line=err.line, field=err.field, text=text
-            ) from None
+            raise prior_error(err, POINT) from None
         if json_output:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:

@@ -27,6 +27,7 @@ from transition_sim.cli.progress import progress_bar
 from transition_sim.ensemble.executors import DASK_ADDRESS_VARIABLE, Interrupted
 
 if TYPE_CHECKING:
+    from transition_sim.claims import PriorError
     from transition_sim.ensemble.uncertainty import Uncertainty
     from transition_sim.scenario.posterior import Posterior, RulesMismatch
     from transition_sim.scenario.schema import Scenario
@@ -38,6 +39,9 @@ __all__ = [
     "KeepChoice",
     "claims",
     "posterior_uncertainty",
+    "prior_error",
+    "prior_uncertainty",
+    "refuse_no_priors",
     "register",
     "rules_error",
     "run",
@@ -284,20 +288,34 @@ def _uncertainty(
         message = "the scenario names no from_posterior: give --posterior PATH"
         raise CliError(message, field="--uncertainty")
     drawn = prior_uncertainty(seeds_per_draw, priors, file, loaded)
-    if not drawn.priors:  # e.g. an empty file: the run would say "drawn" and draw nothing
-        message = "no priors to draw from (no assumption has priors:); or run with --point"
-        where = str(priors or drawn.source)
-        raise CliError(message, file=where, field="--priors", text=f"{where}: --priors: {message}")
-    from transition_sim.backtest import refuse_refused_draws
+    refuse_no_priors(drawn, priors, RUN_POINT)
     from transition_sim.claims import PriorError
+    from transition_sim.ensemble.uncertainty import refuse_refused_draws
 
     try:  # the registry was checked against the baseline: a draw must not stop this one midway
         refuse_refused_draws([scenario], [file or Path(scenario.name)], drawn)
     except PriorError as err:
-        text = f"{err}; or run with --point"
-        file_, line, field = str(err.file), err.line, err.field
-        raise CliError(err.message, file=file_, line=line, field=field, text=text) from None
+        raise prior_error(err, RUN_POINT) from None
     return drawn
+
+
+RUN_POINT = "or run with --point"  # `run`'s remedy for priors it cannot draw from
+
+
+def refuse_no_priors(drawn: Uncertainty, priors: Path | None, remedy: str) -> None:
+    """A registry with no prior (an empty file, say) is refused: the run would say "drawn" and
+    draw nothing. ``remedy``: the command's way to run at point values instead."""
+    if not drawn.priors:
+        message = f"no priors to draw from (no assumption has priors:); {remedy}"
+        where = str(priors or drawn.source)
+        raise CliError(message, file=where, field="--priors", text=f"{where}: --priors: {message}")
+
+
+def prior_error(err: PriorError, remedy: str) -> CliError:
+    """A prior the scenario refuses at one of its ends (`claims.refused_draws`) under the
+    contract: exit 2 at the prior's line, with the command's ``remedy``."""
+    text = f"{err}; {remedy}"
+    return CliError(err.message, file=str(err.file), line=err.line, field=err.field, text=text)
 
 
 def posterior_uncertainty(

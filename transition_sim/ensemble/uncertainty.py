@@ -15,7 +15,9 @@ fit ran (`scenario.posterior.check_rules`, called where the draws are set up).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from transition_sim.scenario.address import (
@@ -40,6 +42,7 @@ __all__ = [
     "drawn_values",
     "first_of_draw",
     "own_values_kept",
+    "refuse_refused_draws",
     "with_values",
 ]
 
@@ -211,3 +214,24 @@ def _priors_hash(uncertainty: Uncertainty, priors_: tuple[Prior, ...] | None = N
     chosen = uncertainty.priors if priors_ is None else priors_
     priors = [(p.path, p.distribution, p.low, p.high) for p in chosen]
     return hashlib.sha256(repr((priors, uncertainty.coupled)).encode()).hexdigest()[:16]
+
+
+def refuse_refused_draws(
+    scenarios: Sequence[Scenario], files: Sequence[Path | str], uncertainty: Uncertainty
+) -> None:
+    """Raise the first `claims.PriorError` of a scenario (other than the baseline, read from its
+    file) that a prior's end would make invalid (the registry is checked against the baseline
+    only): before any run, not midway."""
+    from transition_sim.claims import ROOT, Priors, refused_draws
+
+    source = Path(uncertainty.source)
+    registry = Priors(
+        source if source.is_absolute() else ROOT / source,
+        uncertainty.priors,
+        (),
+        uncertainty.coupled,
+    )
+    for scenario, file in zip(scenarios, files, strict=True):
+        problems = refused_draws(registry, scenario, file)
+        if problems:
+            raise problems[0]
