@@ -99,22 +99,36 @@ def _parameters(
     return out
 
 
-def _counterfactual_rules(
+# What to do instead of drawing particles a counterfactual refuses.
+PARTICLE_REMEDY = (
+    "run at point values (--point), or draw from a posterior whose particles it accepts"
+    " (--posterior DIR)"
+)
+
+
+def _counterfactual_draws(
     expectations: list, drawn: dict[str, Uncertainty | None], registry: Path
 ) -> None:
-    """Refuse, before any comparison runs, a counterfactual that runs another model rule than
-    the posterior its baseline draws from: at the registry entry whose ``set:`` changes it, or
-    at the line of the counterfactual's scenario file that writes it."""
+    """Refuse, before any comparison runs, a counterfactual that cannot run the draws of the
+    posterior its baseline draws from: one that runs another model rule than the posterior's
+    fit, or that a particle makes invalid (`posterior.column_problems`, as `run` checks a
+    scenario: a particle the baseline accepts may cross a value the counterfactual sets; its
+    runs failed, and the claim was called "inconclusive"). At the registry entry whose ``set:``
+    changes it, or at the line of the counterfactual's scenario file that writes the rule."""
     from transition_sim.claims import SCENARIOS_DIR, counterfactual_scenario
     from transition_sim.cli.scenarios import rules_error
+    from transition_sim.ensemble.uncertainty import own_values_kept
     from transition_sim.scenario.address import scenario_values
-    from transition_sim.scenario.posterior import RulesMismatch, check_rules
+    from transition_sim.scenario.loader import load_scenario
+    from transition_sim.scenario.posterior import RulesMismatch, check_rules, column_problems
 
+    baselines: dict[str, Any] = {}
     for e in expectations:
         uncertainty = drawn.get(e.baseline)
         if uncertainty is None or uncertainty.posterior is None:
             continue
-        data = scenario_values(counterfactual_scenario(e, SCENARIOS_DIR))
+        counterfactual = counterfactual_scenario(e, SCENARIOS_DIR)
+        data = scenario_values(counterfactual)
         name = f"the counterfactual of {e.key} ({e.counterfactual()})"
         try:
             check_rules(uncertainty.posterior, data, name, REMEDY)
@@ -127,6 +141,25 @@ def _counterfactual_rules(
             raise CliError(
                 err.message, file=str(registry), line=line, field=err.field, text=text
             ) from None
+        if e.baseline not in baselines:
+            baselines[e.baseline] = load_scenario(SCENARIOS_DIR / f"{e.baseline}.yaml")
+        kept = own_values_kept(uncertainty, counterfactual, baselines[e.baseline]).posterior
+        assert kept is not None
+        bad = column_problems(kept, data, name)
+        if bad:
+            refused = bad[0].rpartition("): ")[2].partition(":")[0]  # the field refused
+            paths = [p for p in e.overrides if refused.startswith(_parent(p))] or list(e.overrides)
+            line = _set_line(registry, e, paths[0]) if paths else e.line
+            field = paths[0] if paths else "scenario"
+            message = f"{bad[0]}; {PARTICLE_REMEDY}"
+            text = f"{registry}:{line}: {field}: {message}"
+            raise CliError(message, file=str(registry), line=line, field=field, text=text)
+
+
+def _parent(path: str) -> str:
+    """``a.b.1`` -> ``a.b`` (a number in a list is refused as its list), else the path."""
+    parent, _, last = path.rpartition(".")
+    return parent if last.isdigit() and parent else path
 
 
 def _set_line(registry: Path, e: Any, path: str) -> int | None:
@@ -196,7 +229,7 @@ def check_claims(
     if only:
         expectations, untested = _select(expectations, untested, only, registry_path)
     drawn = _parameters(list(dict.fromkeys(e.baseline for e in expectations)), posterior, point)
-    _counterfactual_rules(expectations, drawn, registry_path)
+    _counterfactual_draws(expectations, drawn, registry_path)
     runs = replications * (len({e.counterfactual() for e in expectations}) + 2)
     workers = workers or min(os.cpu_count() or 1, runs)
     with (

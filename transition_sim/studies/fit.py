@@ -138,11 +138,18 @@ def _resolve_prior(sf: FitSpecFile, i: int, base: Mapping[str, Any]) -> Prior:
     if not prior.low <= value <= prior.high:
         message = f"the base's value {value:g} is outside [{prior.low:g}, {prior.high:g}]"
         raise sf.error(field, message)
-    for end in (prior.low, prior.high):  # a particle there must run, not crash the fit midway
-        why = refusal(base, {p.address: end})
-        if why is not None:
-            raise sf.error(field, f"the prior reaches {end:g}, which the scenario refuses: {why}")
+    _refuse_ends(sf, i, prior, base, "the scenario")
     return prior
+
+
+def _refuse_ends(sf: FitSpecFile, i: int, prior: Prior, data: Mapping[str, Any], name: str) -> None:
+    """A particle at either end of parameter ``i``'s prior must run on ``data`` (the base, or
+    a case: ``name``), not stop the fit midway: else the spec's error at the prior."""
+    for end in (prior.low, prior.high):
+        why = refusal(data, {prior.path: end})
+        if why is not None:
+            message = f"the prior reaches {end:g}, which {name} refuses: {why}"
+            raise sf.error(f"parameters.{i}.prior", message)
 
 
 def _check_shared(sf: FitSpecFile, files: Sequence[Path], cases: Sequence[Case]) -> None:
@@ -218,6 +225,9 @@ def prepare(sf: FitSpecFile) -> Problem:
         raise sf.error("cases", f"no case files (*.yaml) in {folder}")
     _check_shared(sf, files, cases)
     _check_rules(sf, base, files, cases)
+    for file, case in zip(files, cases, strict=True):  # checked against the base above
+        for i, prior in enumerate(priors):
+            _refuse_ends(sf, i, prior, case.data, str(file))
     names = [c.name for c in cases]
     for i, pattern in enumerate(spec.patterns):
         if pattern.case not in names:

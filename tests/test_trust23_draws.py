@@ -1,0 +1,108 @@
+"""Session 23: the commands that draw parameters (from the registry of priors, or from a
+posterior fitted under it) refuse, before any run, a scenario a draw would make invalid, as
+`run` and `backtest` do since session 22 (`claims.refused_draws`, `posterior.column_problems`):
+exit 2 at the line that gives the offending range, no run stopped midway, no traceback.
+
+The audit (session 23, helper T): `sweep` and `sensitivity` check every design point before
+any run (tests/test_experiment_spec.py); `compare` and the dashboard's runs draw nothing (point
+values). `fit` checked its priors' ends against the base scenario only, and `check-claims`
+checked a posterior's particles against the baselines only: the two holes below.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from posterior_files import prior_draws_posterior
+from test_check_claims import cli, line_of
+from test_fit import SPEC, library, refused
+
+from transition_sim.cli import app
+from transition_sim.scenario.posterior import read_posterior, write_posterior
+
+# -- fit ---------------------------------------------------------------------------------------
+
+CONTAGION = "address: crowd.contagion, prior: {{distribution: uniform, low: 0.05, high: 0.2}}"
+VIOLENT = (
+    "address: protesters.violent_share, prior: {{distribution: uniform, low: 0.05, high: 0.5}}"
+)
+
+
+def test_fit_refuses_a_prior_whose_end_a_case_refuses(tmp_path: Path) -> None:
+    """A prior the base accepts at both ends ([0.05, 0.5] of violent_share: the base has no
+    crime share) that a case refuses at its high end (its own crime_share 0.7: the two shares
+    must not exceed 1 together). The fit checked the ends against the base only: a particle
+    drawn above 0.3 stopped the fit in its first generation with exit 1, "internal error:
+    ValidationError". It is the spec's bad input: exit 2 at the prior's line, naming the case."""
+    assert CONTAGION in SPEC
+    spec = library(tmp_path, SPEC.replace(CONTAGION, VIOLENT), "protesters: {crime_share: 0.7}\n")
+    output = " ".join(refused(spec, tmp_path).split())
+    assert "fit.yaml:11: parameters.1.prior: the prior reaches 0.5, which" in output
+    assert "case_b.yaml refuses" in output and "violent_share + crime_share" in output
+    assert "internal error" not in output
+    assert not (tmp_path / "out").exists(), "refused before the fit's folder is made"
+
+
+# -- check-claims under a posterior ------------------------------------------------------------
+
+CLAIMS = """\
+claims:
+  - id: C-low-second
+    speaker: Temur Umarov
+    quote: "q"
+    mechanism: m
+    parameters: []
+    expects:
+      - says: a lower second threshold of escalation
+        set: {government.escalation_thresholds.1: 0.006}
+        median: peak_protesters
+        direction: decrease
+facts: []
+assumptions: []
+"""
+
+
+def _posterior(folder: Path, first_thresholds: list[float]) -> Path:
+    """Prior draws of the crowd's parameters plus the first escalation threshold (one value
+    per particle): every particle runs on the baseline (thresholds [.., 0.01, 0.03])."""
+    prior_draws_posterior(folder, particles=len(first_thresholds))
+    drawn = read_posterior(folder)
+    values = {c: [row[i] for row in drawn.values] for i, c in enumerate(drawn.columns)}
+    column = {"government.escalation_thresholds.0": first_thresholds}
+    write_posterior(folder, values | column, drawn.weights, drawn.metadata)
+    return folder
+
+
+def test_check_claims_refuses_a_counterfactual_that_refuses_a_particle(tmp_path: Path) -> None:
+    """The counterfactual sets the second threshold to 0.006: the particles whose first
+    threshold is above it (0.0065) make it invalid (thresholds ascend), though each runs on the
+    baseline. The battery ran them, every such run failed, and it said "inconclusive (undefined
+    in too many runs)" with exit 0: a verdict of a comparison that never ran. Refused before any
+    run instead, at the registry line that sets the value."""
+    registry = tmp_path / "claims.yaml"
+    registry.write_text(CLAIMS, encoding="utf-8")
+    fit = _posterior(tmp_path / "fit", [0.004, 0.0065, 0.0066])
+    args = ["check-claims", "--claims", str(registry), "-n", "4", "-w", "1", "--posterior"]
+    result = cli.invoke(app, [*args, str(fit), "--json"])
+    assert result.exit_code == 2, result.output
+    line = line_of(registry, "set: {government.escalation_thresholds.1")
+    assert f"{registry}:{line}: government.escalation_thresholds.1: " in result.stderr
+    assert "refuses a particle" in result.stderr
+    assert "thresholds must be in ascending order" in result.stderr
+    assert "internal error" not in result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert (error["file"], error["line"], error["code"]) == (str(registry), line, 2)
+
+
+def test_check_claims_runs_a_counterfactual_every_particle_allows(tmp_path: Path) -> None:
+    """The same comparison under particles whose first threshold stays below 0.006 runs: the
+    refusal above is the particles', not the counterfactual's."""
+    registry = tmp_path / "claims.yaml"
+    registry.write_text(CLAIMS, encoding="utf-8")
+    fit = _posterior(tmp_path / "fit", [0.004, 0.005, 0.0055])
+    args = ["check-claims", "--claims", str(registry), "-n", "4", "-w", "1", "--posterior"]
+    result = cli.invoke(app, [*args, str(fit), "--json"])
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.stdout)
+    assert record["failed_runs"] == 0
