@@ -8,7 +8,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from transition_sim.cli.errors import MAX_WORKERS, refuse_file_out
+from transition_sim.cli.errors import MAX_WORKERS, CliError, refuse_file_out, stopped_by_signals
+from transition_sim.ensemble.executors import Interrupted
 
 __all__ = ["dashboard", "register", "report"]
 
@@ -59,7 +60,15 @@ def dashboard(
     refuse_file_out(workdir, "--workdir")
     app = create_app(scenarios, list(results or []), workdir, workers or os.cpu_count() or 1)
     typer.echo(f"dashboard at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    serve(app, host, port)
+
+    def interrupted(err: Interrupted) -> CliError:
+        kept = f"its runs are kept in {workdir}" if workdir else "its temporary folder is removed"
+        return CliError(str(err), err.exit_code, text=f"{err}; the dashboard stopped ({kept})")
+
+    # As every command: a signal is exit 130/143 with a message (werkzeug's server took
+    # Ctrl-C for a normal end, exit 0), its job launcher and runs ended (`serve`, `ForkedJobs`).
+    with stopped_by_signals(interrupted):
+        serve(app, host, port)
 
 
 def report(

@@ -82,6 +82,11 @@ def warm_up(scenario_file: Path | None) -> None:
 def serve(app: Dash, host: str = "127.0.0.1", port: int = 8050) -> None:
     warm_up(app.server.config.get(WARM_UP))
     manager = getattr(app, "_background_manager", None)
-    if isinstance(manager, ForkedJobs):  # before the server's threads: jobs fork from it
-        manager.start()
-    app.run(host=host, port=port, debug=False)
+    if not isinstance(manager, ForkedJobs):
+        app.run(host=host, port=port, debug=False)
+        return
+    manager.start()  # before the server's threads: jobs fork from it
+    try:
+        app.run(host=host, port=port, debug=False)
+    finally:  # stopped (a signal): the launcher ends, and the runs in progress with it
+        manager.stop()

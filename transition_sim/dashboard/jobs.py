@@ -82,7 +82,8 @@ class ForkedJobs(DiskcacheManager):
         self._known = set(self.func_registry)
 
     def stop(self) -> None:
-        """End the launcher (it also ends with this process); jobs running go on."""
+        """End the launcher (it also ends with this process), and with it the jobs running:
+        they follow it as it follows this process (`_serve`)."""
         if self._launcher is None:
             return
         self._launcher.close()  # it reads the end of its requests and exits
@@ -105,7 +106,9 @@ class ForkedJobs(DiskcacheManager):
         )
 
     def _serve(self, requests: Any, server: int) -> None:
-        """The launcher: fork a job for each request, answer its pid; end with the server."""
+        """The launcher: fork a job for each request, answer its pid; end with the server, and
+        its jobs with it (they are its children, not the server's: they ran on, into a workdir
+        the server removes at exit, after the dashboard was stopped or killed)."""
         from transition_sim.ensemble.executors import follow_parent
 
         _name_process(LAUNCHER_NAME)
@@ -113,6 +116,7 @@ class ForkedJobs(DiskcacheManager):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished jobs
         follow_parent(server)  # exits with the server, even killed
+        launcher = os.getpid()
         while True:
             try:
                 name, key, progress_key, args, context = requests.recv()
@@ -125,6 +129,7 @@ class ForkedJobs(DiskcacheManager):
                 continue
             if pid == 0:  # the job
                 requests.close()
+                follow_parent(launcher)
                 _run_job(self.func_registry[name], key, progress_key, args, context)
             requests.send(pid)
 
