@@ -14,9 +14,10 @@ recorded range. Plain functions over plain data; `transition_sim.cli.backtest` a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,27 @@ def bootstrap_interval(differences: Sequence[float], seed: int = 0) -> tuple[flo
     means = d[rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
     lo, hi = np.quantile(means, [0.025, 0.975])
     return (float(lo), float(hi))
+
+
+def case_interval(differences: Sequence[float]) -> dict[str, Any]:
+    """``{"ci95": [lo, hi]}``: the paired bootstrap 95% interval of the mean of per-case
+    differences (`bootstrap_interval`). Fewer than 2 cases have no spread to resample (every
+    resample of one case is that case: the interval was [x, x], a certainty the data cannot
+    give): ``{"ci95": None, "ci95_reason": why}``."""
+    n = len(differences)
+    if n < 2:
+        cases = "case" if n == 1 else "cases"
+        why = f"undefined over {n} {cases}: a paired bootstrap over cases needs 2 or more"
+        return {"ci95": None, "ci95_reason": why}
+    return {"ci95": list(bootstrap_interval(differences))}
+
+
+def interval_text(entry: Mapping[str, Any], spec: str = "+.3f") -> str:
+    """A mean difference and its interval (`case_interval`) as the tables print them."""
+    if entry["ci95"] is None:
+        return f"{entry['mean']:{spec}} (no 95% interval: {entry['ci95_reason']})"
+    lo, hi = entry["ci95"]
+    return f"{entry['mean']:{spec}} [{lo:{spec}}, {hi:{spec}}]"
 
 
 def uniform_forecast() -> dict[str, float]:
@@ -163,10 +185,7 @@ class Backtest:
         out: dict[str, dict[str, float | list[float]]] = {}
         for name, attr in (("uniform", "brier_uniform"), ("base_rates", "brier_base_rate")):
             d = [c.brier - getattr(c, attr) for c in self.cases]
-            out[f"model_minus_{name}"] = {
-                "mean": sum(d) / len(d),
-                "ci95": list(bootstrap_interval(d)),
-            }
+            out[f"model_minus_{name}"] = {"mean": sum(d) / len(d), **case_interval(d)}
         return out
 
     def crowd_counts(self) -> dict[str, int]:
@@ -338,10 +357,8 @@ def render(result: Backtest, console: Console) -> None:
     scores.add_row("literature base rates", f"{result.mean('brier_base_rate'):.3f}")
     console.print(scores)
     for name, entry in result.differences().items():
-        lo, hi = entry["ci95"]  # type: ignore[misc]
         console.print(
-            f"{name.replace('_', ' ')}: {entry['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-            " (paired bootstrap 95% over cases)"
+            f"{name.replace('_', ' ')}: {interval_text(entry)} (paired bootstrap 95% over cases)"
         )
     render_crowds(result, console)
     console.print(

@@ -45,6 +45,8 @@ from transition_sim.backtest import (
     base_rate_forecast,
     bootstrap_interval,
     brier,
+    case_interval,
+    interval_text,
     uniform_forecast,
 )
 from transition_sim.core.outcomes import OUTCOMES
@@ -290,7 +292,7 @@ def _means(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 d = [r[name][model] - r[name][against] for r in rows]
                 entry[f"{model}_minus_{against}"] = {
                     "mean": float(np.mean(d)),
-                    "ci95": list(bootstrap_interval(d)),
+                    **case_interval(d),
                 }
         out[name] = entry
     out["k_flagged"] = [r["case"] for r in rows if r["k_flag"]]
@@ -453,5 +455,4 @@ def render(result: LooResult, console: Any) -> None:
 
 
 def _diff(entry: dict[str, Any]) -> str:
-    lo, hi = entry["ci95"]
-    return f"{entry['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+    return interval_text(entry)
