@@ -14,11 +14,52 @@ import atexit
 import faulthandler
 import gc
 import importlib
+import os
 import signal
+import sys
 from collections.abc import Iterator, MutableMapping
+from types import FrameType
 from typing import Annotated, Any
 
-from transition_sim.lazy import importing
+# SIGINT and SIGTERM before a command's own signal block (`errors.stopped_by_signals`): the
+# command line's start-up (its imports, a third of `run -n 1`'s time, then the command's own
+# before its block) ended by SIGTERM with no message at all, by SIGINT with a traceback or a
+# silent 130. Installed first thing where this process is the command line (not where it is
+# imported, by tests or scripts); the cost is two `signal.signal` calls (`START_UP_SIGNALS`).
+START_UP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_command_running = False  # set by `Group.main`: a signal then raises `Interrupted`
+
+
+def _the_command_line() -> bool:
+    """This process runs ``transition-sim`` or ``python -m transition_sim``."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name == "transition_sim.__main__":
+        return True
+    return bool(sys.argv) and os.path.basename(sys.argv[0]) == "transition-sim"
+
+
+def _signal_at_start_up(signum: int, frame: FrameType | None) -> None:
+    """Once a command runs, the error contract's `Interrupted` (exit 130/143 and its message,
+    the command's ``finally`` blocks run); before, while the command line is imported and no
+    exception can be caught, the same line and exit at once: nothing has been done yet."""
+    executors = sys.modules.get("transition_sim.ensemble.executors")
+    if _command_running and executors is not None:
+        raise executors.Interrupted(signum)
+    message = f"interrupted by {signal.Signals(signum).name}"
+    os.write(2, f"error: {message} while starting; nothing was run\n".encode())
+    if "--json" in sys.argv[1:]:
+        error = f'"code": {128 + signum}, "message": "{message}", "file": null'
+        os.write(1, f'{{"error": {{{error}, "line": null, "field": null}}}}\n'.encode())
+    os._exit(128 + signum)
+
+
+_PREVIOUS_HANDLERS = (
+    {signum: signal.signal(signum, _signal_at_start_up) for signum in START_UP_SIGNALS}
+    if _the_command_line()
+    else {}
+)
+
+from transition_sim.lazy import importing  # noqa: E402 (after the signals' handler)
 
 # The command line's own imports (typer, click, rich) without the collector, which scanned
 # them as they grew, and frozen after: the full collection that `importing` starts each
@@ -110,6 +151,18 @@ class Group(ErrorContractGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.commands)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """The command, a signal before its own block reported as in it (`Interrupted`, exit
+        130/143); the start-up's handlers undone after it (the interpreter's at exit)."""
+        global _command_running
+        _command_running = True
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            _command_running = False
+            for signum, handler in _PREVIOUS_HANDLERS.items():
+                signal.signal(signum, handler)
 
 
 app = typer.Typer(
