@@ -18,6 +18,7 @@ from posterior_files import prior_draws_posterior
 from test_check_claims import cli, line_of
 from test_fit import SPEC, library, refused
 
+from transition_sim.claims import BASELINE_PATH
 from transition_sim.cli import app
 from transition_sim.scenario.posterior import read_posterior, write_posterior
 
@@ -106,3 +107,58 @@ def test_check_claims_runs_a_counterfactual_every_particle_allows(tmp_path: Path
     assert result.exit_code == 0, result.output
     (record,) = json.loads(result.stdout)
     assert record["failed_runs"] == 0
+
+
+# -- priors whose ends the scenario refuses only together ----------------------------------------
+
+THRESHOLDS = """\
+assumptions:
+  - id: A-overlapping
+    parameters: [government.escalation_thresholds]
+    reason: a test
+    priors:
+      government.escalation_thresholds.0: [uniform, 0.003, 0.0099]
+      government.escalation_thresholds.1: [uniform, 0.005, 0.015]
+    prior_reason: ranges that overlap
+"""
+
+
+def test_run_refuses_priors_whose_ends_cross_each_other(tmp_path: Path) -> None:
+    """Each prior's end runs with the other threshold at its point value, all lows together
+    run and all highs together run (the checks `run` made), but the first threshold's high end
+    with the second's low end crosses them: about one draw in six stopped the run midway (exit
+    1, ValidationError: at the sixth of 20 replications, seed 2022). Refused before any run."""
+    registry = tmp_path / "priors.yaml"
+    registry.write_text(THRESHOLDS, encoding="utf-8")
+    args = ["run", str(BASELINE_PATH), "--uncertainty", "prior", "--priors", str(registry)]
+    result = cli.invoke(app, [*args, "-n", "20", "-w", "1", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    line = line_of(registry, "government.escalation_thresholds.0:")
+    field = "A-overlapping.priors.government.escalation_thresholds.0"
+    assert f"{registry}:{line}: {field}: the prior reaches 0.0099" in result.stderr
+    assert "with government.escalation_thresholds.1 at 0.005" in result.stderr
+    assert "ascending order" in result.stderr and "internal error" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_backtest_refuses_priors_whose_ends_cross_each_other(tmp_path: Path) -> None:
+    """The same registry for the backtest: refused before any case runs (a case crossing them
+    alone is caught as well, `refused_draws`: an order of its own numbers does not differ from
+    the baseline's here, so the baseline's check speaks first)."""
+    registry = tmp_path / "priors.yaml"
+    registry.write_text(THRESHOLDS, encoding="utf-8")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "short.yaml").write_text(
+        f"extends: {Path(BASELINE_PATH).resolve()}\nname: short\ndays: 8\nseed: 11\n"
+        "observed: {outcome: incumbent_holds, crisis: mass_protest}\n",
+        encoding="utf-8",
+    )
+    args = ["backtest", str(cases), "-n", "20", "-w", "1", "--priors", str(registry)]
+    result = cli.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    line = line_of(registry, "government.escalation_thresholds.0:")
+    assert f"{registry}:{line}: A-overlapping.priors.government.escalation_thresholds.0: " in (
+        result.stderr
+    )
+    assert "with government.escalation_thresholds.1 at 0.005" in result.stderr

@@ -14,6 +14,7 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -595,7 +596,50 @@ def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, f
             why = refusal(values, {p.path: getattr(p, end)})
             if why is not None:
                 refused.append((p, float(getattr(p, end)), why))
-    return refused
+    return refused or _refused_together(drawn, values)
+
+
+def _refused_together(drawn: list[Prior], values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
+    """Ends the scenario refuses only together, though each alone and all lows or all highs
+    at once run: siblings (numbers of one object or list, which the schema's rules tie, e.g.
+    ascending thresholds, or a range's low and high) one at its high end and its neighbour at
+    its low (overlapping ranges of two thresholds crossed them in a draw in six, midway). Two
+    draws test every neighbour at once (each group of siblings in order, alternately high and
+    low, then low and high); on a refusal, pair by pair: (prior, its end, why with the other)."""
+    from transition_sim.scenario.address import refusal
+
+    groups: dict[str, list[Prior]] = {}
+    for p in drawn:
+        groups.setdefault(p.path.rpartition(".")[0], []).append(p)
+    siblings = [sorted(g, key=_sibling_order) for g in groups.values() if len(g) > 1]
+    flip = {"low": "high", "high": "low"}
+    for first in ("high", "low"):
+        corner = {
+            p.path: getattr(p, first if i % 2 == 0 else flip[first])
+            for group in siblings
+            for i, p in enumerate(group)
+        }
+        if not corner or refusal(values, corner) is None:
+            continue
+        refused = []
+        for group in siblings:
+            for p, q in pairwise(group):
+                for end in ("high", "low"):
+                    other = getattr(q, flip[end])
+                    why = refusal(values, {p.path: getattr(p, end), q.path: other})
+                    if why is not None:
+                        refused.append(
+                            (p, float(getattr(p, end)), f"with {q.path} at {other:g}: {why}")
+                        )
+                        break
+        return refused  # none: the corner's refusal needs more than two (not found here)
+    return []
+
+
+def _sibling_order(p: Prior) -> tuple[int, int, str]:
+    """The elements of a list in their order, then an object's numbers by name."""
+    last = p.path.rpartition(".")[2]
+    return (0, int(last), "") if last.isdigit() else (1, 0, last)
 
 
 def refused_draws(priors: Priors, scenario: Scenario, file: str | Path) -> list[PriorError]:
