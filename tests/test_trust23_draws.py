@@ -162,3 +162,42 @@ def test_backtest_refuses_priors_whose_ends_cross_each_other(tmp_path: Path) -> 
         result.stderr
     )
     assert "with government.escalation_thresholds.1 at 0.005" in result.stderr
+
+
+SHARES = (
+    "address: protesters.violent_share, prior: {{distribution: uniform, low: 0.05, high: 0.9}}}}\n"
+    "  - {{address: protesters.crime_share, prior: {{distribution: uniform, low: 0.0, high: 0.9}}"
+)
+
+
+def test_fit_refuses_priors_whose_high_ends_the_base_refuses_together(tmp_path: Path) -> None:
+    """Two fitted shares, each of whose ends runs with the other at its point value, but not
+    both high (they must not exceed 1 together): the fit checked one prior at a time, and the
+    particles that drew both high stopped it in generation 0 (exit 1, ValidationError)."""
+    assert CONTAGION in SPEC
+    spec = library(tmp_path, SPEC.replace(CONTAGION, SHARES))
+    output = " ".join(refused(spec, tmp_path).split())
+    said = "fit.yaml:12: parameters.2.prior: the prior reaches 0.9, which the scenario refuses:"
+    assert f"{said} with protesters.violent_share at 0.9: " in output
+    assert "violent_share + crime_share" in output and "internal error" not in output
+
+
+def test_run_refuses_priors_whose_high_ends_the_scenario_refuses_together(tmp_path: Path) -> None:
+    """As the fit's above, for the registry of `run --uncertainty prior`: all highs together
+    were refused, no prior alone, so nothing was reported and the run stopped midway."""
+    registry = tmp_path / "priors.yaml"
+    registry.write_text(
+        THRESHOLDS.replace("government.escalation_thresholds]", "protesters.violent_share]")
+        .replace("government.escalation_thresholds.0: [uniform, 0.003, 0.0099]",
+                 "protesters.violent_share: [uniform, 0.05, 0.9]")
+        .replace("government.escalation_thresholds.1: [uniform, 0.005, 0.015]",
+                 "protesters.crime_share: [uniform, 0.0, 0.9]"),
+        encoding="utf-8",
+    )  # fmt: skip
+    args = ["run", str(BASELINE_PATH), "--uncertainty", "prior", "--priors", str(registry)]
+    result = cli.invoke(app, [*args, "-n", "20", "-w", "1"])
+    assert result.exit_code == 2, result.output
+    line = line_of(registry, "protesters.crime_share:")
+    field = "A-overlapping.priors.protesters.crime_share"
+    said = f"{registry}:{line}: {field}: the prior reaches 0.9, which the scenario refuses:"
+    assert f"{said} with protesters.violent_share at 0.9: " in result.stderr

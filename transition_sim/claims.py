@@ -14,7 +14,7 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -576,7 +576,10 @@ def prior_problems(
 def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
     """The ends of the priors that the scenario (``values``, plain data) refuses: a draw there
     would stop a run midway. Only the priors `draw_priors` draws for it, outside coupled sets
-    (whose draws are rescaled). Every low at once, then every high; one by one on a refusal."""
+    (whose draws are rescaled). Every low at once, then every high; one by one on a refusal,
+    then pair by pair (two shares that must not exceed 1 together, say); then ends refused only
+    mixed (`_refused_mixed`). Each: (prior, its end, why; ``with PATH at VALUE: `` naming the
+    other of a pair)."""
     from transition_sim.scenario.address import refusal  # here: as `draw_priors`'s numpy
 
     coupled = {m for members in priors.coupled for m in members}
@@ -590,49 +593,76 @@ def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, f
             drawn.append(p)
     refused = []
     for end in ("low", "high"):
-        if refusal(values, {p.path: getattr(p, end) for p in drawn}) is None:
+        why = refusal(values, {p.path: getattr(p, end) for p in drawn})
+        if why is None:
             continue
+        alone = []
         for p in drawn:
-            why = refusal(values, {p.path: getattr(p, end)})
-            if why is not None:
-                refused.append((p, float(getattr(p, end)), why))
-    return refused or _refused_together(drawn, values)
+            why_alone = refusal(values, {p.path: getattr(p, end)})
+            if why_alone is not None:
+                alone.append((p, float(getattr(p, end)), why_alone))
+        refused += alone or _refused_pairs(drawn, values, [(end, end)], why, f"at its {end} end")
+    return refused or _refused_mixed(drawn, values)
 
 
-def _refused_together(drawn: list[Prior], values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
-    """Ends the scenario refuses only together, though each alone and all lows or all highs
-    at once run: siblings (numbers of one object or list, which the schema's rules tie, e.g.
-    ascending thresholds, or a range's low and high) one at its high end and its neighbour at
-    its low (overlapping ranges of two thresholds crossed them in a draw in six, midway). Two
-    draws test every neighbour at once (each group of siblings in order, alternately high and
-    low, then low and high); on a refusal, pair by pair: (prior, its end, why with the other)."""
-    from transition_sim.scenario.address import refusal
+def refused_ends(priors: Sequence[Prior], values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
+    """`_refused_ends` for priors drawn with no coupled set (a fit's): (prior, end, why)."""
+    return _refused_ends(Priors(Path(), tuple(priors), (), ()), values)
 
+
+def _siblings(drawn: list[Prior]) -> list[list[Prior]]:
+    """The priors in groups of siblings (numbers of one object or list: what the schema's rules
+    tie, e.g. ascending thresholds, a range's low and high, shares with a sum), in order."""
     groups: dict[str, list[Prior]] = {}
     for p in drawn:
         groups.setdefault(p.path.rpartition(".")[0], []).append(p)
-    siblings = [sorted(g, key=_sibling_order) for g in groups.values() if len(g) > 1]
+    return [sorted(g, key=_sibling_order) for g in groups.values() if len(g) > 1]
+
+
+def _refused_pairs(
+    drawn: list[Prior],
+    values: dict[str, Any],
+    ends: list[tuple[str, str]],
+    why: str,
+    how: str,
+) -> list[tuple[Prior, float, str]]:
+    """Which pairs of sibling priors, at ``ends`` (theirs, in order), the scenario refuses,
+    when a draw of them all (``how`` the others stood, refused for ``why``) was refused and no
+    prior alone: the first such pair, else the first prior with every other ``how``."""
+    from transition_sim.scenario.address import refusal
+
+    for group in _siblings(drawn):
+        for p, q in combinations(group, 2):
+            for end, other_end in ends:
+                other = getattr(q, other_end)
+                why_pair = refusal(values, {p.path: getattr(p, end), q.path: other})
+                if why_pair is not None:
+                    return [(p, float(getattr(p, end)), f"with {q.path} at {other:g}: {why_pair}")]
+    first = drawn[0]
+    end = ends[0][0]
+    return [(first, float(getattr(first, end)), f"with every other prior {how}: {why}")]
+
+
+def _refused_mixed(drawn: list[Prior], values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
+    """Ends the scenario refuses only mixed, though each alone and all lows or all highs at
+    once run: a sibling at its high end and another at its low (overlapping ranges of two
+    thresholds crossed them in a draw in six, midway). Two draws test every neighbour at once
+    (each group of siblings in order, alternately high and low, then low and high); on a
+    refusal, pair by pair (`_refused_pairs`)."""
+    from transition_sim.scenario.address import refusal
+
     flip = {"low": "high", "high": "low"}
     for first in ("high", "low"):
         corner = {
             p.path: getattr(p, first if i % 2 == 0 else flip[first])
-            for group in siblings
+            for group in _siblings(drawn)
             for i, p in enumerate(group)
         }
-        if not corner or refusal(values, corner) is None:
-            continue
-        refused = []
-        for group in siblings:
-            for p, q in pairwise(group):
-                for end in ("high", "low"):
-                    other = getattr(q, flip[end])
-                    why = refusal(values, {p.path: getattr(p, end), q.path: other})
-                    if why is not None:
-                        refused.append(
-                            (p, float(getattr(p, end)), f"with {q.path} at {other:g}: {why}")
-                        )
-                        break
-        return refused  # none: the corner's refusal needs more than two (not found here)
+        why = refusal(values, corner) if corner else None
+        if why is not None:
+            ends = [("high", "low"), ("low", "high")]
+            how = "of its group alternately at its high and low ends"
+            return _refused_pairs([p for g in _siblings(drawn) for p in g], values, ends, why, how)
     return []
 
 

@@ -48,9 +48,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transition_sim.backtest import case_files
-from transition_sim.claims import Prior, load_priors, numeric_parameter_paths
+from transition_sim.claims import Prior, load_priors, numeric_parameter_paths, refused_ends
 from transition_sim.ensemble.store import atomic_write, code_hash, file_sha256, write_text_atomic
-from transition_sim.scenario.address import PathError, apply_values, base_value, refusal
+from transition_sim.scenario.address import PathError, apply_values, base_value
 from transition_sim.scenario.loader import ScenarioError, load_scenario, scenario_file_problem
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
@@ -138,18 +138,16 @@ def _resolve_prior(sf: FitSpecFile, i: int, base: Mapping[str, Any]) -> Prior:
     if not prior.low <= value <= prior.high:
         message = f"the base's value {value:g} is outside [{prior.low:g}, {prior.high:g}]"
         raise sf.error(field, message)
-    _refuse_ends(sf, i, prior, base, "the scenario")
     return prior
 
 
-def _refuse_ends(sf: FitSpecFile, i: int, prior: Prior, data: Mapping[str, Any], name: str) -> None:
-    """A particle at either end of parameter ``i``'s prior must run on ``data`` (the base, or
-    a case: ``name``), not stop the fit midway: else the spec's error at the prior."""
-    for end in (prior.low, prior.high):
-        why = refusal(data, {prior.path: end})
-        if why is not None:
-            message = f"the prior reaches {end:g}, which {name} refuses: {why}"
-            raise sf.error(f"parameters.{i}.prior", message)
+def _refuse_ends(sf: FitSpecFile, priors: Sequence[Prior], data: dict[str, Any], name: str) -> None:
+    """A particle at the ends of the priors (each alone, all together, pairs of siblings:
+    `claims.refused_ends`, as `run` checks the registry's) must run on ``data`` (the base, or a
+    case: ``name``), not stop the fit midway: else the spec's error at the prior."""
+    for prior, end, why in refused_ends(priors, data)[:1]:
+        message = f"the prior reaches {end:g}, which {name} refuses: {why}"
+        raise sf.error(f"parameters.{list(priors).index(prior)}.prior", message)
 
 
 def _check_shared(sf: FitSpecFile, files: Sequence[Path], cases: Sequence[Case]) -> None:
@@ -225,9 +223,9 @@ def prepare(sf: FitSpecFile) -> Problem:
         raise sf.error("cases", f"no case files (*.yaml) in {folder}")
     _check_shared(sf, files, cases)
     _check_rules(sf, base, files, cases)
-    for file, case in zip(files, cases, strict=True):  # checked against the base above
-        for i, prior in enumerate(priors):
-            _refuse_ends(sf, i, prior, case.data, str(file))
+    _refuse_ends(sf, priors, base, "the scenario")
+    for file, case in zip(files, cases, strict=True):
+        _refuse_ends(sf, priors, case.data, str(file))
     names = [c.name for c in cases]
     for i, pattern in enumerate(spec.patterns):
         if pattern.case not in names:
