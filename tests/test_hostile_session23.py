@@ -1,0 +1,84 @@
+"""Session 23, hostile tester H: inputs and timings where branch trust23's contracts broke.
+
+Each test states a behaviour (exit status 2 at the prior's line for draws a scenario refuses;
+130/143 with one line on a signal; the same results as before for good input) and failed on
+trust23 before the fix beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_check_claims import cli, line_of
+
+from transition_sim.cli import app
+
+# -- priors of two objects whose ends a scenario refuses only mixed ------------------------------
+
+# A site with an explicit cell near the edge of its region's grid: the grid's side grows with
+# the urban population and shrinks with the crowd's density (`geometry.grid_side`). Each end
+# alone runs (sides 48 and 50 with the other at its point value), all lows (52) and all highs
+# (55) run, but a low population with a high density gives a side of 45: the cell [47, 47] is
+# off the grid. The two priors are not siblings (a region's and the crowd's), so the checks of
+# pairs and of alternating ends (siblings only) did not see it.
+GRID = """\
+name: grid
+days: 3
+scale: {people_per_agent: 1000}
+crowd: {citizen_density: 0.7}
+regions:
+  - name: Almaty
+    urban_population: 2000000
+    sites:
+      - {name: square, cell: [47, 47]}
+"""
+
+GRID_PRIORS = """\
+assumptions:
+  - id: A-grid
+    parameters: [regions.Almaty.urban_population, crowd.citizen_density]
+    reason: a test
+    priors:
+      regions.Almaty.urban_population: [uniform, 1600000, 2400000]
+      crowd.citizen_density: [uniform, 0.6, 0.8]
+    prior_reason: a test
+"""
+
+
+def test_run_refuses_a_draw_of_two_unrelated_priors_the_scenario_refuses(tmp_path: Path) -> None:
+    """20 replications of seed 0 draw a population low and a density high together (the 16th
+    replication: a side of 47): the run stopped there with exit 1, "internal error:
+    ValidationError", a traceback file and no results. Refused before any run instead, exit 2
+    at one of the two priors' lines, naming the other."""
+    scenario = tmp_path / "grid.yaml"
+    scenario.write_text(GRID, encoding="utf-8")
+    registry = tmp_path / "priors.yaml"
+    registry.write_text(GRID_PRIORS, encoding="utf-8")
+    args = ["run", str(scenario), "--uncertainty", "prior", "--priors", str(registry)]
+    result = cli.invoke(app, [*args, "-n", "20", "-w", "1", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.stderr
+    lines = {
+        line_of(registry, "regions.Almaty.urban_population: ["): "crowd.citizen_density",
+        line_of(registry, "crowd.citizen_density: ["): "regions.Almaty.urban_population",
+    }
+    first = result.stderr.splitlines()[0]
+    assert any(
+        first.startswith(f"error: {registry}:{line}: A-grid.priors.") and other in first
+        for line, other in lines.items()
+    ), first
+    assert "off the region's" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_draws_of_two_unrelated_priors_the_scenario_accepts_run(tmp_path: Path) -> None:
+    """The same priors with the site's cell at [44, 44] (the smallest grid of the box, a
+    population of 1.6e6 at a density of 0.8, has a side of 45) run: the refusal above is the
+    draws', not the priors'."""
+    scenario = tmp_path / "grid.yaml"
+    scenario.write_text(GRID.replace("[47, 47]", "[44, 44]"), encoding="utf-8")
+    registry = tmp_path / "priors.yaml"
+    registry.write_text(GRID_PRIORS, encoding="utf-8")
+    args = ["run", str(scenario), "--uncertainty", "prior", "--priors", str(registry)]
+    result = cli.invoke(app, [*args, "-n", "20", "-w", "1", "--json"])
+    assert result.exit_code == 0, result.output
