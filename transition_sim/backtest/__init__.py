@@ -324,7 +324,8 @@ def run_backtest(
         if scenario.observed is None:
             raise NotACase(f"{file}: observed: a case needs the recorded outcome", file)
     if uncertainty is not None and uncertainty.posterior is None:
-        refuse_refused_draws(scenarios, files, uncertainty)
+        runs = [(replications, s.seed if seed is None else seed) for s in scenarios]
+        refuse_refused_draws(scenarios, files, uncertainty, runs)
     pairs = zip(scenarios, files, strict=True)
     return Backtest(
         [evaluate(s, f, replications, seed, workers, uncertainty) for s, f in pairs], uncertainty

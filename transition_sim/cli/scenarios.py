@@ -293,7 +293,8 @@ def _uncertainty(
     from transition_sim.ensemble.uncertainty import refuse_refused_draws
 
     try:  # the registry was checked against the baseline: a draw must not stop this one midway
-        refuse_refused_draws([scenario], [file or Path(scenario.name)], drawn)
+        runs = [(scenario.replications, scenario.seed)]  # `scenario` is resolved: its draws
+        refuse_refused_draws([scenario], [file or Path(scenario.name)], drawn, runs)
     except PriorError as err:
         raise prior_error(err, RUN_POINT) from None
     return drawn

@@ -43,6 +43,7 @@ __all__ = [
     "first_of_draw",
     "own_values_kept",
     "refuse_refused_draws",
+    "refused_draw",
     "with_values",
 ]
 
@@ -217,12 +218,18 @@ def _priors_hash(uncertainty: Uncertainty, priors_: tuple[Prior, ...] | None = N
 
 
 def refuse_refused_draws(
-    scenarios: Sequence[Scenario], files: Sequence[Path | str], uncertainty: Uncertainty
+    scenarios: Sequence[Scenario],
+    files: Sequence[Path | str],
+    uncertainty: Uncertainty,
+    runs: Sequence[tuple[int, int]] = (),
 ) -> None:
     """Raise the first `claims.PriorError` of a scenario (other than the baseline, read from its
     file) that a prior's end would make invalid (the registry is checked against the baseline
-    only): before any run, not midway."""
-    from transition_sim.claims import ROOT, Priors, refused_draws
+    only): before any run, not midway. ``runs``: (replications, base seed) of each scenario's
+    run, whose draws are then checked as well (`refused_draw`): the ends' checks cannot see
+    every combination (a region's population low and the crowd's density high put a site's
+    cell off its grid, though each end alone, all lows and all highs ran)."""
+    from transition_sim.claims import ROOT, PriorError, Priors, refused_draws
 
     source = Path(uncertainty.source)
     registry = Priors(
@@ -235,3 +242,53 @@ def refuse_refused_draws(
         problems = refused_draws(registry, scenario, file)
         if problems:
             raise problems[0]
+    by_path = {p.path: p for p in uncertainty.priors}
+    for scenario, file, (replications, seed) in zip(scenarios, files, runs, strict=False):
+        found = refused_draw(scenario, uncertainty, replications, seed)
+        if found is None:
+            continue
+        replication, values, why = found
+        (path, value), *others = values.items()
+        prior = by_path[path]
+        with_ = "".join(f" with {other} at {v:g}" for other, v in others)
+        message = (
+            f"replication {replication}'s draw sets it to {value:g}{with_}, which {file}"
+            f" refuses: {why}"
+        )
+        raise PriorError(registry.file, prior.line, f"{prior.entry}.priors.{path}", message)
+
+
+def refused_draw(
+    scenario: Scenario, uncertainty: Uncertainty, replications: int, seed: int
+) -> tuple[int, dict[str, float], str] | None:
+    """The first draw of a run of ``replications`` from base ``seed`` that ``scenario`` refuses
+    (that run would stop there): the replication whose seed it is drawn from, the fewest of
+    its values the scenario still refuses (each value left at its point value in turn, and
+    kept there if the refusal stays), and why; None if every draw is valid. Prior draws only
+    (a posterior's particles are checked as the posterior is read)."""
+    from transition_sim.ensemble.runner import replication_seed  # the runner imports this
+
+    data = scenario_values(scenario)
+    keep = _settled(data)
+    for first in range(0, replications, uncertainty.seeds_per_draw):
+        drawn = _draw(data, replication_seed(seed, first), uncertainty)
+        values = {p: v for p, v in drawn.items() if p not in keep}
+        why = _refusal(data, values, uncertainty.coupled)
+        if why is None:
+            continue
+        for path in list(values):
+            fewer = {p: v for p, v in values.items() if p != path}
+            still = _refusal(data, fewer, uncertainty.coupled)
+            if still is not None:
+                values, why = fewer, still
+        return first, values, why
+    return None
+
+
+def _refusal(
+    data: dict[str, Any], values: dict[str, float], coupled: tuple[tuple[str, ...], ...]
+) -> str | None:
+    """Why the scenario (plain data) refuses ``values`` set as a draw sets them, or None."""
+    from transition_sim.scenario.address import refusal
+
+    return refusal(with_values(data, values, coupled)[0], {})
