@@ -7,10 +7,12 @@ trust23 before the fix beside it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from test_check_claims import cli, line_of
 
+from transition_sim.claims import BASELINE_PATH
 from transition_sim.cli import app
 
 # -- priors of two objects whose ends a scenario refuses only mixed ------------------------------
@@ -82,3 +84,46 @@ def test_run_draws_of_two_unrelated_priors_the_scenario_accepts_run(tmp_path: Pa
     args = ["run", str(scenario), "--uncertainty", "prior", "--priors", str(registry)]
     result = cli.invoke(app, [*args, "-n", "20", "-w", "1", "--json"])
     assert result.exit_code == 0, result.output
+
+
+# -- a pair of priors of two objects refused together at their high ends ---------------------------
+
+MIX = """\
+assumptions:
+  - id: A-crowd
+    parameters: [crowd.citizen_density]
+    reason: a test
+    priors:
+      crowd.citizen_density: [triangular, 0.6, 0.8]
+    prior_reason: a test
+  - id: A-mix
+    parameters: [regions.Mangystau.violent_share, protesters.crime_share]
+    reason: a test
+    priors:
+      regions.Mangystau.violent_share: [uniform, 0.0, 0.6]
+      protesters.crime_share: [uniform, 0.0, 0.6]
+    prior_reason: a test
+"""
+
+
+def test_a_pair_refused_together_is_blamed_not_an_unrelated_prior(tmp_path: Path) -> None:
+    """Mangystau's own violent share and the protesters' crime share (which Mangystau takes)
+    add up to 1.2 at their high ends: refused, though each alone runs. They are not siblings
+    (a region's and the protesters' section), so no pair was found and the refusal was put on
+    the registry's first prior "with every other prior at its high end": the crowd's density,
+    line 6, which has nothing to do with it (the user is sent to the wrong line). The error is
+    at one of the two priors, naming the other."""
+    registry = tmp_path / "priors.yaml"
+    registry.write_text(MIX, encoding="utf-8")
+    args = ["run", str(BASELINE_PATH), "--uncertainty", "prior", "--priors", str(registry)]
+    result = cli.invoke(app, [*args, "-n", "4", "-w", "1", "--json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    blamed = {
+        line_of(registry, "regions.Mangystau.violent_share: ["): "protesters.crime_share",
+        line_of(registry, "protesters.crime_share: ["): "regions.Mangystau.violent_share",
+    }
+    assert error["line"] in blamed, error
+    assert blamed[error["line"]] in error["message"], error
+    assert error["field"].startswith("A-mix.priors."), error
+    assert "violent_share + crime_share must not exceed 1" in error["message"]
