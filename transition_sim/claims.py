@@ -601,7 +601,8 @@ def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, f
             why_alone = refusal(values, {p.path: getattr(p, end)})
             if why_alone is not None:
                 alone.append((p, float(getattr(p, end)), why_alone))
-        refused += alone or _refused_pairs(drawn, values, [(end, end)], why, f"at its {end} end")
+        corner = {p.path: getattr(p, end) for p in drawn}
+        refused += alone or _refused_pairs(drawn, values, [(end, end)], why, corner)
     return refused or _refused_mixed(drawn, values)
 
 
@@ -624,11 +625,14 @@ def _refused_pairs(
     values: dict[str, Any],
     ends: list[tuple[str, str]],
     why: str,
-    how: str,
+    corner: dict[str, float],
 ) -> list[tuple[Prior, float, str]]:
     """Which pairs of sibling priors, at ``ends`` (theirs, in order), the scenario refuses,
-    when a draw of them all (``how`` the others stood, refused for ``why``) was refused and no
-    prior alone: the first such pair, else the first prior with every other ``how``."""
+    when a draw of them all (``corner``, refused for ``why``) was refused and no prior alone:
+    the first such pair, else the fewest priors of ``corner`` still refused (each left at its
+    point value in turn, and kept there if the refusal stays: priors of two objects, say a
+    region's violent share and the protesters' crime share it takes), blamed on the first of
+    them, naming the others (not on the registry's first prior, which may be unrelated)."""
     from transition_sim.scenario.address import refusal
 
     for group in _siblings(drawn):
@@ -638,9 +642,16 @@ def _refused_pairs(
                 why_pair = refusal(values, {p.path: getattr(p, end), q.path: other})
                 if why_pair is not None:
                     return [(p, float(getattr(p, end)), f"with {q.path} at {other:g}: {why_pair}")]
-    first = drawn[0]
-    end = ends[0][0]
-    return [(first, float(getattr(first, end)), f"with every other prior {how}: {why}")]
+    kept = dict(corner)
+    for path in list(kept):
+        fewer = {k: v for k, v in kept.items() if k != path}
+        still = refusal(values, fewer)
+        if still is not None:
+            kept, why = fewer, still
+    (path, value), *others = kept.items()
+    first = next(p for p in drawn if p.path == path)
+    with_ = ", ".join(f"{other} at {v:g}" for other, v in others)
+    return [(first, float(value), f"with {with_}: {why}" if others else why)]
 
 
 def _refused_mixed(drawn: list[Prior], values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
@@ -661,8 +672,8 @@ def _refused_mixed(drawn: list[Prior], values: dict[str, Any]) -> list[tuple[Pri
         why = refusal(values, corner) if corner else None
         if why is not None:
             ends = [("high", "low"), ("low", "high")]
-            how = "of its group alternately at its high and low ends"
-            return _refused_pairs([p for g in _siblings(drawn) for p in g], values, ends, why, how)
+            grouped = [p for g in _siblings(drawn) for p in g]
+            return _refused_pairs(grouped, values, ends, why, corner)
     return []
 
 
