@@ -127,3 +127,25 @@ def test_a_pair_refused_together_is_blamed_not_an_unrelated_prior(tmp_path: Path
     assert blamed[error["line"]] in error["message"], error
     assert error["field"].startswith("A-mix.priors."), error
     assert "violent_share + crime_share must not exceed 1" in error["message"]
+
+
+# -- the backtest's table over one case ------------------------------------------------------------
+
+
+def test_backtest_table_over_one_case_does_not_claim_an_interval(tmp_path: Path) -> None:
+    """Over one case the paired bootstrap interval is undefined (null in the JSON), and the
+    table says so; but it went on with "(paired bootstrap 95% over cases)" after "no 95%
+    interval": a line that says there is no interval and names the one it has."""
+    root = Path(__file__).resolve().parents[1]
+    case = (root / "scenarios" / "cases" / "sudan_1985.yaml").read_text(encoding="utf-8")
+    baseline = root / "scenarios" / "kazakhstan_2022.yaml"
+    assert "extends: ../kazakhstan_2022.yaml" in case
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    text = case.replace("extends: ../kazakhstan_2022.yaml", f"extends: {baseline}")
+    (folder / "sudan_1985.yaml").write_text(text, encoding="utf-8")
+    result = cli.invoke(app, ["backtest", str(folder), "-n", "2", "-w", "1", "--uncertainty", "point"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert said.count("no 95% interval: undefined over 1 case") == 2, said
+    assert "(paired bootstrap 95% over cases)" not in said, said
