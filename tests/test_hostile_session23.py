@@ -144,7 +144,8 @@ def test_backtest_table_over_one_case_does_not_claim_an_interval(tmp_path: Path)
     folder.mkdir()
     text = case.replace("extends: ../kazakhstan_2022.yaml", f"extends: {baseline}")
     (folder / "sudan_1985.yaml").write_text(text, encoding="utf-8")
-    result = cli.invoke(app, ["backtest", str(folder), "-n", "2", "-w", "1", "--uncertainty", "point"])
+    args = ["backtest", str(folder), "-n", "2", "-w", "1", "--uncertainty", "point"]
+    result = cli.invoke(app, args)
     assert result.exit_code == 0, result.output
     said = " ".join(result.stdout.split())
     assert said.count("no 95% interval: undefined over 1 case") == 2, said

@@ -358,9 +358,8 @@ def render(result: Backtest, console: Console) -> None:
     scores.add_row("literature base rates", f"{result.mean('brier_base_rate'):.3f}")
     console.print(scores)
     for name, entry in result.differences().items():
-        console.print(
-            f"{name.replace('_', ' ')}: {interval_text(entry)} (paired bootstrap 95% over cases)"
-        )
+        how = "" if entry["ci95"] is None else " (paired bootstrap 95% over cases)"
+        console.print(f"{name.replace('_', ' ')}: {interval_text(entry)}{how}")
     render_crowds(result, console)
     console.print(
         f"modal outcome right in {sum(c.hit for c in result.cases)} of {len(result.cases)}"
