@@ -8,6 +8,9 @@ trust23 before the fix beside it.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from test_check_claims import cli, line_of
@@ -150,3 +153,49 @@ def test_backtest_table_over_one_case_does_not_claim_an_interval(tmp_path: Path)
     said = " ".join(result.stdout.split())
     assert said.count("no 95% interval: undefined over 1 case") == 2, said
     assert "(paired bootstrap 95% over cases)" not in said, said
+
+
+# -- errors and interrupts with --json when the reader of stdout has gone --------------------------
+
+
+def _with_stdout_broken(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` with stdout a pipe whose reader has gone (``... --json | jq`` after jq
+    ended: Ctrl-C reaches both, and jq is the quicker to exit)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        return subprocess.run(
+            args, stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120, check=False
+        )
+    finally:
+        os.close(writer)
+
+
+def test_bad_input_with_json_and_stdout_gone_is_still_exit_2(tmp_path: Path) -> None:
+    """The error line went to stderr, then the JSON object to stdout raised BrokenPipeError:
+    a traceback and exit 1 instead of exit 2 and the line."""
+    missing = tmp_path / "missing.yaml"
+    command = [sys.executable, "-m", "transition_sim", "run", str(missing), "--json"]
+    result = _with_stdout_broken(command)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"error: {missing}"), result.stderr
+
+
+START_UP_SIGNAL = """\
+import os, signal, sys, time
+sys.argv = ["transition-sim", "run", "x.yaml", "--json"]  # as the installed script is run
+import transition_sim.cli
+os.kill(os.getpid(), signal.SIGINT)  # while the command line starts
+time.sleep(30)
+"""
+
+
+def test_a_signal_at_start_up_with_json_and_stdout_gone_is_still_130() -> None:
+    """The start-up handler wrote its line, then its JSON object to the broken stdout raised
+    BrokenPipeError out of the signal handler: a traceback and exit 1 instead of 130."""
+    result = _with_stdout_broken([sys.executable, "-c", START_UP_SIGNAL])
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.splitlines() == [
+        "error: interrupted by SIGINT while starting; nothing was run"
+    ], result.stderr
