@@ -46,10 +46,13 @@ def _signal_at_start_up(signum: int, frame: FrameType | None) -> None:
     if _command_running and executors is not None:
         raise executors.Interrupted(signum)
     message = f"interrupted by {signal.Signals(signum).name}"
-    os.write(2, f"error: {message} while starting; nothing was run\n".encode())
-    if "--json" in sys.argv[1:]:
-        error = f'"code": {128 + signum}, "message": "{message}", "file": null'
-        os.write(1, f'{{"error": {{{error}, "line": null, "field": null}}}}\n'.encode())
+    try:  # a stream whose reader has gone (Ctrl-C on `... --json | jq`) must not stop the exit
+        os.write(2, f"error: {message} while starting; nothing was run\n".encode())
+        if "--json" in sys.argv[1:]:
+            error = f'"code": {128 + signum}, "message": "{message}", "file": null'
+            os.write(1, f'{{"error": {{{error}, "line": null, "field": null}}}}\n'.encode())
+    except OSError:
+        pass
     os._exit(128 + signum)
 
 

@@ -239,8 +239,22 @@ def report(err: CliError, json_errors: bool) -> int:
     for line in err.text.splitlines() or [""]:
         typer.echo(f"error: {line}", err=True)
     if json_errors:
-        typer.echo(json.dumps(err.as_json()))
+        try:
+            typer.echo(json.dumps(err.as_json()))
+        except BrokenPipeError:  # its reader has gone (Ctrl-C on `... --json | jq`): the
+            stdout_gone()  # line on stderr says it; the status stays the error's
     return err.code
+
+
+def stdout_gone() -> None:
+    """After a write to stdout found its reader gone: stdout goes to the null device, so that
+    the interpreter's flush at exit does not fail on it again ("Exception ignored")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
+        pass
 
 
 class ErrorContractGroup(TyperGroup):
