@@ -199,3 +199,23 @@ def test_a_signal_at_start_up_with_json_and_stdout_gone_is_still_130() -> None:
     assert result.stderr.splitlines() == [
         "error: interrupted by SIGINT while starting; nothing was run"
     ], result.stderr
+
+
+def test_backtest_refuses_a_case_draw_of_two_unrelated_priors_before_any_run(
+    tmp_path: Path,
+) -> None:
+    """The same draws in the backtest, the grid scenario as a case: refused before any case
+    runs (exit 2 at a prior's line), not stopped at the case's 16th replication."""
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    observed = "observed: {outcome: incumbent_holds, crisis: mass_protest}\n"
+    (cases / "grid.yaml").write_text(GRID + observed, encoding="utf-8")
+    registry = tmp_path / "priors.yaml"
+    registry.write_text(GRID_PRIORS, encoding="utf-8")
+    args = ["backtest", str(cases), "-n", "20", "--seed", "0", "-w", "1"]
+    result = cli.invoke(app, [*args, "--priors", str(registry), "--json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["file"] == str(registry), error
+    assert error["field"].startswith("A-grid.priors."), error
+    assert "off the region's" in error["message"], error
