@@ -56,11 +56,30 @@ def _signal_at_start_up(signum: int, frame: FrameType | None) -> None:
     os._exit(128 + signum)
 
 
+_lost: list[int] = []  # signals whose `Interrupted` was swallowed where it landed (`_unraisable`)
+
+
+def _unraisable(args: Any) -> None:
+    """A start-up signal's `Interrupted` raised where Python only prints it and goes on (a
+    ctypes callback: llvmlite's, while `run` loads its kernels; a finalizer): the command ran on
+    to exit 0. Kept instead: raised at the command's next task (`executors.raise_deferred`,
+    as its own block does), else the command's exit is the signal's (`Group.main`)."""
+    executors = sys.modules.get("transition_sim.ensemble.executors")
+    if executors is not None and isinstance(args.exc_value, executors.Interrupted):
+        _lost.append(args.exc_value.signum)
+        executors._deferred[:] = [args.exc_value.signum]
+        return
+    _PREVIOUS_UNRAISABLEHOOK(args)
+
+
+_PREVIOUS_UNRAISABLEHOOK = sys.unraisablehook
 _PREVIOUS_HANDLERS = (
     {signum: signal.signal(signum, _signal_at_start_up) for signum in START_UP_SIGNALS}
     if _the_command_line()
     else {}
 )
+if _PREVIOUS_HANDLERS:
+    sys.unraisablehook = _unraisable
 
 from transition_sim.lazy import importing  # noqa: E402 (after the signals' handler)
 
@@ -162,10 +181,19 @@ class Group(ErrorContractGroup):
         _command_running = True
         try:
             return super().main(*args, **kwargs)
+        except SystemExit as done:
+            if not _lost or done.code not in (0, None):
+                raise
+            # a signal lost at start-up (`_unraisable`) and never raised: it is the exit
+            message = f"interrupted by {signal.Signals(_lost[0]).name}"
+            typer.echo(f"error: {message} (while the command started; it ran on)", err=True)
+            raise SystemExit(128 + _lost[0]) from None
         finally:
             _command_running = False
             for signum, handler in _PREVIOUS_HANDLERS.items():
                 signal.signal(signum, handler)
+            if _PREVIOUS_HANDLERS:
+                sys.unraisablehook = _PREVIOUS_UNRAISABLEHOOK
 
 
 app = typer.Typer(
