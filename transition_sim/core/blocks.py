@@ -43,6 +43,9 @@ import math
 from functools import cache
 
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from transition_sim.core.crowd import (
     CrowdRules,
@@ -70,6 +73,7 @@ from transition_sim.core.kernel import (  # the float layout's first entries
     STAT_QUIET,
     THRESHOLD,
     VIOLENT,
+    _u,
     numba,
     seed_stream,
     shuffle,
@@ -78,6 +82,7 @@ from transition_sim.core.kernel import (  # the float layout's first entries
 
 __all__ = ["BlockCrowd", "BlockPopulation", "crime_share", "rule_share"]
 
+PREFETCH_BLOCKS = 4  # turns ahead whose block's rows are fetched (`_prefetch`)
 MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring: by its share)
 # Layout of the float parameters of `block_day`: the kernel's, then the blocks' own.
 (
@@ -192,13 +197,51 @@ def crime_share(rlo: float, rhi: float, er: float, p: float, t: float, drive: fl
     return v + er * v * (1.0 - v)
 
 
+# -- memory -----------------------------------------------------------------------------------
+@intrinsic
+def _prefetch(typingctx, ary, i, j):
+    """Ask the CPU to fetch the cache line of ``ary[i, j]`` (a 2-d array) for writing: a hint
+    (nothing is read, nothing can fault, the index need not be in range). A day visits blocks in
+    a random order and a unit detains from blocks all over its sight: each block's row of each
+    array (its jail ring above all, 768 bytes) and its cell's row of the neighbour table are
+    mostly outside the first levels of cache, and fetching them a few steps ahead overlaps the
+    waits (`block_day`)."""
+
+    def codegen(context, builder, signature, args):
+        ary_t = signature.args[0]
+        arr = context.make_array(ary_t)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(
+            context, builder, ary_t, arr, [args[1], args[2]], wraparound=False
+        )
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fetch = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0"
+        )
+        # write, highest locality (keep in every level), data cache
+        builder.call(fetch, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(ary, i, j), codegen
+
+
+@numba.njit(cache=True, inline="always")
+def _prefetch_row(ary: np.ndarray, i: int) -> None:
+    """`_prefetch` the lines of row `i` of `ary` (its first entry to its last, a line apart
+    at most)."""
+    step = max(64 // ary.itemsize, 1)
+    for j in range(0, ary.shape[1], step):
+        _prefetch(ary, _u(i), _u(j))
+    _prefetch(ary, _u(i), _u(ary.shape[1] - 1))
+
+
 # -- tallies ----------------------------------------------------------------------------------
 @numba.njit(cache=True, inline="always")
 def _tally(tally: np.ndarray, nbr: np.ndarray, wv: np.ndarray, cell: int, delta: float) -> None:
     """Add `delta` to the tally of every cell in `cell`'s vision, times the share of it in
-    vision (`wv`, by offset: symmetric, so a tally is also what a cell sees)."""
+    vision (`wv`, by offset: symmetric, so a tally is also what a cell sees). Unsigned indices:
+    no wraparound of negative ones to test."""
     for j in range(nbr.shape[1]):
-        tally[nbr[cell, j]] += delta * wv[j]
+        tally[_u(nbr[_u(cell), _u(j)])] += delta * wv[_u(j)]
 
 
 @numba.njit(cache=True)
@@ -360,6 +403,12 @@ def _arrest(
     width = ring.shape[1] // 3
     terms = min(max_jail, width - 2)  # terms from the last on outlast the run: kept together
     for c in range(k):
+        if c + 2 < k:  # the rows of the block two ahead (`_prefetch`)
+            ahead = sight[c + 2]
+            _prefetch_row(ring, occupant[ahead])
+            _prefetch(active, _u(occupant[ahead]), _u(0))
+            _prefetch(jailed, _u(occupant[ahead]), _u(0))
+            _prefetch_row(nbr, ahead)
         cell = sight[c]
         o = occupant[cell]
         gone = 0.0
@@ -377,9 +426,9 @@ def _arrest(
             even, base = a / (max_jail + 1.0), kind * width
             wrap = min(start + terms, width)
             for d in range(base + start, base + wrap):
-                ring[o, d] += even
+                ring[_u(o), _u(d)] += even
             for d in range(base, base + start + terms - wrap):
-                ring[o, d] += even
+                ring[_u(o), _u(d)] += even
             last = (start + terms) % width
             ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
         if gone > 0.0:
@@ -426,9 +475,20 @@ def block_day(
     cuts = np.empty(8)
     r = min(int(reach) + 1, (side - 1) // 2)
     sight = np.empty((2 * r + 1) ** 2, dtype=np.int64)
-    order = np.arange(n + m)
+    total = n + m
+    order = np.arange(total)
     shuffle(order, s)
-    for a in order:
+    for turn in range(total):
+        a = order[turn]
+        # The rows of the block PREFETCH_BLOCKS turns ahead, and its cell's row of the table a
+        # turn later (`_prefetch`; clamped to the last turn, a unit's cell if it is one).
+        ahead = order[min(turn + PREFETCH_BLOCKS, total - 1)]
+        if ahead < n:
+            for kind in range(3):
+                _prefetch(ring, _u(ahead), _u(kind * width + today))
+            for rows in (active, jailed, traits, people):
+                _prefetch(rows, _u(ahead), _u(0))
+        _prefetch_row(nbr, pos[order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]])
         if a < n:
             for kind in range(3):
                 jailed[a, kind] = max(jailed[a, kind] - ring[a, kind * width + today], 0.0)
@@ -491,6 +551,18 @@ def site_window(cell: int, radius: int, side: int, scale: float) -> tuple[np.nda
     return cells.ravel(), weights.ravel()
 
 
+@cache
+def block_table(radius: int, shape: str, side: int) -> np.ndarray:
+    """`crowd.neighbor_table` in 16-bit integers when every cell's index fits: half the bytes,
+    so that more of it stays in cache (a tally reads a row of it, 112-144 cells in the blocks
+    baseline; a grid of 53 x 53 cells has a table of 1.2 MB in 32 bits)."""
+    table = neighbor_table(radius, shape, side)
+    if side * side - 1 <= np.iinfo(np.int16).max:
+        table = table.astype(np.int16)
+        table.flags.writeable = False
+    return table
+
+
 def vision_weights(cells: float, shape: str, side: int) -> tuple[int, np.ndarray]:
     """The smallest radius whose vision holds at least `cells` cells, and by offset
     (`crowd.neighborhood_offsets`) the share of that cell in vision: 1, the outer ring's share
@@ -533,6 +605,7 @@ class BlockCrowd:
         self.rng, self.side, self.shape = rng, side, shape
         self.vision, self.vision_weights = vision_weights(vision_cells, shape, side)
         self.neighbors = neighbor_table(self.vision, shape, side)
+        self.table = block_table(self.vision, shape, side)  # the kernel's copy (`block_table`)
         # A unit sees, and is seen from, the cells whose centres lie in a disc (a diamond, or a
         # square with Moore vision) of the vision's area around the point where it stands.
         area = vision_cells + 1.0  # the cells in vision and the own
@@ -643,7 +716,7 @@ class BlockCrowd:
             dtype=np.int64,
         )
         stats = block_day(
-            self.neighbors, self.vision_weights, self.occupant, self.pos,
+            self.table, self.vision_weights, self.occupant, self.pos,
             self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
             self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
             self.side,
