@@ -188,3 +188,30 @@ PINNED = {
 @pytest.mark.parametrize("shape", sorted(PINNED))
 def test_a_day_of_blocks_is_what_it_was(shape: str) -> None:
     assert digest(shape) == PINNED[shape]
+
+
+def test_units_joining_repack_all_but_the_blocks_arrays() -> None:
+    # Session 23: repacking after units join or leave leaves the blocks' arrays (jail rings
+    # above all) where they are; everything still reads and writes through the flat arrays.
+    from transition_sim.core.blocks import AGENT, BLOCK, CELL, UNIT, BlockPopulation
+
+    crowds = [crowd_of("von_neumann", 12, 80, 5), crowd_of("moore", 9, 50, 4)]
+    pop = BlockPopulation(crowds)
+    pop.step(RULES, np.array([0.1, 0.0]))
+    before = {name: pop.flat[name] for name in BLOCK + AGENT + UNIT + CELL}
+    layout = pop.layout
+    crowds[1].add_units(3, 1)
+    pop.step(RULES, np.array([0.1, 0.0]))
+    assert pop.layout == layout + 1
+    for name in BLOCK:
+        assert pop.flat[name] is before[name]
+    for name in AGENT + UNIT + ("cops_seen",):
+        assert pop.flat[name] is not before[name]
+    crowds[1].remove_units(1)
+    pop.step(RULES, np.array([0.0, 0.1]))
+    for name in BLOCK + AGENT + UNIT + CELL:
+        joined = np.concatenate([getattr(c, name) for c in crowds])
+        assert np.array_equal(pop.flat[name], joined), name
+        for c in crowds:  # views: a write shows in the flat array
+            assert np.shares_memory(getattr(c, name), pop.flat[name]), name
+    assert pop.flat["unit_faction"].shape == (5 + 4,)

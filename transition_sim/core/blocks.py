@@ -807,22 +807,35 @@ class BlockPopulation:
     def __init__(self, crowds: list[BlockCrowd]) -> None:
         self.crowds = crowds
         self.layout = 0
+        self.flat: dict[str, np.ndarray] = {}
+        self._packed: dict[str, list[np.ndarray]] = {}  # by array: each crowd's view of it
         self._pack()
 
     def _pack(self) -> None:
-        cs, flat = self.crowds, {}
+        """Pack each group of arrays whose crowds replaced one (all, the first time): a group
+        whose every crowd still holds the views packed last time is packed already (the
+        blocks' arrays, above all their jail rings, are never replaced: units joining or
+        leaving repack the rest only)."""
+        cs, flat = self.crowds, dict(self.flat)
         for names, size in (
             (BLOCK, lambda c: c.n),
             (AGENT, lambda c: c.n + c.m),
             (UNIT, lambda c: c.m),
             (CELL, lambda c: c.side * c.side),
         ):
+            if all(
+                name in self._packed
+                and all(getattr(c, name) is v for c, v in zip(cs, self._packed[name], strict=True))
+                for name in names
+            ):
+                continue
             at = _starts([size(c) for c in cs])
             for name in names:
                 whole = np.concatenate([getattr(c, name) for c in cs])
                 flat[name] = whole
                 for r, c in enumerate(cs):
                     setattr(c, name, whole[at[r] : at[r + 1]])
+                self._packed[name] = [getattr(c, name) for c in cs]
             flat[f"{names[0]}@"] = at
         self.flat = flat
         self.agent_at, self.cell_at = flat["pos@"], flat["occupant@"]
