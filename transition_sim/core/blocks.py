@@ -333,9 +333,10 @@ def _decide(
     actives_seen: np.ndarray,
     f: np.ndarray,
     cuts: np.ndarray,
+    active_at: np.ndarray,
 ) -> None:
     """Block b's people decide: the active share of each kind, less its jailed people (`cuts`:
-    `_rule_share`'s scratch)."""
+    `_rule_share`'s scratch; `active_at`: `block_day`'s active people by cell)."""
     cell, k = pos[b], f[VISION_CELLS]
     own = active[b, 0] + active[b, 1] + active[b, 2]
     seen = actives_seen[cell]
@@ -354,6 +355,7 @@ def _decide(
         a = max(people[b, kind] * shares[kind] - jailed[b, kind], 0.0)
         active[b, kind] = a
         new += a
+    active_at[_u(cell)] = active[b, 0] + active[b, 1] + active[b, 2]
     if new != own:
         _tally(actives_seen, nbr, wv, cell, new - own)
 
@@ -377,10 +379,12 @@ def _arrest(
     clock: int,
     stats: np.ndarray,
     sight: np.ndarray,
+    active_at: np.ndarray,
 ) -> None:
     """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
     sight, in proportion to their active people, for terms uniform on {0..max_jail} days
-    (`sight`: scratch for the cells of the blocks in sight with active people, found once)."""
+    (`sight`: scratch for the cells of the blocks in sight with active people, found once;
+    `active_at`: `block_day`'s active people by cell)."""
     reach, moore = f[REACH], f[MOORE] != 0.0
     r = min(int(reach) + 1, (side - 1) // 2)
     x0, y0 = int(x), int(y)
@@ -389,13 +393,11 @@ def _arrest(
         lo, hi = _span(abs(i + 0.5 - x), y, y0, r, reach, moore)
         row, col = (i % side) * side, lo % side
         for _ in range(lo, hi + 1):
-            o = occupant[row + col]
-            if o >= 0:
-                held = active[o, 0] + active[o, 1] + active[o, 2]
-                seen += held
-                if held > 0.0:  # a block with none active (all kinds 0: none < 0) loses none
-                    sight[k] = row + col
-                    k += 1
+            held = active_at[_u(row + col)]  # 0.0 in a cell without a block: seen stays
+            seen += held
+            if held > 0.0:  # a block with none active (all kinds 0: none < 0) loses none
+                sight[k] = row + col
+                k += 1
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
     if seen <= 0.0:
         return
@@ -433,6 +435,7 @@ def _arrest(
             ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
         if gone > 0.0:
             _tally(actives_seen, nbr, wv, cell, -gone)
+        active_at[_u(cell)] = active[o, 0] + active[o, 1] + active[o, 2]
 
 
 @numba.njit(cache=True)
@@ -473,6 +476,11 @@ def block_day(
     take = ip[ARRESTS_PER_UNIT] / f[PER_BLOCK]
     acted = np.zeros(n, dtype=np.bool_)
     cuts = np.empty(8)
+    # A block's active people by its cell, the sum a unit's sight adds up, kept as they change:
+    # a unit's scan then reads one array along rows of cells, not each block's row of shares.
+    active_at = np.zeros(side * side)
+    for b in range(n):
+        active_at[pos[b]] = active[b, 0] + active[b, 1] + active[b, 2]
     r = min(int(reach) + 1, (side - 1) // 2)
     sight = np.empty((2 * r + 1) ** 2, dtype=np.int64)
     total = n + m
@@ -495,12 +503,12 @@ def block_day(
                 ring[a, kind * width + today] = 0.0
             acted[a] = True
             _decide(a, nbr, wv, pos, people, traits, active, jailed, experience, cops_seen,
-                    actives_seen, f, cuts)  # fmt: skip
+                    actives_seen, f, cuts, active_at)  # fmt: skip
             continue
         u = a - n
         if deters[u]:
             _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
-                    actives_seen, max_jail, clock, stats, sight)  # fmt: skip
+                    actives_seen, max_jail, clock, stats, sight, active_at)  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
         inside, dx, dy = False, 0.0, 0.0
