@@ -647,6 +647,7 @@ class BlockCrowd:
         self.unit_faction = np.asarray(unit_faction, dtype=np.int64)
         self.unit_deters = np.ones(self.m, dtype=bool)
         self.site_cells = np.zeros(0, dtype=np.int64)
+        self._windows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, float]] = {}
         self.recount()
 
     @classmethod
@@ -761,38 +762,67 @@ class BlockCrowd:
         self.m -= k
 
     # -- queries used by the model ----------------------------------------------------------------
-    def _near(self, cell: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """In the site window of `cell` (`site_window`): its blocks, the share of each inside,
-        and whether each unit stands inside (units stand at points: their count in the window
-        is binomial with its share of the city at any resolution)."""
-        scale = math.sqrt(self.unit_people / self.people_per_agent)
-        cells, weights = site_window(cell, radius, self.side, scale)
-        blocks = self.occupant[cells]
-        half, side = (radius + 0.5) * scale, self.side
-        x, y = divmod(cell, side)
-        dx = np.abs((self.ux - x - 0.5 + side / 2) % side - side / 2)  # torus distance
-        dy = np.abs((self.uy - y - 0.5 + side / 2) % side - side / 2)
-        inside = ((dx <= half) & (dy <= half)).astype(float)
-        return blocks[blocks >= 0], weights[blocks >= 0], inside
+    def _window(self, cell: int, radius: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """The site window of `cell` (`site_window`): its blocks, the share of each inside, and
+        its half-width in cells; kept by cell and radius (blocks do not move)."""
+        key = (cell, radius)
+        if key not in self._windows:
+            scale = math.sqrt(self.unit_people / self.people_per_agent)
+            cells, weights = site_window(cell, radius, self.side, scale)
+            blocks = self.occupant[cells]
+            self._windows[key] = (blocks[blocks >= 0], weights[blocks >= 0], (radius + 0.5) * scale)
+        return self._windows[key]
 
     def site_forces(
         self, cell: int, radius: int, turned_faction: np.ndarray
     ) -> tuple[float, float, float]:
         """In the site window of `cell` (`radius` in reference cells), in deterrence-equivalents:
         armed active people, units that do not deter and whose faction has turned (by faction
-        index, the patron's last), and deterring units."""
-        blocks, w, units = self._near(cell, radius)
-        armed = self.active[blocks][:, [VIOLENT, CRIME]].sum(axis=1)
-        deters = self.unit_deters
-        turned = turned_faction[self.unit_faction] & ~deters
+        index, the patron's last), and deterring units (units stand at points: their count in
+        the window is binomial with its share of the city at any resolution)."""
+        blocks, w, half = self._window(cell, radius)
+        armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
+        x, y = divmod(cell, self.side)
+        turned, deters = units_near(
+            self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
+            turned_faction,
+        )  # fmt: skip
         scale = self.people_per_agent / self.unit_people
-        return float(w @ armed) * scale, float(units @ turned), float(units @ deters)
+        return float(w @ armed) * scale, turned, deters
 
     def peaceful_near(self, cell: int, radius: int) -> float:
         """Peaceful active people in the site window of `cell`, in deterrence-equivalents."""
-        blocks, w, _ = self._near(cell, radius)
+        blocks, w, _ = self._window(cell, radius)
         peaceful = self.active[blocks, PEACEFUL]
         return float(w @ peaceful) * self.people_per_agent / self.unit_people
+
+
+@numba.njit(cache=True)
+def units_near(
+    ux: np.ndarray,
+    uy: np.ndarray,
+    x: int,
+    y: int,
+    half: float,
+    side: int,
+    deters: np.ndarray,
+    faction: np.ndarray,
+    turned_faction: np.ndarray,
+) -> tuple[float, float]:
+    """Units that do not deter and whose faction has turned, and deterring units, standing
+    within `half` (torus distance along each axis) of the centre of cell (x, y): counts, as
+    floats."""
+    turned, deterring = 0, 0
+    h = side / 2
+    for u in range(ux.shape[0]):
+        dx = abs((ux[u] - x - 0.5 + h) % side - h)
+        dy = abs((uy[u] - y - 0.5 + h) % side - h)
+        if dx <= half and dy <= half:
+            if deters[u]:
+                deterring += 1
+            elif turned_faction[faction[u]]:
+                turned += 1
+    return float(turned), float(deterring)
 
 
 # -- every region -----------------------------------------------------------------------------
@@ -874,3 +904,4 @@ def warm_up() -> None:
     )  # fmt: skip
     rules = CrowdRules(0.5, 0.1, 2.3, 3, True, 0, 0.1, 0.0, 0.1, 0.1, 0.1, 0.5, 1)
     BlockPopulation([crowd]).step(rules, np.zeros(1))
+    crowd.site_forces(0, 1, np.zeros(2, dtype=np.bool_))
