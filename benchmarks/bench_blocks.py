@@ -1,7 +1,7 @@
 """CPU time of a replication of the blocks baseline against the agents baseline, in this tree and
 an older commit.
 
-    uv run python benchmarks/bench_blocks.py [--old-ref 2fe820e] [-n 40] [--repeats 3] [--smoke]
+    uv run python benchmarks/bench_blocks.py [--old-ref 2f47c3a] [-n 40] [--repeats 3] [--smoke]
 
 The blocks baseline is the one tried in session 20 and not shipped (tag
 ``trial/blocks-baseline-s20``, experiments/baseline_blocks/README.md): the shipped
@@ -11,8 +11,8 @@ scenario), built here from the shipped one (`blocks_baseline`) so that it follow
 repeat runs `-n` replications of each baseline at point values (seed noise only, as
 ``run --point``) on one worker, in a fresh subprocess after one warm-up replication, this tree
 and the older one after each other so that both see the same load. Times are the process's CPU
-time (the machine is shared). 2fe820e is the last commit before the block kernel was made
-faster (session 21). ``--old-tree DIR`` uses a checkout that has its own environment instead;
+time (the machine is shared). 2f47c3a is main before session 23's cuts (2fe820e, before
+session 21's). ``--old-tree DIR`` uses a checkout that has its own environment instead;
 ``--smoke`` runs one replication of each in this tree only. A script, not a test: results go
 to benchmarks/results/blocks.json.
 """
@@ -108,7 +108,7 @@ def measure(tree: Path, n: int) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--old-ref", default="2fe820e")
+    ap.add_argument("--old-ref", default="2f47c3a")
     ap.add_argument("--old-tree", type=Path, default=None, help="a checkout to use as the old")
     ap.add_argument("-n", type=int, default=40)
     ap.add_argument("--repeats", type=int, default=3)

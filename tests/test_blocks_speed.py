@@ -188,3 +188,88 @@ PINNED = {
 @pytest.mark.parametrize("shape", sorted(PINNED))
 def test_a_day_of_blocks_is_what_it_was(shape: str) -> None:
     assert digest(shape) == PINNED[shape]
+
+
+def test_units_joining_repack_all_but_the_blocks_arrays() -> None:
+    # Session 23: repacking after units join or leave leaves the blocks' arrays (jail rings
+    # above all) where they are; everything still reads and writes through the flat arrays.
+    from transition_sim.core.blocks import AGENT, BLOCK, CELL, UNIT, BlockPopulation
+
+    crowds = [crowd_of("von_neumann", 12, 80, 5), crowd_of("moore", 9, 50, 4)]
+    pop = BlockPopulation(crowds)
+    pop.step(RULES, np.array([0.1, 0.0]))
+    before = {name: pop.flat[name] for name in BLOCK + AGENT + UNIT + CELL}
+    layout = pop.layout
+    crowds[1].add_units(3, 1)
+    pop.step(RULES, np.array([0.1, 0.0]))
+    assert pop.layout == layout + 1
+    for name in BLOCK:
+        assert pop.flat[name] is before[name]
+    for name in AGENT + UNIT + ("cops_seen",):
+        assert pop.flat[name] is not before[name]
+    crowds[1].remove_units(1)
+    pop.step(RULES, np.array([0.0, 0.1]))
+    for name in BLOCK + AGENT + UNIT + CELL:
+        joined = np.concatenate([getattr(c, name) for c in crowds])
+        assert np.array_equal(pop.flat[name], joined), name
+        for c in crowds:  # views: a write shows in the flat array
+            assert np.shares_memory(getattr(c, name), pop.flat[name]), name
+    assert pop.flat["unit_faction"].shape == (5 + 4,)
+
+
+def numpy_site_forces(
+    crowd: BlockCrowd, cell: int, radius: int, turned_faction: np.ndarray
+) -> tuple[float, float, float, float]:
+    """`site_forces` and `peaceful_near` as they were before session 23 (numpy, every call)."""
+    from transition_sim.core.blocks import CRIME, PEACEFUL, VIOLENT, site_window
+
+    scale = math.sqrt(crowd.unit_people / crowd.people_per_agent)
+    cells, weights = site_window(cell, radius, crowd.side, scale)
+    blocks = crowd.occupant[cells]
+    half, side = (radius + 0.5) * scale, crowd.side
+    x, y = divmod(cell, side)
+    dx = np.abs((crowd.ux - x - 0.5 + side / 2) % side - side / 2)
+    dy = np.abs((crowd.uy - y - 0.5 + side / 2) % side - side / 2)
+    units = ((dx <= half) & (dy <= half)).astype(float)
+    blocks, w = blocks[blocks >= 0], weights[blocks >= 0]
+    armed = crowd.active[blocks][:, [VIOLENT, CRIME]].sum(axis=1)
+    deters = crowd.unit_deters
+    turned = turned_faction[crowd.unit_faction] & ~deters
+    per = crowd.people_per_agent / crowd.unit_people
+    peaceful = float(w @ crowd.active[blocks, PEACEFUL]) * crowd.people_per_agent
+    return (
+        float(w @ armed) * per, float(units @ turned), float(units @ deters),
+        peaceful / crowd.unit_people,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", ["von_neumann", "moore"])
+def test_site_forces_are_what_numpy_counted(shape: str) -> None:
+    # Session 23: a site's window kept by cell, units counted by a compiled loop; the same
+    # floats as before, units on cell borders and across the torus's edges included.
+    rng = np.random.default_rng(3)
+    crowd = crowd_of(shape, side=30, n=600, units=40)
+    crowd.unit_faction = rng.integers(0, 3, crowd.m)
+    for day in range(6):
+        crowd.unit_deters[:] = rng.random(crowd.m) < 0.6
+        crowd.step(RULES, 0.1)
+        assert crowd.active.sum() > 0.1
+        # units moved by the day, then some set by hand: on cell borders, on centres, and
+        # exactly on the edges of the windows of cells 465 (15, 15) and 0, across the torus
+        crowd.ux[:10] = rng.integers(0, 30, 10).astype(float)
+        crowd.uy[5:15] = rng.integers(0, 30, 10) + 0.5
+        crowd.ux[15:18] = [0.0, 29.999999, 14.5]
+        crowd.ux[18:24] = [16.5, 14.5, 18.5, 15.5, 29.5, 0.5]
+        crowd.uy[18:24] = [15.5, 15.5, 15.5, 12.5, 0.5, 29.5]
+        crowd.pos[crowd.n :] = crowd._cells(crowd.ux, crowd.uy)
+        crowd.recount()
+        for cell in (0, 29, 465, 899, int(rng.integers(900))):
+            for radius in (0, 1, 3, 20):
+                turned_faction = rng.random(4) < 0.5
+                new = (
+                    *crowd.site_forces(cell, radius, turned_faction),
+                    crowd.peaceful_near(cell, radius),
+                )
+                assert new == numpy_site_forces(crowd, cell, radius, turned_faction), (
+                    day, cell, radius,
+                )  # fmt: skip

@@ -43,6 +43,9 @@ import math
 from functools import cache
 
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from transition_sim.core.crowd import (
     CrowdRules,
@@ -70,6 +73,7 @@ from transition_sim.core.kernel import (  # the float layout's first entries
     STAT_QUIET,
     THRESHOLD,
     VIOLENT,
+    _u,
     numba,
     seed_stream,
     shuffle,
@@ -78,6 +82,7 @@ from transition_sim.core.kernel import (  # the float layout's first entries
 
 __all__ = ["BlockCrowd", "BlockPopulation", "crime_share", "rule_share"]
 
+PREFETCH_BLOCKS = 4  # turns ahead whose block's rows are fetched (`_prefetch`)
 MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring: by its share)
 # Layout of the float parameters of `block_day`: the kernel's, then the blocks' own.
 (
@@ -192,13 +197,51 @@ def crime_share(rlo: float, rhi: float, er: float, p: float, t: float, drive: fl
     return v + er * v * (1.0 - v)
 
 
+# -- memory -----------------------------------------------------------------------------------
+@intrinsic
+def _prefetch(typingctx, ary, i, j):
+    """Ask the CPU to fetch the cache line of ``ary[i, j]`` (a 2-d array) for writing: a hint
+    (nothing is read, nothing can fault, the index need not be in range). A day visits blocks in
+    a random order and a unit detains from blocks all over its sight: each block's row of each
+    array (its jail ring above all, 768 bytes) and its cell's row of the neighbour table are
+    mostly outside the first levels of cache, and fetching them a few steps ahead overlaps the
+    waits (`block_day`)."""
+
+    def codegen(context, builder, signature, args):
+        ary_t = signature.args[0]
+        arr = context.make_array(ary_t)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(
+            context, builder, ary_t, arr, [args[1], args[2]], wraparound=False
+        )
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fetch = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0"
+        )
+        # write, highest locality (keep in every level), data cache
+        builder.call(fetch, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(ary, i, j), codegen
+
+
+@numba.njit(cache=True, inline="always")
+def _prefetch_row(ary: np.ndarray, i: int) -> None:
+    """`_prefetch` the lines of row `i` of `ary` (its first entry to its last, a line apart
+    at most)."""
+    step = max(64 // ary.itemsize, 1)
+    for j in range(0, ary.shape[1], step):
+        _prefetch(ary, _u(i), _u(j))
+    _prefetch(ary, _u(i), _u(ary.shape[1] - 1))
+
+
 # -- tallies ----------------------------------------------------------------------------------
 @numba.njit(cache=True, inline="always")
 def _tally(tally: np.ndarray, nbr: np.ndarray, wv: np.ndarray, cell: int, delta: float) -> None:
     """Add `delta` to the tally of every cell in `cell`'s vision, times the share of it in
-    vision (`wv`, by offset: symmetric, so a tally is also what a cell sees)."""
+    vision (`wv`, by offset: symmetric, so a tally is also what a cell sees). Unsigned indices:
+    no wraparound of negative ones to test."""
     for j in range(nbr.shape[1]):
-        tally[nbr[cell, j]] += delta * wv[j]
+        tally[_u(nbr[_u(cell), _u(j)])] += delta * wv[_u(j)]
 
 
 @numba.njit(cache=True)
@@ -290,9 +333,10 @@ def _decide(
     actives_seen: np.ndarray,
     f: np.ndarray,
     cuts: np.ndarray,
+    active_at: np.ndarray,
 ) -> None:
     """Block b's people decide: the active share of each kind, less its jailed people (`cuts`:
-    `_rule_share`'s scratch)."""
+    `_rule_share`'s scratch; `active_at`: `block_day`'s active people by cell)."""
     cell, k = pos[b], f[VISION_CELLS]
     own = active[b, 0] + active[b, 1] + active[b, 2]
     seen = actives_seen[cell]
@@ -311,6 +355,7 @@ def _decide(
         a = max(people[b, kind] * shares[kind] - jailed[b, kind], 0.0)
         active[b, kind] = a
         new += a
+    active_at[_u(cell)] = active[b, 0] + active[b, 1] + active[b, 2]
     if new != own:
         _tally(actives_seen, nbr, wv, cell, new - own)
 
@@ -334,10 +379,12 @@ def _arrest(
     clock: int,
     stats: np.ndarray,
     sight: np.ndarray,
+    active_at: np.ndarray,
 ) -> None:
     """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
     sight, in proportion to their active people, for terms uniform on {0..max_jail} days
-    (`sight`: scratch for the cells of the blocks in sight with active people, found once)."""
+    (`sight`: scratch for the cells of the blocks in sight with active people, found once;
+    `active_at`: `block_day`'s active people by cell)."""
     reach, moore = f[REACH], f[MOORE] != 0.0
     r = min(int(reach) + 1, (side - 1) // 2)
     x0, y0 = int(x), int(y)
@@ -346,13 +393,11 @@ def _arrest(
         lo, hi = _span(abs(i + 0.5 - x), y, y0, r, reach, moore)
         row, col = (i % side) * side, lo % side
         for _ in range(lo, hi + 1):
-            o = occupant[row + col]
-            if o >= 0:
-                held = active[o, 0] + active[o, 1] + active[o, 2]
-                seen += held
-                if held > 0.0:  # a block with none active (all kinds 0: none < 0) loses none
-                    sight[k] = row + col
-                    k += 1
+            held = active_at[_u(row + col)]  # 0.0 in a cell without a block: seen stays
+            seen += held
+            if held > 0.0:  # a block with none active (all kinds 0: none < 0) loses none
+                sight[k] = row + col
+                k += 1
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
     if seen <= 0.0:
         return
@@ -360,6 +405,12 @@ def _arrest(
     width = ring.shape[1] // 3
     terms = min(max_jail, width - 2)  # terms from the last on outlast the run: kept together
     for c in range(k):
+        if c + 2 < k:  # the rows of the block two ahead (`_prefetch`)
+            ahead = sight[c + 2]
+            _prefetch_row(ring, occupant[ahead])
+            _prefetch(active, _u(occupant[ahead]), _u(0))
+            _prefetch(jailed, _u(occupant[ahead]), _u(0))
+            _prefetch_row(nbr, ahead)
         cell = sight[c]
         o = occupant[cell]
         gone = 0.0
@@ -377,13 +428,14 @@ def _arrest(
             even, base = a / (max_jail + 1.0), kind * width
             wrap = min(start + terms, width)
             for d in range(base + start, base + wrap):
-                ring[o, d] += even
+                ring[_u(o), _u(d)] += even
             for d in range(base, base + start + terms - wrap):
-                ring[o, d] += even
+                ring[_u(o), _u(d)] += even
             last = (start + terms) % width
             ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
         if gone > 0.0:
             _tally(actives_seen, nbr, wv, cell, -gone)
+        active_at[_u(cell)] = active[o, 0] + active[o, 1] + active[o, 2]
 
 
 @numba.njit(cache=True)
@@ -424,23 +476,39 @@ def block_day(
     take = ip[ARRESTS_PER_UNIT] / f[PER_BLOCK]
     acted = np.zeros(n, dtype=np.bool_)
     cuts = np.empty(8)
+    # A block's active people by its cell, the sum a unit's sight adds up, kept as they change:
+    # a unit's scan then reads one array along rows of cells, not each block's row of shares.
+    active_at = np.zeros(side * side)
+    for b in range(n):
+        active_at[pos[b]] = active[b, 0] + active[b, 1] + active[b, 2]
     r = min(int(reach) + 1, (side - 1) // 2)
     sight = np.empty((2 * r + 1) ** 2, dtype=np.int64)
-    order = np.arange(n + m)
+    total = n + m
+    order = np.arange(total)
     shuffle(order, s)
-    for a in order:
+    for turn in range(total):
+        a = order[turn]
+        # The rows of the block PREFETCH_BLOCKS turns ahead, and its cell's row of the table a
+        # turn later (`_prefetch`; clamped to the last turn, a unit's cell if it is one).
+        ahead = order[min(turn + PREFETCH_BLOCKS, total - 1)]
+        if ahead < n:
+            for kind in range(3):
+                _prefetch(ring, _u(ahead), _u(kind * width + today))
+            for rows in (active, jailed, traits, people):
+                _prefetch(rows, _u(ahead), _u(0))
+        _prefetch_row(nbr, pos[order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]])
         if a < n:
             for kind in range(3):
                 jailed[a, kind] = max(jailed[a, kind] - ring[a, kind * width + today], 0.0)
                 ring[a, kind * width + today] = 0.0
             acted[a] = True
             _decide(a, nbr, wv, pos, people, traits, active, jailed, experience, cops_seen,
-                    actives_seen, f, cuts)  # fmt: skip
+                    actives_seen, f, cuts, active_at)  # fmt: skip
             continue
         u = a - n
         if deters[u]:
             _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
-                    actives_seen, max_jail, clock, stats, sight)  # fmt: skip
+                    actives_seen, max_jail, clock, stats, sight, active_at)  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
         inside, dx, dy = False, 0.0, 0.0
@@ -491,6 +559,18 @@ def site_window(cell: int, radius: int, side: int, scale: float) -> tuple[np.nda
     return cells.ravel(), weights.ravel()
 
 
+@cache
+def block_table(radius: int, shape: str, side: int) -> np.ndarray:
+    """`crowd.neighbor_table` in 16-bit integers when every cell's index fits: half the bytes,
+    so that more of it stays in cache (a tally reads a row of it, 112-144 cells in the blocks
+    baseline; a grid of 53 x 53 cells has a table of 1.2 MB in 32 bits)."""
+    table = neighbor_table(radius, shape, side)
+    if side * side - 1 <= np.iinfo(np.int16).max:
+        table = table.astype(np.int16)
+        table.flags.writeable = False
+    return table
+
+
 def vision_weights(cells: float, shape: str, side: int) -> tuple[int, np.ndarray]:
     """The smallest radius whose vision holds at least `cells` cells, and by offset
     (`crowd.neighborhood_offsets`) the share of that cell in vision: 1, the outer ring's share
@@ -533,6 +613,7 @@ class BlockCrowd:
         self.rng, self.side, self.shape = rng, side, shape
         self.vision, self.vision_weights = vision_weights(vision_cells, shape, side)
         self.neighbors = neighbor_table(self.vision, shape, side)
+        self.table = block_table(self.vision, shape, side)  # the kernel's copy (`block_table`)
         # A unit sees, and is seen from, the cells whose centres lie in a disc (a diamond, or a
         # square with Moore vision) of the vision's area around the point where it stands.
         area = vision_cells + 1.0  # the cells in vision and the own
@@ -566,6 +647,7 @@ class BlockCrowd:
         self.unit_faction = np.asarray(unit_faction, dtype=np.int64)
         self.unit_deters = np.ones(self.m, dtype=bool)
         self.site_cells = np.zeros(0, dtype=np.int64)
+        self._windows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, float]] = {}
         self.recount()
 
     @classmethod
@@ -643,7 +725,7 @@ class BlockCrowd:
             dtype=np.int64,
         )
         stats = block_day(
-            self.neighbors, self.vision_weights, self.occupant, self.pos,
+            self.table, self.vision_weights, self.occupant, self.pos,
             self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
             self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
             self.side,
@@ -680,38 +762,67 @@ class BlockCrowd:
         self.m -= k
 
     # -- queries used by the model ----------------------------------------------------------------
-    def _near(self, cell: int, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """In the site window of `cell` (`site_window`): its blocks, the share of each inside,
-        and whether each unit stands inside (units stand at points: their count in the window
-        is binomial with its share of the city at any resolution)."""
-        scale = math.sqrt(self.unit_people / self.people_per_agent)
-        cells, weights = site_window(cell, radius, self.side, scale)
-        blocks = self.occupant[cells]
-        half, side = (radius + 0.5) * scale, self.side
-        x, y = divmod(cell, side)
-        dx = np.abs((self.ux - x - 0.5 + side / 2) % side - side / 2)  # torus distance
-        dy = np.abs((self.uy - y - 0.5 + side / 2) % side - side / 2)
-        inside = ((dx <= half) & (dy <= half)).astype(float)
-        return blocks[blocks >= 0], weights[blocks >= 0], inside
+    def _window(self, cell: int, radius: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """The site window of `cell` (`site_window`): its blocks, the share of each inside, and
+        its half-width in cells; kept by cell and radius (blocks do not move)."""
+        key = (cell, radius)
+        if key not in self._windows:
+            scale = math.sqrt(self.unit_people / self.people_per_agent)
+            cells, weights = site_window(cell, radius, self.side, scale)
+            blocks = self.occupant[cells]
+            self._windows[key] = (blocks[blocks >= 0], weights[blocks >= 0], (radius + 0.5) * scale)
+        return self._windows[key]
 
     def site_forces(
         self, cell: int, radius: int, turned_faction: np.ndarray
     ) -> tuple[float, float, float]:
         """In the site window of `cell` (`radius` in reference cells), in deterrence-equivalents:
         armed active people, units that do not deter and whose faction has turned (by faction
-        index, the patron's last), and deterring units."""
-        blocks, w, units = self._near(cell, radius)
-        armed = self.active[blocks][:, [VIOLENT, CRIME]].sum(axis=1)
-        deters = self.unit_deters
-        turned = turned_faction[self.unit_faction] & ~deters
+        index, the patron's last), and deterring units (units stand at points: their count in
+        the window is binomial with its share of the city at any resolution)."""
+        blocks, w, half = self._window(cell, radius)
+        armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
+        x, y = divmod(cell, self.side)
+        turned, deters = units_near(
+            self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
+            turned_faction,
+        )  # fmt: skip
         scale = self.people_per_agent / self.unit_people
-        return float(w @ armed) * scale, float(units @ turned), float(units @ deters)
+        return float(w @ armed) * scale, turned, deters
 
     def peaceful_near(self, cell: int, radius: int) -> float:
         """Peaceful active people in the site window of `cell`, in deterrence-equivalents."""
-        blocks, w, _ = self._near(cell, radius)
+        blocks, w, _ = self._window(cell, radius)
         peaceful = self.active[blocks, PEACEFUL]
         return float(w @ peaceful) * self.people_per_agent / self.unit_people
+
+
+@numba.njit(cache=True)
+def units_near(
+    ux: np.ndarray,
+    uy: np.ndarray,
+    x: int,
+    y: int,
+    half: float,
+    side: int,
+    deters: np.ndarray,
+    faction: np.ndarray,
+    turned_faction: np.ndarray,
+) -> tuple[float, float]:
+    """Units that do not deter and whose faction has turned, and deterring units, standing
+    within `half` (torus distance along each axis) of the centre of cell (x, y): counts, as
+    floats."""
+    turned, deterring = 0, 0
+    h = side / 2
+    for u in range(ux.shape[0]):
+        dx = abs((ux[u] - x - 0.5 + h) % side - h)
+        dy = abs((uy[u] - y - 0.5 + h) % side - h)
+        if dx <= half and dy <= half:
+            if deters[u]:
+                deterring += 1
+            elif turned_faction[faction[u]]:
+                turned += 1
+    return float(turned), float(deterring)
 
 
 # -- every region -----------------------------------------------------------------------------
@@ -734,22 +845,35 @@ class BlockPopulation:
     def __init__(self, crowds: list[BlockCrowd]) -> None:
         self.crowds = crowds
         self.layout = 0
+        self.flat: dict[str, np.ndarray] = {}
+        self._packed: dict[str, list[np.ndarray]] = {}  # by array: each crowd's view of it
         self._pack()
 
     def _pack(self) -> None:
-        cs, flat = self.crowds, {}
+        """Pack each group of arrays whose crowds replaced one (all, the first time): a group
+        whose every crowd still holds the views packed last time is packed already (the
+        blocks' arrays, above all their jail rings, are never replaced: units joining or
+        leaving repack the rest only)."""
+        cs, flat = self.crowds, dict(self.flat)
         for names, size in (
             (BLOCK, lambda c: c.n),
             (AGENT, lambda c: c.n + c.m),
             (UNIT, lambda c: c.m),
             (CELL, lambda c: c.side * c.side),
         ):
+            if all(
+                name in self._packed
+                and all(getattr(c, name) is v for c, v in zip(cs, self._packed[name], strict=True))
+                for name in names
+            ):
+                continue
             at = _starts([size(c) for c in cs])
             for name in names:
                 whole = np.concatenate([getattr(c, name) for c in cs])
                 flat[name] = whole
                 for r, c in enumerate(cs):
                     setattr(c, name, whole[at[r] : at[r + 1]])
+                self._packed[name] = [getattr(c, name) for c in cs]
             flat[f"{names[0]}@"] = at
         self.flat = flat
         self.agent_at, self.cell_at = flat["pos@"], flat["occupant@"]
@@ -780,3 +904,4 @@ def warm_up() -> None:
     )  # fmt: skip
     rules = CrowdRules(0.5, 0.1, 2.3, 3, True, 0, 0.1, 0.0, 0.1, 0.1, 0.1, 0.5, 1)
     BlockPopulation([crowd]).step(rules, np.zeros(1))
+    crowd.site_forces(0, 1, np.zeros(2, dtype=np.bool_))
