@@ -315,3 +315,27 @@ def test_every_shipped_scenario_takes_draws(path: Path) -> None:
     for seed in range(8):
         drawn = drawn_scenario(scenario, seed, _uncertainty())
         assert drawn.name == scenario.name
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_the_draws_checked_before_a_run_are_bounded_whatever_its_length(
+    monkeypatch: pytest.MonkeyPatch, k: int
+) -> None:
+    """`refused_draw` validates the first `CHECKED_DRAWS` draws of a run, not every draw: a
+    check per draw made `run -n 1000000000` validate for days before its first replication.
+    Within the bound it still looks at every draw (one validation each)."""
+    from transition_sim.ensemble import uncertainty as module
+
+    checked: list[int] = []
+    real = module._refusal
+
+    def counting(data, values, coupled):  # type: ignore[no-untyped-def]
+        checked.append(1)
+        return real(data, values, coupled)
+
+    monkeypatch.setattr(module, "_refusal", counting)
+    assert module.refused_draw(SHORT, _uncertainty(k), 10**12, 5) is None
+    assert len(checked) == module.CHECKED_DRAWS
+    checked.clear()
+    assert module.refused_draw(SHORT, _uncertainty(k), 7 * k, 5) is None
+    assert len(checked) == 7  # a short run: each of its draws
