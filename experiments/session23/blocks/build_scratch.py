@@ -50,6 +50,41 @@ def prior_lines(point: dict[str, object], finalists: pd.DataFrame) -> list[str]:
     return lines
 
 
+# The registry's priors that a blocks baseline refuses (`backtest --uncertainty prior` refuses
+# the run, naming them): vision in cells (blocks see in residents: crowd.vision is null) and the
+# three agents-only rules (hardship_skew, gathering, guarding: "not implemented for
+# representation: blocks"). Replaced as follows, modelling assumptions of this experiment:
+# - crowd.vision [triangular, 5, 9] cells -> crowd.vision_people [triangular, 42000, 126000]
+#   residents, the same +-2 cells in residents at 1,000 people per agent and 700 residents a
+#   cell (78,400 / 112 cells at radius 7; von Neumann radius r holds 2r(r+1) cells: 60 at 5,
+#   180 at 9), mode at the baseline's 78,400;
+# - the three agents-only rules held at their baseline values (skew 1, gathering 0, guarding
+#   0): their priors are removed, which the agents' prior runs do draw.
+VISION = "      crowd.vision: [triangular, 5, 9]\n"
+AGENTS_ONLY = ("crowd.hardship_skew", "crowd.gathering", "crowd.guarding")
+
+
+def blocks_priors(text: str) -> str:
+    assert text.count(VISION) == 1
+    text = text.replace(VISION, "")
+    vision = "  - id: A-vision-resolution\n    parameters: [crowd.vision, crowd.vision_people]\n"
+    assert text.count(vision) == 1
+    start = text.index(vision)
+    end = text.index("\n\n", start)
+    text = (
+        text[:end]
+        + "\n    priors:\n      crowd.vision_people: [triangular, 42000, 126000]"
+        + "\n    prior_reason: 'Session 23 experiment (blocks): vision +-2 cells in residents,"
+        + " as crowd.vision [triangular, 5, 9] for agents.'"
+        + text[end:]
+    )
+    for path in AGENTS_ONLY:
+        line = re.compile(rf"    priors:\n      {re.escape(path)}: \[.*\]\n")
+        text, n = line.subn(f"    fixed: [{path}]\n", text)
+        assert n == 1, path
+    return text
+
+
 def set_path(data: dict, path: str, value: object) -> None:
     *parents, last = path.split(".")
     node = data
@@ -95,6 +130,7 @@ def main() -> None:
     new = prior_lines(point, pd.read_csv(finalists_path))
     assert len(old) == len(new) == 13, (len(old), len(new))
     text = text[: block.start(2)] + "\n".join(new) + "\n" + text[block.end(2) :]
+    text = blocks_priors(text)
     claims.write_text(text)
     (out / "priors.txt").write_text("\n".join(new) + "\n")
     print("\n".join(new))
