@@ -73,7 +73,7 @@ from transition_sim.core.kernel import (  # the float layout's first entries
     STAT_QUIET,
     THRESHOLD,
     VIOLENT,
-    _u,
+    as_index,
     numba,
     seed_stream,
     shuffle,
@@ -230,8 +230,8 @@ def _prefetch_row(ary: np.ndarray, i: int) -> None:
     at most)."""
     step = max(64 // ary.itemsize, 1)
     for j in range(0, ary.shape[1], step):
-        _prefetch(ary, _u(i), _u(j))
-    _prefetch(ary, _u(i), _u(ary.shape[1] - 1))
+        _prefetch(ary, as_index(i), as_index(j))
+    _prefetch(ary, as_index(i), as_index(ary.shape[1] - 1))
 
 
 # -- tallies ----------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def _tally(tally: np.ndarray, nbr: np.ndarray, wv: np.ndarray, cell: int, delta:
     vision (`wv`, by offset: symmetric, so a tally is also what a cell sees). Unsigned indices:
     no wraparound of negative ones to test."""
     for j in range(nbr.shape[1]):
-        tally[_u(nbr[_u(cell), _u(j)])] += delta * wv[_u(j)]
+        tally[as_index(nbr[as_index(cell), as_index(j)])] += delta * wv[as_index(j)]
 
 
 @numba.njit(cache=True)
@@ -355,7 +355,7 @@ def _decide(
         a = max(people[b, kind] * shares[kind] - jailed[b, kind], 0.0)
         active[b, kind] = a
         new += a
-    active_at[_u(cell)] = active[b, 0] + active[b, 1] + active[b, 2]
+    active_at[as_index(cell)] = active[b, 0] + active[b, 1] + active[b, 2]
     if new != own:
         _tally(actives_seen, nbr, wv, cell, new - own)
 
@@ -393,7 +393,7 @@ def _arrest(
         lo, hi = _span(abs(i + 0.5 - x), y, y0, r, reach, moore)
         row, col = (i % side) * side, lo % side
         for _ in range(lo, hi + 1):
-            held = active_at[_u(row + col)]  # 0.0 in a cell without a block: seen stays
+            held = active_at[as_index(row + col)]  # 0.0 in a cell without a block: seen stays
             seen += held
             if held > 0.0:  # a block with none active (all kinds 0: none < 0) loses none
                 sight[k] = row + col
@@ -408,8 +408,8 @@ def _arrest(
         if c + 2 < k:  # the rows of the block two ahead (`_prefetch`)
             ahead = sight[c + 2]
             _prefetch_row(ring, occupant[ahead])
-            _prefetch(active, _u(occupant[ahead]), _u(0))
-            _prefetch(jailed, _u(occupant[ahead]), _u(0))
+            _prefetch(active, as_index(occupant[ahead]), as_index(0))
+            _prefetch(jailed, as_index(occupant[ahead]), as_index(0))
             _prefetch_row(nbr, ahead)
         cell = sight[c]
         o = occupant[cell]
@@ -428,14 +428,14 @@ def _arrest(
             even, base = a / (max_jail + 1.0), kind * width
             wrap = min(start + terms, width)
             for d in range(base + start, base + wrap):
-                ring[_u(o), _u(d)] += even
+                ring[as_index(o), as_index(d)] += even
             for d in range(base, base + start + terms - wrap):
-                ring[_u(o), _u(d)] += even
+                ring[as_index(o), as_index(d)] += even
             last = (start + terms) % width
             ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
         if gone > 0.0:
             _tally(actives_seen, nbr, wv, cell, -gone)
-        active_at[_u(cell)] = active[o, 0] + active[o, 1] + active[o, 2]
+        active_at[as_index(cell)] = active[o, 0] + active[o, 1] + active[o, 2]
 
 
 @numba.njit(cache=True)
@@ -493,9 +493,9 @@ def block_day(
         ahead = order[min(turn + PREFETCH_BLOCKS, total - 1)]
         if ahead < n:
             for kind in range(3):
-                _prefetch(ring, _u(ahead), _u(kind * width + today))
+                _prefetch(ring, as_index(ahead), as_index(kind * width + today))
             for rows in (active, jailed, traits, people):
-                _prefetch(rows, _u(ahead), _u(0))
+                _prefetch(rows, as_index(ahead), as_index(0))
         _prefetch_row(nbr, pos[order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]])
         if a < n:
             for kind in range(3):

@@ -201,7 +201,7 @@ def _below_scaled(r: np.uint64, scaled: float) -> int:
 
 
 @numba.njit(cache=True, inline="always")
-def _u(i: int) -> np.uint64:
+def as_index(i: int) -> np.uint64:
     """`i` (>= 0) as an unsigned index: numba skips the wraparound of negative indices then."""
     return _U64(i)
 
@@ -275,15 +275,15 @@ def shuffle(a: np.ndarray, s: np.ndarray) -> None:
 def _tally(tally: np.ndarray, nbr: np.ndarray, cell: int, delta: int) -> None:
     """Add `delta` to the tally of every cell in `cell`'s vision."""
     for j in range(nbr.shape[1]):
-        tally[_u(nbr[cell, j])] += delta
+        tally[as_index(nbr[cell, j])] += delta
 
 
 @numba.njit(cache=True, inline="always")
 def _shift(tally: np.ndarray, nbr: np.ndarray, old: int, new: int) -> None:
     """Move one tallied agent from `old` to `new`."""
     for j in range(nbr.shape[1]):
-        tally[_u(nbr[old, j])] -= 1
-        tally[_u(nbr[new, j])] += 1
+        tally[as_index(nbr[old, j])] -= 1
+        tally[as_index(nbr[new, j])] += 1
 
 
 @numba.njit(cache=True)
@@ -331,13 +331,13 @@ def _tally_rows(
         base, w = cx * side, widths[r]
         if y - w >= 0 and y + w < side:
             for c in range(base + y - w, base + y + w + 1):
-                tally[_u(c)] += delta
+                tally[as_index(c)] += delta
         else:
             for dy in range(-w, w + 1):
                 cy = y + dy
                 cy = cy + side if cy < 0 else (cy - side if cy >= side else cy)
-                tally[_u(base + cy)] += delta
-    tally[_u(cell)] -= delta  # the centre is in its row's span, not in vision
+                tally[as_index(base + cy)] += delta
+    tally[as_index(cell)] -= delta  # the centre is in its row's span, not in vision
 
 
 @intrinsic
@@ -429,11 +429,11 @@ def _window_row(
     """One row of a window (`_shift_window`) whose first column is `start` and whose bits from
     `cut` on wrap around to the row's column 0 (``base`` is the row's first cell)."""
     if cut >= WINDOW:
-        _add_masked(tally, _u(base + start), down, up)
+        _add_masked(tally, as_index(base + start), down, up)
     else:
         low = (np.int64(1) << cut) - 1
-        _add_masked(tally, _u(base + start), down & low, up & low)
-        _add_masked(tally, _u(base), down >> cut, up >> cut)
+        _add_masked(tally, as_index(base + start), down & low, up & low)
+        _add_masked(tally, as_index(base), down >> cut, up >> cut)
 
 
 @numba.njit(cache=True, inline="always")
@@ -467,14 +467,14 @@ def _shift_window(
         # around the row, are one masked operation (not two where they wrap).
         ring = (np.int64(1) << side) - 1
         for q in range(first + 2 * radius, max(radius, dx + radius) + 2 * radius + 1):
-            down, up = bits[_u(q)] << to_old, bits[_u(q - dx)] << to_new
+            down, up = bits[as_index(q)] << to_old, bits[as_index(q - dx)] << to_new
             down = ((down << start) | (down >> (side - start))) & ring
             up = ((up << start) | (up >> (side - start))) & ring
-            _add_masked(tally, _u(row * side), down, up)
+            _add_masked(tally, as_index(row * side), down, up)
             row = row + 1 if row + 1 < side else 0
         return True
     for q in range(first + 2 * radius, max(radius, dx + radius) + 2 * radius + 1):
-        down, up = bits[_u(q)] << to_old, bits[_u(q - dx)] << to_new
+        down, up = bits[as_index(q)] << to_old, bits[as_index(q - dx)] << to_new
         _window_row(tally, row * side, start, cut, down, up)
         row = row + 1 if row + 1 < side else 0
     return True
@@ -564,8 +564,8 @@ def _arrest(
     left = below(s, actives_seen[cell])
     x, y = _row_col(cell, side)
     for j in range(row_off.shape[0]):
-        o = occupant[_u(_in_vision(x, y, _u(j), row_off, col_off, side))]
-        if 0 <= o < n and state[_u(o)] == ACTIVE:
+        o = occupant[as_index(_in_vision(x, y, as_index(j), row_off, col_off, side))]
+        if 0 <= o < n and state[as_index(o)] == ACTIVE:
             if left == 0:
                 if rows_ok:
                     _tally_rows(actives_seen, dxs, widths, side, pos[o], -1)
@@ -661,10 +661,10 @@ def _first_empty(
     j0 = _candidate(r >> _U64(64 - CANDIDATE_BITS), k)
     j1 = _candidate((r >> _U64(64 - 2 * CANDIDATE_BITS)) & mask, k)
     j2 = _candidate((r >> _U64(64 - 3 * CANDIDATE_BITS)) & mask, k)
-    c0 = row_start[_u(x + row_off[j0])] + col_mod[_u(y + col_off[j0])]
-    c1 = row_start[_u(x + row_off[j1])] + col_mod[_u(y + col_off[j1])]
-    c2 = row_start[_u(x + row_off[j2])] + col_mod[_u(y + col_off[j2])]
-    o0, o1, o2 = occupant[_u(c0)], occupant[_u(c1)], occupant[_u(c2)]
+    c0 = row_start[as_index(x + row_off[j0])] + col_mod[as_index(y + col_off[j0])]
+    c1 = row_start[as_index(x + row_off[j1])] + col_mod[as_index(y + col_off[j1])]
+    c2 = row_start[as_index(x + row_off[j2])] + col_mod[as_index(y + col_off[j2])]
+    o0, o1, o2 = occupant[as_index(c0)], occupant[as_index(c1)], occupant[as_index(c2)]
     cell = c1 if o1 < 0 else c2
     cell = c0 if o0 < 0 else cell
     return cell, (o0 | o1 | o2) < 0  # occupants are -1 (empty) or >= 0
@@ -688,14 +688,14 @@ def _any_empty(
     k = row_off.shape[0]
     empty = 0
     for j in range(k):
-        empty += occupant[_u(_in_vision(x, y, _u(j), row_off, col_off, side))] < 0
+        empty += occupant[as_index(_in_vision(x, y, as_index(j), row_off, col_off, side))] < 0
     if empty == 0:
         return -1, s0, s1, s2, s3
     r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
     left = _below(r, empty)
     for j in range(k):
-        c = _in_vision(x, y, _u(j), row_off, col_off, side)
-        if occupant[_u(c)] < 0:
+        c = _in_vision(x, y, as_index(j), row_off, col_off, side)
+        if occupant[as_index(c)] < 0:
             if left == 0:
                 return c, s0, s1, s2, s3
             left -= 1
@@ -858,7 +858,7 @@ def crowd_day_rows(
     for i in range(total - 1, 0, -1):  # `shuffle`, written out
         r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
         j = _below_scaled(r, (i + 1) * _UNIT)
-        order[_u(i)], order[_u(j)] = order[_u(j)], order[_u(i)]
+        order[as_index(i)], order[as_index(j)] = order[as_index(j)], order[as_index(i)]
     batches = ip[BATCHES] if 0 < ip[BATCHES] < total else total
     n_top = max(n - 1, 0)  # the last citizen (`_prefetch`)
     if batches == total:
@@ -868,41 +868,41 @@ def crowd_day_rows(
         # with it by the moves: the moves' candidates are read here, in an eighth of the lines.
         marks = np.empty(occupant.shape[0], dtype=np.int8)
         for c in range(occupant.shape[0]):
-            marks[_u(c)] = min(occupant[_u(c)], 0)
+            marks[as_index(c)] = min(occupant[as_index(c)], 0)
         for t in range(total):
             # The lines of agents a few turns ahead (their fields, then their cell's), fetched
             # while this one acts (`_prefetch`; no branch: clamped to the last turn, citizens).
-            b = order[_u(min(t + PREFETCH_AGENTS, total - 1))]
-            bc = _u(min(b, n_top))
+            b = order[as_index(min(t + PREFETCH_AGENTS, total - 1))]
+            bc = as_index(min(b, n_top))
             _prefetch(jail, bc)
             _prefetch(hardship, bc)
             _prefetch(risk, bc)
             _prefetch(experience, bc)
             _prefetch(kind, bc)
             _prefetch(state, bc)
-            _prefetch(pos, _u(b))
-            cell_b = _u(pos[_u(order[_u(min(t + PREFETCH_CELLS, total - 1))])])
+            _prefetch(pos, as_index(b))
+            cell_b = as_index(pos[as_index(order[as_index(min(t + PREFETCH_CELLS, total - 1))])])
             _prefetch(marks, cell_b)
             _prefetch(actives_seen, cell_b)
             _prefetch(cops_seen, cell_b)
-            a = order[_u(t)]
-            au = _u(a)
+            a = order[as_index(t)]
+            au = as_index(a)
             citizen = a < n
             if citizen:
                 iu = au
                 if jail[iu] > 0:
                     jail[iu] -= 1
                 else:
-                    cell = _u(pos[iu])
+                    cell = as_index(pos[iu])
                     seen, cops = actives_seen[cell], cops_seen[cell]
                     # rounded half to even, like Python's round() in Mesa's example, unless
                     # exact; by table for the usual few units seen (no division, no rounding)
                     if exact:
                         p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
                     elif cops < P_UNITS:
-                        p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
+                        p = p_by[as_index(cops * P_SEEN + min(seen, P_SEEN - 1))]
                     else:
-                        p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
+                        p = p_arrest[as_index(int(np.rint(cops / (seen + 1.0))))]
                     if kind[iu] == CRIME:
                         grievance = crime_drive  # organized crime acts for a sponsor
                     else:
@@ -913,7 +913,7 @@ def crowd_day_rows(
                         p,
                         base_threshold,
                         experience[iu],
-                        share[_u(seen)],
+                        share[as_index(seen)],
                         memory,
                         social,
                     )
@@ -928,7 +928,7 @@ def crowd_day_rows(
                         state[iu] = new
                 if state[au] == JAILED:
                     continue
-            elif deters[_u(a - n)] and actives_seen[_u(pos[au])] > 0:
+            elif deters[as_index(a - n)] and actives_seen[as_index(pos[au])] > 0:
                 s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                 for _ in range(per_unit):
                     if not _arrest(
@@ -944,7 +944,7 @@ def crowd_day_rows(
             target = -1
             # the chance this move heads for a site: armed actives always, peaceful ones
             # `gather`, deterring units `guard`, anyone else never
-            chance = guard if not citizen and deters[_u(a - n)] else 0.0
+            chance = guard if not citizen and deters[as_index(a - n)] else 0.0
             if is_active:
                 chance = 1.0 if kind[au] != PEACEFUL else gather
             heads = steer and chance >= 1.0
@@ -973,11 +973,11 @@ def crowd_day_rows(
                     )
             if target < 0:
                 continue
-            occupant[_u(cell)] = -1
-            occupant[_u(target)] = a
-            marks[_u(cell)], marks[_u(target)] = -1, 0
+            occupant[as_index(cell)] = -1
+            occupant[as_index(target)] = a
+            marks[as_index(cell)], marks[as_index(target)] = -1, 0
             pos[au] = target
-            if is_active or (not citizen and counted[_u(a - n)]):
+            if is_active or (not citizen and counted[as_index(a - n)]):
                 tally = actives_seen if is_active else cops_seen
                 if windows and _shift_window(tally, bits, side, magic, cell, target):
                     pass
@@ -994,26 +994,26 @@ def crowd_day_rows(
         for b in range(batches):
             stop = start + size + (b < bigger)
             # 1. Citizens decide on the state at the start of the batch; the jailed serve a day.
-            # (Indices as _u(...): every index here is >= 0.)
+            # (Indices as as_index(...): every index here is >= 0.)
             changes = 0
             for t in range(start, stop):
-                i = order[_u(t)]
+                i = order[as_index(t)]
                 if i >= n:
                     continue
-                iu = _u(i)
+                iu = as_index(i)
                 if jail[iu] > 0:
                     jail[iu] -= 1
                     continue
-                cell = _u(pos[iu])
+                cell = as_index(pos[iu])
                 seen, cops = actives_seen[cell], cops_seen[cell]
                 # rounded half to even, like Python's round() in Mesa's example, unless exact; by
                 # table for the usual few units seen (no division and rounding on the way)
                 if exact:
                     p = 1.0 - np.exp(-arrest_k * (cops / (seen + 1.0)))
                 elif cops < P_UNITS:
-                    p = p_by[_u(cops * P_SEEN + min(seen, P_SEEN - 1))]
+                    p = p_by[as_index(cops * P_SEEN + min(seen, P_SEEN - 1))]
                 else:
-                    p = p_arrest[_u(int(np.rint(cops / (seen + 1.0))))]
+                    p = p_arrest[as_index(int(np.rint(cops / (seen + 1.0))))]
                 if kind[iu] == CRIME:
                     grievance = crime_drive  # organized crime acts for a sponsor
                 else:
@@ -1024,16 +1024,16 @@ def crowd_day_rows(
                     p,
                     base_threshold,
                     experience[iu],
-                    share[_u(seen)],
+                    share[as_index(seen)],
                     memory,
                     social,
                 )
                 new = ACTIVE if active else QUIET
                 if state[iu] != new:  # applied below, in order, once the batch has decided
-                    changed[_u(changes)], decision[_u(changes)] = i, new
+                    changed[as_index(changes)], decision[as_index(changes)] = i, new
                     changes += 1
             for q in range(changes):
-                new, i = decision[_u(q)], _u(changed[_u(q)])
+                new, i = decision[as_index(q)], as_index(changed[as_index(q)])
                 if state[i] == ACTIVE or new == ACTIVE:
                     delta = -1 if state[i] == ACTIVE else 1
                     if rows_ok:
@@ -1043,8 +1043,12 @@ def crowd_day_rows(
                 state[i] = new
             # 2. Deterring units that see an active arrest, in order.
             for t in range(start, stop):
-                a = order[_u(t)]
-                if a >= n and deters[_u(a - n)] and actives_seen[_u(pos[_u(a)])] > 0:
+                a = order[as_index(t)]
+                if (
+                    a >= n
+                    and deters[as_index(a - n)]
+                    and actives_seen[as_index(pos[as_index(a)])] > 0
+                ):
                     s[0], s[1], s[2], s[3] = s0, s1, s2, s3
                     for _ in range(per_unit):
                         if not _arrest(
@@ -1058,8 +1062,8 @@ def crowd_day_rows(
                 start = stop
                 continue
             for t in range(start, stop):
-                a = order[_u(t)]
-                au = _u(a)
+                a = order[as_index(t)]
+                au = as_index(a)
                 citizen = a < n
                 if citizen and state[au] == JAILED:
                     continue
@@ -1068,7 +1072,7 @@ def crowd_day_rows(
                 target = -1
                 # the chance this move heads for a site: armed actives always, peaceful ones
                 # `gather`, deterring units `guard`, anyone else never
-                chance = guard if not citizen and deters[_u(a - n)] else 0.0
+                chance = guard if not citizen and deters[as_index(a - n)] else 0.0
                 if is_active:
                     chance = 1.0 if kind[au] != PEACEFUL else gather
                 heads = steer and chance >= 1.0
@@ -1097,10 +1101,10 @@ def crowd_day_rows(
                         )
                 if target < 0:
                     continue
-                occupant[_u(cell)] = -1
-                occupant[_u(target)] = a
+                occupant[as_index(cell)] = -1
+                occupant[as_index(target)] = a
                 pos[au] = target
-                if is_active or (not citizen and counted[_u(a - n)]):
+                if is_active or (not citizen and counted[as_index(a - n)]):
                     tally = actives_seen if is_active else cops_seen
                     if windows and _shift_window(tally, bits, side, magic, cell, target):
                         pass
@@ -1117,7 +1121,7 @@ def crowd_day_rows(
     remember, keep = gain != 0.0 or decay != 0.0, 1.0 - decay
     quiet = jailed = 0  # counted in locals: `stats` is memory the compiler must write through
     for i in range(n):
-        iu = _u(i)
+        iu = as_index(i)
         now = state[iu]
         if remember:
             e = experience[iu] * keep
@@ -1126,7 +1130,7 @@ def crowd_day_rows(
             experience[iu] = e
         if now == ACTIVE:
             stats[STAT_ACTIVE + kind[iu]] += 1
-            if cops_seen[_u(pos[iu])] > 0:
+            if cops_seen[as_index(pos[iu])] > 0:
                 stats[STAT_ENGAGED + kind[iu]] += 1
         elif now == QUIET:
             quiet += 1

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 import pyarrow as pa
 
 from transition_sim.core.results import RunResult
 from transition_sim.ensemble.executors import TaskExecutor, map_ordered, open_executor
+from transition_sim.ensemble.seeds import replication_seed
 from transition_sim.ensemble.tables import replication_column, runs_table, stack
 from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario, first_of_draw
 from transition_sim.scenario.schema import Scenario
@@ -97,20 +97,6 @@ class Batch:
     runs: pa.Table
     timeseries: pa.Table | None
     events: pa.Table | None
-
-
-def replication_seed(base_seed: int, replication: int) -> int:
-    """The seed of replication ``replication`` of an ensemble seeded with ``base_seed``.
-
-    ``SeedSequence`` hashes the pair, so neighbouring replications (and neighbouring base seeds)
-    get unrelated streams. The result is 63 bits rather than 32 so that seeds of large ensembles
-    practically never collide (32 bits would give a birthday collision about once per 10^5
-    replications), while still fitting a signed int64 column in parquet and an exact JSON number.
-    """
-    if base_seed < 0 or replication < 0:
-        raise ValueError("base_seed and replication must be non-negative")
-    state = np.random.SeedSequence([base_seed, replication]).generate_state(1, dtype=np.uint64)
-    return int(state[0] >> np.uint64(1))
 
 
 def run_one(

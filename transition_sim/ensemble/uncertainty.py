@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from transition_sim.ensemble.seeds import replication_seed
 from transition_sim.scenario.address import (
     PathError,
     apply_values,
@@ -276,8 +277,6 @@ def refused_draw(
     its point value in turn, and kept there if the refusal stays), and why; None if every
     checked draw is valid. Prior draws only (a posterior's particles are checked as the
     posterior is read)."""
-    from transition_sim.ensemble.runner import replication_seed  # the runner imports this
-
     data = scenario_values(scenario)
     keep = _settled(data)
     checked = min(replications, CHECKED_DRAWS * uncertainty.seeds_per_draw)
