@@ -633,7 +633,7 @@ def _refused_pairs(
     point value in turn, and kept there if the refusal stays: priors of two objects, say a
     region's violent share and the protesters' crime share it takes), blamed on the first of
     them, naming the others (not on the registry's first prior, which may be unrelated)."""
-    from transition_sim.scenario.address import refusal
+    from transition_sim.scenario.address import fewest_refused, refusal
 
     for group in _siblings(drawn):
         for p, q in combinations(group, 2):
@@ -642,12 +642,7 @@ def _refused_pairs(
                 why_pair = refusal(values, {p.path: getattr(p, end), q.path: other})
                 if why_pair is not None:
                     return [(p, float(getattr(p, end)), f"with {q.path} at {other:g}: {why_pair}")]
-    kept = dict(corner)
-    for path in list(kept):
-        fewer = {k: v for k, v in kept.items() if k != path}
-        still = refusal(values, fewer)
-        if still is not None:
-            kept, why = fewer, still
+    kept, why = fewest_refused(corner, why, lambda fewer: refusal(values, fewer))
     (path, value), *others = kept.items()
     first = next(p for p in drawn if p.path == path)
     with_ = ", ".join(f"{other} at {v:g}" for other, v in others)

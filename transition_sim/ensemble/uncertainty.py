@@ -26,6 +26,7 @@ from transition_sim.scenario.address import (
     apply_values,
     base_value,
     coupled_values,
+    fewest_refused,
     scenario_values,
     yaml_value,
 )
@@ -286,11 +287,9 @@ def refused_draw(
         why = _refusal(data, values, uncertainty.coupled)
         if why is None:
             continue
-        for path in list(values):
-            fewer = {p: v for p, v in values.items() if p != path}
-            still = _refusal(data, fewer, uncertainty.coupled)
-            if still is not None:
-                values, why = fewer, still
+        values, why = fewest_refused(
+            values, why, lambda fewer: _refusal(data, fewer, uncertainty.coupled)
+        )
         return first, values, why
     return None
 

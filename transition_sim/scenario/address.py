@@ -23,7 +23,7 @@ invalid point and reported before anything runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from transition_sim.scenario.schema import Scenario
@@ -33,6 +33,7 @@ __all__ = [
     "apply_values",
     "base_value",
     "coupled_values",
+    "fewest_refused",
     "refusal",
     "scenario_values",
     "set_value",
@@ -222,3 +223,18 @@ def refusal(data: Mapping[str, Any], values: Mapping[str, float]) -> str | None:
     except ValueError as err:  # a value its path cannot take (a list's length, say)
         return str(err)
     return None
+
+
+def fewest_refused(
+    values: Mapping[str, float], why: str, refused: Callable[[dict[str, float]], str | None]
+) -> tuple[dict[str, float], str]:
+    """The fewest of ``values`` (refused for ``why``) that ``refused`` still refuses, and why:
+    each value left out in turn, and kept out if the refusal stays (a refused draw or corner
+    narrowed to the priors that make it so)."""
+    kept = dict(values)
+    for path in list(kept):
+        fewer = {k: v for k, v in kept.items() if k != path}
+        still = refused(fewer)
+        if still is not None:
+            kept, why = fewer, still
+    return kept, why
