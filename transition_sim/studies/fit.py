@@ -145,7 +145,9 @@ def _refuse_ends(sf: FitSpecFile, priors: Sequence[Prior], data: dict[str, Any],
     """A particle at the ends of the priors (each alone, all together, pairs of siblings:
     `claims.refused_ends`, as `run` checks the registry's) must run on ``data`` (the base, or a
     case: ``name``), not stop the fit midway: else the spec's error at the prior."""
-    for prior, end, why in refused_ends(priors, data)[:1]:
+    refused = refused_ends(priors, data)
+    if refused:
+        prior, end, why = refused[0]
         message = f"the prior reaches {end:g}, which {name} refuses: {why}"
         raise sf.error(f"parameters.{list(priors).index(prior)}.prior", message)
 
