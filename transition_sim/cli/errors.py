@@ -241,8 +241,8 @@ def report(err: CliError, json_errors: bool) -> int:
     if json_errors:
         try:
             typer.echo(json.dumps(err.as_json()))
-        except BrokenPipeError:  # its reader has gone (Ctrl-C on `... --json | jq`): the
-            stdout_gone()  # line on stderr says it; the status stays the error's
+        except OSError:  # its reader has gone (Ctrl-C on `... --json | jq`), or the error
+            stdout_gone()  # is stdout's own (a full disk): the line on stderr says it
     return err.code
 
 
