@@ -13,8 +13,8 @@ from pathlib import Path
 
 from test_backtest import runner, write_case
 
-from transition_sim.backtest import bootstrap_interval, case_interval
-from transition_sim.backtest.loo import _diff, _means
+from transition_sim.backtest import bootstrap_interval, case_interval, interval_text
+from transition_sim.backtest.loo import _means
 from transition_sim.cli import app
 
 REASON = "undefined over 1 case: a paired bootstrap over cases needs 2 or more"
@@ -48,6 +48,6 @@ def test_loo_means_over_one_case_have_no_interval() -> None:
     row = {"case": "x", "brier": scores, "log": scores, "k_flag": False}
     entry = _means([row])["brier"]["loo_minus_uniform"]
     assert entry["ci95"] is None and entry["ci95_reason"] == REASON
-    assert _diff(entry) == f"{0.7 - 0.8:+.3f} (no 95% interval: {REASON})"
+    assert interval_text(entry) == f"{0.7 - 0.8:+.3f} (no 95% interval: {REASON})"
     two = _means([row, row | {"brier": scores | {"loo": 0.9}}])["brier"]["loo_minus_uniform"]
     assert two["ci95"] is not None and "ci95_reason" not in two

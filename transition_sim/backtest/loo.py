@@ -446,13 +446,10 @@ def render(result: LooResult, console: Any) -> None:
                 f"{e['loo']:.3f}",
                 f"{e['uniform']:.3f}",
                 f"{e['base_rates']:.3f}",
-                _diff(e["loo_minus_base_rates"]),
-                _diff(e["loo_minus_uniform"]),
+                interval_text(e["loo_minus_base_rates"]),
+                interval_text(e["loo_minus_uniform"]),
             )
         console.print(means)
         if part["k_flagged"]:
             console.print(f"Pareto k > {K_FLAG} (LOO unreliable): {', '.join(part['k_flagged'])}")
 
-
-def _diff(entry: dict[str, Any]) -> str:
-    return interval_text(entry)

@@ -67,7 +67,7 @@ def _unraisable(args: Any) -> None:
     executors = sys.modules.get("transition_sim.ensemble.executors")
     if executors is not None and isinstance(args.exc_value, executors.Interrupted):
         _lost.append(args.exc_value.signum)
-        executors._deferred[:] = [args.exc_value.signum]
+        executors.defer(args.exc_value.signum)
         return
     _PREVIOUS_UNRAISABLEHOOK(args)
 

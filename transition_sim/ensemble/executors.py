@@ -414,6 +414,13 @@ DEFER_IN = frozenset({"sqlalchemy", "sqlite3", "pyabc.storage"})
 _deferred: list[int] = []  # a signal received and not raised yet
 
 
+def defer(signum: int) -> None:
+    """Keep `signum` to be raised at the next task (`raise_deferred`), in place of any signal
+    kept before: the command line's start-up hook calls this for a signal swallowed where it
+    landed."""
+    _deferred[:] = [signum]
+
+
 def raise_deferred() -> None:
     """Raise the `Interrupted` of a signal that could not be raised where it landed (every
     executor's ``submit`` calls this first, and so does a fit after each generation)."""
