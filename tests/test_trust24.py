@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from transition_sim.ensemble.store import REPORT_FILE, RESULT_FILES
+
 FULL = Path("/dev/full")  # every write fails with ENOSPC (Linux)
 
 
@@ -27,3 +29,39 @@ def test_json_into_a_full_device_is_one_error_line_and_no_traceback(tmp_path: Pa
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.startswith(f"error: {missing}"), result.stderr
+
+
+REPORT_INTERRUPTED = """\
+import os, signal, sys, time
+import transition_sim.viz.report as report
+
+def write_report(out):  # a Ctrl-C while the report is written
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(30)
+
+report.write_report = write_report
+sys.argv = ["transition-sim", "run", sys.argv[1], "-n", "2", "-w", "1", "--out", sys.argv[2]]
+from transition_sim.cli import app
+app()
+"""
+
+
+def test_a_signal_while_the_report_is_written_says_the_results_are_complete(
+    tmp_path: Path,
+) -> None:
+    """The report is written after the results are saved, outside the run's signal block: a
+    Ctrl-C there said only "interrupted", as if the run were lost."""
+    out = tmp_path / "out"
+    scenario = Path(__file__).parents[1] / "scenarios" / "kazakhstan_2022.yaml"
+    command = [sys.executable, "-c", REPORT_INTERRUPTED, str(scenario), str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [
+        f"error: interrupted by SIGINT while writing the report; the results are complete in {out}",
+        f"error: write it with: transition-sim report {out}",
+    ], result.stderr
+    for name in RESULT_FILES:  # the results are complete, as the line says
+        assert (out / name).is_file(), name
+    assert not (out / REPORT_FILE).exists()

@@ -452,4 +452,3 @@ def render(result: LooResult, console: Any) -> None:
         console.print(means)
         if part["k_flagged"]:
             console.print(f"Pareto k > {K_FLAG} (LOO unreliable): {', '.join(part['k_flagged'])}")
-

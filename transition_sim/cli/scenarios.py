@@ -238,7 +238,14 @@ def run(
         render_summary(summary, Console())
     if out is not None:
         typer.echo(f"results written to {out}", err=True)
-        _write_run_report(out)
+
+        def interrupted(err: Interrupted) -> CliError:
+            text = f"{err} while writing the report; the results are complete in {out}"
+            return CliError(str(err), err.exit_code, text=f"{text}\nwrite it with: {hint_report}")
+
+        hint_report = shlex.join(["transition-sim", "report", str(out)])
+        with stopped_by_signals(interrupted):
+            _write_run_report(out)
 
 
 def _mode_args(drawn: Uncertainty | None, priors: Path | None, posterior: Path | None) -> list[str]:
