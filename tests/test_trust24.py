@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_hostile_session23 import _with_stdout_broken
 
 from transition_sim.ensemble.store import REPORT_FILE, RESULT_FILES
 
@@ -65,3 +66,16 @@ def test_a_signal_while_the_report_is_written_says_the_results_are_complete(
     for name in RESULT_FILES:  # the results are complete, as the line says
         assert (out / name).is_file(), name
     assert not (out / REPORT_FILE).exists()
+
+
+def test_output_into_a_closed_pipe_is_an_error_line() -> None:
+    """`run --json | head -c0`: typer caught the BrokenPipeError and exited 1 without a word."""
+    scenario = Path(__file__).parents[1] / "scenarios" / "kazakhstan_2022.yaml"
+    command = [sys.executable, "-m", "transition_sim", "run", str(scenario), "-n", "2", "-w", "1"]
+    result = _with_stdout_broken([*command, "--json"])
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [
+        "error: stdout was closed before the output was written (its reader has gone)"
+    ], result.stderr

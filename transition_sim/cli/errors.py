@@ -260,6 +260,16 @@ def stdout_gone() -> None:
 class ErrorContractGroup(TyperGroup):
     """Applies the error contract to every command, however the exception arises."""
 
+    def invoke(self, ctx: Any) -> Any:
+        """The command, its write into a closed stdout (``--json | head``) an error line: typer
+        would catch it and exit 1 without a word."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            stdout_gone()
+            message = "stdout was closed before the output was written (its reader has gone)"
+            raise CliError(message, 1) from None
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
