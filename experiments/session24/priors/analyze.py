@@ -42,6 +42,9 @@ def rows(result: dict, base: dict | None = None) -> list[dict]:
                 "p_popular": round(r["p_popular"], 3),
                 "almaty_median_peak": round(r["almaty_median_peak"]),
                 "above_range": round(float(above.mean()), 3),
+                "median_peak_above": round(float(np.median(np.array(r["peaks"])[above])))
+                if above.any()
+                else None,
                 "d_above": round(float(da.mean()), 3),
                 "se_d_above": round(float(da.std(ddof=1) / math.sqrt(n)), 3) if n > 1 else None,
                 "members": len(r["members"]) if r.get("members") else 0,
@@ -76,14 +79,15 @@ def main() -> None:
         w.writerows(table)
     lines = [
         "| screen | run | P(holds) | change [paired SE] | P(popular) | Almaty median peak |"
-        " above 50,000 | change [paired SE] |",
-        "|---|---|---|---|---|---|---|---|",
+        " above 50,000 | change [paired SE] | median peak of those above |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table:
         lines.append(
             f"| {r['screen']} | {r['run']} | {r['p_holds']:.3f} | {r['d_holds']:+.3f}"
             f" [{r['se_d_holds']}] | {r['p_popular']:.3f} | {r['almaty_median_peak']:,} |"
             f" {r['above_range']:.3f} | {r['d_above']:+.3f} [{r['se_d_above']}] |"
+            f" {r['median_peak_above'] or 0:,} |"
         )
     args.md.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -17,11 +17,11 @@ import json
 import os
 from pathlib import Path
 
+from screen import measure  # this folder's screen.py (run from this folder)
+
 from transition_sim.scenario import load_scenario
 from transition_sim.scenario.address import apply_values, scenario_values, yaml_value
 from transition_sim.scenario.schema import Scenario
-
-from screen import measure  # noqa: I001  (this folder's screen.py)
 
 
 def main() -> None:

@@ -13,3 +13,6 @@ nice -n 10 uv run python edge.py $A edge_agents_vision_n60.json --paths crowd.vi
 nice -n 10 uv run python screen.py kz_blocks_1015.yaml claims_blocks1015.yaml screen_blocks_base_n200.json -n 200 --only NONE > screen_blocks_base_n200.log 2>&1
 nice -n 10 uv run python screen.py $A $R screen_agents_base_n200.json -n 200 --only NONE > screen_agents_base_n200.log 2>&1
 nice -n 10 uv run python screen.py $A claims_agents_unsettled.yaml screen_agents_unsettled_n200.json -n 200 --only NONE > screen_agents_unsettled_n200.log 2>&1
+nice -n 10 uv run python screen.py kz_blocks_1015.yaml claims_blocks1015.yaml screen_blocks_allbut_n60.json -n 60 --no-base --all-but --only A-faction-sizes A-vision-resolution A-epstein-crowd A-expectations A-peaceful-occupation A-successor-legitimacy > screen_blocks_allbut_n60.log 2>&1
+nice -n 10 uv run python screen.py kz_blocks_1015.yaml claims_blocks1015.yaml screen_blocks_base_n200_seed12.json -n 200 --seed 12 --only NONE > screen_blocks_base_n200_seed12.log 2>&1
+nice -n 10 uv run python screen.py $A $R screen_agents_base_n200_seed12.json -n 200 --seed 12 --only NONE > screen_agents_base_n200_seed12.log 2>&1
