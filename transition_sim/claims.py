@@ -550,13 +550,15 @@ def prior_problems(
             message = problem or f"{p.path} is not set in {Path(scenario_path).name}"
             problems.append(PriorError(priors.file, p.line, field_, message))
             continue
+        if value is None and p.path in _unused_alternatives(values):
+            continue  # the scenario gives the other of an exclusive pair: not drawn
         if not _is_number(value):
             message = f"{p.path} is {value!r}, not a single number"
             problems.append(PriorError(priors.file, p.line, field_, message))
         elif not p.low <= value <= p.high:
             message = f"the scenario's value {value:g} is outside [{p.low:g}, {p.high:g}]"
             problems.append(PriorError(priors.file, p.line, field_, message))
-    for p, end, why in _refused_ends(priors, values):
+    for p, end, why in _refused_ends(_drawn_for(priors, values), values):
         message = f"the prior reaches {end:g}, which the scenario refuses: {why}"
         problems.append(PriorError(priors.file, p.line, f"{p.entry}.priors.{p.path}", message))
     for i, members in enumerate(priors.coupled):
@@ -571,6 +573,35 @@ def prior_problems(
                 line = _node_lines(root).get(f"coupled.{i}")
                 problems.append(PriorError(priors.file, line, f"coupled.{i}", message))
     return problems
+
+
+# Settings a scenario gives one of, leaving the other null (schema: `Crowd._one_vision`): the
+# prior of the one it leaves null is not drawn (`draw_priors` skips a value that is not a number).
+EXCLUSIVE = (("crowd.vision", "crowd.vision_people"),)
+
+
+def _unused_alternatives(values: dict[str, Any]) -> set[str]:
+    """The members of `EXCLUSIVE` pairs that ``values`` (a scenario as plain data) leaves null
+    while it gives the other."""
+    unused = set()
+    for pair in EXCLUSIVE:
+        given = {m for m in pair if yaml_value(values, m) is not None}
+        if given:
+            unused |= set(pair) - given
+    return unused
+
+
+def _drawn_for(priors: Priors, values: dict[str, Any]) -> Priors:
+    """``priors`` without the paths a scenario (plain data) settles itself: with a blocks crowd
+    the rules blocks do not implement (`BLOCKS_REFUSE`, left at their value, as
+    `ensemble.uncertainty` draws them: not at all)."""
+    from transition_sim.scenario.schema import BLOCKS_REFUSE
+
+    settled = set()
+    if values["crowd"]["representation"] == "blocks":
+        settled = {f"crowd.{name}" for name in BLOCKS_REFUSE}
+    kept = tuple(p for p in priors.priors if p.path not in settled)
+    return Priors(priors.file, kept, priors.fixed, priors.coupled)
 
 
 def _refused_ends(priors: Priors, values: dict[str, Any]) -> list[tuple[Prior, float, str]]:
@@ -683,18 +714,8 @@ def refused_draws(priors: Priors, scenario: Scenario, file: str | Path) -> list[
     from ``file``), what `prior_problems` checks of the baseline's: the ends of the priors it
     refuses, at which a draw would stop a run midway (a prior crossing one of its own numbers).
     Paths the scenario settles itself (a blocks crowd's `BLOCKS_REFUSE`) are not drawn."""
-    from transition_sim.scenario.schema import BLOCKS_REFUSE
-
     values = scenario.model_dump(mode="json")
-    settled = set()
-    if values["crowd"]["representation"] == "blocks":
-        settled = {f"crowd.{name}" for name in BLOCKS_REFUSE}
-    drawn = Priors(
-        priors.file,
-        tuple(p for p in priors.priors if p.path not in settled),
-        priors.fixed,
-        priors.coupled,
-    )
+    drawn = _drawn_for(priors, values)
     return [
         PriorError(
             priors.file,

@@ -9,7 +9,9 @@ folder's when one is given).
 
 A snapshot is one ``int8`` array per region and day, one cell per grid cell, holding a `CODES`
 code: empty, quiet, active (by kind), jailed, or a security unit (by faction, and whether it
-obeys that day). Memory: the grids cost ``days x sum(side²)`` bytes (the Kazakhstan baseline:
+obeys that day). A block of residents (a crowd of blocks, docs/ODD.md §7.13) is drawn as the
+largest group of its people (`block_codes`); a unit, which stands at a point, in the cell of
+that point. Memory: the grids cost ``days x sum(side²)`` bytes (the Kazakhstan baseline:
 60 x 8,473 cells, about 0.5 MB; Epstein's 40 x 40 grid over 500 days: 0.8 MB). Longer or larger
 runs keep every k-th day so that a replication stays under `MAX_BYTES`; the dashboard keeps the
 snapshots of a few replications at a time (`transition_sim.dashboard.why_callbacks`).
@@ -24,6 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from transition_sim.core.blocks import BlockCrowd
 from transition_sim.core.crowd import ACTIVE, KINDS, QUIET
 from transition_sim.core.model import TransitionModel
 from transition_sim.ensemble.runner import replication_seed
@@ -102,18 +105,32 @@ def snapshot(model: TransitionModel, region: int) -> np.ndarray:
     side, n = crowd.side, crowd.n
     cells = np.full(side * side, EMPTY, dtype=np.int8)
     citizens = crowd.pos[:n]
-    state = np.asarray(crowd.state)
-    kind = np.asarray(crowd.kind)
-    codes = np.where(state == QUIET, QUIET_CODE, JAILED_CODE).astype(np.int8)
-    active = state == ACTIVE
-    codes[active] = FIRST_ACTIVE + kind[active]
-    cells[citizens] = codes
+    if isinstance(crowd, BlockCrowd):
+        cells[citizens] = block_codes(crowd)
+    else:
+        state = np.asarray(crowd.state)
+        kind = np.asarray(crowd.kind)
+        codes = np.where(state == QUIET, QUIET_CODE, JAILED_CODE).astype(np.int8)
+        active = state == ACTIVE
+        codes[active] = FIRST_ACTIVE + kind[active]
+        cells[citizens] = codes
     units = crowd.pos[n:]
     slot = np.asarray(crowd.unit_faction).copy()
     slot[slot < 0] = len(model.factions)  # the patron's units (faction index -1)
     deters = np.asarray(crowd.unit_deters, dtype=bool)
     cells[units] = (FIRST_UNIT + 2 * slot + (~deters)).astype(np.int8)
     return cells.reshape(side, side)
+
+
+def block_codes(crowd: BlockCrowd) -> np.ndarray:
+    """A block of residents (``crowd.representation: blocks``) holds shares of its people, not
+    one state: it is drawn as its largest group, quiet, jailed or active of a kind (ties: the
+    first of them in that order). One code per block, in block order."""
+    active = np.asarray(crowd.active)[: crowd.n]  # share of the block's people, by kind
+    jailed = np.asarray(crowd.jailed)[: crowd.n].sum(axis=1)
+    quiet = 1.0 - active.sum(axis=1) - jailed
+    groups = np.column_stack([quiet, jailed, active])  # QUIET_CODE, JAILED_CODE, FIRST_ACTIVE..
+    return (QUIET_CODE + groups.argmax(axis=1)).astype(np.int8)
 
 
 def watch_replication(
