@@ -2,7 +2,7 @@
 guard a prior run know what blocks settle, vision is drawn in the unit the scenario gives it in,
 and the watch view draws a blocks run. Four of the six fail on main d3e0114 (prior_problems'
 four refusals, no vision_people prior, the watch view's AttributeError); the run under the
-priors and the settled rules held there already (`ensemble.uncertainty._settled`) and are kept
+priors and the settled rules held there already (`scenario.schema.settled_paths`) and are kept
 here beside them (they fail if the settled rules are drawn)."""
 
 from __future__ import annotations

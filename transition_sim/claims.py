@@ -595,11 +595,9 @@ def _drawn_for(priors: Priors, values: dict[str, Any]) -> Priors:
     """``priors`` without the paths a scenario (plain data) settles itself: with a blocks crowd
     the rules blocks do not implement (`BLOCKS_REFUSE`, left at their value, as
     `ensemble.uncertainty` draws them: not at all)."""
-    from transition_sim.scenario.schema import BLOCKS_REFUSE
+    from transition_sim.scenario.schema import settled_paths
 
-    settled = set()
-    if values["crowd"]["representation"] == "blocks":
-        settled = {f"crowd.{name}" for name in BLOCKS_REFUSE}
+    settled = settled_paths(values)
     kept = tuple(p for p in priors.priors if p.path not in settled)
     return Priors(priors.file, kept, priors.fixed, priors.coupled)
 

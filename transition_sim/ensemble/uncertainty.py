@@ -30,7 +30,7 @@ from transition_sim.scenario.address import (
     scenario_values,
     yaml_value,
 )
-from transition_sim.scenario.schema import BLOCKS_REFUSE, Scenario
+from transition_sim.scenario.schema import Scenario, settled_paths
 
 if TYPE_CHECKING:
     from transition_sim.claims import Prior
@@ -82,17 +82,9 @@ def drawn_values(
     """The scenario (plain data) with the parameters drawn from ``draw_seed`` (the seed of the
     draw's first replication), and the values set (coupled sets completed)."""
     data = scenario_values(scenario)
-    keep = _settled(data)
+    keep = settled_paths(data)
     values = {p: v for p, v in _draw(data, draw_seed, uncertainty).items() if p not in keep}
     return with_values(data, values, uncertainty.coupled)
-
-
-def _settled(data: dict[str, Any]) -> set[str]:
-    """Parameters the scenario's own settings allow at their value only, so not drawn: the
-    crowd rules blocks do not implement (`BLOCKS_REFUSE`; the schema refuses other values)."""
-    if data["crowd"]["representation"] != "blocks":
-        return set()
-    return {f"crowd.{name}" for name in BLOCKS_REFUSE}
 
 
 def with_values(
@@ -279,7 +271,7 @@ def refused_draw(
     checked draw is valid. Prior draws only (a posterior's particles are checked as the
     posterior is read)."""
     data = scenario_values(scenario)
-    keep = _settled(data)
+    keep = settled_paths(data)
     checked = min(replications, CHECKED_DRAWS * uncertainty.seeds_per_draw)
     for first in range(0, checked, uncertainty.seeds_per_draw):
         drawn = _draw(data, replication_seed(seed, first), uncertainty)

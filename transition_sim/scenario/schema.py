@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -175,6 +175,14 @@ BLOCKS_REFUSE: dict[str, tuple[float, str]] = {
     "gathering": (0.0, "blocks are places and do not move"),
     "guarding": (0.0, "blocks are places and do not move"),
 }
+
+
+def settled_paths(data: dict[str, Any]) -> set[str]:
+    """The paths a scenario (plain data) allows at their value only, so that no prior draws
+    them: with a crowd of blocks, the rules blocks do not implement (`BLOCKS_REFUSE`)."""
+    if data["crowd"]["representation"] != "blocks":
+        return set()
+    return {f"crowd.{name}" for name in BLOCKS_REFUSE}
 
 
 class Crowd(Strict):
