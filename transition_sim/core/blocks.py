@@ -779,7 +779,10 @@ class BlockCrowd:
         """In the site window of `cell` (`radius` in reference cells), in deterrence-equivalents:
         armed active people, units that do not deter and whose faction has turned (by faction
         index, the patron's last), and deterring units (units stand at points: their count in
-        the window is binomial with its share of the city at any resolution)."""
+        the window is binomial with its share of the city at any resolution). The armed people
+        are whole people (`whole_people`): a block's active share is an expected value, and a
+        contest is fought by people, so at any resolution the window holds none of them with
+        the same chance (a fraction of a person took sites no unit guarded)."""
         blocks, w, half = self._window(cell, radius)
         armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
         x, y = divmod(cell, self.side)
@@ -787,14 +790,21 @@ class BlockCrowd:
             self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
             turned_faction,
         )  # fmt: skip
-        scale = self.people_per_agent / self.unit_people
-        return float(w @ armed) * scale, turned, deters
+        people = self.whole_people(float(w @ armed) * self.people_per_agent)
+        return people / self.unit_people, turned, deters
 
     def peaceful_near(self, cell: int, radius: int) -> float:
-        """Peaceful active people in the site window of `cell`, in deterrence-equivalents."""
+        """Peaceful active people in the site window of `cell`, in deterrence-equivalents: whole
+        people, as the armed of `site_forces`."""
         blocks, w, _ = self._window(cell, radius)
         peaceful = self.active[blocks, PEACEFUL]
-        return float(w @ peaceful) * self.people_per_agent / self.unit_people
+        return self.whole_people(float(w @ peaceful) * self.people_per_agent) / self.unit_people
+
+    def whole_people(self, expected: float) -> float:
+        """A count of people with mean `expected`, Poisson: the blocks' active shares are the
+        chances that each of many residents is active, and a sum of many rare independent
+        chances is Poisson (docs/ODD.md §7.13, "Sites"). None expected, none drawn (no draw)."""
+        return float(self.rng.poisson(expected)) if expected > 0.0 else 0.0
 
 
 @numba.njit(cache=True)

@@ -450,9 +450,11 @@ class TransitionModel(mesa.Model):
     def _contest_sites(self, stats: np.ndarray, totals: list[int]) -> None:
         """Each site is contested by the rebels near it (armed actives, and peaceful ones
         weighted by `peaceful_occupation`, plus units of factions that side with a camp or
-        defect and do not deter) against the deterring units near it: it changes hands with the
-        odds of a Tullock contest in which its holder counts `seizure_ratio` times
-        (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
+        defect and do not deter) against the deterring units near it and, while the state holds
+        it, its standing guard (`site_guard` people): it changes hands with the odds of a
+        Tullock contest in which its holder counts `seizure_ratio` times
+        (`decisions.site_falls`). With blocks the rebels are whole people (`BlockCrowd.
+        site_forces`). A crowd that has held the seat of power since an earlier day
         and keeps it through today's contest may oust the office holder (`oust_by_crowd`)."""
         v = self.params.violence
         turned_stances = [is_turned(f.stance) for f in self.factions]
@@ -466,6 +468,13 @@ class TransitionModel(mesa.Model):
         # the last entry (index -1) is the patron
         turned_faction = np.array([*turned_stances, False])
         by_region = stats[:, ACTIVES].tolist()  # Python ints: cheaper for a quick look
+        # The standing guard in deterrence-equivalents: a unit's people (blocks) or an agent's.
+        per = (
+            self.params.crowd.unit_people
+            if self.params.crowd.representation == "blocks"
+            else self.params.scale.people_per_agent
+        )
+        guard = v.site_guard / per
         for site in self.sites:
             active = by_region[site.region]
             armed = active[VIOLENT] + active[CRIME]
@@ -480,7 +489,7 @@ class TransitionModel(mesa.Model):
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             attackers = rebels + turned
-            if not site.seized and self._changes_hands(attackers, defenders):
+            if not site.seized and self._changes_hands(attackers, defenders + guard):
                 site.seized = True
                 self.log("crowd", "seize_site", f"rebels take {site.name}")
             elif site.seized and self._changes_hands(defenders, attackers):
