@@ -54,8 +54,10 @@ def main() -> None:
     for item in args.set:
         path, value = item.split("=", 1)
         overrides[path] = ck.fixed_value(value)
-    scenario = ck.with_overrides(load_scenario(ck.BASELINE), overrides) if overrides else (
-        load_scenario(ck.BASELINE)
+    scenario = (
+        ck.with_overrides(load_scenario(ck.BASELINE), overrides)
+        if overrides
+        else (load_scenario(ck.BASELINE))
     )
     kept = {}
     real = ck.run_ensemble
