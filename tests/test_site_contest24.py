@@ -54,7 +54,7 @@ def falls(crowd: BlockCrowd, guard_people: float) -> float:
     rng = np.random.default_rng(11)
     fell = 0
     for _ in range(DRAWS):
-        rebels, turned, deters = crowd.site_forces(cell, 1, none)
+        rebels, turned, deters = crowd.site_people(cell, 1, none)
         p = decisions.site_falls(rebels + turned, deters + guard_people / 1000.0, RATIO, EXPONENT)
         fell += rng.random() < p
     return fell / DRAWS
@@ -85,7 +85,7 @@ def test_the_contests_odds_are_the_same_at_two_resolutions_for_the_same_people()
     for ppa in (2500, 625):
         crowd = full_city(ppa, 1.2 / 9.0)
         cell = (crowd.side // 2) * crowd.side + crowd.side // 2
-        draws = [crowd.site_forces(cell, 1, np.zeros(1, dtype=np.bool_))[0] for _ in range(DRAWS)]
+        draws = [crowd.site_people(cell, 1, np.zeros(1, dtype=np.bool_))[0] for _ in range(DRAWS)]
         assert all(d * 1000.0 == round(d * 1000.0) for d in draws)  # whole people
         means[ppa] = np.mean(draws) * 1000.0
     for mean in means.values():
@@ -143,3 +143,24 @@ def test_a_bad_site_guard_exits_2_with_its_line(tmp_path: Path, bad: str) -> Non
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"{path}:4: violence.site_guard" in result.output
+
+
+def test_the_model_contests_whole_people_with_blocks() -> None:
+    """`_contest_sites` on the city of blocks with no guard and no deterring unit, the site's
+    window holding 0.37 armed people in expectation: the site falls on about 1 - exp(-0.37) =
+    0.31 of days (with the expected value fighting, as before session 24: every day)."""
+    model = contest_model(0.0)
+    crowd, site = model.crowds[0], model.sites[0]
+    none = np.zeros(len(model.factions) + 1, dtype=np.bool_)
+    expected = crowd.site_forces(site.cell, model.params.violence.site_radius, none)[0] * 1000.0
+    crowd.active[:, CRIME] *= 0.37 / expected
+    stats = np.zeros((1, N_STATS))
+    stats[0, STAT_ACTIVE + CRIME] = 1.0
+    totals = stats.sum(axis=0).tolist()
+    fell = 0
+    for _ in range(2000):
+        site.seized = False
+        model._contest_sites(stats, totals)
+        fell += site.seized
+    share, p = fell / 2000, 1.0 - math.exp(-0.37)
+    assert abs(share - p) < 4 * math.sqrt(p * (1 - p) / 2000), share

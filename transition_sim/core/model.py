@@ -469,11 +469,8 @@ class TransitionModel(mesa.Model):
         turned_faction = np.array([*turned_stances, False])
         by_region = stats[:, ACTIVES].tolist()  # Python ints: cheaper for a quick look
         # The standing guard in deterrence-equivalents: a unit's people (blocks) or an agent's.
-        per = (
-            self.params.crowd.unit_people
-            if self.params.crowd.representation == "blocks"
-            else self.params.scale.people_per_agent
-        )
+        blocks = self.params.crowd.representation == "blocks"
+        per = self.params.crowd.unit_people if blocks else self.params.scale.people_per_agent
         guard = v.site_guard / per
         for site in self.sites:
             active = by_region[site.region]
@@ -485,7 +482,11 @@ class TransitionModel(mesa.Model):
                 site.seized = False  # patron troops guard the strategic sites: no contest
                 continue
             crowd = self.crowds[site.region]
-            rebels, turned, defenders = crowd.site_forces(site.cell, v.site_radius, turned_faction)
+            rebels, turned, defenders = (
+                crowd.site_people(site.cell, v.site_radius, turned_faction)
+                if blocks  # whole people (docs/ODD.md §7.13, "Sites")
+                else crowd.site_forces(site.cell, v.site_radius, turned_faction)
+            )
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             attackers = rebels + turned
@@ -516,8 +517,11 @@ class TransitionModel(mesa.Model):
         return self.rng.random() < p
 
     def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> float:
-        """Peaceful actives within the site radius of ``cell``."""
-        return crowd.peaceful_near(cell, self.params.violence.site_radius)
+        """Peaceful actives within the site radius of ``cell`` (with blocks, whole people)."""
+        radius = self.params.violence.site_radius
+        if isinstance(crowd, BlockCrowd):
+            return crowd.peaceful_people(cell, radius)
+        return crowd.peaceful_near(cell, radius)
 
     def _update_loyalty(self, stats: np.ndarray, totals: list[int]) -> None:
         """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,
