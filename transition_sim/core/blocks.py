@@ -777,7 +777,8 @@ class BlockCrowd:
         self, cell: int, radius: int, turned_faction: np.ndarray
     ) -> tuple[float, float, float]:
         """In the site window of `cell` (`radius` in reference cells), in deterrence-equivalents:
-        armed active people, units that do not deter and whose faction has turned (by faction
+        armed active people (their expected number: the contest draws whole people from it,
+        `site_people`), units that do not deter and whose faction has turned (by faction
         index, the patron's last), and deterring units (units stand at points: their count in
         the window is binomial with its share of the city at any resolution)."""
         blocks, w, half = self._window(cell, radius)
@@ -790,11 +791,43 @@ class BlockCrowd:
         scale = self.people_per_agent / self.unit_people
         return float(w @ armed) * scale, turned, deters
 
+    def site_people(
+        self, cell: int, radius: int, turned_faction: np.ndarray
+    ) -> tuple[float, float, float]:
+        """`site_forces` as the site contest reads them: the armed people are whole people
+        (`whole_people`), in deterrence-equivalents. A block's active share is an expected
+        value, rarely exactly 0, and a contest is fought by people: at any resolution the window
+        holds none of them with the same chance (the expected value itself, a fraction of a
+        person, took sites no unit was near: docs/ODD.md §7.13, "Sites")."""
+        blocks, w, half = self._window(cell, radius)
+        armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
+        x, y = divmod(cell, self.side)
+        turned, deters = units_near(
+            self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
+            turned_faction,
+        )  # fmt: skip
+        people = self.whole_people(float(w @ armed) * self.people_per_agent)
+        return people / self.unit_people, turned, deters
+
     def peaceful_near(self, cell: int, radius: int) -> float:
-        """Peaceful active people in the site window of `cell`, in deterrence-equivalents."""
+        """Peaceful active people in the site window of `cell`, in deterrence-equivalents (their
+        expected number; `peaceful_people` draws whole people)."""
         blocks, w, _ = self._window(cell, radius)
         peaceful = self.active[blocks, PEACEFUL]
         return float(w @ peaceful) * self.people_per_agent / self.unit_people
+
+    def peaceful_people(self, cell: int, radius: int) -> float:
+        """Peaceful active people in the site window of `cell` as the site contest reads them:
+        whole people, in deterrence-equivalents, as the armed of `site_people`."""
+        blocks, w, _ = self._window(cell, radius)
+        peaceful = self.active[blocks, PEACEFUL]
+        return self.whole_people(float(w @ peaceful) * self.people_per_agent) / self.unit_people
+
+    def whole_people(self, expected: float) -> float:
+        """A count of people with mean `expected`, Poisson: the blocks' active shares are the
+        chances that each of many residents is active, and a sum of many rare independent
+        chances is Poisson (docs/ODD.md §7.13, "Sites"). None expected, none drawn (no draw)."""
+        return float(self.rng.poisson(expected)) if expected > 0.0 else 0.0
 
 
 @numba.njit(cache=True)

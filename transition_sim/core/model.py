@@ -450,9 +450,11 @@ class TransitionModel(mesa.Model):
     def _contest_sites(self, stats: np.ndarray, totals: list[int]) -> None:
         """Each site is contested by the rebels near it (armed actives, and peaceful ones
         weighted by `peaceful_occupation`, plus units of factions that side with a camp or
-        defect and do not deter) against the deterring units near it: it changes hands with the
-        odds of a Tullock contest in which its holder counts `seizure_ratio` times
-        (`decisions.site_falls`). A crowd that has held the seat of power since an earlier day
+        defect and do not deter) against the deterring units near it and, while the state holds
+        it, its standing guard (`site_guard` people): it changes hands with the odds of a
+        Tullock contest in which its holder counts `seizure_ratio` times
+        (`decisions.site_falls`). With blocks the rebels are whole people (`BlockCrowd.
+        site_forces`). A crowd that has held the seat of power since an earlier day
         and keeps it through today's contest may oust the office holder (`oust_by_crowd`)."""
         v = self.params.violence
         turned_stances = [is_turned(f.stance) for f in self.factions]
@@ -466,6 +468,10 @@ class TransitionModel(mesa.Model):
         # the last entry (index -1) is the patron
         turned_faction = np.array([*turned_stances, False])
         by_region = stats[:, ACTIVES].tolist()  # Python ints: cheaper for a quick look
+        # The standing guard in deterrence-equivalents: a unit's people (blocks) or an agent's.
+        blocks = self.params.crowd.representation == "blocks"
+        per = self.params.crowd.unit_people if blocks else self.params.scale.people_per_agent
+        guard = v.site_guard / per
         for site in self.sites:
             active = by_region[site.region]
             armed = active[VIOLENT] + active[CRIME]
@@ -476,11 +482,15 @@ class TransitionModel(mesa.Model):
                 site.seized = False  # patron troops guard the strategic sites: no contest
                 continue
             crowd = self.crowds[site.region]
-            rebels, turned, defenders = crowd.site_forces(site.cell, v.site_radius, turned_faction)
+            rebels, turned, defenders = (
+                crowd.site_people(site.cell, v.site_radius, turned_faction)
+                if blocks  # whole people (docs/ODD.md §7.13, "Sites")
+                else crowd.site_forces(site.cell, v.site_radius, turned_faction)
+            )
             if peaceful:
                 rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
             attackers = rebels + turned
-            if not site.seized and self._changes_hands(attackers, defenders):
+            if not site.seized and self._changes_hands(attackers, defenders + guard):
                 site.seized = True
                 self.log("crowd", "seize_site", f"rebels take {site.name}")
             elif site.seized and self._changes_hands(defenders, attackers):
@@ -507,8 +517,11 @@ class TransitionModel(mesa.Model):
         return self.rng.random() < p
 
     def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> float:
-        """Peaceful actives within the site radius of ``cell``."""
-        return crowd.peaceful_near(cell, self.params.violence.site_radius)
+        """Peaceful actives within the site radius of ``cell`` (with blocks, whole people)."""
+        radius = self.params.violence.site_radius
+        if isinstance(crowd, BlockCrowd):
+            return crowd.peaceful_people(cell, radius)
+        return crowd.peaceful_near(cell, radius)
 
     def _update_loyalty(self, stats: np.ndarray, totals: list[int]) -> None:
         """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,

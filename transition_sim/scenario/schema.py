@@ -296,6 +296,11 @@ class Violence(Strict):
     # cut-off at `seizure_ratio` is the limit of a large exponent; at any value, attackers
     # `seizure_ratio` times the defenders take a site half the time a day).
     site_exponent: Positive = 4.0
+    # A site's own standing guard: people who hold the building whatever the units do (door
+    # guards, the post inside), counted with its deterring units in the contest for a site its
+    # holder still has, one person as one armed active (docs/ODD.md §7.4). 0 = none (the old
+    # contest: any armed force takes a site no unit is near). [A-site-guard]
+    site_guard: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0
 
 
 class Site(Strict):
