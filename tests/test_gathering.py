@@ -79,7 +79,8 @@ def share_near_sites(gathering: float, seed: int, days: int = 8) -> float:
     near = active = 0
     for _ in range(days):
         model.step()
-        near += sum(model._peaceful_near(model.crowds[s.region], s.cell) for s in model.sites)
+        radius = model.params.violence.site_radius
+        near += sum(model.crowds[s.region].peaceful_near(s.cell, radius) for s in model.sites)
         for r in regions:
             c = model.crowds[r]
             active += int(((c.state == ACTIVE) & (c.kind == PEACEFUL)).sum())

@@ -781,15 +781,8 @@ class BlockCrowd:
         `site_people`), units that do not deter and whose faction has turned (by faction
         index, the patron's last), and deterring units (units stand at points: their count in
         the window is binomial with its share of the city at any resolution)."""
-        blocks, w, half = self._window(cell, radius)
-        armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
-        x, y = divmod(cell, self.side)
-        turned, deters = units_near(
-            self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
-            turned_faction,
-        )  # fmt: skip
-        scale = self.people_per_agent / self.unit_people
-        return float(w @ armed) * scale, turned, deters
+        armed, turned, deters = self._window_forces(cell, radius, turned_faction)
+        return armed * (self.people_per_agent / self.unit_people), turned, deters
 
     def site_people(
         self, cell: int, radius: int, turned_faction: np.ndarray
@@ -799,6 +792,14 @@ class BlockCrowd:
         value, rarely exactly 0, and a contest is fought by people: at any resolution the window
         holds none of them with the same chance (the expected value itself, a fraction of a
         person, took sites no unit was near: docs/ODD.md §7.13, "Sites")."""
+        armed, turned, deters = self._window_forces(cell, radius, turned_faction)
+        return self.whole_people(armed * self.people_per_agent) / self.unit_people, turned, deters
+
+    def _window_forces(
+        self, cell: int, radius: int, turned_faction: np.ndarray
+    ) -> tuple[float, float, float]:
+        """In the site window of `cell`: armed active people in blocks' worth, turned units and
+        deterring units (`site_forces`)."""
         blocks, w, half = self._window(cell, radius)
         armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
         x, y = divmod(cell, self.side)
@@ -806,8 +807,7 @@ class BlockCrowd:
             self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
             turned_faction,
         )  # fmt: skip
-        people = self.whole_people(float(w @ armed) * self.people_per_agent)
-        return people / self.unit_people, turned, deters
+        return float(w @ armed), turned, deters
 
     def peaceful_near(self, cell: int, radius: int) -> float:
         """Peaceful active people in the site window of `cell`, in deterrence-equivalents (their

@@ -300,6 +300,10 @@ class RegionCrowd:
         citizens = occupant[(occupant >= 0) & (occupant < self.n)]
         return int(((self.state[citizens] == ACTIVE) & (self.kind[citizens] == PEACEFUL)).sum())
 
+    # The site contest's reading (`BlockCrowd.site_people`): an agent is whole people already.
+    site_people = site_forces
+    peaceful_people = peaceful_near
+
 
 def warm_up() -> None:
     """Compile the kernel (or load it from numba's cache) on a tiny region: call it before

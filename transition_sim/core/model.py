@@ -482,13 +482,10 @@ class TransitionModel(mesa.Model):
                 site.seized = False  # patron troops guard the strategic sites: no contest
                 continue
             crowd = self.crowds[site.region]
-            rebels, turned, defenders = (
-                crowd.site_people(site.cell, v.site_radius, turned_faction)
-                if blocks  # whole people (docs/ODD.md §7.13, "Sites")
-                else crowd.site_forces(site.cell, v.site_radius, turned_faction)
-            )
+            # whole people (with blocks: docs/ODD.md §7.13, "Sites")
+            rebels, turned, defenders = crowd.site_people(site.cell, v.site_radius, turned_faction)
             if peaceful:
-                rebels += v.peaceful_occupation * self._peaceful_near(crowd, site.cell)
+                rebels += v.peaceful_occupation * crowd.peaceful_people(site.cell, v.site_radius)
             attackers = rebels + turned
             if not site.seized and self._changes_hands(attackers, defenders + guard):
                 site.seized = True
@@ -515,13 +512,6 @@ class TransitionModel(mesa.Model):
         if p in (0.0, 1.0):
             return p == 1.0
         return self.rng.random() < p
-
-    def _peaceful_near(self, crowd: RegionCrowd, cell: int) -> float:
-        """Peaceful actives within the site radius of ``cell`` (with blocks, whole people)."""
-        radius = self.params.violence.site_radius
-        if isinstance(crowd, BlockCrowd):
-            return crowd.peaceful_people(cell, radius)
-        return crowd.peaceful_near(cell, radius)
 
     def _update_loyalty(self, stats: np.ndarray, totals: list[int]) -> None:
         """Move every faction's loyalty by the day's mechanisms (`transition_sim.core.loyalty`,

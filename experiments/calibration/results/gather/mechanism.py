@@ -49,7 +49,8 @@ class Recording(TransitionModel):
     def _contest_sites(self, stats: np.ndarray, totals: list[int]) -> None:
         for site in self.sites:
             if self._is_seat(site):
-                near = self._peaceful_near(self.crowds[site.region], site.cell)
+                radius = self.params.violence.site_radius
+                near = self.crowds[site.region].peaceful_near(site.cell, radius)
                 self.max_at_seat = max(self.max_at_seat, int(near))
         super()._contest_sites(stats, totals)
 
