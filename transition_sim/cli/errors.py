@@ -263,12 +263,17 @@ class ErrorContractGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         """The command, its write into a closed stdout (``--json | head``) an error line: typer
         would catch it and exit 1 without a word."""
+        message = "stdout was closed before the output was written (its reader has gone)"
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             stdout_gone()
-            message = "stdout was closed before the output was written (its reader has gone)"
             raise CliError(message, 1) from None
+        except SystemExit as err:  # rich's Console (tables, summaries) exits 1 on a closed
+            if isinstance(err.__context__, BrokenPipeError):  # pipe (`on_broken_pipe`),
+                stdout_gone()  # having sent stdout to the null device: no word said
+                raise CliError(message, 1) from None
+            raise
 
     def main(  # type: ignore[override]
         self,

@@ -1,0 +1,23 @@
+"""Session 24's hostile tests: blocks under the registry's priors, the watch view of blocks, and
+outputs that cannot be written (closed pipes, full disks, signals while writing)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from test_hostile_session23 import _with_stdout_broken
+
+ROOT = Path(__file__).parents[1]
+GONE = "error: stdout was closed before the output was written (its reader has gone)"
+
+
+def test_a_table_into_a_closed_pipe_is_an_error_line_too() -> None:
+    """`transition-sim claims | head -c0`: rich's Console meets the BrokenPipeError itself and
+    raises SystemExit(1) (`Console.on_broken_pipe`), so the group's invoke, which caught only
+    a BrokenPipeError, let it exit 1 without a word (the same for `run`'s summary table)."""
+    result = _with_stdout_broken([sys.executable, "-m", "transition_sim", "claims"])
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [GONE], result.stderr
