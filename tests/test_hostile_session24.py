@@ -21,3 +21,18 @@ def test_a_table_into_a_closed_pipe_is_an_error_line_too() -> None:
     assert "Traceback" not in result.stderr, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert lines == [GONE], result.stderr
+
+
+def test_a_closed_pipe_after_a_run_into_a_folder_still_writes_its_report(tmp_path: Path) -> None:
+    """`run --out DIR --json | head -c0`: the summary's write failed after the results were
+    saved, and the error left before the report: DIR had no report.html, and stderr did not
+    say the results were there (`run ... --json | jq` whose jq quits early, say)."""
+    out = tmp_path / "out"
+    scenario = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+    command = [sys.executable, "-m", "transition_sim", "run", str(scenario), "-n", "2", "-w", "1"]
+    result = _with_stdout_broken([*command, "--out", str(out), "--json"])
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert f"results written to {out}" in result.stderr, result.stderr
+    assert (out / "report.html").is_file(), result.stderr
+    assert result.stderr.rstrip().endswith(GONE), result.stderr

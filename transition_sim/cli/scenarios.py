@@ -232,20 +232,32 @@ def run(
                 )
         except output_errors as err:
             raise output_error(err) from None
-    if json_output:
-        typer.echo(json.dumps(summary, indent=2))
-    else:
-        render_summary(summary, Console())
+    try:
+        if json_output:
+            typer.echo(json.dumps(summary, indent=2))
+        else:
+            render_summary(summary, Console())
+    except (OSError, SystemExit):  # stdout closed (rich: SystemExit) or full: the results
+        if out is None:  # are complete all the same, and so is their report
+            raise
+        _finish_folder(out)
+        raise  # the error contract's line (`ErrorContractGroup.invoke`)
     if out is not None:
-        typer.echo(f"results written to {out}", err=True)
+        _finish_folder(out)
 
-        def interrupted(err: Interrupted) -> CliError:
-            text = f"{err} while writing the report; the results are complete in {out}"
-            return CliError(str(err), err.exit_code, text=f"{text}\nwrite it with: {hint_report}")
 
-        hint_report = shlex.join(["transition-sim", "report", str(out)])
-        with stopped_by_signals(interrupted):
-            _write_run_report(out)
+def _finish_folder(out: Path) -> None:
+    """Say where the results are and write their report, a signal meanwhile said to leave the
+    results complete."""
+    typer.echo(f"results written to {out}", err=True)
+
+    def interrupted(err: Interrupted) -> CliError:
+        text = f"{err} while writing the report; the results are complete in {out}"
+        return CliError(str(err), err.exit_code, text=f"{text}\nwrite it with: {hint_report}")
+
+    hint_report = shlex.join(["transition-sim", "report", str(out)])
+    with stopped_by_signals(interrupted):
+        _write_run_report(out)
 
 
 def _mode_args(drawn: Uncertainty | None, priors: Path | None, posterior: Path | None) -> list[str]:
