@@ -36,3 +36,14 @@ def test_a_closed_pipe_after_a_run_into_a_folder_still_writes_its_report(tmp_pat
     assert f"results written to {out}" in result.stderr, result.stderr
     assert (out / "report.html").is_file(), result.stderr
     assert result.stderr.rstrip().endswith(GONE), result.stderr
+
+
+def test_help_into_a_closed_pipe_is_an_error_line_too() -> None:
+    """`transition-sim --help | head -c0`: the help is printed while the command line is parsed,
+    before any command runs, and click (or rich) turned the BrokenPipeError into a silent
+    SystemExit(1)."""
+    for args in (["--help"], ["--version"]):
+        command = [sys.executable, "-m", "transition_sim", *args]
+        result = _with_stdout_broken(command)
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stderr.splitlines() == [GONE], (args, result.stderr)

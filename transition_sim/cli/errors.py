@@ -257,22 +257,24 @@ def stdout_gone() -> None:
         pass
 
 
+STDOUT_GONE = "stdout was closed before the output was written (its reader has gone)"
+
+
 class ErrorContractGroup(TyperGroup):
     """Applies the error contract to every command, however the exception arises."""
 
     def invoke(self, ctx: Any) -> Any:
         """The command, its write into a closed stdout (``--json | head``) an error line: typer
         would catch it and exit 1 without a word."""
-        message = "stdout was closed before the output was written (its reader has gone)"
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             stdout_gone()
-            raise CliError(message, 1) from None
+            raise CliError(STDOUT_GONE, 1) from None
         except SystemExit as err:  # rich's Console (tables, summaries) exits 1 on a closed
             if isinstance(err.__context__, BrokenPipeError):  # pipe (`on_broken_pipe`),
                 stdout_gone()  # having sent stdout to the null device: no word said
-                raise CliError(message, 1) from None
+                raise CliError(STDOUT_GONE, 1) from None
             raise
 
     def main(  # type: ignore[override]
@@ -291,6 +293,11 @@ class ErrorContractGroup(TyperGroup):
         except NoArgsIsHelpError as err:
             err.show()
             code = 2
+        except SystemExit as err:  # click's or rich's exit 1 on a closed stdout, outside the
+            if not isinstance(err.__context__, BrokenPipeError):  # command (--help, --version)
+                raise
+            stdout_gone()
+            code = report(CliError(STDOUT_GONE, 1), json_errors)
         except typer.TyperException as err:  # usage errors: bad options, values, arguments
             code = report(usage_error(err), json_errors)
         except typer.Abort:
