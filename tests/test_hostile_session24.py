@@ -47,3 +47,23 @@ def test_help_into_a_closed_pipe_is_an_error_line_too() -> None:
         result = _with_stdout_broken(command)
         assert result.returncode == 1, (args, result.stderr)
         assert result.stderr.splitlines() == [GONE], (args, result.stderr)
+
+
+def test_a_registry_checked_against_the_baseline_names_the_baseline(tmp_path: Path) -> None:
+    """`run kz_blocks_1015.yaml --priors claims_blocks1015.yaml` (session 24's blocks registry):
+    the registry is checked against the shipped baseline, and the error said "the scenario's
+    value 0.1021 is outside [0.3124, 0.4164]" of a scenario whose contagion is 0.3449 (inside):
+    the value was the baseline's, not the scenario's the user ran."""
+    from transition_sim.claims import BASELINE_PATH, load_priors, prior_problems
+
+    registry = tmp_path / "claims.yaml"
+    text = (ROOT / "seeds" / "claims.yaml").read_text(encoding="utf-8")
+    old = "crowd.citizen_density: [triangular, 0.6, 0.8]"
+    assert old in text
+    registry.write_text(text.replace(old, "crowd.citizen_density: [triangular, 0.75, 0.8]"),
+                        encoding="utf-8")  # fmt: skip
+    problems = [p for p in prior_problems(load_priors(registry)) if "citizen_density" in p.field]
+    assert len(problems) == 1, problems
+    message = problems[0].message
+    assert Path(BASELINE_PATH).name in message, message
+    assert "crowd.citizen_density is 0.7 " in message, message
