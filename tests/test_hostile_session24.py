@@ -101,3 +101,40 @@ def test_a_scenario_with_the_default_vision_still_draws_its_vision(tmp_path: Pat
     unc = Uncertainty(registry.priors, registry.coupled, 1, str(registry.file))
     seen = {drawn_scenario(scenario, replication_seed(5, r), unc).vision_cells() for r in range(40)}
     assert len(seen) >= 3, seen  # the cells prior's 5-9 cells, as the baseline's vision 7 draws
+
+
+SUMMARY_INTERRUPTED = """\
+import os, signal, sys, time
+import transition_sim.ensemble.summary as summary
+
+def render_summary(s, console):  # a Ctrl-C while the summary is printed (a pager's)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(30)
+
+summary.render_summary = render_summary
+sys.argv = ["transition-sim", "run", sys.argv[1], "-n", "2", "-w", "1", "--out", sys.argv[2]]
+from transition_sim.cli import app
+app()
+"""
+
+
+def test_a_signal_while_the_summary_is_printed_says_the_results_are_complete(
+    tmp_path: Path,
+) -> None:
+    """`run --out DIR | less`, then Ctrl-C: the results were saved, but the signal came between
+    the run's signal block and the report's, and said only "interrupted by SIGINT"."""
+    import subprocess
+
+    out = tmp_path / "out"
+    scenario = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+    command = [sys.executable, "-c", SUMMARY_INTERRUPTED, str(scenario), str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [
+        f"error: interrupted by SIGINT while printing the summary; the results are complete in"
+        f" {out}",
+        f"error: write its report with: transition-sim report {out}",
+    ], result.stderr
+    assert (out / "summary.json").is_file()
