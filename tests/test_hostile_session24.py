@@ -138,3 +138,24 @@ def test_a_signal_while_the_summary_is_printed_says_the_results_are_complete(
         f"error: write its report with: transition-sim report {out}",
     ], result.stderr
     assert (out / "summary.json").is_file()
+
+
+def test_bad_input_with_stdout_and_stderr_gone_is_still_exit_2(tmp_path: Path) -> None:
+    """`transition-sim validate missing.yaml 2>&1 | head -c0`: the error line's own write to
+    stderr raised BrokenPipeError out of the contract, and the status was 1, not the bad
+    input's 2 (`set -o pipefail` scripts read it)."""
+    import os
+    import subprocess
+
+    missing = tmp_path / "missing.yaml"
+    for json_flag in ([], ["--json"]):
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            command = [sys.executable, "-m", "transition_sim", "validate", *json_flag]
+            result = subprocess.run(
+                [*command, str(missing)], stdout=writer, stderr=writer, timeout=120, check=False
+            )
+        finally:
+            os.close(writer)
+        assert result.returncode == 2, json_flag

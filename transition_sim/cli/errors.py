@@ -236,8 +236,11 @@ def stopped_by_signals(interrupted: Callable[[Interrupted], CliError]) -> Iterat
 
 def report(err: CliError, json_errors: bool) -> int:
     """Print ``err`` under the contract and return its exit status."""
-    for line in err.text.splitlines() or [""]:
-        typer.echo(f"error: {line}", err=True)
+    try:
+        for line in err.text.splitlines() or [""]:
+            typer.echo(f"error: {line}", err=True)
+    except OSError:  # stderr's reader has gone too (`... 2>&1 | head -c0`): nothing can be
+        stream_gone(sys.stderr)  # said, but the status is still the error's
     if json_errors:
         try:
             typer.echo(json.dumps(err.as_json()))
@@ -249,9 +252,14 @@ def report(err: CliError, json_errors: bool) -> int:
 def stdout_gone() -> None:
     """After a write to stdout found its reader gone: stdout goes to the null device, so that
     the interpreter's flush at exit does not fail on it again ("Exception ignored")."""
+    stream_gone(sys.stdout)
+
+
+def stream_gone(stream: Any) -> None:
+    """`stdout_gone` for any standard stream (stderr's, when the error line cannot be written)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
     except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
         pass
