@@ -159,3 +159,30 @@ def test_bad_input_with_stdout_and_stderr_gone_is_still_exit_2(tmp_path: Path) -
         finally:
             os.close(writer)
         assert result.returncode == 2, json_flag
+
+
+def test_the_dashboard_watches_the_stored_run_of_a_prior_mode_folder(tmp_path: Path) -> None:
+    """The watch view re-ran a replication of `run --uncertainty prior --out DIR` at the
+    scenario's point values: another run than the stored one (12 of 12 replications of the
+    blocks scenario differed, outcome or deaths), which README says it is ("the very run the
+    folder holds"), and the note blamed "another model version"."""
+    import pandas as pd
+
+    from transition_sim.cli import app
+    from transition_sim.dashboard import why_callbacks
+
+    out = tmp_path / "out"
+    scenario = ROOT / "experiments" / "session24" / "priors" / "kz_blocks_1015.yaml"
+    args = ["run", str(scenario), "-n", "4", "-w", "1", "--uncertainty", "prior"]
+    try:
+        app([*args, "--out", str(out)], standalone_mode=True)
+    except SystemExit as err:
+        assert err.code == 0
+    runs = pd.read_parquet(out / "runs.parquet").set_index("replication")
+    for r in range(4):
+        snaps = why_callbacks._snapshots(str(out), r)
+        assert snaps.seed == runs.loc[r, "seed"]
+        assert snaps.outcome == runs.loc[r, "outcome"], r
+        assert snaps.metrics["deaths"] == runs.loc[r, "deaths"], r
+        assert snaps.metrics["peak_protesters"] == runs.loc[r, "peak_protesters"], r
+    assert why_callbacks._draws(str(out))[1] == ""
