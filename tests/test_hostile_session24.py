@@ -186,3 +186,31 @@ def test_the_dashboard_watches_the_stored_run_of_a_prior_mode_folder(tmp_path: P
         assert snaps.metrics["deaths"] == runs.loc[r, "deaths"], r
         assert snaps.metrics["peak_protesters"] == runs.loc[r, "peak_protesters"], r
     assert why_callbacks._draws(str(out))[1] == ""
+
+
+def test_the_dashboard_watches_the_stored_run_of_the_baselines_default_run(
+    tmp_path: Path,
+) -> None:
+    """The baseline names a posterior (from_posterior), so its default `run --out` draws each
+    replication's parameters from it: the watch view re-ran point values, and 6 of 6 watched
+    replications had other deaths than the stored run (one another outcome)."""
+    import json
+
+    import pandas as pd
+
+    from transition_sim.cli import app
+    from transition_sim.dashboard import why_callbacks
+
+    out = tmp_path / "out"
+    scenario = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+    try:
+        app(["run", str(scenario), "-n", "3", "-w", "1", "--out", str(out)])
+    except SystemExit as err:
+        assert err.code == 0
+    assert json.loads((out / "manifest.json").read_text())["uncertainty"]["mode"] == "posterior"
+    runs = pd.read_parquet(out / "runs.parquet").set_index("replication")
+    for r in range(3):
+        snaps = why_callbacks._snapshots(str(out), r)
+        assert snaps.outcome == runs.loc[r, "outcome"], r
+        assert snaps.metrics["deaths"] == runs.loc[r, "deaths"], r
+        assert snaps.metrics["detained"] == runs.loc[r, "detained"], r
