@@ -556,7 +556,8 @@ def prior_problems(
             message = f"{p.path} is {value!r}, not a single number"
             problems.append(PriorError(priors.file, p.line, field_, message))
         elif not p.low <= value <= p.high:
-            message = f"the scenario's value {value:g} is outside [{p.low:g}, {p.high:g}]"
+            name = Path(scenario_path).name  # the baseline, whatever scenario runs
+            message = f"{p.path} is {value:g} in {name}, outside [{p.low:g}, {p.high:g}]"
             problems.append(PriorError(priors.file, p.line, field_, message))
     for p, end, why in _refused_ends(_drawn_for(priors, values), values):
         message = f"the prior reaches {end:g}, which the scenario refuses: {why}"

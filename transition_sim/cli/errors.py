@@ -236,8 +236,11 @@ def stopped_by_signals(interrupted: Callable[[Interrupted], CliError]) -> Iterat
 
 def report(err: CliError, json_errors: bool) -> int:
     """Print ``err`` under the contract and return its exit status."""
-    for line in err.text.splitlines() or [""]:
-        typer.echo(f"error: {line}", err=True)
+    try:
+        for line in err.text.splitlines() or [""]:
+            typer.echo(f"error: {line}", err=True)
+    except OSError:  # stderr's reader has gone too (`... 2>&1 | head -c0`): nothing can be
+        stream_gone(sys.stderr)  # said, but the status is still the error's
     if json_errors:
         try:
             typer.echo(json.dumps(err.as_json()))
@@ -249,12 +252,20 @@ def report(err: CliError, json_errors: bool) -> int:
 def stdout_gone() -> None:
     """After a write to stdout found its reader gone: stdout goes to the null device, so that
     the interpreter's flush at exit does not fail on it again ("Exception ignored")."""
+    stream_gone(sys.stdout)
+
+
+def stream_gone(stream: Any) -> None:
+    """`stdout_gone` for any standard stream (stderr's, when the error line cannot be written)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
     except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
         pass
+
+
+STDOUT_GONE = "stdout was closed before the output was written (its reader has gone)"
 
 
 class ErrorContractGroup(TyperGroup):
@@ -267,8 +278,12 @@ class ErrorContractGroup(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError:
             stdout_gone()
-            message = "stdout was closed before the output was written (its reader has gone)"
-            raise CliError(message, 1) from None
+            raise CliError(STDOUT_GONE, 1) from None
+        except SystemExit as err:  # rich's Console (tables, summaries) exits 1 on a closed
+            if isinstance(err.__context__, BrokenPipeError):  # pipe (`on_broken_pipe`),
+                stdout_gone()  # having sent stdout to the null device: no word said
+                raise CliError(STDOUT_GONE, 1) from None
+            raise
 
     def main(  # type: ignore[override]
         self,
@@ -286,6 +301,11 @@ class ErrorContractGroup(TyperGroup):
         except NoArgsIsHelpError as err:
             err.show()
             code = 2
+        except SystemExit as err:  # click's or rich's exit 1 on a closed stdout, outside the
+            if not isinstance(err.__context__, BrokenPipeError):  # command (--help, --version)
+                raise
+            stdout_gone()
+            code = report(CliError(STDOUT_GONE, 1), json_errors)
         except typer.TyperException as err:  # usage errors: bad options, values, arguments
             code = report(usage_error(err), json_errors)
         except typer.Abort:

@@ -232,20 +232,47 @@ def run(
                 )
         except output_errors as err:
             raise output_error(err) from None
-    if json_output:
-        typer.echo(json.dumps(summary, indent=2))
-    else:
-        render_summary(summary, Console())
-    if out is not None:
-        typer.echo(f"results written to {out}", err=True)
 
-        def interrupted(err: Interrupted) -> CliError:
-            text = f"{err} while writing the report; the results are complete in {out}"
-            return CliError(str(err), err.exit_code, text=f"{text}\nwrite it with: {hint_report}")
+    def show() -> None:
+        if json_output:
+            typer.echo(json.dumps(summary, indent=2))
+        else:
+            render_summary(summary, Console())
 
-        hint_report = shlex.join(["transition-sim", "report", str(out)])
-        with stopped_by_signals(interrupted):
-            _write_run_report(out)
+    if out is None:
+        show()
+        return
+    # The results are complete in `out`: a signal while the summary is printed (a pager's
+    # Ctrl-C) says so, and a closed or full stdout (rich: SystemExit) still gets the report.
+    hint_report = shlex.join(["transition-sim", "report", str(out)])
+
+    def interrupted(err: Interrupted) -> CliError:
+        text = f"{err} while printing the summary; the results are complete in {out}"
+        text += f"\nwrite its report with: {hint_report}"
+        return CliError(str(err), err.exit_code, text=text)
+
+    closed: BaseException | None = None
+    with stopped_by_signals(interrupted):
+        try:
+            show()
+        except (OSError, SystemExit) as err:
+            closed = err
+    _finish_folder(out, hint_report)
+    if closed is not None:
+        raise closed  # the error contract's line (`ErrorContractGroup.invoke`)
+
+
+def _finish_folder(out: Path, hint_report: str) -> None:
+    """Say where the results are and write their report, a signal meanwhile said to leave the
+    results complete."""
+    typer.echo(f"results written to {out}", err=True)
+
+    def interrupted(err: Interrupted) -> CliError:
+        text = f"{err} while writing the report; the results are complete in {out}"
+        return CliError(str(err), err.exit_code, text=f"{text}\nwrite it with: {hint_report}")
+
+    with stopped_by_signals(interrupted):
+        _write_run_report(out)
 
 
 def _mode_args(drawn: Uncertainty | None, priors: Path | None, posterior: Path | None) -> list[str]:

@@ -16,7 +16,7 @@ from transition_sim.dashboard.callbacks import cached_output
 from transition_sim.dashboard.workspace import Workspace
 from transition_sim.viz.results import Results, Sweep
 from transition_sim.viz.sweeps import morris_chart, sobol_chart
-from transition_sim.viz.watch import Snapshots, grid_figure, watch_replication
+from transition_sim.viz.watch import Snapshots, grid_figure, run_uncertainty, watch_replication
 
 # Snapshots of this many replications are kept (each at most `watch.MAX_BYTES`, the baseline's
 # about 0.5 MB); older ones are run again when asked for.
@@ -31,7 +31,16 @@ def _snapshots(folder: str, replication: int) -> Snapshots:
     results = cached_output(folder)
     assert isinstance(results, Results) and results.scenario is not None
     base = int(results.summary.get("seed", results.scenario.seed))
-    return watch_replication(results.scenario, replication, base)
+    drawn, _ = _draws(folder)  # a run that drew its parameters: the replication's draw
+    return watch_replication(results.scenario, replication, base, uncertainty=drawn)
+
+
+@lru_cache(maxsize=WATCHED)
+def _draws(folder: str) -> tuple[Any, str]:
+    """`watch.run_uncertainty` of the folder's manifest: (its draws or None, why not)."""
+    results = cached_output(folder)
+    assert isinstance(results, Results)
+    return run_uncertainty(results.manifest)
 
 
 @lru_cache(maxsize=16)
@@ -91,6 +100,9 @@ def register_why_callbacks(app: Dash, workspace: Workspace) -> None:
                 note = " (this folder's seed differs from the derived one: not the same run)"
             elif len(row) and str(row["outcome"].iloc[0]) != snaps.outcome:
                 note = " (the re-run ends differently from the stored run: another model version?)"
+        _, why = _draws(str(shown.path))
+        if why:  # the re-run is at the scenario's point values, not the stored run's draw
+            note = f" (at the scenario's point values, not this run's draw: {why})"
         fig = grid_figure(snaps, int(day or 0))
         return views.graph(fig, "watch-figure"), f"day {fig.layout.meta['day']}{note}"
 

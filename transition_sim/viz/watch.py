@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -30,6 +32,7 @@ from transition_sim.core.blocks import BlockCrowd
 from transition_sim.core.crowd import ACTIVE, KINDS, QUIET
 from transition_sim.core.model import TransitionModel
 from transition_sim.ensemble.runner import replication_seed
+from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario, first_of_draw
 from transition_sim.scenario.schema import Scenario
 from transition_sim.viz.figures import style
 
@@ -52,6 +55,7 @@ __all__ = [
     "code_names",
     "color_of",
     "grid_figure",
+    "run_uncertainty",
     "snapshot",
     "watch_replication",
 ]
@@ -133,17 +137,53 @@ def block_codes(crowd: BlockCrowd) -> np.ndarray:
     return (QUIET_CODE + groups.argmax(axis=1)).astype(np.int8)
 
 
+def run_uncertainty(manifest: dict[str, Any]) -> tuple[Uncertainty | None, str]:
+    """What a results folder's replications drew (its manifest's ``uncertainty``, as
+    `ensemble.uncertainty.describe` wrote it), rebuilt so that a watched replication is the
+    stored run: (the draws, "") or (None, why not): point values, or a registry or posterior
+    that is no longer the one the run drew from."""
+    from transition_sim.claims import ROOT, load_priors
+    from transition_sim.ensemble.uncertainty import describe
+    from transition_sim.scenario.posterior import read_posterior
+
+    said = manifest.get("uncertainty") or {"mode": "point"}
+    mode = said.get("mode", "point")
+    if mode == "point":
+        return None, ""
+    try:
+        source = Path(said["source"])
+        registry = load_priors(ROOT / source if mode == "prior" else None)
+        spd = int(said["seeds_per_draw"])
+        if mode == "prior":
+            drawn = Uncertainty(registry.priors, registry.coupled, spd, said["source"])
+        else:
+            posterior = read_posterior(source)
+            drawn = Uncertainty((), registry.coupled, spd, posterior.file, posterior)
+    except Exception as err:  # a registry or posterior gone or broken since the run
+        return None, f"its {mode} draws cannot be read again ({type(err).__name__}: {err})"
+    now = describe(drawn)
+    for key in ("priors_hash", "posterior_sha256", "coupled_hash"):
+        if key in said and said[key] != now.get(key):
+            return None, f"its {mode} draws changed since the run ({key})"
+    return drawn, ""
+
+
 def watch_replication(
     scenario: Scenario,
     replication: int,
     base_seed: int | None = None,
     days: int | None = None,
     max_bytes: int = MAX_BYTES,
+    uncertainty: Uncertainty | None = None,
 ) -> Snapshots:
     """Run replication ``replication`` of ``scenario`` (seeded as the ensemble runner seeds it
-    from ``base_seed``, default the scenario's seed) and keep its grids after every day."""
+    from ``base_seed``, default the scenario's seed; with ``uncertainty``, at the parameters of
+    its draw, as `ensemble.runner.run_one` runs it) and keep its grids after every day."""
     base = scenario.seed if base_seed is None else base_seed
     seed = replication_seed(base, replication)
+    if uncertainty is not None:
+        first = first_of_draw(replication, uncertainty.seeds_per_draw)
+        scenario = drawn_scenario(scenario, replication_seed(base, first), uncertainty)
     model = TransitionModel(scenario, seed=seed)
     total = scenario.days if days is None else min(days, scenario.days)
     sides = [c.side for c in model.crowds]
