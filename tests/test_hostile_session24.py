@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
 from test_hostile_session23 import _with_stdout_broken
 
 ROOT = Path(__file__).parents[1]
@@ -77,16 +76,9 @@ crowd:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a scenario that gives neither crowd.vision nor crowd.vision_people sees 7 cells"
-    " (Scenario.vision_cells) yet draws neither prior under --uncertainty prior, silently (the"
-    " baseline is refused for it instead: both priors 'not a single number'). `EXCLUSIVE` skips"
-    " the null one of a pair only when the other is given; drawing the cells prior around the"
-    " default 7 needs the default in draw_priors, prior_problems and _refused_ends alike: a"
-    " change of what a scenario draws, the integrator's call",
-)
 def test_a_scenario_with_the_default_vision_still_draws_its_vision(tmp_path: Path) -> None:
+    """A scenario giving neither vision saw 7 cells yet drew neither prior, silently (the
+    baseline was refused for it: both priors 'not a single number'): 7 is now its value."""
     from transition_sim.claims import load_priors
     from transition_sim.ensemble.runner import replication_seed
     from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario
@@ -95,8 +87,8 @@ def test_a_scenario_with_the_default_vision_still_draws_its_vision(tmp_path: Pat
     file = tmp_path / "neither.yaml"
     file.write_text(NEITHER.format(base=ROOT / "scenarios" / "kazakhstan_2022.yaml"))
     scenario = load_scenario(file)
-    assert scenario.crowd.vision is None and scenario.crowd.vision_people is None
-    assert scenario.vision_cells() == 7
+    # the file gives neither (it nulls the base's cells): 7 cells, Epstein's
+    assert scenario.crowd.vision_people is None and scenario.vision_cells() == 7
     registry = load_priors()
     unc = Uncertainty(registry.priors, registry.coupled, 1, str(registry.file))
     seen = {drawn_scenario(scenario, replication_seed(5, r), unc).vision_cells() for r in range(40)}

@@ -185,13 +185,16 @@ def settled_paths(data: dict[str, Any]) -> set[str]:
     return {f"crowd.{name}" for name in BLOCKS_REFUSE}
 
 
+DEFAULT_VISION = 7  # cells, Epstein's (2002) vision, when a scenario gives neither vision
+
+
 class Crowd(Strict):
     """The citizens' rule: Epstein's Model 1 plus social signal, memory and contagion."""
 
     citizen_density: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.7
     # Vision in cells (Epstein's), or in residents within sight: the radius in cells then
     # follows from people_per_agent and citizen_density (`Scenario.vision_cells`). At most one;
-    # with neither, 7 cells.
+    # with neither, 7 cells (`DEFAULT_VISION`, set by `_default_vision`).
     vision: Annotated[int, Field(ge=1, le=20)] | None = None
     vision_people: Positive | None = None
     neighborhood: Literal["von_neumann", "moore"] = "von_neumann"
@@ -246,6 +249,16 @@ class Crowd(Strict):
                 f" representation: blocks ({why})"
             )
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_vision(cls, data: Any) -> Any:
+        """With neither vision given, 7 cells as a value of the scenario's, not a fallback: a
+        prior then draws it, as it does a vision the scenario gives (`claims.draw_priors`)."""
+        if not isinstance(data, dict):  # not a section: the model's own error says so
+            return data
+        neither = data.get("vision") is None and data.get("vision_people") is None
+        return {**data, "vision": DEFAULT_VISION} if neither else data
 
     @field_validator("vision_people")
     @classmethod
@@ -1000,10 +1013,10 @@ class Scenario(Strict):
 
     def vision_cells(self) -> int:
         """The vision radius in cells: ``crowd.vision``, or the radius whose cells hold the
-        nearest number of residents to ``crowd.vision_people`` (at least 1), or 7."""
+        nearest number of residents to ``crowd.vision_people`` (at least 1)."""
         c = self.crowd
         if c.vision_people is None:
-            return 7 if c.vision is None else c.vision
+            return DEFAULT_VISION if c.vision is None else c.vision  # (`_default_vision`)
         cells = c.vision_people / (c.citizen_density * self.scale.people_per_agent)
         best, radius = math.inf, 1
         for r in range(1, MAX_VISION_CELLS + 1):
