@@ -1,7 +1,7 @@
 """What a resident of the blocks baseline reads, by resolution, without running a day: per region
 (the model as built, seeds 0..9), the residents in a person's sight (the vision's cells, its
-outer ring by its share, and her own block), the mean units (deterring) in a block's sight, and
-units per 1,000 residents in sight; each over the same at 1,000 people per agent.
+outer ring by its share, and her own block), the mean units (deterring) in a block's sight, the
+unit agents, blocks and grid side; sight and units also over the same at 1,000 people per agent.
 
     uv run python experiments/session24/resolution/geometry.py OUT.json \
         [--resolutions ...] [--set P=V]
@@ -31,16 +31,20 @@ def main() -> None:
     result: dict = {}
     for ppa in args.resolutions:
         sc = scenario_for(POINT, ppa, args.set)
-        sight, units = [], []
+        sight, units, counts = [], [], []
         for seed in range(10):
             model = TransitionModel(sc, seed)
             sight.append([c.vision_weights.sum() * c.n * c.people_per_agent / c.side**2
                           + c.people_per_agent for c in model.crowds])  # fmt: skip
             units.append([c.cops_seen[c.pos[: c.n]].mean() for c in model.crowds])
+            counts.append([c.m for c in model.crowds])
         result[str(ppa)] = {
             "regions": [r.name for r in sc.regions],
             "residents_in_sight": np.mean(sight, axis=0).tolist(),
             "units_in_sight": np.mean(units, axis=0).tolist(),
+            "unit_agents": np.mean(counts, axis=0).tolist(),
+            "blocks": [c.n for c in model.crowds],
+            "grid_side": [c.side for c in model.crowds],
         }
     ref = result.get("1000")
     if ref:
