@@ -15,6 +15,14 @@ median), median peak active share and CPU seconds per replication (mean, median)
   and the share of resamples meeting each criterion;
 - a permutation null (the pooled replications reassigned to the resolutions at random): what
   seed noise alone gives, its 95th percentile and the p value of the observed statistic.
+- pairwise, each pair's ratio of mean and of median deaths and difference of each outcome share,
+  with 95% bootstrap intervals, and a verdict: "within" if the interval lies inside the
+  criterion (ratio in [1/1.15, 1.15], difference in [-0.05, 0.05]), "outside" if it lies
+  wholly outside, else "undecided" (the test is decided when every pair is within, or one is
+  outside);
+- the replications per resolution needed for a ratio's interval to be +-15% wide, at the
+  observed coefficient of variation of deaths, and the share of runs with a cascade (deaths
+  over 1,000 per million).
 The resolutions are independent samples (one seed gives unrelated runs at two resolutions: the
 grids differ), so each is resampled alone, not in pairs.
 """
@@ -87,6 +95,41 @@ def one_set(table: pd.DataFrame, res: list[int], boot: int, rng: np.random.Gener
         for j, p in enumerate(res):
             rel_mean[p].append(means[j] / means[finest])
             rel_median[p].append(medians[j] / medians[finest] if medians[finest] > 0 else np.nan)
+    # Pairwise: each pair's ratio of mean (and median) deaths and difference of each outcome's
+    # share, with 95% bootstrap intervals, and the verdict of the decision rule (module doc).
+    pairs = {}
+    for (i, a), (j, b) in itertools.combinations(enumerate(res), 2):
+        rm, rmed, diff = [], [], {k: [] for k in kinds}
+        for _ in range(boot):
+            x = d[i][rng.integers(0, len(d[i]), len(d[i]))]
+            y = d[j][rng.integers(0, len(d[j]), len(d[j]))]
+            rm.append(x.mean() / y.mean())
+            rmed.append(np.median(x) / np.median(y) if np.median(y) > 0 else np.nan)
+            xo = o[i][rng.integers(0, len(o[i]), len(o[i]))]
+            yo = o[j][rng.integers(0, len(o[j]), len(o[j]))]
+            for k in kinds:
+                diff[k].append((xo == k).mean() - (yo == k).mean())
+        ci_mean = np.percentile(rm, [2.5, 97.5]).tolist()
+        ci_diff = {k: np.percentile(v, [2.5, 97.5]).tolist() for k, v in diff.items()}
+        inside = ci_mean[0] >= 1 / 1.15 and ci_mean[1] <= 1.15
+        outside = ci_mean[0] > 1.15 or ci_mean[1] < 1 / 1.15
+        pairs[f"{a}/{b}"] = {
+            "deaths_mean_ratio": float(d[i].mean() / d[j].mean()),
+            "deaths_mean_ratio_ci95": ci_mean,
+            "deaths_median_ratio": float(np.median(d[i]) / np.median(d[j])),
+            "deaths_median_ratio_ci95": np.nanpercentile(rmed, [2.5, 97.5]).tolist(),
+            "share_difference_ci95": ci_diff,
+            "deaths_verdict": "within" if inside else "outside" if outside else "undecided",
+            "shares_verdict": (
+                "within" if all(lo >= -0.05 and hi <= 0.05 for lo, hi in ci_diff.values())
+                else "outside" if any(lo > 0.05 or hi < -0.05 for lo, hi in ci_diff.values())
+                else "undecided"
+            ),
+        }  # fmt: skip
+    # Replications per resolution that would make a 95% interval of a ratio of two means
+    # +-ln(1.15) wide, at the observed coefficient of variation of deaths (no effect assumed).
+    cv = float(np.mean([x.std(ddof=1) / x.mean() for x in d]))
+    needed = int(np.ceil((1.96 * cv * np.sqrt(2) / np.log(1.15)) ** 2))
     pooled_o, pooled_d = np.concatenate(o), np.concatenate(d)
     cuts = np.cumsum([len(x) for x in o])[:-1]
     null = {"share_gap": [], "deaths_mean_ratio": [], "deaths_median_ratio": []}
@@ -110,6 +153,11 @@ def one_set(table: pd.DataFrame, res: list[int], boot: int, rng: np.random.Gener
             str(p): np.percentile(v, q).tolist() for p, v in rel_mean.items()},
         "bootstrap_over_finest_median_2.5_50_97.5": {
             str(p): np.nanpercentile(v, q).tolist() for p, v in rel_median.items()},
+        "pairwise": pairs,
+        "deaths_cv": cv,
+        "replications_needed_for_deaths_ci_within_15pct": needed,
+        "cascade_share_deaths_over_1000_per_million": {
+            str(p): float((x > 1000).mean()) for p, x in zip(res, d, strict=True)},
         "null_50_95": {k: np.percentile(v, [50, 95]).tolist() for k, v in null.items()},
         "null_share_meeting": {k: float((np.array(v) <= crit[k]).mean()) for k, v in null.items()},
         "null_p_value": {k: float((np.array(v) >= obs[k]).mean()) for k, v in null.items()},
@@ -135,6 +183,22 @@ def main() -> None:
         print(" observed", s["observed"])
         print(" boot", s["bootstrap_2.5_50_97.5"], s["bootstrap_share_meeting"])
         print(" null", s["null_50_95"], s["null_p_value"])
+        print(
+            " cascades",
+            s["cascade_share_deaths_over_1000_per_million"],
+            "needed",
+            s["replications_needed_for_deaths_ci_within_15pct"],
+        )
+        for k, v in s["pairwise"].items():
+            print(
+                " ",
+                k,
+                round(v["deaths_mean_ratio"], 3),
+                np.round(v["deaths_mean_ratio_ci95"], 3),
+                round(v["deaths_median_ratio"], 3),
+                v["deaths_verdict"],
+                v["shares_verdict"],
+            )
 
 
 if __name__ == "__main__":
