@@ -609,19 +609,14 @@ class BlockCrowd:
         unit_people: float,
         jail_days: int,
         weight: float = 1.0,
-        own_cells: float = 1.0,
     ) -> None:
         self.rng, self.side, self.shape = rng, side, shape
         self.vision, self.vision_weights = vision_weights(vision_cells, shape, side)
         self.neighbors = neighbor_table(self.vision, shape, side)
         self.table = block_table(self.vision, shape, side)  # the kernel's copy (`block_table`)
         # A unit sees, and is seen from, the cells whose centres lie in a disc (a diamond, or a
-        # square with Moore vision) of the vision's area around the point where it stands: the
-        # cells in vision and the own block's people in cells (`own_cells`: one cell with a
-        # vision in cells; with a vision in residents the cells that hold a block's people, so
-        # the disc holds the vision's residents whatever the size of a block).
-        area = vision_cells + own_cells
-        self.sight_cells = area
+        # square with Moore vision) of the vision's area around the point where it stands.
+        area = vision_cells + 1.0  # the cells in vision and the own
         self.reach = math.sqrt(area / 2.0) if shape == "von_neumann" else math.sqrt(area) / 2.0
         self.n, self.m = len(people), len(unit_faction)
         if self.n > side * side:
@@ -671,7 +666,6 @@ class BlockCrowd:
         unit_people: float,
         jail_days: int,
         weight: float = 1.0,
-        own_cells: float = 1.0,
     ) -> BlockCrowd:
         """`n` blocks of `people_per_agent` people (a block's, `weight` of the model's agents)
         drawn from the population: kinds in shares `kinds`, hardship uniform on `hardship`
@@ -686,7 +680,7 @@ class BlockCrowd:
         traits[:, 4:] = tilt
         return cls(
             rng, side, unit_faction, people, traits, vision_cells, shape, people_per_agent,
-            unit_people, jail_days, weight, own_cells,
+            unit_people, jail_days, weight,
         )  # fmt: skip
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -248,21 +248,16 @@ def block_crowd(
     violent, crime = sc.protester_shares(region)
     h, ra, shift = c.hardship, c.risk_aversion, region.hardship_shift
     people = region.urban_population / n
-    if c.vision_people is not None:
-        # `vision_people` residents in sight, her own block's included: the vision's cells
-        # hold the rest (a block's people are side^2 / n cells' worth of the region's
-        # residents), so what a person reads does not grow with the size of her block (it held
-        # vision_people + a block: 5% more at 4,000 people per agent than at 500; docs/ODD.md
-        # §8, "Resolution")
-        own = side * side / n
-        cells = max(c.vision_people * side * side / region.urban_population - own, 0.0)
-    else:
-        own, cells = 1.0, len(neighborhood_offsets(sc.vision_cells(), c.neighborhood, side))
+    cells = (
+        c.vision_people * side * side / region.urban_population  # the cells of that many
+        if c.vision_people is not None
+        else len(neighborhood_offsets(sc.vision_cells(), c.neighborhood, side))
+    )
     return BlockCrowd.build(
         rng, side, n, units, (1.0 - violent - crime, violent, crime),
         (h.low + shift, h.high + shift), (ra.low, ra.high), cells,
         sc.crowd.neighborhood, people, sc.crowd.unit_people,
-        min(sc.crowd.max_jail_term, sc.days + 1), people / ppa, own,
+        min(sc.crowd.max_jail_term, sc.days + 1), people / ppa,
     )  # fmt: skip
 
 
