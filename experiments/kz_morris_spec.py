@@ -48,6 +48,7 @@ SPECIAL: dict[str, tuple[float, float, str | None]] = {
     "loyalty_dynamics.crowd_size_steepness": (1.0, 6.0, "the registry's range"),
     "crowd.gathering": (0.0, 1.0, "the registry's range [A-gathering]; off at the baseline"),
     "crowd.guarding": (0.0, 1.0, "the registry's range [A-guarding]; off at the baseline"),
+    "violence.site_guard": (0.0, 100.0, "the registry's range [A-site-guard]; off at the baseline"),
     "crowd.vision": (4, 10, None),
     "crowd.activation_batches": (1, 3, None),
     "crowd.max_jail_term": (15, 45, None),
