@@ -19,6 +19,9 @@ Switches (applied to every region unless said):
   no_memory     the memory effect off
   no_release    nobody leaves jail after the switch
   fixed_legit   the legitimacy the crowd reads frozen at its ignition-day value
+  no_feedback   no_contagion, no_social and no_memory together: the threshold stays Epstein's
+  cap           the fix tested: each region's contagion signal (the threshold shift from the
+                neighbours' active shares) capped at --cap (with --at start: from day 0)
   lumpy         blocks: a unit detains whole blocks' active people in a random order of the
                 blocks in its sight (as an agents unit takes whole agents) instead of a share of
                 every block in sight (kernel copy in lumpy.py)
@@ -48,7 +51,7 @@ CITY = "Almaty"
 IGNITION = 50_000  # people active in Almaty (helper P's "above 50,000")
 SWITCHES = (
     "none", "exact", "self_one", "no_social", "no_contagion", "no_memory", "no_release",
-    "fixed_legit", "lumpy",
+    "fixed_legit", "lumpy", "no_feedback", "cap",
 )  # fmt: skip
 
 
@@ -176,8 +179,13 @@ def apply_switch(model: TransitionModel, name: str, day: int) -> None:
                 c.floats = floats
     elif name == "no_release":
         model._no_release = True
+    elif name == "no_feedback":
+        for part in ("no_contagion", "no_social", "no_memory"):
+            apply_switch(model, part, day)
     elif name == "lumpy":
         model._lumpy = True
+    elif name == "cap":
+        model._cap = CAP[0]
     elif name != "none":
         raise SystemExit(f"unknown switch {name}")
 
@@ -217,6 +225,9 @@ def run_one(scenario: Scenario, rep: int, switch: str, at: str) -> dict:
             from lumpy import lumpy_day  # noqa: PLC0415 (compiled only when used)
 
             B.block_day = lumpy_day
+        cap = getattr(model, "_cap", None)
+        if cap is not None:
+            contagion = np.minimum(contagion, cap)
         captured["signal"] = float(contagion[city])
         stats = plain_step(rules, contagion)
         captured["stats"] = stats[city].copy()
@@ -234,6 +245,8 @@ def run_one(scenario: Scenario, rep: int, switch: str, at: str) -> dict:
         m["arrests_per_unit"] = arrests / m["units"] if m["units"] else 0.0
         m["active_people"] = float(st[K.STAT_ACTIVE : K.STAT_ACTIVE + 3].sum()) * ppa
         m["day"] = d
+        if d == 4:  # regions at 0.5% active or more on day 4 (the record's spread, roughly)
+            state["spread4"] = int((np.asarray(model.region_share) >= 0.005).sum())
         series.append({k: (round(v, 5) if isinstance(v, float) else v) for k, v in m.items()})
         if state["ignited"] is None and m["active_people"] > IGNITION:
             state["ignited"] = d
@@ -253,6 +266,8 @@ def run_one(scenario: Scenario, rep: int, switch: str, at: str) -> dict:
         "seed": seed,
         "citizens_agents": float(citizens),
         "ignited_day": state["ignited"],
+        "regions_half_percent_day4": state.get("spread4"),
+        "almaty_peak_above_50000": bool(max(s["active_people"] for s in series) > IGNITION),
         "peak_share": float(act.max()),
         "peak_people": float(series[peak_day]["active_people"]),
         "peak_day": peak_day,
@@ -265,6 +280,7 @@ def run_one(scenario: Scenario, rep: int, switch: str, at: str) -> dict:
 
 
 PLAIN_DAY = B.block_day
+CAP = [0.05]
 
 
 def main() -> None:
@@ -277,9 +293,11 @@ def main() -> None:
     ap.add_argument("--switch", default="none", choices=SWITCHES)
     ap.add_argument("--crowd", default=None, choices=("agents", "blocks"))
     ap.add_argument("--at", default="ignition", choices=("ignition", "start"))
+    ap.add_argument("--cap", type=float, default=0.05)
     ap.add_argument("--series", default="ignited", choices=("ignited", "all", "none"))
     args = ap.parse_args()
     scenario = scaled_scenario(args.scenario, args.factor, args.crowd)
+    CAP[0] = args.cap
     t0 = time.process_time()
     runs = []
     for rep in range(args.first, args.first + args.n):
@@ -298,6 +316,7 @@ def main() -> None:
         "crowd": args.crowd or scenario.crowd.representation,
         "factor": args.factor,
         "switch": args.switch,
+        "cap": args.cap if args.switch == "cap" else None,
         "at": args.at,
         "n": args.n,
         "first": args.first,
