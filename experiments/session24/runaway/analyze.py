@@ -64,10 +64,32 @@ def measures(name: str) -> list[str]:
             s = r["series"][day]
             for m in MEASURES:
                 if m in s:
-                    vals[m].append(s[m])
+                    v = s[m]
+                    if m == "actives_per_unit_seen" and name.startswith("agents"):
+                        v *= 1000  # probe.py counts agents there: people_per_agent 1000
+                    vals[m].append(v)
         cells = " | ".join(med(vals[m]) if vals[m] else "-" for m in MEASURES)
         rows.append(f"| {name.removesuffix('.json')} | {len(ign)} | {when} | {cells} |")
     return rows
+
+
+def start_row(stem: str, variant: str, factor: str) -> str | None:
+    d = load(f"start_{stem}_{variant}_x{factor}_n60.json")
+    if d is None:
+        return None
+    runs = d["runs"]
+    ign = [r for r in runs if r["almaty_peak_above_50000"]]
+    peaks = [r["peak_share"] for r in ign]
+    spread = [r["regions_half_percent_day4"] for r in runs]
+    holds = sum(r["outcome"] == "incumbent_holds" for r in runs)
+    popular = sum(r["outcome"] == "popular_transition" for r in runs)
+    people = [r["peak_people"] for r in runs]
+    return (
+        f"| {stem} | x{factor} | {variant} | {len(ign)}/{len(runs)} | {np.median(people):,.0f} |"
+        f" {med(peaks)} | {max(peaks) if peaks else 0:.3f} | {sum(p > 0.25 for p in peaks)} |"
+        f" {sum(r['repeak_after_40'] for r in ign)} | {np.mean(spread):.2f} |"
+        f" {sum(x >= 5 for x in spread)} | {holds} | {popular} | {d['cpu_s']} |"
+    )
 
 
 def main() -> None:
@@ -86,6 +108,19 @@ def main() -> None:
         for factor in ("1", "0.85"):
             for s in switches:
                 row = effect_row(stem, s, factor)
+                if row:
+                    print(row)
+    print("\n## The fix as a model change: from day 0 (60 runs each, same seeds)\n")
+    print(
+        "| crowd@point | units | variant | Almaty peak > 50,000 | median Almaty peak (people, all runs) |"
+        " median peak share (those) | max | > 25% | re-peak after 40 | mean regions >= 0.5% on day 4 |"
+        " runs with >= 5 such regions | incumbent holds | popular transition | CPU s |"
+    )
+    print("|" + "---|" * 14)
+    for stem in ("blocks1015", "agents1015", "blocksAgentsPoint", "agentsAgentsPoint"):
+        for factor in ("1", "0.85"):
+            for v in ("none", "cap0.02", "cap0.03", "cap0.05", "cap0.1", "exact"):
+                row = start_row(stem, v, factor)
                 if row:
                     print(row)
     print("\n## Mechanism measures in the plain runs (medians over ignited runs, Almaty)\n")
