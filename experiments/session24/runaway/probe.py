@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from transition_sim.core import blocks as B
 from transition_sim.core import kernel as K
@@ -55,11 +56,17 @@ SWITCHES = (
 )  # fmt: skip
 
 
-def scaled_scenario(path: Path, factor: float, crowd: str | None) -> Scenario:
+def scaled_scenario(
+    path: Path, factor: float, crowd: str | None, sets: list[str] | None = None
+) -> Scenario:
     scenario = load_scenario(path)
     data = scenario_values(scenario)
     values = {p: yaml_value(data, p) * factor for p in UNITS}
     data, _ = apply_values(data, values, [])
+    for item in sets or []:  # --set crowd.name=value (a YAML scalar; crowd fields only)
+        path_, _, text = item.partition("=")
+        section, field = path_.split(".")
+        data[section][field] = yaml.safe_load(text)
     if crowd == "agents":  # the same point, the agents crowd (vision 7 cells, Epstein's)
         data["crowd"]["representation"] = "agents"
         data["crowd"]["vision"] = 7
@@ -294,9 +301,10 @@ def main() -> None:
     ap.add_argument("--crowd", default=None, choices=("agents", "blocks"))
     ap.add_argument("--at", default="ignition", choices=("ignition", "start"))
     ap.add_argument("--cap", type=float, default=0.05)
+    ap.add_argument("--set", action="append", default=[], help="path=value, before scaling")
     ap.add_argument("--series", default="ignited", choices=("ignited", "all", "none"))
     args = ap.parse_args()
-    scenario = scaled_scenario(args.scenario, args.factor, args.crowd)
+    scenario = scaled_scenario(args.scenario, args.factor, args.crowd, args.set)
     CAP[0] = args.cap
     t0 = time.process_time()
     runs = []
@@ -321,6 +329,7 @@ def main() -> None:
         "n": args.n,
         "first": args.first,
         "seed": scenario.seed,
+        "set": args.set,
         "cpu_s": round(time.process_time() - t0, 1),
         "ignited": len(ign),
         "median_peak_share_ignited": float(np.median([r["peak_share"] for r in ign])) if ign else None,
