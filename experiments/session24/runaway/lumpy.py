@@ -14,7 +14,8 @@ from transition_sim.core import blocks as B
 _ns = dict(vars(B))
 _arrest_src = inspect.getsource(B._arrest).replace("def _arrest(", "def _arrest_lumpy(")
 _arrest_src = _arrest_src.replace(
-    "    active_at: np.ndarray,\n) -> None:", "    active_at: np.ndarray,\n    s: np.ndarray,\n) -> None:"
+    "    active_at: np.ndarray,\n) -> None:",
+    "    active_at: np.ndarray,\n    s: np.ndarray,\n) -> None:",
 )
 OLD = """    frac = min(take / seen, 1.0)
 """
@@ -46,8 +47,10 @@ exec(compile(_arrest_src, "<lumpy _arrest>", "exec"), _ns)
 _day_src = inspect.getsource(B.block_day).replace("def block_day(", "def lumpy_day(")
 OLD3 = "actives_seen, max_jail, clock, stats, sight, active_at)"
 assert OLD3 in _day_src
-_day_src = _day_src.replace("_arrest(", "_arrest_lumpy(").replace(
-    OLD3, "actives_seen, max_jail, clock, stats, sight, active_at, s)"
-).replace("cache=True", "cache=False")
+_day_src = (
+    _day_src.replace("_arrest(", "_arrest_lumpy(")
+    .replace(OLD3, "actives_seen, max_jail, clock, stats, sight, active_at, s)")
+    .replace("cache=True", "cache=False")
+)
 exec(compile(_day_src, "<lumpy block_day>", "exec"), _ns)
 lumpy_day = _ns["lumpy_day"]

@@ -138,7 +138,6 @@ def agent_measures(c, rules, signal: float) -> dict:
     r = ratio if rules.exact_ratio else np.rint(ratio)
     p = 1.0 - np.exp(-rules.arrest_constant * r)
     deters = int(c.unit_deters.sum())
-    pairs = float((act * cops).sum()) * c.people_per_agent if hasattr(c, "people_per_agent") else float((act * cops).sum())
     k = c.neighbors.shape[1]
     social = rules.social_signal * seen / k
     memory = rules.memory_effect * c.experience
@@ -150,8 +149,11 @@ def agent_measures(c, rules, signal: float) -> dict:
         "p_active": float(p[act].mean()) if act.any() else 0.0,
         "p0_share": float((r[free] == 0).mean()) if free.any() else 0.0,
         "units": deters,
+        # in agents (people_per_agent people each): analyze.py converts to people
         "actives_per_unit_seen": float((act * cops).sum()) / deters if deters else 0.0,
-        "units_per_active_seen": float((cops[act] / (seen[act] + 1.0)).mean()) if act.any() else 0.0,
+        "units_per_active_seen": (
+            float((cops[act] / (seen[act] + 1.0)).mean()) if act.any() else 0.0
+        ),
         "t_mean": float(t[free].mean()) if free.any() else 0.0,
         "social": float(social[free].mean()) if free.any() else 0.0,
         "memory": float(memory.mean()),
@@ -229,7 +231,7 @@ def run_one(scenario: Scenario, rep: int, switch: str, at: str) -> dict:
         if getattr(model, "_no_release", False):
             hold_jail(model)
         if getattr(model, "_lumpy", False):
-            from lumpy import lumpy_day  # noqa: PLC0415 (compiled only when used)
+            from lumpy import lumpy_day  # compiled only when used
 
             B.block_day = lumpy_day
         cap = getattr(model, "_cap", None)
@@ -332,7 +334,9 @@ def main() -> None:
         "set": args.set,
         "cpu_s": round(time.process_time() - t0, 1),
         "ignited": len(ign),
-        "median_peak_share_ignited": float(np.median([r["peak_share"] for r in ign])) if ign else None,
+        "median_peak_share_ignited": (
+            float(np.median([r["peak_share"] for r in ign])) if ign else None
+        ),
         "runs": runs,
     }
     tmp = args.out.with_suffix(".tmp")

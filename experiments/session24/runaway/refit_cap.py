@@ -17,7 +17,7 @@ from transition_sim.core import blocks as B
 from transition_sim.core import population as P
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "calibration"))
-import calibrate_kazakhstan  # noqa: E402
+import calibrate_kazakhstan
 
 if __name__ == "__main__":
     cap = sys.argv[1]

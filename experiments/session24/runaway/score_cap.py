@@ -24,7 +24,7 @@ from transition_sim.scenario.address import scenario_values
 from transition_sim.scenario.schema import Scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "calibration"))
-from calibrate_kazakhstan import score  # noqa: E402
+from calibrate_kazakhstan import score
 
 
 def capped(step, cap: float):
@@ -51,8 +51,14 @@ def main() -> None:
         P.Population.step = capped(P.Population.step, cap)
     t0 = time.process_time()
     parts = score(scenario, args.reps, args.seed, workers=1)
-    out = {"scenario": str(args.scenario), "cap": args.cap, "reps": args.reps, "seed": args.seed,
-           "cpu_s": round(time.process_time() - t0, 1), "parts": parts}
+    out = {
+        "scenario": str(args.scenario),
+        "cap": args.cap,
+        "reps": args.reps,
+        "seed": args.seed,
+        "cpu_s": round(time.process_time() - t0, 1),
+        "parts": parts,
+    }
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=1))
     os.replace(tmp, args.out)
