@@ -116,7 +116,8 @@ def main() -> None:
     print("\n## The fix as a model change: from day 0 (60 runs each, same seeds)\n")
     print(
         "| crowd@point | units | variant | Almaty peak > 50,000 |"
-        " median Almaty peak (people, all runs) | its 90th percentile | tail part (proposed) | median peak share (those) | max | > 25% |"
+        " median Almaty peak (people, all runs) | its 90th percentile | tail part (proposed) |"
+        " median peak share (those) | max | > 25% |"
         " re-peak after 40 | mean regions >= 0.5% on day 4 | runs with >= 5 such regions |"
         " incumbent holds | popular transition | CPU s |"
     )
