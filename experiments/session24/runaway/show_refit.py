@@ -1,6 +1,6 @@
 """Print a short re-fit's finalists (refit_cap*/finalists.csv): totals, parts, crowd values.
 
-    uv run python experiments/session24/runaway/show_refit.py refit_cap0.05 refit_capnone
+uv run python experiments/session24/runaway/show_refit.py refit_cap0.05 refit_capnone
 """
 
 import sys
