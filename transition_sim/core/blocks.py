@@ -24,11 +24,13 @@ rule person by person in the limit of many people with persistent traits:
   diamond (a square with Moore vision) of the vision's area around it, and moves each day to a
   uniform point of it, so the units a resident sees are binomial with the same share of the city
   at any resolution (whole cells and a lattice vision made their rare low counts, which ignite a
-  neighbourhood, depend on the grid).
+  neighbourhood, depend on the grid). With ``crowd.guarding`` a deterring unit's move heads for
+  a site with that chance, as an agents unit's does: of 8 uniform points of its disc, the one
+  nearest a site (Chebyshev distance to the site cell's centre).
 - A deterring unit detains ``unit_people`` active people a day (or all it sees, if fewer), from
   the blocks in its sight in proportion to their active people; a jailed person serves a term
   uniform on {0..max_jail_term} days, as an agent does (a block's jail is a ring of release days).
-- Blocks are places and do not move.
+- Blocks are places and do not move (peaceful actives do not gather: crowd.gathering).
 
 A block holds the region's urban population over its n blocks (n is the agents' count on the
 grid, whose side is rounded), so a region holds its residents exactly at any resolution, and a
@@ -57,11 +59,13 @@ from transition_sim.core.kernel import (  # the float layout's first entries
     CONTAGION_SIGNAL,
     CRIME,
     CRIME_DRIVE,
+    GUARDING,
     HARDSHIP_EXTRA,
     LEGITIMACY,
     MEMORY_DECAY,
     MEMORY_EFFECT,
     MEMORY_GAIN,
+    MOVE_PROPOSALS,
     N_FLOAT,
     N_STATS,
     PEACEFUL,
@@ -93,6 +97,8 @@ MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring
     MOORE,  # 1: the disc is a square (Moore vision), else a diamond (von Neumann)
     EXACT_RATIO,  # 1: P(arrest) from the ratio of units to actives unrounded (arrest_ratio)
 ) = range(N_FLOAT, N_FLOAT + 6)
+# A guarding unit's move (crowd.guarding) weighs as many points as an agent weighs cells.
+GUARD_PROPOSALS = MOVE_PROPOSALS
 # Layout of the integer parameters of `block_day`.
 MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
 _GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
@@ -438,6 +444,49 @@ def _arrest(
         active_at[as_index(cell)] = active[o, 0] + active[o, 1] + active[o, 2]
 
 
+@numba.njit(cache=True, inline="always")
+def _disc_point(s: np.ndarray, reach: float, moore: bool) -> tuple[bool, float, float]:
+    """A uniform point of a unit's disc of sight, as an offset from where it stands (a diamond:
+    by rejection from its square, at most `MOVE_TRIES` draws of two): whether one was drawn."""
+    dx, dy = 0.0, 0.0
+    for _ in range(MOVE_TRIES):
+        dx, dy = (2.0 * uniform(s) - 1.0) * reach, (2.0 * uniform(s) - 1.0) * reach
+        if _within(abs(dx), abs(dy), reach, moore):
+            return True, dx, dy
+    return False, dx, dy
+
+
+@numba.njit(cache=True, inline="always")
+def _site_gap(x: float, y: float, sites: np.ndarray, side: int) -> float:
+    """Chebyshev torus distance from the point (x, y) to the centre of the nearest site's cell:
+    the agents' `kernel._site_distance` between cells, for a unit standing at a point."""
+    h = side / 2
+    best = np.inf
+    for c in sites:
+        dx = abs((x - c // side - 0.5 + h) % side - h)
+        dy = abs((y - c % side - 0.5 + h) % side - h)
+        best = min(best, max(dx, dy))
+    return best
+
+
+@numba.njit(cache=True, inline="always")
+def _toward_site(
+    x: float, y: float, sites: np.ndarray, side: int, reach: float, moore: bool, s: np.ndarray
+) -> tuple[bool, float, float]:
+    """A guarding unit's move (crowd.guarding): the agents' `kernel._toward_site` at points. Of
+    `GUARD_PROPOSALS` uniform points of its disc of sight (the agents' 8 random cells in
+    vision), the one nearest a site (the first drawn on a tie), as an offset; whether any was
+    drawn. Units stand at points, which several may share: no proposal is refused as taken."""
+    found, best, bx, by = False, np.inf, 0.0, 0.0
+    for _ in range(GUARD_PROPOSALS):
+        inside, dx, dy = _disc_point(s, reach, moore)
+        if inside:
+            d = _site_gap(x + dx, y + dy, sites, side)
+            if d < best:
+                found, best, bx, by = True, d, dx, dy
+    return found, bx, by
+
+
 @numba.njit(cache=True)
 def block_day(
     nbr: np.ndarray,
@@ -456,6 +505,7 @@ def block_day(
     counted: np.ndarray,
     cops_seen: np.ndarray,
     actives_seen: np.ndarray,
+    sites: np.ndarray,
     side: int,
     f: np.ndarray,
     ip: np.ndarray,
@@ -464,11 +514,13 @@ def block_day(
     """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
     in blocks). Blocks 0..n-1 and units n..n+m-1 are activated once in a random order: a block
     releases the people whose term ends today and decides; a deterring unit detains, then moves
-    to a uniformly random point of its disc of sight (units stand anywhere, not on cells)."""
+    to a uniformly random point of its disc of sight (units stand anywhere, not on cells), or
+    with chance `GUARDING` heads for one of the region's `sites` (cells; `_toward_site`)."""
     n, m = people.shape[0], deters.shape[0]
     f[VISION_CELLS] = wv.sum()
     stats = np.zeros(N_STATS)
     reach, moore = f[REACH], f[MOORE] != 0.0
+    guard, steer = f[GUARDING], sites.shape[0] > 0  # opt-in: crowd.guarding
     sync_deterrence(ux, uy, reach, moore, side, deters, counted, cops_seen)
     width = ring.shape[1] // 3
     clock, max_jail = ip[CLOCK], ip[MAX_JAIL_TERM]
@@ -511,12 +563,17 @@ def block_day(
                     actives_seen, max_jail, clock, stats, sight, active_at)  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
-        inside, dx, dy = False, 0.0, 0.0
-        for _ in range(MOVE_TRIES):  # uniform on the disc of sight (a diamond: by rejection)
-            dx, dy = (2.0 * uniform(s) - 1.0) * reach, (2.0 * uniform(s) - 1.0) * reach
-            inside = _within(abs(dx), abs(dy), reach, moore)
-            if inside:
-                break
+        # As an agents unit's move (`kernel.crowd_day_rows`): a deterring unit heads for a site
+        # with chance `guard` (a draw only when 0 < guard < 1, none without sites), else it
+        # moves to a uniform point of its disc of sight
+        chance = guard if deters[u] else 0.0
+        heads = steer and chance >= 1.0
+        if steer and 0.0 < chance < 1.0:
+            heads = uniform(s) < chance
+        if heads:
+            inside, dx, dy = _toward_site(ux[u], uy[u], sites, side, reach, moore, s)
+        else:
+            inside, dx, dy = _disc_point(s, reach, moore)
         if not inside:
             continue
         x, y = (ux[u] + dx) % side, (uy[u] + dy) % side
@@ -710,7 +767,7 @@ class BlockCrowd:
             [
                 rules.legitimacy, rules.threshold, rules.arrest_constant, rules.social_signal,
                 contagion, rules.memory_effect, rules.memory_gain, rules.memory_decay,
-                rules.crime_drive, self.hardship_extra, 0.0, 0.0,  # gathering, guarding: agents
+                rules.crime_drive, self.hardship_extra, 0.0, rules.guarding,  # gathering: agents
                 self.people_per_agent / self.unit_people, 1.0 / self.unit_people, 0.0,
                 self.reach, float(self.shape != "von_neumann"), float(rules.exact_ratio),
             ]
@@ -728,7 +785,7 @@ class BlockCrowd:
             self.table, self.vision_weights, self.occupant, self.pos,
             self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
             self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
-            self.side,
+            self.site_cells, self.side,
             self.floats(rules, c), ints, self.stream,
         )  # fmt: skip
         self.clock += 1
