@@ -112,13 +112,3 @@ def test_a_guarding_outside_0_1_is_refused(tmp_path: Path, value: str) -> None:
     path = write(tmp_path / "x.yaml", f"name: x\ncrowd:\n  guarding: {value}\n")
     err = load_error(path)
     assert (err.line, err.field) == (3, "crowd.guarding")
-
-
-def test_guarding_is_refused_with_blocks(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "x.yaml",
-        "name: x\ncrowd:\n  representation: blocks\n  guarding: 0.5\n",
-    )
-    err = load_error(path)
-    assert (err.line, err.field) == (4, "crowd.guarding")
-    assert "not implemented for representation: blocks" in err.message

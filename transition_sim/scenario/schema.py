@@ -173,7 +173,6 @@ class Scale(Strict):
 BLOCKS_REFUSE: dict[str, tuple[float, str]] = {
     "hardship_skew": (1.0, "their exact shares assume a uniform hardship"),
     "gathering": (0.0, "blocks are places and do not move"),
-    "guarding": (0.0, "blocks are places and do not move"),
 }
 
 
@@ -236,7 +235,7 @@ class Crowd(Strict):
     gathering: Fraction = 0.0
     # The chance that a deterring unit's move heads for a site, as an armed active's always does
     # (0: Epstein's random walk; regimes post forces at the seat of power and strategic sites)
-    # [A-guarding].
+    # [A-guarding]. With blocks too: their units stand at points (docs/ODD.md §7.13).
     guarding: Fraction = 0.0
 
     @field_validator(*BLOCKS_REFUSE)
