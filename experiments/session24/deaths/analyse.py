@@ -5,8 +5,12 @@ each other, mean deaths per capita within 15%), with its Monte Carlo error.
         [--resolutions 2000 1000 500 ...] [--boot 2000]
 
 Default sets: 2000 1000 500 (the issue's), 4000 2000 1000 500, and 4000 2000 1000 (more
-replications where 500 has fewer). (Session 24's deaths/ copy of resolution/analyse.py: the same
-computation, plus each pair's observed share differences, "share_difference".)
+replications where 500 has fewer).
+
+Session 24's deaths/ copy of resolution/analyse.py: the same computation and random draws, plus
+each pair's observed share differences ("share_difference") and the difference of the share of
+runs over 1,000 deaths per million, with its interval from the same resamples
+("cascade_share_difference").
 
 Only replications present at every resolution of a set are used (the same seeds at each). Per
 set: per resolution the outcome shares, deaths per million (mean, median, 90th/99th
@@ -103,11 +107,12 @@ def one_set(table: pd.DataFrame, res: list[int], boot: int, rng: np.random.Gener
     # share, with 95% bootstrap intervals, and the verdict of the decision rule (module doc).
     pairs = {}
     for (i, a), (j, b) in itertools.combinations(enumerate(res), 2):
-        rm, rmed, diff = [], [], {k: [] for k in kinds}
+        rm, rmed, diff, casc = [], [], {k: [] for k in kinds}, []
         for _ in range(boot):
             x = d[i][rng.integers(0, len(d[i]), len(d[i]))]
             y = d[j][rng.integers(0, len(d[j]), len(d[j]))]
             rm.append(x.mean() / y.mean())
+            casc.append((x > 1000).mean() - (y > 1000).mean())
             rmed.append(np.median(x) / np.median(y) if np.median(y) > 0 else np.nan)
             xo = o[i][rng.integers(0, len(o[i]), len(o[i]))]
             yo = o[j][rng.integers(0, len(o[j]), len(o[j]))]
@@ -124,6 +129,8 @@ def one_set(table: pd.DataFrame, res: list[int], boot: int, rng: np.random.Gener
             "deaths_median_ratio": float(np.median(d[i]) / np.median(d[j])),
             "deaths_median_ratio_ci95": np.nanpercentile(rmed, [2.5, 97.5]).tolist(),
             "share_difference_ci95": ci_diff,
+            "cascade_share_difference": float((d[i] > 1000).mean() - (d[j] > 1000).mean()),
+            "cascade_share_difference_ci95": np.percentile(casc, [2.5, 97.5]).tolist(),
             "deaths_verdict": "within" if inside else "outside" if outside else "undecided",
             "shares_verdict": (
                 "within" if all(lo >= -0.05 and hi <= 0.05 for lo, hi in ci_diff.values())

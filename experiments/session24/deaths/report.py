@@ -80,13 +80,14 @@ def pair_shares(s: dict) -> None:
     """Per pair, every outcome's share difference (first minus second) with its 95% interval."""
     kinds = [k for k in OUTCOMES if k in next(iter(s["per_resolution"].values()))["outcomes"]]
     print(f"\nOutcome-share differences, {s['resolutions']} (first minus second, [95%]):\n")
-    print("| pair | " + " | ".join(kinds) + " | verdict |")
-    print("|" + "---|" * (len(kinds) + 2))
+    print("| pair | " + " | ".join(kinds) + " | verdict | runs > 1,000/M difference |")
+    print("|" + "---|" * (len(kinds) + 3))
     for k, v in s["pairwise"].items():
         cells = [
             f"{v['share_difference'][o]:+.3f} {ci(v['share_difference_ci95'][o], 3)}" for o in kinds
         ]
-        print(f"| {k} | " + " | ".join(cells) + f" | {v['shares_verdict']} |")
+        casc = f"{v['cascade_share_difference']:+.4f} {ci(v['cascade_share_difference_ci95'], 4)}"
+        print(f"| {k} | " + " | ".join(cells) + f" | {v['shares_verdict']} | {casc} |")
 
 
 if __name__ == "__main__":
