@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -46,6 +48,18 @@ with hold_lock(sys.argv[1]):
 """
 
 
+def _said(stdout: IO[str], words: tuple[str, ...]) -> dict[str, int]:
+    """The number after each of `words` in what the holder and its child print, in either
+    order: read until all are there, whatever the lines (a CI run once read a second line of
+    one word, two processes writing to one pipe)."""
+    text = ""
+    while not all(re.search(rf"\b{w} (-?\d+)\b", text) for w in words):
+        line = stdout.readline()
+        assert line, f"the holder ended before saying {words}: {text!r}"
+        text += line
+    return {w: int(re.search(rf"\b{w} (-?\d+)\b", text)[1]) for w in words}  # type: ignore[index]
+
+
 @pytest.mark.parametrize("with_child", [False, True])
 def test_the_lock_dies_with_its_holder_even_by_sigkill(tmp_path: Path, with_child: bool) -> None:
     script = tmp_path / "holder.py"
@@ -58,9 +72,9 @@ def test_the_lock_dies_with_its_holder_even_by_sigkill(tmp_path: Path, with_chil
     child = -1
     try:
         assert holder.stdout is not None
-        said = dict(holder.stdout.readline().split() for _ in range(2 if with_child else 1))
-        child = int(said["locked"])  # and, with a child, it has "started" (in either order)
-        assert not with_child or int(said["started"]) == child
+        said = _said(holder.stdout, ("locked", "started") if with_child else ("locked",))
+        child = said["locked"]  # and, with a child, it has "started" (in either order)
+        assert not with_child or said["started"] == child
         with pytest.raises(LockedError), hold_lock(target):
             pass
         holder.kill()

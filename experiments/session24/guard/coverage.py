@@ -71,9 +71,9 @@ def main() -> None:
             "share_seeing_a_unit_by_day_mean": np.mean(seen, axis=0).round(3).tolist(),
             "units_seen_by_day_mean": np.mean(mean_seen, axis=0).round(2).tolist(),
             "units_seen_p10_by_day_mean": np.mean(low_seen, axis=0).round(2).tolist(),
-            "unit_site_distance_by_day_median": np.nanmedian(
-                np.array(dist, dtype=float), axis=0
-            ).round(2).tolist(),
+            "unit_site_distance_by_day_median": np.nanmedian(np.array(dist, dtype=float), axis=0)
+            .round(2)
+            .tolist(),
             "active_people_by_day_median": np.median(active, axis=0).round(0).tolist(),
         }
     print(json.dumps(out, indent=1))
