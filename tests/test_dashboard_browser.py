@@ -16,6 +16,7 @@ import pytest
 from browser import DashboardProcess, artifacts_dir, needs_chromium
 from synthetic_sweep import write_sensitivity, write_sweep
 
+from transition_sim.claims import yaml_value
 from transition_sim.dashboard.edits import apply_values
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.ensemble.summary import summarize
@@ -264,11 +265,19 @@ def test_download_gives_a_scenario_that_extends_the_original(
 ) -> None:  # type: ignore[no-untyped-def]
     paths = knb_loyalty_paths(page)
     values = {p: (1.0 if i == 0 else 0.0) for i, p in enumerate(paths)}
+    original = server.scenarios / "kz_small.yaml"
+    before = load_scenario(original).model_dump(mode="json")
     for path, value in values.items():
         set_control(page, path, value)
+    # Download once the edits are in (a CI run under load clicked before the last callback
+    # had stored them): each changed value carries its badge, and the count says them all.
+    changed = [p for p, v in values.items() if yaml_value(before, p) != v]
+    for p in changed:
+        page.wait_for_selector(f'[data-path="{p}"] button.reset', state="visible")
+    shown = "document.querySelector('#changed-count').innerText"
+    page.wait_for_function(f"() => {shown} === '{len(changed)} values changed'")
     with page.expect_download() as info:
         page.click("#download-button")
-    original = server.scenarios / "kz_small.yaml"
     saved = tmp_path / info.value.suggested_filename
     info.value.save_as(saved)
     (tmp_path / original.name).write_text(original.read_text())  # saved next to the original

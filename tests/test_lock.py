@@ -32,7 +32,7 @@ def test_a_second_holder_is_refused_at_once_and_told_who_holds_it(tmp_path: Path
     assert not lock_path(target).exists()  # no lock file left behind after a clean release
 
 
-_HOLDER = """
+_HOLDER = r"""
 import os, sys, time
 from transition_sim.ensemble.lock import hold_lock
 with hold_lock(sys.argv[1]):
@@ -40,18 +40,18 @@ with hold_lock(sys.argv[1]):
     if child == 0:
         # The fork hooks have run before this line (the child's copy of the lock is closed):
         # said, so that the test does not race the child's start on a loaded machine.
-        print("started", os.getpid(), flush=True)
+        os.write(1, f"started {os.getpid()}\n".encode())  # one write: print's pieces interleave
         time.sleep(60)
         os._exit(0)
-    print("locked", child, flush=True)
+    os.write(1, f"locked {child}\n".encode())
     time.sleep(60)
 """
 
 
 def _said(stdout: IO[str], words: tuple[str, ...]) -> dict[str, int]:
     """The number after each of `words` in what the holder and its child print, in either
-    order: read until all are there, whatever the lines (a CI run once read a second line of
-    one word, two processes writing to one pipe)."""
+    order, read until all are there (each is one write: a CI run read 'startedlocked 17972\n
+    17972\n' when both printed, print writing its pieces one by one)."""
     text = ""
     while not all(re.search(rf"\b{w} (-?\d+)\b", text) for w in words):
         line = stdout.readline()
