@@ -1,4 +1,4 @@
-"""One long-lived process running runs.py's replications in chunks, over one or more phases, each
+"""One long-lived process running ../resolution/runs.py's replications in chunks, over one or more phases, each
 phase alternating its resolutions chunk by chunk (so a stop leaves the same replications at
 each), appending to its own CSV (runs.py's columns; resumable). It stops at the deadline
 (wall clock, HH:MM) before starting a replication.
@@ -16,16 +16,15 @@ import argparse
 import csv
 import datetime as dt
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import FIELDS, POINT, scenario_for
+# helper R's runs.py (../resolution/): the scenario at a resolution and one replication's row
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "resolution"))
+from runs import FIELDS, replication_row, scenario_for
 
-from transition_sim.ensemble.seeds import replication_seed
-from transition_sim.simulate import simulate
+POINT = Path(__file__).resolve().parent / "point_1025_guard0.json"
 
 
 def main() -> None:
@@ -58,26 +57,12 @@ def main() -> None:
                     if ppa not in scenarios:
                         scenarios[ppa] = scenario_for(args.point, ppa)
                     scenario = scenarios[ppa]
-                    per_million = 1e6 / scenario.urban_population
                     for i in range(start, min(start + args.chunk, last)):
                         if (ppa, i) in done:
                             continue
                         if dt.datetime.now() >= deadline:
                             return
-                        seed = replication_seed(args.seed, i)
-                        t0 = time.process_time()
-                        res = simulate(scenario, seed)
-                        cpu = time.process_time() - t0
-                        m = res.metrics
-                        w.writerow({
-                            "people_per_agent": ppa, "replication": i, "seed": seed,
-                            "outcome": res.outcome, "deaths": m["deaths"],
-                            "detained": m["detained"],
-                            "deaths_per_million": m["deaths"] * per_million,
-                            "detained_per_million": m["detained"] * per_million,
-                            "peak_active_share": m["peak_active_share"],
-                            "cpu_s": round(cpu, 4),
-                        })  # fmt: skip
+                        w.writerow(replication_row(scenario, ppa, i, args.seed))
                         fh.flush()
 
 

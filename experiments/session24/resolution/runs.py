@@ -44,6 +44,24 @@ def scenario_for(point: Path, ppa: int, extra: list[str] = ()):
     return at_resolution(base, ppa, base.days)
 
 
+def replication_row(scenario, ppa: int, i: int, base_seed: int) -> dict:
+    """Replication i of ``scenario`` (at ``ppa`` people per agent) as a row of `FIELDS`, with
+    the CPU time of its simulation."""
+    per_million = 1e6 / scenario.urban_population
+    seed = replication_seed(base_seed, i)
+    t0 = time.process_time()
+    res = simulate(scenario, seed)
+    cpu = time.process_time() - t0
+    m = res.metrics
+    return {
+        "people_per_agent": ppa, "replication": i, "seed": seed,
+        "outcome": res.outcome, "deaths": m["deaths"], "detained": m["detained"],
+        "deaths_per_million": m["deaths"] * per_million,
+        "detained_per_million": m["detained"] * per_million,
+        "peak_active_share": m["peak_active_share"], "cpu_s": round(cpu, 4),
+    }  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
@@ -55,7 +73,6 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     args = ap.parse_args()
     scenario = scenario_for(args.point, args.ppa, args.set)
-    per_million = 1e6 / scenario.urban_population
     done = set()
     if args.out.exists():
         with args.out.open() as fh:
@@ -68,18 +85,7 @@ def main() -> None:
         for i in range(args.start, args.stop):
             if (args.ppa, i) in done:
                 continue
-            seed = replication_seed(args.seed, i)
-            t0 = time.process_time()
-            res = simulate(scenario, seed)
-            cpu = time.process_time() - t0
-            m = res.metrics
-            w.writerow({
-                "people_per_agent": args.ppa, "replication": i, "seed": seed,
-                "outcome": res.outcome, "deaths": m["deaths"], "detained": m["detained"],
-                "deaths_per_million": m["deaths"] * per_million,
-                "detained_per_million": m["detained"] * per_million,
-                "peak_active_share": m["peak_active_share"], "cpu_s": round(cpu, 4),
-            })  # fmt: skip
+            w.writerow(replication_row(scenario, args.ppa, i, args.seed))
             fh.flush()
 
 
