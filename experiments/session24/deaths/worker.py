@@ -1,5 +1,5 @@
-"""One long-lived process running ../resolution/runs.py's replications in chunks, over one or more phases, each
-phase alternating its resolutions chunk by chunk (so a stop leaves the same replications at
+"""One long-lived process running ../resolution/runs.py's replications in chunks, over one or
+more phases, each phase alternating its resolutions chunk by chunk (so a stop leaves the same replications at
 each), appending to its own CSV (runs.py's columns; resumable). It stops at the deadline
 (wall clock, HH:MM) before starting a replication.
 
