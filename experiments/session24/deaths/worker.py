@@ -1,7 +1,7 @@
 """One long-lived process running ../resolution/runs.py's replications in chunks, over one or
-more phases, each phase alternating its resolutions chunk by chunk (so a stop leaves the same replications at
-each), appending to its own CSV (runs.py's columns; resumable). It stops at the deadline
-(wall clock, HH:MM) before starting a replication.
+more phases, each phase alternating its resolutions chunk by chunk (so a stop leaves the same
+replications at each), appending to its own CSV (runs.py's columns; resumable). It stops at the
+deadline (wall clock, HH:MM) before starting a replication.
 
     uv run python experiments/session24/deaths/worker.py OUT.csv --phase 1000@0-6000 \
         --phase 2000,1000@6000-20000 --chunk 500 --deadline 10:34 [--point P] [--seed S]
