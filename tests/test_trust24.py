@@ -61,7 +61,7 @@ def test_a_signal_while_the_report_is_written_says_the_results_are_complete(
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert lines == [
         f"error: interrupted by SIGINT while writing the report; the results are complete in {out}",
-        f"error: write it with: transition-sim report {out}",
+        f"error: write its report with: transition-sim report {out}",
     ], result.stderr
     for name in RESULT_FILES:  # the results are complete, as the line says
         assert (out / name).is_file(), name

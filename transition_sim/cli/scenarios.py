@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -245,14 +246,8 @@ def run(
     # The results are complete in `out`: a signal while the summary is printed (a pager's
     # Ctrl-C) says so, and a closed or full stdout (rich: SystemExit) still gets the report.
     hint_report = shlex.join(["transition-sim", "report", str(out)])
-
-    def interrupted(err: Interrupted) -> CliError:
-        text = f"{err} while printing the summary; the results are complete in {out}"
-        text += f"\nwrite its report with: {hint_report}"
-        return CliError(str(err), err.exit_code, text=text)
-
     closed: BaseException | None = None
-    with stopped_by_signals(interrupted):
+    with stopped_by_signals(_complete_in(out, hint_report, "printing the summary")):
         try:
             show()
         except (OSError, SystemExit) as err:
@@ -266,13 +261,20 @@ def _finish_folder(out: Path, hint_report: str) -> None:
     """Say where the results are and write their report, a signal meanwhile said to leave the
     results complete."""
     typer.echo(f"results written to {out}", err=True)
+    with stopped_by_signals(_complete_in(out, hint_report, "writing the report")):
+        _write_run_report(out)
+
+
+def _complete_in(out: Path, hint_report: str, doing: str) -> Callable[[Interrupted], CliError]:
+    """The message of a signal received after the results were saved in `out`, while `doing`
+    what is left: they are complete, and how to write their report."""
 
     def interrupted(err: Interrupted) -> CliError:
-        text = f"{err} while writing the report; the results are complete in {out}"
-        return CliError(str(err), err.exit_code, text=f"{text}\nwrite it with: {hint_report}")
+        text = f"{err} while {doing}; the results are complete in {out}"
+        text += f"\nwrite its report with: {hint_report}"
+        return CliError(str(err), err.exit_code, text=text)
 
-    with stopped_by_signals(interrupted):
-        _write_run_report(out)
+    return interrupted
 
 
 def _mode_args(drawn: Uncertainty | None, priors: Path | None, posterior: Path | None) -> list[str]:
