@@ -167,6 +167,12 @@ def _rule_share(
     if rhi <= rlo or p <= 0.0:
         q = _q(rlo, lo, hi, p, t, nl, e)
         return q - eh * q * (1.0 - q)
+    # Most blocks, most days, have nobody active: then nobody of the lowest risk is either.
+    # `_q` does not grow with r when p > 0 (in floats too: each step is monotone) and every
+    # node below lies at or above rlo, so each term below would be 0.5 (b - a) x 0.0 x a factor
+    # >= 0, i.e. 0.0: the sum is 0.0 exactly, returned without the kinks and the nodes.
+    if _q(rlo, lo, hi, p, t, nl, e) == 0.0:
+        return 0.0
     cuts[0] = 0.0
     m = 1
     for c in (0.0, nl, nl * e, nl * (1.0 + e), nl * (lo + e), nl * (hi + e)):
