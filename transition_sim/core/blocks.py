@@ -311,6 +311,33 @@ def _unit_tally(
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
 
 
+@numba.njit(cache=True, inline="always")
+def _spans(
+    x: float, y: float, reach: float, moore: bool, side: int, r: int, out: np.ndarray
+) -> None:
+    """The `_span` of each row x0-r..x0+r (x0 = int(x)) around the point (x, y), into `out`
+    (2r + 1 rows of lo, hi): the cells `_unit_tally` and `_arrest` visit, found once for the
+    point (`block_day` keeps them by unit while it stands there)."""
+    x0, y0 = int(x), int(y)
+    for k in range(2 * r + 1):
+        lo, hi = _span(abs(x0 - r + k + 0.5 - x), y, y0, r, reach, moore)
+        out[k, 0], out[k, 1] = lo, hi
+
+
+@numba.njit(cache=True, inline="always")
+def _spans_tally(
+    tally: np.ndarray, x: float, r: int, spans: np.ndarray, side: int, delta: float
+) -> None:
+    """`_unit_tally` along the spans `_spans` found for the point (x, .)."""
+    x0 = int(x)
+    for k in range(2 * r + 1):
+        lo, hi = spans[k, 0], spans[k, 1]
+        row, col = ((x0 - r + k) % side) * side, lo % side
+        for _ in range(lo, hi + 1):
+            tally[row + col] += delta
+            col = col + 1 if col + 1 < side else 0  # wrapped without a division
+
+
 @numba.njit(cache=True)
 def sync_deterrence(
     ux: np.ndarray,
@@ -392,17 +419,17 @@ def _arrest(
     stats: np.ndarray,
     sight: np.ndarray,
     active_at: np.ndarray,
+    spans: np.ndarray,
 ) -> None:
     """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
     sight, in proportion to their active people, for terms uniform on {0..max_jail} days
     (`sight`: scratch for the cells of the blocks in sight with active people, found once;
-    `active_at`: `block_day`'s active people by cell)."""
-    reach, moore = f[REACH], f[MOORE] != 0.0
-    r = min(int(reach) + 1, (side - 1) // 2)
-    x0, y0 = int(x), int(y)
+    `active_at`: `block_day`'s active people by cell; `spans`: `_spans` of (x, y))."""
+    r = min(int(f[REACH]) + 1, (side - 1) // 2)
+    x0 = int(x)
     seen, k = 0.0, 0
     for i in range(x0 - r, x0 + r + 1):
-        lo, hi = _span(abs(i + 0.5 - x), y, y0, r, reach, moore)
+        lo, hi = spans[i - x0 + r, 0], spans[i - x0 + r, 1]
         row, col = (i % side) * side, lo % side
         for _ in range(lo, hi + 1):
             held = active_at[as_index(row + col)]  # 0.0 in a cell without a block: seen stays
@@ -516,12 +543,17 @@ def block_day(
     f: np.ndarray,
     ip: np.ndarray,
     s: np.ndarray,
+    unit_spans: np.ndarray,
+    spans_at: np.ndarray,
 ) -> np.ndarray:
     """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
     in blocks). Blocks 0..n-1 and units n..n+m-1 are activated once in a random order: a block
     releases the people whose term ends today and decides; a deterring unit detains, then moves
     to a uniformly random point of its disc of sight (units stand anywhere, not on cells), or
-    with chance `GUARDING` heads for one of the region's `sites` (cells; `_toward_site`)."""
+    with chance `GUARDING` heads for one of the region's `sites` (cells; `_toward_site`).
+    `unit_spans` keeps by unit the `_spans` of the point `spans_at` (NaN: none yet), which it
+    reads while the unit stands there: a unit's detentions, its move's leaving and, the next
+    day, both again scan the same cells, found once."""
     n, m = people.shape[0], deters.shape[0]
     f[VISION_CELLS] = wv.sum()
     stats = np.zeros(N_STATS)
@@ -564,9 +596,15 @@ def block_day(
                     actives_seen, f, cuts, active_at)  # fmt: skip
             continue
         u = a - n
+        if (deters[u] or (ip[MOVEMENT] != 0 and counted[u])) and not (
+            spans_at[u, 0] == ux[u] and spans_at[u, 1] == uy[u]
+        ):
+            _spans(ux[u], uy[u], reach, moore, side, r, unit_spans[u])
+            spans_at[u, 0], spans_at[u, 1] = ux[u], uy[u]
         if deters[u]:
             _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
-                    actives_seen, max_jail, clock, stats, sight, active_at)  # fmt: skip
+                    actives_seen, max_jail, clock, stats, sight, active_at,
+                    unit_spans[u])  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
         # As an agents unit's move (`kernel.crowd_day_rows`): a deterring unit heads for a site
@@ -585,8 +623,10 @@ def block_day(
         x, y = (ux[u] + dx) % side, (uy[u] + dy) % side
         x, y = (0.0 if x >= side else x), (0.0 if y >= side else y)  # rounding up to side
         if counted[u]:
-            _unit_tally(cops_seen, ux[u], uy[u], reach, moore, side, -1.0)
-            _unit_tally(cops_seen, x, y, reach, moore, side, 1.0)
+            _spans_tally(cops_seen, ux[u], r, unit_spans[u], side, -1.0)
+            _spans(x, y, reach, moore, side, r, unit_spans[u])
+            spans_at[u, 0], spans_at[u, 1] = x, y
+            _spans_tally(cops_seen, x, r, unit_spans[u], side, 1.0)
         ux[u], uy[u] = x, y
         pos[a] = int(x) * side + int(y)
 
@@ -711,6 +751,10 @@ class BlockCrowd:
         self.unit_deters = np.ones(self.m, dtype=bool)
         self.site_cells = np.zeros(0, dtype=np.int64)
         self._windows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, float]] = {}
+        # By unit, the cells it scans where it stands (`block_day`): none found yet.
+        self._span_rows = 2 * min(int(self.reach) + 1, (side - 1) // 2) + 1
+        self.unit_spans = np.zeros((self.m, self._span_rows, 2), dtype=np.int64)
+        self.spans_at = np.full((self.m, 2), np.nan)
         self.recount()
 
     @classmethod
@@ -792,7 +836,7 @@ class BlockCrowd:
             self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
             self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
             self.site_cells, self.side,
-            self.floats(rules, c), ints, self.stream,
+            self.floats(rules, c), ints, self.stream, self.unit_spans, self.spans_at,
         )  # fmt: skip
         self.clock += 1
         return stats * self.weight if self.weight != 1.0 else stats
@@ -807,6 +851,10 @@ class BlockCrowd:
         self.unit_deters = np.concatenate([self.unit_deters, np.ones(k, dtype=bool)])
         self._counted = np.concatenate([self._counted, np.ones(k, dtype=bool)])
         self.cops_seen = self.cops_seen + self._units_seen(x, y)
+        self.unit_spans = np.concatenate(
+            [self.unit_spans, np.zeros((k, self._span_rows, 2), dtype=np.int64)]
+        )
+        self.spans_at = np.concatenate([self.spans_at, np.full((k, 2), np.nan)])
         self.m += k
 
     def remove_units(self, faction: int) -> None:
@@ -822,6 +870,7 @@ class BlockCrowd:
         self.unit_faction = self.unit_faction[keep]
         self.unit_deters = self.unit_deters[keep]
         self._counted = self._counted[keep]
+        self.unit_spans, self.spans_at = self.unit_spans[keep], self.spans_at[keep]
         self.m -= k
 
     # -- queries used by the model ----------------------------------------------------------------
