@@ -101,7 +101,7 @@ MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring
 GUARD_PROPOSALS = MOVE_PROPOSALS
 # Layout of the integer parameters of `block_day`.
 MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
-_EXP_ZERO = -746.0  # math.exp(x) is 0.0 for every x <= this (the smallest double is e^-744.4)
+_P_ONE = -38.0  # 1.0 - math.exp(x) is 1.0 for every x <= this: exp(-38) = 3.1e-17 < 2^-54
 _GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
 
 
@@ -383,9 +383,9 @@ def _decide(
     actives = (seen + own) * f[PER_BLOCK] + f[SELF]
     ratio = cops_seen[cell] / actives
     x = -f[ARREST_CONSTANT] * (ratio if f[EXACT_RATIO] != 0.0 else np.rint(ratio))
-    # exp underflows to 0.0 below -745.14 (libm's slow path, taken by most quiet blocks: a
-    # unit in sight of nobody active); -746 leaves a margin, the same bits
-    p = 1.0 - (math.exp(x) if x > _EXP_ZERO else 0.0)
+    # Below -38, exp(x) < 2^-54 and 1 - exp(x) rounds to 1.0: the same bits without exp (most
+    # quiet blocks, units in sight of nobody active, were there, in libm's slow underflow path)
+    p = 1.0 - math.exp(x) if x > _P_ONE else 1.0
     t = f[THRESHOLD] - f[CONTAGION_SIGNAL]
     t -= f[MEMORY_EFFECT] * experience[b] + f[SOCIAL_SIGNAL] * seen / k
     lo, hi, rlo, rhi = traits[b, 0], traits[b, 1], traits[b, 2], traits[b, 3]
