@@ -210,6 +210,18 @@ def crime_share(rlo: float, rhi: float, er: float, p: float, t: float, drive: fl
     return v + er * v * (1.0 - v)
 
 
+@numba.njit(cache=True, inline="always")
+def _wrap(v: float, side: int) -> float:
+    """``v % side`` as numba computes it (Python's float modulo: libm's fmod, then the sign
+    fixed), without the call for v in [-side, 2 side), the range of every use here: there fmod
+    is v - side (exact), v, or v with side added once (the same rounding); a zero is +0.0."""
+    if v >= side:
+        return v - side if v < 2.0 * side else v % side
+    if v < 0.0:
+        return v + side if v >= -side else v % side
+    return v + 0.0  # -0.0 % side is +0.0
+
+
 # -- memory -----------------------------------------------------------------------------------
 @intrinsic
 def _prefetch(typingctx, ary, i, j):
@@ -500,8 +512,8 @@ def _site_gap(x: float, y: float, sites: np.ndarray, side: int) -> float:
     h = side / 2
     best = np.inf
     for c in sites:
-        dx = abs((x - c // side - 0.5 + h) % side - h)
-        dy = abs((y - c % side - 0.5 + h) % side - h)
+        dx = abs(_wrap(x - c // side - 0.5 + h, side) - h)
+        dy = abs(_wrap(y - c % side - 0.5 + h, side) - h)
         best = min(best, max(dx, dy))
     return best
 
@@ -631,7 +643,7 @@ def _block_day(
             inside, dx, dy = _disc_point(s, reach, moore)
         if not inside:
             continue
-        x, y = (ux[u] + dx) % side, (uy[u] + dy) % side
+        x, y = _wrap(ux[u] + dx, side), _wrap(uy[u] + dy, side)
         x, y = (0.0 if x >= side else x), (0.0 if y >= side else y)  # rounding up to side
         if counted[u]:
             _spans_tally(cops_seen, ux[u], r, unit_spans[u], side, -1.0)
@@ -1010,8 +1022,8 @@ def units_near(
     turned, deterring = 0, 0
     h = side / 2
     for u in range(ux.shape[0]):
-        dx = abs((ux[u] - x - 0.5 + h) % side - h)
-        dy = abs((uy[u] - y - 0.5 + h) % side - h)
+        dx = abs(_wrap(ux[u] - x - 0.5 + h, side) - h)
+        dy = abs(_wrap(uy[u] - y - 0.5 + h, side) - h)
         if dx <= half and dy <= half:
             if deters[u]:
                 deterring += 1
