@@ -598,6 +598,7 @@ def _block_day(
         active_at[pos[b]] = active[b, 0] + active[b, 1] + active[b, 2]
     r = min(int(reach) + 1, (side - 1) // 2)
     total = n + m
+    experience_rows = experience.reshape((n, 1))  # a view, for `_prefetch`
     shuffle(order, s)
     for turn in range(total):
         a = order[turn]
@@ -607,8 +608,11 @@ def _block_day(
         if ahead < n:
             for kind in range(3):
                 _prefetch(ring, as_index(ahead), as_index(kind * width + today))
+            # whole rows: a row of 3 or 6 floats may straddle two cache lines (perf: the
+            # decision waited on a traits row's second line, and on `experience`)
             for rows in (active, jailed, traits, people):
-                _prefetch(rows, as_index(ahead), as_index(0))
+                _prefetch_row(rows, ahead)
+            _prefetch(experience_rows, as_index(ahead), as_index(0))
         _prefetch_row(nbr, pos[order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]])
         if a < n:
             for kind in range(3):
