@@ -14,7 +14,9 @@ and the older one after each other so that both see the same load. Times are the
 time (the machine is shared). 2f47c3a is main before session 23's cuts (2fe820e, before
 session 21's). ``--old-tree DIR`` uses a checkout that has its own environment instead;
 ``--smoke`` runs one replication of each in this tree only. A script, not a test: results go
-to benchmarks/results/blocks.json.
+to benchmarks/results/blocks.json. Session 25 added the crowd of blocks at session 24's point
+1025 (`point_1025`), where issue 13's cost target is asked, and measured against 05b6724
+(main before session 25's cuts): ``--old-ref 05b6724``.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ BLOCKS: list[tuple[tuple[Any, ...], float]] = [
 CODE = """
 import json, sys, time
 sys.path.insert(0, sys.argv[3])
-from bench_blocks import blocks_baseline
+from bench_blocks import blocks_baseline, point_1025
 from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.simulate import simulate
@@ -66,7 +68,8 @@ from transition_sim.simulate import simulate
 shipped = load_scenario(sys.argv[1])
 n = int(sys.argv[2])
 out = {}
-for name, sc in (("blocks", blocks_baseline(shipped)), ("agents", shipped)):
+for name, sc in (("blocks", blocks_baseline(shipped)), ("point1025", point_1025(shipped)),
+                 ("agents", shipped)):
     simulate(sc, 0)  # warm-up: imports, compiled code, caches
     cpu = time.process_time()
     runs = run_ensemble(sc, n, 1, workers=1, keep="summary").runs
@@ -93,6 +96,26 @@ def blocks_baseline(shipped: Scenario) -> Scenario:
                 key = next(i for i, r in enumerate(node) if r["name"] == key)
             node = node[key]
         node[last] = value
+    return Scenario.model_validate(data)
+
+
+POINT_1025 = HERE.parent / "experiments" / "session24" / "deaths" / "point_1025_guard0.json"
+
+
+def point_1025(shipped: Scenario) -> Scenario:
+    """The crowd of blocks at session 24's re-calibrated point 1025 (the values of
+    experiments/session24/deaths/point_1025_guard0.json set on the shipped baseline, as
+    benchmarks/bench_resolution.py's `with_values` sets them), at its 1,000 people per agent: the
+    point issue 13's cost target is measured at (session 25)."""
+    from transition_sim.scenario.schema import Scenario
+
+    data = shipped.model_dump()
+    for path, value in json.loads(POINT_1025.read_text()).items():
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = value
     return Scenario.model_validate(data)
 
 
@@ -127,14 +150,21 @@ def main() -> None:
     for name, label in (("old", old_label), ("new", "this tree")):
         blocks = statistics.median(r["blocks"] for r in raw[name])
         agents = statistics.median(r["agents"] for r in raw[name])
-        rows.append([label, f"{blocks:.0f}", f"{agents:.0f}", f"{blocks / agents:.1f}×",
-                     f"{blocks / 2:.0f} s"])  # fmt: skip
-    columns = ["tree", "blocks: CPU ms per replication", "agents: CPU ms per replication",
-               "blocks / agents", "1,000 blocks replications on 2 cores"]  # fmt: skip
+        at_1025 = [r["point1025"] for r in raw[name] if "point1025" in r]
+        p1025 = statistics.median(at_1025) if at_1025 else float("nan")
+        rows.append([label, f"{blocks:.0f}", f"{p1025:.0f}", f"{agents:.0f}",
+                     f"{blocks / agents:.1f}×", f"{blocks / 2:.0f} s",
+                     f"{p1025 / 2:.0f} s"])  # fmt: skip
+    columns = ["tree", "blocks: CPU ms per replication", "blocks at point 1025: CPU ms",
+               "agents: CPU ms per replication", "blocks / agents",
+               "1,000 blocks replications on 2 cores",
+               "1,000 at point 1025 on 2 cores"]  # fmt: skip
     note = (
         f"Medians over {args.repeats} repeats of {args.n} replications of each baseline at point"
         " values, one worker, CPU time of the process (both trees under the same load); the"
-        " last column is the blocks' CPU time of 1,000 replications over 2 cores."
+        " 1,000-replication columns are CPU time over 2 cores. Point 1025: session 24's"
+        " re-calibrated blocks (experiments/session24/deaths/point_1025_guard0.json), the"
+        " point issue 13's 30 s is asked at."
     )
     write("blocks", args, {"blocks": table(columns, rows, note)}, runs=raw,
           blocks_values=[[list(p), v] for p, v in BLOCKS])  # fmt: skip
