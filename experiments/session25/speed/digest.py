@@ -40,7 +40,9 @@ def run_hash(result) -> str:
     return h.hexdigest()
 
 
-def digest(n: int, point: Path = POINT, ppa: int = 1000, seed: int = 20220105) -> tuple[str, list[str]]:
+def digest(
+    n: int, point: Path = POINT, ppa: int = 1000, seed: int = 20220105
+) -> tuple[str, list[str]]:
     scenario = scenario_for(point, ppa)
     runs = [run_hash(simulate(scenario, replication_seed(seed, i))) for i in range(n)]
     return hashlib.sha256("".join(runs).encode()).hexdigest(), runs

@@ -59,8 +59,10 @@ def main() -> None:
     args = ap.parse_args()
     calls = record(args.n)
     times = [replay(calls) / args.n * 1000 for _ in range(args.repeats)]
-    print(f"kernel CPU ms per replication: min {min(times):.1f}, median {np.median(times):.1f}"
-          f" ({len(calls)} calls)")
+    print(
+        f"kernel CPU ms per replication: min {min(times):.1f}, median {np.median(times):.1f}"
+        f" ({len(calls)} calls)"
+    )
 
 
 if __name__ == "__main__":
