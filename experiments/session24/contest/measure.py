@@ -2,8 +2,10 @@
 baseline with a calibration point's overrides (and optional `--set`s), scored on the record
 (`calibrate_kazakhstan.score`, the function experiments/session21/score.py calls, on the same
 ensemble) and summarised: outcome shares, the unresolved share, deaths, detentions, Almaty's
-peak crowd, and the site seizures after order returned (a seizure on a day after the run's
-first `order_restored`, as experiments/session23/switch/seizures.py counts them).
+peak crowd (median and, since session 25, 90th percentile, with the record's total and the
+total with the tail part beside it), and the site seizures after order returned (a seizure on
+a day after the run's first `order_restored`, as experiments/session23/switch/seizures.py
+counts them).
 
     nice -n 5 uv run python experiments/session24/contest/measure.py \
         --point experiments/session23/blocks/point_1015.json [--set violence.site_guard=20] \
@@ -82,6 +84,9 @@ def main() -> None:
         "deaths_median": float(runs.deaths.median()),
         "detained_median": float(runs.detained.median()),
         "almaty_peak_median": parts["peak_crowd_median"],
+        "almaty_peak_p90": parts["peak_crowd_p90"],
+        "total": round(float(parts["total"]), 4),
+        "total_with_tail": round(float(parts["total_with_tail"]), 4),
         **seizures(ens),
     }
     print(json.dumps(out, indent=1))
