@@ -340,6 +340,8 @@ def main() -> None:
         "--results", type=Path, default=RESULTS, help="write results here (default: results/)"
     )
     args = ap.parse_args()
+    if args.points == 0 and args.centre is None and not args.confirm_only:
+        ap.error("--points 0 (no global stage) needs a --centre to refine around")
 
     base, fixed = fixed_base(ap, args.fix)
     space = {**SPACE, **added_space(ap, args.add, fixed)}
@@ -360,8 +362,6 @@ def main() -> None:
     if args.confirm_only:
         confirm(base, names, pd.read_csv(args.results / "finalists.csv"), args, key)
         return
-    if args.points == 0 and args.centre is None:
-        ap.error("--points 0 (no global stage) needs a --centre to refine around")
     if args.reuse_global:
         global_table = pd.read_csv(args.results / "global.csv")
     elif args.points == 0:  # a refinement round alone: no global stage, nothing of it competes
