@@ -170,8 +170,7 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
     reached = (peak.div(size[peak.columns]) >= SPREAD_SHARE).sum(axis=1)
     almaty_seized = ev[(ev.action == "seize_site") & ev.details.str.contains("Almaty|KNB")]
     inv = runs.invitation_day
-    city = regions[regions.region == PEAK_REGION]
-    people = city.groupby("replication").active.max() * scenario.scale.people_per_agent
+    people = peak_people(ts, scenario)
     parts = {
         "deaths": log_error(runs.deaths.median(), DEATHS),
         "deaths_hundreds": window_miss(runs.deaths, (100, 999)),
@@ -190,6 +189,12 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
     parts.update(tail_parts(people))
     parts["total_with_tail"] = parts["total"] + parts["peak_crowd_tail"]
     return parts
+
+
+def peak_people(ts: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Each run's peak crowd in PEAK_REGION, people on the street (active x people per agent)."""
+    city = ts[ts.region == PEAK_REGION]
+    return city.groupby("replication").active.max() * scenario.scale.people_per_agent
 
 
 def tail_parts(people: pd.Series) -> dict[str, float]:

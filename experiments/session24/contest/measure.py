@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "experiments" / "calibration"))
 
@@ -41,6 +43,21 @@ def seizures(ens) -> dict:  # type: ignore[no-untyped-def]
         "seizures_after_order": len(after),
         "runs_with_a_seizure_after_order": int(after.replication.nunique()),
         "retakes": int((ev.action == "retake_site").sum()),
+    }
+
+
+def almaty_tail(people: np.ndarray, draws: int = 2000) -> dict:
+    """Almaty's peak crowd (people, one a run): quantiles, the share of runs above the sourced
+    range's top, and a bootstrap 95% interval of the tail quantile (resampled runs, seed 0)."""
+    top = ck.PEAK_CROWD[1]
+    rng = np.random.default_rng(0)
+    boot = np.quantile(rng.choice(people, (draws, len(people))), ck.TAIL_QUANTILE, axis=1)
+    return {
+        "almaty_peak_quantiles": {
+            str(q): float(np.quantile(people, q)) for q in (0.5, 0.75, 0.9, 0.95, 0.99)
+        },
+        "almaty_share_above_top": round(float((people > top).mean()), 4),
+        "almaty_peak_p90_interval": [float(v) for v in np.quantile(boot, [0.025, 0.975])],
     }
 
 
@@ -72,6 +89,7 @@ def main() -> None:
     parts = ck.score(scenario, args.reps, args.seed, args.workers)
     ens = kept["ens"]
     runs = ens.runs
+    people = ck.peak_people(ens.timeseries, scenario).to_numpy(dtype=float)
     shares = runs.outcome.value_counts(normalize=True).round(4).to_dict()
     out = {
         "point": str(args.point) if args.point else None,
@@ -87,6 +105,7 @@ def main() -> None:
         "almaty_peak_p90": parts["peak_crowd_p90"],
         "total": round(float(parts["total"]), 4),
         "total_with_tail": round(float(parts["total_with_tail"]), 4),
+        **almaty_tail(people),
         **seizures(ens),
     }
     print(json.dumps(out, indent=1))
