@@ -11,9 +11,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = {  # file stem -> heading
-    "p1025": "blocks, point 1025 (guard 0, guarding 0) = round 1's choice",
+    "p1025": "blocks, point 1025 (guard 0, guarding 0) = rounds 1 and 3's choice",
     "global": "blocks, round 2's choice (global, point 143)",
-    "wide": "blocks, round 3's choice (radius 0.3)",
     "agents": "agents, shipped baseline",
 }
 SEEDS = (20220105, 12)
