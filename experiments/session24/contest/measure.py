@@ -68,6 +68,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20220105)
     ap.add_argument("--reps", type=int, default=500)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--peaks", type=Path, help="also write each run's Almaty peak (CSV)")
     args = ap.parse_args()
     overrides = json.loads(args.point.read_text()) if args.point else {}
     for item in args.set:
@@ -89,7 +90,10 @@ def main() -> None:
     parts = ck.score(scenario, args.reps, args.seed, args.workers)
     ens = kept["ens"]
     runs = ens.runs
-    people = ck.peak_people(ens.timeseries, scenario).to_numpy(dtype=float)
+    peaks = ck.peak_people(ens.timeseries, scenario)
+    if args.peaks:
+        peaks.rename("almaty_peak").to_csv(args.peaks)
+    people = peaks.to_numpy(dtype=float)
     shares = runs.outcome.value_counts(normalize=True).round(4).to_dict()
     out = {
         "point": str(args.point) if args.point else None,
