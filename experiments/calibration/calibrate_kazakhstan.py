@@ -22,6 +22,11 @@ with N replications on a fresh seed (`--confirm-seed`), and the best of them is 
 40 replications a finalist's total has a standard deviation of about 0.2, so the best of ten is
 mostly luck. `--confirm-only` reads results/finalists.csv instead of running the stages before.
 
+Beside the record's total, the score reports Almaty's ignited tail (`peak_crowd_tail`, and
+`total_with_tail`; the reasons at TAIL_QUANTILE); `--choose-on total_with_tail` ranks on it.
+`--add PATH=LOW:HIGH` fits a parameter beside the thirteen; `--points 0 --centre C` runs a
+refinement round alone (experiments/session25/tail/README.md).
+
 Results (every point, its score parts and the chosen overrides) go to
 experiments/calibration/results/.
 """
