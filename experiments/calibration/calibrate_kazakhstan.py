@@ -22,6 +22,11 @@ with N replications on a fresh seed (`--confirm-seed`), and the best of them is 
 40 replications a finalist's total has a standard deviation of about 0.2, so the best of ten is
 mostly luck. `--confirm-only` reads results/finalists.csv instead of running the stages before.
 
+Beside the record's total, the score reports Almaty's ignited tail (`peak_crowd_tail`, and
+`total_with_tail`; the reasons at TAIL_QUANTILE); `--choose-on total_with_tail` ranks on it.
+`--add PATH=LOW:HIGH` fits a parameter beside the thirteen; `--points 0 --centre C` runs a
+refinement round alone (experiments/session25/tail/README.md).
+
 Results (every point, its score parts and the chosen overrides) go to
 experiments/calibration/results/.
 """
@@ -81,8 +86,26 @@ SPREAD_SHARE = 0.005  # a region with protest is one that is not calm (docs/ODD.
 SPREAD_REGIONS = 5
 PEAK_REGION = "Almaty"
 PEAK_CROWD = (5_000, 50_000)  # people on the street at Almaty's peak [A-peak-crowd]
+# The ignited tail of Almaty's crowd [A-peak-crowd's top]: the TAIL_QUANTILE of the runs' peaks
+# against the sourced range's top, a part reported beside the record's total (`total_with_tail`),
+# never in it. An explicit modelling assumption, with its reasons:
+# - the record is one draw, so a median inside the sourced range (the `peak_crowd` part) says the
+#   model's typical Almaty looks like it; it says nothing of the runs that run away (session 24,
+#   experiments/session24/runaway/: at the blocks' point 1015 an ignited 40% of runs reached
+#   100,000s, with the median still in range);
+# - 50,000 is the top of every source's bound (A-peak-crowd: the state's 20,000 armed "bandits"
+#   bound the armed part, "thousands" on the 5th); a model in which more than one run in ten
+#   puts more people on Almaty's streets than any source allows makes the quiet record a
+#   lucky draw of a city that usually rises far beyond it;
+# - the 90th percentile, not the 95th or 99th: the calibration's finalists run 60 replications,
+#   so the 90th percentile rests on 6 runs above it (the 99th on none);
+# - measured like `peak_crowd`: log10 distance above the top (0 at or below it), at most 2, so a
+#   tail one order of magnitude above 50,000 costs 1, as much as a whole missed target.
+# It changes no total that earlier numbers were given in (the issue's 2.14 is on `total`).
+TAIL_QUANTILE = 0.9
 # The parts of the score (the total is their sum); score() also reports the total without the
-# crowd's part (comparable with fits made before the crowd was a target) and the median peak.
+# crowd's part (comparable with fits made before the crowd was a target) and the median peak,
+# and beside them the tail's part (TAIL_PARTS), its quantile and the total with it.
 PARTS = {
     "deaths",
     "deaths_hundreds",
@@ -93,6 +116,9 @@ PARTS = {
     "almaty_seized",
     "peak_crowd",
 }
+TAIL_PARTS = {"peak_crowd_tail"}
+# What score() may be asked to choose on (--choose-on).
+TOTALS = ("total", "total_with_tail")
 
 
 def fixed_value(text: str) -> object:
@@ -149,8 +175,7 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
     reached = (peak.div(size[peak.columns]) >= SPREAD_SHARE).sum(axis=1)
     almaty_seized = ev[(ev.action == "seize_site") & ev.details.str.contains("Almaty|KNB")]
     inv = runs.invitation_day
-    city = regions[regions.region == PEAK_REGION]
-    people = city.groupby("replication").active.max() * scenario.scale.people_per_agent
+    people = peak_people(ts, scenario)
     parts = {
         "deaths": log_error(runs.deaths.median(), DEATHS),
         "deaths_hundreds": window_miss(runs.deaths, (100, 999)),
@@ -166,24 +191,52 @@ def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, f
     parts["total"] = sum(parts.values())
     parts["total_without_crowd"] = parts["total"] - parts["peak_crowd"]
     parts["peak_crowd_median"] = float(people.median())
+    parts.update(tail_parts(people))
+    parts["total_with_tail"] = parts["total"] + parts["peak_crowd_tail"]
     return parts
 
 
+def peak_people(ts: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Each run's peak crowd in PEAK_REGION, people on the street (active x people per agent)."""
+    city = ts[ts.region == PEAK_REGION]
+    return city.groupby("replication").active.max() * scenario.scale.people_per_agent
+
+
+def tail_parts(people: pd.Series) -> dict[str, float]:
+    """The ignited tail of Almaty's peak crowd (people, one value a run): its TAIL_QUANTILE and
+    that quantile's log10 distance above the sourced range's top (0 at or below; at most 2)."""
+    top = float(np.quantile(people.to_numpy(dtype=float), TAIL_QUANTILE))
+    return {
+        "peak_crowd_tail": min(log_distance(top, (0.0, PEAK_CROWD[1])), 2.0),
+        "peak_crowd_p90": top,
+    }
+
+
 def sample(
-    names: list[str], n: int, seed: int, centre: dict[str, float] | None, radius: float
+    names: list[str],
+    n: int,
+    seed: int,
+    centre: dict[str, float] | None,
+    radius: float,
+    space: dict[str, tuple[float, float]] | None = None,
 ) -> np.ndarray:
-    """`n` Latin-hypercube points over SPACE (LOG paths in log10), or, with a `centre`, over the
-    box of half-width `radius` (a share of each range) around it, clipped to SPACE."""
+    """`n` Latin-hypercube points over `space` (default SPACE; LOG paths in log10), or, with a
+    `centre`, over the box of half-width `radius` (a share of each range) around it, clipped to
+    the space. A path the centre does not give (one added to the space with --add) spans its
+    whole range: the centre was not fitted in it, so it has no neighbourhood there."""
+    space = SPACE if space is None else space
     logged = np.array([n in LOG for n in names])
-    bounds = np.array([SPACE[n] for n in names])
+    bounds = np.array([space[n] for n in names], dtype=float)
     bounds[logged] = np.log10(bounds[logged])
     if centre is not None:
-        mid = np.array([centre[n] for n in names])
+        given = np.array([n in centre for n in names])
+        mid = np.array([centre.get(n, np.nan) for n in names], dtype=float)
         mid[logged] = np.log10(mid[logged])
         half = radius * (bounds[:, 1] - bounds[:, 0])
-        bounds = np.stack(
+        boxed = np.stack(
             [np.maximum(mid - half, bounds[:, 0]), np.minimum(mid + half, bounds[:, 1])], axis=1
         )
+        bounds = np.where(given[:, None], boxed, bounds)
     unit = qmc.LatinHypercube(d=len(names), seed=seed).random(n)
     points = qmc.scale(unit, bounds[:, 0], bounds[:, 1])
     points[:, logged] = 10 ** points[:, logged]
@@ -198,13 +251,56 @@ def run_points(
         overrides = {n: float(f"{v:.4g}") for n, v in zip(names, x, strict=True)}
         parts = score(with_overrides(base, overrides), args.reps, args.seed + i, args.workers)
         rows.append({"point": i, **overrides, **parts})
-        print(f"{i:4d} total={parts['total']:.2f}", flush=True)
+        print(
+            f"{i:4d} total={parts['total']:.2f} with tail={parts['total_with_tail']:.2f}",
+            flush=True,
+        )
     return rows
+
+
+def added_space(ap: argparse.ArgumentParser, adds: list[str], fixed: dict) -> dict:
+    """--add PATH=LOW:HIGH: paths fitted beside SPACE (drawn linearly), checked before anything
+    runs; a bad one is a usage error (exit 2)."""
+    added: dict[str, tuple[float, float]] = {}
+    baseline = load_scenario(BASELINE)
+    for item in adds:
+        path, sep, bounds = item.partition("=")
+        low, colon, high = bounds.partition(":")
+        try:
+            pair = (float(low), float(high))
+        except ValueError:
+            pair = None
+        if not sep or not colon or pair is None or not pair[0] < pair[1]:
+            ap.error(f"--add {item}: expected PATH=LOW:HIGH with LOW < HIGH")
+        if path in SPACE or path in fixed:
+            ap.error(f"--add {path}: already {'fitted' if path in SPACE else 'fixed (--fix)'}")
+        for value in pair:
+            try:
+                with_overrides(baseline, {path: value})
+            except ValidationError as exc:
+                field, message, _ = describe_error(exc.errors()[0])
+                ap.error(f"--add {path}: {field}: {message}")
+            except (KeyError, IndexError, ValueError, TypeError):
+                ap.error(f"--add {path}: no such parameter in {BASELINE.name}")
+        added[path] = pair
+    return added
+
+
+def value_at(scenario: Scenario, path: str) -> object:
+    node: object = scenario.model_dump()
+    for key in path.split("."):
+        node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+    return node
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=200, help="global Latin hypercube points")
+    ap.add_argument(
+        "--points",
+        type=int,
+        default=200,
+        help="global Latin hypercube points (0: none, a refinement round around --centre)",
+    )
     ap.add_argument("--refine", type=int, default=50, help="points around the best global one")
     ap.add_argument("--radius", type=float, default=0.15, help="refinement box, share of range")
     ap.add_argument("--reps", type=int, default=8)
@@ -236,12 +332,31 @@ def main() -> None:
         " crowd.hardship_skew=2, or a rule, crowd.arrest_ratio=exact)",
     )
     ap.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        metavar="PATH=LOW:HIGH",
+        help="fit a parameter beside the thirteen, over [LOW, HIGH] (repeatable; e.g."
+        " violence.site_guard=0:50); a --centre that does not give it spans the whole range",
+    )
+    ap.add_argument(
+        "--choose-on",
+        choices=TOTALS,
+        default="total",
+        help="the total that ranks points, finalists and the confirmation: the record's"
+        " (total) or the record's with the tail of Almaty's crowd (total_with_tail)",
+    )
+    ap.add_argument(
         "--results", type=Path, default=RESULTS, help="write results here (default: results/)"
     )
     args = ap.parse_args()
+    if args.points == 0 and args.centre is None and not args.confirm_only:
+        ap.error("--points 0 (no global stage) needs a --centre to refine around")
 
     base, fixed = fixed_base(ap, args.fix)
-    names = list(SPACE)
+    space = {**SPACE, **added_space(ap, args.add, fixed)}
+    names = list(space)
+    key = args.choose_on
     record = args.results / "fixed.json"
     if args.confirm_only or args.reuse_global:  # a stored stage: only under the same fixes
         then = json.loads(record.read_text()) if record.is_file() else {}
@@ -250,24 +365,32 @@ def main() -> None:
     else:
         args.results.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps(fixed, indent=2) + "\n")
+    if args.add:
+        (args.results / "added.json").write_text(
+            json.dumps({n: list(b) for n, b in space.items() if n not in SPACE}, indent=2) + "\n"
+        )
     if args.confirm_only:
-        confirm(base, names, pd.read_csv(args.results / "finalists.csv"), args)
+        confirm(base, names, pd.read_csv(args.results / "finalists.csv"), args, key)
         return
     if args.reuse_global:
         global_table = pd.read_csv(args.results / "global.csv")
+    elif args.points == 0:  # a refinement round alone: no global stage, nothing of it competes
+        global_table = pd.DataFrame()
     else:
-        points = sample(names, args.points, args.seed, None, args.radius)
-        global_table = pd.DataFrame(run_points(base, names, points, 0, args)).sort_values("total")
+        points = sample(names, args.points, args.seed, None, args.radius, space)
+        global_table = pd.DataFrame(run_points(base, names, points, 0, args)).sort_values(key)
         global_table.to_csv(args.results / "global.csv", index=False)
     if args.centre is None:
         centre = {n: float(global_table.iloc[0][n]) for n in names}
-        points = sample(names, args.refine, args.seed + 1, centre, args.radius)
+        points = sample(names, args.refine, args.seed + 1, centre, args.radius, space)
         refined = pd.DataFrame(run_points(base, names, points, args.points, args))
     else:
         centre = {n: float(v) for n, v in json.loads(args.centre.read_text()).items()}
-        points = sample(names, args.refine, args.seed + 2, centre, args.radius)
+        points = sample(names, args.refine, args.seed + 2, centre, args.radius, space)
         refined = pd.DataFrame(run_points(base, names, points, 1000, args))
-    table = pd.concat([global_table, refined]).sort_values("total")
+        # The centre as it runs: a path it does not give keeps the (fixed) baseline's value.
+        centre = {n: centre[n] if n in centre else float(value_at(base, n)) for n in names}
+    table = pd.concat([global_table, refined]).sort_values(key)
     table.to_csv(args.results / "lhs.csv", index=False)
 
     candidates = table.head(args.finalists)
@@ -284,10 +407,10 @@ def main() -> None:
     # the sourced range, and only if none is, the best overall.
     finals_table = pd.DataFrame(finals)
     finals_table["crowd_in_range"] = finals_table.peak_crowd == 0
-    finals_table = finals_table.sort_values(["crowd_in_range", "total"], ascending=[False, True])
+    finals_table = finals_table.sort_values(["crowd_in_range", key], ascending=[False, True])
     finals_table.to_csv(args.results / "finalists.csv", index=False)
     if args.confirm:
-        confirm(base, names, finals_table, args)
+        confirm(base, names, finals_table, args, key)
         return
     choose(finals_table.iloc[0], names, args.results)
 
@@ -299,20 +422,28 @@ def choose(best: pd.Series, names: list[str], results: Path) -> None:
 
 
 def confirm(
-    base: Scenario, names: list[str], finals: pd.DataFrame, args: argparse.Namespace
+    base: Scenario,
+    names: list[str],
+    finals: pd.DataFrame,
+    args: argparse.Namespace,
+    key: str = "total",
 ) -> None:
     """Re-run the finalists whose crowd is in range with `args.confirm` replications on a fresh
-    seed; choose the best (results/confirmed.csv)."""
+    seed; choose the best on `key` (results/confirmed.csv)."""
     rows = []
     for _, row in finals[finals.peak_crowd == 0].iterrows():
         overrides = {n: float(row[n]) for n in names}
         scenario = with_overrides(base, overrides)
         parts = score(scenario, args.confirm, args.confirm_seed, args.workers)
         rows.append({"point": int(row["point"]), **overrides, **parts})
-        print(f"confirmed {int(row['point'])}: total {parts['total']:.3f}", flush=True)
+        print(
+            f"confirmed {int(row['point'])}: total {parts['total']:.3f}"
+            f" with tail {parts['total_with_tail']:.3f}",
+            flush=True,
+        )
     table = pd.DataFrame(rows)
     table["crowd_in_range"] = table.peak_crowd == 0
-    table = table.sort_values(["crowd_in_range", "total"], ascending=[False, True])
+    table = table.sort_values(["crowd_in_range", key], ascending=[False, True])
     table.to_csv(args.results / "confirmed.csv", index=False)
     choose(table.iloc[0], names, args.results)
 

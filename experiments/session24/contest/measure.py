@@ -2,8 +2,10 @@
 baseline with a calibration point's overrides (and optional `--set`s), scored on the record
 (`calibrate_kazakhstan.score`, the function experiments/session21/score.py calls, on the same
 ensemble) and summarised: outcome shares, the unresolved share, deaths, detentions, Almaty's
-peak crowd, and the site seizures after order returned (a seizure on a day after the run's
-first `order_restored`, as experiments/session23/switch/seizures.py counts them).
+peak crowd (median and, since session 25, 90th percentile, with the record's total and the
+total with the tail part beside it), and the site seizures after order returned (a seizure on
+a day after the run's first `order_restored`, as experiments/session23/switch/seizures.py
+counts them).
 
     nice -n 5 uv run python experiments/session24/contest/measure.py \
         --point experiments/session23/blocks/point_1015.json [--set violence.site_guard=20] \
@@ -16,6 +18,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "experiments" / "calibration"))
@@ -42,6 +46,21 @@ def seizures(ens) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+def almaty_tail(people: np.ndarray, draws: int = 2000) -> dict:
+    """Almaty's peak crowd (people, one a run): quantiles, the share of runs above the sourced
+    range's top, and a bootstrap 95% interval of the tail quantile (resampled runs, seed 0)."""
+    top = ck.PEAK_CROWD[1]
+    rng = np.random.default_rng(0)
+    boot = np.quantile(rng.choice(people, (draws, len(people))), ck.TAIL_QUANTILE, axis=1)
+    return {
+        "almaty_peak_quantiles": {
+            str(q): float(np.quantile(people, q)) for q in (0.5, 0.75, 0.9, 0.95, 0.99)
+        },
+        "almaty_share_above_top": round(float((people > top).mean()), 4),
+        "almaty_peak_p90_interval": [float(v) for v in np.quantile(boot, [0.025, 0.975])],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--point", type=Path, help="a calibration point's overrides (JSON)")
@@ -49,6 +68,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20220105)
     ap.add_argument("--reps", type=int, default=500)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--peaks", type=Path, help="also write each run's Almaty peak (CSV)")
     args = ap.parse_args()
     overrides = json.loads(args.point.read_text()) if args.point else {}
     for item in args.set:
@@ -70,6 +90,10 @@ def main() -> None:
     parts = ck.score(scenario, args.reps, args.seed, args.workers)
     ens = kept["ens"]
     runs = ens.runs
+    peaks = ck.peak_people(ens.timeseries, scenario)
+    if args.peaks:
+        peaks.rename("almaty_peak").to_csv(args.peaks)
+    people = peaks.to_numpy(dtype=float)
     shares = runs.outcome.value_counts(normalize=True).round(4).to_dict()
     out = {
         "point": str(args.point) if args.point else None,
@@ -82,6 +106,10 @@ def main() -> None:
         "deaths_median": float(runs.deaths.median()),
         "detained_median": float(runs.detained.median()),
         "almaty_peak_median": parts["peak_crowd_median"],
+        "almaty_peak_p90": parts["peak_crowd_p90"],
+        "total": round(float(parts["total"]), 4),
+        "total_with_tail": round(float(parts["total_with_tail"]), 4),
+        **almaty_tail(people),
         **seizures(ens),
     }
     print(json.dumps(out, indent=1))
