@@ -11,3 +11,6 @@ for v in 1:own_half 2:own_mean 3:own_none; do
   D25_OWN=$mode NUMBA_CACHE_DIR=/tmp/nc$mode nice -n 5 uv run python \
     experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 1000 500 --n 100 --days 30 --tag $tag
 done
+# and D25_MOVE=1: a unit moves to a uniform point of its whole region each day (not of its disc)
+D25_MOVE=1 NUMBA_CACHE_DIR=/tmp/ncm1 nice -n 5 uv run python \
+  experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 1000 500 --n 100 --days 30 --tag teleport

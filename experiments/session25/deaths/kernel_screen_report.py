@@ -2,7 +2,8 @@
 mean national active share over the days, and of the peak), with each coarse resolution's ratio
 to the finest, a bootstrap 95% interval (runs resampled; 2,000 draws, seed 20251206).
 
-    uv run python experiments/session25/deaths/kernel_screen_report.py kernel_screen.csv [--json OUT]
+    uv run python experiments/session25/deaths/kernel_screen_report.py kernel_screen.csv \
+        [--json OUT]
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """probe.py's rows, per resolution: medians and means of each term of deaths, with a bootstrap
 95% interval of each resolution's ratio to the reference resolution (1,000 people per agent).
 
-    uv run python experiments/session25/deaths/probe_report.py probe_main.csv [--ref 1000] [--json OUT]
+    uv run python experiments/session25/deaths/probe_report.py probe_main.csv [--ref 1000] \
+        [--json OUT]
 """
 
 from __future__ import annotations
@@ -27,10 +28,7 @@ def frame(path: Path) -> pd.DataFrame:
 
 
 def ratio_interval(a: np.ndarray, b: np.ndarray, stat, rng, draws: int = 2000) -> list[float]:
-    r = [
-        stat(rng.choice(a, a.size)) / stat(rng.choice(b, b.size))
-        for _ in range(draws)
-    ]
+    r = [stat(rng.choice(a, a.size)) / stat(rng.choice(b, b.size)) for _ in range(draws)]
     return [float(np.quantile(r, 0.025)), float(np.quantile(r, 0.975))]
 
 
@@ -54,13 +52,11 @@ def main() -> None:
             a, b = g[t].to_numpy(float), ref[t].to_numpy(float)
             row[t] = {"median": float(np.median(a)), "mean": float(a.mean())}
             if ppa != args.ref and t != "cascade":
-                row[t]["median_ratio"] = [float(np.median(a) / np.median(b))] + ratio_interval(
-                    a, b, np.median, rng, 1000
-                )
+                ci = ratio_interval(a, b, np.median, rng, 1000)
+                row[t]["median_ratio"] = [float(np.median(a) / np.median(b)), *ci]
             if ppa != args.ref:
-                row[t]["mean_ratio"] = [float(a.mean() / b.mean())] + ratio_interval(
-                    a, b, np.mean, rng, 1000
-                )
+                ci = ratio_interval(a, b, np.mean, rng, 1000)
+                row[t]["mean_ratio"] = [float(a.mean() / b.mean()), *ci]
         out["by_resolution"][str(ppa)] = row
         print(f"\n{ppa} people per agent")
         for t, v in row.items():

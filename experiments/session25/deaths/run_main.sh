@@ -1,5 +1,5 @@
 #!/bin/sh
-# The main model's runs as launched (11:21 UTC, from the repository's root, UV_PYTHON set): one
+# The main model's runs as launched (11:19 UTC, from the repository's root, UV_PYTHON set): one
 # long-lived process (nice 5, one worker), session 24's worker.py at point 1025 (guard 0):
 # 500 people per agent from replication 4,307 (session 24 stopped there) to 10,500 (where 2,000
 # and 1,000 stopped), then 2,000, 1,000 and 500 alternately in chunks of 500 from 10,500 on.
