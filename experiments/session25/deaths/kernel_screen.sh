@@ -10,3 +10,4 @@ $S --tag no_memory --set crowd.memory_effect=0
 $S --tag no_social --set crowd.social_signal=0
 $S --tag no_movement --set crowd.movement=false
 $S --tag density_099 --set crowd.citizen_density=0.99
+$S --tag base --ppa 2000  # added after the screen (11:52): 2,000 people per agent, base only

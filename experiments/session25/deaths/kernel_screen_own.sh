@@ -14,3 +14,9 @@ done
 # and D25_MOVE=1: a unit moves to a uniform point of its whole region each day (not of its disc)
 D25_MOVE=1 NUMBA_CACHE_DIR=/tmp/ncm1 nice -n 5 uv run python \
   experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 1000 500 --n 100 --days 30 --tag teleport
+# and D25_SIGHT=1: session 24's a57ee3a (the sight holds vision_people with her own block
+# included, the units' disc vision_people), alone and with the units re-placed (D25_MOVE=1)
+D25_SIGHT=1 NUMBA_CACHE_DIR=/tmp/nc0 nice -n 5 uv run python \
+  experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 2000 1000 500 --n 100 --days 30 --tag sight
+D25_SIGHT=1 D25_MOVE=1 NUMBA_CACHE_DIR=/tmp/ncm1 nice -n 5 uv run python \
+  experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 2000 1000 500 --n 100 --days 30 --tag sight_teleport
