@@ -20,3 +20,8 @@ D25_SIGHT=1 NUMBA_CACHE_DIR=/tmp/nc0 nice -n 5 uv run python \
   experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 2000 1000 500 --n 100 --days 30 --tag sight
 D25_SIGHT=1 D25_MOVE=1 NUMBA_CACHE_DIR=/tmp/ncm1 nice -n 5 uv run python \
   experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 2000 1000 500 --n 100 --days 30 --tag sight_teleport
+# and D25_MOVE=2 / 3: a unit's daily move to a uniform point of a disc twice / half as wide
+D25_MOVE=2 NUMBA_CACHE_DIR=/tmp/ncm2 nice -n 5 uv run python \
+  experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 1000 500 --n 100 --days 30 --tag step_double
+D25_MOVE=3 NUMBA_CACHE_DIR=/tmp/ncm3 nice -n 5 uv run python \
+  experiments/session25/deaths/kernel_screen.py $OUT --ppa 4000 1000 500 --n 100 --days 30 --tag step_half
