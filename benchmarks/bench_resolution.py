@@ -15,7 +15,10 @@ Every resolution runs the same seeds. Writes benchmarks/results/resolution.json:
 the outcome shares, deaths and detentions per million urban residents (mean and median), the
 median peak active share, and the wall time; then the largest difference of an outcome share
 between two resolutions (criterion: at most 0.05) and the largest ratio of mean deaths per
-capita (criterion: within 15%). A script, not a test (tests/test_resolution.py is the fast one).
+capita (criterion: within 15%); and, for every pair of resolutions, the criteria with their
+error (`verdicts`: tests/test_resolution.py's `resolution_verdict`, simultaneous 95% intervals;
+"within" decides that a criterion is met, "outside" that it is broken, else "undecided": more
+replications are needed). A script, not a test (tests/test_resolution.py is the fast one).
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ def scenario_at(args: argparse.Namespace, people_per_agent: int) -> Scenario:
     return at_resolution(base, people_per_agent, args.days or base.days)
 
 
-def measure(scenario: Scenario, reps: int, seed: int, workers: int) -> dict:
+def measure(scenario: Scenario, reps: int, seed: int, workers: int) -> tuple[dict, object]:
+    """A resolution's summary, and its runs (for `verdicts`)."""
     start = time.perf_counter()
     runs = run_ensemble(scenario, reps, seed, workers=workers, keep="summary").runs
     per_million = 1e6 / scenario.urban_population
@@ -103,6 +107,23 @@ def measure(scenario: Scenario, reps: int, seed: int, workers: int) -> dict:
         "deaths_per_million_median": float(runs.deaths.median() * per_million),
         "detained_per_million_mean": float(runs.detained.mean() * per_million),
         "peak_active_share_median": float(runs.peak_active_share.median()),
+    }, runs
+
+
+def verdicts(runs: dict[int, object]) -> dict:
+    """Each pair's criteria with their error (`resolution_verdict`), JSON-ready."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_resolution import resolution_verdict
+
+    return {
+        f"{a}/{b}": {
+            "shares": v["shares"],
+            "deaths": v["deaths"],
+            "deaths_ratio_interval": v["deaths_ratio"],
+            "share_difference_intervals": v["share_differences"],
+            "level": v["level"],
+        }
+        for (a, b), v in resolution_verdict(runs).items()
     }
 
 
@@ -141,14 +162,15 @@ def main() -> None:
     check_settings(ap, args)
     if args.smoke:
         args.n, args.days, args.workers = 2, 3, 1
-    results = {}
+    results, runs = {}, {}
     for ppa in args.resolutions:
         scenario = scenario_at(args, ppa)
         days = scenario.days
-        results[ppa] = measure(scenario, args.n, args.seed, args.workers)
+        results[ppa], runs[ppa] = measure(scenario, args.n, args.seed, args.workers)
         results[ppa]["vision_cells"] = scenario.vision_cells()
         print(ppa, json.dumps(results[ppa], default=float), flush=True)
     summary = compare(results)
+    summary["verdicts"] = verdicts(runs) if len(runs) > 1 else {}
     columns = ["people per agent", *next(iter(results.values())).keys()]
     rows = [[ppa, *(f"{v:.4g}" if isinstance(v, float) else v for v in r.values())]
             for ppa, r in results.items()]  # fmt: skip
@@ -158,6 +180,12 @@ def main() -> None:
         f"{name}{settings}, {args.n} replications per resolution, {days} days, seed"
         f" {args.seed}: largest outcome-share gap {summary['largest_outcome_share_gap']:.3f},"
         f" deaths per capita max/min {summary['deaths_per_capita_max_over_min']:.2f}"
+        + "".join(
+            f"; {pair}: shares {v['shares']}, deaths {v['deaths']}"
+            f" ({v['deaths_ratio_interval'][0]:.2f} [{v['deaths_ratio_interval'][1]:.2f},"
+            f" {v['deaths_ratio_interval'][2]:.2f}])"
+            for pair, v in summary["verdicts"].items()
+        )
     )
     write(
         "resolution",

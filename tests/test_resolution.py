@@ -34,13 +34,22 @@ residents (block2), mean deaths per run are 240, 254 and 220 at 2,000, 1,000 and
 replications, seed 13: max/min 1.154 against 1.15; about two standard errors of a ratio of two means
 whose relative standard errors are about 5% each, so no resolution effect is shown either). Before
 that fix they were 259, 281, 270 (max/min 1.08; `benchmarks/results/resolution_blocks_city.json`).
+
+The default run checks the blocks fast (`test_block_runs_show_no_resolution_effect`, 400
+replications per resolution, about 50 s of a loaded 2-core machine): the issue's two criteria
+with their error (`resolution_verdict`: simultaneous 95% intervals), failing when the runs show
+either criterion broken. At that size it cannot show them met (the full tests and the benchmark
+decide); it is shown to fail on the agents' runs, whose resolution effect it detects.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
+from statistics import NormalDist
 
+import numpy as np
 import pytest
 
 from transition_sim.ensemble.runner import run_ensemble
@@ -138,6 +147,106 @@ def block_runs() -> dict[int, object]:
         ).runs
         for ppa in RESOLUTIONS
     }
+
+
+# The fast check (the default run): the issue's two criteria with their error, at 400
+# replications per resolution (a sixth of the full check's). At that size the criteria cannot
+# be shown met (a share's simultaneous interval is about +-0.09 wide, mean deaths' ratio about
+# +-50%: `benchmarks/bench_resolution.py` and the full tests below decide), but a violation as
+# large as the agents' (power sharing 0.18 against 0.02) lies wholly outside them: the check
+# fails when the runs show that the resolution matters, and it is shown to fire on the agents'
+# runs (`test_the_check_detects_the_agents_resolution_effect`).
+FAST_BLOCK_REPLICATIONS = 400
+SHARE_TOLERANCE, DEATHS_TOLERANCE = 0.05, 1.15
+
+
+def resolution_verdict(runs: dict, draws: int = 20_000, seed: int = 20251206) -> dict:
+    """Issue 13's criteria with their error, for every pair of resolutions (as in
+    experiments/session24/resolution, "The decision rule"): each outcome share's difference
+    with its interval (normal approximation; the runs at two resolutions are independent: their
+    grids differ) against [-0.05, 0.05], and the ratio of mean deaths with its bootstrap
+    interval (`draws` resamples of each, `seed`) against [1/1.15, 1.15]. The intervals are
+    simultaneous 95% ones (Bonferroni: each at 1 - 0.05 / their number), so that a model whose
+    results do not depend on the resolution shows one wholly outside its criterion at most 5%
+    of the time. A criterion's verdict is "outside" if an interval lies wholly outside it,
+    "within" if every interval lies inside, else "undecided"."""
+    rng = np.random.default_rng(seed)
+    pairs = list(itertools.combinations(runs.items(), 2))
+    outcomes = sorted(set().union(*(set(r.outcome) for r in runs.values())))
+    alpha = 0.05 / (len(pairs) * (len(outcomes) + 1))
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    out = {}
+    for (a, ra), (b, rb) in pairs:
+        na, nb = len(ra), len(rb)
+        sa = ra.outcome.value_counts(normalize=True)
+        sb = rb.outcome.value_counts(normalize=True)
+        shares, verdicts = {}, []
+        for o in outcomes:
+            pa, pb = float(sa.get(o, 0.0)), float(sb.get(o, 0.0))
+            half = z * math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
+            lo, hi = pa - pb - half, pa - pb + half
+            shares[o] = [pa - pb, lo, hi]
+            verdicts.append(_verdict(lo, hi, -SHARE_TOLERANCE, SHARE_TOLERANCE))
+        da, db = ra.deaths.to_numpy(float), rb.deaths.to_numpy(float)
+        boot = np.concatenate(
+            [
+                da[rng.integers(0, na, (1000, na))].mean(axis=1)
+                / db[rng.integers(0, nb, (1000, nb))].mean(axis=1)
+                for _ in range(draws // 1000)
+            ]
+        )
+        lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+        out[(a, b)] = {
+            "share_differences": shares,
+            "shares": _combine(verdicts),
+            "deaths_ratio": [float(da.mean() / db.mean()), float(lo), float(hi)],
+            "deaths": _verdict(lo, hi, 1 / DEATHS_TOLERANCE, DEATHS_TOLERANCE),
+            "level": 1 - alpha,
+        }
+    return out
+
+
+def _verdict(lo: float, hi: float, low: float, high: float) -> str:
+    if hi < low or lo > high:
+        return "outside"
+    return "within" if low <= lo and hi <= high else "undecided"
+
+
+def _combine(verdicts: list[str]) -> str:
+    if "outside" in verdicts:
+        return "outside"
+    return "within" if all(v == "within" for v in verdicts) else "undecided"
+
+
+def assert_no_violation_shown(runs: dict) -> None:
+    """No pair of resolutions whose runs show a criterion broken (`resolution_verdict`)."""
+    assert all(r.deaths.mean() > 0 for r in runs.values())  # a test of nothing if nobody dies
+    for pair, v in resolution_verdict(runs).items():
+        assert v["shares"] != "outside", (pair, v["share_differences"])
+        assert v["deaths"] != "outside", (pair, v["deaths_ratio"])
+
+
+@pytest.fixture(scope="module")
+def fast_block_runs() -> dict[int, object]:
+    return {
+        ppa: run_ensemble(
+            city_of_blocks(ppa), FAST_BLOCK_REPLICATIONS, 13, workers=2, keep="summary"
+        ).runs
+        for ppa in RESOLUTIONS
+    }
+
+
+def test_block_runs_show_no_resolution_effect(fast_block_runs) -> None:
+    assert_no_violation_shown(fast_block_runs)
+
+
+def test_the_check_detects_the_agents_resolution_effect(runs) -> None:
+    """The fast check fails on the agents' runs (the same city, 600 replications): their
+    resolution effect is shown (an outcome share's interval wholly outside +-0.05)."""
+    with pytest.raises(AssertionError):
+        assert_no_violation_shown(runs)
+    verdicts = resolution_verdict(runs)
+    assert verdicts[(2000, 500)]["shares"] == "outside", verdicts[(2000, 500)]
 
 
 @pytest.mark.full
