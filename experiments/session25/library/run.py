@@ -116,7 +116,9 @@ def main() -> None:
         command = ["nice", "-n", "10", "transition-sim", "backtest", str(cases), "-n",
                    str(args.n), "-w", "1", "--uncertainty", args.mode, "--json"]  # fmt: skip
         if args.mode == "prior" and args.priors_from:
-            command += ["--priors", str(registry)]
+            # the registry's checks against the base this library extends (backtest_against.py)
+            wrapper = [sys.executable, str(HERE / "backtest_against.py"), str(base)]
+            command = command[:3] + wrapper + command[4:] + ["--priors", str(registry)]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall = time.time()
         run = subprocess.run(command, capture_output=True, text=True)
