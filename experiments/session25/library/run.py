@@ -59,10 +59,21 @@ def finalist_prior_lines(folder: Path, point: dict[str, float]) -> dict[str, str
     return lines
 
 
-def registry_copy(folder: Path, point: dict[str, float], where: Path) -> Path:
-    """seeds/claims.yaml with A-calibration's `priors:` block replaced (text edit, all else
-    byte-identical)."""
+def registry_copy(
+    folder: Path | None, point: dict[str, float], where: Path, pins: dict[str, float]
+) -> Path:
+    """seeds/claims.yaml with A-calibration's `priors:` block replaced by `folder`'s finalists'
+    span (if given) and each prior of `pins` narrowed to its value ([uniform, v, v]: every draw
+    gives v); a text edit, all else byte-identical."""
     text = (ROOT / "seeds" / "claims.yaml").read_text(encoding="utf-8")
+    for path, value in pins.items():
+        line = re.compile(rf"^(      {re.escape(path)}: )\[.*\]$", re.M)
+        text, count = line.subn(rf"\g<1>[uniform, {value}, {value}]", text)
+        assert count == 1, (path, count)
+    if folder is None:
+        out = where / "claims.yaml"
+        out.write_text(text, encoding="utf-8")
+        return out
     lines = finalist_prior_lines(folder, point)
     start = text.index(f"  - id: {CALIBRATION_ID}\n")
     block = re.compile(r"    priors:\n((?:      .*\n)+)")
@@ -101,21 +112,30 @@ def main() -> None:
     ap.add_argument("mode", choices=["point", "prior"])
     ap.add_argument("-n", type=int, default=100)
     ap.add_argument("--priors-from", type=Path, help="a calibration's results folder")
+    ap.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="a diagnostic: the registry copy's prior of PATH gives VALUE in every draw",
+    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
+    pins = {p.split("=")[0]: float(p.split("=")[1]) for p in args.pin}
     overrides = json.loads(POINT_1025.read_text()) if args.setting == "blocks" else {}
     tag = f"{args.setting}_{args.mode}" + ("_finalists" if args.priors_from else "")
+    tag += "".join(f"_pin_{p.split('.')[-1]}{v:g}" for p, v in pins.items())
     out = args.out or HERE / f"{tag}_n{args.n}.json"
     with tempfile.TemporaryDirectory() as tmp:
         cases = library_at(overrides, Path(tmp))
         base = Path(tmp) / "scenarios" / "kazakhstan_2022.yaml"
         registry = ROOT / "seeds" / "claims.yaml"
-        if args.priors_from:
+        if args.priors_from or pins:
             point = {k: v for k, v in overrides.items() if isinstance(v, float)}
-            registry = registry_copy(args.priors_from, point, Path(tmp))
+            registry = registry_copy(args.priors_from, point, Path(tmp), pins)
         command = ["nice", "-n", "10", "transition-sim", "backtest", str(cases), "-n",
                    str(args.n), "-w", "1", "--uncertainty", args.mode, "--json"]  # fmt: skip
-        if args.mode == "prior" and args.priors_from:
+        if args.mode == "prior" and (args.priors_from or pins):
             # the registry's checks against the base this library extends (backtest_against.py)
             wrapper = [sys.executable, str(HERE / "backtest_against.py"), str(base)]
             command = command[:3] + wrapper + command[4:] + ["--priors", str(registry)]
@@ -135,6 +155,7 @@ def main() -> None:
             "command": " ".join(command).replace(tmp, "TMP"),
             "overrides": overrides,
             "priors_from": str(args.priors_from) if args.priors_from else None,
+            "pinned_priors": pins,
             "cpu_seconds": round(
                 (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1
             ),
