@@ -31,6 +31,15 @@ COLUMNS = {
     "blocks_prior": "blocks 1025, registry priors",
     "blocks_prior_finalists": "blocks 1025, blocks-finalist priors",
 }
+DIAGNOSTIC = {  # priors with crowd.guarding pinned at 0 (run.py --pin), beside the unpinned
+    "agents_prior": "agents, priors",
+    "agents_prior_pin_guarding0": "agents, priors, guarding 0",
+    "blocks_prior": "blocks 1025, registry priors",
+    "blocks_prior_pin_guarding0": "blocks 1025, registry priors, guarding 0",
+    "blocks_prior_finalists": "blocks 1025, blocks-finalist priors",
+    "blocks_prior_finalists_pin_guarding0": "blocks 1025, blocks-finalist priors, guarding 0",
+}
+COLUMNS |= DIAGNOSTIC
 
 
 def cases(record: dict) -> dict[str, dict]:
@@ -96,7 +105,11 @@ def pairs(records: dict[str, dict]) -> list[str]:
     wanted = [("blocks_point", "agents_point"), ("blocks_prior", "agents_prior"),
               ("blocks_prior_finalists", "agents_prior"), ("agents_prior", "agents_point"),
               ("blocks_prior", "blocks_point"), ("blocks_prior_finalists", "blocks_point"),
-              ("blocks_prior_finalists", "blocks_prior")]  # fmt: skip
+              ("blocks_prior_finalists", "blocks_prior"),
+              ("blocks_prior_finalists_pin_guarding0", "agents_prior_pin_guarding0"),
+              ("blocks_prior_pin_guarding0", "blocks_prior"),
+              ("blocks_prior_finalists_pin_guarding0", "blocks_prior_finalists"),
+              ("agents_prior_pin_guarding0", "agents_prior")]  # fmt: skip
     out = ["| paired over the 30 cases | mean Brier difference [95%] | first six, difference |"
            " cases where the modal class differs |", "|---|---|---|---|"]  # fmt: skip
     for a, b in wanted:
@@ -155,8 +168,21 @@ def main() -> None:
         path = HERE / f"{key}_n{args.n}.json"
         if path.exists():
             records[key] = json.loads(path.read_text())
-    for block in (summary(records), pairs(records), per_case(records), priors_drawn(records)):
-        print("\n".join(block), end="\n\n")
+    main_ = {k: r for k, r in records.items() if k in list(COLUMNS)[:5]}
+    diagnostic = {k: r for k, r in records.items() if k in DIAGNOSTIC}
+    print(f"## {args.n} replications per case\n\n### The library, like for like\n")
+    print("\n".join(summary(main_)), end="\n\n")
+    print("### Paired differences\n")
+    print("\n".join(pairs(records)), end="\n\n")
+    if any("pin" in k for k in diagnostic):
+        print("### Diagnostic: the priors with crowd.guarding pinned at 0\n")
+        print("\n".join(summary(diagnostic)), end="\n\n")
+    print("### Per case\n")
+    print("\n".join(per_case(main_)), end="\n\n")
+    if any("pin" in k for k in diagnostic):
+        print("\n".join(per_case(diagnostic)), end="\n\n")
+    print("### The calibration priors: drawn, or kept at the point\n")
+    print("\n".join(priors_drawn(records)), end="\n\n")
 
 
 if __name__ == "__main__":
