@@ -136,9 +136,12 @@ def main() -> None:
         command = ["nice", "-n", "10", "transition-sim", "backtest", str(cases), "-n",
                    str(args.n), "-w", "1", "--uncertainty", args.mode, "--json"]  # fmt: skip
         if args.mode == "prior" and (args.priors_from or pins):
-            # the registry's checks against the base this library extends (backtest_against.py)
+            command += ["--priors", str(registry)]
+        if args.mode == "prior" and args.priors_from:
+            # the registry's checks against the base this library extends (backtest_against.py);
+            # without --priors-from the CLI checks against main's base, as for the registry
             wrapper = [sys.executable, str(HERE / "backtest_against.py"), str(base)]
-            command = command[:3] + wrapper + command[4:] + ["--priors", str(registry)]
+            command = command[:3] + wrapper + command[4:]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall = time.time()
         run = subprocess.run(command, capture_output=True, text=True)
