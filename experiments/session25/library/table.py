@@ -169,7 +169,7 @@ def main() -> None:
         if path.exists():
             records[key] = json.loads(path.read_text())
     main_ = {k: r for k, r in records.items() if k in list(COLUMNS)[:5]}
-    diagnostic = {k: r for k, r in records.items() if k in DIAGNOSTIC}
+    diagnostic = {k: records[k] for k in DIAGNOSTIC if k in records}
     print(f"## {args.n} replications per case\n\n### The library, like for like\n")
     print("\n".join(summary(main_)), end="\n\n")
     print("### Paired differences\n")
