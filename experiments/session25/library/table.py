@@ -89,6 +89,13 @@ def summary(records: dict[str, dict]) -> list[str]:
     row("sourced peak crowds in range / below / above (of 8)", lambda c, r: " / ".join(
         str(r["peak_crowd"][v]) for v in ("in range", "below", "above")))  # fmt: skip
     row("Almaty's median peak (sourced 5,000-50,000)", lambda c, r: almaty(c["Kazakhstan 2022"]))
+    def popular(c: dict, observed: str) -> str:
+        shares = [c[n]["shares"]["popular_transition"] for n in names
+                  if c[n]["observed"] == observed]  # fmt: skip
+        return f"{np.mean(shares):.2f} ({len(shares)})"
+
+    row("mean P(popular transition): observed popular transitions / holds", lambda c, r: (
+        f"{popular(c, 'popular_transition')} / {popular(c, 'incumbent_holds')}"))  # fmt: skip
     row("unresolved share, mean over cases",
         lambda c, r: f"{np.mean([c[n]['shares']['unresolved'] for n in names]):.3f}")  # fmt: skip
     row("A-calibration priors drawn (of 13; the others stay at the point)", lambda c, r: (
