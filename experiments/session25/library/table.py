@@ -89,6 +89,7 @@ def summary(records: dict[str, dict]) -> list[str]:
     row("sourced peak crowds in range / below / above (of 8)", lambda c, r: " / ".join(
         str(r["peak_crowd"][v]) for v in ("in range", "below", "above")))  # fmt: skip
     row("Almaty's median peak (sourced 5,000-50,000)", lambda c, r: almaty(c["Kazakhstan 2022"]))
+
     def popular(c: dict, observed: str) -> str:
         shares = [c[n]["shares"]["popular_transition"] for n in names
                   if c[n]["observed"] == observed]  # fmt: skip
