@@ -140,9 +140,22 @@ def test_a_path_added_to_the_space_spans_its_range_around_a_centre(calibration) 
         (["--add", "crowd.guarding=0:2"], "--add crowd.guarding: crowd.guarding:"),
         (["--points", "0"], "--points 0 (no global stage) needs a --centre"),
         (["--choose-on", "median"], "invalid choice"),
+        # `--fix` takes JSON or a bare string (session 16's hostile cases)
+        (
+            ["--fix", "crowd.arrest_ratio=Exact"],
+            "crowd.arrest_ratio: input should be 'rounded' or 'exact'",
+        ),
+        (["--fix", "crowd.arrest_ration=exact"], "crowd.arrest_ration: unknown key"),
+        (["--fix", "crowd.arrest_ratio"], "--fix crowd.arrest_ratio: expected PATH=VALUE"),
+        (
+            ["--fix", "regions.Almaty.urban_population=1"],
+            "--fix regions.Almaty.urban_population: no such",
+        ),
     ],
 )
-def test_a_bad_space_or_choice_exits_2_before_anything_runs(tmp_path, args, says) -> None:
+def test_a_bad_space_fix_or_choice_exits_2_before_anything_runs(tmp_path, args, says) -> None:
+    """A usage error (exit 2) naming what is wrong, with no traceback, before any point runs
+    (no results folder)."""
     done = subprocess.run(
         [sys.executable, str(SCRIPT), *args, "--results", str(tmp_path / "r")],
         capture_output=True,
