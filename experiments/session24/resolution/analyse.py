@@ -7,6 +7,11 @@ each other, mean deaths per capita within 15%), with its Monte Carlo error.
 Default sets: 2000 1000 500 (the issue's), 4000 2000 1000 500, and 4000 2000 1000 (more
 replications where 500 has fewer).
 
+Each pair also carries its observed share differences ("share_difference") and the difference
+of the share of runs over 1,000 deaths per million, with its interval from the same resamples
+("cascade_share_difference"; added for deaths/, which calls this script: no extra draws, so
+the other numbers are those of the analysis_*.json made before).
+
 Only replications present at every resolution of a set are used (the same seeds at each). Per
 set: per resolution the outcome shares, deaths per million (mean, median, 90th/99th
 percentile, share of the total carried by the top 1% of runs), detained per million (mean,
@@ -102,11 +107,12 @@ def one_set(table: pd.DataFrame, res: list[int], boot: int, rng: np.random.Gener
     # share, with 95% bootstrap intervals, and the verdict of the decision rule (module doc).
     pairs = {}
     for (i, a), (j, b) in itertools.combinations(enumerate(res), 2):
-        rm, rmed, diff = [], [], {k: [] for k in kinds}
+        rm, rmed, diff, casc = [], [], {k: [] for k in kinds}, []
         for _ in range(boot):
             x = d[i][rng.integers(0, len(d[i]), len(d[i]))]
             y = d[j][rng.integers(0, len(d[j]), len(d[j]))]
             rm.append(x.mean() / y.mean())
+            casc.append((x > 1000).mean() - (y > 1000).mean())
             rmed.append(np.median(x) / np.median(y) if np.median(y) > 0 else np.nan)
             xo = o[i][rng.integers(0, len(o[i]), len(o[i]))]
             yo = o[j][rng.integers(0, len(o[j]), len(o[j]))]
@@ -117,11 +123,14 @@ def one_set(table: pd.DataFrame, res: list[int], boot: int, rng: np.random.Gener
         inside = ci_mean[0] >= 1 / 1.15 and ci_mean[1] <= 1.15
         outside = ci_mean[0] > 1.15 or ci_mean[1] < 1 / 1.15
         pairs[f"{a}/{b}"] = {
+            "share_difference": {k: float((o[i] == k).mean() - (o[j] == k).mean()) for k in kinds},
             "deaths_mean_ratio": float(d[i].mean() / d[j].mean()),
             "deaths_mean_ratio_ci95": ci_mean,
             "deaths_median_ratio": float(np.median(d[i]) / np.median(d[j])),
             "deaths_median_ratio_ci95": np.nanpercentile(rmed, [2.5, 97.5]).tolist(),
             "share_difference_ci95": ci_diff,
+            "cascade_share_difference": float((d[i] > 1000).mean() - (d[j] > 1000).mean()),
+            "cascade_share_difference_ci95": np.percentile(casc, [2.5, 97.5]).tolist(),
             "deaths_verdict": "within" if inside else "outside" if outside else "undecided",
             "shares_verdict": (
                 "within" if all(lo >= -0.05 and hi <= 0.05 for lo, hi in ci_diff.values())

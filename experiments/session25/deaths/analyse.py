@@ -1,9 +1,9 @@
 """Session 24's resolution test at point 1025 with session 25's added replications: the rows of
 `../../session24/deaths/runs.csv` and of this folder's `runs_main.csv` (the same model, scenario,
 seeds and row builder: `run_main.sh`), merged in memory (a replication in both must agree but
-for its CPU time), then session 24's `deaths/analyse.py` `one_set` on each set (the same
-computation and seed, 20241206), written to `analysis.json`; then session 24's `report.py`
-tables from it (markdown, printed).
+for its CPU time), then session 24's `resolution/analyse.py` `one_set` on each set (the same
+computation and seed, 20241206), written to `analysis.json`; then session 24's
+`deaths/report.py` tables from it (markdown, printed).
 
     uv run python experiments/session25/deaths/analyse.py [--resolutions 2000 1000 500 ...]
 """
@@ -20,7 +20,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 D24 = HERE.parents[1] / "session24" / "deaths"
-sys.path.insert(0, str(D24))
+# resolution/ holds analyse.py; deaths/ (first on the path) its own report.py
+sys.path[:0] = [str(D24), str(D24.parent / "resolution")]
 import analyse as a24  # noqa: E402
 import report as r24  # noqa: E402
 
