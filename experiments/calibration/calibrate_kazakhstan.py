@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -156,12 +157,24 @@ def fixed_base(ap: argparse.ArgumentParser, fixes: list[str]) -> tuple[Scenario,
 def with_overrides(scenario: Scenario, overrides: dict[str, object]) -> Scenario:
     data = scenario.model_dump()
     for path, value in overrides.items():
-        *parents, last = path.split(".")
-        node = data
-        for key in parents:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        node[int(last) if isinstance(node, list) else last] = value
+        node, key = _parent(data, path)
+        node[key] = value
     return Scenario.model_validate(data)
+
+
+def value_at(scenario: Scenario, path: str) -> object:
+    node, key = _parent(scenario.model_dump(), path)
+    return node[key]
+
+
+def _parent(data: dict, path: str) -> tuple[Any, int | str]:
+    """The container holding a dotted path's last step, and that step (list items by index:
+    the calibration's `regions.3.…` paths)."""
+    node: Any = data
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node, int(last) if isinstance(node, list) else last
 
 
 def score(scenario: Scenario, reps: int, seed: int, workers: int) -> dict[str, float]:
@@ -284,13 +297,6 @@ def added_space(ap: argparse.ArgumentParser, adds: list[str], fixed: dict) -> di
                 ap.error(f"--add {path}: no such parameter in {BASELINE.name}")
         added[path] = pair
     return added
-
-
-def value_at(scenario: Scenario, path: str) -> object:
-    node: object = scenario.model_dump()
-    for key in path.split("."):
-        node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
-    return node
 
 
 def main() -> None:
