@@ -324,6 +324,16 @@ def _unit_tally(
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
 
 
+@numba.njit(cache=True)
+def units_tally(x: np.ndarray, y: np.ndarray, reach: float, moore: bool, side: int) -> np.ndarray:
+    """Per cell, the units standing at the points (x, y) in its sight: `_unit_tally` of each,
+    in order (one call for all: a call from Python per unit cost more than its tally)."""
+    tally = np.zeros(side * side)
+    for u in range(x.shape[0]):
+        _unit_tally(tally, x[u], y[u], reach, moore, side, 1.0)
+    return tally
+
+
 @numba.njit(cache=True, inline="always")
 def _spans(
     x: float, y: float, reach: float, moore: bool, side: int, r: int, out: np.ndarray
@@ -740,11 +750,14 @@ def block_table(radius: int, shape: str, side: int) -> np.ndarray:
     return table
 
 
+@cache
 def vision_weights(cells: float, shape: str, side: int) -> tuple[int, np.ndarray]:
     """The smallest radius whose vision holds at least `cells` cells, and by offset
     (`crowd.neighborhood_offsets`) the share of that cell in vision: 1, the outer ring's share
     such that the vision holds exactly `cells` cells (a vision in residents is then the same at
-    any resolution, where a radius in whole cells can miss it by a tenth)."""
+    any resolution, where a radius in whole cells can miss it by a tenth). Kept by its
+    arguments: every region of that size, in every replication, reads the same (read-only)
+    weights."""
     radius = 1
     while len(neighborhood_offsets(radius, shape, side)) < cells and 2 * radius + 1 < side:
         radius += 1
@@ -821,7 +834,7 @@ class BlockCrowd:
         self._span_rows = 2 * min(int(self.reach) + 1, (side - 1) // 2) + 1
         self.unit_spans = np.zeros((self.m, self._span_rows, 2), dtype=np.int64)
         self.spans_at = np.full((self.m, 2), np.nan)
-        self.recount()
+        self.recount(quiet=True)  # `active` is zeros
 
     @classmethod
     def build(
@@ -861,17 +874,18 @@ class BlockCrowd:
 
     def _units_seen(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per cell, the units standing at (x, y) in its sight."""
-        tally = np.zeros(self.side * self.side)
-        moore = self.shape != "von_neumann"
-        for a, b in zip(x, y, strict=True):
-            _unit_tally(tally, a, b, self.reach, moore, self.side, 1.0)
-        return tally
+        return units_tally(x, y, self.reach, self.shape != "von_neumann", self.side)
 
-    def recount(self) -> None:
-        """Both tallies from scratch (after `active` or units were set by hand)."""
+    def recount(self, quiet: bool = False) -> None:
+        """Both tallies from scratch (after `active` or units were set by hand); `quiet`: no
+        block is active (a new crowd), so that the actives' tally is zeros without counting it
+        (`fresh_tally` of zero shares adds +0.0 everywhere: the same zeros)."""
         self._counted = self.unit_deters.copy()
         on = self._counted
         self.cops_seen = self._units_seen(self.ux[on], self.uy[on])
+        if quiet:
+            self.actives_seen = np.zeros(self.side**2)
+            return
         self.actives_seen = fresh_tally(
             self.neighbors, self.vision_weights, self.pos[: self.n], self.active.sum(axis=1),
             self.side**2,
