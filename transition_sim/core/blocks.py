@@ -1073,6 +1073,19 @@ class BlockPopulation:
         self.flat: dict[str, np.ndarray] = {}
         self._packed: dict[str, list[np.ndarray]] = {}  # by array: each crowd's view of it
         self._pack()
+        # A day's `block_day` parameters by region (a row each: `BlockCrowd.floats` and its
+        # integers), kept from day to day: `_floats_today` writes the day's values over each
+        # crowd's own ones (`_fixed`), so that a row is what `BlockCrowd.floats` builds.
+        self._fixed = np.zeros((len(crowds), N_FLOAT + 6))
+        for r, c in enumerate(crowds):
+            self._fixed[r, PER_BLOCK:] = (
+                c.people_per_agent / c.unit_people, 1.0 / c.unit_people, 0.0, c.reach,
+                float(c.shape != "von_neumann"), 0.0,
+            )  # fmt: skip
+        self._floats = np.empty_like(self._fixed)
+        self._ints = np.zeros((len(crowds), 4), dtype=np.int64)
+        self._ints_of: tuple | None = None
+        self._weights = np.array([[c.weight] for c in crowds])
 
     def _pack(self) -> None:
         """Pack each group of arrays whose crowds replaced one (all, the first time): a group
@@ -1107,17 +1120,53 @@ class BlockPopulation:
 
     def refresh(self) -> None:
         """Pack again if a crowd replaced its arrays."""
-        for c, views in zip(self.crowds, self._views, strict=True):
-            if any(getattr(c, a) is not v for a, v in zip(REPLACED, views, strict=True)):
+        # `REPLACED` written out: checked daily, two attribute reads a region are cheaper than
+        # a generator over the names (as `population.Population.packed`)
+        for c, (pos, cops_seen) in zip(self.crowds, self._views, strict=True):
+            if c.pos is not pos or c.cops_seen is not cops_seen:
                 self._pack()
                 return
 
+    def _floats_today(self, rules: CrowdRules, contagion: np.ndarray) -> np.ndarray:
+        """Each region's `BlockCrowd.floats` for today, as rows (the same values, written by
+        column for every region at once)."""
+        f = self._floats
+        f[:] = self._fixed
+        f[:, LEGITIMACY : SOCIAL_SIGNAL + 1] = (
+            rules.legitimacy, rules.threshold, rules.arrest_constant, rules.social_signal,
+        )  # fmt: skip
+        f[:, CONTAGION_SIGNAL] = contagion
+        f[:, MEMORY_EFFECT : CRIME_DRIVE + 1] = (
+            rules.memory_effect, rules.memory_gain, rules.memory_decay, rules.crime_drive,
+        )  # fmt: skip
+        f[:, HARDSHIP_EXTRA] = [c.hardship_extra for c in self.crowds]
+        f[:, GUARDING] = rules.guarding
+        f[:, EXACT_RATIO] = float(rules.exact_ratio)
+        return f
+
     def step(self, rules: CrowdRules, contagion: np.ndarray) -> np.ndarray:
-        """One day in every region (each its own `contagion`): regions x `kernel.N_STATS`."""
+        """One day in every region (each its own `contagion`): regions x `kernel.N_STATS`;
+        each region's row is its `BlockCrowd.step` (the same call of `block_day`, its
+        parameters written for every region at once)."""
         self.refresh()
-        return np.stack(
-            [c.step(rules, float(x)) for c, x in zip(self.crowds, contagion, strict=True)]
-        )
+        f = self._floats_today(rules, contagion)
+        ints = (rules.max_jail_term, int(rules.movement), rules.arrests_per_unit)
+        ip = self._ints
+        if ints != self._ints_of:  # the same all run long, as a rule
+            self._ints_of = ints
+            ip[:, :CLOCK] = ints
+        out = np.empty((len(self.crowds), N_STATS))
+        for r, c in enumerate(self.crowds):
+            ip[r, CLOCK] = c.clock
+            out[r] = block_day(
+                c.table, c.vision_weights, c.occupant, c.pos, c.people, c.traits, c.active,
+                c.jailed, c.ring, c.experience, c.ux, c.uy, c.unit_deters, c._counted,
+                c.cops_seen, c.actives_seen, c.site_cells, c.side, f[r], ip[r], c.stream,
+                c.unit_spans, c.spans_at,
+            )  # fmt: skip
+            c.clock += 1
+        out *= self._weights  # in the model's agents (x 1.0, where it is 1, changes nothing)
+        return out
 
 
 def warm_up() -> None:
