@@ -993,13 +993,11 @@ class BlockCrowd:
         """In the site window of `cell`: armed active people in blocks' worth, turned units and
         deterring units (`site_forces`)."""
         blocks, w, half = self._window(cell, radius)
-        armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
-        x, y = divmod(cell, self.side)
-        turned, deters = units_near(
-            self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
-            turned_faction,
+        armed, turned, deters = window_inputs(
+            self.active, blocks, self.ux, self.uy, cell, half, self.side, self.unit_deters,
+            self.unit_faction, turned_faction,
         )  # fmt: skip
-        return float(w @ armed), turned, deters
+        return float(w @ armed), turned, deters  # numpy's dot: its order of sums, as ever
 
     def peaceful_near(self, cell: int, radius: int) -> float:
         """Peaceful active people in the site window of `cell`, in deterrence-equivalents (their
@@ -1048,6 +1046,31 @@ def units_near(
             elif turned_faction[faction[u]]:
                 turned += 1
     return float(turned), float(deterring)
+
+
+@numba.njit(cache=True)
+def window_inputs(
+    active: np.ndarray,
+    blocks: np.ndarray,
+    ux: np.ndarray,
+    uy: np.ndarray,
+    cell: int,
+    half: float,
+    side: int,
+    deters: np.ndarray,
+    faction: np.ndarray,
+    turned_faction: np.ndarray,
+) -> tuple[np.ndarray, float, float]:
+    """What `BlockCrowd._window_forces` reads in the window of `cell` (its `blocks`, half-width
+    `half`), in one call: each block's armed active share (violent + crime, the sum numpy's
+    `active[blocks, VIOLENT] + active[blocks, CRIME]` makes, in a new array) and `units_near`
+    the centre of `cell`."""
+    armed = np.empty(blocks.shape[0])
+    for i in range(blocks.shape[0]):
+        armed[i] = active[blocks[i], VIOLENT] + active[blocks[i], CRIME]
+    turned, deterring = units_near(ux, uy, cell // side, cell % side, half, side, deters,
+                                   faction, turned_faction)  # fmt: skip
+    return armed, turned, deterring
 
 
 # -- every region -----------------------------------------------------------------------------
