@@ -360,3 +360,88 @@ POINT_1025_DIGEST = "d76a2536cd2b40eddf3ad84ab204b23bc3c4b029f32ebb17faca8faeffd
 
 def test_24_runs_at_point_1025_are_what_they_were() -> None:
     assert _point_digest(24) == POINT_1025_DIGEST
+
+
+# -- session 26: the Python around the kernel ------------------------------------------------
+def test_a_population_day_is_each_crowds_own_day() -> None:
+    """`BlockPopulation.step` writes every region's parameters at once and its counts into one
+    array: each region's row is, bit for bit, what stepping that crowd alone gives
+    (`BlockCrowd.step`: its own `floats`, integers and weight), through units joining and
+    leaving, a shock's hardship and a rule changed mid-run; the crowds end in the same state."""
+    from dataclasses import replace
+
+    from transition_sim.core.blocks import BlockPopulation
+
+    def crowds() -> list[BlockCrowd]:
+        rng = np.random.default_rng(11)
+        out = []
+        for shape, side, n, units, weight in (
+            ("von_neumann", 20, 300, 12, 1.7), ("moore", 12, 100, 6, 1.0),
+            ("von_neumann", 16, 200, 9, 0.4),
+        ):  # fmt: skip
+            out.append(BlockCrowd.build(
+                rng, side, n, rng.integers(0, 2, units), (0.8, 0.12, 0.08), (0.0, 0.9),
+                (0.0, 1.0), 40.0, shape, 250, 1000.0, 4, weight,
+            ))  # fmt: skip
+        return out
+
+    alone, packed = crowds(), crowds()
+    pop = BlockPopulation(packed)
+    rules = replace(RULES, guarding=0.3, exact_ratio=True)
+    for day in range(12):
+        if day == 4:
+            rules = replace(rules, arrests_per_unit=2, legitimacy=0.2)
+        for cs in (alone, packed):
+            cs[1].hardship_extra = 0.05 * day
+            if day == 3:
+                cs[0].add_units(4, 2)
+            if day == 8:
+                cs[0].remove_units(2)
+            for c in cs:
+                c.unit_deters[:] = day % 5 != 2
+        contagion = np.array([0.1 * (day % 3), 0.02 * day, 0.0])
+        rows = pop.step(rules, contagion)
+        for r, c in enumerate(alone):
+            own = c.step(rules, float(contagion[r]))
+            assert rows[r].tobytes() == own.tobytes(), (day, r)
+    assert rows[:, :3].sum() > 0.5  # people were active: the days compared something
+    for a, b in zip(alone, packed, strict=True):
+        for name in ("active", "jailed", "ring", "experience", "ux", "uy", "cops_seen",
+                     "actives_seen", "stream"):  # fmt: skip
+            assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+        assert a.clock == b.clock == 12
+
+
+def test_a_population_days_parameters_are_each_crowds_floats() -> None:
+    from dataclasses import replace
+
+    from transition_sim.core.blocks import BlockPopulation
+
+    crowds = [crowd_of("von_neumann", 12, 80, 5), crowd_of("moore", 9, 50, 4)]
+    crowds[1].hardship_extra = 0.125
+    pop = BlockPopulation(crowds)
+    rules = replace(RULES, guarding=0.7, exact_ratio=True, crime_drive=0.33)
+    rows = pop._floats_today(rules, np.array([0.25, 0.5]))
+    for r, (c, x) in enumerate(zip(crowds, (0.25, 0.5), strict=True)):
+        assert rows[r].tobytes() == c.floats(rules, x).tobytes(), r
+
+
+@pytest.mark.parametrize("shape", ["von_neumann", "moore"])
+def test_a_new_crowds_tallies_are_a_fresh_count(shape: str) -> None:
+    """A new crowd's tallies skip counting its (zero) actives and tally its units in one call:
+    the same arrays, bit for bit, as the full count (`recount`) and as one `_unit_tally` per
+    unit, here on a small torus with units near its edges."""
+    from transition_sim.core.blocks import units_tally
+
+    for side, n, units in ((30, 600, 40), (7, 30, 9)):
+        crowd = crowd_of(shape, side, n, units)
+        quiet = (crowd.cops_seen.copy(), crowd.actives_seen.copy())
+        crowd.recount()
+        assert quiet[0].tobytes() == crowd.cops_seen.tobytes()
+        assert quiet[1].tobytes() == crowd.actives_seen.tobytes()
+        assert crowd.cops_seen.sum() > 0
+        one_by_one = np.zeros(side * side)
+        for x, y in zip(crowd.ux, crowd.uy, strict=True):
+            _unit_tally(one_by_one, x, y, crowd.reach, shape == "moore", side, 1.0)
+        together = units_tally(crowd.ux, crowd.uy, crowd.reach, shape == "moore", side)
+        assert together.tobytes() == one_by_one.tobytes()
