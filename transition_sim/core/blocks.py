@@ -823,6 +823,9 @@ class BlockCrowd:
         self.active = np.zeros((self.n, 3))
         self.jailed = np.zeros((self.n, 3))
         self.ring = np.zeros((self.n, 3 * (jail_days + 2)))  # jailed by kind and release day
+        # Read-only zeros until the crowd is packed (`BlockPopulation._pack` then need not read
+        # them: its flat ring starts as zeros) or stepped alone (`step` makes it writable).
+        self.ring.flags.writeable = False
         self.experience = np.zeros(self.n)
         self.clock = 0
         self.hardship_extra = 0.0
@@ -907,6 +910,8 @@ class BlockCrowd:
         """One day; the day's statistics (layout `kernel.STAT_*`), in the model's agents: in
         blocks times `weight`."""
         c = rules.contagion_signal if contagion is None else contagion
+        if not self.ring.flags.writeable:  # a new crowd's zeros, stepped alone: writable zeros
+            self.ring = np.zeros(self.ring.shape)
         ints = np.array(
             [rules.max_jail_term, int(rules.movement), rules.arrests_per_unit, self.clock],
             dtype=np.int64,
@@ -1130,7 +1135,14 @@ class BlockPopulation:
                 continue
             at = _starts([size(c) for c in cs])
             for name in names:
-                whole = np.concatenate([getattr(c, name) for c in cs])
+                parts = [getattr(c, name) for c in cs]
+                if name == "ring":  # a new crowd's ring is read-only zeros: not read, not copied
+                    whole = np.zeros((at[-1], parts[0].shape[1]))
+                    for r, part in enumerate(parts):
+                        if part.flags.writeable:  # stepped alone before (`BlockCrowd.step`)
+                            whole[at[r] : at[r + 1]] = part
+                else:
+                    whole = np.concatenate(parts)
                 flat[name] = whole
                 for r, c in enumerate(cs):
                     setattr(c, name, whole[at[r] : at[r + 1]])
