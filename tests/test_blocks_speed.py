@@ -445,3 +445,63 @@ def test_a_new_crowds_tallies_are_a_fresh_count(shape: str) -> None:
             _unit_tally(one_by_one, x, y, crowd.reach, shape == "moore", side, 1.0)
         together = units_tally(crowd.ux, crowd.uy, crowd.reach, shape == "moore", side)
         assert together.tobytes() == one_by_one.tobytes()
+
+
+def test_a_new_crowds_jail_ring_is_packed_as_zeros_without_reading_it() -> None:
+    """A new crowd's ring is read-only zeros (packing starts the flat ring as zeros, and need
+    not read them): a write to it fails loudly instead of being lost; a crowd stepped alone
+    first holds its own writable ring, and packing keeps what that ring holds."""
+    from transition_sim.core.blocks import BlockPopulation
+
+    fresh, stepped = crowd_of("von_neumann", 12, 80, 5), crowd_of("moore", 9, 50, 4)
+    with pytest.raises(ValueError, match="read-only"):
+        fresh.ring[0, 0] = 1.0
+    run_days(stepped, 4)
+    assert stepped.ring.flags.writeable and stepped.ring.sum() > 0.0  # detentions to come
+    held = stepped.ring.copy()
+    pop = BlockPopulation([fresh, stepped])
+    assert pop.flat["ring"].tobytes() == np.concatenate([np.zeros_like(fresh.ring), held]).tobytes()
+    assert fresh.ring.flags.writeable and np.shares_memory(fresh.ring, pop.flat["ring"])
+
+
+def test_a_replications_crowds_are_freed_when_simulate_returns() -> None:
+    """`simulate` lets go of the model's crowds (`TransitionModel.close`) once it holds the
+    result: their arrays are freed at once, not when the collector finds the model (a cycle
+    of references), so the next replication reuses their memory; the result is the one the
+    model gives without it."""
+    import gc
+    import importlib.util
+    import weakref
+    from pathlib import Path
+
+    from transition_sim.core import model as model_module
+    from transition_sim.core.model import TransitionModel
+    from transition_sim.simulate import simulate
+
+    path = Path(__file__).parents[1] / "experiments" / "session25" / "speed" / "digest.py"
+    spec = importlib.util.spec_from_file_location("speed25_digest", path)
+    assert spec is not None and spec.loader is not None
+    digest_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(digest_module)
+    scenario = digest_module.scenario_for(digest_module.POINT, 4000)
+    rings: list[weakref.ref] = []
+    make = model_module.make_population
+
+    def watched(crowds):
+        population = make(crowds)
+        rings.append(weakref.ref(population.flat["ring"]))
+        return population
+
+    model_module.make_population = watched
+    gc.disable()
+    try:
+        result = simulate(scenario, 5)
+        assert len(rings) == 1 and rings[0]() is None  # freed, with the collector off
+        kept = TransitionModel(scenario, seed=5)
+        kept.run()
+        assert rings[1]() is not None  # a model not closed holds them
+        other = kept.result()
+    finally:
+        gc.enable()
+        model_module.make_population = make
+    assert digest_module.run_hash(result) == digest_module.run_hash(other)
