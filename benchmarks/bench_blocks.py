@@ -69,7 +69,7 @@ shipped = load_scenario(sys.argv[1])
 n = int(sys.argv[2])
 out = {}
 for name, sc in (("blocks", blocks_baseline(shipped)), ("point1025", point_1025(shipped)),
-                 ("agents", shipped)):
+                 ("point1025_2000", point_1025(shipped, 2000)), ("agents", shipped)):
     simulate(sc, 0)  # warm-up: imports, compiled code, caches
     cpu = time.process_time()
     runs = run_ensemble(sc, n, 1, workers=1, keep="summary").runs
@@ -102,14 +102,17 @@ def blocks_baseline(shipped: Scenario) -> Scenario:
 POINT_1025 = HERE.parent / "experiments" / "session24" / "deaths" / "point_1025_guard0.json"
 
 
-def point_1025(shipped: Scenario) -> Scenario:
+def point_1025(shipped: Scenario, people_per_agent: int | None = None) -> Scenario:
     """The crowd of blocks at session 24's re-calibrated point 1025 (the values of
     experiments/session24/deaths/point_1025_guard0.json set on the shipped baseline, as
     benchmarks/bench_resolution.py's `with_values` sets them), at its 1,000 people per agent: the
-    point issue 13's cost target is measured at (session 25)."""
+    point issue 13's cost target is measured at (session 25); or at `people_per_agent` (session
+    26 adds 2,000, the resolution route (a) of session 26's plan would run at)."""
     from transition_sim.scenario.schema import Scenario
 
     data = shipped.model_dump()
+    if people_per_agent is not None:
+        data["scale"]["people_per_agent"] = people_per_agent
     for path, value in json.loads(POINT_1025.read_text()).items():
         *parents, last = path.split(".")
         node = data
@@ -152,19 +155,23 @@ def main() -> None:
         agents = statistics.median(r["agents"] for r in raw[name])
         at_1025 = [r["point1025"] for r in raw[name] if "point1025" in r]
         p1025 = statistics.median(at_1025) if at_1025 else float("nan")
-        rows.append([label, f"{blocks:.0f}", f"{p1025:.0f}", f"{agents:.0f}",
+        at_2000 = [r["point1025_2000"] for r in raw[name] if "point1025_2000" in r]
+        p2000 = statistics.median(at_2000) if at_2000 else float("nan")
+        rows.append([label, f"{blocks:.0f}", f"{p1025:.0f}", f"{p2000:.0f}", f"{agents:.0f}",
                      f"{blocks / agents:.1f}×", f"{blocks / 2:.0f} s",
-                     f"{p1025 / 2:.0f} s"])  # fmt: skip
+                     f"{p1025 / 2:.0f} s", f"{p2000 / 2:.0f} s"])  # fmt: skip
     columns = ["tree", "blocks: CPU ms per replication", "blocks at point 1025: CPU ms",
+               "point 1025 at 2,000 people per agent: CPU ms",
                "agents: CPU ms per replication", "blocks / agents",
                "1,000 blocks replications on 2 cores",
-               "1,000 at point 1025 on 2 cores"]  # fmt: skip
+               "1,000 at point 1025 on 2 cores",
+               "1,000 at 1025, 2,000 ppa, on 2 cores"]  # fmt: skip
     note = (
         f"Medians over {args.repeats} repeats of {args.n} replications of each baseline at point"
         " values, one worker, CPU time of the process (both trees under the same load); the"
         " 1,000-replication columns are CPU time over 2 cores. Point 1025: session 24's"
         " re-calibrated blocks (experiments/session24/deaths/point_1025_guard0.json), the"
-        " point issue 13's 30 s is asked at."
+        " point issue 13's 30 s is asked at, at its 1,000 people per agent and at 2,000."
     )
     write("blocks", args, {"blocks": table(columns, rows, note)}, runs=raw,
           blocks_values=[[list(p), v] for p, v in BLOCKS])  # fmt: skip

@@ -360,3 +360,148 @@ POINT_1025_DIGEST = "d76a2536cd2b40eddf3ad84ab204b23bc3c4b029f32ebb17faca8faeffd
 
 def test_24_runs_at_point_1025_are_what_they_were() -> None:
     assert _point_digest(24) == POINT_1025_DIGEST
+
+
+# -- session 26: the Python around the kernel ------------------------------------------------
+def test_a_population_day_is_each_crowds_own_day() -> None:
+    """`BlockPopulation.step` writes every region's parameters at once and its counts into one
+    array: each region's row is, bit for bit, what stepping that crowd alone gives
+    (`BlockCrowd.step`: its own `floats`, integers and weight), through units joining and
+    leaving, a shock's hardship and a rule changed mid-run; the crowds end in the same state."""
+    from dataclasses import replace
+
+    from transition_sim.core.blocks import BlockPopulation
+
+    def crowds() -> list[BlockCrowd]:
+        rng = np.random.default_rng(11)
+        out = []
+        for shape, side, n, units, weight in (
+            ("von_neumann", 20, 300, 12, 1.7), ("moore", 12, 100, 6, 1.0),
+            ("von_neumann", 16, 200, 9, 0.4),
+        ):  # fmt: skip
+            out.append(BlockCrowd.build(
+                rng, side, n, rng.integers(0, 2, units), (0.8, 0.12, 0.08), (0.0, 0.9),
+                (0.0, 1.0), 40.0, shape, 250, 1000.0, 4, weight,
+            ))  # fmt: skip
+        return out
+
+    alone, packed = crowds(), crowds()
+    pop = BlockPopulation(packed)
+    rules = replace(RULES, guarding=0.3, exact_ratio=True)
+    for day in range(12):
+        if day == 4:
+            rules = replace(rules, arrests_per_unit=2, legitimacy=0.2)
+        for cs in (alone, packed):
+            cs[1].hardship_extra = 0.05 * day
+            if day == 3:
+                cs[0].add_units(4, 2)
+            if day == 8:
+                cs[0].remove_units(2)
+            for c in cs:
+                c.unit_deters[:] = day % 5 != 2
+        contagion = np.array([0.1 * (day % 3), 0.02 * day, 0.0])
+        rows = pop.step(rules, contagion)
+        for r, c in enumerate(alone):
+            own = c.step(rules, float(contagion[r]))
+            assert rows[r].tobytes() == own.tobytes(), (day, r)
+    assert rows[:, :3].sum() > 0.5  # people were active: the days compared something
+    for a, b in zip(alone, packed, strict=True):
+        for name in ("active", "jailed", "ring", "experience", "ux", "uy", "cops_seen",
+                     "actives_seen", "stream"):  # fmt: skip
+            assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+        assert a.clock == b.clock == 12
+
+
+def test_a_population_days_parameters_are_each_crowds_floats() -> None:
+    from dataclasses import replace
+
+    from transition_sim.core.blocks import BlockPopulation
+
+    crowds = [crowd_of("von_neumann", 12, 80, 5), crowd_of("moore", 9, 50, 4)]
+    crowds[1].hardship_extra = 0.125
+    pop = BlockPopulation(crowds)
+    rules = replace(RULES, guarding=0.7, exact_ratio=True, crime_drive=0.33)
+    rows = pop._floats_today(rules, np.array([0.25, 0.5]))
+    for r, (c, x) in enumerate(zip(crowds, (0.25, 0.5), strict=True)):
+        assert rows[r].tobytes() == c.floats(rules, x).tobytes(), r
+
+
+@pytest.mark.parametrize("shape", ["von_neumann", "moore"])
+def test_a_new_crowds_tallies_are_a_fresh_count(shape: str) -> None:
+    """A new crowd's tallies skip counting its (zero) actives and tally its units in one call:
+    the same arrays, bit for bit, as the full count (`recount`) and as one `_unit_tally` per
+    unit, here on a small torus with units near its edges."""
+    from transition_sim.core.blocks import units_tally
+
+    for side, n, units in ((30, 600, 40), (7, 30, 9)):
+        crowd = crowd_of(shape, side, n, units)
+        quiet = (crowd.cops_seen.copy(), crowd.actives_seen.copy())
+        crowd.recount()
+        assert quiet[0].tobytes() == crowd.cops_seen.tobytes()
+        assert quiet[1].tobytes() == crowd.actives_seen.tobytes()
+        assert crowd.cops_seen.sum() > 0
+        one_by_one = np.zeros(side * side)
+        for x, y in zip(crowd.ux, crowd.uy, strict=True):
+            _unit_tally(one_by_one, x, y, crowd.reach, shape == "moore", side, 1.0)
+        together = units_tally(crowd.ux, crowd.uy, crowd.reach, shape == "moore", side)
+        assert together.tobytes() == one_by_one.tobytes()
+
+
+def test_a_new_crowds_jail_ring_is_packed_as_zeros_without_reading_it() -> None:
+    """A new crowd's ring is read-only zeros (packing starts the flat ring as zeros, and need
+    not read them): a write to it fails loudly instead of being lost; a crowd stepped alone
+    first holds its own writable ring, and packing keeps what that ring holds."""
+    from transition_sim.core.blocks import BlockPopulation
+
+    fresh, stepped = crowd_of("von_neumann", 12, 80, 5), crowd_of("moore", 9, 50, 4)
+    with pytest.raises(ValueError, match="read-only"):
+        fresh.ring[0, 0] = 1.0
+    run_days(stepped, 4)
+    assert stepped.ring.flags.writeable and stepped.ring.sum() > 0.0  # detentions to come
+    held = stepped.ring.copy()
+    pop = BlockPopulation([fresh, stepped])
+    assert pop.flat["ring"].tobytes() == np.concatenate([np.zeros_like(fresh.ring), held]).tobytes()
+    assert fresh.ring.flags.writeable and np.shares_memory(fresh.ring, pop.flat["ring"])
+
+
+def test_a_replications_crowds_are_freed_when_simulate_returns() -> None:
+    """`simulate` lets go of the model's crowds (`TransitionModel.close`) once it holds the
+    result: their arrays are freed at once, not when the collector finds the model (a cycle
+    of references), so the next replication reuses their memory; the result is the one the
+    model gives without it."""
+    import gc
+    import importlib.util
+    import weakref
+    from pathlib import Path
+
+    from transition_sim.core import model as model_module
+    from transition_sim.core.model import TransitionModel
+    from transition_sim.simulate import simulate
+
+    path = Path(__file__).parents[1] / "experiments" / "session25" / "speed" / "digest.py"
+    spec = importlib.util.spec_from_file_location("speed25_digest", path)
+    assert spec is not None and spec.loader is not None
+    digest_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(digest_module)
+    scenario = digest_module.scenario_for(digest_module.POINT, 4000)
+    rings: list[weakref.ref] = []
+    make = model_module.make_population
+
+    def watched(crowds):
+        population = make(crowds)
+        rings.append(weakref.ref(population.flat["ring"]))
+        return population
+
+    model_module.make_population = watched
+    gc.disable()
+    try:
+        result = simulate(scenario, 5)
+        assert len(rings) == 1 and rings[0]() is None  # freed, with the collector off
+        kept = TransitionModel(scenario, seed=5)
+        kept.run()
+        assert rings[1]() is not None  # a model not closed holds them
+        other = kept.result()
+    finally:
+        gc.enable()
+        model_module.make_population = make
+    assert digest_module.run_hash(result) == digest_module.run_hash(other)

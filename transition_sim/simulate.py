@@ -14,4 +14,6 @@ def simulate(scenario: Scenario, seed: int) -> RunResult:
 
     model = TransitionModel(scenario, seed=seed)
     model.run()
-    return model.result()
+    result = model.result()
+    model.close()  # its arrays freed now, not when the collector finds the model (a cycle)
+    return result

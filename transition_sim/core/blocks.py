@@ -324,6 +324,16 @@ def _unit_tally(
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
 
 
+@numba.njit(cache=True)
+def units_tally(x: np.ndarray, y: np.ndarray, reach: float, moore: bool, side: int) -> np.ndarray:
+    """Per cell, the units standing at the points (x, y) in its sight: `_unit_tally` of each,
+    in order (one call for all: a call from Python per unit cost more than its tally)."""
+    tally = np.zeros(side * side)
+    for u in range(x.shape[0]):
+        _unit_tally(tally, x[u], y[u], reach, moore, side, 1.0)
+    return tally
+
+
 @numba.njit(cache=True, inline="always")
 def _spans(
     x: float, y: float, reach: float, moore: bool, side: int, r: int, out: np.ndarray
@@ -740,11 +750,14 @@ def block_table(radius: int, shape: str, side: int) -> np.ndarray:
     return table
 
 
+@cache
 def vision_weights(cells: float, shape: str, side: int) -> tuple[int, np.ndarray]:
     """The smallest radius whose vision holds at least `cells` cells, and by offset
     (`crowd.neighborhood_offsets`) the share of that cell in vision: 1, the outer ring's share
     such that the vision holds exactly `cells` cells (a vision in residents is then the same at
-    any resolution, where a radius in whole cells can miss it by a tenth)."""
+    any resolution, where a radius in whole cells can miss it by a tenth). Kept by its
+    arguments: every region of that size, in every replication, reads the same (read-only)
+    weights."""
     radius = 1
     while len(neighborhood_offsets(radius, shape, side)) < cells and 2 * radius + 1 < side:
         radius += 1
@@ -810,6 +823,9 @@ class BlockCrowd:
         self.active = np.zeros((self.n, 3))
         self.jailed = np.zeros((self.n, 3))
         self.ring = np.zeros((self.n, 3 * (jail_days + 2)))  # jailed by kind and release day
+        # Read-only zeros until the crowd is packed (`BlockPopulation._pack` then need not read
+        # them: its flat ring starts as zeros) or stepped alone (`step` makes it writable).
+        self.ring.flags.writeable = False
         self.experience = np.zeros(self.n)
         self.clock = 0
         self.hardship_extra = 0.0
@@ -821,7 +837,7 @@ class BlockCrowd:
         self._span_rows = 2 * min(int(self.reach) + 1, (side - 1) // 2) + 1
         self.unit_spans = np.zeros((self.m, self._span_rows, 2), dtype=np.int64)
         self.spans_at = np.full((self.m, 2), np.nan)
-        self.recount()
+        self.recount(quiet=True)  # `active` is zeros
 
     @classmethod
     def build(
@@ -861,17 +877,18 @@ class BlockCrowd:
 
     def _units_seen(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per cell, the units standing at (x, y) in its sight."""
-        tally = np.zeros(self.side * self.side)
-        moore = self.shape != "von_neumann"
-        for a, b in zip(x, y, strict=True):
-            _unit_tally(tally, a, b, self.reach, moore, self.side, 1.0)
-        return tally
+        return units_tally(x, y, self.reach, self.shape != "von_neumann", self.side)
 
-    def recount(self) -> None:
-        """Both tallies from scratch (after `active` or units were set by hand)."""
+    def recount(self, quiet: bool = False) -> None:
+        """Both tallies from scratch (after `active` or units were set by hand); `quiet`: no
+        block is active (a new crowd), so that the actives' tally is zeros without counting it
+        (`fresh_tally` of zero shares adds +0.0 everywhere: the same zeros)."""
         self._counted = self.unit_deters.copy()
         on = self._counted
         self.cops_seen = self._units_seen(self.ux[on], self.uy[on])
+        if quiet:
+            self.actives_seen = np.zeros(self.side**2)
+            return
         self.actives_seen = fresh_tally(
             self.neighbors, self.vision_weights, self.pos[: self.n], self.active.sum(axis=1),
             self.side**2,
@@ -893,6 +910,8 @@ class BlockCrowd:
         """One day; the day's statistics (layout `kernel.STAT_*`), in the model's agents: in
         blocks times `weight`."""
         c = rules.contagion_signal if contagion is None else contagion
+        if not self.ring.flags.writeable:  # a new crowd's zeros, stepped alone: writable zeros
+            self.ring = np.zeros(self.ring.shape)
         ints = np.array(
             [rules.max_jail_term, int(rules.movement), rules.arrests_per_unit, self.clock],
             dtype=np.int64,
@@ -979,13 +998,11 @@ class BlockCrowd:
         """In the site window of `cell`: armed active people in blocks' worth, turned units and
         deterring units (`site_forces`)."""
         blocks, w, half = self._window(cell, radius)
-        armed = self.active[blocks, VIOLENT] + self.active[blocks, CRIME]
-        x, y = divmod(cell, self.side)
-        turned, deters = units_near(
-            self.ux, self.uy, x, y, half, self.side, self.unit_deters, self.unit_faction,
-            turned_faction,
+        armed, turned, deters = window_inputs(
+            self.active, blocks, self.ux, self.uy, cell, half, self.side, self.unit_deters,
+            self.unit_faction, turned_faction,
         )  # fmt: skip
-        return float(w @ armed), turned, deters
+        return float(w @ armed), turned, deters  # numpy's dot: its order of sums, as ever
 
     def peaceful_near(self, cell: int, radius: int) -> float:
         """Peaceful active people in the site window of `cell`, in deterrence-equivalents (their
@@ -1036,6 +1053,31 @@ def units_near(
     return float(turned), float(deterring)
 
 
+@numba.njit(cache=True)
+def window_inputs(
+    active: np.ndarray,
+    blocks: np.ndarray,
+    ux: np.ndarray,
+    uy: np.ndarray,
+    cell: int,
+    half: float,
+    side: int,
+    deters: np.ndarray,
+    faction: np.ndarray,
+    turned_faction: np.ndarray,
+) -> tuple[np.ndarray, float, float]:
+    """What `BlockCrowd._window_forces` reads in the window of `cell` (its `blocks`, half-width
+    `half`), in one call: each block's armed active share (violent + crime, the sum numpy's
+    `active[blocks, VIOLENT] + active[blocks, CRIME]` makes, in a new array) and `units_near`
+    the centre of `cell`."""
+    armed = np.empty(blocks.shape[0])
+    for i in range(blocks.shape[0]):
+        armed[i] = active[blocks[i], VIOLENT] + active[blocks[i], CRIME]
+    turned, deterring = units_near(ux, uy, cell // side, cell % side, half, side, deters,
+                                   faction, turned_faction)  # fmt: skip
+    return armed, turned, deterring
+
+
 # -- every region -----------------------------------------------------------------------------
 BLOCK = ("people", "traits", "active", "jailed", "ring", "experience")
 AGENT = ("pos",)
@@ -1059,6 +1101,19 @@ class BlockPopulation:
         self.flat: dict[str, np.ndarray] = {}
         self._packed: dict[str, list[np.ndarray]] = {}  # by array: each crowd's view of it
         self._pack()
+        # A day's `block_day` parameters by region (a row each: `BlockCrowd.floats` and its
+        # integers), kept from day to day: `_floats_today` writes the day's values over each
+        # crowd's own ones (`_fixed`), so that a row is what `BlockCrowd.floats` builds.
+        self._fixed = np.zeros((len(crowds), N_FLOAT + 6))
+        for r, c in enumerate(crowds):
+            self._fixed[r, PER_BLOCK:] = (
+                c.people_per_agent / c.unit_people, 1.0 / c.unit_people, 0.0, c.reach,
+                float(c.shape != "von_neumann"), 0.0,
+            )  # fmt: skip
+        self._floats = np.empty_like(self._fixed)
+        self._ints = np.zeros((len(crowds), 4), dtype=np.int64)
+        self._ints_of: tuple | None = None
+        self._weights = np.array([[c.weight] for c in crowds])
 
     def _pack(self) -> None:
         """Pack each group of arrays whose crowds replaced one (all, the first time): a group
@@ -1080,7 +1135,14 @@ class BlockPopulation:
                 continue
             at = _starts([size(c) for c in cs])
             for name in names:
-                whole = np.concatenate([getattr(c, name) for c in cs])
+                parts = [getattr(c, name) for c in cs]
+                if name == "ring":  # a new crowd's ring is read-only zeros: not read, not copied
+                    whole = np.zeros((at[-1], parts[0].shape[1]))
+                    for r, part in enumerate(parts):
+                        if part.flags.writeable:  # stepped alone before (`BlockCrowd.step`)
+                            whole[at[r] : at[r + 1]] = part
+                else:
+                    whole = np.concatenate(parts)
                 flat[name] = whole
                 for r, c in enumerate(cs):
                     setattr(c, name, whole[at[r] : at[r + 1]])
@@ -1093,17 +1155,53 @@ class BlockPopulation:
 
     def refresh(self) -> None:
         """Pack again if a crowd replaced its arrays."""
-        for c, views in zip(self.crowds, self._views, strict=True):
-            if any(getattr(c, a) is not v for a, v in zip(REPLACED, views, strict=True)):
+        # `REPLACED` written out: checked daily, two attribute reads a region are cheaper than
+        # a generator over the names (as `population.Population.packed`)
+        for c, (pos, cops_seen) in zip(self.crowds, self._views, strict=True):
+            if c.pos is not pos or c.cops_seen is not cops_seen:
                 self._pack()
                 return
 
+    def _floats_today(self, rules: CrowdRules, contagion: np.ndarray) -> np.ndarray:
+        """Each region's `BlockCrowd.floats` for today, as rows (the same values, written by
+        column for every region at once)."""
+        f = self._floats
+        f[:] = self._fixed
+        f[:, LEGITIMACY : SOCIAL_SIGNAL + 1] = (
+            rules.legitimacy, rules.threshold, rules.arrest_constant, rules.social_signal,
+        )  # fmt: skip
+        f[:, CONTAGION_SIGNAL] = contagion
+        f[:, MEMORY_EFFECT : CRIME_DRIVE + 1] = (
+            rules.memory_effect, rules.memory_gain, rules.memory_decay, rules.crime_drive,
+        )  # fmt: skip
+        f[:, HARDSHIP_EXTRA] = [c.hardship_extra for c in self.crowds]
+        f[:, GUARDING] = rules.guarding
+        f[:, EXACT_RATIO] = float(rules.exact_ratio)
+        return f
+
     def step(self, rules: CrowdRules, contagion: np.ndarray) -> np.ndarray:
-        """One day in every region (each its own `contagion`): regions x `kernel.N_STATS`."""
+        """One day in every region (each its own `contagion`): regions x `kernel.N_STATS`;
+        each region's row is its `BlockCrowd.step` (the same call of `block_day`, its
+        parameters written for every region at once)."""
         self.refresh()
-        return np.stack(
-            [c.step(rules, float(x)) for c, x in zip(self.crowds, contagion, strict=True)]
-        )
+        f = self._floats_today(rules, contagion)
+        ints = (rules.max_jail_term, int(rules.movement), rules.arrests_per_unit)
+        ip = self._ints
+        if ints != self._ints_of:  # the same all run long, as a rule
+            self._ints_of = ints
+            ip[:, :CLOCK] = ints
+        out = np.empty((len(self.crowds), N_STATS))
+        for r, c in enumerate(self.crowds):
+            ip[r, CLOCK] = c.clock
+            out[r] = block_day(
+                c.table, c.vision_weights, c.occupant, c.pos, c.people, c.traits, c.active,
+                c.jailed, c.ring, c.experience, c.ux, c.uy, c.unit_deters, c._counted,
+                c.cops_seen, c.actives_seen, c.site_cells, c.side, f[r], ip[r], c.stream,
+                c.unit_spans, c.spans_at,
+            )  # fmt: skip
+            c.clock += 1
+        out *= self._weights  # in the model's agents (x 1.0, where it is 1, changes nothing)
+        return out
 
 
 def warm_up() -> None:

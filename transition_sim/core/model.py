@@ -857,6 +857,15 @@ class TransitionModel(mesa.Model):
     def events_table(self) -> pa.Table:
         return _events_table(self.events, self.params)
 
+    def close(self) -> None:
+        """Let go of the regions' crowds and their packed arrays now (`simulate` calls it once
+        it holds the result, which never reads them): a model is a cycle of references (its
+        actors hold it), freed only when the collector finds it, and until then its arrays
+        (megabytes of jail rings with blocks) keep the next replication from reusing their
+        memory, so that it takes fresh pages from the system (page faults, zeroing). The model
+        cannot step after this; its records, metrics and result stay."""
+        self.crowds, self.population = [], None
+
     def result(self) -> RunResult:
         """The run's result. Its tables are built on first use (an ensemble that keeps only
         summaries never builds them), from copies of today's lists of days and events."""
