@@ -1,6 +1,6 @@
 #!/bin/sh
 # The record's score of point 1025 read two ways on one ensemble: 500 runs, seeds 20220105 and
-# 12, at 2,000 and 1,000 people per agent (and 500, 4,000 on seed 20220105), one worker, nice 5.
+# 12, at 2,000 and 1,000 people per agent, one worker, nice 5 (4,000 and 500: run_score_extra.sh).
 set -e
 P=experiments/session24/deaths/point_1025_guard0.json
 D=experiments/session26/res/score
