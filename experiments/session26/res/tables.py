@@ -75,6 +75,7 @@ def main() -> None:
                 reach10 = r["people"]["p_reach_by_day10"].get(g, 0.0)
                 cells.append(f"{day if day is not None else '-'} ({reach10:.2f})")
             print(f"| {g} | " + " | ".join(cells) + " |")
+    pooled()
     scores = {(p, s): load("score", p, s) for p in PPAS for s in SEEDS}
     scores = {k: v for k, v in scores.items() if v}
     if scores:
@@ -102,6 +103,45 @@ def main() -> None:
             print("| outcome shares | " + " | ".join(cells) + " |")
         cells = [f"{v['deaths_median']:.1f} / {v['deaths_mean']:.1f}" for v in scores.values()]
         print("| deaths median / mean | " + " | ".join(cells) + " |")
+
+
+def pooled() -> None:
+    """Both seeds pooled (1,000 runs a resolution): each resolution against 1,000 people per
+    agent, the difference of the spread part and of each region's chance (people reading), with
+    a normal 95% interval (independent samples: the grids differ, so the seeds do not pair)."""
+    runs = {p: [load("runs", p, s) for s in SEEDS] for p in PPAS}
+    runs = {p: v for p, v in runs.items() if all(v)}
+    if 1000 not in runs:
+        return
+
+    def pool(p: int, get) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+        n = sum(r["reps"] for r in runs[p])
+        return sum(get(r) * r["reps"] for r in runs[p]) / n, n
+
+    def diff(p: int, get) -> str:  # type: ignore[no-untyped-def]
+        (a, n), (b, m) = pool(p, get), pool(1000, get)
+        half = 1.96 * math.sqrt(a * (1 - a) / n + b * (1 - b) / m)
+        return f"{a - b:+.3f} [{a - b - half:+.3f}, {a - b + half:+.3f}]"
+
+    others = [p for p in runs if p != 1000]
+    print("\n### Both seeds pooled (1,000 runs a resolution): people reading, minus 1,000 ppa\n")
+    print("| | " + " | ".join(f"{p:,} ppa" for p in PPAS if p in runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    for reading in ("shipped", "people"):
+        cells = [f"{pool(p, lambda r, x=reading: r[x]['spread_part'])[0]:.3f}" for p in runs]
+        print(f"| spread part, {reading} | " + " | ".join(cells) + " |")
+    cells = [diff(p, lambda r: r["people"]["spread_part"]) if p != 1000 else "-" for p in runs]
+    print("| spread part, people, minus 1,000 | " + " | ".join(cells) + " |")
+    regions = list(runs[1000][0]["size_agents"])
+    for g in regions:
+        cells = [
+            diff(p, lambda r, g=g: r["people"]["p_reach_by_day4"][g])
+            if p != 1000
+            else f"{pool(1000, lambda r, g=g: r['people']['p_reach_by_day4'][g])[0]:.3f}"
+            for p in runs
+        ]
+        print(f"| {g}, P(0.5% by day 4), people | " + " | ".join(cells) + " |")
+    del others
 
 
 if __name__ == "__main__":
