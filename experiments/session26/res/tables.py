@@ -15,6 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PPAS = (500, 1000, 2000, 4000)
 SEEDS = (20220105, 12)
+MORE_SEEDS = (7, 2026)  # run_spread_more.sh: 2,000 and 1,000 only
 
 
 def load(folder: str, ppa: int, seed: int) -> dict | None:
@@ -76,6 +77,7 @@ def main() -> None:
                 cells.append(f"{day if day is not None else '-'} ({reach10:.2f})")
             print(f"| {g} | " + " | ".join(cells) + " |")
     pooled()
+    pooled(SEEDS + MORE_SEEDS)
     scores = {(p, s): load("score", p, s) for p in PPAS for s in SEEDS}
     scores = {k: v for k, v in scores.items() if v}
     if scores:
@@ -105,13 +107,13 @@ def main() -> None:
         print("| deaths median / mean | " + " | ".join(cells) + " |")
 
 
-def pooled() -> None:
+def pooled(seeds: tuple[int, ...] = SEEDS) -> None:
     """Both seeds pooled (1,000 runs a resolution): each resolution against 1,000 people per
     agent, the difference of the spread part and of each region's chance (people reading), with
     a normal 95% interval (independent samples: the grids differ, so the seeds do not pair)."""
-    runs = {p: [load("runs", p, s) for s in SEEDS] for p in PPAS}
+    runs = {p: [load("runs", p, s) for s in seeds] for p in PPAS}
     runs = {p: v for p, v in runs.items() if all(v)}
-    if 1000 not in runs:
+    if 1000 not in runs or len(runs) < 2:
         return
 
     def pool(p: int, get) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -124,7 +126,8 @@ def pooled() -> None:
         return f"{a - b:+.3f} [{a - b - half:+.3f}, {a - b + half:+.3f}]"
 
     others = [p for p in runs if p != 1000]
-    print("\n### Both seeds pooled (1,000 runs a resolution): people reading, minus 1,000 ppa\n")
+    total = sum(r["reps"] for r in runs[1000])
+    print(f"\n### Seeds {', '.join(map(str, seeds))} pooled ({total:,} runs a resolution)\n")
     print("| | " + " | ".join(f"{p:,} ppa" for p in PPAS if p in runs) + " |")
     print("|---|" + "---|" * len(runs))
     for reading in ("shipped", "people"):
