@@ -262,15 +262,13 @@ def test_block_deaths_per_capita_do_not_depend_on_resolution(block_runs) -> None
 
 # -- the blocks' table, as the record's score reads it (session 26) ---------------------------
 # A block holds a share of its people, so a region's active crowd is a float number of agents'
-# worth. The shipped timeseries table truncates each kind's count to whole agents
+# worth. Until session 26 the timeseries table truncated each kind's count to whole agents
 # (`model._timeseries_table`), and the record's score reads that table: the spread's threshold
-# of 0.5% of a region then needs ceil(0.005 x agents) whole agents of one kind, which depends
+# of 0.5% of a region then needed ceil(0.005 x agents) whole agents of one kind, which depends
 # on the resolution (a region of 500,000 people: 2,500 people at 500, 3,000 at 1,000, 4,000 at
-# 2,000, 4,000 at 4,000 people per agent; more when the crowd is split across kinds). At point
-# 1025 that reading alone is the spread the blocks lose at 2,000: 0.72 missed read from the
-# table, 0.34 read from the same runs' floats (experiments/session26/res/README.md). Reading
-# the floats is the integrator's call (the record's yardstick), so the behaviour it needs is a
-# strict xfail here: it must be un-marked when the table keeps the blocks' people.
+# 2,000 people per agent). At point 1025 that reading alone was the spread the blocks lost at
+# 2,000: 0.72 missed read from the truncated table, 0.34 from the same runs' floats
+# (experiments/session26/res/README.md). The table now keeps the blocks' floats.
 def _table_and_floats(people_per_agent: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """One run of the city of blocks: per day, the table's active column and the day's own
     active statistics (floats, agents' worth), both in people."""
@@ -288,20 +286,6 @@ def _table_and_floats(people_per_agent: int, seed: int) -> tuple[np.ndarray, np.
     )
 
 
-def test_the_blocks_table_loses_whole_agents_at_most() -> None:
-    """What the table loses today: at most one agent of each kind a day (truncation), never a
-    person more, and it keeps the crowd's order of size (the reading the xfail below replaces)."""
-    table, own = _table_and_floats(2000, 3)
-    assert (own > 0).any()
-    lost = own - table
-    assert (lost >= 0).all() and (lost < 3 * 2000).all(), lost.max()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the timeseries table truncates the blocks' active people to whole agents, kind by "
-    "kind (session 26, R: experiments/session26/res/README.md); the integrator's call",
-)
 def test_the_blocks_table_holds_their_active_people() -> None:
     """The table's active crowd of a blocks region is the crowd's own, to the person, at any
     resolution (a resolution-independent reading of the record's spread needs it)."""

@@ -915,7 +915,12 @@ def _timeseries_table(
     values = np.concatenate([regional, regional.sum(axis=1, keepdims=True)], axis=1)
     values = values.reshape(n * k, -1)
     start = np.datetime64(scenario.start_date, "D")
-    counts = values[:, :6].astype(np.int64)  # active by kind, quiet, jailed, arrests
+    # active by kind, quiet, jailed, arrests: whole agents for the agents crowd; a crowd of
+    # blocks holds shares of its people, so its counts are agents' worth as floats (truncating
+    # them kind by kind made the record's spread, 0.5% of a region, need a number of whole
+    # agents that depends on the resolution: experiments/session26/res/README.md)
+    blocks = scenario.crowd.representation == "blocks"
+    counts = values[:, :6] if blocks else values[:, :6].astype(np.int64)
     columns = {
         "day": np.repeat(days, k),
         "date": pa.array(np.repeat(start + days, k), pa.date32()),
