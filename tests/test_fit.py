@@ -20,7 +20,9 @@ from transition_sim.studies.fit import run_fit
 from transition_sim.studies.fit_spec import load_fit_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+# The crowd of agents at its calibrated point (the baseline before session 26): the fit's tests
+# keep the base whose contagion lies in their prior and whose rules the shipped posterior records.
+BASE = ROOT / "tests" / "agents_baseline.yaml"
 ADDRESSES = ["loyalty_dynamics.backfire", "crowd.contagion"]
 cli = CliRunner()
 
