@@ -108,7 +108,7 @@ def test_a_tiny_fit_writes_the_agreed_posterior_format(fitted: tuple[Path, Path]
     summaries |= {"peak_crowd", "outcome", "hit"}
     assert {"particle", "case", "replication"} | summaries <= set(predictive.columns)
     assert set(predictive.particle) == set(posterior.particle)
-    assert set(predictive.case) == {"base:kazakhstan_2022", "case_a", "case_b"}
+    assert set(predictive.case) == {f"base:{BASE.stem}", "case_a", "case_b"}
     # Each particle: the base's 2 record runs and 1 run of each case.
     assert (predictive.groupby("particle").size() == 4).all()
     assert (out / "report.html").read_text().count("class='figure'") == 7  # 5 record, 1, classes
