@@ -1,7 +1,7 @@
 """The case library under the blocks' registry (claims_blocks.yaml, written by registry.py and
 committed before this ran), at point 1025 with guard 0, like session 25's library runs:
 
-    uv run python experiments/session26/prior/run_library.py -n 100 [--set PATH=VALUE ...] [--out FILE]
+    uv run python experiments/session26/prior/run_library.py -n 100 [--set PATH=V ...] [--out F]
 
 The library (scenarios/cases, extending scenarios/kazakhstan_2022.yaml) is copied with
 experiments/session24/deaths/point_1025_guard0.json (and every `--set`, e.g.
