@@ -18,5 +18,6 @@ t = time.process_time()
 runs = run_ensemble(load_scenario("scenarios/kz_aftermath.yaml"), replications=n, seed=2022,
                     workers=1).runs  # fmt: skip
 share = float((runs.outcome == "popular_transition").mean())
-print({"n": n, "popular_transition": share, "liberalization_median": float(runs.liberalization.median()),
-       "cpu_s": round(time.process_time() - t, 1)})  # fmt: skip
+liberalization = float(runs.liberalization.median())
+cpu = round(time.process_time() - t, 1)
+print({"n": n, "popular_transition": share, "liberalization_median": liberalization, "cpu_s": cpu})
