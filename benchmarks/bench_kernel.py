@@ -8,7 +8,7 @@ days, and the kernel against an older commit's.
 
 Every region's day (`kernel.crowd_day`, called region by region in place of the day's one
 call of `population.population_day`) is timed while whole replications of
-scenarios/kazakhstan_2022.yaml run in this process (`simulate`, after one warm-up replication):
+the agents' baseline (tests/agents_baseline.yaml) run in this process (`simulate`, one warm-up):
 thread CPU time (other processes on a loaded machine count less), read inside compiled code
 around the call, so that the few µs of a call from Python (unboxing 19 arguments), which the
 model's one compiled call a day does not pay, are not counted (kept apart: ``call_ns``).
@@ -57,7 +57,18 @@ from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 from transition_sim.simulate import simulate
 
-BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+# The agents' kernel is timed on the agents' baseline: the shipped one until session 26, a test
+# fixture since (the shipped baseline's crowd is blocks, which never calls this kernel).
+BASELINE = ROOT / "tests" / "agents_baseline.yaml"
+
+
+def agents_scenario(tree: Path) -> Path:
+    """`tree`'s agents baseline: its tests/agents_baseline.yaml, or (a tree from before session
+    26) its shipped scenarios/kazakhstan_2022.yaml, which was the agents' then."""
+    fixture = tree / "tests" / BASELINE.name
+    return fixture if fixture.exists() else tree / "scenarios" / "kazakhstan_2022.yaml"
+
+
 MAX_DRAWS = 1 << 32
 AGAINST = "f25fbef"  # main before issue 15's kernel work
 THREAD_CPUTIME = 3  # CLOCK_THREAD_CPUTIME_ID (Linux)
@@ -269,7 +280,7 @@ def baseline_in(tree: Path, n: int, smoke: bool, scale: int = 1) -> dict[str, di
         out = Path(folder) / "kernel.json"
         subprocess.run(
             [str(tree / ".venv" / "bin" / "python"), __file__, "--baseline-only", "-n", str(n),
-             "--scenario", str(tree / "scenarios" / BASELINE.name), "--out", str(out),
+             "--scenario", str(agents_scenario(tree)), "--out", str(out),
              "--scale", str(scale),
              *(["--smoke"] if smoke else [])],
             check=True, capture_output=True,

@@ -41,3 +41,22 @@ def copy_baseline(folder: Path) -> Path:
     path = folder / BASELINE.name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# The crowd of agents at its calibrated point: the shipped baseline until session 26 (blocks since).
+AGENTS_BASELINE = Path(__file__).resolve().parent / "agents_baseline.yaml"
+
+
+def agents_library(folder: Path) -> Path:
+    """The case library (scenarios/cases) in ``folder``/cases, extending the agents' baseline
+    (written beside it as kazakhstan_2022.yaml, its posterior named by its absolute path): the
+    cases as they were before session 26's switch of the baseline to blocks."""
+    import shutil
+
+    text = AGENTS_BASELINE.read_text(encoding="utf-8")
+    posterior = load_scenario(AGENTS_BASELINE).from_posterior
+    text = re.sub(r"(?m)^from_posterior: .*$", f"from_posterior: {posterior}", text)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / BASELINE.name).write_text(text, encoding="utf-8")
+    shutil.copytree(BASELINE.parent / "cases", folder / "cases", dirs_exist_ok=True)
+    return folder / "cases"

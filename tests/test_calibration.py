@@ -16,7 +16,11 @@ from transition_sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "experiments" / "calibration" / "calibrate_kazakhstan.py"
-CHOSEN = ROOT / "experiments" / "calibration" / "results" / "chosen.json"
+CHOSEN = ROOT / "experiments" / "calibration" / "results" / "chosen.json"  # the agents' point
+# The blocks' point 1025 with no standing guard, the baseline since session 26 (its last re-fit:
+# results/blocks25_tail, which kept it with guard and guarding at 0).
+POINT_1025 = ROOT / "experiments" / "session24" / "deaths" / "point_1025_guard0.json"
+AGENTS = ROOT / "tests" / "agents_baseline.yaml"  # the agents' baseline, shipped until session 26
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +32,22 @@ def calibration():
 
 
 def test_the_baseline_uses_the_chosen_point_verbatim(calibration) -> None:
+    """The baseline is point 1025 of the crowd of blocks, every value of it verbatim (the crowd
+    rule included), its calibrated numbers inside the calibration's space; the agents' chosen
+    point is kept verbatim in the agents' baseline."""
+    point = json.loads(POINT_1025.read_text())
+    assert set(calibration.SPACE) <= set(point)
+    baseline = load_scenario(calibration.BASELINE)
+    for path, value in point.items():
+        assert calibration.value_at(baseline, path) == value, path
+    for path, (low, high) in calibration.SPACE.items():
+        assert low <= point[path] <= high, path
     chosen = json.loads(CHOSEN.read_text())
     assert set(chosen) == set(calibration.SPACE)
-    baseline = load_scenario(calibration.BASELINE)
+    agents = load_scenario(AGENTS)
+    assert agents.crowd.representation == "agents"
     for path, value in chosen.items():
-        assert calibration.value_at(baseline, path) == value, path
+        assert calibration.value_at(agents, path) == value, path
         low, high = calibration.SPACE[path]
         assert low <= value <= high, path
 

@@ -26,7 +26,9 @@ from transition_sim.studies.spec import load_spec
 from transition_sim.studies.sweep import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "kazakhstan_2022.yaml"
+# The spec machinery's base: the crowd of agents at its point (tests/agents_baseline.yaml), whose
+# vision is an integer number of cells (7); since session 26 the shipped baseline is blocks.
+BASELINE = ROOT / "tests" / "agents_baseline.yaml"
 KNB = [f"factions.KNB.loyalty.{k}" for k in ("successor", "family", "self_interest")]
 
 

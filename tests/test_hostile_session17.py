@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from posterior_files import prior_draws_posterior
 from typer.testing import CliRunner
 
 from transition_sim.claims import BASELINE_PATH, REGISTRY_PATH
@@ -19,13 +20,15 @@ from transition_sim.scenario.posterior import (
     PosteriorError,
     model_rules,
     read_posterior,
+    record_rules,
     write_posterior,
 )
 
 cli = CliRunner()
 
-# A claim whose counterfactual (of kz_aftermath, which draws from the shipped posterior) is a
-# `set:` entry of the registry; the test adds a rule to it.
+# A claim whose counterfactual (of kz_aftermath) is a `set:` entry of the registry; the test adds
+# a rule to it. Since session 26 the shipped baseline (blocks) names no posterior (the library's
+# fit was made with agents), so the test gives one recording the baseline's rules (--posterior).
 PROTEST_TRADITION = "        set: {crowd.memory_effect: 0.0}\n        mean: protest_waves\n"
 
 
@@ -52,7 +55,10 @@ def test_check_claims_refuses_a_counterfactuals_rule_before_running_at_its_entry
     registry.write_text(text.replace(PROTEST_TRADITION, bad), encoding="utf-8")
     line = text[: text.index(PROTEST_TRADITION)].count("\n") + 1  # its `set:` line
     only = ["--only", "C-domestic-crisis", "--only", "C-protest-tradition"]  # kazakhstan first
+    posterior = prior_draws_posterior(tmp_path / "fit", particles=4)
+    record_rules(posterior, model_rules(scenario_values(load_scenario(BASELINE_PATH))))
     args = ["check-claims", "--claims", str(registry), *only, "-n", "2", "-w", "1", "--json"]
+    args += ["--posterior", str(posterior)]
     result = cli.invoke(app, args)
     assert result.exit_code == 2, result.output
     error = json.loads(result.stdout)["error"]

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_fit import library
+from test_fit import BASE, library
 from typer.testing import CliRunner
 
 from transition_sim.cli import app
@@ -98,7 +98,9 @@ def test_a_fit_spec_whose_scenario_is_no_file_says_what_it_is(tmp_path: Path, ki
     """The same for a fit spec: it said "no scenario file" of a folder or a pipe."""
     target, said = _not_a_file(tmp_path, kind)
     spec = library(tmp_path)
-    spec.write_text(spec.read_text().replace(f"scenario: {BASELINE}", f"scenario: {target}"))
+    text = spec.read_text()
+    assert f"scenario: {BASE}" in text  # the spec test_fit writes (its base: the agents')
+    spec.write_text(text.replace(f"scenario: {BASE}", f"scenario: {target}"))
     result = cli.invoke(app, ["fit", str(spec), "--out", str(tmp_path / "out"), "-w", "1"])
     assert result.exit_code == 2, result.output
     assert f"{spec}:2: scenario: {said}" in result.output

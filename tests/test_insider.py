@@ -3,9 +3,12 @@ in a showdown between camps (experiments/diagnosis/insider/, section 7) [C-knb-d
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from pathlib import Path
 
 import pytest
+from scenario_files import agents_library
 
 from transition_sim.core.model import TransitionModel
 from transition_sim.ensemble.runner import replication_seed
@@ -13,6 +16,13 @@ from transition_sim.scenario.loader import load_scenario
 from transition_sim.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@functools.cache
+def agents_case(name: str) -> Path:
+    """A library case extending the agents' baseline (the crowd these tests were written with;
+    the shipped baseline is blocks since session 26)."""
+    return agents_library(Path(tempfile.mkdtemp(prefix="insider-agents-"))) / f"{name}.yaml"
 
 
 def baseline() -> TransitionModel:
@@ -72,7 +82,7 @@ def dismissed_camp_takes_office(army_loyalty: dict[str, float], runs: int = 40) 
     library (an elite split with no protest, three camps: the ruler, an ally, the dismissed
     rival), used as a generic fixture; the outcome is judged on the office, not on the case's
     record."""
-    sc = load_scenario(SCENARIOS / "cases" / "zimbabwe_2017.yaml").model_dump()
+    sc = load_scenario(agents_case("zimbabwe_2017")).model_dump()
     army = next(n for n, f in sc["factions"].items() if f and f["units"] == 100)
     sc["factions"][army]["loyalty"] = army_loyalty
     scenario = Scenario.model_validate(sc)
@@ -90,7 +100,7 @@ def test_a_dismissed_camp_whose_man_commands_half_the_units_usually_takes_the_of
     succeeds in most runs; with the same chief the ruler's man (loyalties swapped), it rarely
     does. Before the chief was brought over, the first share was 0.275 (the camp struck at once
     with odds of about 0.3; experiments/diagnosis/insider/ finding 5)."""
-    sc = load_scenario(SCENARIOS / "cases" / "zimbabwe_2017.yaml")
+    sc = load_scenario(agents_case("zimbabwe_2017"))
     ruler = sc.incumbent.name
     rival = next(c.name for c in sc.camps if not c.incumbent and c.ally_of is None)
     its_man = dismissed_camp_takes_office({rival: 0.6, ruler: 0.25, "self_interest": 0.15})

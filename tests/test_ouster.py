@@ -106,7 +106,8 @@ def test_it_only_moves_mass(share: float, midpoint: float, steepness: float, rat
 def kazakhstan(**dynamics) -> TransitionModel:
     """The baseline with every loyalty mechanism off but the named ones, and twice its price
     rise (so that the crowd ignites whatever the seed: these tests need days of protest)."""
-    data = load_scenario(SCENARIOS / "kazakhstan_2022.yaml").model_dump()
+    # the agents' baseline (shipped until session 26; the crowd sizes these tests were set on)
+    data = load_scenario(Path(__file__).parent / "agents_baseline.yaml").model_dump()
     off = dict.fromkeys(
         ("backfire", "crowd_pressure", "cascade", "elite_split", "patron_pay", "recovery"), 0.0
     )

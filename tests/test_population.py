@@ -91,7 +91,8 @@ def test_the_kernel_sees_each_days_stances_as_patron_units_join_and_leave(monkey
     from transition_sim.core.model import TransitionModel
     from transition_sim.scenario.loader import load_scenario
 
-    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "kazakhstan_2022.yaml")
+    # the agents' baseline: population_day is the agents' kernel (blocks since session 26)
+    scenario = load_scenario(Path(__file__).parent / "agents_baseline.yaml")
     model = TransitionModel(scenario, seed=24)  # the patron deploys, then withdraws
     inner, patron_days = population.population_day, []
 

@@ -34,6 +34,9 @@ from transition_sim.scenario.posterior import (
 from transition_sim.scenario.schema import BLOCKS_REFUSE, Crowd
 
 ROOT = Path(__file__).resolve().parents[1]
+# The crowd of agents at its point, which the shipped posterior (the fit across the library) was
+# fitted with; since session 26 the shipped baseline is blocks.
+AGENTS = ROOT / "tests" / "agents_baseline.yaml"
 CASES = ROOT / "scenarios" / "cases"
 cli = CliRunner()
 
@@ -142,11 +145,13 @@ def test_a_rule_the_record_lacks_counts_at_its_default(
     assert rule_mismatches(posterior, data) == [("crowd.guarding", 0.3, 0.0)]
 
 
-def test_vision_left_out_is_the_default_it_runs(recorded: Path) -> None:
-    """The baseline writes vision: 7 (cells); a scenario that leaves vision out runs 7 cells
-    too, but one that gives it in residents runs another rule."""
-    posterior = read_posterior(recorded)
-    data = scenario_values(load_scenario(BASELINE_PATH))
+def test_vision_left_out_is_the_default_it_runs(tmp_path: Path) -> None:
+    """The agents' baseline writes vision: 7 (cells); a scenario that leaves vision out runs 7
+    cells too, but one that gives it in residents runs another rule."""
+    data = scenario_values(load_scenario(AGENTS))
+    folder = prior_draws_posterior(tmp_path / "fit", particles=4)
+    record_rules(folder, model_rules(data))
+    posterior = read_posterior(folder)
     data["crowd"]["vision"] = None
     assert rule_mismatches(posterior, data) == []
     data["crowd"]["vision_people"] = 5000.0
@@ -201,12 +206,19 @@ def test_record_rules_keeps_the_particles(tmp_path: Path, baseline_rules: dict) 
         record_rules(folder, {k: v for k, v in baseline_rules.items() if k != "crowd.guarding"})
 
 
-def test_the_shipped_posterior_records_the_rules_the_baseline_runs() -> None:
-    baseline = load_scenario(BASELINE_PATH)
-    assert baseline.from_posterior is not None
-    posterior = read_posterior(baseline.from_posterior)
+def test_the_shipped_posterior_records_the_rules_the_agents_baseline_runs() -> None:
+    """The fit across the library was made with the crowd of agents: the agents' baseline names
+    it and runs its rules; the shipped baseline (blocks since session 26) names none, and
+    would be refused by it (another crowd rule)."""
+    agents = load_scenario(AGENTS)
+    assert agents.from_posterior is not None
+    posterior = read_posterior(agents.from_posterior)
     assert set(posterior.metadata[RULES_KEY]) == set(RULES)
-    assert rule_mismatches(posterior, scenario_values(baseline)) == []
+    assert rule_mismatches(posterior, scenario_values(agents)) == []
+    shipped = load_scenario(BASELINE_PATH)
+    assert shipped.from_posterior is None
+    mismatched = [m[0] for m in rule_mismatches(posterior, scenario_values(shipped))]
+    assert mismatched[0] == "crowd.representation", mismatched
 
 
 def test_a_fit_records_its_base_scenarios_rules(tmp_path: Path) -> None:
@@ -216,7 +228,8 @@ def test_a_fit_records_its_base_scenarios_rules(tmp_path: Path) -> None:
     from transition_sim.studies.fit_spec import load_fit_spec
 
     base = tmp_path / "base.yaml"
-    base.write_text(f"extends: {BASELINE_PATH}\ncrowd: {{arrest_ratio: exact, gathering: 0.25}}\n")
+    # gathering is an agents' rule (blocks refuse it): the base extends the agents' baseline
+    base.write_text(f"extends: {AGENTS}\ncrowd: {{arrest_ratio: exact, gathering: 0.25}}\n")
     spec = library(tmp_path)
     for file in [spec, *(tmp_path / "cases").glob("*.yaml")]:  # the cases run the base's rules
         file.write_text(file.read_text().replace(str(BASE), str(base)))

@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The baseline with a crowd of blocks and vision in residents (its agents' 7 cells at 700
 # residents a cell: docs/ODD.md §7.13); its other values are the baseline's, inside every prior.
 BLOCKS = "crowd: {representation: blocks, vision: null, vision_people: 78400}\n"
+# The baseline with the crowd of agents and vision in cells (Epstein's 7), pinned explicitly:
+# since session 26 the baseline itself is blocks.
+AGENTS = "crowd: {representation: agents, vision: 7, vision_people: null}\n"
 
 
 def _scenario(folder: Path, name: str, extra: str = "", days: int = 60) -> Path:
@@ -44,6 +47,11 @@ def _scenario(folder: Path, name: str, extra: str = "", days: int = 60) -> Path:
 @pytest.fixture(scope="module")
 def blocks_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _scenario(tmp_path_factory.mktemp("blocks"), "blocks", BLOCKS)
+
+
+@pytest.fixture(scope="module")
+def agents_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _scenario(tmp_path_factory.mktemp("agents"), "agents", AGENTS)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +80,7 @@ def test_a_null_value_other_than_the_unused_vision_is_still_a_problem(
     """Only the vision the scenario leaves null while it gives the other is skipped: a
     scenario that gives neither has 7 cells (`Crowd._default_vision`), so its cells prior is
     checked and drawn like a given one, and a prior of another null value is refused."""
-    extra = "crowd: {representation: blocks, vision: null}\n"
+    extra = "crowd: {representation: blocks, vision: null, vision_people: null}\n"
     novision = _scenario(blocks_file.parent, "novision", extra)
     assert load_scenario(novision).crowd.vision == 7
     assert prior_problems(registry, novision, load_scenario(novision)) == []
@@ -95,10 +103,10 @@ def test_a_blocks_scenario_runs_under_the_priors_with_no_refused_draw(
 
 
 def test_the_vision_prior_is_drawn_in_residents_for_blocks_and_in_cells_for_agents(
-    registry: Priors, blocks_file: Path
+    registry: Priors, blocks_file: Path, agents_file: Path
 ) -> None:
     blocks = load_scenario(blocks_file)
-    agents = load_scenario(BASELINE_PATH)
+    agents = load_scenario(agents_file)
     assert agents.crowd.vision is not None and agents.crowd.vision_people is None
     unc = _uncertainty(registry)
     people, cells = [], []
@@ -119,11 +127,13 @@ def test_the_vision_prior_is_drawn_in_residents_for_blocks_and_in_cells_for_agen
     assert len(set(cells)) >= 3  # agents still draw vision in cells
 
 
-def test_a_prior_blocks_settle_is_not_drawn(registry: Priors, blocks_file: Path) -> None:
+def test_a_prior_blocks_settle_is_not_drawn(
+    registry: Priors, blocks_file: Path, agents_file: Path
+) -> None:
     """hardship_skew, gathering and guarding have priors, which agents draw; blocks keep the
     only values they implement, in every draw."""
     blocks = load_scenario(blocks_file)
-    agents = load_scenario(BASELINE_PATH)
+    agents = load_scenario(agents_file)
     unc = _uncertainty(registry)
     paths = {f"crowd.{name}" for name in BLOCKS_REFUSE}
     assert paths <= {p.path for p in registry.priors}

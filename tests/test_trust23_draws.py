@@ -189,7 +189,7 @@ def test_run_refuses_priors_whose_high_ends_the_scenario_refuses_together(tmp_pa
     registry.write_text(
         THRESHOLDS.replace("government.escalation_thresholds]", "protesters.violent_share]")
         .replace("government.escalation_thresholds.0: [uniform, 0.003, 0.0099]",
-                 "protesters.violent_share: [uniform, 0.05, 0.9]")
+                 "protesters.violent_share: [uniform, 0.01, 0.9]")  # both crowds' values
         .replace("government.escalation_thresholds.1: [uniform, 0.005, 0.015]",
                  "protesters.crime_share: [uniform, 0.0, 0.9]"),
         encoding="utf-8",

@@ -34,6 +34,7 @@ from transition_sim.ensemble.summary import summarize, variance_split
 from transition_sim.ensemble.uncertainty import Uncertainty, drawn_scenario, drawn_values
 from transition_sim.scenario.address import scenario_values, set_value, yaml_value
 from transition_sim.scenario.loader import load_scenario
+from transition_sim.scenario.schema import settled_paths
 from transition_sim.simulate import simulate
 
 PRIORS = load_priors()
@@ -116,10 +117,10 @@ def test_a_draw_stays_inside_its_prior() -> None:
     data = scenario_values(BASELINE)
     coupled = {m for members in PRIORS.coupled for m in members}
     draws = [draw_priors(PRIORS.priors, seed, data) for seed in range(400)]
-    # every prior is drawn but the vision in residents, which the baseline leaves null (it
-    # gives vision in cells): that prior is a blocks crowd's (tests/test_priors_blocks24.py)
+    # every prior is drawn but the vision in cells, which the baseline (a crowd of blocks since
+    # session 26) leaves null: it gives vision in residents (tests/test_priors_blocks24.py)
     undrawn = {p.path for p in PRIORS.priors if p.path not in draws[0]}
-    assert undrawn == {"crowd.vision_people"}
+    assert undrawn == {"crowd.vision"}
     for p in PRIORS.priors:
         if p.path in undrawn:
             continue
@@ -127,14 +128,17 @@ def test_a_draw_stays_inside_its_prior() -> None:
         assert values.min() >= p.low and values.max() <= p.high, p.path
         if p.low < p.high:
             assert len(set(values)) > 300, p.path  # drawn, not stuck
-    # the applied scenario keeps coupled sets' sums and valid draws (rounded integers aside)
+    # the applied scenario keeps coupled sets' sums and valid draws (rounded integers aside);
+    # the rules a crowd of blocks settles (`settled_paths`) are drawn but never applied
+    settled = settled_paths(data)
     for seed in range(20):
         values, applied = drawn_values(BASELINE, seed, _uncertainty())
+        assert not settled & set(applied), settled & set(applied)
         for members in PRIORS.coupled:
             total = sum(float(yaml_value(data, m)) for m in members)
             assert math.isclose(sum(applied[m] for m in members), total, rel_tol=1e-9)
         for p in PRIORS.priors:
-            if p.path not in coupled and p.path not in undrawn:
+            if p.path not in coupled | undrawn | settled:
                 assert p.low - 0.5 <= applied[p.path] <= p.high + 0.5  # ints round
 
 
@@ -297,12 +301,13 @@ def test_a_coupled_set_the_draws_overfill_keeps_its_point_values() -> None:
 
 def test_run_point_prints_what_simulate_gives() -> None:
     """`run --point` is the run at point values: each replication is `simulate` at the
-    scenario's values with its derived seed. The default draws from the posterior the
-    baseline names, and says so."""
+    scenario's values with its derived seed. The default draws from the priors (since session
+    26 the baseline, a crowd of blocks, names no posterior: the library's fit was made with
+    agents), and says so."""
     args = ["run", str(BASELINE_PATH), "-n", "2", "--seed", "9", "-w", "1", "--json"]
     summary = json.loads(CliRunner().invoke(app, [*args, "--point"]).stdout)
     assert json.loads(CliRunner().invoke(app, [*args, "--uncertainty", "point"]).stdout) == summary
-    assert json.loads(CliRunner().invoke(app, args).stdout)["uncertainty"]["mode"] == "posterior"
+    assert json.loads(CliRunner().invoke(app, args).stdout)["uncertainty"]["mode"] == "prior"
     assert "uncertainty" not in summary
     runs = [simulate(BASELINE, replication_seed(9, r)) for r in range(2)]
     for name, entry in summary["outcomes"].items():

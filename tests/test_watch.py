@@ -19,7 +19,8 @@ def short(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("watch")
     path = folder / "short.yaml"
     path.write_text(
-        f"extends: {ROOT / 'scenarios' / 'kazakhstan_2022.yaml'}\n"
+        # the agents' baseline (blocks' watch view: tests/test_priors_blocks24.py)
+        f"extends: {ROOT / 'tests' / 'agents_baseline.yaml'}\n"
         "name: short\ndays: 15\nreplications: 3\nseed: 11\n",
         encoding="utf-8",
     )
