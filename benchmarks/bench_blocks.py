@@ -1,5 +1,5 @@
-"""CPU time of a replication of the blocks baseline against the agents baseline, in this tree and
-an older commit.
+"""CPU time of a replication of the blocks baselines against the agents baseline, in this tree
+and an older commit.
 
     uv run python benchmarks/bench_blocks.py [--old-ref 2f47c3a] [-n 40] [--repeats 3] [--smoke]
 
@@ -16,7 +16,9 @@ session 21's). ``--old-tree DIR`` uses a checkout that has its own environment i
 ``--smoke`` runs one replication of each in this tree only. A script, not a test: results go
 to benchmarks/results/blocks.json. Session 25 added the crowd of blocks at session 24's point
 1025 (`point_1025`), where issue 13's cost target is asked, and measured against 05b6724
-(main before session 25's cuts): ``--old-ref 05b6724``.
+(main before session 25's cuts): ``--old-ref 05b6724``. Since session 26 the shipped baseline
+is point 1025 at 2,000 people per agent (`point1025_2000`), and the agents baseline is
+tests/agents_baseline.yaml (in older trees, their shipped scenario: `agents_baseline`).
 """
 
 from __future__ import annotations
@@ -65,11 +67,11 @@ from transition_sim.ensemble.runner import run_ensemble
 from transition_sim.scenario.loader import load_scenario
 from transition_sim.simulate import simulate
 
-shipped = load_scenario(sys.argv[1])
+agents = load_scenario(sys.argv[1])  # the agents baseline (`agents_baseline`)
 n = int(sys.argv[2])
 out = {}
-for name, sc in (("blocks", blocks_baseline(shipped)), ("point1025", point_1025(shipped)),
-                 ("point1025_2000", point_1025(shipped, 2000)), ("agents", shipped)):
+for name, sc in (("blocks", blocks_baseline(agents)), ("point1025", point_1025(agents)),
+                 ("point1025_2000", point_1025(agents, 2000)), ("agents", agents)):
     simulate(sc, 0)  # warm-up: imports, compiled code, caches
     cpu = time.process_time()
     runs = run_ensemble(sc, n, 1, workers=1, keep="summary").runs
@@ -80,8 +82,8 @@ print(json.dumps(out))
 
 
 def blocks_baseline(shipped: Scenario) -> Scenario:
-    """The blocks baseline: `shipped` (the shipped baseline) with the crowd of blocks, vision in
-    residents and the values in `BLOCKS`."""
+    """The session-20 blocks baseline: `shipped` (the agents baseline) with the crowd of blocks,
+    vision in residents and the values in `BLOCKS`."""
     from transition_sim.scenario.schema import Scenario
 
     data = shipped.model_dump()
@@ -102,17 +104,16 @@ def blocks_baseline(shipped: Scenario) -> Scenario:
 POINT_1025 = HERE.parent / "experiments" / "session24" / "deaths" / "point_1025_guard0.json"
 
 
-def point_1025(shipped: Scenario, people_per_agent: int | None = None) -> Scenario:
+def point_1025(shipped: Scenario, people_per_agent: int = 1000) -> Scenario:
     """The crowd of blocks at session 24's re-calibrated point 1025 (the values of
-    experiments/session24/deaths/point_1025_guard0.json set on the shipped baseline, as
-    benchmarks/bench_resolution.py's `with_values` sets them), at its 1,000 people per agent: the
-    point issue 13's cost target is measured at (session 25); or at `people_per_agent` (session
-    26 adds 2,000, the resolution route (a) of session 26's plan would run at)."""
+    experiments/session24/deaths/point_1025_guard0.json set on the agents baseline, as
+    benchmarks/bench_resolution.py's `with_values` sets them), at the 1,000 people per agent it
+    was fitted at (session 25 measured issue 13's cost there), or at `people_per_agent`: 2,000 is
+    the shipped baseline since session 26."""
     from transition_sim.scenario.schema import Scenario
 
     data = shipped.model_dump()
-    if people_per_agent is not None:
-        data["scale"]["people_per_agent"] = people_per_agent
+    data["scale"]["people_per_agent"] = people_per_agent
     for path, value in json.loads(POINT_1025.read_text()).items():
         *parents, last = path.split(".")
         node = data
@@ -122,11 +123,18 @@ def point_1025(shipped: Scenario, people_per_agent: int | None = None) -> Scenar
     return Scenario.model_validate(data)
 
 
+def agents_baseline(tree: Path) -> Path:
+    """The agents baseline of `tree`: tests/agents_baseline.yaml since session 26 made the crowd
+    of blocks at point 1025 the shipped one, the shipped scenario before."""
+    kept = tree / "tests" / "agents_baseline.yaml"
+    return kept if kept.exists() else tree / "scenarios" / "kazakhstan_2022.yaml"
+
+
 def measure(tree: Path, n: int) -> dict[str, Any]:
     """CPU ms per replication of both baselines in `tree`, measured in a fresh subprocess."""
     out = subprocess.run(
         [str(tree / ".venv" / "bin" / "python"), "-c", CODE,
-         str(tree / "scenarios" / "kazakhstan_2022.yaml"), str(n), str(HERE)],
+         str(agents_baseline(tree)), str(n), str(HERE)],
         cwd=tree, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return json.loads(out.strip().splitlines()[-1])
