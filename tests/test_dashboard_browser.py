@@ -160,9 +160,12 @@ def test_editing_knb_loyalty_changes_the_outcome_chart(page, server: Server, sho
     first = outcome_bars(page)
     assert first == pytest.approx(expected_bars(small))
 
-    # All of the KNB's loyalty to its first principal (in this schema: the successor).
+    # All of the KNB's loyalty to its own interest. (With the crowd of blocks, the baseline
+    # since session 26, all of it to the successor or to the family leaves these 8 short runs
+    # where they were: the incumbent holds in every one.)
     paths = knb_loyalty_paths(page)
-    values = {p: (1.0 if i == 0 else 0.0) for i, p in enumerate(paths)}
+    values = {p: (1.0 if p.endswith(".self_interest") else 0.0) for p in paths}
+    assert sum(values.values()) == 1.0
     for path, value in values.items():
         set_control(page, path, value)
     edited = Scenario.model_validate(apply_values(small.model_dump(mode="json"), values))

@@ -25,7 +25,9 @@ pytestmark = [needs_chromium, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT = 180_000  # ms: re-running a replication on a loaded 2-core machine
-SMALL = f"""extends: {ROOT / "scenarios" / "kazakhstan_2022.yaml"}
+# The agents' baseline (shipped until session 26): its 16 short runs end two ways, which the
+# "Why" view needs to contrast; the blocks baseline's all end with the incumbent holding.
+SMALL = f"""extends: {ROOT / "tests" / "agents_baseline.yaml"}
 name: Kazakhstan 2022, 20 days
 days: 20
 replications: 16
