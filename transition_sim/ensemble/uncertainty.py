@@ -81,10 +81,38 @@ def drawn_values(
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """The scenario (plain data) with the parameters drawn from ``draw_seed`` (the seed of the
     draw's first replication), and the values set (coupled sets completed)."""
-    data = scenario_values(scenario)
-    keep = settled_paths(data)
-    values = {p: v for p, v in _draw(data, draw_seed, uncertainty).items() if p not in keep}
+    data, keep, drawable = _prepared(scenario, uncertainty)
+    if drawable is None:
+        drawn = _draw(data, draw_seed, uncertainty)
+    else:  # the priors' draw, its walks of the scenario made once (`_prepared`)
+        from transition_sim.claims import draw_drawable
+
+        drawn = draw_drawable(drawable, draw_seed)
+    values = {p: v for p, v in drawn.items() if p not in keep}
     return with_values(data, values, uncertainty.coupled)
+
+
+# What every draw of one run shares (a worker draws a task's replications from one scenario):
+# the scenario as plain data (read, never changed: `with_values` sets values in a copy), its
+# settled paths, and the priors it draws with its values (`claims.drawable`). Kept for the last
+# (scenario, uncertainty) pair, both frozen, held here so that their ids stay theirs.
+_PREPARED: list[Any] = []
+
+
+def _prepared(
+    scenario: Scenario, uncertainty: Uncertainty
+) -> tuple[dict[str, Any], set[str], list[Any] | None]:
+    if _PREPARED and _PREPARED[0] is scenario and _PREPARED[1] is uncertainty:
+        return _PREPARED[2]
+    data = scenario_values(scenario)
+    drawable = None
+    if uncertainty.posterior is None:
+        from transition_sim.claims import drawable as found
+
+        drawable = found(uncertainty.priors, data)
+    prepared = (data, settled_paths(data), drawable)
+    _PREPARED[:] = [scenario, uncertainty, prepared]
+    return prepared
 
 
 def with_values(
@@ -273,8 +301,15 @@ def refused_draw(
     data = scenario_values(scenario)
     keep = settled_paths(data)
     checked = min(replications, CHECKED_DRAWS * uncertainty.seeds_per_draw)
+    from transition_sim.claims import draw_drawable, drawable
+
+    found = drawable(uncertainty.priors, data) if uncertainty.posterior is None else None
     for first in range(0, checked, uncertainty.seeds_per_draw):
-        drawn = _draw(data, replication_seed(seed, first), uncertainty)
+        draw_seed = replication_seed(seed, first)
+        if found is None:
+            drawn = _draw(data, draw_seed, uncertainty)
+        else:  # `draw_priors`, its walks of the scenario made once
+            drawn = draw_drawable(found, draw_seed)
         values = {p: v for p, v in drawn.items() if p not in keep}
         why = _refusal(data, values, uncertainty.coupled)
         if why is None:
