@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 import transition_sim
 from transition_sim.ensemble.store import REPORT_FILE, record_in_manifest, write_text_atomic
 from transition_sim.viz import why
-from transition_sim.viz.figures import FANS, inert, metrics_table, outcome_chart
+from transition_sim.viz.figures import FANS, inert_html, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep, load_output
 from transition_sim.viz.stats import humanize
@@ -185,7 +185,8 @@ def report_html(output: Results | Sweep, extra: Sequence[Section] = ()) -> str:
         for part in section.parts:
             if isinstance(part, go.Figure):
                 count += 1
-                fig_html = inert(part).to_html(
+                fig_html = inert_html(
+                    part,
                     full_html=False,
                     include_plotlyjs=False,
                     config={"displaylogo": False},

@@ -232,15 +232,59 @@ def split_figure(results: Results, window: tuple[int, int] | None = None) -> go.
 def parting(results: Results, a: str, b: str) -> dict[str, Any]:
     """The first day, and the series, on which the runs ending in ``a`` and in ``b`` part ways
     (module docstring); ``day`` is None if no series parts."""
-    series = key_series(results)
-    ra, rb = _replications(results, a), _replications(results, b)
+    return _parting(_Classes(results), a, b)
+
+
+class _Classes:
+    """What `parting_table` reads of each outcome class, made once for all its pairs: the key
+    series, each class's replications and its per-day statistics of each series, and each
+    event's first day in each run (made the same way, from the same rows, as for one pair)."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+        self._series: pd.DataFrame | None = None
+        self._replications: dict[str, set[int]] = {}
+        self._stats: dict[tuple[str, str], pd.DataFrame] = {}
+        self._firsts: pd.DataFrame | None = None
+
+    @property
+    def series(self) -> pd.DataFrame:
+        if self._series is None:
+            self._series = key_series(self.results)
+        return self._series
+
+    def replications(self, outcome: str) -> set[int]:
+        if outcome not in self._replications:
+            self._replications[outcome] = _replications(self.results, outcome)
+        return self._replications[outcome]
+
+    def stats(self, outcome: str, name: str) -> pd.DataFrame:
+        """Per day: the mean, variance and count of series ``name`` over ``outcome``'s runs."""
+        key = (outcome, name)
+        if key not in self._stats:
+            series = self.series
+            rows = series[series["replication"].isin(self.replications(outcome))]
+            for column in _series_names(series):
+                g = rows.groupby("day")[column]
+                self._stats[(outcome, column)] = pd.DataFrame(
+                    {"m": g.mean(), "v": g.var(ddof=1), "n": g.count()}
+                )
+        return self._stats[key]
+
+    def firsts(self) -> pd.DataFrame:
+        """Each (event, replication)'s first day, over every run, ordered by event then run."""
+        if self._firsts is None:
+            ev = self.results.events
+            ev = ev.assign(event=ev["actor"] + ": " + ev["action"].str.replace("_", " "))
+            self._firsts = ev.groupby(["event", "replication"])["day"].min().reset_index()
+        return self._firsts
+
+
+def _parting(classes: _Classes, a: str, b: str) -> dict[str, Any]:
+    ra, rb = classes.replications(a), classes.replications(b)
     by_series: dict[str, int] = {}
-    for name in _series_names(series):
-        stats = []
-        for reps in (ra, rb):
-            g = series[series["replication"].isin(reps)].groupby("day")[name]
-            stats.append(pd.DataFrame({"m": g.mean(), "v": g.var(ddof=1), "n": g.count()}))
-        sa, sb = stats
+    for name in _series_names(classes.series):
+        sa, sb = classes.stats(a, name), classes.stats(b, name)
         joined = sa.add_suffix("_a").join(sb.add_suffix("_b"), how="inner").sort_index()
         diff = (joined["m_a"] - joined["m_b"]).abs()
         se = np.sqrt(
@@ -269,19 +313,31 @@ def parting(results: Results, a: str, b: str) -> dict[str, Any]:
 def event_contrast(results: Results, a: str, b: str, top: int = 6) -> pd.DataFrame:
     """The events (actor: action) whose share of runs differs most between the runs ending in
     ``a`` and in ``b``: shares, their difference, Fisher's exact p and the median first day."""
+    if results.events is None:
+        return pd.DataFrame()
+    return _event_contrast(_Classes(results), a, b, top)
+
+
+def _event_contrast(classes: _Classes, a: str, b: str, top: int) -> pd.DataFrame:
     from scipy.stats import fisher_exact
 
-    events = results.events
-    if events is None:
-        return pd.DataFrame()
-    ra, rb = _replications(results, a), _replications(results, b)
-    ev = events[events["replication"].isin(ra | rb)]
-    ev = ev.assign(event=ev["actor"] + ": " + ev["action"].str.replace("_", " "))
-    first = ev.groupby(["event", "replication"])["day"].min().reset_index()
+    ra, rb = classes.replications(a), classes.replications(b)
+    first = classes.firsts()
+    first = first[first["replication"].isin(ra | rb)]
+    # per event (in order): its runs in each class, and the median of its first days
+    by_event = first.assign(
+        in_a=first["replication"].isin(ra), in_b=first["replication"].isin(rb)
+    ).groupby("event")
+    counts = by_event[["in_a", "in_b"]].sum()
+    medians = by_event["day"].median()
     rows = []
-    for event, g in first.groupby("event"):
-        in_a = int(g["replication"].isin(ra).sum())
-        in_b = int(g["replication"].isin(rb).sum())
+    for event, in_a, in_b, median in zip(
+        counts.index,
+        counts["in_a"].tolist(),
+        counts["in_b"].tolist(),
+        medians.tolist(),
+        strict=True,
+    ):
         p = fisher_exact([[in_a, len(ra) - in_a], [in_b, len(rb) - in_b]])[1]
         rows.append(
             {
@@ -292,7 +348,7 @@ def event_contrast(results: Results, a: str, b: str, top: int = 6) -> pd.DataFra
                 "difference (points)": f"{100 * (in_a / len(ra) - in_b / len(rb)):+.0f}",
                 "Fisher p": p_text(p),
                 "_p": p,
-                "median first day": f"{g['day'].median():.0f}",
+                "median first day": f"{median:.0f}",
             }
         )
     if not rows:
@@ -307,9 +363,10 @@ def parting_table(results: Results) -> pd.DataFrame:
     """One row per pair of outcome classes (each with `MIN_RUNS` runs or more): the parting
     day, the series that parted first, and the most over-represented event."""
     rows = []
+    classes = _Classes(results)
     for a, b in combinations(outcome_classes(results, MIN_RUNS), 2):
-        part = parting(results, a, b)
-        events = event_contrast(results, a, b, top=1)
+        part = _parting(classes, a, b)
+        events = pd.DataFrame() if results.events is None else _event_contrast(classes, a, b, top=1)
         rows.append(
             {
                 "outcomes": f"{humanize(a)} vs {humanize(b)}",
@@ -370,8 +427,9 @@ def first_parting_day(results: Results) -> int | None:
     (a folder run with ``--keep summary``)."""
     if results.timeseries is None:
         return None
+    classes = _Classes(results)
     days = [
-        parting(results, a, b)["day"]
+        _parting(classes, a, b)["day"]
         for a, b in combinations(outcome_classes(results, MIN_RUNS), 2)
     ]
     days = [d for d in days if d is not None]

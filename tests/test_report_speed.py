@@ -1,0 +1,152 @@
+"""The report's faster paths give what the plain ones gave: `why.parting_table` (its statistics
+made once per outcome class) against the per-pair computation it replaced, and
+`figures.inert_html` (the escaped dict written as it is) against `inert(fig).to_html` (the
+escaped figure built and validated again), figure JSON compared with sorted keys."""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from transition_sim.viz import why
+from transition_sim.viz.figures import inert, inert_html
+from transition_sim.viz.results import Results
+
+OUTCOMES = ["holds", "falls", "shares", "stalls"]
+
+
+def ensemble(seed: int = 5, reps: int = 40, days: int = 20) -> Results:
+    """Four outcome classes of unequal size whose series and events differ by class, with
+    noise, NaN-free; a class of two runs (below `why.MIN_RUNS`); events on even and odd
+    numbers of runs (medians between two days)."""
+    rng = np.random.default_rng(seed)
+    outcome = [OUTCOMES[i % 4] for i in range(reps - 2)] + ["rare", "rare"]
+    rows, events = [], []
+    for r in range(reps):
+        k = OUTCOMES.index(outcome[r]) if outcome[r] in OUTCOMES else 4
+        for d in range(days):
+            active = int(20 + rng.integers(0, 9) + (15 * k if d >= 3 + k else 0))
+            rows.append(
+                {"replication": r, "day": d, "region": "all", "active": active,
+                 "quiet": 2000 - active, "jailed": int(rng.integers(0, 3)),
+                 "arrests": int(rng.integers(0, 4)), "deaths": float(rng.integers(0, 2)),
+                 "legitimacy": 0.5 - 0.01 * k * d + 0.001 * rng.random()}
+            )  # fmt: skip
+        for e in range(int(rng.integers(1, 6))):
+            actor = ["crowd", "army", "family"][(k + e) % 3]
+            events.append({"replication": r, "day": int(rng.integers(0, days)), "actor": actor,
+                           "action": ["take_office", "purge", "surge"][(r + e) % 3]})  # fmt: skip
+    runs = pd.DataFrame(
+        {"replication": range(reps), "outcome": outcome, "deaths": rng.random(reps)}
+    )
+    summary = {"scenario": "hand-made", "replications": reps, "seed": seed}
+    ev = pd.DataFrame(events).assign(details="")
+    return Results(Path("x"), summary, runs, pd.DataFrame(rows), ev, None, {})
+
+
+def _old_parting(results: Results, a: str, b: str) -> dict:
+    """`why.parting` as it was: the key series and both classes' statistics made per pair."""
+    series = why.key_series(results)
+    ra, rb = why._replications(results, a), why._replications(results, b)
+    by_series: dict[str, int] = {}
+    for name in why._series_names(series):
+        stats = []
+        for reps in (ra, rb):
+            g = series[series["replication"].isin(reps)].groupby("day")[name]
+            stats.append(pd.DataFrame({"m": g.mean(), "v": g.var(ddof=1), "n": g.count()}))
+        sa, sb = stats
+        joined = sa.add_suffix("_a").join(sb.add_suffix("_b"), how="inner").sort_index()
+        diff = (joined["m_a"] - joined["m_b"]).abs()
+        se = np.sqrt(
+            joined["v_a"].fillna(0) / joined["n_a"] + joined["v_b"].fillna(0) / joined["n_b"]
+        )
+        apart = ((diff > why.PARTED_SE * se) & (diff > 1e-12)).to_numpy()
+        run = 0
+        for day, flag in zip(joined.index, apart, strict=True):
+            run = run + 1 if flag else 0
+            if run == why.PARTED_DAYS:
+                by_series[name] = int(day) - why.PARTED_DAYS + 1
+                break
+    first = min(by_series.values(), default=None)
+    chosen = sorted(n for n, d in by_series.items() if d == first) if first is not None else []
+    return {"a": a, "b": b, "runs": (len(ra), len(rb)), "day": first, "series": chosen,
+            "by_series": dict(sorted(by_series.items(), key=lambda kv: kv[1]))}  # fmt: skip
+
+
+def _old_event_contrast(results: Results, a: str, b: str, top: int = 6) -> pd.DataFrame:
+    """`why.event_contrast` as it was: first days from the pair's events, event by event."""
+    from scipy.stats import fisher_exact
+
+    events = results.events
+    ra, rb = why._replications(results, a), why._replications(results, b)
+    ev = events[events["replication"].isin(ra | rb)]
+    ev = ev.assign(event=ev["actor"] + ": " + ev["action"].str.replace("_", " "))
+    first = ev.groupby(["event", "replication"])["day"].min().reset_index()
+    rows = []
+    for event, g in first.groupby("event"):
+        in_a = int(g["replication"].isin(ra).sum())
+        in_b = int(g["replication"].isin(rb).sum())
+        p = fisher_exact([[in_a, len(ra) - in_a], [in_b, len(rb) - in_b]])[1]
+        rows.append(
+            {
+                "event": event,
+                f"runs ending in {why.humanize(a)}": f"{100 * in_a / len(ra):.0f}%",
+                f"runs ending in {why.humanize(b)}": f"{100 * in_b / len(rb):.0f}%",
+                "_diff": in_a / len(ra) - in_b / len(rb),
+                "difference (points)": f"{100 * (in_a / len(ra) - in_b / len(rb)):+.0f}",
+                "Fisher p": why.p_text(p),
+                "_p": p,
+                "median first day": f"{g['day'].median():.0f}",
+            }
+        )
+    frame = pd.DataFrame(rows).sort_values(
+        ["_p", "_diff"], key=lambda s: s if s.name == "_p" else -s.abs()
+    )
+    return frame.drop(columns=["_diff", "_p"]).head(top).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_parting_is_the_per_pair_computation(seed: int) -> None:
+    results = ensemble(seed)
+    classes = why.outcome_classes(results, why.MIN_RUNS)
+    assert len(classes) == 4
+    shared = why._Classes(results)
+    for a, b in combinations(classes, 2):
+        assert why.parting(results, a, b) == _old_parting(results, a, b)
+        assert why._parting(shared, a, b) == _old_parting(results, a, b)
+        for top in (1, 6, 100):
+            old = _old_event_contrast(results, a, b, top)
+            pd.testing.assert_frame_equal(why.event_contrast(results, a, b, top), old)
+            pd.testing.assert_frame_equal(why._event_contrast(shared, a, b, top), old)
+    assert len(why.parting_table(results)) == 6
+
+
+def _figure_json(page: str) -> list:
+    """The JSON arguments of each Plotly.newPlot call, parsed (key order then does not count)."""
+    calls = re.findall(
+        r'Plotly\.newPlot\(\s*"[^"]+",\s*(.*?),\s*\{"(?:displaylogo|responsive)', page, re.S
+    )
+    return [json.loads(f"[{call}]") for call in calls]
+
+
+def test_inert_html_is_the_validated_figures_page() -> None:
+    from transition_sim.viz.figures import outcome_chart
+
+    results = ensemble()
+    figures = [why.split_figure(results), outcome_chart([results])]
+    tagged = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="<a href='x'>link</a> <b>bold</b>"))
+    for fig in [*figures, tagged]:
+        kwargs = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False}}
+        old = inert(fig).to_html(**kwargs, div_id="same")
+        new = inert_html(fig, **kwargs, div_id="same")
+        parsed = _figure_json(new)
+        assert len(parsed) == 1 and parsed == _figure_json(old)
+    name = _figure_json(inert_html(tagged, full_html=False))[0][0][0]["name"]
+    assert name == "&lt;a href='x'>link&lt;/a> <b>bold</b>"  # the link escaped, <b> kept
