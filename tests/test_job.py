@@ -153,3 +153,25 @@ def test_progress_counts_saved_replications_on_resume(tmp_path: Path) -> None:
     )
     assert calls[0] == (saved, 50)
     assert calls[-1] == (50, 50)
+
+
+def test_tasks_cover_each_part_in_order_and_shrink_at_the_end() -> None:
+    """`job._tasks`: every replication once, in order, no task across a part's end, none
+    above the chunk, and the last tasks of a multi-worker run small."""
+    from transition_sim.ensemble.job import _tasks
+
+    for n, size, chunk, workers in [
+        (1000, 63, 31, 2),
+        (17, 5, 4, 3),
+        (64, 64, 32, 1),
+        (7, 1, 1, 2),
+    ]:
+        parts = [range(i * size, min((i + 1) * size, n)) for i in range(-(-n // size))]
+        tasks = list(_tasks(iter(parts), chunk, workers, n))
+        assert [r for t in tasks for r in t] == list(range(n))
+        assert all(0 < len(t) <= chunk for t in tasks)
+        assert all(t.start // size == (t.stop - 1) // size for t in tasks)
+        if workers > 1 and n > 4 * workers:
+            assert len(tasks[-1]) == 1
+        if workers == 1:
+            assert len({len(t) for t in tasks}) <= 2  # equal pieces (and a part's remainder)

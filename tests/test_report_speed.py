@@ -150,3 +150,50 @@ def test_inert_html_is_the_validated_figures_page() -> None:
         assert len(parsed) == 1 and parsed == _figure_json(old)
     name = _figure_json(inert_html(tagged, full_html=False))[0][0][0]["name"]
     assert name == "&lt;a href='x'>link&lt;/a> <b>bold</b>"  # the link escaped, <b> kept
+
+
+def test_reused_views_give_the_same_tables_and_copies() -> None:
+    """`stats.reused_views`: inside the block a frame's national rows and region intensity are
+    made once and equal the plain ones; a caller changing its copy changes nothing later."""
+    from transition_sim.viz import stats
+
+    results = ensemble()
+    frame = results.timeseries.assign(region=["all", "north"] * (len(results.timeseries) // 2))
+    plain = stats.national(frame), stats.region_intensity(frame)
+    calls = []
+    original = stats._national
+    stats._national = lambda f: calls.append(1) or original(f)  # type: ignore[assignment]
+    try:
+        with stats.reused_views():
+            first = stats.national(frame)
+            first["active"] = -1
+            again = stats.national(frame)
+            intensity = stats.region_intensity(frame)
+        after = stats.national(frame)
+    finally:
+        stats._national = original  # type: ignore[assignment]
+    assert len(calls) == 2  # once inside the block, once after it
+    pd.testing.assert_frame_equal(again, plain[0])
+    pd.testing.assert_frame_equal(after, plain[0])
+    pd.testing.assert_frame_equal(intensity, plain[1])
+
+
+def test_metrics_by_outcome_is_the_per_metric_computation() -> None:
+    results = ensemble()
+    runs = results.runs.assign(peak=np.arange(len(results.runs)) % 7 * 1500.0)
+    runs.loc[3, "peak"] = np.nan
+    results = Results(
+        Path("x"), results.summary, runs, results.timeseries, results.events, None, {}
+    )
+    rows = []
+    for metric in ("deaths", "peak"):
+        row = {"metric": why.humanize(metric)}
+        for outcome in why.outcome_classes(results):
+            v = runs.loc[runs["outcome"] == outcome, metric].dropna()
+            n = int((runs["outcome"] == outcome).sum())
+            row[f"{why.humanize(outcome)} ({n} runs)"] = (
+                f"{why._num(v.median())} ({why._num(v.quantile(0.05))} to"
+                f" {why._num(v.quantile(0.95))}; {len(v)} runs)"
+            )
+        rows.append(row)
+    pd.testing.assert_frame_equal(why.metrics_by_outcome(results), pd.DataFrame(rows))

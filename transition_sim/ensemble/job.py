@@ -9,7 +9,7 @@ same thing are not run again (``resume``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from transition_sim.ensemble.runner import (
     ProgressFn,
     SimulateFn,
     counter,
-    split,
     stream,
     task_size,
 )
@@ -58,6 +57,25 @@ def _parts(batches: Iterator[Batch], size: int, n: int) -> Iterator[tuple[int, l
             group = []
     if group:
         raise RuntimeError("the last part's replications did not all come back")
+
+
+def _tasks(parts: Iterable[range], chunk: int, workers: int, left: int) -> Iterator[range]:
+    """The tasks of ``parts`` (``left`` replications in all): each part cut into tasks of about
+    equal size, at most ``chunk`` (a part of 63 is 21 + 21 + 21, not 31 + 31 + 1); and, with
+    several workers, smaller as the run nears its end, each at most a ``2 * workers``-th of
+    what is left in the whole run, so that no worker idles long while another finishes a
+    whole task (`runner.split` does the same within one range). Tasks never straddle parts.
+    (It does not change any result: seeds and draws are per replication.)"""
+    for part in parts:
+        pieces = -(-len(part) // chunk)
+        even = -(-len(part) // pieces) if pieces else 0
+        start = part.start
+        while start < part.stop:
+            k = even if workers <= 1 else max(1, min(even, -(-left // (2 * workers))))
+            k = min(k, part.stop - start)
+            yield range(start, start + k)
+            start += k
+            left -= k
 
 
 def _tables(group: list[Batch], keep: Keep) -> dict[str, pa.Table]:
@@ -112,7 +130,7 @@ def run_to_folder(
         todo = (i for i in range(n_parts) if i not in finished)
         workers = max(1, min(workers, n - done))  # no idle processes for a short remainder
         chunk = min(size, task_size(n - done, workers))
-        tasks = (r for i in todo for r in split(replications(i), chunk))
+        tasks = _tasks((replications(i) for i in todo), chunk, workers, n - done)
         with stream(
             scenario,
             scenario.seed,

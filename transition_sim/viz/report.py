@@ -19,7 +19,7 @@ from transition_sim.viz import why
 from transition_sim.viz.figures import FANS, inert_html, metrics_table, outcome_chart
 from transition_sim.viz.regions import region_heatmap, region_map
 from transition_sim.viz.results import Results, Sweep, load_output
-from transition_sim.viz.stats import humanize
+from transition_sim.viz.stats import humanize, reused_views
 from transition_sim.viz.sweeps import sensitivity_charts, share_chart
 from transition_sim.viz.timeline import events_table, timeline_chart
 from transition_sim.viz.units import number
@@ -180,7 +180,9 @@ def report_html(output: Results | Sweep, extra: Sequence[Section] = ()) -> str:
     body = [f"<h1>{html.escape(title)}</h1>", f"<p class='meta'>{html.escape('; '.join(meta))}</p>"]
     body += [f"<p class='note'>{html.escape(note)}</p>" for note in output.notes]
     count = 0
-    for section in [*sections(output), *extra]:
+    with reused_views():  # the national rows, read by a dozen figures, made once
+        parts = sections(output)
+    for section in [*parts, *extra]:
         body.append(f"<h2>{html.escape(section.title)}</h2><p>{html.escape(section.text)}</p>")
         for part in section.parts:
             if isinstance(part, go.Figure):

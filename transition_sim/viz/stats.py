@@ -6,7 +6,9 @@ Plain functions over the ensemble tables (see `transition_sim.ensemble.runner.En
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,7 @@ __all__ = [
     "national",
     "outcome_names",
     "region_intensity",
+    "reused_views",
     "share_difference",
     "stance_shares",
 ]
@@ -49,8 +52,40 @@ def columns_with_prefix(frame: pd.DataFrame, prefix: str) -> list[str]:
     return [c for c in frame.columns if c.startswith(prefix) and len(c) > len(prefix)]
 
 
+_reused = threading.local()  # this thread's views made once, inside `reused_views`
+
+
+@contextmanager
+def reused_views() -> Iterator[None]:
+    """Inside the block, in this thread, `national` and `region_intensity` make their table of
+    a given frame once and give a copy of it each later time (a report reads the national rows
+    a dozen times). The frames read must not change inside the block."""
+    outer = getattr(_reused, "views", None)
+    _reused.views = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _reused.views = outer
+
+
+def _once(
+    kind: str, frame: pd.DataFrame, make: Callable[[pd.DataFrame], pd.DataFrame]
+) -> pd.DataFrame:
+    views = getattr(_reused, "views", None)
+    if views is None:
+        return make(frame)
+    found = views.get((kind, id(frame)))
+    if found is None or found[0] is not frame:  # the frame is held, so its id stays its own
+        found = views[(kind, id(frame))] = (frame, make(frame))
+    return found[1].copy()
+
+
 def national(timeseries: pd.DataFrame) -> pd.DataFrame:
     """The national rows (region "all"), ordered by replication and day."""
+    return _once("national", timeseries, _national)
+
+
+def _national(timeseries: pd.DataFrame) -> pd.DataFrame:
     rows = timeseries[timeseries["region"] == NATIONAL]
     return rows.sort_values(["replication", "day"]).reset_index(drop=True)
 
@@ -96,6 +131,10 @@ def stance_shares(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 def region_intensity(timeseries: pd.DataFrame) -> pd.DataFrame:
     """Per region and day: percentiles over replications of the share of the region's citizens
     who are active (active / (active + quiet + jailed)), and median cumulative deaths."""
+    return _once("region_intensity", timeseries, _region_intensity)
+
+
+def _region_intensity(timeseries: pd.DataFrame) -> pd.DataFrame:
     rows = timeseries[timeseries["region"] != NATIONAL].sort_values(["replication", "day"])
     citizens = rows["active"] + rows["quiet"] + rows["jailed"]
     share = rows["active"] / citizens.where(citizens > 0)

@@ -406,12 +406,14 @@ def metrics_by_outcome(results: Results) -> pd.DataFrame:
     skip = {"replication", "seed", "outcome", "error"}
     metrics = [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])]
     classes = outcome_classes(results)
+    masks = {outcome: runs["outcome"] == outcome for outcome in classes}  # made once
+    heads = {o: f"{humanize(o)} ({int(mask.sum())} runs)" for o, mask in masks.items()}
     rows = []
     for metric in metrics:
         row: dict[str, str] = {"metric": humanize(metric)}
         for outcome in classes:
-            v = runs.loc[runs["outcome"] == outcome, metric].dropna()
-            row[f"{humanize(outcome)} ({int((runs['outcome'] == outcome).sum())} runs)"] = (
+            v = runs.loc[masks[outcome], metric].dropna()
+            row[heads[outcome]] = (
                 "–"
                 if v.empty
                 else f"{_num(v.median())} ({_num(v.quantile(0.05))} to"

@@ -27,6 +27,40 @@ def cpu() -> dict[str, float]:
     }
 
 
+def _time_the_stream_and_finish() -> None:
+    """Marks: the first replication done in the parent (the pool starts), each batch's arrival,
+    the folder's assembly (`store.finish`)."""
+    from contextlib import contextmanager
+
+    import transition_sim.ensemble.job as job
+
+    original_stream, original_finish = job.stream, job.store.finish
+
+    @contextmanager
+    def stream(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with original_stream(*args, **kwargs) as batches:
+
+            def timed():  # type: ignore[no-untyped-def]
+                arrivals = marks.setdefault("batch_walls", [])
+                for batch in batches:
+                    arrivals.append(round(time.perf_counter() - WALL0, 3))
+                    yield batch
+
+            marks["stream_open_wall"] = time.perf_counter() - WALL0
+            yield timed()
+
+    def finish(*args, **kwargs):  # type: ignore[no-untyped-def]
+        marks["finish_start_wall"] = time.perf_counter() - WALL0
+        marks.update({f"{k}_before_finish": v for k, v in cpu().items()})
+        try:
+            return original_finish(*args, **kwargs)
+        finally:
+            marks["finish_end_wall"] = time.perf_counter() - WALL0
+
+    job.stream = stream
+    job.store.finish = finish
+
+
 def main() -> None:
     import transition_sim.cli.scenarios as cli_scenarios
 
@@ -39,6 +73,7 @@ def main() -> None:
         marks["report_end_wall"] = time.perf_counter() - WALL0
 
     cli_scenarios._write_run_report = timed_report
+    _time_the_stream_and_finish()
     from transition_sim.cli import app
 
     sys.argv = ["transition-sim", "run", *sys.argv[1:]]
