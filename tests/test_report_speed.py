@@ -197,3 +197,21 @@ def test_metrics_by_outcome_is_the_per_metric_computation() -> None:
             )
         rows.append(row)
     pd.testing.assert_frame_equal(why.metrics_by_outcome(results), pd.DataFrame(rows))
+
+
+def test_style_sets_the_template_plotly_would_validate() -> None:
+    """`figures.style` sets the registered template unvalidated: the figure is the one the
+    validated ``update_layout(template=...)`` gave (to_dict compares values, not key order)."""
+    from transition_sim.viz.figures import TEMPLATE, style
+
+    def made() -> go.Figure:
+        return go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="a"))
+
+    fast = style(made(), "A title", "a subtitle " * 20, x="day", y="people", height=300)
+    slow = style(made(), "A title", "a subtitle " * 20, x="day", y="people", height=300)
+    slow.update_layout(template=TEMPLATE)  # validated, over the fast one
+    assert fast.to_dict() == slow.to_dict()
+    assert fast.to_dict()["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
+    fast.layout.title.text = "still validated"  # the flag is back on
+    with pytest.raises(ValueError):
+        fast.layout.height = "tall"
