@@ -112,9 +112,18 @@ def _old_event_contrast(results: Results, a: str, b: str, top: int = 6) -> pd.Da
     return frame.drop(columns=["_diff", "_p"]).head(top).reset_index(drop=True)
 
 
-@pytest.mark.parametrize("seed", [5, 6, 7])
-def test_parting_is_the_per_pair_computation(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "gap"), [(5, False), (6, False), (7, True)])
+def test_parting_is_the_per_pair_computation(seed: int, gap: bool) -> None:
+    """``gap``: the "holds" runs lack days 0 and 7 (the classes' days differ: the join's path);
+    one run's variance is NaN where a class has a single run on a day."""
     results = ensemble(seed)
+    if gap:
+        ts = results.timeseries
+        holds = set(results.runs.loc[results.runs["outcome"] == "holds", "replication"])
+        cut = ts["replication"].isin(holds) & ts["day"].isin([0, 7])
+        cut |= ts["day"].eq(9) & (ts["replication"] > 1)  # day 9: one run of each class
+        results = Results(Path("x"), results.summary, results.runs, ts[~cut], results.events,
+                          None, {})  # fmt: skip
     classes = why.outcome_classes(results, why.MIN_RUNS)
     assert len(classes) == 4
     shared = why._Classes(results)

@@ -285,14 +285,22 @@ def _parting(classes: _Classes, a: str, b: str) -> dict[str, Any]:
     by_series: dict[str, int] = {}
     for name in _series_names(classes.series):
         sa, sb = classes.stats(a, name), classes.stats(b, name)
-        joined = sa.add_suffix("_a").join(sb.add_suffix("_b"), how="inner").sort_index()
-        diff = (joined["m_a"] - joined["m_b"]).abs()
-        se = np.sqrt(
-            joined["v_a"].fillna(0) / joined["n_a"] + joined["v_b"].fillna(0) / joined["n_b"]
-        )
-        apart = ((diff > PARTED_SE * se) & (diff > 1e-12)).to_numpy()
+        if sa.index.equals(sb.index) and sa.index.is_monotonic_increasing:
+            # the same days (every run has every day): the join's rows are both tables' own,
+            # and the same element-wise arithmetic on their columns' arrays
+            days, (m_a, v_a, n_a), (m_b, v_b, n_b) = sa.index, _columns(sa), _columns(sb)
+            diff = np.abs(m_a - m_b)
+            se = np.sqrt(_zero_nan(v_a) / n_a + _zero_nan(v_b) / n_b)
+            apart = (diff > PARTED_SE * se) & (diff > 1e-12)
+        else:
+            joined = sa.add_suffix("_a").join(sb.add_suffix("_b"), how="inner").sort_index()
+            diff = (joined["m_a"] - joined["m_b"]).abs()
+            se = np.sqrt(
+                joined["v_a"].fillna(0) / joined["n_a"] + joined["v_b"].fillna(0) / joined["n_b"]
+            )
+            days, apart = joined.index, ((diff > PARTED_SE * se) & (diff > 1e-12)).to_numpy()
         run = 0
-        for day, flag in zip(joined.index, apart, strict=True):
+        for day, flag in zip(days, apart, strict=True):
             run = run + 1 if flag else 0
             if run == PARTED_DAYS:
                 by_series[name] = int(day) - PARTED_DAYS + 1
@@ -308,6 +316,15 @@ def _parting(classes: _Classes, a: str, b: str) -> dict[str, Any]:
         else [],
         "by_series": dict(sorted(by_series.items(), key=lambda kv: kv[1])),
     }
+
+
+def _zero_nan(values: np.ndarray) -> np.ndarray:
+    """``fillna(0)``: NaN (one run's variance) to 0, nothing else changed."""
+    return np.where(np.isnan(values), 0.0, values)
+
+
+def _columns(stats: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return stats["m"].to_numpy(), stats["v"].to_numpy(), stats["n"].to_numpy()
 
 
 def event_contrast(results: Results, a: str, b: str, top: int = 6) -> pd.DataFrame:
