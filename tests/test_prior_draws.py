@@ -101,3 +101,24 @@ def test_drawn_scenarios_are_the_draws_from_scratch() -> None:
         with_values(data, values, drawn.coupled)[0]
     )
     assert isinstance(drawn, Uncertainty)
+
+
+def test_threads_drawing_for_two_scenarios_get_their_own_draws() -> None:
+    """The prepared draws are one entry replaced whole: threads alternating between two
+    scenarios (blocks and agents baselines) get what drawing each alone gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from transition_sim.cli.scenarios import prior_uncertainty
+    from transition_sim.scenario.loader import load_scenario
+
+    scenarios = [
+        load_scenario("scenarios/kazakhstan_2022.yaml"),
+        load_scenario("tests/agents_baseline.yaml"),
+    ]
+    drawn = prior_uncertainty(1, None)
+    jobs = [(scenarios[i % 2], replication_seed(11, i)) for i in range(60)]
+    alone = [drawn_scenario(s, seed, drawn) for s, seed in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda job: drawn_scenario(job[0], job[1], drawn), jobs))
+    assert together == alone
+    assert alone[0] != alone[1]

@@ -95,15 +95,18 @@ def drawn_values(
 # What every draw of one run shares (a worker draws a task's replications from one scenario):
 # the scenario as plain data (read, never changed: `with_values` sets values in a copy), its
 # settled paths, and the priors it draws with its values (`claims.drawable`). Kept for the last
-# (scenario, uncertainty) pair, both frozen, held here so that their ids stay theirs.
-_PREPARED: list[Any] = []
+# (scenario, uncertainty) pair, both frozen, held here so that their ids stay theirs; one tuple,
+# replaced whole and read once, so that threads drawing for other scenarios never mix entries.
+_PREPARED: tuple[Any, ...] = ()
 
 
 def _prepared(
     scenario: Scenario, uncertainty: Uncertainty
 ) -> tuple[dict[str, Any], set[str], list[Any] | None]:
-    if _PREPARED and _PREPARED[0] is scenario and _PREPARED[1] is uncertainty:
-        return _PREPARED[2]
+    global _PREPARED
+    held = _PREPARED
+    if held and held[0] is scenario and held[1] is uncertainty:
+        return held[2]
     data = scenario_values(scenario)
     drawable = None
     if uncertainty.posterior is None:
@@ -111,7 +114,7 @@ def _prepared(
 
         drawable = found(uncertainty.priors, data)
     prepared = (data, settled_paths(data), drawable)
-    _PREPARED[:] = [scenario, uncertainty, prepared]
+    _PREPARED = (scenario, uncertainty, prepared)
     return prepared
 
 
