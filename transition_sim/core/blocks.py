@@ -396,9 +396,11 @@ def _decide(
     f: np.ndarray,
     cuts: np.ndarray,
     active_at: np.ndarray,
-) -> None:
+) -> int:
     """Block b's people decide: the active share of each kind, less its jailed people (`cuts`:
-    `_rule_share`'s scratch; `active_at`: `block_day`'s active people by cell)."""
+    `_rule_share`'s scratch; `active_at`: `block_day`'s active people by cell). Returns the
+    change (-1, 0, 1) of the count of cells whose active people are above 0 (its own, which
+    held `own`: `active_at` holds the same sum of the same row)."""
     cell, k = pos[b], f[VISION_CELLS]
     own = active[b, 0] + active[b, 1] + active[b, 2]
     seen = actives_seen[cell]
@@ -420,9 +422,11 @@ def _decide(
         a = max(people[b, kind] * shares[kind] - jailed[b, kind], 0.0)
         active[b, kind] = a
         new += a
-    active_at[as_index(cell)] = active[b, 0] + active[b, 1] + active[b, 2]
+    now = active[b, 0] + active[b, 1] + active[b, 2]
+    active_at[as_index(cell)] = now
     if new != own:
         _tally(actives_seen, nbr, wv, cell, new - own)
+    return (1 if now > 0.0 else 0) - (1 if own > 0.0 else 0)
 
 
 @numba.njit(cache=True, inline="always")
@@ -446,11 +450,12 @@ def _arrest(
     sight: np.ndarray,
     active_at: np.ndarray,
     spans: np.ndarray,
-) -> None:
+) -> int:
     """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
     sight, in proportion to their active people, for terms uniform on {0..max_jail} days
     (`sight`: scratch for the cells of the blocks in sight with active people, found once;
-    `active_at`: `block_day`'s active people by cell; `spans`: `_spans` of (x, y))."""
+    `active_at`: `block_day`'s active people by cell; `spans`: `_spans` of (x, y)). Returns the
+    cells in sight whose active people it took to 0 (none is below 0: they were above it)."""
     r = min(int(f[REACH]) + 1, (side - 1) // 2)
     x0 = int(x)
     seen, k = 0.0, 0
@@ -465,7 +470,8 @@ def _arrest(
                 k += 1
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
     if seen <= 0.0:
-        return
+        return 0
+    emptied = 0
     frac = min(take / seen, 1.0)
     width = ring.shape[1] // 3
     terms = min(max_jail, width - 2)  # terms from the last on outlast the run: kept together
@@ -500,7 +506,11 @@ def _arrest(
             ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
         if gone > 0.0:
             _tally(actives_seen, nbr, wv, cell, -gone)
-        active_at[as_index(cell)] = active[o, 0] + active[o, 1] + active[o, 2]
+        now = active[o, 0] + active[o, 1] + active[o, 2]
+        active_at[as_index(cell)] = now
+        if not now > 0.0:
+            emptied += 1
+    return emptied
 
 
 @numba.njit(cache=True, inline="always")
@@ -604,8 +614,13 @@ def _block_day(
     take = ip[ARRESTS_PER_UNIT] / f[PER_BLOCK]
     # A block's active people by its cell, the sum a unit's sight adds up, kept as they change:
     # a unit's scan then reads one array along rows of cells, not each block's row of shares.
+    # `live` counts the cells whose active people are above 0: while it is 0, a unit's scan
+    # would add up zeros (seen 0.0, nobody to detain) and is skipped, the same to the bit.
+    live = 0
     for b in range(n):
         active_at[pos[b]] = active[b, 0] + active[b, 1] + active[b, 2]
+        if active_at[pos[b]] > 0.0:
+            live += 1
     r = min(int(reach) + 1, (side - 1) // 2)
     total = n + m
     experience_rows = experience.reshape((n, 1))  # a view, for `_prefetch`
@@ -629,8 +644,8 @@ def _block_day(
                 jailed[a, kind] = max(jailed[a, kind] - ring[a, kind * width + today], 0.0)
                 ring[a, kind * width + today] = 0.0
             acted[a] = True
-            _decide(a, nbr, wv, pos, people, traits, active, jailed, experience, cops_seen,
-                    actives_seen, f, cuts, active_at)  # fmt: skip
+            live += _decide(a, nbr, wv, pos, people, traits, active, jailed, experience,
+                            cops_seen, actives_seen, f, cuts, active_at)  # fmt: skip
             continue
         u = a - n
         if (deters[u] or (ip[MOVEMENT] != 0 and counted[u])) and not (
@@ -638,10 +653,10 @@ def _block_day(
         ):
             _spans(ux[u], uy[u], reach, moore, side, r, unit_spans[u])
             spans_at[u, 0], spans_at[u, 1] = ux[u], uy[u]
-        if deters[u]:
-            _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
-                    actives_seen, max_jail, clock, stats, sight, active_at,
-                    unit_spans[u])  # fmt: skip
+        if deters[u] and live > 0:
+            live -= _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed,
+                            ring, acted, actives_seen, max_jail, clock, stats, sight, active_at,
+                            unit_spans[u])  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
         # As an agents unit's move (`kernel.crowd_day_rows`): a deterring unit heads for a site
