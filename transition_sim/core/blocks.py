@@ -351,14 +351,22 @@ def _spans(
 def _spans_tally(
     tally: np.ndarray, x: float, r: int, spans: np.ndarray, side: int, delta: float
 ) -> None:
-    """`_unit_tally` along the spans `_spans` found for the point (x, .)."""
+    """`_unit_tally` along the spans `_spans` found for the point (x, .): each row's cells in
+    at most two runs of whole columns, the span up to the torus's edge and the rest from column
+    0 (a span is at most 2r + 1 <= side cells: it wraps once at most). The same additions to
+    the same cells as one cell at a time with the column wrapped, without that test per cell."""
     x0 = int(x)
     for k in range(2 * r + 1):
         lo, hi = spans[k, 0], spans[k, 1]
+        if hi < lo:
+            continue
         row, col = ((x0 - r + k) % side) * side, lo % side
-        for _ in range(lo, hi + 1):
-            tally[row + col] += delta
-            col = col + 1 if col + 1 < side else 0  # wrapped without a division
+        count = hi - lo + 1
+        first = min(count, side - col)
+        for c in range(row + col, row + col + first):
+            tally[as_index(c)] += delta
+        for c in range(row, row + count - first):
+            tally[as_index(c)] += delta
 
 
 @numba.njit(cache=True)

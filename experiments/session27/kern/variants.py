@@ -6,12 +6,16 @@ part, not an exact one. Prints the least and median CPU ms per replication of ea
 turn, `--rounds` times (the same load for all).
 
     uv run python experiments/session27/kern/variants.py [--ppa 2000] [-n 3] [--rounds 3] [NAME ...]
+
+A NAME ``git:REF`` is blocks.py as committed at REF (unmodified): ``base git:HEAD~1`` times the
+working tree against a commit, in turn, on the same recorded calls.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,11 +34,14 @@ SOURCE = ROOT / "transition_sim" / "core" / "blocks.py"
 VARIANTS: dict[str, list[tuple[str, str]]] = {
     "base": [],
     "no_units": [("        u = a - n\n", "        continue\n        u = a - n\n")],
-    "no_arrest": [
-        ("        if deters[u]:\n            _arrest(", "        if False:\n            _arrest(")
-    ],
+    "no_arrest": [("        if deters[u] and live > 0:\n", "        if False:\n")],
     "no_move": [("        if ip[MOVEMENT] == 0:\n            continue\n", "        continue\n")],
-    "no_decide": [("            _decide(a, nbr,", "            if False: _decide(a, nbr,")],
+    "no_decide": [
+        (
+            "            live += _decide(a, nbr,",
+            "            if False:\n                _decide(a, nbr,",
+        )
+    ],
     "no_release": [
         (
             "            for kind in range(3):\n                jailed[a, kind] = max(",
@@ -48,6 +55,70 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
             "        if False: _prefetch_row(nbr, pos[order[",
         ),
     ],
+    "no_move_tally": [
+        ("            _spans_tally(cops_seen, ux[u], r, unit_spans[u], side, -1.0)\n", ""),
+        ("            _spans_tally(cops_seen, x, r, unit_spans[u], side, 1.0)\n", ""),
+    ],
+    "no_move_spans": [("            _spans(x, y, reach, moore, side, r, unit_spans[u])\n", "")],
+    "no_decide_tally": [("    if new != own:\n        _tally(", "    if False:\n        _tally(")],
+    "decide_no_shares": [
+        (
+            "    upset = _rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, extra, cuts)\n"
+            "    shares = (upset, upset, crime_share(rlo, rhi, er, p, t, f[CRIME_DRIVE]))\n",
+            "    shares = (0.0 * p, 0.0 * t, 0.0 * lo)\n",
+        )
+    ],
+    "no_prefetch_nbr": [
+        (
+            "        _prefetch_row(nbr, pos[order[",
+            "        if False:\n            _prefetch_row(nbr, pos[order[",
+        )
+    ],
+    "prefetch_2": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 2 ")],
+    "prefetch_8": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 8 ")],
+    # a second evaluation (of slightly other inputs, kept): the arithmetic's own cost
+    "twice_rule_share": [
+        (
+            "    upset = _rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, extra, cuts)\n",
+            "    upset = _rule_share(lo, hi, rlo, rhi, eh, er, p, t, nl, extra, cuts)\n"
+            "    again = _rule_share(lo, hi, rlo, rhi, eh, er, p, t * 1.0000001, nl, extra, cuts)\n"
+            "    upset = upset if again > -1.0 else again\n",
+        )
+    ],
+    "twice_crime_share": [
+        (
+            "    shares = (upset, upset, crime_share(rlo, rhi, er, p, t, f[CRIME_DRIVE]))\n",
+            "    crime = crime_share(rlo, rhi, er, p, t, f[CRIME_DRIVE])\n"
+            "    again = crime_share(rlo, rhi, er, p, t * 1.0000001, f[CRIME_DRIVE])\n"
+            "    shares = (upset, upset, crime if again > -1.0 else again)\n",
+        )
+    ],
+    "no_ring_prefetch": [
+        (
+            "                _prefetch(ring, as_index(ahead), as_index(kind * width + today))\n",
+            "                pass\n",
+        )
+    ],
+    "release_skip_zero_write": [
+        (
+            "                jailed[a, kind] = max("
+            "jailed[a, kind] - ring[a, kind * width + today], 0.0)\n"
+            "                ring[a, kind * width + today] = 0.0\n",
+            "                v = ring[a, kind * width + today]\n"
+            "                if v != 0.0:\n"
+            "                    jailed[a, kind] = max(jailed[a, kind] - v, 0.0)\n"
+            "                    ring[a, kind * width + today] = 0.0\n",
+        )
+    ],
+    "no_rows_prefetch": [
+        (
+            "                _prefetch_row(rows, ahead)\n",
+            "                if turn < 0:\n                    _prefetch_row(rows, ahead)\n",
+        )
+    ],
+    "no_exp_prefetch": [
+        ("            _prefetch(experience_rows, as_index(ahead), as_index(0))\n", "")
+    ],
     "no_end": [
         (
             "    for b in range(n):\n        share = active[b, 0]",
@@ -58,6 +129,17 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
 
 
 def load(name: str, folder: Path):
+    """The variant `name` of the working tree's blocks.py, or ``git:REF``: blocks.py at REF."""
+    if name.startswith("git:"):
+        show = ["git", "-C", str(ROOT), "show", f"{name[4:]}:transition_sim/core/blocks.py"]
+        text = subprocess.run(show, check=True, capture_output=True, text=True).stdout
+        name = "git_" + name[4:].replace("~", "_").replace("^", "_")
+        path = folder / f"blocks_{name}.py"
+        path.write_text(text)
+        spec = importlib.util.spec_from_file_location(f"blocks_{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
     text = SOURCE.read_text()
     for old, new in VARIANTS[name]:
         assert text.count(old) == 1, (name, old)
