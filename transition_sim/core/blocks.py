@@ -101,8 +101,18 @@ MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring
 GUARD_PROPOSALS = MOVE_PROPOSALS
 # Layout of the integer parameters of `block_day`.
 MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
+# Layout of a block's row of `block_day`'s scratch `rows` (`block_rows`): two cache lines.
+ACTIVE_AT, JAILED_AT, EXPERIENCE_AT, PEOPLE_AT, TRAITS_AT, ROW = 0, 3, 6, 7, 10, 16
 _P_ONE = -38.0  # 1.0 - math.exp(x) is 1.0 for every x <= this: exp(-38) = 3.1e-17 < 2^-54
 _GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
+
+
+def block_rows(n: int) -> np.ndarray:
+    """`block_day`'s scratch for `n` blocks: `ROW` floats a block (128 bytes), the first row
+    at the start of a 64-byte cache line, so that each row is two whole lines."""
+    buf = np.empty(n * ROW + 8)
+    skip = (-buf.ctypes.data % 64) // 8
+    return buf[skip : skip + n * ROW].reshape(n, ROW)
 
 
 # -- the share of a block's people who are active -------------------------------------------
@@ -570,12 +580,12 @@ def _block_day(
     wv: np.ndarray,
     occupant: np.ndarray,
     pos: np.ndarray,
-    people: np.ndarray,
-    traits: np.ndarray,
-    active: np.ndarray,
-    jailed: np.ndarray,
+    people_of: np.ndarray,
+    traits_of: np.ndarray,
+    active_of: np.ndarray,
+    jailed_of: np.ndarray,
     ring: np.ndarray,
-    experience: np.ndarray,
+    experience_of: np.ndarray,
     ux: np.ndarray,
     uy: np.ndarray,
     deters: np.ndarray,
@@ -595,6 +605,7 @@ def _block_day(
     active_at: np.ndarray,
     sight: np.ndarray,
     order: np.ndarray,
+    rows: np.ndarray,
 ) -> None:
     """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
     in blocks). Blocks 0..n-1 and units n..n+m-1 are activated once in a random order: a block
@@ -609,9 +620,27 @@ def _block_day(
     it): the inlined helpers that take arrays counted each of them up and down, atomically,
     around every decision and every detention (~40% of the day's time in session 25's
     profile); nothing here allocates or keeps an array, so there is nothing to count. `stats`
-    (zeros), `acted` (False), `active_at` (zeros, by cell), `sight` ((2r + 1)^2 cells) and
-    `order` (0..n+m-1) are the day's scratch."""
-    n, m = people.shape[0], deters.shape[0]
+    (zeros), `acted` (False), `active_at` (zeros, by cell), `sight` ((2r + 1)^2 cells),
+    `order` (0..n+m-1) and `rows` (`ROW` floats a block, its rows aligned to cache lines) are
+    the day's scratch.
+
+    A block's decision reads its people, traits, active and jailed shares and experience: five
+    arrays, each row in a cache line or two of its own, fetched in the day's random order. The
+    day copies them into `rows` first (`ROW` floats a block, two cache lines), works there, and
+    copies the active and jailed shares and the experience back at its end: the same floats,
+    read and written in the same order, from half the cache lines."""
+    n, m = people_of.shape[0], deters.shape[0]
+    for b in range(n):
+        for kind in range(3):
+            rows[b, ACTIVE_AT + kind] = active_of[b, kind]
+            rows[b, JAILED_AT + kind] = jailed_of[b, kind]
+            rows[b, PEOPLE_AT + kind] = people_of[b, kind]
+        rows[b, EXPERIENCE_AT] = experience_of[b]
+        for i in range(6):
+            rows[b, TRAITS_AT + i] = traits_of[b, i]
+    active, jailed = rows[:, ACTIVE_AT : ACTIVE_AT + 3], rows[:, JAILED_AT : JAILED_AT + 3]
+    people, traits = rows[:, PEOPLE_AT : PEOPLE_AT + 3], rows[:, TRAITS_AT : TRAITS_AT + 6]
+    experience = rows[:, EXPERIENCE_AT]
     f[VISION_CELLS] = wv.sum()
     reach, moore = f[REACH], f[MOORE] != 0.0
     guard, steer = f[GUARDING], sites.shape[0] > 0  # opt-in: crowd.guarding
@@ -631,7 +660,6 @@ def _block_day(
             live += 1
     r = min(int(reach) + 1, (side - 1) // 2)
     total = n + m
-    experience_rows = experience.reshape((n, 1))  # a view, for `_prefetch`
     shuffle(order, s)
     for turn in range(total):
         a = order[turn]
@@ -641,11 +669,7 @@ def _block_day(
         if ahead < n:
             for kind in range(3):
                 _prefetch(ring, as_index(ahead), as_index(kind * width + today))
-            # whole rows: a row of 3 or 6 floats may straddle two cache lines (perf: the
-            # decision waited on a traits row's second line, and on `experience`)
-            for rows in (active, jailed, traits, people):
-                _prefetch_row(rows, ahead)
-            _prefetch(experience_rows, as_index(ahead), as_index(0))
+            _prefetch_row(rows, ahead)  # the block's two lines of `rows`
         _prefetch_row(nbr, pos[order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]])
         if a < n:
             for kind in range(3):
@@ -702,6 +726,11 @@ def _block_day(
                 stats[STAT_ENGAGED + kind] += active[b, kind]
         stats[STAT_JAILED] += held
         stats[STAT_QUIET] += max(1.0 - share - held, 0.0)
+    for b in range(n):  # the day's shares and experience back (`rows`)
+        for kind in range(3):
+            active_of[b, kind] = active[b, kind]
+            jailed_of[b, kind] = jailed[b, kind]
+        experience_of[b] = experience[b]
 
 
 @numba.njit(cache=True)
@@ -729,9 +758,10 @@ def block_day(
     s: np.ndarray,
     unit_spans: np.ndarray,
     spans_at: np.ndarray,
+    rows: np.ndarray,
 ) -> np.ndarray:
     """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
-    in blocks): `_block_day`, with its scratch."""
+    in blocks): `_block_day`, with its scratch (`rows`: the crowd's, `block_rows`)."""
     n, m = people.shape[0], deters.shape[0]
     r = min(int(f[REACH]) + 1, (side - 1) // 2)
     stats = np.zeros(N_STATS)
@@ -739,7 +769,7 @@ def block_day(
         nbr, wv, occupant, pos, people, traits, active, jailed, ring, experience, ux, uy,
         deters, counted, cops_seen, actives_seen, sites, side, f, ip, s, unit_spans, spans_at,
         stats, np.zeros(n, dtype=np.bool_), np.empty(8), np.zeros(side * side),
-        np.empty((2 * r + 1) ** 2, dtype=np.int64), np.arange(n + m),
+        np.empty((2 * r + 1) ** 2, dtype=np.int64), np.arange(n + m), rows,
     )  # fmt: skip
     return stats
 
@@ -860,6 +890,7 @@ class BlockCrowd:
         self._span_rows = 2 * min(int(self.reach) + 1, (side - 1) // 2) + 1
         self.unit_spans = np.zeros((self.m, self._span_rows, 2), dtype=np.int64)
         self.spans_at = np.full((self.m, 2), np.nan)
+        self.rows = block_rows(self.n)  # `block_day`'s scratch, kept: no fresh pages a day
         self.recount(quiet=True)  # `active` is zeros
 
     @classmethod
@@ -944,7 +975,7 @@ class BlockCrowd:
             self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
             self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
             self.site_cells, self.side,
-            self.floats(rules, c), ints, self.stream, self.unit_spans, self.spans_at,
+            self.floats(rules, c), ints, self.stream, self.unit_spans, self.spans_at, self.rows,
         )  # fmt: skip
         self.clock += 1
         return stats * self.weight if self.weight != 1.0 else stats
@@ -1220,7 +1251,7 @@ class BlockPopulation:
                 c.table, c.vision_weights, c.occupant, c.pos, c.people, c.traits, c.active,
                 c.jailed, c.ring, c.experience, c.ux, c.uy, c.unit_deters, c._counted,
                 c.cops_seen, c.actives_seen, c.site_cells, c.side, f[r], ip[r], c.stream,
-                c.unit_spans, c.spans_at,
+                c.unit_spans, c.spans_at, c.rows,
             )  # fmt: skip
             c.clock += 1
         out *= self._weights  # in the model's agents (x 1.0, where it is 1, changes nothing)

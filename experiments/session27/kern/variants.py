@@ -119,6 +119,20 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
     "no_exp_prefetch": [
         ("            _prefetch(experience_rows, as_index(ahead), as_index(0))\n", "")
     ],
+    "copy_twice": [
+        (
+            "            rows[b, TRAITS_AT + i] = traits_of[b, i]\n",
+            "            rows[b, TRAITS_AT + i] = traits_of[b, i]\n"
+            "    for b in range(n):\n"
+            "        for kind in range(3):\n"
+            "            rows[b, ACTIVE_AT + kind] = active_of[b, kind]\n"
+            "            rows[b, JAILED_AT + kind] = jailed_of[b, kind]\n"
+            "            rows[b, PEOPLE_AT + kind] = people_of[b, kind]\n"
+            "        rows[b, EXPERIENCE_AT] = experience_of[b]\n"
+            "        for i in range(6):\n"
+            "            rows[b, TRAITS_AT + i] = traits_of[b, i]\n",
+        )
+    ],
     "no_end": [
         (
             "    for b in range(n):\n        share = active[b, 0]",
@@ -153,7 +167,7 @@ def load(name: str, folder: Path):
 
 
 def timed(kernel, calls) -> float:
-    args = fresh(calls)
+    args = fresh(calls, kernel.py_func.__code__.co_argcount)
     t0 = time.process_time()
     for a in args:
         kernel(*a)
