@@ -232,6 +232,18 @@ def _wrap(v: float, side: int) -> float:
     return v + 0.0  # -0.0 % side is +0.0
 
 
+@numba.njit(cache=True, inline="always")
+def _mod(i: int, side: int) -> int:
+    """``i % side`` (Python's: in 0..side-1) without a division for i in [-side, 2 side), the
+    range of a row or column of a unit's sight (within (side - 1) // 2 of a cell's): an integer
+    division per row of a sight, twice a move, cost more than the row's additions."""
+    if i < 0:
+        return i + side if i >= -side else i % side
+    if i >= side:
+        return i - side if i < 2 * side else i % side
+    return i
+
+
 # -- memory -----------------------------------------------------------------------------------
 @intrinsic
 def _prefetch(typingctx, ary, i, j):
@@ -370,7 +382,7 @@ def _spans_tally(
         lo, hi = spans[k, 0], spans[k, 1]
         if hi < lo:
             continue
-        row, col = ((x0 - r + k) % side) * side, lo % side
+        row, col = _mod(x0 - r + k, side) * side, _mod(lo, side)
         count = hi - lo + 1
         first = min(count, side - col)
         for c in range(row + col, row + col + first):
@@ -479,7 +491,7 @@ def _arrest(
     seen, k = 0.0, 0
     for i in range(x0 - r, x0 + r + 1):
         lo, hi = spans[i - x0 + r, 0], spans[i - x0 + r, 1]
-        row, col = (i % side) * side, lo % side
+        row, col = _mod(i, side) * side, _mod(lo, side)
         for _ in range(lo, hi + 1):
             held = active_at[as_index(row + col)]  # 0.0 in a cell without a block: seen stays
             seen += held
