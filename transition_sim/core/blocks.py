@@ -204,6 +204,12 @@ def _rule_share(
             continue
         for x in (a + (0.5 - _GAUSS) * (b - a), a + (0.5 + _GAUSS) * (b - a)):
             q = _q(rlo + x * (rhi - rlo), lo, hi, p, t, nl, e)
+            # The nodes' r grow (in floats too: each step is monotone, and a segment's second
+            # node is at most its end), so from the first q of 0.0 on every q is 0.0 and every
+            # term +0.0 (0.5 (b - a) > 0 times +0.0 times 1 + er (1 - 2x) >= 0): adding them
+            # leaves `total` (>= +0.0) as it is.
+            if q == 0.0:
+                return total
             total += 0.5 * (b - a) * (q - eh * q * (1.0 - q)) * (1.0 + er * (1.0 - 2.0 * x))
     return total
 
