@@ -648,7 +648,15 @@ def _block_day(
     copies the active and jailed shares and the experience back at its end: the same floats,
     read and written in the same order, from half the cache lines."""
     n, m = people_of.shape[0], deters.shape[0]
-    for b in range(n):
+    active, jailed = rows[:, ACTIVE_AT : ACTIVE_AT + 3], rows[:, JAILED_AT : JAILED_AT + 3]
+    people, traits = rows[:, PEOPLE_AT : PEOPLE_AT + 3], rows[:, TRAITS_AT : TRAITS_AT + 6]
+    experience = rows[:, EXPERIENCE_AT]
+    # A block's active people by its cell, the sum a unit's sight adds up, kept as they change:
+    # a unit's scan then reads one array along rows of cells, not each block's row of shares.
+    # `live` counts the cells whose active people are above 0: while it is 0, a unit's scan
+    # would add up zeros (seen 0.0, nobody to detain) and is skipped, the same to the bit.
+    live = 0
+    for b in range(n):  # in the same pass, each block's row of `rows`
         for kind in range(3):
             rows[b, ACTIVE_AT + kind] = active_of[b, kind]
             rows[b, JAILED_AT + kind] = jailed_of[b, kind]
@@ -656,9 +664,10 @@ def _block_day(
         rows[b, EXPERIENCE_AT] = experience_of[b]
         for i in range(6):
             rows[b, TRAITS_AT + i] = traits_of[b, i]
-    active, jailed = rows[:, ACTIVE_AT : ACTIVE_AT + 3], rows[:, JAILED_AT : JAILED_AT + 3]
-    people, traits = rows[:, PEOPLE_AT : PEOPLE_AT + 3], rows[:, TRAITS_AT : TRAITS_AT + 6]
-    experience = rows[:, EXPERIENCE_AT]
+        held = active[b, 0] + active[b, 1] + active[b, 2]
+        active_at[pos[b]] = held
+        if held > 0.0:
+            live += 1
     f[VISION_CELLS] = wv.sum()
     reach, moore = f[REACH], f[MOORE] != 0.0
     guard, steer = f[GUARDING], sites.shape[0] > 0  # opt-in: crowd.guarding
@@ -667,15 +676,6 @@ def _block_day(
     clock, max_jail = ip[CLOCK], ip[MAX_JAIL_TERM]
     today = clock % width
     take = ip[ARRESTS_PER_UNIT] / f[PER_BLOCK]
-    # A block's active people by its cell, the sum a unit's sight adds up, kept as they change:
-    # a unit's scan then reads one array along rows of cells, not each block's row of shares.
-    # `live` counts the cells whose active people are above 0: while it is 0, a unit's scan
-    # would add up zeros (seen 0.0, nobody to detain) and is skipped, the same to the bit.
-    live = 0
-    for b in range(n):
-        active_at[pos[b]] = active[b, 0] + active[b, 1] + active[b, 2]
-        if active_at[pos[b]] > 0.0:
-            live += 1
     r = min(int(reach) + 1, (side - 1) // 2)
     total = n + m
     shuffle(order, s)
@@ -688,7 +688,9 @@ def _block_day(
             for kind in range(3):
                 _prefetch(ring, as_index(ahead), as_index(kind * width + today))
             _prefetch_row(rows, ahead)  # the block's two lines of `rows`
-        _prefetch_row(nbr, pos[order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]])
+        soon = order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]
+        if soon < n:  # a block's decision may tally its vision (a unit's move does not)
+            _prefetch_row(nbr, pos[soon])
         if a < n:
             for kind in range(3):
                 jailed[a, kind] = max(jailed[a, kind] - ring[a, kind * width + today], 0.0)
@@ -733,22 +735,19 @@ def _block_day(
         pos[a] = int(x) * side + int(y)
 
     gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
-    for b in range(n):
+    for b in range(n):  # in the same pass, the day's shares and experience back (`rows`)
         share = active[b, 0] + active[b, 1] + active[b, 2]
-        experience[b] = experience[b] * (1.0 - decay) + gain * share * (1.0 - experience[b])
+        experience_of[b] = experience[b] * (1.0 - decay) + gain * share * (1.0 - experience[b])
         engaged = cops_seen[pos[b]] > 0.5  # a unit in sight
         held = jailed[b, 0] + jailed[b, 1] + jailed[b, 2]
         for kind in range(3):
             stats[STAT_ACTIVE + kind] += active[b, kind]
             if engaged:
                 stats[STAT_ENGAGED + kind] += active[b, kind]
-        stats[STAT_JAILED] += held
-        stats[STAT_QUIET] += max(1.0 - share - held, 0.0)
-    for b in range(n):  # the day's shares and experience back (`rows`)
-        for kind in range(3):
             active_of[b, kind] = active[b, kind]
             jailed_of[b, kind] = jailed[b, kind]
-        experience_of[b] = experience[b]
+        stats[STAT_JAILED] += held
+        stats[STAT_QUIET] += max(1.0 - share - held, 0.0)
 
 
 @numba.njit(cache=True)
