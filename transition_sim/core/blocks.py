@@ -86,7 +86,7 @@ from transition_sim.core.kernel import (  # the float layout's first entries
 
 __all__ = ["BlockCrowd", "BlockPopulation", "crime_share", "rule_share"]
 
-PREFETCH_BLOCKS = 4  # turns ahead whose block's rows are fetched (`_prefetch`)
+PREFETCH_BLOCKS = 8  # turns ahead whose block's rows are fetched (`_prefetch`; 4 before session 27)
 MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring: by its share)
 # Layout of the float parameters of `block_day`: the kernel's, then the blocks' own.
 (

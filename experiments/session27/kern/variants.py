@@ -133,6 +133,10 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
             "            rows[b, TRAITS_AT + i] = traits_of[b, i]\n",
         )
     ],
+    "prefetch_6": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 6 ")],
+    "prefetch_3": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 3 ")],
+    "prefetch_12": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 12 ")],
+    "prefetch_16": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 16 ")],
     "no_end": [
         (
             "    for b in range(n):\n        share = active[b, 0]",
