@@ -137,6 +137,13 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
     "prefetch_3": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 3 ")],
     "prefetch_12": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 12 ")],
     "prefetch_16": [("PREFETCH_BLOCKS = 4 ", "PREFETCH_BLOCKS = 16 ")],
+    "arrest_ahead_4": [
+        (
+            "        if c + 2 < k:  # the rows of the block two ahead (`_prefetch`)\n"
+            "            ahead = sight[c + 2]\n",
+            "        if c + 4 < k:\n            ahead = sight[c + 4]\n",
+        )
+    ],
     "no_end": [
         (
             "    for b in range(n):\n        share = active[b, 0]",
@@ -146,8 +153,14 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def load(name: str, folder: Path):
-    """The variant `name` of the working tree's blocks.py, or ``git:REF``: blocks.py at REF."""
+def source_at(ref: str) -> str:
+    show = ["git", "-C", str(ROOT), "show", f"{ref}:transition_sim/core/blocks.py"]
+    return subprocess.run(show, check=True, capture_output=True, text=True).stdout
+
+
+def load(name: str, folder: Path, base: str | None = None):
+    """The variant `name` of the working tree's blocks.py (or of the text `base`), or
+    ``git:REF``: blocks.py at REF."""
     if name.startswith("git:"):
         show = ["git", "-C", str(ROOT), "show", f"{name[4:]}:transition_sim/core/blocks.py"]
         text = subprocess.run(show, check=True, capture_output=True, text=True).stdout
@@ -158,7 +171,7 @@ def load(name: str, folder: Path):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
-    text = SOURCE.read_text()
+    text = SOURCE.read_text() if base is None else base
     for old, new in VARIANTS[name]:
         assert text.count(old) == 1, (name, old)
         text = text.replace(old, new)
