@@ -507,3 +507,61 @@ def test_a_replications_crowds_are_freed_when_simulate_returns() -> None:
         gc.enable()
         model_module.make_population = make
     assert digest_module.run_hash(result) == digest_module.run_hash(other)
+
+
+# -- session 27: the kernel's scratch rows, live cells, wraps without division -----------------
+def test_scratch_rows_are_aligned_and_only_scratch() -> None:
+    """`block_rows` gives each block two whole cache lines; the day copies the blocks' arrays
+    into them and back, so whatever a crowd's rows held before a day (here NaN, or another
+    crowd's values) does not reach the results: the pinned day of blocks is the same."""
+    from transition_sim.core.blocks import ROW, block_rows
+
+    for n in (1, 7, 600):
+        rows = block_rows(n)
+        assert rows.shape == (n, ROW) and rows.ctypes.data % 64 == 0
+        assert rows.strides == (ROW * 8, 8)
+    crowd = crowd_of("von_neumann")
+    h = hashlib.sha256()
+    for day in range(15):
+        crowd.rows[:] = np.nan if day % 2 else 1e300
+        crowd.unit_deters[:] = True
+        if 3 <= day < 7:
+            crowd.unit_deters[::3] = False
+        h.update(np.ascontiguousarray(crowd.step(RULES, 0.1 * (day % 3))).tobytes())
+    for a in (crowd.active, crowd.jailed, crowd.ring, crowd.experience, crowd.ux, crowd.uy,
+              crowd.actives_seen, crowd.cops_seen):  # fmt: skip
+        h.update(np.ascontiguousarray(a).tobytes())
+    assert h.hexdigest() == PINNED["von_neumann"]
+
+
+def test_mod_is_pythons_modulo() -> None:
+    """`_mod` (a comparison instead of a division in its range) is Python's ``i % side``, in
+    its range and outside it."""
+    import numba
+
+    from transition_sim.core.blocks import _mod
+
+    mod = numba.njit(lambda i, side: _mod(i, side))
+    for side in (1, 2, 3, 16, 38, 101):
+        for i in range(-3 * side - 2, 3 * side + 3):
+            assert mod(i, side) == i % side, (i, side)
+
+
+def test_a_quiet_region_detains_nobody_and_its_day_is_the_same() -> None:
+    """With nobody active in the region (the kernel then skips its units' scans of their
+    sight), nobody is detained and the tallies stay a fresh count; the day's units still move."""
+    crowd = crowd_of("von_neumann")
+    quiet = replace_rules(legitimacy=0.99, threshold=0.9, contagion_signal=0.0)
+    x0 = crowd.ux.copy()
+    for _ in range(5):
+        stats = crowd.step(quiet, 0.0)
+        assert stats[:3].sum() == 0.0 and stats[5:8].sum() == 0.0
+    assert (crowd.ux != x0).all() and crowd.ring.sum() == 0.0
+    deters = crowd.unit_deters
+    assert np.array_equal(crowd.cops_seen, crowd._units_seen(crowd.ux[deters], crowd.uy[deters]))
+
+
+def replace_rules(**changes) -> CrowdRules:
+    from dataclasses import replace
+
+    return replace(RULES, **changes)

@@ -86,7 +86,7 @@ from transition_sim.core.kernel import (  # the float layout's first entries
 
 __all__ = ["BlockCrowd", "BlockPopulation", "crime_share", "rule_share"]
 
-PREFETCH_BLOCKS = 4  # turns ahead whose block's rows are fetched (`_prefetch`)
+PREFETCH_BLOCKS = 8  # turns ahead whose block's rows are fetched (`_prefetch`; 4 before session 27)
 MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring: by its share)
 # Layout of the float parameters of `block_day`: the kernel's, then the blocks' own.
 (
@@ -101,8 +101,18 @@ MOVE_TRIES = 16  # draws of a unit's move before it stays (a vision's outer ring
 GUARD_PROPOSALS = MOVE_PROPOSALS
 # Layout of the integer parameters of `block_day`.
 MAX_JAIL_TERM, MOVEMENT, ARRESTS_PER_UNIT, CLOCK = range(4)
+# Layout of a block's row of `block_day`'s scratch `rows` (`block_rows`): two cache lines.
+ACTIVE_AT, JAILED_AT, EXPERIENCE_AT, PEOPLE_AT, TRAITS_AT, ROW = 0, 3, 6, 7, 10, 16
 _P_ONE = -38.0  # 1.0 - math.exp(x) is 1.0 for every x <= this: exp(-38) = 3.1e-17 < 2^-54
 _GAUSS = 0.5 / math.sqrt(3.0)  # 2-point Gauss-Legendre nodes on [0, 1]: 1/2 -+ this
+
+
+def block_rows(n: int) -> np.ndarray:
+    """`block_day`'s scratch for `n` blocks: `ROW` floats a block (128 bytes), the first row
+    at the start of a 64-byte cache line, so that each row is two whole lines."""
+    buf = np.empty(n * ROW + 8)
+    skip = (-buf.ctypes.data % 64) // 8
+    return buf[skip : skip + n * ROW].reshape(n, ROW)
 
 
 # -- the share of a block's people who are active -------------------------------------------
@@ -194,6 +204,12 @@ def _rule_share(
             continue
         for x in (a + (0.5 - _GAUSS) * (b - a), a + (0.5 + _GAUSS) * (b - a)):
             q = _q(rlo + x * (rhi - rlo), lo, hi, p, t, nl, e)
+            # The nodes' r grow (in floats too: each step is monotone, and a segment's second
+            # node is at most its end), so from the first q of 0.0 on every q is 0.0 and every
+            # term +0.0 (0.5 (b - a) > 0 times +0.0 times 1 + er (1 - 2x) >= 0): adding them
+            # leaves `total` (>= +0.0) as it is.
+            if q == 0.0:
+                return total
             total += 0.5 * (b - a) * (q - eh * q * (1.0 - q)) * (1.0 + er * (1.0 - 2.0 * x))
     return total
 
@@ -220,6 +236,18 @@ def _wrap(v: float, side: int) -> float:
     if v < 0.0:
         return v + side if v >= -side else v % side
     return v + 0.0  # -0.0 % side is +0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _mod(i: int, side: int) -> int:
+    """``i % side`` (Python's: in 0..side-1) without a division for i in [-side, 2 side), the
+    range of a row or column of a unit's sight (within (side - 1) // 2 of a cell's): an integer
+    division per row of a sight, twice a move, cost more than the row's additions."""
+    if i < 0:
+        return i + side if i >= -side else i % side
+    if i >= side:
+        return i - side if i < 2 * side else i % side
+    return i
 
 
 # -- memory -----------------------------------------------------------------------------------
@@ -351,14 +379,22 @@ def _spans(
 def _spans_tally(
     tally: np.ndarray, x: float, r: int, spans: np.ndarray, side: int, delta: float
 ) -> None:
-    """`_unit_tally` along the spans `_spans` found for the point (x, .)."""
+    """`_unit_tally` along the spans `_spans` found for the point (x, .): each row's cells in
+    at most two runs of whole columns, the span up to the torus's edge and the rest from column
+    0 (a span is at most 2r + 1 <= side cells: it wraps once at most). The same additions to
+    the same cells as one cell at a time with the column wrapped, without that test per cell."""
     x0 = int(x)
     for k in range(2 * r + 1):
         lo, hi = spans[k, 0], spans[k, 1]
-        row, col = ((x0 - r + k) % side) * side, lo % side
-        for _ in range(lo, hi + 1):
-            tally[row + col] += delta
-            col = col + 1 if col + 1 < side else 0  # wrapped without a division
+        if hi < lo:
+            continue
+        row, col = _mod(x0 - r + k, side) * side, _mod(lo, side)
+        count = hi - lo + 1
+        first = min(count, side - col)
+        for c in range(row + col, row + col + first):
+            tally[as_index(c)] += delta
+        for c in range(row, row + count - first):
+            tally[as_index(c)] += delta
 
 
 @numba.njit(cache=True)
@@ -396,9 +432,11 @@ def _decide(
     f: np.ndarray,
     cuts: np.ndarray,
     active_at: np.ndarray,
-) -> None:
+) -> int:
     """Block b's people decide: the active share of each kind, less its jailed people (`cuts`:
-    `_rule_share`'s scratch; `active_at`: `block_day`'s active people by cell)."""
+    `_rule_share`'s scratch; `active_at`: `block_day`'s active people by cell). Returns the
+    change (-1, 0, 1) of the count of cells whose active people are above 0 (its own, which
+    held `own`: `active_at` holds the same sum of the same row)."""
     cell, k = pos[b], f[VISION_CELLS]
     own = active[b, 0] + active[b, 1] + active[b, 2]
     seen = actives_seen[cell]
@@ -420,9 +458,11 @@ def _decide(
         a = max(people[b, kind] * shares[kind] - jailed[b, kind], 0.0)
         active[b, kind] = a
         new += a
-    active_at[as_index(cell)] = active[b, 0] + active[b, 1] + active[b, 2]
+    now = active[b, 0] + active[b, 1] + active[b, 2]
+    active_at[as_index(cell)] = now
     if new != own:
         _tally(actives_seen, nbr, wv, cell, new - own)
+    return (1 if now > 0.0 else 0) - (1 if own > 0.0 else 0)
 
 
 @numba.njit(cache=True, inline="always")
@@ -446,17 +486,18 @@ def _arrest(
     sight: np.ndarray,
     active_at: np.ndarray,
     spans: np.ndarray,
-) -> None:
+) -> int:
     """A unit at (x, y) detains `take` (blocks' worth of) active people from the blocks in its
     sight, in proportion to their active people, for terms uniform on {0..max_jail} days
     (`sight`: scratch for the cells of the blocks in sight with active people, found once;
-    `active_at`: `block_day`'s active people by cell; `spans`: `_spans` of (x, y))."""
+    `active_at`: `block_day`'s active people by cell; `spans`: `_spans` of (x, y)). Returns the
+    cells in sight whose active people it took to 0 (none is below 0: they were above it)."""
     r = min(int(f[REACH]) + 1, (side - 1) // 2)
     x0 = int(x)
     seen, k = 0.0, 0
     for i in range(x0 - r, x0 + r + 1):
         lo, hi = spans[i - x0 + r, 0], spans[i - x0 + r, 1]
-        row, col = (i % side) * side, lo % side
+        row, col = _mod(i, side) * side, _mod(lo, side)
         for _ in range(lo, hi + 1):
             held = active_at[as_index(row + col)]  # 0.0 in a cell without a block: seen stays
             seen += held
@@ -465,7 +506,8 @@ def _arrest(
                 k += 1
             col = col + 1 if col + 1 < side else 0  # wrapped without a division
     if seen <= 0.0:
-        return
+        return 0
+    emptied = 0
     frac = min(take / seen, 1.0)
     width = ring.shape[1] // 3
     terms = min(max_jail, width - 2)  # terms from the last on outlast the run: kept together
@@ -500,7 +542,11 @@ def _arrest(
             ring[o, base + last] += a * (max_jail + 1.0 - terms) / (max_jail + 1.0)
         if gone > 0.0:
             _tally(actives_seen, nbr, wv, cell, -gone)
-        active_at[as_index(cell)] = active[o, 0] + active[o, 1] + active[o, 2]
+        now = active[o, 0] + active[o, 1] + active[o, 2]
+        active_at[as_index(cell)] = now
+        if not now > 0.0:
+            emptied += 1
+    return emptied
 
 
 @numba.njit(cache=True, inline="always")
@@ -552,12 +598,12 @@ def _block_day(
     wv: np.ndarray,
     occupant: np.ndarray,
     pos: np.ndarray,
-    people: np.ndarray,
-    traits: np.ndarray,
-    active: np.ndarray,
-    jailed: np.ndarray,
+    people_of: np.ndarray,
+    traits_of: np.ndarray,
+    active_of: np.ndarray,
+    jailed_of: np.ndarray,
     ring: np.ndarray,
-    experience: np.ndarray,
+    experience_of: np.ndarray,
     ux: np.ndarray,
     uy: np.ndarray,
     deters: np.ndarray,
@@ -577,6 +623,7 @@ def _block_day(
     active_at: np.ndarray,
     sight: np.ndarray,
     order: np.ndarray,
+    rows: np.ndarray,
 ) -> None:
     """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
     in blocks). Blocks 0..n-1 and units n..n+m-1 are activated once in a random order: a block
@@ -591,9 +638,36 @@ def _block_day(
     it): the inlined helpers that take arrays counted each of them up and down, atomically,
     around every decision and every detention (~40% of the day's time in session 25's
     profile); nothing here allocates or keeps an array, so there is nothing to count. `stats`
-    (zeros), `acted` (False), `active_at` (zeros, by cell), `sight` ((2r + 1)^2 cells) and
-    `order` (0..n+m-1) are the day's scratch."""
-    n, m = people.shape[0], deters.shape[0]
+    (zeros), `acted` (False), `active_at` (zeros, by cell), `sight` ((2r + 1)^2 cells),
+    `order` (0..n+m-1) and `rows` (`ROW` floats a block, its rows aligned to cache lines) are
+    the day's scratch.
+
+    A block's decision reads its people, traits, active and jailed shares and experience: five
+    arrays, each row in a cache line or two of its own, fetched in the day's random order. The
+    day copies them into `rows` first (`ROW` floats a block, two cache lines), works there, and
+    copies the active and jailed shares and the experience back at its end: the same floats,
+    read and written in the same order, from half the cache lines."""
+    n, m = people_of.shape[0], deters.shape[0]
+    active, jailed = rows[:, ACTIVE_AT : ACTIVE_AT + 3], rows[:, JAILED_AT : JAILED_AT + 3]
+    people, traits = rows[:, PEOPLE_AT : PEOPLE_AT + 3], rows[:, TRAITS_AT : TRAITS_AT + 6]
+    experience = rows[:, EXPERIENCE_AT]
+    # A block's active people by its cell, the sum a unit's sight adds up, kept as they change:
+    # a unit's scan then reads one array along rows of cells, not each block's row of shares.
+    # `live` counts the cells whose active people are above 0: while it is 0, a unit's scan
+    # would add up zeros (seen 0.0, nobody to detain) and is skipped, the same to the bit.
+    live = 0
+    for b in range(n):  # in the same pass, each block's row of `rows`
+        for kind in range(3):
+            rows[b, ACTIVE_AT + kind] = active_of[b, kind]
+            rows[b, JAILED_AT + kind] = jailed_of[b, kind]
+            rows[b, PEOPLE_AT + kind] = people_of[b, kind]
+        rows[b, EXPERIENCE_AT] = experience_of[b]
+        for i in range(6):
+            rows[b, TRAITS_AT + i] = traits_of[b, i]
+        held = active[b, 0] + active[b, 1] + active[b, 2]
+        active_at[pos[b]] = held
+        if held > 0.0:
+            live += 1
     f[VISION_CELLS] = wv.sum()
     reach, moore = f[REACH], f[MOORE] != 0.0
     guard, steer = f[GUARDING], sites.shape[0] > 0  # opt-in: crowd.guarding
@@ -602,13 +676,8 @@ def _block_day(
     clock, max_jail = ip[CLOCK], ip[MAX_JAIL_TERM]
     today = clock % width
     take = ip[ARRESTS_PER_UNIT] / f[PER_BLOCK]
-    # A block's active people by its cell, the sum a unit's sight adds up, kept as they change:
-    # a unit's scan then reads one array along rows of cells, not each block's row of shares.
-    for b in range(n):
-        active_at[pos[b]] = active[b, 0] + active[b, 1] + active[b, 2]
     r = min(int(reach) + 1, (side - 1) // 2)
     total = n + m
-    experience_rows = experience.reshape((n, 1))  # a view, for `_prefetch`
     shuffle(order, s)
     for turn in range(total):
         a = order[turn]
@@ -618,19 +687,17 @@ def _block_day(
         if ahead < n:
             for kind in range(3):
                 _prefetch(ring, as_index(ahead), as_index(kind * width + today))
-            # whole rows: a row of 3 or 6 floats may straddle two cache lines (perf: the
-            # decision waited on a traits row's second line, and on `experience`)
-            for rows in (active, jailed, traits, people):
-                _prefetch_row(rows, ahead)
-            _prefetch(experience_rows, as_index(ahead), as_index(0))
-        _prefetch_row(nbr, pos[order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]])
+            _prefetch_row(rows, ahead)  # the block's two lines of `rows`
+        soon = order[min(turn + PREFETCH_BLOCKS - 1, total - 1)]
+        if soon < n:  # a block's decision may tally its vision (a unit's move does not)
+            _prefetch_row(nbr, pos[soon])
         if a < n:
             for kind in range(3):
                 jailed[a, kind] = max(jailed[a, kind] - ring[a, kind * width + today], 0.0)
                 ring[a, kind * width + today] = 0.0
             acted[a] = True
-            _decide(a, nbr, wv, pos, people, traits, active, jailed, experience, cops_seen,
-                    actives_seen, f, cuts, active_at)  # fmt: skip
+            live += _decide(a, nbr, wv, pos, people, traits, active, jailed, experience,
+                            cops_seen, actives_seen, f, cuts, active_at)  # fmt: skip
             continue
         u = a - n
         if (deters[u] or (ip[MOVEMENT] != 0 and counted[u])) and not (
@@ -638,10 +705,10 @@ def _block_day(
         ):
             _spans(ux[u], uy[u], reach, moore, side, r, unit_spans[u])
             spans_at[u, 0], spans_at[u, 1] = ux[u], uy[u]
-        if deters[u]:
-            _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed, ring, acted,
-                    actives_seen, max_jail, clock, stats, sight, active_at,
-                    unit_spans[u])  # fmt: skip
+        if deters[u] and live > 0:
+            live -= _arrest(ux[u], uy[u], take, f, side, nbr, wv, occupant, active, jailed,
+                            ring, acted, actives_seen, max_jail, clock, stats, sight, active_at,
+                            unit_spans[u])  # fmt: skip
         if ip[MOVEMENT] == 0:
             continue
         # As an agents unit's move (`kernel.crowd_day_rows`): a deterring unit heads for a site
@@ -668,15 +735,17 @@ def _block_day(
         pos[a] = int(x) * side + int(y)
 
     gain, decay = f[MEMORY_GAIN], f[MEMORY_DECAY]
-    for b in range(n):
+    for b in range(n):  # in the same pass, the day's shares and experience back (`rows`)
         share = active[b, 0] + active[b, 1] + active[b, 2]
-        experience[b] = experience[b] * (1.0 - decay) + gain * share * (1.0 - experience[b])
+        experience_of[b] = experience[b] * (1.0 - decay) + gain * share * (1.0 - experience[b])
         engaged = cops_seen[pos[b]] > 0.5  # a unit in sight
         held = jailed[b, 0] + jailed[b, 1] + jailed[b, 2]
         for kind in range(3):
             stats[STAT_ACTIVE + kind] += active[b, kind]
             if engaged:
                 stats[STAT_ENGAGED + kind] += active[b, kind]
+            active_of[b, kind] = active[b, kind]
+            jailed_of[b, kind] = jailed[b, kind]
         stats[STAT_JAILED] += held
         stats[STAT_QUIET] += max(1.0 - share - held, 0.0)
 
@@ -706,9 +775,10 @@ def block_day(
     s: np.ndarray,
     unit_spans: np.ndarray,
     spans_at: np.ndarray,
+    rows: np.ndarray,
 ) -> np.ndarray:
     """One day of one region of blocks, in place; the day's statistics (layout `kernel.STAT_*`,
-    in blocks): `_block_day`, with its scratch."""
+    in blocks): `_block_day`, with its scratch (`rows`: the crowd's, `block_rows`)."""
     n, m = people.shape[0], deters.shape[0]
     r = min(int(f[REACH]) + 1, (side - 1) // 2)
     stats = np.zeros(N_STATS)
@@ -716,7 +786,7 @@ def block_day(
         nbr, wv, occupant, pos, people, traits, active, jailed, ring, experience, ux, uy,
         deters, counted, cops_seen, actives_seen, sites, side, f, ip, s, unit_spans, spans_at,
         stats, np.zeros(n, dtype=np.bool_), np.empty(8), np.zeros(side * side),
-        np.empty((2 * r + 1) ** 2, dtype=np.int64), np.arange(n + m),
+        np.empty((2 * r + 1) ** 2, dtype=np.int64), np.arange(n + m), rows,
     )  # fmt: skip
     return stats
 
@@ -837,6 +907,7 @@ class BlockCrowd:
         self._span_rows = 2 * min(int(self.reach) + 1, (side - 1) // 2) + 1
         self.unit_spans = np.zeros((self.m, self._span_rows, 2), dtype=np.int64)
         self.spans_at = np.full((self.m, 2), np.nan)
+        self.rows = block_rows(self.n)  # `block_day`'s scratch, kept: no fresh pages a day
         self.recount(quiet=True)  # `active` is zeros
 
     @classmethod
@@ -921,7 +992,7 @@ class BlockCrowd:
             self.people, self.traits, self.active, self.jailed, self.ring, self.experience,
             self.ux, self.uy, self.unit_deters, self._counted, self.cops_seen, self.actives_seen,
             self.site_cells, self.side,
-            self.floats(rules, c), ints, self.stream, self.unit_spans, self.spans_at,
+            self.floats(rules, c), ints, self.stream, self.unit_spans, self.spans_at, self.rows,
         )  # fmt: skip
         self.clock += 1
         return stats * self.weight if self.weight != 1.0 else stats
@@ -1197,7 +1268,7 @@ class BlockPopulation:
                 c.table, c.vision_weights, c.occupant, c.pos, c.people, c.traits, c.active,
                 c.jailed, c.ring, c.experience, c.ux, c.uy, c.unit_deters, c._counted,
                 c.cops_seen, c.actives_seen, c.site_cells, c.side, f[r], ip[r], c.stream,
-                c.unit_spans, c.spans_at,
+                c.unit_spans, c.spans_at, c.rows,
             )  # fmt: skip
             c.clock += 1
         out *= self._weights  # in the model's agents (x 1.0, where it is 1, changes nothing)
