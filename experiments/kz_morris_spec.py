@@ -45,6 +45,8 @@ def inert(data: dict[str, Any]) -> set[str]:
     if data["crowd"]["representation"] == "blocks":
         return settled_paths(data)
     return set(INERT)
+
+
 # path: (low, high, why) where the 0.5x-1.5x rule does not apply.
 SPECIAL: dict[str, tuple[float, float, str | None]] = {
     "crowd.citizen_density": (0.6, 0.75, "above 0.75, citizens and 1.5x the units may not fit"),
