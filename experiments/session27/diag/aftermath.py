@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import OUT, scenario
+from common import OUT, scenario, with_values
 
 from transition_sim.core.model import TransitionModel
 from transition_sim.ensemble.runner import replication_seed
@@ -24,9 +24,11 @@ from transition_sim.ensemble.runner import replication_seed
 SEED = 2022
 
 
-def build(crowd: str, folder: Path, sets: list[str]):
+def build(crowd: str, folder: Path, sets: list[str], values: str | None = None, paths=None):
     sc = scenario(crowd, "kz_aftermath", folder)
     data = sc.model_dump()
+    if values:  # the other baseline's calibrated values (common.CALIBRATED)
+        data = with_values(data, crowd, values, *([paths.split(",")] if paths else []))
     for item in sets:
         who, assign = item.split(":", 1)
         if who != crowd:
@@ -95,11 +97,13 @@ def main() -> None:
     ap.add_argument("--crowds", default="agents,blocks")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--tag", default="as_shipped")
+    ap.add_argument("--values", default=None, help="agents or blocks: that baseline's values")
+    ap.add_argument("--paths", default=None, help="with --values: only these (a,b,...)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="diag27-aftermath-"))
     summary = {}
     for crowd in args.crowds.split(","):
-        scn = build(crowd, folder, args.set)
+        scn = build(crowd, folder, args.set, args.values, args.paths)
         t0 = time.process_time()
         recs = []
         for rep in range(args.first, args.first + args.runs):

@@ -51,3 +51,51 @@ def scenario(crowd: str, name: str, folder: Path, **overrides) -> Scenario:
 
 def dump(obj, path: Path) -> None:
     path.write_text(yaml.safe_dump(obj, sort_keys=False), encoding="utf-8")
+
+
+# The values the two baselines differ in besides the crowd rule itself (representation, vision,
+# people per agent): point 1025's calibrated numbers against the agents' (agents_baseline.yaml)
+CALIBRATED = [
+    "crowd.hardship.high",
+    "crowd.social_signal",
+    "crowd.contagion",
+    "protesters.violent_share",
+    "protesters.crime_motivation",
+    "violence.protester_lethality",
+    "violence.violent_lethality",
+    "violence.detention_share",
+    "government.lethal_force_armed_share",
+    "expectations.protest_weight",
+    "triggers.price_rise.hardship",
+    "regions.Almaty.violent_share",
+    "regions.Almaty.crime_share",
+]
+
+
+def _node(data: dict, path: str):
+    *parents, leaf = path.split(".")
+    node = data
+    for p in parents:
+        if isinstance(node, list):
+            node = next((r for r in node if r.get("name") == p), None)
+            if node is None:
+                return None, leaf
+        else:
+            node = node[p]
+    return node, leaf
+
+
+def with_values(data: dict, crowd: str, values_from: str, paths=CALIBRATED) -> dict:
+    """``data`` (a scenario on ``crowd``'s baseline, dumped) with each of ``paths`` set to
+    ``values_from``'s baseline value where it still holds ``crowd``'s baseline value (a value the
+    case file set itself is kept)."""
+    own = load_scenario(AGENTS if crowd == "agents" else BLOCKS).model_dump()
+    other = load_scenario(AGENTS if values_from == "agents" else BLOCKS).model_dump()
+    for path in paths:
+        node, leaf = _node(data, path)
+        mine, _ = _node(own, path)
+        theirs, _ = _node(other, path)
+        if node is None or mine is None or node.get(leaf) != mine[leaf]:
+            continue
+        node[leaf] = theirs[leaf]
+    return data

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import OUT, scenario
+from common import OUT, scenario, with_values
 
 from transition_sim.core.model import TransitionModel
 from transition_sim.ensemble.runner import replication_seed
@@ -29,6 +29,9 @@ def build(crowd: str, loyalty: dict, folder: Path, variant: str, sets: list[str]
     sc = scenario(crowd, "cases/zimbabwe_2017", folder)
     data = sc.model_dump()
     data["factions"]["ZDF"]["loyalty"] = loyalty
+    if variant.startswith("values_"):  # the other baseline's calibrated values (all, or @a,b)
+        source, _, paths = variant.removeprefix("values_").partition("@")
+        data = with_values(data, crowd, source, *([paths.split(",")] if paths else []))
     for item in sets:  # "crowd:section.field=json"
         who, assign = item.split(":", 1)
         if who != crowd:
