@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from common import OUT, scenario, with_values
 
@@ -69,6 +70,14 @@ def one(scn, rep: int) -> dict:
     outcome = str(m.result().outcome)
     pop = next((s for s in seen if s["to"] == "opposition"), None)
     ev = [(d, a, act) for d, a, act, _ in m.events]
+    end = pop["day"] if pop else scn.days
+    reforms = [
+        act == "reform_disappoints" for d, _, act in ev if act.startswith("reform_") and d < end
+    ]
+    streak = best = 0
+    for disappointed in reforms:
+        streak = streak + 1 if disappointed else 0
+        best = max(best, streak)
     return {
         "rep": rep,
         "outcome": outcome,
@@ -87,6 +96,14 @@ def one(scn, rep: int) -> dict:
         "strikes": met["strikes"],
         "coups": met["coups"],
         "leave_office": sum(1 for _, _, act in ev if act == "leave_office"),
+        # reforms before the street took the office (or before the end): how many disappointed,
+        # the longest run of them, and the crowds' extra hardship at the end of the run
+        "disappointed_before": sum(reforms),
+        "delivered_before": len(reforms) - sum(reforms),
+        "longest_disappointing_run": best,
+        "hardship_extra_end": float(np.mean([c.hardship_extra for c in m.crowds]))
+        if m.crowds
+        else None,
     }
 
 
