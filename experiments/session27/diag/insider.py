@@ -77,6 +77,10 @@ def one(scn, rep: int) -> dict:
     return {
         "rep": rep,
         "office": el.office,
+        # the dismissed camp took the office at some point (what the move's success means)
+        "rival_ever_held": any(
+            actor == "Lacoste" and act == "take_office" for _, actor, act, _ in m.events
+        ),
         "outcome": str(m.result().outcome),
         "took_office_path": ";".join(f"{d}:{h}" for d, h in took),
         "strike_day": seen.get("day"),
@@ -119,6 +123,8 @@ def main() -> None:
                 "took_office": float(took),
                 "first40": float((df["office"].head(40) == "Lacoste").mean()),
                 "won_strike": float((df["strikes_won"] > 0).mean()),
+                "rival_ever_held": float(df["rival_ever_held"].mean()),
+                "rival_ever_held_first40": float(df["rival_ever_held"].head(40).mean()),
                 "won_then_lost": float(
                     ((df["strikes_won"] > 0) & (df["office"] != "Lacoste")).mean()
                 ),
