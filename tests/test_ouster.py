@@ -103,33 +103,42 @@ def test_it_only_moves_mass(share: float, midpoint: float, steepness: float, rat
 
 
 # -- in the model ----------------------------------------------------------------------------------
-def kazakhstan(**dynamics) -> TransitionModel:
+def kazakhstan(seed: int = 3, **dynamics) -> TransitionModel:
     """The baseline with every loyalty mechanism off but the named ones, and twice its price
     rise (so that the crowd ignites whatever the seed: these tests need days of protest)."""
-    # the agents' baseline (shipped until session 26; the crowd sizes these tests were set on)
-    data = load_scenario(Path(__file__).parent / "agents_baseline.yaml").model_dump()
+    data = load_scenario(SCENARIOS / "kazakhstan_2022.yaml").model_dump()
     off = dict.fromkeys(
         ("backfire", "crowd_pressure", "cascade", "elite_split", "patron_pay", "recovery"), 0.0
     )
     data["loyalty_dynamics"] = dict(data["loyalty_dynamics"]) | off | dynamics
     data["shocks"][0]["magnitude"] = 2.0
-    return TransitionModel(Scenario.model_validate(data), 3)
+    return TransitionModel(Scenario.model_validate(data), seed)
+
+
+# Seeds of the midpoint's contrast: on one seed the ratio of the street's loyalty is about 2
+# (the doubled price rise puts ~80% of the hottest city in the streets, which a midpoint of
+# half the city hears too), so one seed passes on about half of them; summed over 20 the ratio
+# is 2.6 (2.5 [2.4, 2.7] over 200 seeds: experiments/session27/diag/, finding b).
+CONTRAST_SEEDS = range(20)
 
 
 @pytest.fixture(scope="module")
-def five_days() -> dict[str, TransitionModel]:
+def five_days() -> dict[str, list[TransitionModel]]:
     runs = {
-        "off": kazakhstan(),
-        "on": kazakhstan(crowd_size=1.0),
-        "high midpoint": kazakhstan(crowd_size=1.0, crowd_size_midpoint=0.5),
+        "off": [kazakhstan()],
+        "on": [kazakhstan(s, crowd_size=1.0) for s in CONTRAST_SEEDS],
+        "high midpoint": [
+            kazakhstan(s, crowd_size=1.0, crowd_size_midpoint=0.5) for s in CONTRAST_SEEDS
+        ],
     }
-    for m in runs.values():
-        m.run_for(5)
+    for models in runs.values():
+        for m in models:
+            m.run_for(5)
     return runs
 
 
 def test_the_crowds_size_moves_the_services_loyalty_in_the_model(five_days) -> None:
-    on, off = five_days["on"], five_days["off"]
+    on, off = five_days["on"][3], five_days["off"][0]  # the same seed, 3
     assert on.elites.street.active_share > on.params.order.max_active_share, "needs a crowd"
     assert all(f.loyalty.get(OPPOSITION, 0.0) == 0.0 for f in off.factions)
     moved = [
@@ -144,9 +153,11 @@ def test_the_crowds_size_moves_the_services_loyalty_in_the_model(five_days) -> N
 
 def test_a_crowd_below_the_midpoint_is_heard_less_in_the_model(five_days) -> None:
     """The baseline's crowds are a few percent of their cities: with the midpoint at half the
-    city they move far less loyalty than at 3.5%."""
-    on, high = five_days["on"], five_days["high midpoint"]
-    street = [sum(f.loyalty.get(OPPOSITION, 0.0) for f in m.factions) for m in (on, high)]
+    city they move far less loyalty than at 3.5% (the street's loyalty summed over 20 seeds)."""
+    street = [
+        sum(f.loyalty.get(OPPOSITION, 0.0) for m in five_days[name] for f in m.factions)
+        for name in ("on", "high midpoint")
+    ]
     assert street[0] > 2 * street[1] > 0.0, street
 
 
