@@ -1,6 +1,6 @@
 """Session 24's resolution test at point 1025 with the replications of sessions 25 and 27: the
 rows of `../../session24/deaths/runs.csv`, `../../session25/deaths/runs_main.csv` and this
-folder's `runs_A.csv`/`runs_B.csv` (the same model, scenario, seeds and row builder:
+folder's `runs_A.csv.gz`/`runs_B.csv.gz` (the same model, scenario, seeds and row builder:
 `run.sh`), merged and analysed by session 25's `analyse.py` (session 24's `one_set`,
 bootstrap 2,000, seed 20241206), written to this folder's `analysis.json`.
 
@@ -21,7 +21,7 @@ _spec = importlib.util.spec_from_file_location(
 a25 = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(a25)
 
-a25.SOURCES = [*a25.SOURCES, HERE / "runs_A.csv", HERE / "runs_B.csv"]
+a25.SOURCES = [*a25.SOURCES, HERE / "runs_A.csv.gz", HERE / "runs_B.csv.gz"]
 a25.HERE = HERE  # the default --out: this folder's analysis.json
 
 if __name__ == "__main__":
