@@ -82,13 +82,7 @@ def drawn_values(
     """The scenario (plain data) with the parameters drawn from ``draw_seed`` (the seed of the
     draw's first replication), and the values set (coupled sets completed)."""
     data, keep, drawable = _prepared(scenario, uncertainty)
-    if drawable is None:
-        drawn = _draw(data, draw_seed, uncertainty)
-    else:  # the priors' draw, its walks of the scenario made once (`_prepared`)
-        from transition_sim.claims import draw_drawable
-
-        drawn = draw_drawable(drawable, draw_seed)
-    values = {p: v for p, v in drawn.items() if p not in keep}
+    values = {p: v for p, v in _draw(drawable, draw_seed, uncertainty).items() if p not in keep}
     return with_values(data, values, uncertainty.coupled)
 
 
@@ -144,16 +138,17 @@ def with_values(
     return apply_values(data, values, sets)
 
 
-def _draw(data: dict[str, Any], draw_seed: int, uncertainty: Uncertainty) -> dict[str, float]:
-    """The values one draw sets: a particle of the posterior, else one draw of the priors."""
+def _draw(drawable: list[Any] | None, draw_seed: int, uncertainty: Uncertainty) -> dict[str, float]:
+    """The values one draw sets: a particle of the posterior, else one draw of the priors
+    (``drawable``: those the scenario draws, `_prepared`; `claims.draw_priors`'s values)."""
     if uncertainty.posterior is not None:
         from transition_sim.scenario.posterior import draw_particle
 
         posterior = uncertainty.posterior
         return posterior.particle(draw_particle(posterior, draw_seed))
-    from transition_sim.claims import draw_priors  # here: importing the ensemble stays light
+    from transition_sim.claims import draw_drawable  # here: importing the ensemble stays light
 
-    return draw_priors(uncertainty.priors, draw_seed, data)
+    return draw_drawable(drawable, draw_seed)
 
 
 def _present(members: tuple[str, ...], data: dict[str, Any]) -> tuple[str, ...]:
@@ -301,18 +296,10 @@ def refused_draw(
     its point value in turn, and kept there if the refusal stays), and why; None if every
     checked draw is valid. Prior draws only (a posterior's particles are checked as the
     posterior is read)."""
-    data = scenario_values(scenario)
-    keep = settled_paths(data)
+    data, keep, drawable = _prepared(scenario, uncertainty)
     checked = min(replications, CHECKED_DRAWS * uncertainty.seeds_per_draw)
-    from transition_sim.claims import draw_drawable, drawable
-
-    found = drawable(uncertainty.priors, data) if uncertainty.posterior is None else None
     for first in range(0, checked, uncertainty.seeds_per_draw):
-        draw_seed = replication_seed(seed, first)
-        if found is None:
-            drawn = _draw(data, draw_seed, uncertainty)
-        else:  # `draw_priors`, its walks of the scenario made once
-            drawn = draw_drawable(found, draw_seed)
+        drawn = _draw(drawable, replication_seed(seed, first), uncertainty)
         values = {p: v for p, v in drawn.items() if p not in keep}
         why = _refusal(data, values, uncertainty.coupled)
         if why is None:

@@ -284,21 +284,12 @@ def _parting(classes: _Classes, a: str, b: str) -> dict[str, Any]:
     ra, rb = classes.replications(a), classes.replications(b)
     by_series: dict[str, int] = {}
     for name in _series_names(classes.series):
-        sa, sb = classes.stats(a, name), classes.stats(b, name)
-        if sa.index.equals(sb.index) and sa.index.is_monotonic_increasing:
-            # the same days (every run has every day): the join's rows are both tables' own,
-            # and the same element-wise arithmetic on their columns' arrays
-            days, (m_a, v_a, n_a), (m_b, v_b, n_b) = sa.index, _columns(sa), _columns(sb)
-            diff = np.abs(m_a - m_b)
-            se = np.sqrt(_zero_nan(v_a) / n_a + _zero_nan(v_b) / n_b)
-            apart = (diff > PARTED_SE * se) & (diff > 1e-12)
-        else:
-            joined = sa.add_suffix("_a").join(sb.add_suffix("_b"), how="inner").sort_index()
-            diff = (joined["m_a"] - joined["m_b"]).abs()
-            se = np.sqrt(
-                joined["v_a"].fillna(0) / joined["n_a"] + joined["v_b"].fillna(0) / joined["n_b"]
-            )
-            days, apart = joined.index, ((diff > PARTED_SE * se) & (diff > 1e-12)).to_numpy()
+        days, (m_a, v_a, n_a), (m_b, v_b, n_b) = _common_days(
+            classes.stats(a, name), classes.stats(b, name)
+        )
+        diff = np.abs(m_a - m_b)
+        se = np.sqrt(_zero_nan(v_a) / n_a + _zero_nan(v_b) / n_b)
+        apart = (diff > PARTED_SE * se) & (diff > 1e-12)
         run = 0
         for day, flag in zip(days, apart, strict=True):
             run = run + 1 if flag else 0
@@ -321,6 +312,19 @@ def _parting(classes: _Classes, a: str, b: str) -> dict[str, Any]:
 def _zero_nan(values: np.ndarray) -> np.ndarray:
     """``fillna(0)``: NaN (one run's variance) to 0, nothing else changed."""
     return np.where(np.isnan(values), 0.0, values)
+
+
+def _common_days(
+    sa: pd.DataFrame, sb: pd.DataFrame
+) -> tuple[pd.Index, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The days both classes have, in order (an inner join's rows, sorted), and each class's
+    mean, variance and count on them, as arrays; the tables as they are where the days are the
+    same (every run has every day: no join needed)."""
+    days = sa.index
+    if not (days.equals(sb.index) and days.is_monotonic_increasing):
+        days = days.intersection(sb.index).sort_values()
+        sa, sb = sa.loc[days], sb.loc[days]
+    return days, _columns(sa), _columns(sb)
 
 
 def _columns(stats: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
